@@ -1,0 +1,1 @@
+"""The click command line; thin: parse arguments, call the library, print."""

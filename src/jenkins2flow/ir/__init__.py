@@ -1,0 +1,31 @@
+"""Typed, frozen intermediate representation of Jenkins jobs."""
+
+from jenkins2flow.ir.nodes import (
+    Agent,
+    Axis,
+    Closure,
+    Diagnostic,
+    EnvVar,
+    Expr,
+    GString,
+    Interp,
+    Job,
+    Matrix,
+    Param,
+    Plugin,
+    PostBlock,
+    Scm,
+    Span,
+    Stage,
+    Step,
+    Trigger,
+    Value,
+    When,
+    WhenBlock,
+    XmlNode,
+)
+
+__all__ = [
+    "Agent", "Axis", "Closure", "Diagnostic", "EnvVar", "Expr", "GString", "Interp", "Job", "Matrix", "Param",
+    "Plugin", "PostBlock", "Scm", "Span", "Stage", "Step", "Trigger", "Value", "When", "WhenBlock", "XmlNode",
+]
