@@ -169,6 +169,7 @@ class Axis:
     name: str
     values: tuple[str, ...]
     span: Span | None = None
+    kind: str = ""  # matrix-project axis class (hudson.matrix.TextAxis, LabelAxis...); "" for Jenkinsfile axes
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +217,7 @@ class Param:
     choices: tuple[str, ...] = ()
     plugin: str = ""  # the XML class or Groovy step it came from
     extra: tuple[tuple[str, Value], ...] = ()
+    raw: XmlNode | None = None  # the whole XML element, for config.xml parameters
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +232,7 @@ class Trigger:
     threshold: str = ""
     plugin: str = ""
     extra: tuple[tuple[str, Value], ...] = ()
+    raw: XmlNode | None = None  # the whole XML element, for config.xml triggers
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,4 +335,8 @@ class Job:
     script: str = ""  # the Jenkinsfile text, when there is one
     children: tuple[str, ...] = ()  # full names of jobs inside a folder / multibranch
     unknown: tuple[XmlNode, ...] = ()  # top-level XML elements we did not read, kept raw
+    prebuilders: tuple[Plugin, ...] = ()  # maven2-moduleset: builders before the Maven build (builders = the build)
+    postbuilders: tuple[Plugin, ...] = ()  # maven2-moduleset: builders after the Maven build
+    settings: tuple[tuple[str, str], ...] = ()  # other top-level leaf elements as (tag, text): canRoam, jdk...
+    sources: tuple[Scm, ...] = ()  # multibranch branch sources / organization-folder navigators
     diagnostics: tuple[Diagnostic, ...] = field(default=())
