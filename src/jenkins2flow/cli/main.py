@@ -1,16 +1,45 @@
-"""Entry point of the `jenkins2flow` command."""
+"""Entry point of the `jenkins2flow` command: every command is registered here."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 
 from jenkins2flow import __version__
+from jenkins2flow.errors import Jenkins2flowError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Group(click.Group):
+    """Turns our errors into one line on stderr and their exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Jenkins2flowError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="jenkins2flow")
 def cli() -> None:
     """Move data pipelines off Jenkins onto Apache Airflow, and prove each migration by shadow runs."""
+
+
+def _register() -> None:
+    from jenkins2flow.cli import convert_cmd, cron_cmd, demo
+
+    for module in (convert_cmd, cron_cmd, demo):
+        module.register(cli)
+    try:
+        from jenkins2flow.cli import catalog
+    except ImportError:  # pragma: no cover - the catalog commands are optional until they land
+        return
+    catalog.register(cli)
+
+
+_register()
 
 
 def main() -> None:

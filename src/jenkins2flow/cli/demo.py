@@ -1,0 +1,88 @@
+"""`jenkins2flow demo`: the main job on the embedded defaults.
+
+Convert the samples into the SQLite store, run the migrated pipeline in real Airflow, and print the run's summary.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from jenkins2flow.airflow_env import airflow_env, write_dag_file
+from jenkins2flow.convert import convert_job
+from jenkins2flow.convert.save import save_conversion
+from jenkins2flow.errors import Jenkins2flowError
+from jenkins2flow.loading import load_paths
+from jenkins2flow_runtime.store import open_store, store_uri
+
+SUMMARY_MARK = "JENKINS2FLOW-SUMMARY "
+
+
+def absolute_store(uri: str) -> str:
+    return uri if "://" in uri else str(Path(uri).resolve())
+
+
+def run_pipeline(dag_id: str, env: dict[str, str], conf: dict[str, object] | None = None) -> dict[str, object]:
+    """Run one pipeline with dag.test() in a separate Airflow process; return its summary."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "jenkins2flow_runtime.airflow.testrun", dag_id, "--conf", json.dumps(conf or {})],
+        env=env, capture_output=True, text=True, check=False,
+    )
+    for line in proc.stdout.splitlines():
+        if line.startswith(SUMMARY_MARK):
+            summary: dict[str, object] = json.loads(line[len(SUMMARY_MARK):])
+            summary["log"] = proc.stdout + proc.stderr
+            return summary
+    tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-20:])
+    raise Jenkins2flowError(f"The Airflow run of {dag_id!r} ended without a summary (exit {proc.returncode}):\n{tail}")
+
+
+@click.command()
+@click.option("--samples", type=click.Path(path_type=Path, exists=True), default=Path("samples/jenkinsfiles"),
+              show_default=True, help="Jenkinsfiles to convert.")
+@click.option("--pipeline", default="daily_sales", show_default=True, help="The pipeline to run in Airflow.")
+@click.option("--state-dir", type=click.Path(path_type=Path), default=Path(".jenkins2flow"), show_default=True)
+@click.option("--store", default=None, metavar="URI")
+def demo(samples: Path, pipeline: str, state_dir: Path, store: str | None) -> None:
+    """Convert the samples, run one migrated pipeline in real Airflow, print its summary."""
+    console = Console()
+    uri = absolute_store(store_uri(store))
+    console.rule("1. convert")
+    with open_store(uri) as st:
+        for job in load_paths([samples]):
+            conv = convert_job(job)
+            if conv.pipeline is None:
+                console.print(f"[red]{job.full_name}: {conv.status}[/] {conv.diagnostics[0] if conv.diagnostics else ''}")
+                continue
+            saved = save_conversion(st, conv)
+            console.print(f"{job.full_name}: {conv.status} -> pipeline [bold]{saved.name}[/] v{saved.version}, "
+                          f"{len(conv.tasks)} tasks, store {uri}")
+    env = airflow_env(state_dir, uri)
+    dag_file = write_dag_file(Path(env["AIRFLOW__CORE__DAGS_FOLDER"]))
+    console.rule("2. run in Airflow")
+    console.print(f"DAG file {dag_file}; AIRFLOW_HOME {env['AIRFLOW_HOME']}")
+    summary = run_pipeline(pipeline, env)
+    if summary.get("import_errors"):
+        raise Jenkins2flowError(f"Airflow could not import the DAGs: {summary['import_errors']}")
+    table = Table(title=f"pipeline {pipeline}: run {summary.get('run_id')} -> {summary.get('state')}")
+    table.add_column("task")
+    table.add_column("state")
+    for task in summary.get("tasks", []):  # type: ignore[union-attr]
+        table.add_row(task["task_id"], task["state"])
+    console.print(table)
+    workspace = Path(str(summary.get("workspace", "")))
+    console.print(f"outputs: {workspace}")
+    for path in sorted(p for p in workspace.rglob("*") if p.is_file()):
+        console.print(f"  {path.relative_to(workspace)}  ({path.stat().st_size} bytes)")
+    if summary.get("state") != "success":
+        raise Jenkins2flowError(f"The run of {pipeline!r} ended in state {summary.get('state')!r}.")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(demo)

@@ -1,0 +1,1 @@
+"""Jenkins cron specs with Jenkins semantics: H resolved with Jenkins' own hash, TZ=, aliases, AND of dom/dow."""
