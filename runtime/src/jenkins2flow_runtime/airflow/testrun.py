@@ -22,7 +22,7 @@ def run(dag_id: str, conf: dict[str, Any] | None = None) -> dict[str, Any]:
 
     initdb()
     folder = airflow_conf.get("core", "dags_folder")
-    bag = DagBag(dag_folder=folder, include_examples=False)
+    bag = DagBag(dag_folder=folder)
     summary: dict[str, Any] = {"dag_id": dag_id, "dags_folder": folder, "import_errors": dict(bag.import_errors)}
     dag = bag.dags.get(dag_id)
     if bag.import_errors or dag is None:
