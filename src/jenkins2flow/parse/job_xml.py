@@ -1,0 +1,232 @@
+"""Read one Jenkins job `config.xml` into a `Job`, safely, without ever raising.
+
+Safety first: a document with a DOCTYPE or an ENTITY declaration is refused before the XML parser sees it (no
+entity expansion, no DTD, no file or network read), input above `max_bytes` is refused, and lxml runs with
+entities, DTDs and network access off. Jenkins writes `<?xml version='1.1'?>`, which libxml2 rejects: the
+declaration is rewritten to 1.0 in place (same length, so every line number stays true).
+
+Anything that goes wrong becomes an error Diagnostic with a `path:line:col` span on a Job of kind "unsupported"
+(or the kind the root element names, when it could be seen).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import fields, is_dataclass, replace
+from typing import Any
+
+from lxml import etree
+
+from jenkins2flow.ir.nodes import Diagnostic, Job, Span
+from jenkins2flow.parse.xml.common import Ctx, elements
+from jenkins2flow.parse.xml.roots import (
+    ROOT_ALIASES,
+    ROOT_KINDS,
+    JobAcc,
+    finish_sources,
+    maven_builder,
+    read_top_level,
+)
+
+MAX_BYTES = 10 * 1024 * 1024
+
+_DECL_11 = re.compile(rb"""\A(\xef\xbb\xbf)?\s*<\?xml\s+version\s*=\s*(['"])1\.1\2""")
+# Character references to C0 controls, legal in XML 1.1 only (Jenkins writes them for ESC etc. in scripts).
+_C0_REF = re.compile(rb"&#(?:x0*(?:[1-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[1-8]|1[1-2]|1[4-9]|2[0-9]|3[01]));")
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_ROOT_SNIFF = re.compile(rb"<([A-Za-z_][\w.\-]*)")
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False,
+            collect_ids=False, remove_pis=True,
+        )
+        _local.parser = parser
+    return parser
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    return line, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
+
+
+def _sniff_root(data: bytes) -> str:
+    """The root element's tag, found by scanning past the prolog (for jobs we could not parse)."""
+    pos = 0
+    head = data[:65536]
+    while True:
+        lt = head.find(b"<", pos)
+        if lt < 0:
+            return ""
+        nxt = head[lt + 1:lt + 2]
+        if nxt == b"?":
+            pos = head.find(b"?>", lt) + 2 if head.find(b"?>", lt) >= 0 else len(head)
+        elif head[lt:lt + 4] == b"<!--":
+            end = head.find(b"-->", lt)
+            pos = end + 3 if end >= 0 else len(head)
+        elif nxt == b"!":
+            pos = lt + 2
+        else:
+            m = _ROOT_SNIFF.match(head, lt)
+            return m.group(1).decode("ascii", "replace") if m else ""
+
+
+def _refusal(data: bytes, max_bytes: int) -> tuple[str, int] | None:
+    """Why a document must not reach the parser, and at which byte offset; None when it may."""
+    if len(data) > max_bytes:
+        return (f"The file is {len(data):,} bytes, above the {max_bytes:,}-byte limit for a config.xml; it was not "
+                "read. Raise the limit if this job really is that large.", 0)
+    probe = data
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            probe = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            probe = data
+    m = _DTD.search(probe)
+    if m:
+        what = m.group(1).decode().upper()
+        return (f"The file declares a {what} (<!{what} ...>); Jenkins never writes one, and DTDs and entities are "
+                "refused for safety (entity expansion, external file or network reads). Remove the declaration "
+                "if the file is genuine.", m.start() if probe is data else 0)
+    return None
+
+
+def _kind_of(root_tag: str) -> str:
+    return ROOT_KINDS.get(root_tag) or ROOT_ALIASES.get(root_tag) or "unsupported"
+
+
+def _failed(full_name: str, path: str, data: bytes, message: str, line: int, col: int, code: str) -> Job:
+    root = _sniff_root(data) if len(data) <= MAX_BYTES * 4 else ""
+    span = Span(path, line, col)
+    return Job(full_name, _kind_of(root), Span(path), source=path, root_tag=root,
+               diagnostics=(Diagnostic("error", message, span, code),))
+
+
+def parse_config_xml(data: bytes, path: str, full_name: str, *, max_bytes: int = MAX_BYTES) -> Job:
+    """Parse a job config.xml. Never raises: bad input gives a Job whose diagnostics say what and where."""
+    try:
+        return _parse(data, path, full_name, max_bytes)
+    except Exception as exc:  # a bug of ours on a strange file must not stop a batch of thousands
+        return _failed(full_name, path, data if isinstance(data, bytes) else b"",
+                       f"Internal error while reading this config.xml ({type(exc).__name__}: {exc}); please report "
+                       "it with the file.", 1, 1, "internal-error")
+
+
+def _parse(data: bytes, path: str, full_name: str, max_bytes: int) -> Job:
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"config.xml content must be bytes, not {type(data).__name__}")
+    data = bytes(data)
+    refused = _refusal(data, max_bytes)
+    if refused:
+        message, offset = refused
+        line, col = _line_col(data, offset) if offset else (1, 1)
+        code = "oversize" if len(data) > max_bytes else "dtd-refused"
+        return _failed(full_name, path, data, message, line, col, code)
+    notes: list[Diagnostic] = []
+    m = _DECL_11.match(data)
+    if m:
+        start = m.end() - 4  # the "1.1" plus its closing quote
+        data = data[:start] + b"1.0" + data[start + 3:]
+        data, count = _C0_REF.subn(b"&#xFFFD;", data)
+        if count:
+            notes.append(Diagnostic("warning", f"{count} control character reference(s) allowed only in XML 1.1 "
+                                    "were replaced by U+FFFD.", Span(path), "xml11-control-chars"))
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        line, col = (exc.position if exc.position else (exc.lineno or 1, 1))
+        return _failed(full_name, path, data, f"The file is not well-formed XML: {exc.msg}. Fix or re-export it "
+                       "from Jenkins.", line or 1, col or 1, "malformed-xml")
+    tree = root.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # belt and braces: the scan should catch it
+        return _failed(full_name, path, data, "The file declares a DOCTYPE; refused for safety.", 1, 1,
+                       "dtd-refused")
+    return _read_job(root, path, full_name, notes)
+
+
+def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic]) -> Job:
+    ctx = Ctx(path, notes)
+    tag = root.tag if isinstance(root.tag, str) else ""
+    kind = _kind_of(tag)
+    acc = JobAcc(kind, tag, concurrent_build=tag in ("flow-definition",), maven_line=root.sourceline or 1)
+    if tag in ROOT_ALIASES:
+        ctx.report("info", f"Job kind {tag!r} is read as a {kind} job (same layout).", root)
+    elif kind == "unsupported":
+        ctx.report("error", f"unsupported job kind {tag!r}: it is not a freestyle, pipeline, matrix, maven, folder, "
+                   "multibranch or organization-folder job; everything in it is still recorded.", root,
+                   "unsupported-kind")
+    for el in elements(root):
+        read_top_level(el, ctx, acc)
+    finish_sources(acc)
+    builders = acc.builders
+    if tag == "maven2-moduleset":
+        builders = [maven_builder(acc, ctx), *builders]
+    assigned = "" if acc.can_roam else acc.assigned_node
+    job = Job(
+        full_name, kind, Span(path, root.sourceline or 1, 1), source=path, root_tag=tag,
+        description=acc.description, disabled=acc.disabled, parameters=tuple(acc.parameters),
+        triggers=tuple(acc.triggers), scm=acc.scm, builders=tuple(builders), publishers=tuple(acc.publishers),
+        wrappers=tuple(acc.wrappers), properties=tuple(acc.properties), axes=tuple(acc.axes),
+        assigned_node=assigned, concurrent_build=acc.concurrent_build, quiet_period=acc.quiet_period,
+        script=acc.script, unknown=tuple(acc.unknown), prebuilders=tuple(acc.prebuilders),
+        postbuilders=tuple(acc.postbuilders), settings=tuple(acc.settings), sources=tuple(acc.sources),
+        diagnostics=tuple(ctx.diagnostics),
+    )
+    if acc.script.strip():
+        job = _merge_script(job, acc.script, acc.script_line, path, full_name)
+    return job
+
+
+# ---- inline pipeline scripts -----------------------------------------------------------------------------------
+
+
+def _shift(value: Any, path: str, offset: int) -> Any:
+    """Move every Span of `path` down by `offset` lines (the script starts at its <script> element's line)."""
+    if isinstance(value, Span):
+        if value.path != path:
+            return value
+        return Span(path, value.line + offset, value.col, value.end_line + offset if value.end_line else 0,
+                    value.end_col)
+    if isinstance(value, tuple):
+        return tuple(_shift(v, path, offset) for v in value)
+    if isinstance(value, dict):
+        return {k: _shift(v, path, offset) for k, v in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in fields(value):
+            old = getattr(value, f.name)
+            new = _shift(old, path, offset)
+            if new is not old:
+                changes[f.name] = new
+        return replace(value, **changes) if changes else value
+    return value
+
+
+def _merge_script(job: Job, script: str, line: int, path: str, full_name: str) -> Job:
+    """Merge what the Jenkinsfile parser reads from an inline script (when that parser is installed)."""
+    try:
+        from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile  # type: ignore[attr-defined]
+    except ImportError:
+        return job
+    try:
+        pj = parse_jenkinsfile(script, path, full_name)
+        if line > 1:
+            pj = _shift(pj, path, line - 1)
+    except Exception as exc:
+        diag = Diagnostic("error", f"The inline pipeline script could not be read ({type(exc).__name__}: {exc}).",
+                          Span(path, line, 1), "script-error")
+        return replace(job, diagnostics=(*job.diagnostics, diag))
+    names = {p.name for p in pj.parameters}
+    params = tuple(p for p in job.parameters if p.name not in names) + tuple(pj.parameters)
+    seen = {(t.kind, t.spec) for t in job.triggers}
+    triggers = job.triggers + tuple(t for t in pj.triggers if (t.kind, t.spec) not in seen)
+    return replace(
+        job, flavor=pj.flavor, agent=pj.agent, environment=pj.environment, options=pj.options, tools=pj.tools,
+        libraries=pj.libraries, stages=pj.stages, post=pj.post, steps=pj.steps, functions=pj.functions,
+        parameters=params, triggers=triggers, diagnostics=job.diagnostics + tuple(pj.diagnostics),
+    )

@@ -1,0 +1,192 @@
+"""Shared pieces of the config.xml handlers: the context, spans, raw nodes, and the declarative field tables.
+
+A handler reads one lxml element and returns an IR node; it does no I/O and reports problems through `Ctx`.
+Simple fields are described by tables of `F(key, path, conv, default)` entries (jenkins-job-builder's
+`(yaml-key, xml-tag, default)` run in reverse); only the irregular shapes need code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from jenkins2flow.ir.nodes import Diagnostic, Level, Span, Value, XmlNode
+
+Element = Any  # lxml.etree._Element; kept loose so the handlers stay readable
+
+
+@dataclass(slots=True)
+class Ctx:
+    """What a handler needs besides its element: the file path, and a place to put diagnostics."""
+
+    path: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def span(self, el: Element) -> Span:
+        return Span(self.path, el.sourceline or 1, 1)
+
+    def report(self, level: Level, message: str, el: Element | None = None, code: str = "") -> None:
+        span = self.span(el) if el is not None else Span(self.path)
+        self.diagnostics.append(Diagnostic(level, message, span, code))
+
+    def raw(self, el: Element) -> XmlNode:
+        return to_xmlnode(el, self.path)
+
+
+def elements(el: Element) -> Iterator[Element]:
+    """The element children of `el`, skipping comments and processing instructions."""
+    for child in el:
+        if isinstance(child.tag, str):
+            yield child
+
+
+def to_xmlnode(el: Element, path: str) -> XmlNode:
+    """An lxml element as a frozen XmlNode, whole (attributes, text, children, lines)."""
+    children = tuple(to_xmlnode(c, path) for c in el if isinstance(c.tag, str))
+    text = el.text or ""
+    if children and not text.strip():
+        text = ""
+    attrs = tuple(el.attrib.items()) if len(el.attrib) else ()
+    return XmlNode(el.tag, Span(path, el.sourceline or 1, 1), attrs, text, children)
+
+
+# ---- value converters ------------------------------------------------------------------------------------------
+
+Conv = Callable[[Element, Ctx], Value]
+
+
+def text(el: Element, ctx: Ctx) -> Value:
+    return el.text or ""
+
+
+def stripped(el: Element, ctx: Ctx) -> Value:
+    return (el.text or "").strip()
+
+
+def flag(el: Element, ctx: Ctx) -> Value:
+    value = (el.text or "").strip().lower()
+    if value in ("true", "false"):
+        return value == "true"
+    ctx.report("warning", f"Expected true or false in <{el.tag}>, found {el.text!r}; kept as text.", el)
+    return el.text or ""
+
+
+def integer(el: Element, ctx: Ctx) -> Value:
+    value = (el.text or "").strip()
+    try:
+        return int(value)
+    except ValueError:
+        if value:
+            ctx.report("warning", f"Expected a whole number in <{el.tag}>, found {value!r}; kept as text.", el)
+        return value
+
+
+def strings(el: Element, ctx: Ctx) -> Value:
+    """`<x><string>a</string><string>b</string></x>` (any child tag) -> ("a", "b")."""
+    return tuple((c.text or "").strip() for c in elements(el))
+
+
+def csv(el: Element, ctx: Ctx) -> Value:
+    """`a, b,c` -> ("a", "b", "c")."""
+    return tuple(p.strip() for p in (el.text or "").split(",") if p.strip())
+
+
+def words(el: Element, ctx: Ctx) -> Value:
+    """Whitespace- or comma-separated list (mail recipients)."""
+    return tuple(p for p in (el.text or "").replace(",", " ").split() if p)
+
+
+def class_name(el: Element, ctx: Ctx) -> Value:
+    """The `class` attribute, else the tag: the Java class an element stands for."""
+    return el.get("class") or el.tag
+
+
+def record(el: Element, ctx: Ctx) -> Value:
+    """An element as a dict: `class` (its class attribute or tag) plus its generic fields."""
+    out: dict[str, Value] = {"class": el.get("class") or el.tag}
+    out.update(generic_fields(el))
+    return out
+
+
+def records(el: Element, ctx: Ctx) -> Value:
+    """Each child as a `record`."""
+    return tuple(record(c, ctx) for c in elements(el))
+
+
+def threshold(el: Element, ctx: Ctx) -> Value:
+    """`<threshold><name>SUCCESS</name>...</threshold>` -> "SUCCESS"."""
+    name = el.find("name")
+    return (name.text or "").strip() if name is not None else (el.text or "").strip()
+
+
+# ---- tables -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class F:
+    """One field of a table: IR key, XML path below the element (default: the key), converter, default."""
+
+    key: str
+    path: str = ""
+    conv: Conv = text
+    default: Value = None
+
+
+Table = tuple[F, ...]
+
+
+def apply_table(el: Element, table: Table, ctx: Ctx) -> dict[str, Value]:
+    out: dict[str, Value] = {}
+    for spec in table:
+        found = el.find(spec.path or spec.key)
+        if found is None:
+            if spec.default is not None:
+                out[spec.key] = spec.default
+            continue
+        out[spec.key] = spec.conv(found, ctx)
+    return out
+
+
+def generic_fields(el: Element) -> dict[str, Value]:
+    """The generic rule: leaf children -> their text; a child whose children are all leaves of one tag (a
+    `<string>` list) -> a tuple of texts. Anything deeper stays in the raw node only."""
+    out: dict[str, Value] = {}
+    for child in elements(el):
+        tag = child.tag
+        if tag in out:
+            continue
+        kids = [c for c in child if isinstance(c.tag, str)]
+        if not kids:
+            if child.get("reference") is None:
+                out[tag] = child.text or ""
+        elif len({k.tag for k in kids}) == 1 and all(len(k) == 0 for k in kids):
+            out[tag] = tuple((k.text or "").strip() for k in kids)
+    return out
+
+
+def short_class(name: str) -> str:
+    """`hudson.plugins.build__timeout.impl.AbsoluteTimeOutStrategy` -> `AbsoluteTimeOutStrategy`."""
+    return name.rsplit(".", 1)[-1].rsplit("$", 1)[-1].rsplit("_-", 1)[-1]
+
+
+def child_text(el: Element, tag: str, default: str = "") -> str:
+    found = el.find(tag)
+    if found is None:
+        return default
+    return found.text or ""
+
+
+def parse_bool(value: str, default: bool) -> bool:
+    value = value.strip().lower()
+    if value == "true":
+        return True
+    if value == "false":
+        return False
+    return default
+
+
+def is_element(node: object) -> bool:
+    return isinstance(node, etree._Element) and isinstance(node.tag, str)

@@ -1,0 +1,132 @@
+"""Build parameters: `ParametersDefinitionProperty/parameterDefinitions/*` -> `Param`.
+
+The table maps each parameter class to its IR type and the fields worth naming; the rest of the element's leaf
+values go to `extra`, and the whole element stays in `raw`. Password defaults are never copied out of `raw`.
+"""
+
+from __future__ import annotations
+
+from jenkins2flow.ir.nodes import Param, Value
+from jenkins2flow.parse.xml.common import (
+    Ctx,
+    Element,
+    F,
+    Table,
+    apply_table,
+    child_text,
+    csv,
+    elements,
+    flag,
+    generic_fields,
+    strings,
+)
+
+# class -> (IR type, how the default is read, extra fields)
+_DEFAULT_TEXT = F("default", "defaultValue")
+_DEFAULT_FLAG = F("default", "defaultValue", conv=flag)
+
+PARAM_TYPES: dict[str, tuple[str, F | None, Table]] = {
+    "hudson.model.StringParameterDefinition": ("string", _DEFAULT_TEXT, (F("trim", conv=flag),)),
+    "hudson.model.BooleanParameterDefinition": ("boolean", _DEFAULT_FLAG, ()),
+    "hudson.model.ChoiceParameterDefinition": ("choice", None, ()),
+    "hudson.model.TextParameterDefinition": ("text", _DEFAULT_TEXT, (F("trim", conv=flag),)),
+    "hudson.model.PasswordParameterDefinition": ("password", None, ()),
+    "hudson.model.FileParameterDefinition": ("file", None, ()),
+    "hudson.model.RunParameterDefinition": ("run", None, (F("projectName"), F("filter"))),
+    "org.jvnet.jenkins.plugins.nodelabelparameter.LabelParameterDefinition": (
+        "label", _DEFAULT_TEXT, (F("allNodesMatchingLabel", conv=flag), F("triggerIfResult"),
+                                 F("nodeEligibility", conv=lambda e, c: e.get("class") or e.tag)),
+    ),
+    "org.jvnet.jenkins.plugins.nodelabelparameter.NodeParameterDefinition": (
+        "node", F("default", "defaultSlaves", conv=strings),
+        (F("allowedSlaves", conv=strings), F("triggerIfResult"), F("allowMultiNodeSelection", conv=flag)),
+    ),
+    "com.cloudbees.plugins.credentials.CredentialsParameterDefinition": (
+        "credentials", _DEFAULT_TEXT, (F("credentialType"), F("required", conv=flag)),
+    ),
+    "net.uaznia.lukanus.hudson.plugins.gitparameter.GitParameterDefinition": (
+        "git", _DEFAULT_TEXT,
+        (F("type"), F("branch"), F("branchFilter"), F("tagFilter"), F("sortMode"), F("selectedValue"),
+         F("useRepository"), F("quickFilterEnabled", conv=flag)),
+    ),
+    "com.cwctravel.hudson.plugins.extended__choice__parameter.ExtendedChoiceParameterDefinition": (
+        "extended-choice", _DEFAULT_TEXT,
+        (F("type"), F("multiSelectDelimiter"), F("propertyFile"), F("propertyKey"), F("quoteValue", conv=flag),
+         F("visibleItemCount"), F("groovyScript"), F("bindings")),
+    ),
+    "org.biouno.unochoice.ChoiceParameter": ("active-choice", None, ()),
+    "org.biouno.unochoice.CascadeChoiceParameter": ("active-choice", None, ()),
+    "org.biouno.unochoice.DynamicReferenceParameter": ("active-choice", None, ()),
+}
+
+
+def _choices(el: Element) -> tuple[str, ...]:
+    """Choice lists come as `<choices class="java.util.Arrays$ArrayList"><a class="string-array"><string>`, as a
+    plain `<choices><string>` list, or (very old files) as newline-separated text."""
+    node = el.find("choices")
+    if node is None:
+        return ()
+    kids = list(elements(node))
+    if len(kids) == 1 and kids[0].tag == "a":
+        kids = list(elements(kids[0]))
+    if kids:
+        return tuple(k.text or "" for k in kids)
+    return tuple(line for line in (node.text or "").splitlines() if line.strip())
+
+
+def _active_choice(el: Element, ctx: Ctx) -> dict[str, Value]:
+    out: dict[str, Value] = {}
+    for key in ("choiceType", "referencedParameters", "filterable", "filterLength", "omitValueField"):
+        if el.find(key) is not None:
+            out[key] = child_text(el, key)
+    script = el.find("script")
+    if script is not None:
+        out["scriptClass"] = script.get("class") or ""
+        body = script.find("secureScript/script")
+        if body is None:
+            body = script.find("script")
+        out["script"] = (body.text or "") if body is not None else ""
+        fallback = script.find("secureFallbackScript/script")
+        if fallback is None:
+            fallback = script.find("fallbackScript")
+        if fallback is not None:
+            out["fallbackScript"] = fallback.text or ""
+    return out
+
+
+def parse_param(el: Element, ctx: Ctx) -> Param:
+    cls = el.tag
+    name = child_text(el, "name").strip()
+    description = child_text(el, "description")
+    kind, default_spec, table = PARAM_TYPES.get(cls, (cls, _DEFAULT_TEXT, ()))
+    fields = generic_fields(el)
+    for key in ("name", "description", "defaultValue", "choices", "uuid", "randomName"):
+        fields.pop(key, None)
+    fields.update(apply_table(el, table, ctx))
+    default: Value = None
+    if default_spec is not None:
+        default = apply_table(el, (default_spec,), ctx).get("default")
+    choices: tuple[str, ...] = ()
+    if kind == "choice":
+        choices = _choices(el)
+        default = choices[0] if choices else None
+    elif kind == "extended-choice":
+        value = el.find("value")
+        choices = csv(value, ctx) if value is not None else ()  # type: ignore[assignment]
+    elif kind == "active-choice":
+        fields.update(_active_choice(el, ctx))
+    elif kind == "password":
+        fields["hasDefault"] = bool(child_text(el, "defaultValue").strip())
+    if not name:
+        ctx.report("warning", f"Parameter {cls!r} has no name; it cannot be passed to a run.", el)
+    return Param(
+        name, kind, ctx.span(el), default, description, choices, cls, tuple(fields.items()), ctx.raw(el),
+    )
+
+
+def parse_parameters_property(el: Element, ctx: Ctx) -> tuple[Param, ...]:
+    """`hudson.model.ParametersDefinitionProperty` -> its parameters, in order."""
+    defs = el.find("parameterDefinitions")
+    if defs is None:
+        return ()
+    return tuple(parse_param(p, ctx) for p in elements(defs))

@@ -1,0 +1,64 @@
+"""Source control: `<scm>`, the scm of a CpsScmFlowDefinition, multibranch branch sources and organization-folder
+navigators -> `Scm`. Git is read field by field; every other SCM keeps its class and raw element."""
+
+from __future__ import annotations
+
+from jenkins2flow.ir.nodes import Scm
+from jenkins2flow.parse.xml.common import Ctx, Element, child_text, elements
+
+GIT_SCM = "hudson.plugins.git.GitSCM"
+
+
+def parse_scm(el: Element, ctx: Ctx, script_path: str = "") -> Scm:
+    cls = el.get("class") or el.tag
+    span = ctx.span(el)
+    if cls == "hudson.scm.NullSCM":
+        return Scm("none", span, script_path=script_path, raw=ctx.raw(el))
+    if cls == GIT_SCM:
+        remotes = [r for r in el.iterfind("userRemoteConfigs/*") if isinstance(r.tag, str)]
+        url = child_text(remotes[0], "url").strip() if remotes else ""
+        cred = child_text(remotes[0], "credentialsId").strip() if remotes else ""
+        branches = tuple(
+            (b.findtext("name") or "").strip() for b in el.iterfind("branches/*") if isinstance(b.tag, str)
+        )
+        if len(remotes) > 1:
+            ctx.report("info", f"Git SCM has {len(remotes)} remotes; the first ({url!r}) is the job's URL.", el)
+        return Scm("git", span, url, branches, cred, script_path, ctx.raw(el))
+    if cls == "org.jenkinsci.plugins.multiplescms.MultiSCM":
+        inner = el.find("scms")
+        first = next(iter(elements(inner)), None) if inner is not None else None
+        if first is not None and first.tag == GIT_SCM:
+            git = parse_scm(first, ctx, script_path)
+            return Scm("other", span, git.url, git.branches, git.credentials_id, script_path, ctx.raw(el))
+        return Scm("other", span, script_path=script_path, raw=ctx.raw(el))
+    url = ""
+    if cls == "hudson.scm.SubversionSCM":
+        url = (el.findtext("locations/hudson.scm.SubversionSCM_-ModuleLocation/remote") or "").strip()
+    return Scm("other", span, url, script_path=script_path, raw=ctx.raw(el))
+
+
+def parse_branch_source(el: Element, ctx: Ctx, script_path: str = "") -> Scm:
+    """A `source` of a multibranch BranchSource (or a navigator): git-based ones become kind "git" with a URL."""
+    cls = el.get("class") or el.tag
+    span = ctx.span(el)
+    cred = child_text(el, "credentialsId").strip()
+    owner, repo = child_text(el, "repoOwner").strip(), child_text(el, "repository").strip()
+    url = ""
+    if cls.endswith("GitSCMSource") or cls.endswith("GerritSCMSource"):
+        url = child_text(el, "remote").strip()
+    elif cls.endswith("GitHubSCMSource"):
+        url = child_text(el, "repositoryUrl").strip()
+        if not url and owner and repo:
+            api = child_text(el, "apiUri").strip()
+            host = "https://github.com" if not api else api.replace("/api/v3", "").rstrip("/")
+            url = f"{host}/{owner}/{repo}.git"
+    elif cls.endswith("BitbucketSCMSource"):
+        server = child_text(el, "serverUrl").strip() or "https://bitbucket.org"
+        url = f"{server.rstrip('/')}/{owner}/{repo}.git" if owner and repo else ""
+    elif cls.endswith("GitLabSCMSource"):
+        path = child_text(el, "projectPath").strip()
+        url = path  # the server URL lives in Jenkins' global config, not here
+    if cls.endswith("SCMNavigator"):
+        return Scm("other", span, url or owner, (), cred, script_path, ctx.raw(el))
+    kind = "git" if url else "other"
+    return Scm(kind, span, url, (), cred, script_path, ctx.raw(el))
