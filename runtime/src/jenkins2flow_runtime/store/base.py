@@ -1,11 +1,23 @@
-"""The store interface shared by both backends."""
+"""The store interface shared by both backends, its errors and record types.
+
+Layout common to both backends:
+- versions: immutable bodies, one per (kind, name, version), numbered 1, 2, 3... without gaps;
+- heads: one pointer row per document: latest version and its spec hash, the published version, the versions
+  ever released (published) and the retired ones. Status lives here, never in a version body;
+- the audit trail: who, when, action, version, comment for every change.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
 
-from jenkins2flow_runtime.model import Document, Kind
+from jenkins2flow_runtime.model import Document, Kind, make
+
+Action = Literal["save", "rollback", "import", "publish", "retire"]
 
 
 class StoreError(Exception):
@@ -20,36 +32,139 @@ class ConflictError(StoreError):
     """A save whose expected version is not the latest one."""
 
 
+class RefError(StoreError):
+    """References to documents that are missing (on save) or not published (on publish); names each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: datetime
+    kind: str
+    name: str
+    version: int
+    action: str
+    by: str
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """A pipeline version (its latest or published one) that uses a task or template."""
+
+    pipeline: str
+    version: int
+    status: str
+    uses_version: int
+    where: str  # the field path of the reference, e.g. spec.tasks[2].uses
+
+
 class Store(ABC):
-    @abstractmethod
+    # -- writes ------------------------------------------------------------------------------------------------------
+
     def save(
-        self, doc: Document, *, by: str = "", comment: str = "", expected_version: int | None = None
+        self,
+        doc: Document,
+        *,
+        by: str = "",
+        comment: str = "",
+        expected_version: int | None = None,
+        action: Action = "save",
     ) -> Document:
-        """Store `doc` as a new version when its spec changed; return the stored (new or unchanged) document."""
+        """Store `doc` as a new version when its spec changed; return the stored (new or unchanged) document.
+
+        `expected_version` (0 for "must not exist yet") turns on optimistic concurrency: ConflictError when the
+        latest version is another one. A pipeline's references must exist; version 0 pins to the latest."""
+        return self._write([doc], by=by, comment=comment, expected=[expected_version], action=action)[0]
+
+    def save_many(
+        self,
+        docs: Iterable[Document],
+        *,
+        by: str = "",
+        comment: str = "",
+        expected_versions: Iterable[int | None] | None = None,
+        action: Action = "save",
+    ) -> list[Document]:
+        """Save many documents in one transaction (SQLite) / a few bulk round trips (MongoDB), results in input
+        order. Tasks and templates are written before pipelines, so pipelines may pin what the same batch saves."""
+        docs = list(docs)
+        expected = list(expected_versions) if expected_versions is not None else [None] * len(docs)
+        if len(expected) != len(docs):
+            raise ValueError("expected_versions must have one entry per document")
+        return self._write(docs, by=by, comment=comment, expected=expected, action=action)
 
     @abstractmethod
-    def save_many(self, docs: Iterable[Document], *, by: str = "", comment: str = "") -> list[Document]:
-        """Save many documents in one transaction / round trip."""
+    def _write(
+        self, docs: list[Document], *, by: str, comment: str, expected: list[int | None], action: Action
+    ) -> list[Document]: ...
+
+    @abstractmethod
+    def publish(
+        self, kind: Kind, name: str, version: int | None = None, *, by: str = "", comment: str = ""
+    ) -> Document:
+        """Publish a version (default: latest); the previously published one goes back to draft. A pipeline is
+        refused (RefError) when any task or template it pins is missing, unreleased or retired."""
+
+    @abstractmethod
+    def retire(
+        self, kind: Kind, name: str, version: int | None = None, *, by: str = "", comment: str = ""
+    ) -> Document:
+        """Retire a version (default: the published one, else the latest); it is no longer published."""
+
+    def rollback(self, kind: Kind, name: str, version: int, *, by: str = "", comment: str = "") -> Document:
+        """Publish the spec of an old `version` as a NEW version (or the latest, if it already has that spec)."""
+        old = self.get(kind, name, version)
+        note = comment or f"rollback to version {version}"
+        new = self.save(make(kind, name, old.spec, tags=old.tags), by=by, comment=note, action="rollback")
+        return self.publish(kind, name, new.version, by=by, comment=note)
+
+    # -- reads -------------------------------------------------------------------------------------------------------
 
     @abstractmethod
     def get(self, kind: Kind, name: str, version: int | str = "latest") -> Document:
         """A version number, "latest" or "published"."""
 
     @abstractmethod
-    def list(self, kind: Kind | None = None, status: str | None = None) -> list[Document]:
-        """The latest version of every document, optionally filtered."""
+    def list(
+        self,
+        kind: Kind | None = None,
+        status: str | None = None,
+        *,
+        tag: str | None = None,
+        owner: str | None = None,
+        source_job: str | None = None,
+    ) -> list[Document]:
+        """The latest version of every document, filtered; with status="published", the published versions.
+        Tags are the spec's and the envelope's; owner and source job are the pipeline spec's owners and
+        provenance.job."""
 
     @abstractmethod
     def history(self, kind: Kind, name: str) -> list[Document]:
         """Every version, oldest first."""
 
-    @abstractmethod
-    def publish(self, kind: Kind, name: str, version: int | None = None, *, by: str = "", comment: str = "") -> Document:
-        """Mark a version (default: latest) published; the previously published one becomes draft."""
-
-    @abstractmethod
     def published(self, kind: Kind) -> list[Document]:
         """The published version of every document of `kind`."""
+        return self.list(kind, "published")
+
+    @abstractmethod
+    def audit(self, kind: Kind | None = None, name: str | None = None) -> list[AuditEntry]:
+        """Every change (save, rollback, import, publish, retire), oldest first."""
+
+    @abstractmethod
+    def where_used(self, kind: Kind, name: str) -> list[Usage]:
+        """The pipelines whose latest or published version uses the task or template `kind`/`name`."""
+
+    def diff(self, kind: Kind, name: str, a: int | str, b: int | str = "latest") -> list[str]:
+        """Readable differences between two versions' specs, one line per change (deepdiff-based)."""
+        from jenkins2flow_runtime.store.diff import spec_diff
+
+        return spec_diff(self.get(kind, name, a), self.get(kind, name, b))
+
+    # -- lifecycle ---------------------------------------------------------------------------------------------------
 
     def close(self) -> None:  # noqa: B027 - optional for backends
         pass
@@ -59,3 +174,7 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def describe(kind: str, name: str, version: Any = None) -> str:
+    return f"{kind} {name!r}" + (f" version {version}" if version not in (None, "latest") else "")

@@ -1,155 +1,288 @@
-"""SQLite backend: one file, transactions, WAL."""
+"""SQLite backend: one file, WAL, every write one `BEGIN IMMEDIATE` transaction (so a killed batch leaves nothing)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from jenkins2flow_runtime.model import Document, Kind, from_dict
-from jenkins2flow_runtime.store.base import ConflictError, NotFoundError, Store
+from jenkins2flow_runtime.store.base import (
+    Action,
+    AuditEntry,
+    NotFoundError,
+    RefError,
+    Store,
+    StoreError,
+    Usage,
+    describe,
+)
+from jenkins2flow_runtime.store.plan import Head, index_fields, key, plan, publish_problems, ref_keys
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    kind TEXT NOT NULL,
-    name TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    spec_hash TEXT NOT NULL,
-    status TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS versions (
+    kind TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+    spec_hash TEXT NOT NULL, schema_version INTEGER NOT NULL,
+    created_at TEXT NOT NULL, created_by TEXT NOT NULL, comment TEXT NOT NULL,
+    tags TEXT NOT NULL, owners TEXT NOT NULL, source_job TEXT NOT NULL,
     body TEXT NOT NULL,
     PRIMARY KEY (kind, name, version)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS versions_source_job ON versions (source_job);
+CREATE TABLE IF NOT EXISTS heads (
+    kind TEXT NOT NULL, name TEXT NOT NULL,
+    latest INTEGER NOT NULL, latest_hash TEXT NOT NULL,
+    published INTEGER, released TEXT NOT NULL DEFAULT '[]', retired TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (kind, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS refs (
+    kind TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+    ref_kind TEXT NOT NULL, ref_name TEXT NOT NULL, ref_version INTEGER NOT NULL, path TEXT NOT NULL,
+    PRIMARY KEY (kind, name, version, path)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS refs_target ON refs (ref_kind, ref_name);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    version INTEGER NOT NULL, action TEXT NOT NULL, by TEXT NOT NULL, comment TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS documents_status ON documents (kind, status);
+CREATE INDEX IF NOT EXISTS audit_doc ON audit (kind, name, id);
 """
+
+HEAD_COLS = "h.kind, h.name, h.latest, h.latest_hash, h.published, h.released, h.retired"
+CHUNK = 400
+
+
+def _head(row: Any) -> Head:
+    return Head(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), json.loads(row[6]))
 
 
 class SqliteStore(Store):
     def __init__(self, path: str) -> None:
         self.path = path
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.lock = threading.RLock()
+        with self._tx():
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self.db.execute(statement)
 
     def close(self) -> None:
         self.db.close()
 
+    def __repr__(self) -> str:
+        return f"SqliteStore({self.path!r})"
+
     # -- helpers ---------------------------------------------------------------------------------------------------
 
-    def _row_doc(self, body: str, status: str) -> Document:
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def _checkpoint(self, stage: str) -> None:
+        """A hook between the steps of a batch write (tests kill the process here)."""
+
+    def _heads(self, keys: set[str]) -> dict[str, Head]:
+        by_kind: dict[str, list[str]] = {}
+        for k in keys:
+            kind, _, name = k.partition("/")
+            by_kind.setdefault(kind, []).append(name)
+        out: dict[str, Head] = {}
+        for kind, names in by_kind.items():
+            for i in range(0, len(names), CHUNK):
+                part = names[i : i + CHUNK]
+                rows = self.db.execute(
+                    f"SELECT {HEAD_COLS} FROM heads h WHERE h.kind=? AND h.name IN ({','.join('?' * len(part))})",
+                    (kind, *part),
+                ).fetchall()
+                out.update((key(r[0], r[1]), _head(r)) for r in rows)
+        return out
+
+    def _head_of(self, kind: str, name: str) -> Head:
+        row = self.db.execute(f"SELECT {HEAD_COLS} FROM heads h WHERE kind=? AND name=?", (kind, name)).fetchone()
+        if row is None:
+            raise NotFoundError(f"No {kind} {name!r} in the store {self.path!r}.")
+        return _head(row)
+
+    def _doc(self, body: str, head: Head, version: int) -> Document:
         data = json.loads(body)
-        data["status"] = status
+        data["status"] = head.status(version)
         return from_dict(data)
 
-    def _latest(self, kind: str, name: str) -> tuple[int, str] | None:
-        row = self.db.execute(
-            "SELECT version, spec_hash FROM documents WHERE kind=? AND name=? ORDER BY version DESC LIMIT 1",
-            (kind, name),
-        ).fetchone()
-        return (row[0], row[1]) if row else None
+    def _audit(self, rows: list[tuple[Any, ...]]) -> None:
+        self.db.executemany(
+            "INSERT INTO audit (at, kind, name, version, action, by, comment) VALUES (?,?,?,?,?,?,?)", rows
+        )
 
-    def _insert(self, doc: Document, by: str, comment: str, expected_version: int | None) -> Document:
-        latest = self._latest(doc.kind, doc.name)
-        current = latest[0] if latest else 0
-        if expected_version is not None and expected_version != current:
-            raise ConflictError(
-                f"{doc.kind} {doc.name!r} is at version {current}, not {expected_version}; reload and retry."
+    # -- writes ----------------------------------------------------------------------------------------------------
+
+    def _write(
+        self, docs: list[Document], *, by: str, comment: str, expected: list[int | None], action: Action
+    ) -> list[Document]:
+        now = datetime.now(UTC)
+        with self._tx():
+            heads = self._heads(ref_keys(docs))
+            p = plan(docs, heads, expected, by=by, comment=comment, now=now)
+            versions, refs, audit = [], [], []
+            for d in p.new:
+                f = index_fields(d)
+                versions.append(
+                    (
+                        d.kind, d.name, d.version, d.spec_hash, d.schema_version, now.isoformat(), d.created_by,
+                        d.comment, json.dumps(f["tags"]), json.dumps(f["owners"]), f["source_job"],
+                        d.model_dump_json(exclude={"status"}),
+                    )
+                )
+                refs += [(d.kind, d.name, d.version, *r) for r in f["refs"]]
+                audit.append((now.isoformat(), d.kind, d.name, d.version, action, d.created_by, d.comment))
+            self.db.executemany("INSERT INTO versions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", versions)
+            self._checkpoint("versions")
+            self.db.executemany("INSERT INTO refs VALUES (?,?,?,?,?,?,?)", refs)
+            self.db.executemany(
+                "INSERT INTO heads (kind, name, latest, latest_hash) VALUES (?,?,?,?) ON CONFLICT (kind, name) "
+                "DO UPDATE SET latest=excluded.latest, latest_hash=excluded.latest_hash",
+                [(h.kind, h.name, h.latest, h.latest_hash) for k, h in p.heads.items() if k in p.before],
             )
-        if latest and latest[1] == doc.spec_hash:
-            return self.get(doc.kind, doc.name, current)
-        new = doc.model_copy(
-            update={
-                "version": current + 1,
-                "status": "draft",
-                "created_at": datetime.now(UTC),
-                "created_by": by or doc.created_by,
-                "comment": comment or doc.comment,
-            }
-        )
-        self.db.execute(
-            "INSERT INTO documents (kind, name, version, spec_hash, status, body) VALUES (?,?,?,?,?,?)",
-            (new.kind, new.name, new.version, new.spec_hash, new.status, new.model_dump_json()),
-        )
-        return new
+            self._checkpoint("heads")
+            self._audit(audit)
+            out: list[Document] = []
+            for r in p.results:
+                if isinstance(r, Document):
+                    out.append(r)
+                else:
+                    kind, _, name = r[0].partition("/")
+                    out.append(self._get(kind, name, r[1]))  # type: ignore[arg-type]
+        return out
 
-    # -- interface -------------------------------------------------------------------------------------------------
-
-    def save(
-        self, doc: Document, *, by: str = "", comment: str = "", expected_version: int | None = None
+    def _set_status(
+        self, kind: Kind, name: str, version: int | None, action: Action, by: str, comment: str
     ) -> Document:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            out = self._insert(doc, by, comment, expected_version)
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
-        return out
+        with self._tx():
+            head = self._head_of(kind, name)
+            if action == "publish":
+                v = head.latest if version is None else version
+            else:
+                v = version or head.published or head.latest
+            if not 1 <= v <= head.latest:
+                raise NotFoundError(f"{describe(kind, name)} has no version {v} (latest is {head.latest}).")
+            doc = self._get(kind, name, v)
+            if action == "publish":
+                problems = publish_problems(doc, self._heads(ref_keys([doc])))
+                if problems:
+                    raise RefError([f"Cannot publish {describe(kind, name, v)}: " + problems[0], *problems[1:]])
+                head.published = v
+                head.released = sorted({*head.released, v})
+                head.retired = [x for x in head.retired if x != v]
+            else:
+                if head.published == v:
+                    head.published = None
+                head.retired = sorted({*head.retired, v})
+            self.db.execute(
+                "UPDATE heads SET published=?, released=?, retired=? WHERE kind=? AND name=?",
+                (head.published, json.dumps(head.released), json.dumps(head.retired), kind, name),
+            )
+            self._audit([(datetime.now(UTC).isoformat(), kind, name, v, action, by, comment)])
+        return doc.model_copy(update={"status": head.status(v)})
 
-    def save_many(self, docs: Iterable[Document], *, by: str = "", comment: str = "") -> list[Document]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            out = [self._insert(d, by, comment, None) for d in docs]
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
-        return out
+    def publish(
+        self, kind: Kind, name: str, version: int | None = None, *, by: str = "", comment: str = ""
+    ) -> Document:
+        return self._set_status(kind, name, version, "publish", by, comment)
+
+    def retire(
+        self, kind: Kind, name: str, version: int | None = None, *, by: str = "", comment: str = ""
+    ) -> Document:
+        return self._set_status(kind, name, version, "retire", by, comment)
+
+    # -- reads -----------------------------------------------------------------------------------------------------
+
+    def _get(self, kind: Kind, name: str, version: int | str) -> Document:
+        head = self._head_of(kind, name)
+        if version == "latest":
+            v = head.latest
+        elif version == "published":
+            if head.published is None:
+                raise NotFoundError(f"{describe(kind, name)} has no published version.")
+            v = head.published
+        else:
+            try:
+                v = int(version)
+            except ValueError:
+                raise StoreError(f"Version {version!r} is not a number, 'latest' or 'published'.") from None
+        row = self.db.execute(
+            "SELECT body FROM versions WHERE kind=? AND name=? AND version=?", (kind, name, v)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"{describe(kind, name)} has no version {v} (latest is {head.latest}).")
+        return self._doc(row[0], head, v)
 
     def get(self, kind: Kind, name: str, version: int | str = "latest") -> Document:
-        if version == "latest":
-            sql, args = "kind=? AND name=? ORDER BY version DESC LIMIT 1", (kind, name)
-        elif version == "published":
-            sql, args = "kind=? AND name=? AND status='published'", (kind, name)
-        else:
-            sql, args = "kind=? AND name=? AND version=?", (kind, name, int(version))
-        row = self.db.execute(f"SELECT body, status FROM documents WHERE {sql}", args).fetchone()
-        if row is None:
-            raise NotFoundError(f"No {kind} {name!r} ({version}) in the store {self.path!r}.")
-        return self._row_doc(row[0], row[1])
+        with self.lock:
+            return self._get(kind, name, version)
 
-    def list(self, kind: Kind | None = None, status: str | None = None) -> list[Document]:
-        rows = self.db.execute(
-            "SELECT d.body, d.status FROM documents d JOIN ("
-            " SELECT kind, name, MAX(version) v FROM documents GROUP BY kind, name) m"
-            " ON d.kind=m.kind AND d.name=m.name AND d.version=m.v"
-            " WHERE (? IS NULL OR d.kind=?) ORDER BY d.kind, d.name",
-            (kind, kind),
-        ).fetchall()
-        docs = [self._row_doc(b, s) for b, s in rows]
+    def list(
+        self,
+        kind: Kind | None = None,
+        status: str | None = None,
+        *,
+        tag: str | None = None,
+        owner: str | None = None,
+        source_job: str | None = None,
+    ) -> list[Document]:
+        pointer = "h.published" if status == "published" else "h.latest"
+        sql = (
+            f"SELECT {HEAD_COLS}, v.version, v.body FROM heads h JOIN versions v"
+            f" ON v.kind=h.kind AND v.name=h.name AND v.version={pointer}"
+            " WHERE (?1 IS NULL OR h.kind=?1)"
+            " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM json_each(v.tags) WHERE value=?2))"
+            " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(v.owners) WHERE value=?3))"
+            " AND (?4 IS NULL OR v.source_job=?4)"
+            " ORDER BY h.kind, h.name"
+        )
+        with self.lock:
+            rows = self.db.execute(sql, (kind, tag, owner, source_job)).fetchall()
+        docs = [self._doc(r[8], _head(r), r[7]) for r in rows]
         return [d for d in docs if status is None or d.status == status]
 
     def history(self, kind: Kind, name: str) -> list[Document]:
-        rows = self.db.execute(
-            "SELECT body, status FROM documents WHERE kind=? AND name=? ORDER BY version", (kind, name)
-        ).fetchall()
-        if not rows:
-            raise NotFoundError(f"No {kind} {name!r} in the store {self.path!r}.")
-        return [self._row_doc(b, s) for b, s in rows]
+        with self.lock:
+            head = self._head_of(kind, name)
+            rows = self.db.execute(
+                "SELECT version, body FROM versions WHERE kind=? AND name=? AND version<=? ORDER BY version",
+                (kind, name, head.latest),
+            ).fetchall()
+        return [self._doc(b, head, v) for v, b in rows]
 
-    def publish(self, kind: Kind, name: str, version: int | None = None, *, by: str = "", comment: str = "") -> Document:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            target = self.get(kind, name, "latest" if version is None else version)
-            self.db.execute(
-                "UPDATE documents SET status='draft' WHERE kind=? AND name=? AND status='published'", (kind, name)
-            )
-            self.db.execute(
-                "UPDATE documents SET status='published' WHERE kind=? AND name=? AND version=?",
-                (kind, name, target.version),
-            )
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
-        return target.model_copy(update={"status": "published"})
+    def audit(self, kind: Kind | None = None, name: str | None = None) -> list[AuditEntry]:
+        with self.lock:
+            rows = self.db.execute(
+                "SELECT at, kind, name, version, action, by, comment FROM audit"
+                " WHERE (?1 IS NULL OR kind=?1) AND (?2 IS NULL OR name=?2) ORDER BY id",
+                (kind, name),
+            ).fetchall()
+        return [AuditEntry(datetime.fromisoformat(r[0]), *r[1:]) for r in rows]
 
-    def published(self, kind: Kind) -> list[Document]:
-        rows = self.db.execute(
-            "SELECT body, status FROM documents WHERE kind=? AND status='published' ORDER BY name", (kind,)
-        ).fetchall()
-        return [self._row_doc(b, s) for b, s in rows]
-
-
+    def where_used(self, kind: Kind, name: str) -> list[Usage]:
+        with self.lock:
+            self._head_of(kind, name)
+            rows = self.db.execute(
+                f"SELECT {HEAD_COLS}, r.version, r.ref_version, r.path FROM refs r JOIN heads h"
+                " ON h.kind=r.kind AND h.name=r.name AND (r.version=h.latest OR r.version=h.published)"
+                " WHERE r.ref_kind=? AND r.ref_name=? ORDER BY h.name, r.version, r.path",
+                (kind, name),
+            ).fetchall()
+        return [Usage(r[1], r[7], _head(r).status(r[7]), r[8], r[9]) for r in rows]

@@ -1,0 +1,175 @@
+"""Pure bookkeeping shared by both backends: document heads, reference checks, and the plan of a batch save.
+
+Backends fetch the heads a batch needs in one query, `plan()` decides every version number and reference in
+memory, and the backend writes the result in one transaction (SQLite) or a few bulk operations (MongoDB).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from jenkins2flow_runtime.model import SCHEMA_VERSION, Document, PipelineSpec, Status, make
+from jenkins2flow_runtime.model.errors import dotted
+from jenkins2flow_runtime.store.base import ConflictError, RefError
+
+CLI_GROUP = {"concrete_task": "tasks", "view_task": "views", "parameter_template": "templates", "pipeline": "pipelines"}
+
+
+def key(kind: str, name: str) -> str:
+    return f"{kind}/{name}"
+
+
+@dataclass(slots=True)
+class Head:
+    kind: str
+    name: str
+    latest: int = 0
+    latest_hash: str = ""
+    published: int | None = None
+    released: list[int] = field(default_factory=list)
+    retired: list[int] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return key(self.kind, self.name)
+
+    def status(self, version: int) -> Status:
+        if version == self.published:
+            return "published"
+        if version in self.retired:
+            return "retired"
+        return "draft"
+
+    def usable(self, version: int) -> bool:
+        """Released (published at some point) and not retired since: what a published pipeline may pin."""
+        return version == self.published or (version in self.released and version not in self.retired)
+
+
+def index_fields(doc: Document) -> dict[str, Any]:
+    """The columns / fields that `list` filters on and `where_used` searches."""
+    spec = doc.spec
+    tags = sorted({*doc.tags, *getattr(spec, "tags", [])})
+    owners = list(spec.owners) if isinstance(spec, PipelineSpec) else []
+    source_job = spec.provenance.job if isinstance(spec, PipelineSpec) else ""
+    refs = (
+        [(r.kind, r.name, r.version, "spec." + dotted(loc)) for loc, r in spec.refs()]
+        if isinstance(spec, PipelineSpec)
+        else []
+    )
+    return {"tags": tags, "owners": owners, "source_job": source_job, "refs": refs}
+
+
+def ref_keys(docs: Iterable[Document]) -> set[str]:
+    """The keys of the documents and of everything their pipelines reference: the heads a batch needs."""
+    out: set[str] = set()
+    for d in docs:
+        out.add(key(d.kind, d.name))
+        if isinstance(d.spec, PipelineSpec):
+            out.update(r.key() for _, r in d.spec.refs())
+    return out
+
+
+def _set(data: Any, loc: tuple[str | int, ...], version: int) -> None:
+    for part in loc:
+        data = data[part]
+    data["version"] = version
+
+
+def resolve_refs(doc: Document, heads: dict[str, Head]) -> Document:
+    """Pin version-0 references to the latest version; RefError naming every missing document or version."""
+    if not isinstance(doc.spec, PipelineSpec):
+        return doc
+    problems: list[str] = []
+    pins: list[tuple[tuple[str | int, ...], int]] = []
+    for loc, ref in doc.spec.refs():
+        head = heads.get(ref.key())
+        where = f"{doc.kind} {doc.name!r}: spec.{dotted(loc)}"
+        if head is None or head.latest == 0:
+            problems.append(f"{where}: {ref.kind} {ref.name!r} is not in the store")
+        elif ref.version > head.latest:
+            problems.append(f"{where}: {ref.kind} {ref.name!r} has no version {ref.version} (latest is {head.latest})")
+        elif ref.version == 0:
+            pins.append((tuple(loc), head.latest))
+    if problems:
+        raise RefError(problems)
+    if not pins:
+        return doc
+    spec = doc.spec.model_dump(mode="json")
+    for loc, version in pins:
+        _set(spec, loc, version)
+    envelope = doc.model_dump(exclude={"spec", "spec_hash", "kind", "name"})
+    return make(doc.kind, doc.name, spec, **envelope)
+
+
+def publish_problems(doc: Document, heads: dict[str, Head]) -> list[str]:
+    """Why `doc` (a pipeline) cannot be published: each reference missing, never published, or retired."""
+    if not isinstance(doc.spec, PipelineSpec):
+        return []
+    problems: list[str] = []
+    for loc, ref in doc.spec.refs():
+        head = heads.get(ref.key())
+        where = f"spec.{dotted(loc)}"
+        if head is None or not 1 <= ref.version <= head.latest:
+            problems.append(f"{where}: {ref} is missing from the store")
+        elif not head.usable(ref.version):
+            state = "retired" if ref.version in head.retired else "not published"
+            problems.append(
+                f"{where}: {ref} is {state} (publish it first: jenkins2flow {CLI_GROUP[ref.kind]} publish "
+                f"{ref.name} --version {ref.version})"
+            )
+    return problems
+
+
+@dataclass(slots=True)
+class Plan:
+    results: list[Document | tuple[str, int]]  # per input: the new version, or (key, existing version)
+    new: list[Document]  # new versions in write order (tasks and templates before pipelines)
+    before: dict[str, int]  # latest version of each touched document before the batch (for compare-and-set)
+    heads: dict[str, Head]
+
+
+def plan(
+    docs: list[Document],
+    heads: dict[str, Head],
+    expected: list[int | None],
+    *,
+    by: str,
+    comment: str,
+    now: datetime,
+) -> Plan:
+    """Number every changed document; the same spec as the latest version is a no-op. Mutates `heads`."""
+    results: list[Document | tuple[str, int]] = [("", 0)] * len(docs)
+    new: list[Document] = []
+    before: dict[str, int] = {}
+    for i in sorted(range(len(docs)), key=lambda i: docs[i].kind == "pipeline"):
+        doc = docs[i]
+        k = key(doc.kind, doc.name)
+        head = heads.setdefault(k, Head(doc.kind, doc.name))
+        if expected[i] is not None and expected[i] != head.latest:
+            raise ConflictError(
+                f"{doc.kind} {doc.name!r} is at version {head.latest}, not {expected[i]}: someone saved it "
+                "meanwhile; reload it and apply your change again."
+            )
+        doc = resolve_refs(doc, heads)
+        if head.latest and head.latest_hash == doc.spec_hash:
+            results[i] = (k, head.latest)
+            continue
+        before.setdefault(k, head.latest)
+        head.latest += 1
+        head.latest_hash = doc.spec_hash
+        stored = doc.model_copy(
+            update={
+                "schema_version": SCHEMA_VERSION,
+                "version": head.latest,
+                "status": "draft",
+                "created_at": now,
+                "created_by": by or doc.created_by,
+                "comment": comment or doc.comment,
+            }
+        )
+        new.append(stored)
+        results[i] = stored
+    return Plan(results, new, before, heads)
