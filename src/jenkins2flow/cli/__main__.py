@@ -1,0 +1,3 @@
+from jenkins2flow.cli.main import main
+
+main()
