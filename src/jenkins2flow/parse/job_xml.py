@@ -117,16 +117,18 @@ def parse_config_xml(data: bytes, path: str, full_name: str, *, max_bytes: int =
                        "it with the file.", 1, 1, "internal-error")
 
 
-def _parse(data: bytes, path: str, full_name: str, max_bytes: int) -> Job:
+def safe_fromstring(data: bytes, path: str, max_bytes: int = MAX_BYTES) -> tuple[Any, list[Diagnostic]]:
+    """Parse XML bytes safely (no DTD, no entities, size cap, XML 1.1 accepted). Returns (root or None, notes);
+    when the root is None the notes hold one error saying why, with its `path:line:col`. Never raises."""
     if not isinstance(data, bytes | bytearray | memoryview):
-        raise TypeError(f"config.xml content must be bytes, not {type(data).__name__}")
+        return None, [Diagnostic("error", f"Expected XML bytes, got {type(data).__name__}.", Span(path), "bad-input")]
     data = bytes(data)
     refused = _refusal(data, max_bytes)
     if refused:
         message, offset = refused
         line, col = _line_col(data, offset) if offset else (1, 1)
         code = "oversize" if len(data) > max_bytes else "dtd-refused"
-        return _failed(full_name, path, data, message, line, col, code)
+        return None, [Diagnostic("error", message, Span(path, line, col), code)]
     notes: list[Diagnostic] = []
     m = _DECL_11.match(data)
     if m:
@@ -140,12 +142,22 @@ def _parse(data: bytes, path: str, full_name: str, max_bytes: int) -> Job:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         line, col = (exc.position if exc.position else (exc.lineno or 1, 1))
-        return _failed(full_name, path, data, f"The file is not well-formed XML: {exc.msg}. Fix or re-export it "
-                       "from Jenkins.", line or 1, col or 1, "malformed-xml")
+        message = f"The file is not well-formed XML: {exc.msg}. Fix or re-export it from Jenkins."
+        return None, [Diagnostic("error", message, Span(path, line or 1, col or 1), "malformed-xml")]
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # belt and braces: the scan should catch it
-        return _failed(full_name, path, data, "The file declares a DOCTYPE; refused for safety.", 1, 1,
-                       "dtd-refused")
+        return None, [Diagnostic("error", "The file declares a DOCTYPE; refused for safety.", Span(path),
+                                 "dtd-refused")]
+    return root, notes
+
+
+def _parse(data: bytes, path: str, full_name: str, max_bytes: int) -> Job:
+    root, notes = safe_fromstring(data, path, max_bytes)
+    if root is None:
+        raw = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else b""
+        root_tag = _sniff_root(raw) if len(raw) <= MAX_BYTES * 4 else ""
+        return Job(full_name, _kind_of(root_tag), Span(path), source=path, root_tag=root_tag,
+                   diagnostics=tuple(notes))
     return _read_job(root, path, full_name, notes)
 
 

@@ -30,7 +30,7 @@ class Ctx:
 
     def report(self, level: Level, message: str, el: Element | None = None, code: str = "") -> None:
         span = self.span(el) if el is not None else Span(self.path)
-        self.diagnostics.append(Diagnostic(level, message, span, code))
+        self.diagnostics.append(Diagnostic(level, message, span, code=code))
 
     def raw(self, el: Element) -> XmlNode:
         return to_xmlnode(el, self.path)
@@ -50,7 +50,7 @@ def to_xmlnode(el: Element, path: str) -> XmlNode:
     if children and not text.strip():
         text = ""
     attrs = tuple(el.attrib.items()) if len(el.attrib) else ()
-    return XmlNode(el.tag, Span(path, el.sourceline or 1, 1), attrs, text, children)
+    return XmlNode(el.tag, Span(path, el.sourceline or 1, 1), attrs=attrs, text=text, children=children)
 
 
 # ---- value converters ------------------------------------------------------------------------------------------

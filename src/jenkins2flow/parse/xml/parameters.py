@@ -120,7 +120,8 @@ def parse_param(el: Element, ctx: Ctx) -> Param:
     if not name:
         ctx.report("warning", f"Parameter {cls!r} has no name; it cannot be passed to a run.", el)
     return Param(
-        name, kind, ctx.span(el), default, description, choices, cls, tuple(fields.items()), ctx.raw(el),
+        name, kind, ctx.span(el), default=default, description=description, choices=choices, plugin=cls,
+        extra=tuple(fields.items()), raw=ctx.raw(el),
     )
 
 

@@ -316,7 +316,7 @@ def parse_plugin(el: Element, ctx: Ctx, cls: str = "") -> Plugin:
             fields.update(fn(el, ctx))
         except Exception as exc:  # a handler bug must not lose the element: keep it raw and say so
             ctx.report("warning", f"Could not read the fields of {cls!r} ({exc}); kept it raw.", el)
-    return Plugin(cls, ctx.span(el), el.get("plugin", ""), tuple(fields.items()), ctx.raw(el))
+    return Plugin(cls, ctx.span(el), plugin=el.get("plugin", ""), fields=tuple(fields.items()), raw=ctx.raw(el))
 
 
 _CLASS_ATTR_TAGS = frozenset({"buildStep", "publisher", "hudson.tasks.BuildStep", "builder"})

@@ -217,7 +217,7 @@ def _axes(el: Element, ctx: Ctx, acc: JobAcc) -> None:
         values = tuple((v.text or "").strip() for v in elements(values_el)) if values_el is not None else ()
         if not name:
             ctx.report("warning", f"Matrix axis {axis.tag!r} has no name.", axis)
-        acc.axes.append(Axis(name, values, ctx.span(axis), axis.tag))
+        acc.axes.append(Axis(name, values, span=ctx.span(axis), kind=axis.tag))
 
 
 # ---- maven2-moduleset -------------------------------------------------------------------------------------------
@@ -256,7 +256,7 @@ def maven_builder(acc: JobAcc, ctx: Ctx) -> Plugin:
     """The Maven build of a maven2-moduleset as one builder, between its prebuilders and postbuilders."""
     from jenkins2flow.ir.nodes import Span
 
-    return Plugin(MAVEN_ROOT_CLASS, Span(ctx.path, acc.maven_line or 1, 1), "", tuple(acc.maven.items()))
+    return Plugin(MAVEN_ROOT_CLASS, Span(ctx.path, acc.maven_line or 1, 1), fields=tuple(acc.maven.items()))
 
 
 # ---- folders, multibranch, organization folders ----------------------------------------------------------------
@@ -312,6 +312,6 @@ def finish_sources(acc: JobAcc) -> None:
     """Multibranch / organization folders: the first branch source is the job's SCM, with the script path."""
     if acc.sources and acc.scm is None:
         first = acc.sources[0]
-        acc.scm = Scm(first.kind, first.span, first.url, first.branches, first.credentials_id, acc.script_path,
-                      first.raw)
+        acc.scm = Scm(first.kind, first.span, url=first.url, branches=first.branches,
+                      credentials_id=first.credentials_id, script_path=acc.script_path, raw=first.raw)
 

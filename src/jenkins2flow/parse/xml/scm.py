@@ -23,18 +23,20 @@ def parse_scm(el: Element, ctx: Ctx, script_path: str = "") -> Scm:
         )
         if len(remotes) > 1:
             ctx.report("info", f"Git SCM has {len(remotes)} remotes; the first ({url!r}) is the job's URL.", el)
-        return Scm("git", span, url, branches, cred, script_path, ctx.raw(el))
+        return Scm("git", span, url=url, branches=branches, credentials_id=cred, script_path=script_path,
+                   raw=ctx.raw(el))
     if cls == "org.jenkinsci.plugins.multiplescms.MultiSCM":
         inner = el.find("scms")
         first = next(iter(elements(inner)), None) if inner is not None else None
         if first is not None and first.tag == GIT_SCM:
             git = parse_scm(first, ctx, script_path)
-            return Scm("other", span, git.url, git.branches, git.credentials_id, script_path, ctx.raw(el))
+            return Scm("other", span, url=git.url, branches=git.branches, credentials_id=git.credentials_id,
+                       script_path=script_path, raw=ctx.raw(el))
         return Scm("other", span, script_path=script_path, raw=ctx.raw(el))
     url = ""
     if cls == "hudson.scm.SubversionSCM":
         url = (el.findtext("locations/hudson.scm.SubversionSCM_-ModuleLocation/remote") or "").strip()
-    return Scm("other", span, url, script_path=script_path, raw=ctx.raw(el))
+    return Scm("other", span, url=url, script_path=script_path, raw=ctx.raw(el))
 
 
 def parse_branch_source(el: Element, ctx: Ctx, script_path: str = "") -> Scm:
@@ -59,6 +61,6 @@ def parse_branch_source(el: Element, ctx: Ctx, script_path: str = "") -> Scm:
         path = child_text(el, "projectPath").strip()
         url = path  # the server URL lives in Jenkins' global config, not here
     if cls.endswith("SCMNavigator"):
-        return Scm("other", span, url or owner, (), cred, script_path, ctx.raw(el))
+        return Scm("other", span, url=url or owner, credentials_id=cred, script_path=script_path, raw=ctx.raw(el))
     kind = "git" if url else "other"
-    return Scm(kind, span, url, (), cred, script_path, ctx.raw(el))
+    return Scm(kind, span, url=url, credentials_id=cred, script_path=script_path, raw=ctx.raw(el))

@@ -60,7 +60,8 @@ def parse_trigger(el: Element, ctx: Ctx) -> Trigger:
         extra.pop("upstreamProjects", None)
     if kind in ("cron", "pollscm", "parameterized-cron") and not spec.strip():
         ctx.report("warning", f"Trigger {cls!r} has an empty schedule; it never fires on its own.", el)
-    return Trigger(kind, ctx.span(el), spec, upstream, level, cls, tuple(extra.items()), ctx.raw(el))
+    return Trigger(kind, ctx.span(el), spec=spec, upstream=upstream, threshold=level, plugin=cls,
+                   extra=tuple(extra.items()), raw=ctx.raw(el))
 
 
 def parse_triggers(container: Element, ctx: Ctx) -> tuple[Trigger, ...]:
