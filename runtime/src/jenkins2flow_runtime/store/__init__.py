@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 
 from jenkins2flow_runtime.store.base import (
+    AuditEntry,
     ConflictError,
     NotFoundError,
+    RefError,
     Store,
     StoreError,
+    Usage,
 )
 
 DEFAULT_URI = ".jenkins2flow/store.db"
@@ -20,7 +23,8 @@ def store_uri(uri: str | None = None) -> str:
 
 
 def open_store(uri: str | None = None) -> Store:
-    """Open the store at `uri`: `mongodb://...` / `mongodb+srv://...` or a SQLite file path (`sqlite:///` optional)."""
+    """Open the store at `uri`: `mongodb://host/db`, `mongodb+srv://...`, `mongomock://host/db` (tests), or a SQLite
+    file path (`sqlite:///` optional). The database defaults to `jenkins2flow`."""
     uri = store_uri(uri)
     if uri.startswith(("mongodb://", "mongodb+srv://", "mongomock://")):
         from jenkins2flow_runtime.store.mongo import MongoStore
@@ -32,4 +36,7 @@ def open_store(uri: str | None = None) -> Store:
     return SqliteStore(path)
 
 
-__all__ = ["ConflictError", "NotFoundError", "Store", "StoreError", "open_store", "store_uri", "DEFAULT_URI"]
+__all__ = [
+    "DEFAULT_URI", "AuditEntry", "ConflictError", "NotFoundError", "RefError", "Store", "StoreError", "Usage",
+    "open_store", "store_uri",
+]

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS refs (
     kind TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
     ref_kind TEXT NOT NULL, ref_name TEXT NOT NULL, ref_version INTEGER NOT NULL, path TEXT NOT NULL,
     PRIMARY KEY (kind, name, version, path)
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS refs_target ON refs (ref_kind, ref_name);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
