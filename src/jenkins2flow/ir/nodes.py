@@ -69,6 +69,9 @@ class Expr:
 
     text: str
     span: Span | None = None
+    # Step calls found inside the expression: bare method calls (`sh(...)` in `sh(...).trim()`) as Steps, and
+    # closures (`list.each { ... }` on the right of `=`) as Steps named `closure` with their statements as body.
+    calls: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +172,7 @@ class Axis:
     name: str
     values: tuple[str, ...]
     span: Span | None = None
+    negated: bool = False  # `notValues` in a matrix exclude
     kind: str = ""  # matrix-project axis class (hudson.matrix.TextAxis, LabelAxis...); "" for Jenkinsfile axes
 
 
@@ -339,4 +343,5 @@ class Job:
     postbuilders: tuple[Plugin, ...] = ()  # maven2-moduleset: builders after the Maven build
     settings: tuple[tuple[str, str], ...] = ()  # other top-level leaf elements as (tag, text): canRoam, jdk...
     sources: tuple[Scm, ...] = ()  # multibranch branch sources / organization-folder navigators
+    aliases: tuple[str, ...] = ()  # other names for the job, e.g. a multibranch branch's mangled directory path
     diagnostics: tuple[Diagnostic, ...] = field(default=())

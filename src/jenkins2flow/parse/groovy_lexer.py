@@ -73,6 +73,7 @@ _IDENT_START = re.compile(r"[^\W\d]")
 _PATH = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
 
 # Tokens after which a `/` is division; anywhere else it starts a slashy string.
+_VALUE_END_KINDS = ("id", "num", "str", ")", "]", "}")
 _VALUE_END_KEYWORDS = {"return", "in", "case", "else", "assert", "throw", "new", "as", "instanceof", "and", "yield"}
 
 _ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", "s": " ", '"': '"', "'": "'", "\\": "\\", "$": "$"}
@@ -183,7 +184,7 @@ class Lexer:
             c = src[pos]
             start = pos
             col = pos - line_start + 1
-            if c.isalpha() or c == "_" or (c == "$" and not src.startswith("$/", pos)) or (ord(c) > 127 and c.isidentifier()):
+            if c.isalpha() or c == "_" or (c == "$" and not src.startswith("$/", pos)) or c.isidentifier():
                 m = ident_match(src, pos)
                 if m is None:  # a lone non-identifier unicode char
                     out.append(Token("err", f"Unexpected character {c!r}.", pos, pos + 1, line, col, nl))
@@ -203,7 +204,7 @@ class Lexer:
             elif c == "$":  # "$/" dollar-slashy
                 tok, pos = self._slashy(pos, line, col, nl, dollar=True)
             elif c == "/" and not (
-                prev_kind in ("id", "num", "str", ")", "]", "}") and not (prev_kind == "id" and prev_value in _VALUE_END_KEYWORDS)
+                prev_kind in _VALUE_END_KINDS and not (prev_kind == "id" and prev_value in _VALUE_END_KEYWORDS)
             ):
                 tok, pos = self._slashy(pos, line, col, nl, dollar=False)
             else:

@@ -907,6 +907,15 @@ class Parser:
                 e = A.Prop(e.start, nt.end, e, name, k)
                 continue
             if t.nl:
+                # `stage('x')` then `{` on the next line: Jenkins' Groovy takes the block as the trailing closure
+                if k == "{" and (isinstance(e, A.Name) or (isinstance(e, A.Call) and e.parens and not e.closures)):
+                    c = self.closure()
+                    if isinstance(e, A.Name):
+                        e = _as_call(e, [], c.end)
+                    else:
+                        e.end = c.end
+                    e.closures.append(c)  # type: ignore[attr-defined]
+                    continue
                 return e
             if k == "(":
                 self.enter()
