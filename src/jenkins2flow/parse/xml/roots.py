@@ -182,6 +182,7 @@ def _properties(el: Element, ctx: Ctx, acc: JobAcc) -> None:
 
 CPS_FLOW = "org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition"
 CPS_SCM_FLOW = "org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition"
+SCM_BINDER = "org.jenkinsci.plugins.workflow.multibranch.SCMBinder"
 
 
 @reads("definition")
@@ -199,6 +200,10 @@ def _definition(el: Element, ctx: Ctx, acc: JobAcc) -> None:
         acc.scm = parse_scm(scm, ctx, path) if scm is not None else Scm("none", ctx.span(el), script_path=path)
         acc.script_path = path
         acc.settings.append(("lightweight", (el.findtext("lightweight") or "").strip()))
+    elif cls == SCM_BINDER:  # a multibranch branch job: the script comes from the branch's own SCM
+        path = (el.findtext("scriptPath") or "Jenkinsfile").strip()
+        acc.script_path = path
+        acc.scm = Scm("other", ctx.span(el), script_path=path, raw=ctx.raw(el))
     else:
         ctx.report("warning", f"Pipeline definition {cls!r} is not read; its script is kept raw.", el)
         acc.unknown.append(ctx.raw(el))
