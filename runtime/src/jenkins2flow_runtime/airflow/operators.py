@@ -1,69 +1,206 @@
-"""The Airflow operator that runs a catalog concrete task.
+"""The Airflow operators that run catalog tasks: concrete tasks (python, shell, container) and view tasks.
 
-Nothing of the task spec is a template field: shell text from Jenkins is data and never passes through Jinja.
+Nothing of a task spec is a template field: shell text from Jenkins is data and never passes through Airflow's
+Jinja; view SQL is rendered by the sandboxed view engine only. Constructors only store references (the sync
+engine shares one spec dict between every task that uses the same document), so building 5,000 of them is cheap.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from airflow.sdk import BaseOperator
 
 from jenkins2flow_runtime.executors.shell import ShellError, run_shell
+from jenkins2flow_runtime.params import declared_map, env_value, resolve
 from jenkins2flow_runtime.workspace import run_workspace
 
 
-def resolve_params(defaults: dict[str, Any], bindings: dict[str, Any], conf: dict[str, Any] | None) -> dict[str, Any]:
-    """Template defaults < pipeline bindings < run conf."""
-    return {**defaults, **bindings, **(conf or {})}
+class TaskFailed(RuntimeError):
+    """A task whose process or container ended badly; `exit_code` as Jenkins would report it."""
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
-def env_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
-
-
-class ConcreteTaskOperator(BaseOperator):
-    """Runs one concrete task (shell for now) in the run's shared workspace."""
-
+class _CatalogOperator(BaseOperator):
     template_fields = ()
-    ui_color = "#d5e8f7"
 
     def __init__(
         self,
         *,
         pipeline: str,
-        task_spec: dict[str, Any],
-        param_defaults: dict[str, Any],
+        spec: dict[str, Any],
+        declared: list[dict[str, Any]],
         bindings: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.pipeline = pipeline
-        self.task_spec = task_spec
-        self.param_defaults = param_defaults
+        self.spec = spec
+        self.declared = declared
         self.bindings = bindings or {}
 
-    def execute(self, context: Any) -> dict[str, Any]:
-        dag_run = context["dag_run"]
-        params = resolve_params(self.param_defaults, self.bindings, dag_run.conf)
-        workspace = run_workspace(self.pipeline, dag_run.run_id)
-        env = dict(os.environ)
-        env.update({k: env_value(v) for k, v in self.task_spec.get("env", {}).items()})
+    def resolved_params(self, context: Any) -> dict[str, Any]:
+        """Task defaults < pipeline template defaults and overrides < bindings < run conf, type-checked."""
+        declared = declared_map(self.spec.get("parameters", ()), self.declared)
+        conf = getattr(context["dag_run"], "conf", None) or {}
+        return resolve(declared, self.bindings, conf)
+
+
+class ConcreteTaskOperator(_CatalogOperator):
+    """Runs one concrete task in the run's shared workspace (like a Jenkins build's workspace)."""
+
+    ui_color = "#d5e8f7"
+
+    def __init__(self, *, run_on: str = "local", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.run_on = run_on  # the pipeline task's container executor (BaseOperator.executor is Airflow's own)
+        self._fargate: Any = None
+
+    # Kept for the earlier name of the attribute.
+    @property
+    def task_spec(self) -> dict[str, Any]:
+        return self.spec
+
+    def _job_env(self, params: Mapping[str, Any], secrets: Mapping[str, str], run_id: str) -> dict[str, str]:
+        """What the task adds to the environment: its env, the parameters, the secrets, Jenkins' variables."""
+        workspace = run_workspace(self.pipeline, run_id)
+        env = {k: env_value(v) for k, v in self.spec.get("env", {}).items()}
         env.update({k: env_value(v) for k, v in params.items()})
-        env.update({"WORKSPACE": str(workspace), "JOB_NAME": self.pipeline, "BUILD_TAG": f"{self.pipeline}-{dag_run.run_id}"})
-        kind = self.task_spec["type"]
-        if kind != "shell":
-            raise NotImplementedError(f"Concrete task type {kind!r} is not supported by this runtime yet.")
-        code = run_shell(
-            self.task_spec["command"],
-            cwd=workspace,
-            env=env,
-            shell=self.task_spec.get("shell", "sh"),
-            log=self.log.info,
+        env.update(secrets)
+        env.update(WORKSPACE=str(workspace), JOB_NAME=self.pipeline, BUILD_TAG=f"{self.pipeline}-{run_id}")
+        return env
+
+    def execute(self, context: Any) -> Any:
+        from jenkins2flow_runtime.airflow.secrets import resolve_secrets
+
+        run_id = context["dag_run"].run_id
+        params = self.resolved_params(context)
+        secrets = resolve_secrets(self.spec.get("secrets", ()))
+        kind = self.spec["type"]
+        workspace = run_workspace(self.pipeline, run_id)
+        if kind == "python":
+            return self._python(params, secrets, workspace)
+        job_env = self._job_env(params, secrets, run_id)
+        env = {**os.environ, **job_env}
+        timeout = self.execution_timeout.total_seconds() if self.execution_timeout else None
+        if kind == "shell":
+            code = run_shell(self.spec["command"], cwd=workspace, env=env, shell=self.spec.get("shell", "sh"),
+                             log=self.log.info, timeout=timeout)
+            if code != 0:
+                raise ShellError(f"script returned exit code {code}", code)
+            return {"exit_code": code, "workspace": str(workspace)}
+        if kind == "container":
+            return self._container(env, job_env, workspace, run_id, timeout)
+        raise TaskFailed(f"Concrete task type {kind!r} is not supported by this runtime.")
+
+    def _python(self, params: dict[str, Any], secrets: Mapping[str, str], workspace: Any) -> Any:
+        from jenkins2flow_runtime.executors.python import call_with_params, load_callable
+
+        func = load_callable(self.spec["callable"])
+        workspace.mkdir(parents=True, exist_ok=True)
+        extra = {k: env_value(v) for k, v in self.spec.get("env", {}).items()}
+        extra.update(secrets)
+        extra["WORKSPACE"] = str(workspace)
+        with _environ(extra):
+            self.log.info("Calling %s with parameters %s", self.spec["callable"], sorted(params))
+            return call_with_params(func, params)
+
+    def _container(self, env: dict[str, str], job_env: dict[str, str], workspace: Any, run_id: str,
+                   timeout: float | None) -> dict[str, Any]:
+        from jenkins2flow_runtime.executors.container import container_executor, run_local
+
+        where = container_executor(self.run_on)
+        if where == "local":
+            self.log.info("Running container task %s locally (image %s not pulled)", self.task_id, self.spec["image"])
+            code = run_local(self.spec["command"], cwd=workspace, env=env, log=self.log.info, timeout=timeout)
+            if code != 0:
+                raise TaskFailed(f"container command returned exit code {code}", code)
+            return {"exit_code": code, "executor": "local"}
+        from jenkins2flow_runtime.fargate import ContainerRun, FargateConfig, FargateLauncher
+
+        task_env = {k: v for k, v in job_env.items() if k != "WORKSPACE"}
+        run = ContainerRun(
+            image=self.spec["image"], command=self.spec["command"], cpu=self.spec.get("cpu", 256),
+            memory=self.spec.get("memory", 512), env=task_env, name=f"{self.pipeline}.{self.task_id}",
+            started_by=f"airflow:{self.dag_id}:{run_id}"[:36],
         )
-        if code != 0:
-            raise ShellError(f"script returned exit code {code}", code)
-        return {"exit_code": code, "workspace": str(workspace)}
+        self._fargate = FargateLauncher(FargateConfig.from_env(), log=self.log.info)
+        result = self._fargate.run(run)
+        return {"exit_code": result.exit_code, "executor": "fargate", "task_arn": result.task_arn}
+
+    def on_kill(self) -> None:
+        if self._fargate is not None:
+            self._fargate.stop("Airflow killed the task")
+
+
+class ViewTaskOperator(_CatalogOperator):
+    """Renders a view task's SQL in the sandbox at run time, runs it, logs and returns the rendered SQL."""
+
+    ui_color = "#e8f7d5"
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        from jenkins2flow_runtime.views import execute_sql, render_sql, template_context
+
+        params = self.resolved_params(context)
+        ti = context["ti"]
+        upstream = sorted(self.upstream_task_ids)
+        results = dict(zip(upstream, ti.xcom_pull(task_ids=upstream), strict=True)) if upstream else {}
+        dag_run = context["dag_run"]
+        ctx = template_context(
+            logical_date=context.get("logical_date"), params=params, results=results, run_id=dag_run.run_id,
+            dag_id=self.dag_id, task_id=self.task_id, data_interval_start=context.get("data_interval_start"),
+            data_interval_end=context.get("data_interval_end"),
+        )
+        sql = render_sql(self.spec["sql"], ctx, name=f"{self.pipeline}.{self.task_id}")
+        self.log.info("Rendered SQL (%s %s):\n%s", self.spec.get("materialize", "query"),
+                      self.spec.get("target", ""), sql)
+        engine = sql_engine(self.spec.get("connection", "default"))
+        result = execute_sql(engine, sql, self.spec.get("materialize", "query"), self.spec.get("target", ""))
+        self.log.info("%d row(s) affected or returned", max(result.rowcount, len(result.rows)))
+        return result.as_xcom(bool(self.spec.get("capture")))
+
+
+def sql_engine(connection: str) -> Any:
+    """A SQLAlchemy engine for a view task's connection: a SQLAlchemy URL, or an Airflow connection id
+    ("default" is $JENKINS2FLOW_VIEW_URL when set, else the Airflow connection `jenkins2flow_default`)."""
+    import sqlalchemy as sa
+
+    if connection == "default":
+        connection = os.environ.get("JENKINS2FLOW_VIEW_URL") or "jenkins2flow_default"
+    if "://" in connection:
+        return sa.create_engine(connection)
+    from airflow.sdk import Connection
+    from airflow.sdk.log import mask_secret
+
+    conn = Connection.get(connection)
+    if conn.password:
+        mask_secret(conn.password)
+    if conn.conn_type == "sqlite":
+        return sa.create_engine(f"sqlite:///{conn.host}")
+    try:
+        return conn.get_hook().get_sqlalchemy_engine()
+    except Exception as exc:
+        raise RuntimeError(
+            f"Airflow connection {connection!r} (type {conn.conn_type!r}) gives no SQLAlchemy engine: {exc}. "
+            "Install its provider, or give the view a SQLAlchemy URL."
+        ) from exc
+
+
+@contextmanager
+def _environ(extra: Mapping[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

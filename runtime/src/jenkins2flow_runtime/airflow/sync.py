@@ -1,8 +1,16 @@
-"""The sync engine: one Airflow DAG per published pipeline in the store."""
+"""The sync engine: one Airflow DAG per published pipeline in the store.
+
+A DAG file needs one line: `from jenkins2flow_runtime.airflow import load_dags; load_dags(globals())`.
+Per parse the store is read once (`catalog.load_from_store`); a good read is kept as a local snapshot, and when
+the store cannot be reached the DAGs are built from that snapshot, loudly. A pipeline that cannot be built is
+logged and reported by name (a warning the DAG processor records against the DAG file) while the others load.
+"""
 
 from __future__ import annotations
 
 import logging
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,117 +18,234 @@ from typing import Any
 from airflow.sdk import DAG, Param
 
 from jenkins2flow_runtime import model
-from jenkins2flow_runtime.airflow.operators import ConcreteTaskOperator
-from jenkins2flow_runtime.store import Store, open_store
+from jenkins2flow_runtime.airflow.operators import ConcreteTaskOperator, ViewTaskOperator
+from jenkins2flow_runtime.airflow.timetables import jenkins_timetable
+from jenkins2flow_runtime.catalog import (
+    Catalog,
+    Snapshot,
+    StoreUnavailable,
+    default_snapshot_path,
+    load_from_store,
+    read_catalog,
+)
+from jenkins2flow_runtime.store import Store
 
 log = logging.getLogger("jenkins2flow_runtime.sync")
 START = datetime(2024, 1, 1, tzinfo=UTC)
 PARAM_JSON_TYPES = {"string": "string", "text": "string", "password": "string", "choice": "string",
                     "boolean": "boolean", "integer": "integer", "number": "number"}
+# Pipeline access_control perms -> Airflow resources and actions (FAB auth manager; others ignore it).
+ACCESS = {"read": ("DAGs", "can_read"), "can_read": ("DAGs", "can_read"), "edit": ("DAGs", "can_edit"),
+          "can_edit": ("DAGs", "can_edit"), "delete": ("DAGs", "can_delete"), "can_delete": ("DAGs", "can_delete"),
+          "trigger": ("DAG Runs", "can_create"), "run": ("DAG Runs", "can_create")}
+TAG = "jenkins2flow"
+_ACL_WARNING = r"The airflow\.security\.permissions module is deprecated"
+
+
+class PipelineBuildWarning(UserWarning):
+    """A published pipeline that could not be turned into a DAG (the others still load)."""
+
+
+class StoreOutageWarning(UserWarning):
+    """The store could not be read; the DAGs come from the last snapshot."""
 
 
 @dataclass
 class SyncResult:
     dags: dict[str, DAG] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    source: str = "store"  # "store" | "snapshot"
+    origin: str = ""
+
+
+class _Builder:
+    """Builds DAGs from one catalog, sharing the JSON form of each task document between the pipelines."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._specs: dict[tuple[str, str, int], dict[str, Any]] = {}
+        self._template_params: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+
+    def spec_json(self, ref: model.Ref) -> dict[str, Any]:
+        key = (ref.kind, ref.name, ref.version)
+        spec = self._specs.get(key)
+        if spec is None:
+            spec = self._specs[key] = self.catalog.get(ref).spec.model_dump(mode="json")
+        return spec
+
+    def template_params(self, ref: model.Ref) -> list[dict[str, Any]]:
+        key = (ref.kind, ref.name, ref.version)
+        params = self._template_params.get(key)
+        if params is None:
+            params = self._template_params[key] = self.spec_json(ref)["parameters"]
+        return params
+
+    def declared(self, spec: model.PipelineSpec) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for ref in spec.parameters.templates:
+            out.extend(self.template_params(ref))
+        out.extend(p.model_dump(mode="json") for p in spec.parameters.overrides)
+        return out
+
+    def build(self, doc: model.Document) -> DAG:
+        spec = doc.spec
+        if not isinstance(spec, model.PipelineSpec):
+            raise TypeError(f"{doc.ref()} is not a pipeline.")
+        declared = self.declared(spec)
+        schedule = spec.schedule
+        dag = DAG(
+            dag_id=doc.name,
+            schedule=jenkins_timetable(schedule.cron, schedule.timezone, schedule.and_dom_dow) if schedule else None,
+            start_date=START,
+            catchup=False,
+            params=dag_params(declared),
+            tags=sorted({TAG, *spec.tags, *doc.tags}),
+            doc_md=doc_md(doc),
+            description=(spec.description or f"Jenkins job {spec.provenance.job}")[:200],
+            max_active_runs=spec.max_active_runs or 16,
+            default_args={"owner": ",".join(spec.owners) or spec.team or TAG},
+            access_control=access_control(spec.access_control) or None,
+        )
+        ops: dict[str, Any] = {}
+        for task in spec.tasks:
+            ops[task.id] = self.operator(doc.name, task, declared, dag)
+        for task in spec.tasks:
+            if task.depends_on:
+                ops[task.id].set_upstream([ops[d] for d in task.depends_on])
+        return dag
+
+    def operator(self, pipeline: str, task: model.PipelineTask, declared: list[dict[str, Any]], dag: DAG) -> Any:
+        spec = self.spec_json(task.uses)
+        kwargs: dict[str, Any] = {"task_id": task.id, "dag": dag, "pipeline": pipeline, "spec": spec,
+                                  "declared": declared, "bindings": task.bindings}
+        if task.trigger_rule != "all_success":
+            kwargs["trigger_rule"] = task.trigger_rule
+        if task.queue:
+            kwargs["queue"] = task.queue
+        if task.uses.kind == "view_task":
+            if task.retries:
+                kwargs["retries"] = task.retries
+            if task.timeout_seconds:
+                kwargs["execution_timeout"] = timedelta(seconds=task.timeout_seconds)
+            return ViewTaskOperator(**kwargs)
+        retries = task.retries if task.retries is not None else spec.get("retries", 0)
+        if retries:
+            kwargs["retries"] = retries
+            kwargs["retry_delay"] = timedelta(seconds=spec.get("retry_delay_seconds", 60))
+        timeout = task.timeout_seconds or spec.get("timeout_seconds")
+        if timeout:
+            kwargs["execution_timeout"] = timedelta(seconds=timeout)
+        if task.executor != "local":
+            kwargs["run_on"] = task.executor
+        return ConcreteTaskOperator(**kwargs)
+
+
+def dag_params(declared: list[dict[str, Any]]) -> dict[str, Param]:
+    params: dict[str, Param] = {}
+    for p in declared:
+        extra: dict[str, Any] = {"description": p["description"]} if p.get("description") else {}
+        if p.get("choices"):
+            extra["enum"] = p["choices"]
+        json_type = PARAM_JSON_TYPES[p["type"]]
+        required = p.get("required") and p.get("default") is not None
+        params[p["name"]] = Param(p.get("default"), type=json_type if required else [json_type, "null"], **extra)
+    return params
+
+
+def access_control(acl: dict[str, list[str]]) -> dict[str, dict[str, set[str]]]:
+    out: dict[str, dict[str, set[str]]] = {}
+    for role, perms in acl.items():
+        for perm in perms:
+            if perm not in ACCESS:
+                raise ValueError(f"access_control of role {role!r}: unknown permission {perm!r}; "
+                                 f"use one of {', '.join(sorted(ACCESS))}.")
+            resource, action = ACCESS[perm]
+            out.setdefault(role, {}).setdefault(resource, set()).add(action)
+    return out
+
+
+def _link(source: str) -> str:
+    return f"[{source}]({source})" if source.startswith(("http://", "https://")) else f"`{source}`"
+
+
+def doc_md(doc: model.Document) -> str:
+    spec = doc.spec
+    assert isinstance(spec, model.PipelineSpec)
+    prov = spec.provenance
+    lines = [f"### {doc.name} (version {doc.version})", ""]
+    if spec.description:
+        lines += [spec.description, ""]
+    lines.append(f"Converted by jenkins2flow from Jenkins job `{prov.job or '?'}`"
+                 + (f", source {_link(prov.source)}" if prov.source else "") + ".")
+    if prov.config_sha256:
+        lines.append(f"Jenkins config sha256 `{prov.config_sha256[:16]}`.")
+    if spec.schedule and spec.schedule.jenkins_spec:
+        lines.append(f"Jenkins schedule: `{spec.schedule.jenkins_spec.strip()}` ({spec.schedule.timezone}).")
+    if spec.owners or spec.team:
+        lines.append(f"Owners: {', '.join(spec.owners) or '-'}; team: {spec.team or '-'}.")
+    if prov.diagnostics:
+        lines += ["", "Conversion notes:", *(f"- {d}" for d in prov.diagnostics)]
+    return "\n".join(lines)
+
+
+def build_catalog(catalog: Catalog) -> SyncResult:
+    """Build every pipeline of `catalog`; a bad one is reported by name and the rest still load."""
+    result = SyncResult(source=catalog.source, origin=catalog.origin)
+    builder = _Builder(catalog)
+    with warnings.catch_warnings():
+        # Airflow 3 warns on every DAG with access_control (a FAB auth manager feature); one note is enough.
+        warnings.filterwarnings("ignore", message=_ACL_WARNING)
+        for doc in catalog.pipelines:
+            try:
+                result.dags[doc.name] = builder.build(doc)
+            except Exception as exc:  # one bad pipeline never hides the others
+                result.errors[doc.name] = f"{type(exc).__name__}: {exc}"
+    return result
 
 
 def build_dags(store: Store) -> SyncResult:
-    """Build every published pipeline; a bad one is reported by name and the rest still load."""
-    result = SyncResult()
-    cache: dict[tuple[str, str, int], model.Document] = {}
-
-    def fetch(ref: model.Ref) -> model.Document:
-        key = (ref.kind, ref.name, ref.version)
-        if key not in cache:
-            cache[key] = store.get(ref.kind, ref.name, ref.version)
-        return cache[key]
-
-    for doc in store.published("pipeline"):
-        try:
-            result.dags[doc.name] = build_dag(doc, fetch)
-        except Exception as exc:  # one bad pipeline never hides the others
-            log.error("jenkins2flow: pipeline %r could not be built: %s", doc.name, exc)
-            result.errors[doc.name] = f"{type(exc).__name__}: {exc}"
-    return result
+    """Build every published pipeline of an open store (no snapshot involved)."""
+    return build_catalog(read_catalog(store, origin=repr(store)))
 
 
-def _params(spec: model.PipelineSpec, fetch: Any) -> tuple[dict[str, Param], dict[str, Any]]:
-    declared: list[model.ParamSpec] = []
-    for ref in spec.parameters.templates:
-        declared.extend(fetch(ref).spec.parameters)
-    declared.extend(spec.parameters.overrides)
-    params: dict[str, Param] = {}
-    defaults: dict[str, Any] = {}
-    for p in declared:
-        extra: dict[str, Any] = {"description": p.description} if p.description else {}
-        if p.choices:
-            extra["enum"] = p.choices
-        json_type = PARAM_JSON_TYPES[p.type]
-        params[p.name] = Param(p.default, type=json_type if p.required else [json_type, "null"], **extra)
-        defaults[p.name] = p.default
-    return params, defaults
+def _report(result: SyncResult, warn: Callable[..., None]) -> None:
+    for name, error in result.errors.items():
+        message = f"jenkins2flow: pipeline {name!r} could not be built and is not loaded: {error}"
+        log.error(message)
+        warn(message, PipelineBuildWarning, stacklevel=3)
 
 
-def _schedule(spec: model.PipelineSpec) -> Any:
-    sched = spec.schedule
-    if sched is None or not sched.cron:
-        return None
-    from airflow.timetables.trigger import CronTriggerTimetable, MultipleCronTriggerTimetable
+def load_dags(namespace: dict[str, Any], store_uri: str | None = None, snapshot: str | None = None) -> SyncResult:
+    """Put one DAG per published pipeline into `namespace` (a DAG file's `globals()`); return what happened.
 
-    if len(sched.cron) == 1:
-        return CronTriggerTimetable(sched.cron[0], timezone=sched.timezone)
-    return MultipleCronTriggerTimetable(*sched.cron, timezone=sched.timezone)
-
-
-def build_dag(doc: model.Document, fetch: Any) -> DAG:
-    spec = doc.spec
-    assert isinstance(spec, model.PipelineSpec)
-    params, defaults = _params(spec, fetch)
-    prov = spec.provenance
-    doc_md = f"**{doc.name}** v{doc.version}, converted by jenkins2flow from Jenkins job `{prov.job}` ({prov.source})."
-    dag = DAG(
-        dag_id=doc.name,
-        schedule=_schedule(spec),
-        start_date=START,
-        catchup=False,
-        params=params,
-        tags=sorted(set(spec.tags)),
-        doc_md=doc_md,
-        description=spec.description[:200] or None,
-        max_active_runs=spec.max_active_runs or 16,
-        default_args={"owner": ",".join(spec.owners) or "jenkins2flow"},
-    )
-    ops: dict[str, ConcreteTaskOperator] = {}
-    for task in spec.tasks:
-        task_doc = fetch(task.uses)
-        task_spec = task_doc.spec.model_dump(mode="json")
-        retries = task.retries if task.retries is not None else task_spec.get("retries", 0)
-        timeout = task.timeout_seconds or task_spec.get("timeout_seconds")
-        ops[task.id] = ConcreteTaskOperator(
-            task_id=task.id,
-            dag=dag,
-            pipeline=doc.name,
-            task_spec=task_spec,
-            param_defaults=defaults,
-            bindings=task.bindings,
-            retries=retries,
-            retry_delay=timedelta(seconds=task_spec.get("retry_delay_seconds", 60)),
-            execution_timeout=timedelta(seconds=timeout) if timeout else None,
-            trigger_rule=task.trigger_rule,
-        )
-    for task in spec.tasks:
-        for upstream in task.depends_on:
-            ops[upstream] >> ops[task.id]
-    return dag
-
-
-def load_dags(namespace: dict[str, Any], store_uri: str | None = None) -> SyncResult:
-    """Put one DAG per published pipeline into `namespace` (a DAG file's `globals()`)."""
-    store = open_store(store_uri)
+    The store is read once. After a good read the snapshot is refreshed (when the catalog changed); when the
+    store cannot be read, the DAGs come from the snapshot, and the outage is logged and warned about."""
+    snap = Snapshot(default_snapshot_path(namespace.get("__file__")) if snapshot is None else _path(snapshot))
     try:
-        result = build_dags(store)
-    finally:
-        store.close()
+        catalog = load_from_store(store_uri)
+    except StoreUnavailable as outage:
+        try:
+            catalog = snap.load()
+        except FileNotFoundError:
+            raise StoreUnavailable(f"{outage} No snapshot {str(snap.path)!r} to fall back on.") from outage
+        message = (f"jenkins2flow: STORE OUTAGE: {outage} Serving {len(catalog.pipelines)} pipeline(s) from the "
+                   f"snapshot {catalog.origin}.")
+        log.error(message)
+        warnings.warn(message, StoreOutageWarning, stacklevel=2)
+    else:
+        try:
+            if snap.save(catalog):
+                log.info("jenkins2flow: snapshot %s refreshed (%d pipelines)", snap.path, len(catalog.pipelines))
+        except OSError as exc:
+            log.warning("jenkins2flow: cannot write the snapshot %s: %s", snap.path, exc)
+    result = build_catalog(catalog)
+    _report(result, warnings.warn)
     namespace.update(result.dags)
+    namespace["JENKINS2FLOW_SYNC"] = result
     return result
+
+
+def _path(p: str) -> Any:
+    from pathlib import Path
+
+    return Path(p)

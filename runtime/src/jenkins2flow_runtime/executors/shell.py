@@ -6,12 +6,12 @@ is returned, and a non-zero code fails the task (Jenkins' fail-fast `sh`).
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+
+from jenkins2flow_runtime.executors.process import stream_process
 
 
 class ShellError(RuntimeError):
@@ -45,35 +45,9 @@ def run_shell(
     timeout: float | None = None,
 ) -> int:
     """Run `script` in `cwd` with exactly `env`; stream its output to `log`; return its exit code."""
-    cwd.mkdir(parents=True, exist_ok=True)
     suffix = {"sh": ".sh", "powershell": ".ps1"}.get(shell, ".cmd")
     with tempfile.TemporaryDirectory(prefix="j2f-") as tmp:
         path = Path(tmp) / f"script{suffix}"
         path.write_text(script, encoding="utf-8")
         argv = shell_command(path, script, shell)
-        proc = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=dict(env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            start_new_session=True,
-        )
-        assert proc.stdout is not None
-        try:
-            for line in proc.stdout:
-                log(line.rstrip("\n"))
-            return proc.wait(timeout=timeout)
-        except BaseException:
-            _kill(proc)
-            raise
-
-
-def _kill(proc: subprocess.Popen[str]) -> None:
-    try:
-        os.killpg(proc.pid, 9)
-    except (ProcessLookupError, PermissionError):
-        pass
-    proc.wait()
+        return stream_process(argv, cwd=cwd, env=env, log=log, timeout=timeout)

@@ -1,0 +1,50 @@
+"""Secrets by reference: read from Airflow connections or variables at run time, masked in every log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+CONNECTION_FIELDS = ("login", "password", "host", "port", "schema", "conn_type", "description")
+
+
+class SecretError(LookupError):
+    pass
+
+
+def connection_field(conn: Any, field: str, ref_id: str) -> str:
+    """One field of an Airflow connection: a standard attribute, `uri` (or empty: the whole URI), or an extra key."""
+    if field in ("", "uri"):
+        return str(conn.get_uri())
+    if field in CONNECTION_FIELDS:
+        value = getattr(conn, field, None)
+    else:
+        value = (conn.extra_dejson or {}).get(field)
+    if value is None or value == "":
+        raise SecretError(f"Connection {ref_id!r} has no value for field {field!r}.")
+    return str(value)
+
+
+def resolve_secrets(refs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """env name -> secret value for each SecretRef (dicts with env, source, id, field); every value masked."""
+    from airflow.sdk import Connection, Variable
+    from airflow.sdk.log import mask_secret
+
+    out: dict[str, str] = {}
+    for ref in refs:
+        env, source, ref_id, field = ref["env"], ref.get("source", "variable"), ref["id"], ref.get("field", "")
+        try:
+            if source == "connection":
+                value = connection_field(Connection.get(ref_id), field, ref_id)
+            else:
+                value = str(Variable.get(ref_id))
+        except SecretError:
+            raise
+        except Exception as exc:
+            raise SecretError(
+                f"Secret {env!r} needs the Airflow {source} {ref_id!r}, which cannot be read: {exc}. "
+                f"Create it (airflow {source}s add/set) or check the secrets backend."
+            ) from exc
+        mask_secret(value, env)
+        out[env] = value
+    return out

@@ -1,0 +1,60 @@
+"""Airflow for the runtime tests: a test-local AIRFLOW_HOME, SQLite metadata DB, dags folder and store.
+
+The environment is set here, at import, BEFORE anything imports airflow (Airflow reads its config on import).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+_ROOT = Path(tempfile.mkdtemp(prefix="j2f-runtime-tests-"))
+ENV = {
+    "AIRFLOW_HOME": str(_ROOT / "airflow"),
+    "AIRFLOW__CORE__DAGS_FOLDER": str(_ROOT / "dags"),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_ROOT / 'airflow' / 'airflow.db'}",
+    "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+    "AIRFLOW__DAG_FACTORY__ENABLE_TELEMETRY": "False",
+    "SCARF_ANALYTICS": "false",
+    "DO_NOT_TRACK": "1",
+    "JENKINS2FLOW_STORE": str(_ROOT / "store.db"),
+    "JENKINS2FLOW_WORKSPACE": str(_ROOT / "workspaces"),
+    "JENKINS2FLOW_SNAPSHOT": str(_ROOT / "snapshot.json"),
+}
+if "airflow" in sys.modules and os.environ.get("AIRFLOW_HOME") != ENV["AIRFLOW_HOME"]:
+    raise RuntimeError("tests/runtime/conftest.py must configure Airflow before anything imports it.")
+os.environ.update(ENV)
+for sub in ("airflow", "dags", "workspaces"):
+    (_ROOT / sub).mkdir(parents=True, exist_ok=True)
+sys.path.insert(0, str(Path(__file__).parent))  # the test callables (j2f_test_callables) for python tasks
+
+import pytest  # noqa: E402
+
+DAG_FILE = "from jenkins2flow_runtime.airflow import load_dags; load_dags(globals())\n"
+
+
+@pytest.fixture(scope="session")
+def test_root() -> Path:
+    return _ROOT
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """The Airflow metadata database, migrated once per session (about 3 s)."""
+    from airflow.utils.db import initdb
+
+    initdb()
+    return _ROOT / "airflow" / "airflow.db"
+
+
+@pytest.fixture
+def dags_folder(tmp_path: Path) -> Path:
+    """A fresh dags folder holding only the one-line DAG file."""
+    folder = tmp_path / "dags"
+    folder.mkdir()
+    (folder / "jenkins2flow_dags.py").write_text(DAG_FILE)
+    return folder
