@@ -194,9 +194,7 @@ class Lexer:
                     continue
                 pos = m.end()
                 tok = Token("id", m.group(), start, pos, line, col, nl)
-            elif c.isdigit() or (c == "." and pos + 1 < n and src[pos + 1].isdigit() and prev_kind != "id"):
-                m = _NUMBER.match(src, pos)
-                assert m is not None
+            elif ("0" <= c <= "9" or (c == "." and prev_kind != "id")) and (m := _NUMBER.match(src, pos)):
                 pos = m.end()
                 tok = Token("num", _number(m.group()), start, pos, line, col, nl)
             elif c == "'" or c == '"':

@@ -110,7 +110,8 @@ class Parser:
             try:
                 s = self.statement()
                 t = toks[self.i]
-                if not (t.nl or t.kind in (";", "}", "eof") or isinstance(s, A.Annotation)):
+                ended = t.nl or t.kind in (";", "}", "eof") or toks[self.i - 1].kind == "}"
+                if not (ended or isinstance(s, A.Annotation)):
                     raise _Fail(f"Unexpected {_show(t)} after a complete statement.", t.start)
                 out.append(s)
             except _Fail as e:
@@ -132,9 +133,9 @@ class Parser:
             if k in _CLOSERS:
                 depth += 1
             elif k in (")", "]", "}"):
-                if depth == 0:
+                if depth == 0 and k == "}":
                     break
-                depth -= 1
+                depth = max(depth - 1, 0)
             i += 1
         if i == start_i and toks[i].kind != "eof":
             i += 1  # a stray closer at top level: skip it
@@ -605,10 +606,11 @@ class Parser:
             self.advance()
             return A.Arg(self.expression(), "*")
         e = self.expression()
-        if self.tok.kind == ":" and isinstance(e, (A.Lit, A.Str, A.Name, A.Ternary, A.Binary, A.Prop, A.Call)):
-            # `(expr): value` — a computed key; keep the key's source as the name
+        if self.tok.kind == ":":
+            # `(expr): value` or `"${x}": value` — a computed key; keep the key's source as the name
             self.advance()
-            return A.Arg(self.expression(), self.src[e.start : e.end])
+            k = e.operand if isinstance(e, A.Unary) and e.op == "()" else e
+            return A.Arg(self.expression(), self.src[k.start : k.end])
         return A.Arg(e)
 
     def arguments(self, closer: str) -> list[A.Arg]:
