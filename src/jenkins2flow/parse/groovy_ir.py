@@ -10,8 +10,9 @@ Statements become `Step`s; control flow uses the reserved names documented on `S
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from jenkins2flow.ir.nodes import Closure, Diagnostic, Expr, GString, Span, Stage, Step, Value
 from jenkins2flow.parse import groovy_ast as A
@@ -291,7 +292,7 @@ def _unparsed(ctx: Ctx, s: A.Unparsed) -> Step:
     return Step("unparsed", ctx.span(s.start, s.end), raw=ctx.text(s))
 
 
-_HANDLERS = {
+_HANDLERS: dict[type, Callable[[Ctx, Any], Step]] = {
     A.VarDecl: _var,
     A.MethodDef: _method,
     A.If: _if,

@@ -149,7 +149,7 @@ class Parser:
         t = self.tok
         if t.kind == "id":
             v = t.value
-            h = _STMT_KEYWORDS.get(v)
+            h = _STMT_KEYWORDS.get(str(v))
             if h is not None and not (self.peek().kind in (".", "?.") and not self.peek().nl):
                 return h(self)
             if v in _MODIFIERS or v in ("def", "var"):
@@ -486,7 +486,7 @@ class Parser:
             if self.peek().kind in ("id", ".", "<") or (self.peek().kind == "[" and self.peek(2).kind == "]"):
                 type_ = self._type()
         if self.tok.kind == "str":  # def "name with spaces"() {}
-            name = "".join(p for p in self.advance().value if isinstance(p, str))  # type: ignore[union-attr]
+            name = "".join(p for p in self.advance().value if isinstance(p, str))  # type: ignore[union-attr,attr-defined]
         else:
             name = str(self.expect("id").value)
         if self.tok.kind == "(" and not self.tok.nl:
@@ -772,7 +772,7 @@ class Parser:
         if k == "str":
             parts = t.value
             self.i += 1
-            if all(isinstance(p, str) for p in parts):  # type: ignore[union-attr]
+            if all(isinstance(p, str) for p in parts):  # type: ignore[union-attr,attr-defined]
                 return A.Lit(t.start, t.end, "".join(parts))  # type: ignore[arg-type]
             return A.Str(t.start, t.end, parts)  # type: ignore[arg-type]
         if k == "num":
