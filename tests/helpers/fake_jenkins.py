@@ -84,7 +84,8 @@ class FakeJenkins:
     def start(self) -> FakeJenkins:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-jenkins", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="fake-jenkins", daemon=True)
         self._thread.start()
         return self
 
