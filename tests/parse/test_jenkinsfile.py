@@ -376,6 +376,9 @@ def test_huge_and_deep_inputs_give_one_diagnostic() -> None:
     assert any(d.level == "error" for d in deep.diagnostics)
     braces = parse_jenkinsfile("node {" * 2000, "braces")
     assert braces.diagnostics
+    for src in ("if (a) " * 800 + "b", "{[" * 500, "-" * 5000 + "x"):
+        job = parse_jenkinsfile(src, "deep")
+        assert job.diagnostics and not any("stopped early" in d.message for d in job.diagnostics)
 
 
 def test_full_name_defaults_to_file_stem() -> None:

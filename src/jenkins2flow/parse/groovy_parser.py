@@ -180,7 +180,10 @@ class Parser:
         if self.tok.kind == ";":
             self.advance()
             return []
-        return [self.statement()]
+        self.enter()
+        st = self.statement()
+        self.depth -= 1
+        return [st]
 
     def if_stmt(self) -> A.Stmt:
         start = self.advance().start
