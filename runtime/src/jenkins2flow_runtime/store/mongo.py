@@ -38,6 +38,7 @@ from jenkins2flow_runtime.store.base import (
 from jenkins2flow_runtime.store.plan import Head, Plan, index_fields, key, plan, publish_problems, ref_keys
 
 CHUNK = 1000
+NEW_HEAD: dict[str, Any] = {"published": None, "released": [], "retired": [], "events": []}
 RETRIES = 200
 _MOCK_SERVERS: dict[str, Any] = {}
 _MOCK_LOCK = threading.RLock()
@@ -90,7 +91,11 @@ class MongoStore(Store):
         wrap: Callable[[Any], Any] = _Serialized if self.mock else (lambda c: c)
         self.versions = wrap(db[prefix + "versions"])
         self.heads = wrap(db[prefix + "heads"])
-        self.versions.create_index([("kind", ASCENDING), ("name", ASCENDING), ("version", ASCENDING)], unique=True)
+        # _id is "kind/name/version" (names cannot hold "/"), so _id already makes versions unique; the compound
+        # index is unique too on a real server (mongomock checks unique indexes by scanning: quadratic batches).
+        self.versions.create_index(
+            [("kind", ASCENDING), ("name", ASCENDING), ("version", ASCENDING)], unique=not self.mock
+        )
         for field in ("ref_keys", "tags", "owners", "source_job"):
             self.versions.create_index([(field, ASCENDING)])
         self.heads.create_index([("kind", ASCENDING), ("name", ASCENDING)])
@@ -106,13 +111,22 @@ class MongoStore(Store):
     def _checkpoint(self, stage: str) -> None:
         """A hook between the steps of a batch write (tests raise here to simulate a crash)."""
 
-    def _fetch_heads(self, keys: list[str] | set[str]) -> dict[str, Head]:
-        keys = list(keys)
-        out: dict[str, Head] = {}
-        for i in range(0, len(keys), CHUNK):
-            for h in self.heads.find({"_id": {"$in": keys[i : i + CHUNK]}}, {"events": 0}):
-                out[h["_id"]] = _head(h)
+    def _by_ids(
+        self, coll: Any, ids: list[str] | set[str], projection: dict[str, int] | None = None, **query: Any
+    ) -> list[dict[str, Any]]:
+        """Documents by _id in chunks of `$in`. mongomock evaluates `$in` against every document with a list scan,
+        so for it a large lookup is one pass over the collection filtered here."""
+        ids = list(ids)
+        if self.mock and len(ids) > 200:
+            wanted = set(ids)
+            return [d for d in coll.find(query, projection) if d["_id"] in wanted]
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(ids), CHUNK):
+            out.extend(coll.find({"_id": {"$in": ids[i : i + CHUNK]}, **query}, projection))
         return out
+
+    def _fetch_heads(self, keys: list[str] | set[str]) -> dict[str, Head]:
+        return {h["_id"]: _head(h) for h in self._by_ids(self.heads, keys, {"events": 0})}
 
     def _head_of(self, kind: str, name: str) -> Head:
         h = self.heads.find_one({"_id": key(kind, name)}, {"events": 0})
@@ -147,24 +161,41 @@ class MongoStore(Store):
             "body": d.model_dump_json(exclude={"status"}),
         }
 
-    def _bulk_update(self, ops: list[tuple[dict[str, Any], dict[str, Any], bool]]) -> int:
-        """Ordered updates; the number applied (matched or upserted) before the first failure."""
+    def _bulk_cas(self, ops: list[tuple[str, int, dict[str, Any]]]) -> int:
+        """Ordered compare-and-set of heads (`latest` must still be `before`; 0: the head must not exist yet).
+        Returns how many were applied before the first one that lost its race."""
         if not self.mock:
+            updates = [
+                UpdateOne(
+                    {"_id": k, "latest": before},
+                    {"$set": fields, **({} if before else {"$setOnInsert": NEW_HEAD})},
+                    upsert=not before,
+                )
+                for k, before, fields in ops
+            ]
             try:
-                r = self.heads.bulk_write([UpdateOne(f, u, upsert=up) for f, u, up in ops], ordered=True)
-            except BulkWriteError as err:
+                r = self.heads.bulk_write(updates, ordered=True)
+            except BulkWriteError as err:  # a duplicate _id: another writer created the head first
                 return int(err.details.get("nMatched", 0)) + len(err.details.get("upserted", []))
             return int(r.matched_count) + len(r.upserted_ids or {})
-        done = 0
-        for f, u, up in ops:  # mongomock's bulk_write does not accept pymongo 4's UpdateOne
-            try:
-                r = self.heads.update_one(f, u, upsert=up)
-            except DuplicateKeyError:
-                return done
-            if not (r.matched_count or r.upserted_id is not None):
-                return done
-            done += 1
-        return done
+        # mongomock: its bulk_write rejects pymongo 4's UpdateOne and every filtered update scans the collection,
+        # so apply the same ordered compare-and-set under the lock that serializes all mongomock operations.
+        with _MOCK_LOCK:
+            existing = {h["_id"]: h for h in self._by_ids(self.heads, [k for k, _, _ in ops])}
+            done = 0
+            for k, before, _ in ops:
+                h = existing.get(k)
+                if (h["latest"] if h else 0) != before:
+                    break
+                done += 1
+            applied = ops[:done]
+            replaced = [k for k, _, _ in applied if k in existing]
+            if replaced:
+                self.heads.delete_many({"_id": {"$in": replaced}})
+            docs = [{**existing.get(k, {"_id": k, **NEW_HEAD}), **fields} for k, _, fields in applied]
+            if docs:
+                self.heads.insert_many(docs)
+            return done
 
     # -- writes ----------------------------------------------------------------------------------------------------
 
@@ -201,22 +232,16 @@ class MongoStore(Store):
 
     def _commit_heads(self, p: Plan) -> bool:
         """Move the heads (compare-and-set on `latest`), in write order; False if another writer got there first."""
-        ops: dict[str, tuple[dict[str, Any], dict[str, Any], bool]] = {}
+        ops: dict[str, tuple[str, int, dict[str, Any]]] = {}
         for d in p.new:
             k = key(d.kind, d.name)
-            h, before = p.heads[k], p.before[k]
-            ops[k] = (
-                {"_id": k, "latest": before},
-                {
-                    "$set": {"kind": h.kind, "name": h.name, "latest": h.latest, "latest_hash": h.latest_hash},
-                    **({} if before else {"$setOnInsert": {"published": None, "released": [], "retired": []}}),
-                },
-                not before,
-            )
+            h = p.heads[k]
+            fields = {"kind": h.kind, "name": h.name, "latest": h.latest, "latest_hash": h.latest_hash}
+            ops[k] = (k, p.before[k], fields)
         todo = list(ops.values())
         for i in range(0, len(todo), CHUNK):
             chunk = todo[i : i + CHUNK]
-            if self._bulk_update(chunk) != len(chunk):
+            if self._bulk_cas(chunk) != len(chunk):
                 return False
             self._checkpoint("heads")
         return True
@@ -224,10 +249,8 @@ class MongoStore(Store):
     def _results(self, p: Plan) -> list[Document]:
         wanted = {f"{r[0]}/{r[1]}" for r in p.results if not isinstance(r, Document)}
         found: dict[str, Document] = {}
-        ids = list(wanted)
-        for i in range(0, len(ids), CHUNK):
-            for v in self.versions.find({"_id": {"$in": ids[i : i + CHUNK]}}):
-                found[v["_id"]] = self._doc(v, p.heads[key(v["kind"], v["name"])])
+        for v in self._by_ids(self.versions, wanted):
+            found[v["_id"]] = self._doc(v, p.heads[key(v["kind"], v["name"])])
         return [r if isinstance(r, Document) else found[f"{r[0]}/{r[1]}"] for r in p.results]
 
     def _write(
@@ -331,10 +354,7 @@ class MongoStore(Store):
             query["owners"] = owner
         if source_job is not None:
             query["source_job"] = source_job
-        docs: list[Document] = []
-        for i in range(0, len(ids), CHUNK):
-            for v in self.versions.find({"_id": {"$in": ids[i : i + CHUNK]}, **query}):
-                docs.append(self._doc(v, heads[key(v["kind"], v["name"])]))
+        docs = [self._doc(v, heads[key(v["kind"], v["name"])]) for v in self._by_ids(self.versions, ids, **query)]
         docs.sort(key=lambda d: (d.kind, d.name))
         return [d for d in docs if status is None or d.status == status]
 

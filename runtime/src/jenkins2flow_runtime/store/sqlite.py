@@ -159,13 +159,35 @@ class SqliteStore(Store):
             )
             self._checkpoint("heads")
             self._audit(audit)
+            same = self._latest_bodies({r[0] for r in p.results if not isinstance(r, Document)})
             out: list[Document] = []
             for r in p.results:
                 if isinstance(r, Document):
                     out.append(r)
+                elif (r[0], r[1]) in same:
+                    out.append(self._doc(same[r[0], r[1]], p.heads[r[0]], r[1]))
                 else:
                     kind, _, name = r[0].partition("/")
                     out.append(self._get(kind, name, r[1]))  # type: ignore[arg-type]
+        return out
+
+    def _latest_bodies(self, keys: set[str]) -> dict[tuple[str, int], str]:
+        """The bodies of the latest versions of `keys`, in a few queries (re-saving unchanged documents)."""
+        by_kind: dict[str, list[str]] = {}
+        for k in keys:
+            kind, _, name = k.partition("/")
+            by_kind.setdefault(kind, []).append(name)
+        out: dict[tuple[str, int], str] = {}
+        for kind, names in by_kind.items():
+            for i in range(0, len(names), CHUNK):
+                part = names[i : i + CHUNK]
+                rows = self.db.execute(
+                    "SELECT v.name, v.version, v.body FROM heads h JOIN versions v"
+                    " ON v.kind=h.kind AND v.name=h.name AND v.version=h.latest"
+                    f" WHERE h.kind=? AND h.name IN ({','.join('?' * len(part))})",
+                    (kind, *part),
+                ).fetchall()
+                out.update(((key(kind, n), v), body) for n, v, body in rows)
         return out
 
     def _set_status(
