@@ -9,6 +9,7 @@ Layout common to both backends:
 
 from __future__ import annotations
 
+import builtins
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ class ConflictError(StoreError):
 class RefError(StoreError):
     """References to documents that are missing (on save) or not published (on publish); names each."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: builtins.list[str]) -> None:
         self.problems = problems
         super().__init__("; ".join(problems))
 
@@ -88,19 +89,27 @@ class Store(ABC):
         comment: str = "",
         expected_versions: Iterable[int | None] | None = None,
         action: Action = "save",
-    ) -> list[Document]:
+    ) -> builtins.list[Document]:
         """Save many documents in one transaction (SQLite) / a few bulk round trips (MongoDB), results in input
         order. Tasks and templates are written before pipelines, so pipelines may pin what the same batch saves."""
         docs = list(docs)
-        expected = list(expected_versions) if expected_versions is not None else [None] * len(docs)
+        expected: builtins.list[int | None] = (
+            list(expected_versions) if expected_versions is not None else [None] * len(docs)
+        )
         if len(expected) != len(docs):
             raise ValueError("expected_versions must have one entry per document")
         return self._write(docs, by=by, comment=comment, expected=expected, action=action)
 
     @abstractmethod
     def _write(
-        self, docs: list[Document], *, by: str, comment: str, expected: list[int | None], action: Action
-    ) -> list[Document]: ...
+        self,
+        docs: builtins.list[Document],
+        *,
+        by: str,
+        comment: str,
+        expected: builtins.list[int | None],
+        action: Action,
+    ) -> builtins.list[Document]: ...
 
     @abstractmethod
     def publish(
@@ -137,28 +146,28 @@ class Store(ABC):
         tag: str | None = None,
         owner: str | None = None,
         source_job: str | None = None,
-    ) -> list[Document]:
+    ) -> builtins.list[Document]:
         """The latest version of every document, filtered; with status="published", the published versions.
         Tags are the spec's and the envelope's; owner and source job are the pipeline spec's owners and
         provenance.job."""
 
     @abstractmethod
-    def history(self, kind: Kind, name: str) -> list[Document]:
+    def history(self, kind: Kind, name: str) -> builtins.list[Document]:
         """Every version, oldest first."""
 
-    def published(self, kind: Kind) -> list[Document]:
+    def published(self, kind: Kind) -> builtins.list[Document]:
         """The published version of every document of `kind`."""
         return self.list(kind, "published")
 
     @abstractmethod
-    def audit(self, kind: Kind | None = None, name: str | None = None) -> list[AuditEntry]:
+    def audit(self, kind: Kind | None = None, name: str | None = None) -> builtins.list[AuditEntry]:
         """Every change (save, rollback, import, publish, retire), oldest first."""
 
     @abstractmethod
-    def where_used(self, kind: Kind, name: str) -> list[Usage]:
+    def where_used(self, kind: Kind, name: str) -> builtins.list[Usage]:
         """The pipelines whose latest or published version uses the task or template `kind`/`name`."""
 
-    def diff(self, kind: Kind, name: str, a: int | str, b: int | str = "latest") -> list[str]:
+    def diff(self, kind: Kind, name: str, a: int | str, b: int | str = "latest") -> builtins.list[str]:
         """Readable differences between two versions' specs, one line per change (deepdiff-based)."""
         from jenkins2flow_runtime.store.diff import spec_diff
 

@@ -12,6 +12,7 @@ Status changes and their audit events are one atomic update of the head document
 
 from __future__ import annotations
 
+import builtins
 import json
 import threading
 import time
@@ -70,7 +71,7 @@ def _client(uri: str) -> tuple[Any, str, bool]:
         import mongomock
 
         with _MOCK_LOCK:
-            server = _MOCK_SERVERS.setdefault(parts.netloc, mongomock.store.ServerStore())
+            server = _MOCK_SERVERS.setdefault(parts.netloc, mongomock.store.ServerStore())  # type: ignore[attr-defined]
         return mongomock.MongoClient(f"mongodb://{parts.netloc or 'localhost'}", _store=server), database, True
     return MongoClient(uri, serverSelectionTimeoutMS=10_000), database, False
 
@@ -112,20 +113,20 @@ class MongoStore(Store):
         """A hook between the steps of a batch write (tests raise here to simulate a crash)."""
 
     def _by_ids(
-        self, coll: Any, ids: list[str] | set[str], projection: dict[str, int] | None = None, **query: Any
-    ) -> list[dict[str, Any]]:
+        self, coll: Any, ids: builtins.list[str] | set[str], projection: dict[str, int] | None = None, **query: Any
+    ) -> builtins.list[dict[str, Any]]:
         """Documents by _id in chunks of `$in`. mongomock evaluates `$in` against every document with a list scan,
         so for it a large lookup is one pass over the collection filtered here."""
         ids = list(ids)
         if self.mock and len(ids) > 200:
             wanted = set(ids)
             return [d for d in coll.find(query, projection) if d["_id"] in wanted]
-        out: list[dict[str, Any]] = []
+        out: builtins.list[dict[str, Any]] = []
         for i in range(0, len(ids), CHUNK):
             out.extend(coll.find({"_id": {"$in": ids[i : i + CHUNK]}, **query}, projection))
         return out
 
-    def _fetch_heads(self, keys: list[str] | set[str]) -> dict[str, Head]:
+    def _fetch_heads(self, keys: builtins.list[str] | set[str]) -> dict[str, Head]:
         return {h["_id"]: _head(h) for h in self._by_ids(self.heads, keys, {"events": 0})}
 
     def _head_of(self, kind: str, name: str) -> Head:
@@ -161,7 +162,7 @@ class MongoStore(Store):
             "body": d.model_dump_json(exclude={"status"}),
         }
 
-    def _bulk_cas(self, ops: list[tuple[str, int, dict[str, Any]]]) -> int:
+    def _bulk_cas(self, ops: builtins.list[tuple[str, int, dict[str, Any]]]) -> int:
         """Ordered compare-and-set of heads (`latest` must still be `before`; 0: the head must not exist yet).
         Returns how many were applied before the first one that lost its race."""
         if not self.mock:
@@ -199,7 +200,7 @@ class MongoStore(Store):
 
     # -- writes ----------------------------------------------------------------------------------------------------
 
-    def _insert_versions(self, vdocs: list[dict[str, Any]], txn: str) -> bool:
+    def _insert_versions(self, vdocs: builtins.list[dict[str, Any]], txn: str) -> bool:
         """Insert the new versions; adopt identical orphans, reclaim stale ones; False if a number is taken."""
         try:
             self.versions.insert_many(vdocs, ordered=False)
@@ -246,7 +247,7 @@ class MongoStore(Store):
             self._checkpoint("heads")
         return True
 
-    def _results(self, p: Plan) -> list[Document]:
+    def _results(self, p: Plan) -> builtins.list[Document]:
         wanted = {f"{r[0]}/{r[1]}" for r in p.results if not isinstance(r, Document)}
         found: dict[str, Document] = {}
         for v in self._by_ids(self.versions, wanted):
@@ -254,8 +255,14 @@ class MongoStore(Store):
         return [r if isinstance(r, Document) else found[f"{r[0]}/{r[1]}"] for r in p.results]
 
     def _write(
-        self, docs: list[Document], *, by: str, comment: str, expected: list[int | None], action: Action
-    ) -> list[Document]:
+        self,
+        docs: builtins.list[Document],
+        *,
+        by: str,
+        comment: str,
+        expected: builtins.list[int | None],
+        action: Action,
+    ) -> builtins.list[Document]:
         txn = uuid.uuid4().hex
         needed = ref_keys(docs)
         for attempt in range(RETRIES):
@@ -343,7 +350,7 @@ class MongoStore(Store):
         tag: str | None = None,
         owner: str | None = None,
         source_job: str | None = None,
-    ) -> list[Document]:
+    ) -> builtins.list[Document]:
         heads = {h["_id"]: _head(h) for h in self.heads.find({"kind": kind} if kind else {}, {"events": 0})}
         pointer = {k: (h.published if status == "published" else h.latest) for k, h in heads.items()}
         ids = [f"{k}/{v}" for k, v in pointer.items() if v]
@@ -358,20 +365,20 @@ class MongoStore(Store):
         docs.sort(key=lambda d: (d.kind, d.name))
         return [d for d in docs if status is None or d.status == status]
 
-    def history(self, kind: Kind, name: str) -> list[Document]:
+    def history(self, kind: Kind, name: str) -> builtins.list[Document]:
         head = self._head_of(kind, name)
         query = {"kind": kind, "name": name, "version": {"$lte": head.latest}}
         found = self.versions.find(query, sort=[("version", ASCENDING)])
         return [self._doc(v, head) for v in found]
 
-    def audit(self, kind: Kind | None = None, name: str | None = None) -> list[AuditEntry]:
+    def audit(self, kind: Kind | None = None, name: str | None = None) -> builtins.list[AuditEntry]:
         query: dict[str, Any] = {}
         if kind is not None:
             query["kind"] = kind
         if name is not None:
             query["name"] = name
         heads = {h["_id"]: h for h in self.heads.find(query)}
-        entries: list[tuple[str, int, AuditEntry]] = []
+        entries: builtins.list[tuple[str, int, AuditEntry]] = []
         for v in self.versions.find(query, {"body": 0, "refs": 0}):
             h = heads.get(key(v["kind"], v["name"]))
             if h is not None and v["version"] <= h["latest"]:
@@ -385,12 +392,12 @@ class MongoStore(Store):
         entries.sort(key=lambda e: (e[0], e[1]))
         return [e[2] for e in entries]
 
-    def where_used(self, kind: Kind, name: str) -> list[Usage]:
+    def where_used(self, kind: Kind, name: str) -> builtins.list[Usage]:
         self._head_of(kind, name)
         target = key(kind, name)
         found = list(self.versions.find({"ref_keys": target}, {"body": 0}))
         heads = self._fetch_heads({key(v["kind"], v["name"]) for v in found})
-        out: list[Usage] = []
+        out: builtins.list[Usage] = []
         for v in found:
             h = heads[key(v["kind"], v["name"])]
             if v["version"] not in (h.latest, h.published) or v["version"] > h.latest:

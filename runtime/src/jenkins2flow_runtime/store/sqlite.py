@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import threading
@@ -123,7 +124,7 @@ class SqliteStore(Store):
         data["status"] = head.status(version)
         return from_dict(data)
 
-    def _audit(self, rows: list[tuple[Any, ...]]) -> None:
+    def _audit(self, rows: builtins.list[tuple[Any, ...]]) -> None:
         self.db.executemany(
             "INSERT INTO audit (at, kind, name, version, action, by, comment) VALUES (?,?,?,?,?,?,?)", rows
         )
@@ -131,8 +132,14 @@ class SqliteStore(Store):
     # -- writes ----------------------------------------------------------------------------------------------------
 
     def _write(
-        self, docs: list[Document], *, by: str, comment: str, expected: list[int | None], action: Action
-    ) -> list[Document]:
+        self,
+        docs: builtins.list[Document],
+        *,
+        by: str,
+        comment: str,
+        expected: builtins.list[int | None],
+        action: Action,
+    ) -> builtins.list[Document]:
         now = datetime.now(UTC)
         with self._tx():
             heads = self._heads(ref_keys(docs))
@@ -160,7 +167,7 @@ class SqliteStore(Store):
             self._checkpoint("heads")
             self._audit(audit)
             same = self._latest_bodies({r[0] for r in p.results if not isinstance(r, Document)})
-            out: list[Document] = []
+            out: builtins.list[Document] = []
             for r in p.results:
                 if isinstance(r, Document):
                     out.append(r)
@@ -264,7 +271,7 @@ class SqliteStore(Store):
         tag: str | None = None,
         owner: str | None = None,
         source_job: str | None = None,
-    ) -> list[Document]:
+    ) -> builtins.list[Document]:
         pointer = "h.published" if status == "published" else "h.latest"
         sql = (
             f"SELECT {HEAD_COLS}, v.version, v.body FROM heads h JOIN versions v"
@@ -280,7 +287,7 @@ class SqliteStore(Store):
         docs = [self._doc(r[8], _head(r), r[7]) for r in rows]
         return [d for d in docs if status is None or d.status == status]
 
-    def history(self, kind: Kind, name: str) -> list[Document]:
+    def history(self, kind: Kind, name: str) -> builtins.list[Document]:
         with self.lock:
             head = self._head_of(kind, name)
             rows = self.db.execute(
@@ -289,7 +296,7 @@ class SqliteStore(Store):
             ).fetchall()
         return [self._doc(b, head, v) for v, b in rows]
 
-    def audit(self, kind: Kind | None = None, name: str | None = None) -> list[AuditEntry]:
+    def audit(self, kind: Kind | None = None, name: str | None = None) -> builtins.list[AuditEntry]:
         with self.lock:
             rows = self.db.execute(
                 "SELECT at, kind, name, version, action, by, comment FROM audit"
@@ -298,7 +305,7 @@ class SqliteStore(Store):
             ).fetchall()
         return [AuditEntry(datetime.fromisoformat(r[0]), *r[1:]) for r in rows]
 
-    def where_used(self, kind: Kind, name: str) -> list[Usage]:
+    def where_used(self, kind: Kind, name: str) -> builtins.list[Usage]:
         with self.lock:
             self._head_of(kind, name)
             rows = self.db.execute(
