@@ -1,14 +1,42 @@
-"""The result of converting one job: catalog documents, diagnostics and a status."""
+"""The result of converting one job: catalog documents, the coverage ledger, diagnostics and a status."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from jenkins2flow.ir import Diagnostic
 from jenkins2flow_runtime.model import Document, PipelineSpec
 
+from jenkins2flow.ir import Diagnostic, Span
+
 Status = Literal["converted", "partial", "unsupported", "failed"]
+Outcome = Literal["mapped", "waived", "placeholder"]
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """What became of one element (step, plugin, option, trigger...): mapped, waived (reason) or placeholder."""
+
+    element: str  # "step sh", "publisher hudson.tasks.Mailer", "option timestamps"
+    outcome: Outcome
+    span: Span
+    reason: str = ""
+    key: str = ""  # the Jenkins id: step name or plugin class
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"element": self.element, "outcome": self.outcome, "at": str(self.span), "reason": self.reason,
+                "key": self.key}
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialUse:
+    credentials_id: str
+    job: str
+    span: Span
+    binding: str  # string, usernamePassword, file, sshUserPrivateKey, environment...
+    env: tuple[str, ...]
+    source: str  # connection | variable
+    airflow_id: str
 
 
 @dataclass
@@ -20,7 +48,34 @@ class Conversion:
     tasks: list[Document] = field(default_factory=list)
     pipeline: PipelineSpec | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    ledger: list[LedgerEntry] = field(default_factory=list)
+    credentials: list[CredentialUse] = field(default_factory=list)
+    kind: str = ""
+    source: str = ""
+    classification: str = ""  # data | cicd
+    class_reasons: list[str] = field(default_factory=list)
+    signals: list[str] = field(default_factory=list)  # recognized invocations: sql, spark, dbt, python...
+    reasons: list[str] = field(default_factory=list)  # why the status is what it is
 
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.level == "error"]
+
+    @property
+    def placeholders(self) -> list[LedgerEntry]:
+        return [e for e in self.ledger if e.outcome == "placeholder"]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "job": self.job,
+            "pipeline": self.pipeline_name,
+            "kind": self.kind,
+            "status": self.status,
+            "reasons": self.reasons,
+            "classification": self.classification,
+            "classification_reasons": self.class_reasons,
+            "tasks": [t.name for t in self.tasks],
+            "templates": [t.name for t in self.templates],
+            "ledger": [e.to_dict() for e in self.ledger],
+            "diagnostics": [{"level": d.level, "message": d.message, "at": str(d.span)} for d in self.diagnostics],
+        }

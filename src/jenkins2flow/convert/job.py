@@ -1,176 +1,251 @@
-"""Convert one IR job into catalog documents: a parameter template, concrete tasks and a pipeline."""
+"""Convert one IR job into catalog documents through the rules: parameter template, tasks and a pipeline."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import json
+from dataclasses import replace
+from pathlib import Path
 
-from jenkins2flow.convert.conversion import Conversion
-from jenkins2flow.convert.naming import safe_name, task_id
-from jenkins2flow.convert.shell import SHELL_STEPS, script_arg, to_shell
-from jenkins2flow.ir import Diagnostic, GString, Job, Param, Span, Stage, Step
-from jenkins2flow.schedule.cron import CronError, resolve
 from jenkins2flow_runtime import model
 
+from jenkins2flow.convert import freestyle, pipeline, steps  # noqa: F401  (registers handlers)
+from jenkins2flow.convert.classify import classify
+from jenkins2flow.convert.context import RUNTIME, Ctx, Scope, slug
+from jenkins2flow.convert.conversion import Conversion
+from jenkins2flow.convert.naming import safe_name
+from jenkins2flow.convert.registry import HANDLERS, handler
+from jenkins2flow.convert.rules import Rules, load_rules
+from jenkins2flow.convert.values import text
+from jenkins2flow.ir import Diagnostic, GString, Job, Param, Span
+from jenkins2flow.schedule.cron import CronError, resolve
+
 PARAM_TYPES = {"string": "string", "text": "text", "boolean": "boolean", "choice": "choice", "password": "password"}
-NOTIFY_STEPS = {"mail": "email", "emailext": "email", "slackSend": "slack"}
-POST_TO_NOTIFY = {"failure": "failure", "success": "success", "always": "always", "unsuccessful": "failure"}
+NOT_RUNNABLE = {
+    "folder": "a folder holds other jobs; it has nothing to run itself",
+    "organization-folder": "an organization folder discovers repositories; convert each repository's Jenkinsfile",
+}
+DELEGATED = {
+    "multibranch": "a multibranch project runs the Jenkinsfile of each branch; until that Jenkinsfile is converted, "
+                   "the pipeline triggers the Jenkins job",
+    "unsupported": "this job kind is not converted; the pipeline triggers the original Jenkins job",
+}
+_DEFAULT_RULES: Rules | None = None
 
 
-def convert_job(job: Job) -> Conversion:
-    """Convert `job`; never raises for content problems: they become diagnostics and lower the status."""
-    name = safe_name(job.full_name)
-    conv = Conversion(job=job.full_name, pipeline_name=name)
-    conv.diagnostics.extend(job.diagnostics)
-    if conv.errors:
-        conv.status = "failed"
-        return conv
+def default_rules() -> Rules:
+    global _DEFAULT_RULES
+    if _DEFAULT_RULES is None:
+        _DEFAULT_RULES = load_rules(handlers=HANDLERS)
+    return _DEFAULT_RULES
 
-    template_refs = _parameters(job, name, conv)
-    pipeline_tasks = list(_stage_tasks(job, name, conv))
-    if not pipeline_tasks:
-        conv.diagnostics.append(Diagnostic("error", "The job has no step that could be converted.", job.span))
-        conv.status = "unsupported"
-        return conv
 
-    conv.pipeline = model.PipelineSpec(
-        description=job.description or f"Converted from Jenkins job {job.full_name!r}.",
-        schedule=_schedule(job, conv),
-        parameters=model.PipelineParameters(templates=template_refs),
-        tasks=pipeline_tasks,
-        notifications=_notifications(job),
-        tags=["jenkins2flow"],
-        provenance=model.Provenance(
-            job=job.full_name,
-            source=job.source or job.span.path,
-            config_sha256=hashlib.sha256(job.script.encode("utf-8")).hexdigest() if job.script else "",
-            diagnostics=[str(d) for d in conv.diagnostics],
-        ),
-    )
-    if any(d.level == "warning" for d in conv.diagnostics):
-        conv.status = "partial"
+def convert_job(job: Job, rules: Rules | None = None, workspace: Path | None = None,
+                overrides: dict[str, str] | None = None) -> Conversion:
+    """Convert `job`; never raises for content problems: they become diagnostics, ledger entries and a status."""
+    conv = Conversion(job=job.full_name, pipeline_name=safe_name(job.full_name), kind=job.kind,
+                      source=job.source or job.span.path)
+    rules = rules or default_rules()
+    try:
+        _convert(job, rules, workspace, conv)
+    except Exception as exc:  # one bad job never stops a batch: report it with its place
+        conv.diagnostics.append(Diagnostic("error", f"internal error while converting: {type(exc).__name__}: {exc}",
+                                           job.span))
+        conv.status, conv.pipeline, conv.reasons = "failed", None, [f"converter error: {exc}"]
+    conv.classification, conv.class_reasons = classify(job, conv, overrides or {})
     return conv
 
 
-def _parameters(job: Job, name: str, conv: Conversion) -> list[model.Ref]:
+def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion) -> None:
+    if job.kind == "unsupported":  # the parser's "unsupported job kind" error: delegate the job to Jenkins instead
+        conv.diagnostics.extend(replace(d, level="warning") if "unsupported job kind" in d.message else d
+                                for d in job.diagnostics)
+    else:
+        conv.diagnostics.extend(job.diagnostics)
+    if conv.errors:
+        conv.status = "failed"
+        conv.reasons = [str(d) for d in conv.errors]
+        return
+    if job.kind in NOT_RUNNABLE:
+        conv.status, conv.reasons = "unsupported", [NOT_RUNNABLE[job.kind]]
+        conv.diagnostics.append(Diagnostic("info", NOT_RUNNABLE[job.kind], job.span))
+        return
+    ctx = Ctx(job=job, rules=rules, conv=conv, workspace=workspace)
+    ctx.functions = {text(f.kwarg("name") or (f.args[0] if f.args else "")): f for f in job.functions}
+    scope = Scope()
+    templates = _parameters(job, ctx)
+    schedule = _triggers(job, ctx, scope)
+    if job.kind in DELEGATED:
+        ctx.placeholder(f"job {job.root_tag or job.kind}", job.span, DELEGATED[job.kind], scope,
+                        key=job.root_tag or job.kind)
+    elif job.stages or job.steps or job.flavor:
+        _jenkinsfile(job, ctx, scope)
+    else:
+        _xml(job, ctx, scope)
+    for unknown in job.unknown:
+        ctx.waived(f"element {unknown.tag}", unknown.span, "a job setting with no meaning outside Jenkins", unknown.tag)
+    if not ctx.tasks:
+        if job.kind == "pipeline" and job.scm is not None and job.scm.script_path:
+            ctx.placeholder("pipeline from SCM", job.span, f"the Jenkinsfile {job.scm.script_path!r} lives in the "
+                            "repository; convert it directly for a full conversion", scope, key="CpsScmFlowDefinition")
+        else:
+            conv.status, conv.reasons = "unsupported", ["the job has no step to run"]
+            conv.diagnostics.append(Diagnostic("warning", "The job has no step that could be converted.", job.span))
+            return
+    if ctx.default_retries is not None:
+        ctx.tasks = [t if t.retries is not None else t.model_copy(update={"retries": ctx.default_retries})
+                     for t in ctx.tasks]
+    conv.pipeline = model.PipelineSpec(
+        description=job.description or f"Converted from Jenkins job {job.full_name!r}.",
+        schedule=schedule,
+        parameters=model.PipelineParameters(templates=templates),
+        tasks=ctx.tasks,
+        notifications=ctx.notifications,
+        tags=sorted(set(ctx.tags + [f"kind:{job.kind}"] + [f"uses:{s}" for s in conv.signals])),
+        max_active_runs=ctx.max_active_runs,
+        shadow_outputs=ctx.shadow_outputs,
+        provenance=model.Provenance(job=job.full_name, source=job.source or job.span.path,
+                                    config_sha256=_sha(job), diagnostics=[str(d) for d in conv.diagnostics][:200]),
+    )
+    holes = conv.placeholders
+    warnings = [d for d in conv.diagnostics if d.level == "warning"]
+    if holes or warnings:
+        conv.status = "partial"
+        conv.reasons = [f"{e.span}: {e.element}: {e.reason}" for e in holes][:20] + [str(d) for d in warnings][:20]
+    else:
+        conv.reasons = ["every element is mapped or waived"]
+
+
+def _sha(job: Job) -> str:
+    if job.script:
+        return hashlib.sha256(job.script.encode("utf-8")).hexdigest()
+    path = Path(job.source or job.span.path)
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    except OSError:
+        return ""
+
+
+def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
+    for lib in job.libraries:
+        ctx.waived(f"library {lib}", job.span, "shared-library steps need rules of their own (--mappings)", "library")
+    for tool, _ in job.tools:
+        ctx.waived(f"tool {tool}", job.span, "tool installers are an agent concern; the executor provides them", tool)
+    scope = pipeline.agent_scope(job.agent, ctx, scope)
+    scope = pipeline.env_scope(job.environment, ctx, scope)
+    scope = pipeline.option_scope(job.options, ctx, scope)
+    if job.steps:  # scripted: top-level statements
+        steps.walk(job.steps, ctx, replace(scope, stage=scope.stage or "main"))
+    pipeline.stages(job.stages, ctx, scope)
+    if job.post:
+        pipeline.post(job.post, ctx, replace(scope, stage="post"), list(ctx.frontier))
+
+
+def _xml(job: Job, ctx: Ctx, scope: Scope) -> None:
+    if job.assigned_node:
+        from jenkins2flow.ir import Agent
+
+        scope = pipeline.agent_scope(Agent("label", label=job.assigned_node, span=job.span), ctx, scope)
+    if not job.concurrent_build:
+        ctx.max_active_runs = 1
+        ctx.mapped("concurrentBuild false", job.span, "concurrentBuild", "max_active_runs 1")
+    if job.quiet_period:
+        ctx.tags.append(f"jenkins-quiet-period:{job.quiet_period}")
+        ctx.mapped("quietPeriod", job.span, "quietPeriod", "kept as a tag: Airflow starts a run when it is due")
+    if job.scm is not None:
+        ctx.waived(f"scm {job.scm.kind}", job.scm.span, "source checkout stays CI-side: the code ships with the DAG "
+                   "bundle or the task image", "scm")
+    for pl in job.properties:
+        freestyle.plugin(pl, "property", ctx, scope)
+    scope = freestyle.wrappers(ctx, scope)
+    freestyle.builders(ctx, scope)
+    ctx.builders_end = list(ctx.frontier)
+    for pl in job.publishers:
+        freestyle.plugin(pl, "publisher", ctx, scope)
+        ctx.frontier = list(ctx.builders_end)
+    ctx.frontier = ctx.builders_end + ctx.downstream_ends
+
+
+def _parameters(job: Job, ctx: Ctx) -> list[model.Ref]:
     if not job.parameters:
         return []
-    specs = [_param(p, conv) for p in job.parameters]
-    doc = model.make("parameter_template", f"{name}.params", {"parameters": [s.model_dump() for s in specs]})
-    conv.templates.append(doc)
-    return [model.Ref(kind="parameter_template", name=doc.name, version=0)]
+    specs = [_param(p, ctx) for p in job.parameters]
+    data = {"parameters": [s.model_dump() for s in specs]}
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:8]
+    name = f"params.{slug(' '.join(p.name for p in job.parameters), words=3)}-{digest}"
+    return [ctx.add_doc("parameter_template", name, data)]
 
 
-def _param(p: Param, conv: Conversion) -> model.ParamSpec:
+def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
     kind = PARAM_TYPES.get(p.type)
     if kind is None:
-        conv.diagnostics.append(Diagnostic("warning", f"Parameter type {p.type!r} is kept as a string.", p.span))
+        ctx.note(f"Parameter {p.name!r} of type {p.type!r} is kept as a string.", p.span)
         kind = "string"
+    else:
+        ctx.mapped(f"parameter {p.name}", p.span, p.plugin or p.type)
     default = p.default.text if isinstance(p.default, GString) else p.default
     if kind == "password":
         default = None  # never copy a secret's value
-    if kind == "boolean" and isinstance(default, str):
-        default = default.strip().lower() == "true"
-    if kind == "choice" and default is None and p.choices:
-        default = p.choices[0]
-    return model.ParamSpec(name=p.name, type=kind, default=default, choices=list(p.choices), description=p.description)
+    if kind == "boolean":
+        default = default.strip().lower() == "true" if isinstance(default, str) else bool(default)
+    elif default is not None and not isinstance(default, str):
+        default = text(default)
+    choices = [text(c) for c in p.choices]
+    if kind == "choice" and (default is None or default not in choices) and choices:
+        default = choices[0]
+    name = p.name if p.name and p.name[0].isalpha() or p.name.startswith("_") else f"p_{p.name}"
+    return model.ParamSpec(name=name, type=kind, default=default, choices=choices, description=text(p.description))
 
 
-def _walk_sequential(stages: tuple[Stage, ...]) -> Iterator[Stage]:
-    for stage in stages:
-        if stage.stages:
-            yield from _walk_sequential(stage.stages)
+def _triggers(job: Job, ctx: Ctx, scope: Scope) -> model.Schedule | None:
+    schedule: model.Schedule | None = None
+    crons = []
+    for trig in job.triggers:
+        key = trig.kind if trig.kind != "other" else trig.plugin
+        rule = ctx.rules.rule("triggers", key)
+        element = f"trigger {key}"
+        if rule is None:
+            ctx.placeholder(element, trig.span, ctx.rules.unknown("triggers", key, "trigger"), scope, key=key,
+                            fallback=False)
+        elif rule.waive:
+            ctx.waived(element, trig.span, rule.waive, key)
+        elif rule.handler == "schedule":
+            crons.append(trig)
+        elif rule.handler == "upstream":
+            spec = {"type": "python", "callable": f"{RUNTIME}:wait_for_pipeline",
+                    "description": "Waits for the upstream pipeline's run (Jenkins upstream / reverse build trigger)."}
+            for up in trig.upstream:
+                ctx.emit("airflow.wait-for-pipeline", spec, scope.__class__(stage="upstream"), label="wait",
+                         named=True, depends_on=[],
+                         bindings={"pipeline": safe_name(up.strip("/")), "jenkins_job": up,
+                                   "threshold": trig.threshold or "SUCCESS"})
+            ctx.frontier = [t.id for t in ctx.tasks]
+            ctx.mapped(element, trig.span, key, f"waits for upstream pipelines {', '.join(trig.upstream)}")
         else:
-            yield stage
+            ctx.placeholder(element, trig.span, f"handler {rule.handler!r} does not apply to triggers", scope,
+                            key=key, fallback=False)
+    if crons:
+        text_ = "\n".join(t.spec for t in crons if t.spec.strip())
+        try:
+            resolved = resolve(text_, job.full_name)
+            schedule = model.Schedule(cron=resolved.cron, timezone=resolved.timezone, jenkins_spec=text_,
+                                      and_dom_dow=resolved.and_dom_dow)
+            for t in crons:
+                ctx.mapped(f"trigger {t.kind}", t.span, t.kind, f"schedule {resolved.cron} {resolved.timezone}")
+            for n in resolved.notes:
+                ctx.note(n, crons[0].span, "info")
+        except CronError as exc:
+            span = crons[0].span
+            ctx.placeholder("trigger cron", Span(span.path, span.line + exc.line - 1, span.col),
+                            f"cron spec {text_!r}: {exc}", scope, key="cron", fallback=False)
+    return schedule
 
 
-def _stage_tasks(job: Job, name: str, conv: Conversion) -> Iterator[model.PipelineTask]:
-    previous: list[str] = []
-    used: set[str] = set()
-    for stage in _walk_sequential(job.stages):
-        if stage.parallel or stage.matrix is not None:
-            conv.diagnostics.append(
-                Diagnostic("warning", f"Stage {stage.name!r}: parallel and matrix are not converted yet.", stage.span)
-            )
-            continue
-        shell_steps = [s for s in _flat_steps(stage.steps, conv) if s.name in SHELL_STEPS]
-        for index, step in enumerate(shell_steps, start=1):
-            tid = task_id(stage.name) + (f"_{index}" if len(shell_steps) > 1 else "")
-            while tid in used:
-                tid += "_"
-            used.add(tid)
-            task = _shell_task(step, f"{name}.{tid}", conv)
-            conv.tasks.append(task)
-            yield model.PipelineTask(
-                id=tid,
-                uses=model.Ref(kind="concrete_task", name=task.name, version=0),
-                depends_on=list(previous),
-            )
-            previous = [tid]
+@handler("schedule")
+def _schedule_rule(*_: object) -> None:
+    """Triggers with this rule are merged into the pipeline's schedule by `_triggers`."""
 
 
-def _flat_steps(steps: tuple[Step, ...], conv: Conversion) -> Iterator[Step]:
-    for step in steps:
-        if step.name in SHELL_STEPS:
-            yield step
-        elif step.name == "script" and step.body is not None:
-            yield from _flat_steps(step.body, conv)
-        else:
-            conv.diagnostics.append(
-                Diagnostic("warning", f"Step {step.name!r} is not converted yet; it is left out.", step.span)
-            )
-
-
-def _shell_task(step: Step, task_name: str, conv: Conversion) -> model.Document:
-    script, unresolved = to_shell(script_arg(step))
-    for expr in unresolved:
-        conv.diagnostics.append(
-            Diagnostic("warning", f"Groovy expression ${{{expr}}} cannot be evaluated outside Jenkins.", step.span)
-        )
-    spec = {"type": "shell", "command": script, "shell": SHELL_STEPS[step.name]}
-    return model.make("concrete_task", task_name, spec)
-
-
-def _schedule(job: Job, conv: Conversion) -> model.Schedule | None:
-    specs = [t for t in job.triggers if t.kind == "cron" and t.spec.strip()]
-    if not specs:
-        return None
-    text = "\n".join(t.spec for t in specs)
-    try:
-        resolved = resolve(text, job.full_name)
-    except CronError as exc:
-        span = specs[0].span
-        conv.diagnostics.append(
-            Diagnostic("warning", f"Cron spec {text!r}: {exc}", Span(span.path, span.line + exc.line - 1, span.col))
-        )
-        return None
-    return model.Schedule(
-        cron=resolved.cron, timezone=resolved.timezone, jenkins_spec=text, and_dom_dow=resolved.and_dom_dow
-    )
-
-
-def _notifications(job: Job) -> list[model.Notification]:
-    out: list[model.Notification] = []
-    for block in job.post:
-        on = POST_TO_NOTIFY.get(block.condition)
-        for step in block.steps:
-            channel = NOTIFY_STEPS.get(step.name)
-            if channel is None or on is None:
-                continue
-            to = step.kwarg("to") or step.kwarg("channel") or ""
-            subject = step.kwarg("subject") or ""
-            out.append(
-                model.Notification(
-                    on=on,  # type: ignore[arg-type]
-                    channel=channel,  # type: ignore[arg-type]
-                    to=[t.strip() for t in _text(to).split(",") if t.strip()],
-                    subject=_text(subject),
-                )
-            )
-    return out
-
-
-def _text(value: object) -> str:
-    if isinstance(value, GString):
-        return value.text
-    return value if isinstance(value, str) else ""
+@handler("upstream")
+def _upstream_rule(*_: object) -> None:
+    """Triggers with this rule become wait-for-pipeline tasks in `_triggers`."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow_runtime import model
 from jenkins2flow_runtime.store import Store
 
+from jenkins2flow.convert.conversion import Conversion
 
-def save_conversion(store: Store, conv: Conversion, *, publish: bool = True, by: str = "jenkins2flow") -> model.Document:
+
+def save_conversion(
+    store: Store, conv: Conversion, *, publish: bool = True, by: str = "jenkins2flow"
+) -> model.Document:
     """Store every document of `conv` and return the stored pipeline; publish them all when `publish`."""
     if conv.pipeline is None:
         raise ValueError(f"The conversion of {conv.job!r} has no pipeline to save ({conv.status}).")

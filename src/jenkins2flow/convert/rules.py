@@ -1,0 +1,140 @@
+"""Conversion rules as data: `mappings/*.yaml`, overridable with `--mappings DIR`.
+
+One registry per extension point (steps, plugins, options, triggers, post, when, agents, invocations), each keyed by
+the exact Jenkins id (`sh`, `hudson.tasks.Shell`). A rule names a handler with its parameters, waives the element
+with a reason, or points at a Python hook `module:function` for what data cannot say.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jenkins2flow.errors import UsageError
+
+REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "when", "agents", "invocations")
+DEFAULT_DIR = Path(__file__).resolve().parents[3] / "mappings"
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    key: str
+    handler: str = ""
+    waive: str = ""
+    hook: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    origin: str = ""  # the file the rule came from
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.params.get(key, default)
+
+
+@dataclass
+class Rules:
+    tables: dict[str, dict[str, Any]] = field(default_factory=lambda: {r: {} for r in REGISTRIES})
+    origins: list[str] = field(default_factory=list)
+
+    def rule(self, registry: str, key: str) -> Rule | None:
+        raw = self.tables[registry].get(key)
+        if raw is None:
+            return None
+        if isinstance(raw, Rule):
+            return raw
+        return _rule(key, raw, "")
+
+    def unknown(self, registry: str, key: str, what: str) -> str:
+        """The message for an element no rule covers, with a "did you mean" when a known key is close."""
+        return f"Unknown {what} {key!r}: no rule in mappings/{registry}.{did_you_mean(key, self.tables[registry])}"
+
+    def table(self, registry: str) -> dict[str, Any]:
+        return self.tables[registry]
+
+
+def _rule(key: str, raw: Any, origin: str) -> Rule:
+    if not isinstance(raw, dict):
+        raise UsageError(f"{origin}: the rule for {key!r} must be a mapping such as {{handler: shell}}, not {raw!r}.")
+    params = {k: v for k, v in raw.items() if k not in ("handler", "waive", "hook")}
+    return Rule(key, str(raw.get("handler", "")), str(raw.get("waive", "")), str(raw.get("hook", "")), params, origin)
+
+
+def load_rules(extra_dirs: Iterable[Path] = (), handlers: Iterable[str] | None = None) -> Rules:
+    """The default rules, then every `*.yaml` of each extra dir on top (a later file overrides a key)."""
+    rules = Rules()
+    for directory in [DEFAULT_DIR, *extra_dirs]:
+        if not directory.is_dir():
+            raise UsageError(f"{directory}: the mappings folder does not exist; give a folder of *.yaml rule files.")
+        for path in sorted(directory.glob("*.yaml")):
+            _merge(rules, path)
+    if handlers is not None:
+        check(rules, set(handlers))
+    return rules
+
+
+def _merge(rules: Rules, path: Path) -> None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        raise UsageError(f"{where}: the mappings file is not valid YAML ({getattr(exc, 'problem', exc)}).") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}:1:1: a mappings file is a mapping of registries ({', '.join(REGISTRIES)}).")
+    rules.origins.append(str(path))
+    for registry, table in data.items():
+        if registry not in REGISTRIES:
+            raise UsageError(f"{path}: unknown registry {registry!r}.{did_you_mean(str(registry), REGISTRIES)}")
+        if not isinstance(table, dict):
+            raise UsageError(f"{path}: registry {registry!r} must be a mapping of Jenkins ids to rules.")
+        if registry in ("agents",):
+            for k, v in table.items():
+                if isinstance(v, dict) and isinstance(rules.tables[registry].get(k), dict):
+                    rules.tables[registry][k] = {**rules.tables[registry][k], **v}
+                else:
+                    rules.tables[registry][k] = v
+            continue
+        for key, raw in table.items():
+            rule = _rule(str(key), raw, str(path))
+            rules.tables[registry][str(key)] = rule
+
+
+def check(rules: Rules, handlers: set[str]) -> None:
+    """Every handler named in a rule exists and every hook imports; the first problem raises a UsageError."""
+    for registry in ("steps", "plugins", "options", "triggers"):
+        for key, rule in rules.tables[registry].items():
+            if not isinstance(rule, Rule):
+                continue
+            if rule.handler and rule.handler not in handlers:
+                raise UsageError(
+                    f"{rule.origin}: rule {registry}.{key} names unknown handler {rule.handler!r}."
+                    f"{did_you_mean(rule.handler, handlers)}"
+                )
+            if not (rule.handler or rule.waive or rule.hook):
+                raise UsageError(f"{rule.origin}: rule {registry}.{key} needs one of handler, waive or hook.")
+            if rule.hook:
+                load_hook(rule.hook, rule.origin)
+
+
+def load_hook(spec: str, origin: str = "") -> Callable[..., Any]:
+    module_name, _, func = spec.partition(":")
+    if not module_name or not func:
+        raise UsageError(f"{origin}: hook {spec!r} must be 'module:function'.")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise UsageError(f"{origin}: hook {spec!r}: cannot import {module_name!r} ({exc}).") from None
+    fn = getattr(module, func, None)
+    if not callable(fn):
+        names = [n for n in dir(module) if not n.startswith("_")]
+        raise UsageError(f"{origin}: hook {spec!r}: {module_name} has no function {func!r}.{did_you_mean(func, names)}")
+    return fn  # type: ignore[no-any-return]
