@@ -20,20 +20,39 @@ Element = Any  # lxml.etree._Element; kept loose so the handlers stay readable
 
 @dataclass(slots=True)
 class Ctx:
-    """What a handler needs besides its element: the file path, and a place to put diagnostics."""
+    """What a handler needs besides its element: the file path, and a place to put diagnostics.
+
+    It also memoizes spans (one per line) and raw nodes (one per element, so an element kept raw both inside its
+    parent and on its own, like a parameter inside its property, is converted once)."""
 
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    _spans: dict[int, Span] = field(default_factory=dict)
+    _raw: dict[int, tuple[Element, XmlNode]] = field(default_factory=dict)
 
     def span(self, el: Element) -> Span:
-        return Span(self.path, el.sourceline or 1, 1)
+        line = el.sourceline or 1
+        span = self._spans.get(line)
+        if span is None:
+            span = self._spans[line] = Span(self.path, line, 1)
+        return span
 
     def report(self, level: Level, message: str, el: Element | None = None, code: str = "") -> None:
         span = self.span(el) if el is not None else Span(self.path)
         self.diagnostics.append(Diagnostic(level, message, span, code=code))
 
     def raw(self, el: Element) -> XmlNode:
-        return to_xmlnode(el, self.path)
+        """The element as a frozen XmlNode, whole (attributes, text, children, lines)."""
+        hit = self._raw.get(id(el))
+        if hit is not None and hit[0] is el:
+            return hit[1]
+        kids = [self.raw(c) for c in el if isinstance(c.tag, str)]
+        text = el.text or ""
+        if kids and not text.strip():
+            text = ""
+        node = XmlNode(el.tag, self.span(el), tuple(el.items()) if el.attrib else (), text, tuple(kids))
+        self._raw[id(el)] = (el, node)  # keeping `el` keeps its proxy, hence its id, alive
+        return node
 
 
 def elements(el: Element) -> Iterator[Element]:
@@ -45,12 +64,7 @@ def elements(el: Element) -> Iterator[Element]:
 
 def to_xmlnode(el: Element, path: str) -> XmlNode:
     """An lxml element as a frozen XmlNode, whole (attributes, text, children, lines)."""
-    children = tuple(to_xmlnode(c, path) for c in el if isinstance(c.tag, str))
-    text = el.text or ""
-    if children and not text.strip():
-        text = ""
-    attrs = tuple(el.attrib.items()) if len(el.attrib) else ()
-    return XmlNode(el.tag, Span(path, el.sourceline or 1, 1), attrs=attrs, text=text, children=children)
+    return Ctx(path).raw(el)
 
 
 # ---- value converters ------------------------------------------------------------------------------------------
