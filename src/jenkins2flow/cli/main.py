@@ -28,9 +28,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from jenkins2flow.cli import convert_cmd, cron_cmd, demo
+    from jenkins2flow.cli import convert_cmd, cron_cmd, demo, shadow_cmd
 
-    for module in (convert_cmd, cron_cmd, demo):
+    for module in (convert_cmd, cron_cmd, demo, shadow_cmd):
         module.register(cli)
     try:
         from jenkins2flow.cli import catalog
