@@ -190,7 +190,7 @@ def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
         default = default.strip().lower() == "true" if isinstance(default, str) else bool(default)
     elif default is not None and not isinstance(default, str):
         default = text(default)
-    choices = [text(c) for c in p.choices]
+    choices = [text(c) for c in p.choices] if kind == "choice" else []
     if kind == "choice" and (default is None or default not in choices) and choices:
         default = choices[0]
     name = p.name if p.name and p.name[0].isalpha() or p.name.startswith("_") else f"p_{p.name}"

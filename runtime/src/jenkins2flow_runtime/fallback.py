@@ -1,0 +1,204 @@
+"""Callables for the python tasks the converter emits where a Jenkins element has no direct Airflow equivalent.
+
+Each takes its pipeline bindings as keyword arguments (plus `context`, the Airflow task context, when given).
+- `run_jenkins_job`: the fallback for what could not be converted: triggers the original Jenkins job and waits for
+  its result, with python-jenkins (only if installed); credentials from env JENKINS_URL/JENKINS_USER/JENKINS_TOKEN
+  or an Airflow connection id in JENKINS2FLOW_JENKINS_CONN (host = URL, login, password = API token).
+- `trigger_pipeline`: `build job:` / downstream triggers: triggers the converted pipeline's DAG (and waits).
+- `wait_for_pipeline`: upstream triggers: waits for a successful run of the upstream pipeline.
+- `copy_artifacts`: copies files from another pipeline's latest run workspace.
+- `when_gate`: a Jenkins `when` evaluated against parameters and environment; false -> the stage is skipped.
+- `manual_gate`: Jenkins `input`: waits until the Airflow variable `jenkins2flow_gate.<dag_id>.<run_id>` is
+  `approve` (or `abort`), up to JENKINS2FLOW_GATE_TIMEOUT seconds (default 3600).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+POLL_SECONDS = 10
+
+
+def _context(context: Any) -> Any:
+    if context is not None:
+        return context
+    from airflow.sdk import get_current_context
+
+    return get_current_context()
+
+
+class FallbackError(RuntimeError):
+    pass
+
+
+def _jenkins() -> Any:
+    try:
+        import jenkins  # type: ignore[import-not-found]
+    except ImportError as exc:
+        raise FallbackError("python-jenkins is not installed: pip install python-jenkins to run fallback tasks.") \
+            from exc
+    url, user, token = os.environ.get("JENKINS_URL"), os.environ.get("JENKINS_USER"), os.environ.get("JENKINS_TOKEN")
+    conn_id = os.environ.get("JENKINS2FLOW_JENKINS_CONN")
+    if conn_id and not url:
+        from airflow.sdk import BaseHook
+
+        conn = BaseHook.get_connection(conn_id)
+        url, user, token = conn.host, conn.login, conn.password
+    if not url:
+        raise FallbackError("Set JENKINS_URL (and JENKINS_USER, JENKINS_TOKEN) or JENKINS2FLOW_JENKINS_CONN.")
+    return jenkins.Jenkins(url, username=user, password=token)
+
+
+def run_jenkins_job(jenkins_job: str, element: str = "", at: str = "", source: str = "",
+                    parameters: dict[str, Any] | None = None, timeout: int = 6 * 3600, **_: Any) -> dict[str, Any]:
+    """Trigger the original Jenkins job and wait for it; raise unless it ends SUCCESS."""
+    server = _jenkins()
+    queue_id = server.build_job(jenkins_job, parameters or None)
+    deadline = time.monotonic() + timeout
+    number = None
+    while number is None:
+        item = server.get_queue_item(queue_id)
+        if item.get("cancelled"):
+            raise FallbackError(f"The Jenkins build of {jenkins_job!r} was cancelled in the queue.")
+        number = (item.get("executable") or {}).get("number")
+        if number is None:
+            if time.monotonic() > deadline:
+                raise FallbackError(f"The Jenkins build of {jenkins_job!r} did not start in time.")
+            time.sleep(POLL_SECONDS)
+    while True:
+        info = server.get_build_info(jenkins_job, number)
+        if not info.get("building") and info.get("result"):
+            break
+        if time.monotonic() > deadline:
+            raise FallbackError(f"Jenkins build {jenkins_job!r} #{number} did not finish in time.")
+        time.sleep(POLL_SECONDS)
+    if info["result"] != "SUCCESS":
+        raise FallbackError(f"Jenkins build {jenkins_job!r} #{number} ended {info['result']} (for {element} at {at}).")
+    return {"jenkins_job": jenkins_job, "build": number, "result": info["result"]}
+
+
+def _api() -> Any:
+    from airflow.api.common.trigger_dag import trigger_dag  # type: ignore[attr-defined]
+
+    return trigger_dag
+
+
+def trigger_pipeline(pipeline: str, conf: dict[str, Any] | None = None, wait: bool = True, jenkins_job: str = "",
+                     context: Any = None, **_: Any) -> dict[str, Any]:
+    """Trigger the DAG `pipeline` with `conf`; with `wait`, poll until it ends and fail if it failed."""
+    from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+    op = TriggerDagRunOperator(task_id=f"trigger_{pipeline}"[:250], trigger_dag_id=pipeline, conf=conf or {},
+                               wait_for_completion=wait, poke_interval=POLL_SECONDS)
+    op.execute(_context(context))
+    return {"pipeline": pipeline, "waited": wait}
+
+
+def wait_for_pipeline(pipeline: str, threshold: str = "SUCCESS", context: Any = None, **_: Any) -> dict[str, Any]:
+    from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+
+    allowed = ["success"] if threshold.upper() == "SUCCESS" else ["success", "failed"]
+    sensor = ExternalTaskSensor(task_id=f"wait_{pipeline}"[:250], external_dag_id=pipeline, external_task_id=None,
+                                allowed_states=allowed, poke_interval=POLL_SECONDS, mode="poke")
+    sensor.execute(_context(context))
+    return {"pipeline": pipeline}
+
+
+def _workspace_root() -> Path:
+    return Path(os.environ.get("JENKINS2FLOW_WORKSPACE", ".jenkins2flow/workspaces"))
+
+
+def copy_artifacts(pipeline: str, filter: str = "", target: str = "", workspace: str = "",  # noqa: A002
+                   **_: Any) -> dict[str, Any]:
+    """Copy files matching `filter` (comma-separated globs) from the latest run workspace of `pipeline`."""
+    runs = sorted((_workspace_root() / pipeline).glob("*"), key=lambda p: p.stat().st_mtime)
+    if not runs:
+        raise FallbackError(f"No run of pipeline {pipeline!r} has left a workspace to copy artifacts from.")
+    source, dest = runs[-1], Path(workspace or os.getcwd()) / target
+    patterns = [p.strip() for p in filter.split(",") if p.strip()] or ["**"]
+    copied = []
+    for path in source.rglob("*"):
+        rel = path.relative_to(source).as_posix()
+        if path.is_file() and any(fnmatch.fnmatch(rel, p) for p in patterns):
+            out = dest / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, out)
+            copied.append(rel)
+    return {"pipeline": pipeline, "copied": copied}
+
+
+class Skip(Exception):
+    """Raised to skip a stage; the Airflow adapter turns it into AirflowSkipException."""
+
+
+def _value(name: str, params: dict[str, Any]) -> str:
+    name = re.sub(r"^(params|env)\.", "", name.strip())
+    value = params.get(name, os.environ.get(name, ""))
+    return "true" if value is True else "false" if value is False else str(value)
+
+
+def evaluate(cond: dict[str, Any], params: dict[str, Any]) -> bool:
+    """A Jenkins `when` condition against parameters and environment; what cannot be decided counts as true."""
+    kind, args, kwargs = cond.get("kind", ""), cond.get("args") or [], cond.get("kwargs") or {}
+    children = cond.get("children") or []
+    if kind == "allOf":
+        return all(evaluate(c, params) for c in children)
+    if kind == "anyOf":
+        return any(evaluate(c, params) for c in children)
+    if kind == "not":
+        return not all(evaluate(c, params) for c in children)
+    if kind == "environment":
+        return _value(str(kwargs.get("name", "")), params) == str(kwargs.get("value", ""))
+    if kind == "equals":
+        return str(kwargs.get("expected")) == str(kwargs.get("actual"))
+    if kind == "branch":
+        pattern = str(kwargs.get("pattern") or (args[0] if args else "*"))
+        branch = _value("BRANCH_NAME", params) or _value("GIT_BRANCH", params)
+        return fnmatch.fnmatchcase(branch, pattern) if branch else True
+    if kind == "expression":
+        text = str(args[0] if args else "").strip()
+        m = re.fullmatch(r"(?:return\s+)?(params\.\w+|env\.\w+)\s*(==|!=)\s*['\"]([^'\"]*)['\"]", text)
+        if m:
+            equal = _value(m.group(1), params) == m.group(3)
+            return equal if m.group(2) == "==" else not equal
+        m = re.fullmatch(r"(?:return\s+)?(!?)\s*(params\.\w+)", text)
+        if m:
+            truthy = _value(m.group(2), params).lower() in ("true", "1", "yes")
+            return not truthy if m.group(1) else truthy
+        return True
+    return True  # buildingTag, changeRequest, changeset...: CI-side facts, the data pipeline runs
+
+
+def when_gate(conditions: list[dict[str, Any]] | None = None, stage: str = "", params: dict[str, Any] | None = None,
+              **values: Any) -> dict[str, Any]:
+    """Called with the run's parameters as keyword arguments (or in `params`)."""
+    ok = all(evaluate(c, {**values, **(params or {})}) for c in conditions or [])
+    if not ok:
+        try:
+            from airflow.exceptions import AirflowSkipException
+        except ImportError:  # pragma: no cover - outside Airflow
+            raise Skip(f"stage {stage!r}: when conditions are false") from None
+        raise AirflowSkipException(f"stage {stage!r}: when conditions are false")
+    return {"stage": stage, "run": True}
+
+
+def manual_gate(message: str = "", ok: str = "", submitter: str = "", context: Any = None,
+                **_: Any) -> dict[str, Any]:
+    from airflow.sdk import Variable
+
+    run = _context(context)["dag_run"]
+    key = f"jenkins2flow_gate.{getattr(run, 'dag_id', 'dag')}.{getattr(run, 'run_id', 'run')}"
+    deadline = time.monotonic() + int(os.environ.get("JENKINS2FLOW_GATE_TIMEOUT", "3600"))
+    while time.monotonic() < deadline:
+        answer = Variable.get(key, default=None)
+        if answer == "approve":
+            return {"approved": True, "message": message}
+        if answer == "abort":
+            raise FallbackError(f"The manual gate {message!r} was aborted.")
+        time.sleep(POLL_SECONDS)
+    raise FallbackError(f"Nobody approved {message!r} (set Airflow variable {key} to 'approve').")
