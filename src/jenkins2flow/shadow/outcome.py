@@ -32,11 +32,13 @@ class SideRun:
     duration_s: float | None = None
     error: str = ""
     log: str = field(default="", repr=False)  # full console / task logs; not stored
+    log_chars: int = 0  # the log's length, kept when the log itself is dropped
 
     def to_dict(self, *, with_log: bool = False) -> dict[str, Any]:
         data = asdict(self)
+        data["log_chars"] = max(len(self.log), self.log_chars)
         if not with_log:
-            data["log_chars"] = len(data.pop("log"))
+            del data["log"]
         return data
 
     @classmethod
