@@ -58,3 +58,11 @@ def dags_folder(tmp_path: Path) -> Path:
     folder.mkdir()
     (folder / "jenkins2flow_dags.py").write_text(DAG_FILE)
     return folder
+
+
+@pytest.fixture(scope="session")
+def configured_dags_folder() -> Path:
+    """The dags folder Airflow is configured with (dag.test() only runs DAGs of its DAG bundle)."""
+    folder = Path(ENV["AIRFLOW__CORE__DAGS_FOLDER"])
+    (folder / "jenkins2flow_dags.py").write_text(DAG_FILE)
+    return folder

@@ -32,8 +32,9 @@ def stream_process(
     )
     assert proc.stdout is not None
     try:
-        for line in proc.stdout:
-            log(line.rstrip("\n"))
+        with proc.stdout:
+            for line in proc.stdout:
+                log(line.rstrip("\n"))
         return proc.wait(timeout=timeout)
     except BaseException:
         kill_group(proc)
