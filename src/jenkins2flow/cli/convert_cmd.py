@@ -1,18 +1,23 @@
-"""`jenkins2flow convert` and `jenkins2flow inspect`."""
+"""`jenkins2flow convert SOURCE...` (batch, into the store and optionally DAG files) and `jenkins2flow inspect`."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
+from jenkins2flow_runtime.store import open_store, store_uri
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from jenkins2flow.convert import convert_job
+from jenkins2flow.cli.options import conversion_options, setup
+from jenkins2flow.convert.conversion import Conversion
+from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.convert.save import save_conversion
 from jenkins2flow.errors import ConversionFailed
 from jenkins2flow.ir import Job
 from jenkins2flow.loading import load_paths
-from jenkins2flow_runtime.store import open_store, store_uri
 
 store_option = click.option(
     "--store", "store", default=None, metavar="URI",
@@ -20,29 +25,73 @@ store_option = click.option(
 )
 
 
+def _failure_line(conv: Conversion) -> str:
+    """One `path:line:col: message` line for a failed job."""
+    first = (conv.errors or conv.diagnostics)
+    if first:
+        more = len(conv.errors) - 1
+        return f"{first[0]}" + (f" (and {more} more errors)" if more > 0 else "")
+    return f"{conv.source}:1:1: {conv.reasons[0] if conv.reasons else conv.status}"
+
+
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, required=True)
 @store_option
+@click.option("--dags-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Also render each pipeline as a standalone Airflow DAG file into this folder.")
+@click.option("--only", default="", metavar="GLOB", help="Convert only the jobs whose full name matches.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) when any job is partial or unsupported, not only failed.")
 @click.option("--no-publish", is_flag=True, help="Save as drafts instead of publishing.")
-def convert(paths: tuple[Path, ...], store: str | None, no_publish: bool) -> None:
-    """Parse Jenkins jobs, convert them, and save them in the catalog store."""
+@click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the estate report (statuses, ledger reasons, reuse, credentials) as JSON.")
+@conversion_options
+def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, only: str, strict: bool,
+            no_publish: bool, report_path: Path | None, mappings: tuple[Path, ...], workspace: Path | None,
+            classify_file: Path | None) -> None:
+    """Convert Jenkins jobs (a JENKINS_HOME, folders, files, globs or a URL) and save them in the catalog.
+
+    One failing job never stops the batch. Re-running is idempotent: unchanged documents get no new version."""
+    rules, overrides = setup(mappings, classify_file)
     failed: list[str] = []
-    with open_store(store_uri(store)) as st:
-        for job in load_paths(paths):
-            conv = convert_job(job)
+    strict_fail: list[str] = []
+    err = Console(stderr=True)
+    with open_store(store_uri(store)) as st, Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as progress:
+        bar = progress.add_task("converting", total=None)
+
+        def on_job(conv: Conversion) -> None:
+            progress.update(bar, advance=1, description=f"converting {conv.job[:40]}")
             if conv.pipeline is None:
-                first = (conv.errors or conv.diagnostics)[0]
-                more = len(conv.errors) - 1
-                failed.append(f"{first}" + (f" (and {more} more errors)" if more > 0 else ""))
-                continue
-            saved = save_conversion(st, conv, publish=not no_publish)
+                if conv.status == "failed":
+                    failed.append(_failure_line(conv))
+                else:
+                    click.echo(f"{conv.job}: {conv.status} ({conv.reasons[0] if conv.reasons else ''})")
+                    strict_fail.append(f"{conv.source}:1:1: {conv.job} is {conv.status}")
+                return
+            try:
+                saved = save_conversion(st, conv, publish=not no_publish)
+            except Exception as exc:  # one job's store error never stops the batch
+                failed.append(f"{conv.source}:1:1: cannot save {conv.job!r}: {exc}")
+                return
+            if dags_dir is not None:
+                from jenkins2flow.render.dag import write_dag
+
+                write_dag(dags_dir, conv.pipeline_name, conv.pipeline, {d.name: d for d in (*conv.templates,
+                                                                                              *conv.tasks)})
             warnings = sum(1 for d in conv.diagnostics if d.level == "warning")
-            click.echo(
-                f"{job.full_name}: {conv.status}, pipeline {saved.name} v{saved.version} "
-                f"({len(conv.tasks)} tasks{f', {warnings} warnings' if warnings else ''})"
-            )
-    if failed:
-        raise ConversionFailed("\n".join(failed))
+            click.echo(f"{conv.job}: {conv.status}, pipeline {saved.name} v{saved.version} "
+                       f"({len(conv.pipeline.tasks)} tasks{f', {warnings} warnings' if warnings else ''})")
+            if conv.status != "converted":
+                strict_fail.append(f"{conv.source}:1:1: {conv.job} is {conv.status}")
+
+        estate = convert_estate(iter_jobs(sources), rules=rules, workspace=workspace, overrides=overrides,
+                                only=only, on_job=on_job)
+    if report_path is not None:
+        report_path.write_text(json.dumps(estate.report(), indent=1, default=str), encoding="utf-8")
+    if failed or (strict and strict_fail):
+        raise ConversionFailed("\n".join(failed + (strict_fail if strict else [])))
 
 
 @click.command()

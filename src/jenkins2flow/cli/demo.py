@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import click
+from jenkins2flow_runtime.store import open_store, store_uri
 from rich.console import Console
 from rich.table import Table
 
@@ -19,7 +20,6 @@ from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.save import save_conversion
 from jenkins2flow.errors import Jenkins2flowError
 from jenkins2flow.loading import load_paths
-from jenkins2flow_runtime.store import open_store, store_uri
 
 SUMMARY_MARK = "JENKINS2FLOW-SUMMARY "
 
@@ -58,7 +58,8 @@ def demo(samples: Path, pipeline: str, state_dir: Path, store: str | None) -> No
         for job in load_paths([samples]):
             conv = convert_job(job)
             if conv.pipeline is None:
-                console.print(f"[red]{job.full_name}: {conv.status}[/] {conv.diagnostics[0] if conv.diagnostics else ''}")
+                first = conv.diagnostics[0] if conv.diagnostics else ""
+                console.print(f"[red]{job.full_name}: {conv.status}[/] {first}")
                 continue
             saved = save_conversion(st, conv)
             console.print(f"{job.full_name}: {conv.status} -> pipeline [bold]{saved.name}[/] v{saved.version}, "

@@ -10,9 +10,8 @@ import ast
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
 from jenkins2flow_runtime import model
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 TEMPLATES = Path(__file__).parent / "templates"
 _PLAIN = (str, int, float, bool, type(None))

@@ -1,0 +1,71 @@
+"""`jenkins2flow audit SOURCE...`: what an estate holds and what converting it takes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from jenkins2flow.cli.options import conversion_options, setup
+from jenkins2flow.convert.estate import convert_estate, iter_jobs
+from jenkins2flow.render.audit import html_page, markdown
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON on stdout.")
+@click.option("--md", "md_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the report as Markdown.")
+@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the report as one self-contained HTML page with charts.")
+@click.option("--only", default="", metavar="GLOB", help="Audit only the jobs whose full name matches.")
+@conversion_options
+def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_path: Path | None, only: str,
+          mappings: tuple[Path, ...], workspace: Path | None, classify_file: Path | None) -> None:
+    """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate."""
+    rules, overrides = setup(mappings, classify_file)
+    estate = convert_estate(iter_jobs(sources), rules=rules, workspace=workspace, overrides=overrides, only=only)
+    report = estate.report()
+    if md_path:
+        md_path.write_text(markdown(report), encoding="utf-8")
+    if html_path:
+        html_path.write_text(html_page(report), encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(report, indent=1, default=str))
+        return
+    console = Console()
+    summary = Table(title=f"{report['jobs']} jobs, {report['runnable']} with a runnable pipeline")
+    for col in ("status", "jobs", "kind", "jobs ", "class", "jobs  "):
+        summary.add_column(col)
+    cols = [list(report[k].items()) for k in ("by_status", "by_kind", "by_classification")]
+    for i in range(max(len(c) for c in cols)):
+        row: list[str] = []
+        for c in cols:
+            row += [str(c[i][0]), str(c[i][1])] if i < len(c) else ["", ""]
+        summary.add_row(*row)
+    console.print(summary)
+    top = Table(title="Top unsupported plugins and steps")
+    for col in ("element", "count", "jobs"):
+        top.add_column(col)
+    for u in report["unsupported"][:15]:
+        top.add_row(u["element"], str(u["count"]), str(u["jobs"]))
+    console.print(top)
+    creds = Table(title=f"Credentials plan ({len(report['credentials'])} credentials)")
+    for col in ("credentialsId", "Airflow", "uses"):
+        creds.add_column(col)
+    for c in report["credentials"][:25]:
+        creds.add_row(c["credentials_id"], ", ".join(f"{a['source']} {a['id']}" for a in c["airflow"]),
+                      str(len(c["uses"])))
+    console.print(creds)
+    r, eff = report["reuse"], report["effort"]
+    console.print(f"Reuse: {r['pipeline_tasks']} pipeline tasks -> {r['distinct_tasks']} distinct tasks "
+                  f"(x{r['collapse_ratio']}); {r['jobs_with_parameters']} parameter sets -> "
+                  f"{r['distinct_parameter_templates']} templates.")
+    console.print(f"Effort estimate: {eff['hours']} h (~{eff['days']} engineer-days).")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(audit)

@@ -1,0 +1,66 @@
+"""`jenkins2flow dry-run JOB|FILE`: the converted pipeline as YAML and its DAG, or a diff against the store."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import click
+import yaml
+
+from jenkins2flow.cli.convert_cmd import store_option
+from jenkins2flow.cli.options import conversion_options, setup
+from jenkins2flow.convert.estate import convert_estate, iter_jobs
+from jenkins2flow.errors import UsageError
+from jenkins2flow.render.dag import render_pipeline
+
+
+@click.command("dry-run")
+@click.argument("source")
+@click.option("--diff", "show_diff", is_flag=True, help="Show the difference with the stored pipeline instead.")
+@click.option("--dag/--no-dag", default=True, help="Also print the rendered DAG file.")
+@store_option
+@conversion_options
+def dry_run(source: str, show_diff: bool, dag: bool, store: str | None, mappings: tuple[Path, ...],
+            workspace: Path | None, classify_file: Path | None) -> None:
+    """Convert one job without saving: print its pipeline as YAML and its rendered DAG (or --diff the store)."""
+    rules, overrides = setup(mappings, classify_file)
+    estate = convert_estate(iter_jobs([source]), rules=rules, workspace=workspace, overrides=overrides)
+    if not estate.conversions:
+        raise UsageError(f"{source}: no job found.")
+    for conv in estate.conversions:
+        click.echo(f"# {conv.job}: {conv.status} ({conv.classification}); " + "; ".join(conv.reasons[:3]))
+        if conv.pipeline is None:
+            continue
+        data = {"pipeline": {"name": conv.pipeline_name, "spec": conv.pipeline.model_dump(mode="json")},
+                "documents": [{"kind": d.kind, "name": d.name, "spec": d.spec.model_dump(mode="json")}
+                              for d in (*conv.templates, *conv.tasks)]}
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        if show_diff:
+            from jenkins2flow_runtime.store import open_store, store_uri
+            from jenkins2flow_runtime.store.base import NotFoundError
+
+            with open_store(store_uri(store)) as st:
+                try:
+                    old = st.get("pipeline", conv.pipeline_name).spec.model_dump(mode="json")
+                except NotFoundError:
+                    old = {}
+            new = conv.pipeline.model_dump(mode="json")
+            for d in (old, new):  # versions pin differently: compare what the job says
+                for t in d.get("tasks", []):
+                    t["uses"]["version"] = 0
+                for r in d.get("parameters", {}).get("templates", []):
+                    r["version"] = 0
+            lines = difflib.unified_diff(yaml.safe_dump(old, sort_keys=True).splitlines(),
+                                         yaml.safe_dump(new, sort_keys=True).splitlines(),
+                                         "stored", "converted", lineterm="")
+            click.echo("\n".join(lines) or "# no difference with the stored pipeline")
+            continue
+        click.echo(text)
+        if dag:
+            click.echo(render_pipeline(conv.pipeline_name, conv.pipeline,
+                                       {d.name: d for d in (*conv.templates, *conv.tasks)}))
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(dry_run)

@@ -1,0 +1,132 @@
+"""Converting a whole estate: one job at a time (a failure never stops the batch), then the estate reports:
+reuse (how many tasks the estate collapses to), the credentials plan, unsupported elements, effort."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jenkins2flow.convert.conversion import Conversion
+from jenkins2flow.convert.job import convert_job, default_rules
+from jenkins2flow.convert.rules import Rules
+from jenkins2flow.ir import Diagnostic, Job
+
+# effort in engineer-hours: per job by status, plus per placeholder to finish by hand
+EFFORT_HOURS = {"converted": 0.25, "partial": 1.0, "unsupported": 4.0, "failed": 2.0}
+EFFORT_PER_PLACEHOLDER = 0.5
+
+
+def iter_jobs(sources: Iterable[str]) -> Iterator[Job]:
+    """Jobs from SOURCE arguments (JENKINS_HOME, folders, files, globs, URLs) via jenkins2flow.sources when present."""
+    try:
+        from jenkins2flow.sources import iter_jobs as source_jobs  # type: ignore[attr-defined]
+    except ImportError:
+        source_jobs = None
+    if source_jobs is not None:
+        for src in sources:
+            yield from source_jobs(src)
+        return
+    from jenkins2flow.loading import load_paths
+
+    paths: list[Path] = []
+    for src in sources:
+        matches = sorted(Path().glob(src)) if any(c in src for c in "*?[") else [Path(src)]
+        paths += matches or [Path(src)]
+    yield from load_paths(paths)
+
+
+@dataclass
+class Estate:
+    conversions: list[Conversion] = field(default_factory=list)
+
+    def add(self, conv: Conversion) -> None:
+        self.conversions.append(conv)
+
+    # ---- reports ---------------------------------------------------------------------------------------------
+
+    def by(self, attr: str) -> dict[str, int]:
+        return dict(Counter(getattr(c, attr) for c in self.conversions).most_common())
+
+    def reuse(self) -> dict[str, Any]:
+        uses: dict[str, set[str]] = defaultdict(set)
+        steps = 0
+        for c in self.conversions:
+            if c.pipeline is None:
+                continue
+            for t in c.pipeline.tasks:
+                steps += 1
+                uses[t.uses.name].add(c.pipeline_name)
+        templates = {d.name for c in self.conversions for d in c.templates}
+        jobs_with_params = sum(1 for c in self.conversions if c.templates)
+        shared = sorted(((n, len(p)) for n, p in uses.items() if len(p) > 1), key=lambda x: -x[1])
+        return {"pipeline_tasks": steps, "distinct_tasks": len(uses),
+                "collapse_ratio": round(steps / len(uses), 2) if uses else 0.0,
+                "shared_tasks": [{"task": n, "pipelines": k} for n, k in shared[:25]],
+                "jobs_with_parameters": jobs_with_params, "distinct_parameter_templates": len(templates)}
+
+    def credentials_plan(self) -> list[dict[str, Any]]:
+        plan: dict[str, dict[str, Any]] = {}
+        for c in self.conversions:
+            for u in c.credentials:
+                entry = plan.setdefault(u.credentials_id, {"credentials_id": u.credentials_id, "airflow": [],
+                                                           "uses": []})
+                target = {"source": u.source, "id": u.airflow_id}
+                if target not in entry["airflow"]:
+                    entry["airflow"].append(target)
+                entry["uses"].append({"job": u.job, "at": str(u.span), "binding": u.binding, "env": list(u.env)})
+        return sorted(plan.values(), key=lambda e: (-len(e["uses"]), e["credentials_id"]))
+
+    def unsupported(self, top: int = 20) -> list[dict[str, Any]]:
+        counts: Counter[str] = Counter()
+        jobs: dict[str, set[str]] = defaultdict(set)
+        for c in self.conversions:
+            for e in c.placeholders:
+                counts[e.key or e.element] += 1
+                jobs[e.key or e.element].add(c.job)
+        return [{"element": k, "count": n, "jobs": len(jobs[k])} for k, n in counts.most_common(top)]
+
+    def effort(self) -> dict[str, Any]:
+        hours = sum(EFFORT_HOURS[c.status] + EFFORT_PER_PLACEHOLDER * len(c.placeholders) for c in self.conversions)
+        return {"hours": round(hours, 1), "days": round(hours / 6, 1),
+                "model": {"per_job": EFFORT_HOURS, "per_placeholder": EFFORT_PER_PLACEHOLDER}}
+
+    def report(self) -> dict[str, Any]:
+        total = len(self.conversions)
+        runnable = sum(1 for c in self.conversions if c.pipeline is not None)
+        return {
+            "jobs": total,
+            "runnable": runnable,
+            "by_status": self.by("status"),
+            "by_kind": self.by("kind"),
+            "by_classification": self.by("classification"),
+            "unsupported": self.unsupported(),
+            "credentials": self.credentials_plan(),
+            "reuse": self.reuse(),
+            "effort": self.effort(),
+            "jobs_detail": [{"job": c.job, "kind": c.kind, "status": c.status, "classification": c.classification,
+                             "reasons": c.reasons[:5], "classification_reasons": c.class_reasons[:5],
+                             "placeholders": len(c.placeholders), "source": c.source} for c in self.conversions],
+        }
+
+
+def convert_estate(jobs: Iterable[Job], *, rules: Rules | None = None, workspace: Path | None = None,
+                   overrides: dict[str, str] | None = None, only: str = "",
+                   on_job: Callable[[Conversion], None] | None = None) -> Estate:
+    rules = rules or default_rules()
+    estate = Estate()
+    for job in jobs:
+        if only and not fnmatch.fnmatchcase(job.full_name, only):
+            continue
+        try:
+            conv = convert_job(job, rules, workspace, overrides)
+        except Exception as exc:  # pragma: no cover - convert_job already isolates; belt and braces
+            conv = Conversion(job=job.full_name, pipeline_name=job.full_name, status="failed", kind=job.kind)
+            conv.diagnostics.append(Diagnostic("error", f"internal error: {exc}", job.span))
+        estate.add(conv)
+        if on_job is not None:
+            on_job(conv)
+    return estate
