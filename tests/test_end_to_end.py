@@ -69,7 +69,8 @@ def test_shell_steps_really_ran(demo_run: tuple[dict, Path]) -> None:
         assert len(list(csv.DictReader(f))) == 4
     # The run conf reached the shell as $RUN_DATE, and awk's totals are right.
     loaded = workspace / "out" / "warehouse" / "sales_2026-03-01.csv"
-    rows = {r["region"]: r["total"] for r in csv.DictReader(loaded.open(newline=""))}
+    with loaded.open(newline="") as f:
+        rows = {r["region"]: r["total"] for r in csv.DictReader(f)}
     assert rows == {"east": "310.00", "north": "162.75", "south": "80.00"}
     assert "extracted 4 orders for 2026-03-01" in summary["log"]
 
