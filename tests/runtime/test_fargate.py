@@ -1,0 +1,160 @@
+"""Fargate launcher end to end against a moto server on 127.0.0.1 (ECS, EC2, CloudWatch Logs)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from jenkins2flow_runtime.fargate import ContainerRun, FargateConfig, FargateError, FargateLauncher, family_name
+
+boto3 = pytest.importorskip("boto3")
+requests = pytest.importorskip("requests")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    # ECS tasks go straight to their next state on each describe (moto otherwise needs several calls).
+    requests.post(f"{url}/moto-api/state-manager/set-transition",
+                  json={"model_name": "ecs::task", "transition": {"progression": "immediate"}}, timeout=10)
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+                 "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": moto_url}.items():
+        monkeypatch.setenv(k, v)
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName=f"j2f-{vpc}", Description="j2f", VpcId=vpc)["GroupId"]
+    boto3.client("ecs").create_cluster(clusterName="j2f")
+    logs = boto3.client("logs")
+    try:
+        logs.create_log_group(logGroupName="/jenkins2flow/tasks")
+    except logs.exceptions.ResourceAlreadyExistsException:
+        pass
+    monkeypatch.setenv("JENKINS2FLOW_FARGATE_CLUSTER", "j2f")
+    monkeypatch.setenv("JENKINS2FLOW_FARGATE_SUBNETS", subnet)
+    monkeypatch.setenv("JENKINS2FLOW_FARGATE_SECURITY_GROUPS", sg)
+    monkeypatch.setenv("JENKINS2FLOW_FARGATE_POLL_SECONDS", "0")
+    return {"subnet": subnet, "sg": sg, "logs": logs, "ecs": boto3.client("ecs")}
+
+
+def test_container_task_runs_on_fargate_and_logs_are_copied(aws: dict[str, Any]) -> None:
+    lines: list[str] = []
+    launcher = FargateLauncher(FargateConfig.from_env(), log=lines.append)
+    run = ContainerRun(image="alpine:3", command="echo hi", cpu=256, memory=512, env={"TENANT": "a"},
+                       name="sales.extract")
+
+    arn = launcher.start(run)
+    stream = launcher.log_stream(arn)
+    aws["logs"].create_log_stream(logGroupName="/jenkins2flow/tasks", logStreamName=stream)
+    now = int(time.time() * 1000)  # CloudWatch refuses events older than 14 days
+    aws["logs"].put_log_events(logGroupName="/jenkins2flow/tasks", logStreamName=stream, logEvents=[
+        {"timestamp": now, "message": "extracting tenant a"},
+        {"timestamp": now + 1, "message": "done"},
+    ])
+    task = launcher.wait(arn, run)
+
+    assert task["lastStatus"] == "STOPPED"
+    assert launcher.exit_code(task)[0] == 0
+    assert lines.count("extracting tenant a") == 1 and lines.count("done") == 1, lines
+    described = aws["ecs"].describe_tasks(cluster="j2f", tasks=[arn])["tasks"][0]
+    override = described["overrides"]["containerOverrides"][0]
+    assert override["command"] == ["/bin/sh", "-c", "echo hi"]
+    assert {"name": "TENANT", "value": "a"} in override["environment"]
+    definition = aws["ecs"].describe_task_definition(taskDefinition=family_name(run))["taskDefinition"]
+    assert definition["containerDefinitions"][0]["image"] == "alpine:3"
+    assert definition["requiresCompatibilities"] == ["FARGATE"]
+
+
+def test_task_definition_is_reused_until_the_image_changes(aws: dict[str, Any]) -> None:
+    launcher = FargateLauncher(FargateConfig.from_env(), log=lambda _: None)
+    run = ContainerRun(image="alpine:3", command="true", name="reuse.me")
+    first = launcher.ensure_task_definition(run)
+    assert launcher.ensure_task_definition(run) == first
+    bigger = ContainerRun(image="alpine:3", command="true", name="reuse.me", memory=1024)
+    assert launcher.ensure_task_definition(bigger) != first
+
+
+def test_full_run_and_stop_on_kill(aws: dict[str, Any]) -> None:
+    launcher = FargateLauncher(FargateConfig.from_env(), log=lambda _: None)
+    result = launcher.run(ContainerRun(image="alpine:3", command="true", name="full.run"))
+    assert result.exit_code == 0 and result.task_arn.startswith("arn:aws:ecs:")
+
+    killer = FargateLauncher(FargateConfig.from_env(), log=lambda _: None)
+    arn = killer.start(ContainerRun(image="alpine:3", command="sleep 600", name="to.kill"))
+    killer.stop("Airflow killed the task")
+    task = aws["ecs"].describe_tasks(cluster="j2f", tasks=[arn])["tasks"][0]
+    assert task["stoppedReason"] == "Airflow killed the task"
+
+
+class _FakeEcs:
+    """run_task answers from a script: capacity failures, throttling, then a task."""
+
+    def __init__(self, script: list[Any]) -> None:
+        self.script = script
+        self.calls = 0
+
+    def describe_task_definition(self, **_: Any) -> dict[str, Any]:
+        return {"taskDefinition": {"taskDefinitionArn": "arn:td", "cpu": "256", "memory": "512", "status": "ACTIVE",
+                                   "containerDefinitions": [{"image": "img"}]}}
+
+    def run_task(self, **_: Any) -> dict[str, Any]:
+        self.calls += 1
+        step = self.script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+def _throttle() -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "RunTask")
+
+
+def test_capacity_and_throttling_are_retried() -> None:
+    ecs = _FakeEcs([{"tasks": [], "failures": [{"reason": "Capacity is unavailable at this time"}]}, _throttle(),
+                    {"tasks": [{"taskArn": "arn:aws:ecs:task/j2f/abc"}]}])
+    sleeps: list[float] = []
+    launcher = FargateLauncher(FargateConfig(poll_initial=1), ecs=ecs, logs=object(), log=lambda _: None,
+                               sleep=sleeps.append)
+    assert launcher.start(ContainerRun(image="img", command="true")) == "arn:aws:ecs:task/j2f/abc"
+    assert ecs.calls == 3 and sleeps == [1, 2]
+
+
+def test_other_failures_are_not_retried() -> None:
+    ecs = _FakeEcs([{"tasks": [], "failures": [{"reason": "MISSING", "arn": "arn:td"}]}])
+    launcher = FargateLauncher(FargateConfig(), ecs=ecs, logs=object(), log=lambda _: None, sleep=lambda _: None)
+    with pytest.raises(FargateError, match="ECS refused to run the task: arn:td MISSING"):
+        launcher.start(ContainerRun(image="img", command="true"))
+    assert ecs.calls == 1
+
+
+@pytest.mark.parametrize(("task", "code"), [
+    ({"containers": [{"name": "main", "exitCode": 3}]}, 3),
+    ({"containers": [{"name": "main"}], "stopCode": "TaskFailedToStart",
+      "stoppedReason": "CannotPullContainerError"}, 125),
+    ({"containers": [{"name": "main"}], "stopCode": "UserInitiated"}, 143),
+])
+def test_exit_codes_are_mapped(task: dict[str, Any], code: int) -> None:
+    assert FargateLauncher.exit_code(task)[0] == code
