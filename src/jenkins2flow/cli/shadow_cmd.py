@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from jenkins2flow_runtime.store import store_uri
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from jenkins2flow.shadow.outcome import ShadowResult
@@ -41,8 +42,9 @@ def report_options(f: click.decorators.FC) -> click.decorators.FC:
 
 def print_result(result: ShadowResult, console: Console) -> None:
     color = COLORS.get(result.verdict, "white")
-    console.print(f"[bold {color}]{result.verdict.upper()}[/] {result.pipeline} ({result.run_id}): {result.reason}",
-                  highlight=False, markup=True)
+    console.print(f"[bold {color}]{result.verdict.upper()}[/] {escape(result.pipeline)} ({result.run_id}): "
+                  f"{escape(result.reason)}",
+                  highlight=False, markup=True, soft_wrap=True)
     if result.baseline or result.candidate:
         console.print(f"  baseline  {result.baseline.source + ' ' + result.baseline.id if result.baseline else '-'}",
                       highlight=False, markup=False)
@@ -55,7 +57,7 @@ def print_result(result: ShadowResult, console: Console) -> None:
         for o in result.outputs:
             table.add_row(o.name, o.kind, f"[{COLORS.get(o.status, 'red')}]{o.status}[/]",
                           str(o.total_differences) + (f" (+{o.noise} noise)" if o.noise else ""),
-                          (o.error or o.summary).replace("[", r"\["))
+                          escape(o.error or o.summary))
         console.print(table)
 
 
