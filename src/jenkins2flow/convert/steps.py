@@ -127,7 +127,10 @@ def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plu
             ctx.conv.signals.append(s)
     if rec.note:
         ctx.note(f"{element}: {rec.note}", node.span, "info")
-    if rec.sql:
+    if rec.sql and scope.secrets:
+        ctx.note(f"{element}: the SQL call uses credentials bound by Jenkins; it stays a shell task (a view task "
+                 "would run on an Airflow connection instead).", node.span, "info")
+    if rec.sql and not scope.secrets:
         spec = {"sql": rec.sql, "connection": rec.connection, "materialize": "query",
                 "description": f"{rec.tool} call converted from Jenkins"
                 + (f" ({rec.sql_file})" if rec.sql_file else ""),

@@ -1,0 +1,180 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from jenkins2flow.convert import convert_job
+from jenkins2flow.ir import Agent, Axis, EnvVar, GString, Interp, Matrix, Param, PostBlock, Stage, Trigger, When
+from jenkins2flow.ir import Step, WhenBlock
+from tests.convert.helpers import job, sh, sp, stage, step
+
+
+def _tasks(conv):  # type: ignore[no-untyped-def]
+    return {t.id: t for t in conv.pipeline.tasks}
+
+
+def test_parallel_fans_out_and_joins() -> None:
+    par = Stage("Tests", sp(2), parallel=(stage("unit", sh("make unit")), stage("lint", sh("make lint"))))
+    conv = convert_job(job(stage("Build", sh("make")), par, stage("Publish", sh("make dist"))))
+    t = _tasks(conv)
+    assert t["unit"].depends_on == ["build"] and t["lint"].depends_on == ["build"]
+    assert sorted(t["publish"].depends_on) == ["lint", "unit"]
+    assert conv.status == "converted"
+
+
+def test_matrix_expands_combinations_minus_excludes_into_bindings() -> None:
+    mx = Matrix(axes=(Axis("OS", ("linux", "windows")), Axis("PY", ("3.10", "3.11"))),
+                excludes=((Axis("OS", ("windows",)), Axis("PY", ("3.10",))),),
+                stages=(stage("test", sh("tox")),), span=sp(3))
+    conv = convert_job(job(Stage("Matrix", sp(3), matrix=mx)))
+    combos = sorted((t.bindings["OS"], t.bindings["PY"]) for t in conv.pipeline.tasks)  # type: ignore[union-attr]
+    assert combos == [("linux", "3.10"), ("linux", "3.11"), ("windows", "3.11")]
+    assert len(conv.tasks) == 1  # one concrete task used three times
+
+
+def test_matrix_notvalues_exclude() -> None:
+    mx = Matrix(axes=(Axis("OS", ("a", "b", "c")),),
+                excludes=((Axis("OS", ("a",), negated=True),),), stages=(stage("t", sh("x")),), span=sp(3))
+    conv = convert_job(job(Stage("M", sp(3), matrix=mx)))
+    assert [t.bindings["OS"] for t in conv.pipeline.tasks] == ["a"]  # type: ignore[union-attr]
+
+
+def test_when_becomes_a_gate_and_later_stages_still_run() -> None:
+    when = WhenBlock((When("environment", sp(4), kwargs=(("name", "DEPLOY"), ("value", "yes"))),), sp(4))
+    conv = convert_job(job(stage("Build", sh("make")), Stage("Deploy", sp(4), steps=(sh("./deploy"),), when=when),
+                           stage("Report", sh("./report"))))
+    t = _tasks(conv)
+    gate = t["deploy_gate"]
+    assert gate.bindings["conditions"][0]["kind"] == "environment"
+    assert t["deploy"].depends_on == ["deploy_gate"]
+    assert t["report"].trigger_rule == "none_failed"
+
+
+def test_post_conditions_map_to_trigger_rules_and_notifications() -> None:
+    post = (PostBlock("failure", (step("mail", to="a@x.org, b@x.org", subject="failed"), sh("./page-oncall")), sp(9)),
+            PostBlock("always", (sh("./cleanup-tmp"),), sp(10)),
+            PostBlock("cleanup", (sh("rm -rf tmp"),), sp(11)),
+            PostBlock("unstable", (sh("./flaky"),), sp(12)))
+    conv = convert_job(job(stage("Build", sh("make")), post=post))
+    rules = {t.id: t.trigger_rule for t in conv.pipeline.tasks}  # type: ignore[union-attr]
+    assert rules["post_post_failure"] == "one_failed"
+    assert rules["post_post_always"] == "all_done"
+    assert rules["post_post_cleanup"] == "all_done"
+    cleanup = _tasks(conv)["post_post_cleanup"]
+    assert set(cleanup.depends_on) >= {"post_post_failure", "post_post_always"}
+    [note] = conv.pipeline.notifications  # type: ignore[union-attr]
+    assert note.on == "failure" and note.to == ["a@x.org", "b@x.org"]
+    assert any(e.key == "post unstable" and e.outcome == "placeholder" for e in conv.ledger)
+
+
+def test_credentials_become_secret_references_and_a_plan() -> None:
+    creds = step("withCredentials", (step("usernamePassword", credentialsId="warehouse-db",
+                                           usernameVariable="DB_USER", passwordVariable="DB_PASS"),),
+                 body=(sh("psql -U $DB_USER -c 'select 1'"),))
+    env = (EnvVar("API_TOKEN", None, sp(2), credential="api-token"),)
+    conv = convert_job(job(stage("Load", creds), environment=env))
+    secrets = conv.tasks[0].spec.secrets
+    assert {(s.env, s.source, s.id, s.field) for s in secrets} == {
+        ("API_TOKEN", "variable", "api-token", ""), ("DB_USER", "connection", "warehouse-db", "login"),
+        ("DB_PASS", "connection", "warehouse-db", "password")}
+    assert {u.credentials_id for u in conv.credentials} == {"warehouse-db", "api-token"}
+    assert conv.tasks[0].kind == "concrete_task"  # SQL run with Jenkins-bound credentials stays shell
+
+
+def test_options_retry_timeout_concurrency_waivers() -> None:
+    opts = (step("retry", 3), step("timeout", time=2, unit="HOURS"), step("disableConcurrentBuilds"),
+            step("timestamps"), step("buildDiscarder", step("logRotator", numToKeepStr="5")), step("quietPeriod", 30))
+    conv = convert_job(job(stage("Build", sh("make")), options=opts))
+    task = conv.pipeline.tasks[0]  # type: ignore[union-attr]
+    assert task.retries == 2 and task.timeout_seconds == 7200
+    assert conv.pipeline.max_active_runs == 1  # type: ignore[union-attr]
+    assert "jenkins-quiet-period:30" in conv.pipeline.tags  # type: ignore[union-attr]
+    waived = {e.element for e in conv.ledger if e.outcome == "waived"}
+    assert {"option timestamps", "option buildDiscarder"} <= waived
+    assert conv.status == "converted"
+
+
+def test_docker_agent_runs_on_fargate_with_the_image_and_label_maps_to_queue() -> None:
+    conv = convert_job(job(stage("Build", sh("make")), agent=Agent("docker", image="python:3.11")))
+    assert conv.tasks[0].spec.type == "container" and conv.tasks[0].spec.image == "python:3.11"
+    assert conv.pipeline.tasks[0].executor == "fargate"  # type: ignore[union-attr]
+
+
+def test_outputs_build_job_and_input() -> None:
+    conv = convert_job(job(stage("Build", sh("make"), step("archiveArtifacts", artifacts="out/*.csv"),
+                                 step("junit", "reports/*.xml"),
+                                 step("build", job="downstream/load", wait=False,
+                                      parameters=(Step("string", sp(5), kwargs=(("name", "DAY"), ("value", "today"))),)),
+                                 step("input", message="Ship it?"))))
+    outs = conv.pipeline.shadow_outputs  # type: ignore[union-attr]
+    assert [(o["kind"], o["pattern"]) for o in outs] == [("artifacts", "out/*.csv"), ("junit", "reports/*.xml")]
+    trig = [t for t in conv.pipeline.tasks if t.bindings.get("pipeline") == "downstream.load"]  # type: ignore[union-attr]
+    assert trig and trig[0].bindings["conf"] == {"DAY": "today"} and trig[0].bindings["wait"] is False
+    gates = [t for t in conv.pipeline.tasks if "message" in t.bindings]  # type: ignore[union-attr]
+    assert gates[0].bindings["message"] == "Ship it?"
+
+
+def test_parameters_identical_sets_across_jobs_share_one_template() -> None:
+    params = (Param("RUN_DATE", "string", sp(1), default="2026-01-01"), Param("FULL", "boolean", sp(2), default="true"))
+    a = convert_job(job(stage("x", sh("a")), name="a", parameters=params))
+    b = convert_job(job(stage("y", sh("b")), name="b", parameters=params))
+    assert a.templates[0].name == b.templates[0].name
+    assert a.templates[0].spec.parameters[1].default is True
+
+
+def test_groovy_interpolation_of_params_becomes_shell_references() -> None:
+    script = GString(("load --day ", Interp("params.RUN_DATE"), " --n ", Interp("currentBuild.number")))
+    conv = convert_job(job(stage("Load", sh(script))))
+    assert conv.tasks[0].spec.command == "load --day ${RUN_DATE} --n ${currentBuild.number}"
+    assert conv.status == "partial"
+
+
+def test_inline_sql_becomes_a_view_task_and_file_sql_needs_workspace(tmp_path: Path) -> None:
+    conv = convert_job(job(stage("Agg", sh("psql -d wh -c \"insert into t select * from s where d = '${RUN_DATE}'\"")),
+                           parameters=(Param("RUN_DATE", "string", sp(1), default="x"),)))
+    view = conv.tasks[0]
+    assert view.kind == "view_task" and view.spec.connection == "postgres_default"
+    assert view.spec.sql == "insert into t select * from s where d = '{{ params.RUN_DATE }}'"
+    no_ws = convert_job(job(stage("Agg", sh("snowsql -f sql/agg.sql"))))
+    assert no_ws.tasks[0].kind == "concrete_task"
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "agg.sql").write_text("select 42", encoding="utf-8")
+    with_ws = convert_job(job(stage("Agg", sh("snowsql -f sql/agg.sql"))), workspace=tmp_path)
+    assert with_ws.tasks[0].kind == "view_task" and with_ws.tasks[0].spec.sql == "select 42"
+
+
+def test_sql_with_jinja_markers_stays_shell() -> None:
+    conv = convert_job(job(stage("Agg", sh("psql -c \"select '{{ x }}'\""))))
+    assert conv.tasks[0].kind == "concrete_task"
+
+
+def test_scm_polling_is_waived_as_ci_side_and_cron_is_resolved() -> None:
+    trig = (Trigger("pollscm", sp(1), spec="H/5 * * * *"), Trigger("cron", sp(2), spec="H 3 * * *"))
+    conv = convert_job(job(stage("x", sh("a")), triggers=trig))
+    assert any(e.element == "trigger pollscm" and "CI-side" in e.reason for e in conv.ledger)
+    assert conv.pipeline.schedule.cron[0].split()[1] == "3"  # type: ignore[union-attr]
+
+
+def test_scripted_try_catch_finally_and_dynamic_if() -> None:
+    body = (sh("make"),)
+    tr = step("try", body=body)
+    tr = type(tr)("try", tr.span, body=body, children=(("catch e", (sh("./on-error"),)), ("finally", (sh("./tidy"),))))
+    iff = step("if", body=None)
+    conv = convert_job(job(flavor="scripted", steps=(step("node", body=(step("stage", "Build", body=(tr,)), iff)),)))
+    rules = [t.trigger_rule for t in conv.pipeline.tasks]  # type: ignore[union-attr]
+    assert rules[:3] == ["all_success", "one_failed", "all_done"]
+    assert any(e.key == "if" for e in conv.placeholders)
+
+
+def test_classification_signals_and_overrides() -> None:
+    data = convert_job(job(stage("x", sh("spark-submit etl.py s3://bucket/in")), name="etl"))
+    ci = convert_job(job(stage("x", sh("docker build -t x . && docker push x")), name="img"))
+    assert data.classification == "data" and ci.classification == "cicd"
+    over = convert_job(job(stage("x", sh("docker push x")), name="team/img"), overrides={"team/*": "data"})
+    assert over.classification == "data" and "override" in over.class_reasons[0]
+
+
+def test_an_internal_error_is_isolated_as_failed() -> None:
+    bad = job(stage("x", sh("a")))
+    object.__setattr__(bad, "stages", (None,))
+    conv = convert_job(bad)
+    assert conv.status == "failed" and "internal error" in conv.diagnostics[-1].message
