@@ -71,7 +71,8 @@ def demo(samples: Path, pipeline: str, state_dir: Path, store: str | None) -> No
     summary = run_pipeline(pipeline, env)
     if summary.get("import_errors"):
         raise Jenkins2flowError(f"Airflow could not import the DAGs: {summary['import_errors']}")
-    table = Table(title=f"pipeline {pipeline}: run {summary.get('run_id')} -> {summary.get('state')}")
+    console.print(f"pipeline [bold]{pipeline}[/], run {summary.get('run_id')}: [bold]{summary.get('state')}[/]")
+    table = Table()
     table.add_column("task")
     table.add_column("state")
     for task in summary.get("tasks", []):  # type: ignore[union-attr]
