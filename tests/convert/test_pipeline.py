@@ -3,8 +3,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from jenkins2flow.convert import convert_job
-from jenkins2flow.ir import Agent, Axis, EnvVar, GString, Interp, Matrix, Param, PostBlock, Stage, Trigger, When
-from jenkins2flow.ir import Step, WhenBlock
+from jenkins2flow.ir import (
+    Agent,
+    Axis,
+    EnvVar,
+    GString,
+    Interp,
+    Matrix,
+    Param,
+    PostBlock,
+    Stage,
+    Step,
+    Trigger,
+    When,
+    WhenBlock,
+)
 from tests.convert.helpers import job, sh, sp, stage, step
 
 
@@ -103,7 +116,8 @@ def test_outputs_build_job_and_input() -> None:
     conv = convert_job(job(stage("Build", sh("make"), step("archiveArtifacts", artifacts="out/*.csv"),
                                  step("junit", "reports/*.xml"),
                                  step("build", job="downstream/load", wait=False,
-                                      parameters=(Step("string", sp(5), kwargs=(("name", "DAY"), ("value", "today"))),)),
+                                      parameters=(Step("string", sp(5),
+                                                       kwargs=(("name", "DAY"), ("value", "today"))),)),
                                  step("input", message="Ship it?"))))
     outs = conv.pipeline.shadow_outputs  # type: ignore[union-attr]
     assert [(o["kind"], o["pattern"]) for o in outs] == [("artifacts", "out/*.csv"), ("junit", "reports/*.xml")]

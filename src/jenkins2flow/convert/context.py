@@ -131,7 +131,7 @@ class Ctx:
         return model.Ref(kind=kind, name=name, version=0)  # type: ignore[arg-type]
 
     def new_id(self, scope: Scope, label: str = "") -> str:
-        base = task_id(scope.stage or label or "step") + scope.id_suffix
+        base = task_id(scope.stage or label or "step") + re.sub(r"[^A-Za-z0-9_.\-]+", "_", scope.id_suffix)
         if label and scope.stage and label.startswith(("gate", "fallback", "trigger", "wait", "copy", "input")):
             base = f"{base}_{task_id(label)}"
         n = self.stage_counts.get(base, 0) + 1
