@@ -84,6 +84,36 @@ def demo(samples: Path, pipeline: str, state_dir: Path, store: str | None) -> No
         console.print(f"  {path.relative_to(workspace)}  ({path.stat().st_size} bytes)")
     if summary.get("state") != "success":
         raise Jenkins2flowError(f"The run of {pipeline!r} ended in state {summary.get('state')!r}.")
+    shadow_step(console, pipeline, uri, state_dir, samples.parent)
+
+
+SHADOW_BUILD = "2"  # recorded with a seeded difference (north's total), so the report has something to show
+
+
+def shadow_step(console: Console, pipeline: str, uri: str, state_dir: Path, samples_root: Path) -> None:
+    """3. A shadow run: the pipeline in Airflow (shadow mode) against a recorded Jenkins build; where the report is."""
+    from jenkins2flow.cli.shadow_cmd import print_result
+    from jenkins2flow.shadow.report import write_reports
+    from jenkins2flow.shadow.run import ShadowRequest, run_shadow
+
+    home, outputs = samples_root / "jenkins_home", samples_root / "shadow" / f"{pipeline}.yaml"
+    console.rule("3. shadow run: Jenkins build vs Airflow run")
+    if not (home / "jobs" / pipeline).is_dir():
+        console.print(f"(no recorded Jenkins builds of {pipeline} under {home}; shadow run skipped)")
+        return
+    result = run_shadow(ShadowRequest(
+        pipeline=pipeline, store=uri, jenkins_home=home, build=SHADOW_BUILD, state_dir=state_dir,
+        outputs_file=outputs if outputs.is_file() else None, timeout=600,
+    ))
+    print_result(result, console)
+    folder = state_dir / "shadow" / result.run_id
+    written = write_reports(result, html=folder / "report.html", md=folder / "report.md",
+                            junit=folder / "junit.xml", json=folder / "result.json")
+    console.print(f"Jenkins build {SHADOW_BUILD} was recorded with one region total off, so the verdict is expected "
+                  "to be DIFFERENT; build 1 (`--build 1`) is equivalent.", highlight=False)
+    console.print(f"HTML report: [bold]{written['html'].resolve()}[/]", highlight=False)
+    console.print(f"again: jenkins2flow shadow run {pipeline} --jenkins-home {home} --build 1 "
+                  f"--outputs {outputs}", highlight=False, markup=False, soft_wrap=True)
 
 
 def register(cli: click.Group) -> None:
