@@ -7,6 +7,7 @@ script or SQL can become Python or Jinja; the template is StrictUndefined, and t
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ def _check_plain(value: Any) -> None:
     raise TypeError(f"Only plain data may be rendered into a DAG file, not {type(value).__name__}.")
 
 
+@functools.cache
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=False,
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
