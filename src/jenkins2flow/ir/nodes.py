@@ -241,13 +241,27 @@ class Trigger:
 
 @dataclass(frozen=True, slots=True)
 class XmlNode:
-    """An XML element kept whole: tag, attributes, text and children, with its line."""
+    """An XML element kept whole: tag, attributes, text and children, with its line.
+
+    The config.xml parser hands out a subclass whose `children` are built on first access (see
+    `jenkins2flow.parse.xml.raw`); equality and hashing compare the five fields, whichever class holds them."""
 
     tag: str
     span: Span
     attrs: tuple[tuple[str, str], ...] = ()
     text: str = ""
     children: tuple[XmlNode, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, XmlNode):
+            return NotImplemented
+        return (self.tag, self.span, self.attrs, self.text, self.children) == (
+            other.tag, other.span, other.attrs, other.text, other.children)
+
+    def __hash__(self) -> int:
+        return hash((self.tag, self.span, self.attrs, self.text, self.children))
 
     def find(self, tag: str) -> XmlNode | None:
         for c in self.children:

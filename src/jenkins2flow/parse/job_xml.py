@@ -20,6 +20,7 @@ from lxml import etree
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
 from jenkins2flow.parse.xml.common import Ctx, elements
+from jenkins2flow.parse.xml.raw import RawDoc
 from jenkins2flow.parse.xml.roots import (
     ROOT_ALIASES,
     ROOT_KINDS,
@@ -158,11 +159,11 @@ def _parse(data: bytes, path: str, full_name: str, max_bytes: int) -> Job:
         root_tag = _sniff_root(raw) if len(raw) <= MAX_BYTES * 4 else ""
         return Job(full_name, _kind_of(root_tag), Span(path), source=path, root_tag=root_tag,
                    diagnostics=tuple(notes))
-    return _read_job(root, path, full_name, notes)
+    return _read_job(root, path, full_name, notes, RawDoc(data if isinstance(data, bytes) else bytes(data), path))
 
 
-def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic]) -> Job:
-    ctx = Ctx(path, notes)
+def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc: RawDoc | None = None) -> Job:
+    ctx = Ctx(path, notes, doc)
     tag = root.tag if isinstance(root.tag, str) else ""
     kind = _kind_of(tag)
     acc = JobAcc(kind, tag, concurrent_build=tag in ("flow-definition",), maven_line=root.sourceline or 1)

@@ -14,6 +14,7 @@ from typing import Any
 from lxml import etree
 
 from jenkins2flow.ir.nodes import Diagnostic, Level, Span, Value, XmlNode
+from jenkins2flow.parse.xml.raw import RawDoc, build, lazy_node
 
 Element = Any  # lxml.etree._Element; kept loose so the handlers stay readable
 
@@ -23,10 +24,12 @@ class Ctx:
     """What a handler needs besides its element: the file path, and a place to put diagnostics.
 
     It also memoizes spans (one per line) and raw nodes (one per element, so an element kept raw both inside its
-    parent and on its own, like a parameter inside its property, is converted once)."""
+    parent and on its own, like a parameter inside its property, is converted once). With `doc` (the bytes the
+    element tree was parsed from), raw nodes build their children on first access (`parse.xml.raw`)."""
 
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    doc: RawDoc | None = None
     _spans: dict[int, Span] = field(default_factory=dict)
     _raw: dict[int, tuple[Element, XmlNode]] = field(default_factory=dict)
 
@@ -46,11 +49,7 @@ class Ctx:
         hit = self._raw.get(id(el))
         if hit is not None and hit[0] is el:
             return hit[1]
-        kids = [self.raw(c) for c in el if isinstance(c.tag, str)]
-        text = el.text or ""
-        if kids and not text.strip():
-            text = ""
-        node = XmlNode(el.tag, self.span(el), tuple(el.items()) if el.attrib else (), text, tuple(kids))
+        node = lazy_node(el, self.span(el), self.doc) if self.doc is not None else build(el, self.path, self._spans)
         self._raw[id(el)] = (el, node)  # keeping `el` keeps its proxy, hence its id, alive
         return node
 

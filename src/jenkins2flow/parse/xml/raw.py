@@ -1,0 +1,148 @@
+"""Raw XmlNodes whose children are built on first access.
+
+Every config.xml element under builders, publishers, properties, triggers, scm... is kept whole as `raw`. Building
+a frozen XmlNode for each of the ~60 elements of a job is what made the parser ~10x slower than lxml, and most raw
+trees are never read. So a raw node gets its tag, span, attributes and text at once, plus the job's `RawDoc` (the
+input bytes, shared by every raw node of the job, not a copy) and its position in the document (child indices from
+the root). The first time any raw node of a job is asked for its `children`, the bytes are parsed again through the
+same safe path (`safe_fromstring`: same refusals, same XML 1.1 rewrite, same parser settings) and the XmlNode tree of
+the whole document is built once; every raw node of that job then takes its children from it. Lines come from lxml
+on the same bytes, so every node is equal to what an eager build gives (`XmlNode.__eq__` compares the five fields
+across both classes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import FrozenInstanceError
+from typing import Any
+
+from jenkins2flow.ir.nodes import Span, XmlNode
+
+Element = Any  # lxml.etree._Element
+
+_CHILDREN = XmlNode.__dict__["children"]  # the slot of XmlNode.children, shadowed below by a property
+_set = object.__setattr__
+
+
+def build(el: Element, path: str, spans: dict[int, Span] | None = None,
+          out: dict[tuple[int, ...], XmlNode] | None = None, index: tuple[int, ...] = ()) -> XmlNode:
+    """An lxml element as an eager XmlNode tree: element children only, whitespace-only text dropped when the
+    element has element children. With `out`, every node is also recorded under its child-index path."""
+    if spans is None:
+        spans = {}
+    kids = []
+    for i, child in enumerate(el):
+        if isinstance(child.tag, str):
+            kids.append(build(child, path, spans, out, (*index, i)) if out is not None
+                        else build(child, path, spans))
+    text = el.text or ""
+    if kids and not text.strip():
+        text = ""
+    line = el.sourceline or 1
+    span = spans.get(line)
+    if span is None:
+        span = spans[line] = Span(path, line, 1)
+    node = XmlNode(el.tag, span, tuple(el.items()) if el.attrib else (), text, tuple(kids))
+    if out is not None:
+        out[index] = node
+    return node
+
+
+class RawDoc:
+    """The bytes of one parsed config.xml, turned into XmlNodes (all at once) the first time one is needed."""
+
+    __slots__ = ("data", "path", "_nodes")
+
+    def __init__(self, data: bytes, path: str) -> None:
+        self.data = data
+        self.path = path
+        self._nodes: dict[tuple[int, ...], XmlNode] | None = None
+
+    def node(self, index: tuple[int, ...]) -> XmlNode:
+        nodes = self._nodes
+        if nodes is None:
+            from jenkins2flow.parse.job_xml import safe_fromstring  # job_xml imports this package
+
+            root, notes = safe_fromstring(self.data, self.path, max_bytes=len(self.data))
+            if root is None:  # cannot happen: the same bytes parsed a moment ago
+                raise RuntimeError(f"{self.path}: the config.xml no longer parses: {notes[0].message if notes else ''}")
+            nodes = {}
+            build(root, self.path, {}, nodes)
+            self._nodes = nodes
+        return nodes[index]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return RawDoc, (self.data, self.path)
+
+
+class LazyXmlNode(XmlNode):
+    """An XmlNode whose children are built on first access, from its job's RawDoc (see the module docstring)."""
+
+    __slots__ = ("_doc", "_index")
+    _doc: RawDoc | None
+    _index: tuple[int, ...]
+
+    def __init__(self, tag: str, span: Span, attrs: tuple[tuple[str, str], ...] = (), text: str = "",
+                 children: tuple[XmlNode, ...] | None = None, *, doc: RawDoc | None = None,
+                 index: tuple[int, ...] = ()) -> None:
+        _set(self, "tag", tag)
+        _set(self, "span", span)
+        _set(self, "attrs", attrs)
+        _set(self, "text", text)
+        if children is not None or doc is None:
+            _CHILDREN.__set__(self, tuple(children or ()))
+        _set(self, "_doc", doc)
+        _set(self, "_index", index)
+
+    @property  # type: ignore[override]
+    def children(self) -> tuple[XmlNode, ...]:
+        try:
+            return _CHILDREN.__get__(self, XmlNode)  # type: ignore[no-any-return]
+        except AttributeError:
+            pass
+        doc = self._doc
+        assert doc is not None
+        kids: tuple[XmlNode, ...] = doc.node(self._index).children
+        _CHILDREN.__set__(self, kids)
+        return kids
+
+    @children.setter
+    def children(self, value: tuple[XmlNode, ...]) -> None:  # only through object.__setattr__ (dataclass init)
+        _CHILDREN.__set__(self, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __repr__(self) -> str:
+        return repr(XmlNode(self.tag, self.span, self.attrs, self.text, self.children))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        try:
+            _CHILDREN.__get__(self, XmlNode)
+        except AttributeError:  # not built yet: stay lazy (the RawDoc pickles as its bytes and path)
+            return _lazy, (self.tag, self.span, self.attrs, self.text, self._doc, self._index)
+        return XmlNode, (self.tag, self.span, self.attrs, self.text, self.children)
+
+
+def _lazy(tag: str, span: Span, attrs: tuple[tuple[str, str], ...], text: str, doc: RawDoc,
+          index: tuple[int, ...]) -> LazyXmlNode:
+    return LazyXmlNode(tag, span, attrs, text, doc=doc, index=index)
+
+
+def lazy_node(el: Element, span: Span, doc: RawDoc) -> LazyXmlNode:
+    """The raw node of `el`: tag, span, attributes and text now, children from `doc` on first access."""
+    index = []
+    parent = el.getparent()
+    child = el
+    while parent is not None:
+        index.append(parent.index(child))
+        child = parent
+        parent = child.getparent()
+    index.reverse()
+    text = el.text or ""
+    if text and len(el) and not text.strip() and el.find("*") is not None:
+        text = ""
+    return LazyXmlNode(el.tag, span, tuple(el.items()) if el.attrib else (), text, doc=doc, index=tuple(index))
