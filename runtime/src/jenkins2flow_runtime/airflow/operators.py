@@ -28,22 +28,36 @@ class TaskFailed(RuntimeError):
 
 
 class _CatalogOperator(BaseOperator):
-    template_fields = ()
+    """Base of the catalog operators. They define no `__init__`: Airflow wraps every `__init__` of an operator
+    class in `apply_defaults`, which deep-copies the DAG's params once per level, so the catalog fields are set by
+    `create()` after BaseOperator's own constructor, and building an operator costs one level, not three."""
 
-    def __init__(
-        self,
+    template_fields = ()
+    pipeline: str = ""
+    spec: dict[str, Any] = {}  # replaced per instance by create()
+    declared: list[dict[str, Any]] = []
+    bindings: dict[str, Any] = {}
+
+    @classmethod
+    def create(
+        cls,
         *,
         pipeline: str,
         spec: dict[str, Any],
         declared: list[dict[str, Any]],
         bindings: dict[str, Any] | None = None,
         **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.pipeline = pipeline
-        self.spec = spec
-        self.declared = declared
-        self.bindings = bindings or {}
+    ) -> Any:
+        """The operator for one pipeline task: `spec` is the task document's spec (JSON form, shared between
+        the tasks that use it), `declared` the pipeline's parameter declarations, `bindings` the task's."""
+        extra = {k: kwargs.pop(k) for k in cls._extra_fields if k in kwargs}
+        op = cls(**kwargs)
+        op.pipeline, op.spec, op.declared, op.bindings = pipeline, spec, declared, bindings or {}
+        for k, v in extra.items():
+            setattr(op, k, v)
+        return op
+
+    _extra_fields: tuple[str, ...] = ()
 
     def resolved_params(self, context: Any) -> dict[str, Any]:
         """Task defaults < pipeline template defaults and overrides < bindings < run conf, type-checked."""
@@ -56,11 +70,9 @@ class ConcreteTaskOperator(_CatalogOperator):
     """Runs one concrete task in the run's shared workspace (like a Jenkins build's workspace)."""
 
     ui_color = "#d5e8f7"
-
-    def __init__(self, *, run_on: str = "local", **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.run_on = run_on  # the pipeline task's container executor (BaseOperator.executor is Airflow's own)
-        self._fargate: Any = None
+    run_on: str = "local"  # the pipeline task's container executor (BaseOperator.executor is Airflow's own)
+    _extra_fields = ("run_on",)
+    _fargate: Any = None
 
     # Kept for the earlier name of the attribute.
     @property

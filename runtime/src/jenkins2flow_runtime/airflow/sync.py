@@ -65,6 +65,7 @@ class _Builder:
         self.catalog = catalog
         self._specs: dict[tuple[str, str, int], dict[str, Any]] = {}
         self._template_params: dict[tuple[str, str, int], list[dict[str, Any]]] = {}
+        self._timetables: dict[tuple[Any, ...], Any] = {}
 
     def spec_json(self, ref: model.Ref) -> dict[str, Any]:
         key = (ref.kind, ref.name, ref.version)
@@ -79,6 +80,13 @@ class _Builder:
         if params is None:
             params = self._template_params[key] = self.spec_json(ref)["parameters"]
         return params
+
+    def timetable(self, schedule: model.Schedule) -> Any:
+        """Timetables are stateless: DAGs with the same schedule share one (parsing a cron is not free)."""
+        key = (tuple(schedule.cron), schedule.timezone, schedule.and_dom_dow)
+        if key not in self._timetables:
+            self._timetables[key] = jenkins_timetable(schedule.cron, schedule.timezone, schedule.and_dom_dow)
+        return self._timetables[key]
 
     def declared(self, spec: model.PipelineSpec) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -95,7 +103,7 @@ class _Builder:
         schedule = spec.schedule
         dag = DAG(
             dag_id=doc.name,
-            schedule=jenkins_timetable(schedule.cron, schedule.timezone, schedule.and_dom_dow) if schedule else None,
+            schedule=self.timetable(schedule) if schedule else None,
             start_date=START,
             catchup=False,
             params=dag_params(declared),
@@ -127,7 +135,7 @@ class _Builder:
                 kwargs["retries"] = task.retries
             if task.timeout_seconds:
                 kwargs["execution_timeout"] = timedelta(seconds=task.timeout_seconds)
-            return ViewTaskOperator(**kwargs)
+            return ViewTaskOperator.create(**kwargs)
         retries = task.retries if task.retries is not None else spec.get("retries", 0)
         if retries:
             kwargs["retries"] = retries
@@ -137,7 +145,7 @@ class _Builder:
             kwargs["execution_timeout"] = timedelta(seconds=timeout)
         if task.executor != "local":
             kwargs["run_on"] = task.executor
-        return ConcreteTaskOperator(**kwargs)
+        return ConcreteTaskOperator.create(**kwargs)
 
 
 def dag_params(declared: list[dict[str, Any]]) -> dict[str, Param]:
