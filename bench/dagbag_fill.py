@@ -179,7 +179,7 @@ def main() -> int:
             counts[name] = (int(r["dags"]), int(r["tasks"]), int(r["errors"]))
     base = statistics.median(results["hand-written loop"])
     print(f"\nDagBag fill, {args.pipelines} DAGs x {TASKS} tasks, median of {args.runs} (fresh process each):")
-    print(f"| variant | median s | runs | DAGs | tasks | import errors | ratio to loop |")
+    print("| variant | median s | runs | DAGs | tasks | import errors | ratio to loop |")
     print("|---|---|---|---|---|---|---|")
     for name, values in results.items():
         med = statistics.median(values)
