@@ -20,7 +20,7 @@ export DO_NOT_TRACK := 1
 export JENKINS2FLOW_STORE ?= $(STATE)/store.db
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv demo test lint bench clean
+.PHONY: venv demo test lint bench clean chromium
 
 venv: $(VENV)/.installed
 
@@ -35,7 +35,11 @@ $(VENV)/.installed: pyproject.toml runtime/pyproject.toml
 demo: venv
 	$(BIN)/jenkins2flow demo
 
-test: venv
+# Headless Chromium renders the shadow HTML report in a test (Debian's package; idempotent).
+chromium:
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
+test: venv chromium
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 lint: venv
