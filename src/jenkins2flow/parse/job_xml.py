@@ -198,8 +198,32 @@ def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc
 # ---- inline pipeline scripts -----------------------------------------------------------------------------------
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # dataclass -> its field names (dataclasses.fields is slow)
+
+
 def _shift(value: Any, path: str, offset: int) -> Any:
-    """Move every Span of `path` down by `offset` lines (the script starts at its <script> element's line)."""
+    """Move every Span of `path` down by `offset` lines (the script starts at its <script> element's line).
+    Whatever holds no Span of `path` is returned as is (the same object)."""
+    cls = type(value)
+    if cls is str or value is None or cls is bool or cls is int or cls is float:
+        return value
+    if cls is tuple:
+        items = [_shift(v, path, offset) for v in value]
+        for new, old in zip(items, value, strict=True):
+            if new is not old:
+                return tuple(items)
+        return value
+    names = _FIELD_NAMES.get(cls)
+    if names is None and is_dataclass(cls) and cls is not Span:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    if names is not None:
+        changes = {}
+        for name in names:
+            old = getattr(value, name)
+            new = _shift(old, path, offset)
+            if new is not old:
+                changes[name] = new
+        return replace(value, **changes) if changes else value
     if isinstance(value, Span):
         if value.path != path:
             return value
