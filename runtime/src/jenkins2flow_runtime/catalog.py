@@ -183,7 +183,9 @@ class Snapshot:
         if data.get("format") != SNAPSHOT_FORMAT:
             raise ValueError(f"Snapshot {str(self.path)!r} has format {data.get('format')!r}, not {SNAPSHOT_FORMAT}.")
         pipelines = [model.from_dict(d) for d in data["pipelines"]]
-        docs = {(d.kind, d.name, d.version): d for d in map(model.from_dict, data["documents"])}
+        docs: dict[DocKey, model.Document] = {
+            (d.kind, d.name, d.version): d for d in map(model.from_dict, data["documents"])
+        }
         written = data.get("written_at", "?")
         origin = f"{self.path} (written {written} from {data.get('store', '?')})"
         return Catalog(pipelines, docs, "snapshot", origin, data.get("fingerprint", ""))

@@ -1,0 +1,32 @@
+"""Secrets by reference: Airflow variables and connection fields, masked in logs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.airflow
+
+
+def test_variables_and_connection_fields_are_read_and_masked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.sdk.log import _secrets_masker
+    from jenkins2flow_runtime.airflow.secrets import resolve_secrets
+
+    monkeypatch.setenv("AIRFLOW_VAR_API_TOKEN", "tok-123456789")
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", json.dumps(
+        {"conn_type": "postgres", "login": "etl", "password": "pw-abcdefgh", "host": "db", "extra": {"role": "rw"}}))
+    values = resolve_secrets([
+        {"env": "TOKEN", "source": "variable", "id": "api_token"},
+        {"env": "DB_PASSWORD", "source": "connection", "id": "warehouse", "field": "password"},
+        {"env": "DB_ROLE", "source": "connection", "id": "warehouse", "field": "role"},
+    ])
+    assert values == {"TOKEN": "tok-123456789", "DB_PASSWORD": "pw-abcdefgh", "DB_ROLE": "rw"}
+    assert _secrets_masker().redact("t=tok-123456789 p=pw-abcdefgh") == "t=*** p=***"
+
+
+def test_missing_secret_names_what_to_create() -> None:
+    from jenkins2flow_runtime.airflow.secrets import SecretError, resolve_secrets
+
+    with pytest.raises(SecretError, match="Secret 'X' needs the Airflow variable 'no_such_var_j2f'"):
+        resolve_secrets([{"env": "X", "id": "no_such_var_j2f"}])
