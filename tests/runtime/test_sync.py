@@ -101,3 +101,12 @@ def test_outage_without_snapshot_is_an_import_error(store: Path, dags_folder: Pa
     assert bag.dags == {}
     (error,) = bag.import_errors.values()
     assert "does not exist" in error and "No snapshot" in error
+
+
+def test_task_runner_parse_builds_only_its_dag(store: Path, dags_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.sdk.definitions.context import _AIRFLOW_PARSING_CONTEXT_DAG_ID
+
+    publish_all(store, shell_pipeline("alpha") + shell_pipeline("beta")[1:])
+    monkeypatch.setenv(_AIRFLOW_PARSING_CONTEXT_DAG_ID, "beta")
+    assert set(_bag(dags_folder).dags) == {"beta"}
+    assert not Path(os.environ["JENKINS2FLOW_SNAPSHOT"]).exists(), "a partial read never replaces the snapshot"

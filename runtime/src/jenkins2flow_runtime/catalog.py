@@ -51,6 +51,11 @@ class Catalog:
             raise NotFoundError(f"The {ref} it uses is not in the store (or not readable).")
         return doc
 
+    def only(self, name: str) -> Catalog:
+        """The part of the catalog one pipeline needs."""
+        pipelines = [p for p in self.pipelines if p.name == name]
+        return Catalog(pipelines, self.docs, self.source, self.origin, "")
+
     def documents(self) -> list[model.Document]:
         return [*self.pipelines, *self.docs.values()]
 
@@ -91,16 +96,23 @@ def open_for_read(uri: str | None = None) -> Store:
     return open_store(_with_timeout(uri))
 
 
-def read_catalog(store: Store, *, origin: str = "") -> Catalog:
-    """Published pipelines plus every document they pin: one bulk read per kind, then the stragglers."""
-    pipelines = store.published("pipeline")
+def read_catalog(store: Store, *, origin: str = "", only: str | None = None) -> Catalog:
+    """Published pipelines plus every document they pin: one bulk read per kind, then the stragglers.
+    With `only` (a task runner parsing the DAG file for one DAG), that pipeline alone and what it pins."""
+    if only is not None:
+        try:
+            pipelines = [store.get("pipeline", only, "published")]
+        except NotFoundError:
+            pipelines = []
+    else:
+        pipelines = store.published("pipeline")
     docs: dict[DocKey, model.Document] = {}
     needed: set[tuple[model.Kind, str, int]] = set()
     for p in pipelines:
         assert isinstance(p.spec, model.PipelineSpec)
         for _, ref in p.spec.refs():
             needed.add((ref.kind, ref.name, ref.version))
-    kinds = {k for k, _, _ in needed}
+    kinds = {k for k, _, _ in needed} if only is None else set()
     for kind in REF_KINDS:
         if kind in kinds:
             for d in store.published(kind):
@@ -116,13 +128,13 @@ def read_catalog(store: Store, *, origin: str = "") -> Catalog:
     return Catalog(pipelines, docs, "store", origin, fingerprint([*pipelines, *docs.values()]))
 
 
-def load_from_store(uri: str | None = None) -> Catalog:
+def load_from_store(uri: str | None = None, only: str | None = None) -> Catalog:
     """Read the catalog from the store; any failure becomes StoreUnavailable naming the store and the cause."""
     shown = redact(store_uri(uri))
     try:
         store = open_for_read(uri)
         try:
-            return read_catalog(store, origin=shown)
+            return read_catalog(store, origin=shown, only=only)
         finally:
             store.close()
     except StoreUnavailable:

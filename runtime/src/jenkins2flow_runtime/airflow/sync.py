@@ -229,20 +229,23 @@ def load_dags(namespace: dict[str, Any], store_uri: str | None = None, snapshot:
     The store is read once. After a good read the snapshot is refreshed (when the catalog changed); when the
     store cannot be read, the DAGs come from the snapshot, and the outage is logged and warned about."""
     snap = Snapshot(default_snapshot_path(namespace.get("__file__")) if snapshot is None else _path(snapshot))
+    only = _parsing_dag_id()  # a task runner parsing for one DAG: read and build that pipeline alone
     try:
-        catalog = load_from_store(store_uri)
+        catalog = load_from_store(store_uri, only=only)
     except StoreUnavailable as outage:
         try:
             catalog = snap.load()
         except FileNotFoundError:
             raise StoreUnavailable(f"{outage} No snapshot {str(snap.path)!r} to fall back on.") from outage
+        if only is not None:
+            catalog = catalog.only(only)
         message = (f"jenkins2flow: STORE OUTAGE: {outage} Serving {len(catalog.pipelines)} pipeline(s) from the "
                    f"snapshot {catalog.origin}.")
         log.error(message)
         warnings.warn(message, StoreOutageWarning, stacklevel=2)
     else:
         try:
-            if snap.save(catalog):
+            if only is None and snap.save(catalog):
                 log.info("jenkins2flow: snapshot %s refreshed (%d pipelines)", snap.path, len(catalog.pipelines))
         except OSError as exc:
             log.warning("jenkins2flow: cannot write the snapshot %s: %s", snap.path, exc)
@@ -251,6 +254,12 @@ def load_dags(namespace: dict[str, Any], store_uri: str | None = None, snapshot:
     namespace.update(result.dags)
     namespace["JENKINS2FLOW_SYNC"] = result
     return result
+
+
+def _parsing_dag_id() -> str | None:
+    from airflow.sdk import get_parsing_context
+
+    return get_parsing_context().dag_id
 
 
 def _path(p: str) -> Any:

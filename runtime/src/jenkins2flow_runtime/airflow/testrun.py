@@ -23,7 +23,8 @@ def run(dag_id: str, conf: dict[str, Any] | None = None) -> dict[str, Any]:
     initdb()
     folder = airflow_conf.get("core", "dags_folder")
     bag = DagBag(dag_folder=folder)
-    summary: dict[str, Any] = {"dag_id": dag_id, "dags_folder": folder, "import_errors": dict(bag.import_errors)}
+    summary: dict[str, Any] = {"dag_id": dag_id, "dags_folder": folder, "import_errors": dict(bag.import_errors),
+                               "warnings": [w for ws in bag.captured_warnings.values() for w in ws]}
     dag = bag.dags.get(dag_id)
     if bag.import_errors or dag is None:
         summary["state"] = "not run"
