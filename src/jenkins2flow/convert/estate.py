@@ -21,22 +21,11 @@ EFFORT_PER_PLACEHOLDER = 0.5
 
 
 def iter_jobs(sources: Iterable[str]) -> Iterator[Job]:
-    """Jobs from SOURCE arguments (JENKINS_HOME, folders, files, globs, URLs) via jenkins2flow.sources when present."""
-    try:
-        from jenkins2flow.sources import iter_jobs as source_jobs  # type: ignore[attr-defined]
-    except ImportError:
-        source_jobs = None
-    if source_jobs is not None:
-        for src in sources:
-            yield from source_jobs(src)
-        return
-    from jenkins2flow.loading import load_paths
+    """Jobs from SOURCE arguments (JENKINS_HOME, folders, files, globs, URLs), through jenkins2flow.sources."""
+    from jenkins2flow.sources import iter_jobs as source_jobs
 
-    paths: list[Path] = []
     for src in sources:
-        matches = sorted(Path().glob(src)) if any(c in src for c in "*?[") else [Path(src)]
-        paths += matches or [Path(src)]
-    yield from load_paths(paths)
+        yield from source_jobs(src)
 
 
 @dataclass

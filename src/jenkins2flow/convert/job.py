@@ -194,7 +194,8 @@ def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
     if kind == "choice" and (default is None or default not in choices) and choices:
         default = choices[0]
     name = p.name if p.name and p.name[0].isalpha() or p.name.startswith("_") else f"p_{p.name}"
-    return model.ParamSpec(name=name, type=kind, default=default, choices=choices, description=text(p.description))
+    return model.ParamSpec(name=name, type=kind, default=default,  # type: ignore[arg-type]
+                           choices=choices, description=text(p.description))
 
 
 def _triggers(job: Job, ctx: Ctx, scope: Scope) -> model.Schedule | None:

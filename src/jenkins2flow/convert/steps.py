@@ -131,11 +131,11 @@ def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plu
         ctx.note(f"{element}: the SQL call uses credentials bound by Jenkins; it stays a shell task (a view task "
                  "would run on an Airflow connection instead).", node.span, "info")
     if rec.sql and not scope.secrets:
-        spec = {"sql": rec.sql, "connection": rec.connection, "materialize": "query",
+        view = {"sql": rec.sql, "connection": rec.connection, "materialize": "query",
                 "description": f"{rec.tool} call converted from Jenkins"
                 + (f" ({rec.sql_file})" if rec.sql_file else ""),
                 "tags": ["sql", rec.tool]}
-        ctx.emit("sql", spec, scope, kind="view_task", text=rec.sql)
+        ctx.emit("sql", view, scope, kind="view_task", text=rec.sql)
         ctx.mapped(element, node.span, _key(node), f"{rec.tool} SQL -> view task on connection {rec.connection!r}")
         return
     spec: dict[str, Any] = {"type": "shell", "command": script, "shell": shell}
