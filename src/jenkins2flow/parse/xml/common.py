@@ -17,7 +17,6 @@ from jenkins2flow.ir.nodes import Diagnostic, Level, Span, Value, XmlNode
 from jenkins2flow.parse.xml.raw import RawDoc, build, lazy_node
 
 Element = Any  # lxml.etree._Element; kept loose so the handlers stay readable
-_ELEMENT = etree.Element  # as a tag filter, lxml's iterators yield elements only (no comments, no PIs)
 
 
 @dataclass(slots=True)
@@ -56,16 +55,17 @@ class Ctx:
 
 
 def elements(el: Element) -> Iterator[Element]:
-    """The element children of `el`, skipping comments and processing instructions (filtered inside lxml)."""
-    return el.iterchildren(_ELEMENT)  # type: ignore[no-any-return]
+    """The element children of `el`, skipping comments and processing instructions."""
+    return iter([child for child in el if child.tag.__class__ is str])
 
 
 def first_children(el: Element) -> dict[str, Element]:
     """Each element child's tag -> the first element child with that tag (what `el.find(tag)` returns)."""
     out: dict[str, Element] = {}
-    for child in el.iterchildren(_ELEMENT):
-        if child.tag not in out:
-            out[child.tag] = child
+    for child in el:
+        tag = child.tag
+        if tag.__class__ is str and tag not in out:
+            out[tag] = child
     return out
 
 
@@ -180,16 +180,22 @@ def generic_fields(el: Element) -> dict[str, Value]:
     """The generic rule: leaf children -> their text; a child whose children are all leaves of one tag (a
     `<string>` list) -> a tuple of texts. Anything deeper stays in the raw node only."""
     out: dict[str, Value] = {}
-    for child in el.iterchildren(_ELEMENT):
+    for child in el:
         tag = child.tag
-        if tag in out:
+        if tag.__class__ is not str or tag in out:
             continue
-        kids = list(child.iterchildren(_ELEMENT)) if len(child) else ()
-        if not kids:
-            if child.get("reference") is None:
-                out[tag] = child.text or ""
-        elif len({k.tag for k in kids}) == 1 and all(len(k) == 0 for k in kids):
-            out[tag] = tuple((k.text or "").strip() for k in kids)
+        if len(child):
+            kids = [k for k in child if k.tag.__class__ is str]
+            if kids:
+                first = kids[0].tag
+                for k in kids:
+                    if len(k) or k.tag != first:
+                        break
+                else:
+                    out[tag] = tuple((k.text or "").strip() for k in kids)
+                continue
+        if child.get("reference") is None:
+            out[tag] = child.text or ""
     return out
 
 

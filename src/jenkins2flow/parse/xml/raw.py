@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import FrozenInstanceError
 from typing import Any
 
+from lxml import etree
+
 from jenkins2flow.ir.nodes import Span, XmlNode
 
 Element = Any  # lxml.etree._Element
@@ -76,23 +78,21 @@ class RawDoc:
 
 
 class LazyXmlNode(XmlNode):
-    """An XmlNode whose children are built on first access, from its job's RawDoc (see the module docstring)."""
+    """An XmlNode whose children are built on first access, from its job's RawDoc (see the module docstring).
 
-    __slots__ = ("_doc", "_index")
-    _doc: RawDoc | None
-    _index: tuple[int, ...]
+    Made by `lazy_node`; the constructor takes the XmlNode fields (so `dataclasses.replace` works) and is eager."""
+
+    __slots__ = ("_src",)
+    _src: tuple[RawDoc, tuple[int, ...]] | None  # the job's bytes and the element's child-index path
 
     def __init__(self, tag: str, span: Span, attrs: tuple[tuple[str, str], ...] = (), text: str = "",
-                 children: tuple[XmlNode, ...] | None = None, *, doc: RawDoc | None = None,
-                 index: tuple[int, ...] = ()) -> None:
+                 children: tuple[XmlNode, ...] = ()) -> None:
         _set(self, "tag", tag)
         _set(self, "span", span)
         _set(self, "attrs", attrs)
         _set(self, "text", text)
-        if children is not None or doc is None:
-            _CHILDREN.__set__(self, tuple(children or ()))
-        _set(self, "_doc", doc)
-        _set(self, "_index", index)
+        _CHILDREN.__set__(self, tuple(children))
+        _set(self, "_src", None)
 
     @property  # type: ignore[override]
     def children(self) -> tuple[XmlNode, ...]:
@@ -100,9 +100,9 @@ class LazyXmlNode(XmlNode):
             return _CHILDREN.__get__(self, XmlNode)  # type: ignore[no-any-return]
         except AttributeError:
             pass
-        doc = self._doc
-        assert doc is not None
-        kids: tuple[XmlNode, ...] = doc.node(self._index).children
+        assert self._src is not None
+        doc, index = self._src
+        kids: tuple[XmlNode, ...] = doc.node(index).children
         _CHILDREN.__set__(self, kids)
         return kids
 
@@ -123,13 +123,28 @@ class LazyXmlNode(XmlNode):
         try:
             _CHILDREN.__get__(self, XmlNode)
         except AttributeError:  # not built yet: stay lazy (the RawDoc pickles as its bytes and path)
-            return _lazy, (self.tag, self.span, self.attrs, self.text, self._doc, self._index)
+            return _lazy, (self.tag, self.span, self.attrs, self.text, self._src)
         return XmlNode, (self.tag, self.span, self.attrs, self.text, self.children)
 
 
-def _lazy(tag: str, span: Span, attrs: tuple[tuple[str, str], ...], text: str, doc: RawDoc,
-          index: tuple[int, ...]) -> LazyXmlNode:
-    return LazyXmlNode(tag, span, attrs, text, doc=doc, index=index)
+_new = object.__new__
+_TAG = XmlNode.__dict__["tag"].__set__
+_SPAN = XmlNode.__dict__["span"].__set__
+_ATTRS = XmlNode.__dict__["attrs"].__set__
+_TEXT = XmlNode.__dict__["text"].__set__
+_SRC = LazyXmlNode.__dict__["_src"].__set__
+_ELEMENT = etree.Element
+
+
+def _lazy(tag: str, span: Span, attrs: tuple[tuple[str, str], ...], text: str,
+          src: tuple[RawDoc, tuple[int, ...]]) -> LazyXmlNode:
+    node = _new(LazyXmlNode)
+    _TAG(node, tag)
+    _SPAN(node, span)
+    _ATTRS(node, attrs)
+    _TEXT(node, text)
+    _SRC(node, src)
+    return node
 
 
 def lazy_node(el: Element, span: Span, doc: RawDoc) -> LazyXmlNode:
@@ -143,6 +158,6 @@ def lazy_node(el: Element, span: Span, doc: RawDoc) -> LazyXmlNode:
         parent = child.getparent()
     index.reverse()
     text = el.text or ""
-    if text and len(el) and not text.strip() and el.find("*") is not None:
+    if text and len(el) and not text.strip() and next(el.iterchildren(_ELEMENT), None) is not None:
         text = ""
-    return LazyXmlNode(el.tag, span, tuple(el.items()) if el.attrib else (), text, doc=doc, index=tuple(index))
+    return _lazy(el.tag, span, tuple(el.items()) if el.attrib else (), text, (doc, tuple(index)))
