@@ -68,7 +68,8 @@ def load_pipeline(store: str, name: str) -> tuple[list[dict[str, Any]], str, dic
             spec: Any = doc.spec
             defaults: dict[str, Any] = {}
             for ref in spec.parameters.templates:
-                for p in st.get("parameter_template", ref.name, ref.version or "latest").spec.parameters:
+                template: Any = st.get("parameter_template", ref.name, ref.version or "latest").spec
+                for p in template.parameters:
                     defaults[p.name] = p.default
             for p in spec.parameters.overrides:
                 defaults[p.name] = p.default

@@ -29,7 +29,7 @@ def listing(client: Any, url: str) -> dict[str, tuple[int, str]]:
         for obj in page.get("Contents", []):
             digest = hashlib.sha256()
             body = client.get_object(Bucket=bucket, Key=obj["Key"])["Body"]
-            for chunk in iter(lambda b=body: b.read(CHUNK), b""):
+            while chunk := body.read(CHUNK):
                 digest.update(chunk)
             out[obj["Key"][len(prefix):].lstrip("/")] = (obj["Size"], digest.hexdigest())
     return out
