@@ -32,6 +32,7 @@ class Ctx:
     doc: RawDoc | None = None
     _spans: dict[int, Span] = field(default_factory=dict)
     _raw: dict[int, tuple[Element, XmlNode]] = field(default_factory=dict)
+    _paths: dict[int, tuple[Element, tuple[int, ...]]] = field(default_factory=dict)  # parents' index paths
 
     def span(self, el: Element) -> Span:
         line = el.sourceline or 1
@@ -49,7 +50,10 @@ class Ctx:
         hit = self._raw.get(id(el))
         if hit is not None and hit[0] is el:
             return hit[1]
-        node = lazy_node(el, self.span(el), self.doc) if self.doc is not None else build(el, self.path, self._spans)
+        if self.doc is not None:
+            node: XmlNode = lazy_node(el, self.span(el), self.doc, self._paths)
+        else:
+            node = build(el, self.path, self._spans)
         self._raw[id(el)] = (el, node)  # keeping `el` keeps its proxy, hence its id, alive
         return node
 
@@ -139,7 +143,7 @@ def records(el: Element, ctx: Ctx) -> Value:
 
 def threshold(el: Element, ctx: Ctx) -> Value:
     """`<threshold><name>SUCCESS</name>...</threshold>` -> "SUCCESS"."""
-    name = el.find("name")
+    name = child(el, "name")
     return (name.text or "").strip() if name is not None else (el.text or "").strip()
 
 
@@ -176,13 +180,18 @@ def apply_table(el: Element, table: Table, ctx: Ctx, kids: dict[str, Element] | 
     return out
 
 
-def generic_fields(el: Element) -> dict[str, Value]:
+def generic_fields(el: Element, kids_out: dict[str, Element] | None = None) -> dict[str, Value]:
     """The generic rule: leaf children -> their text; a child whose children are all leaves of one tag (a
-    `<string>` list) -> a tuple of texts. Anything deeper stays in the raw node only."""
+    `<string>` list) -> a tuple of texts. Anything deeper stays in the raw node only. With `kids_out`, also fills
+    it as `first_children(el)` would (one walk instead of two)."""
     out: dict[str, Value] = {}
     for child in el:
         tag = child.tag
-        if tag.__class__ is not str or tag in out:
+        if tag.__class__ is not str:
+            continue
+        if kids_out is not None and tag not in kids_out:
+            kids_out[tag] = child
+        if tag in out:
             continue
         if len(child):
             kids = [k for k in child if k.tag.__class__ is str]
@@ -204,8 +213,17 @@ def short_class(name: str) -> str:
     return name.rsplit(".", 1)[-1].rsplit("$", 1)[-1].rsplit("_-", 1)[-1]
 
 
+def child(el: Element, tag: str) -> Element | None:
+    """The first element child with this exact tag: `el.find(tag)` for a plain tag, without the microseconds
+    lxml's ElementPath spends on each call."""
+    for c in el:
+        if c.tag == tag:
+            return c
+    return None
+
+
 def child_text(el: Element, tag: str, default: str = "") -> str:
-    found = el.find(tag)
+    found = child(el, tag)
     if found is None:
         return default
     return found.text or ""

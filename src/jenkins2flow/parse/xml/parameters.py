@@ -13,6 +13,7 @@ from jenkins2flow.parse.xml.common import (
     F,
     Table,
     apply_table,
+    child,
     child_text,
     csv,
     elements,
@@ -63,7 +64,7 @@ PARAM_TYPES: dict[str, tuple[str, F | None, Table]] = {
 def _choices(el: Element) -> tuple[str, ...]:
     """Choice lists come as `<choices class="java.util.Arrays$ArrayList"><a class="string-array"><string>`, as a
     plain `<choices><string>` list, or (very old files) as newline-separated text."""
-    node = el.find("choices")
+    node = child(el, "choices")
     if node is None:
         return ()
     kids = list(elements(node))
@@ -77,18 +78,18 @@ def _choices(el: Element) -> tuple[str, ...]:
 def _active_choice(el: Element, ctx: Ctx) -> dict[str, Value]:
     out: dict[str, Value] = {}
     for key in ("choiceType", "referencedParameters", "filterable", "filterLength", "omitValueField"):
-        if el.find(key) is not None:
+        if child(el, key) is not None:
             out[key] = child_text(el, key)
-    script = el.find("script")
+    script = child(el, "script")
     if script is not None:
         out["scriptClass"] = script.get("class") or ""
         body = script.find("secureScript/script")
         if body is None:
-            body = script.find("script")
+            body = child(script, "script")
         out["script"] = (body.text or "") if body is not None else ""
         fallback = script.find("secureFallbackScript/script")
         if fallback is None:
-            fallback = script.find("fallbackScript")
+            fallback = child(script, "fallbackScript")
         if fallback is not None:
             out["fallbackScript"] = fallback.text or ""
     return out
@@ -111,7 +112,7 @@ def parse_param(el: Element, ctx: Ctx) -> Param:
         choices = _choices(el)
         default = choices[0] if choices else None
     elif kind == "extended-choice":
-        value = el.find("value")
+        value = child(el, "value")
         choices = csv(value, ctx) if value is not None else ()  # type: ignore[assignment]
     elif kind == "active-choice":
         fields.update(_active_choice(el, ctx))
@@ -127,7 +128,7 @@ def parse_param(el: Element, ctx: Ctx) -> Param:
 
 def parse_parameters_property(el: Element, ctx: Ctx) -> tuple[Param, ...]:
     """`hudson.model.ParametersDefinitionProperty` -> its parameters, in order."""
-    defs = el.find("parameterDefinitions")
+    defs = child(el, "parameterDefinitions")
     if defs is None:
         return ()
     return tuple(parse_param(p, ctx) for p in elements(defs))

@@ -16,6 +16,8 @@ from jenkins2flow.parse.xml.common import (
     F,
     Table,
     apply_table,
+    child,
+    child_text,
     class_name,
     csv,
     elements,
@@ -184,17 +186,17 @@ def handler(*classes: str) -> Callable[[Handler], Handler]:
 
 def _trigger_config(el: Element, ctx: Ctx) -> dict[str, Value]:
     out = apply_table(el, _TRIGGER_CONFIG, ctx)
-    params = el.find("configs")
+    params = child(el, "configs")
     out["parameters"] = tuple(record(c, ctx) for c in elements(params)) if params is not None else ()
-    block = el.find("block")
+    block = child(el, "block")
     if block is not None:
-        out["block"] = {c.tag: (c.findtext("name") or "").strip() for c in elements(block)}
+        out["block"] = {c.tag: (child_text(c, "name") or "").strip() for c in elements(block)}
     return out
 
 
 @handler("hudson.plugins.parameterizedtrigger.TriggerBuilder", "hudson.plugins.parameterizedtrigger.BuildTrigger")
 def _trigger_configs(el: Element, ctx: Ctx) -> dict[str, Value]:
-    configs = el.find("configs")
+    configs = child(el, "configs")
     if configs is None:
         return {"configs": ()}
     return {"configs": tuple(_trigger_config(c, ctx) for c in elements(configs))}
@@ -204,14 +206,14 @@ def run_condition(el: Element, ctx: Ctx) -> dict[str, Value]:
     """A run_condition (conditional-buildstep, flexible-publish): class, fields, nested conditions."""
     out = record(el, ctx)
     assert isinstance(out, dict)
-    nested = el.find("conditions")
+    nested = child(el, "conditions")
     if nested is not None:
         out["conditions"] = tuple(
-            run_condition(c.find("condition"), ctx) if c.find("condition") is not None else run_condition(c, ctx)
+            run_condition(child(c, "condition"), ctx) if child(c, "condition") is not None else run_condition(c, ctx)
             for c in elements(nested)
         )
     for tag in ("condition", "runCondition"):
-        inner = el.find(tag)
+        inner = child(el, tag)
         if inner is not None:
             out[tag] = run_condition(inner, ctx)
     return out
@@ -220,10 +222,10 @@ def run_condition(el: Element, ctx: Ctx) -> dict[str, Value]:
 @handler("org.jenkinsci.plugins.conditionalbuildstep.singlestep.SingleConditionalBuilder")
 def _single_conditional(el: Element, ctx: Ctx) -> dict[str, Value]:
     out: dict[str, Value] = {}
-    cond = el.find("condition")
+    cond = child(el, "condition")
     if cond is not None:
         out["condition"] = run_condition(cond, ctx)
-    step = el.find("buildStep")
+    step = child(el, "buildStep")
     out["builders"] = (parse_plugin(step, ctx),) if step is not None else ()
     return out
 
@@ -231,10 +233,10 @@ def _single_conditional(el: Element, ctx: Ctx) -> dict[str, Value]:
 @handler("org.jenkinsci.plugins.conditionalbuildstep.ConditionalBuilder")
 def _conditional(el: Element, ctx: Ctx) -> dict[str, Value]:
     out: dict[str, Value] = {}
-    cond = el.find("runCondition")
+    cond = child(el, "runCondition")
     if cond is not None:
         out["condition"] = run_condition(cond, ctx)
-    steps = el.find("conditionalbuilders")
+    steps = child(el, "conditionalbuilders")
     out["builders"] = parse_plugins(steps, ctx) if steps is not None else ()
     return out
 
@@ -242,14 +244,14 @@ def _conditional(el: Element, ctx: Ctx) -> dict[str, Value]:
 @handler("org.jenkins__ci.plugins.flexible__publish.FlexiblePublisher")
 def _flexible(el: Element, ctx: Ctx) -> dict[str, Value]:
     out = []
-    pubs = el.find("publishers")
+    pubs = child(el, "publishers")
     for cp in elements(pubs) if pubs is not None else ():
         entry: dict[str, Value] = {"class": cp.tag}
-        cond = cp.find("condition")
+        cond = child(cp, "condition")
         if cond is not None:
             entry["condition"] = run_condition(cond, ctx)
-        lst = cp.find("publisherList")
-        single = cp.find("publisher")
+        lst = child(cp, "publisherList")
+        single = child(cp, "publisher")
         entry["publishers"] = parse_plugins(lst, ctx) if lst is not None else (
             (parse_plugin(single, ctx),) if single is not None else ()
         )
@@ -264,10 +266,10 @@ def _flexible(el: Element, ctx: Ctx) -> dict[str, Value]:
 def _postbuildscript(el: Element, ctx: Ctx) -> dict[str, Value]:
     out: dict[str, Value] = {}
     for tag in ("buildSteps", "buildStep"):
-        steps = el.find(tag)
+        steps = child(el, tag)
         if steps is not None:
             out["builders"] = parse_plugins(steps, ctx)
-    cfg = el.find("config")
+    cfg = child(el, "config")
     if cfg is not None:
         out["scripts"] = tuple(record(s, ctx) for block in elements(cfg) for s in elements(block))
     return out
@@ -275,16 +277,16 @@ def _postbuildscript(el: Element, ctx: Ctx) -> dict[str, Value]:
 
 @handler("hudson.plugins.emailext.ExtendedEmailPublisher")
 def _emailext(el: Element, ctx: Ctx) -> dict[str, Value]:
-    triggers = el.find("configuredTriggers")
+    triggers = child(el, "configuredTriggers")
     out = []
     for trig in elements(triggers) if triggers is not None else ():
         entry: dict[str, Value] = {"class": trig.tag}
-        email = trig.find("email")
+        email = child(trig, "email")
         if email is not None:
             entry.update(
                 {k: v for k, v in record(email, ctx).items() if k != "class"}  # type: ignore[union-attr]
             )
-            providers = email.find("recipientProviders")
+            providers = child(email, "recipientProviders")
             if providers is not None:
                 entry["recipientProviders"] = tuple(c.tag for c in elements(providers))
         out.append(entry)
@@ -306,17 +308,18 @@ def parse_plugin(el: Element, ctx: Ctx, cls: str = "") -> Plugin:
     `class` attribute; top-level ones in the tag."""
     if not cls:
         cls = el.tag if el.tag not in _CLASS_ATTR_TAGS else (el.get("class") or el.tag)
-    fields = generic_fields(el)
     table = TABLES.get(cls)
+    kids: dict[str, Element] | None = {} if table else None
+    fields = generic_fields(el, kids)
     if table:
-        fields.update(apply_table(el, table, ctx))
+        fields.update(apply_table(el, table, ctx, kids))
     fn = HANDLERS.get(cls)
     if fn is not None:
         try:
             fields.update(fn(el, ctx))
         except Exception as exc:  # a handler bug must not lose the element: keep it raw and say so
             ctx.report("warning", f"Could not read the fields of {cls!r} ({exc}); kept it raw.", el)
-    return Plugin(cls, ctx.span(el), plugin=el.get("plugin", ""), fields=tuple(fields.items()), raw=ctx.raw(el))
+    return Plugin(cls, ctx.span(el), el.get("plugin", ""), tuple(fields.items()), ctx.raw(el))
 
 
 _CLASS_ATTR_TAGS = frozenset({"buildStep", "publisher", "hudson.tasks.BuildStep", "builder"})

@@ -147,17 +147,35 @@ def _lazy(tag: str, span: Span, attrs: tuple[tuple[str, str], ...], text: str,
     return node
 
 
-def lazy_node(el: Element, span: Span, doc: RawDoc) -> LazyXmlNode:
-    """The raw node of `el`: tag, span, attributes and text now, children from `doc` on first access."""
+def index_path(el: Element) -> tuple[int, ...]:
+    """The child indices (comments included) leading from the root to `el`."""
     index = []
     parent = el.getparent()
-    child = el
     while parent is not None:
-        index.append(parent.index(child))
-        child = parent
-        parent = child.getparent()
+        index.append(parent.index(el))
+        el = parent
+        parent = el.getparent()
     index.reverse()
+    return tuple(index)
+
+
+def lazy_node(el: Element, span: Span, doc: RawDoc,
+              paths: dict[int, tuple[Element, tuple[int, ...]]] | None = None) -> LazyXmlNode:
+    """The raw node of `el`: tag, span, attributes and text now, children from `doc` on first access. `paths`
+    memoizes the index paths of parents (keyed by id, holding the element so that the id stays its own)."""
+    parent = el.getparent()
+    if parent is None:
+        index: tuple[int, ...] = ()
+    else:
+        hit = paths.get(id(parent)) if paths is not None else None
+        if hit is not None and hit[0] is parent:
+            base = hit[1]
+        else:
+            base = index_path(parent)
+            if paths is not None:
+                paths[id(parent)] = (parent, base)
+        index = (*base, parent.index(el))
     text = el.text or ""
     if text and len(el) and not text.strip() and next(el.iterchildren(_ELEMENT), None) is not None:
         text = ""
-    return _lazy(el.tag, span, tuple(el.items()) if el.attrib else (), text, (doc, tuple(index)))
+    return _lazy(el.tag, span, tuple(el.items()), text, (doc, index))

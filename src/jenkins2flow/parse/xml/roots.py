@@ -13,6 +13,8 @@ from jenkins2flow.ir.nodes import Axis, Param, Plugin, Scm, Trigger, Value, XmlN
 from jenkins2flow.parse.xml.common import (
     Ctx,
     Element,
+    child,
+    child_text,
     class_name,
     elements,
     generic_fields,
@@ -171,7 +173,7 @@ def _properties(el: Element, ctx: Ctx, acc: JobAcc) -> None:
         if prop.tag == PARAMETERS_PROPERTY:
             acc.parameters.extend(parse_parameters_property(prop, ctx))
         elif prop.tag == PIPELINE_TRIGGERS_PROPERTY:
-            inner = prop.find("triggers")
+            inner = child(prop, "triggers")
             if inner is not None:
                 acc.triggers.extend(parse_triggers(inner, ctx))
         elif prop.tag == DISABLE_CONCURRENT_PROPERTY:
@@ -189,19 +191,19 @@ SCM_BINDER = "org.jenkinsci.plugins.workflow.multibranch.SCMBinder"
 def _definition(el: Element, ctx: Ctx, acc: JobAcc) -> None:
     cls = el.get("class") or ""
     if cls == CPS_FLOW:
-        script = el.find("script")
+        script = child(el, "script")
         if script is not None:
             acc.script = script.text or ""
             acc.script_line = script.sourceline or 1
-        acc.settings.append(("sandbox", (el.findtext("sandbox") or "").strip()))
+        acc.settings.append(("sandbox", (child_text(el, "sandbox") or "").strip()))
     elif cls == CPS_SCM_FLOW:
-        path = (el.findtext("scriptPath") or "Jenkinsfile").strip()
-        scm = el.find("scm")
+        path = (child_text(el, "scriptPath") or "Jenkinsfile").strip()
+        scm = child(el, "scm")
         acc.scm = parse_scm(scm, ctx, path) if scm is not None else Scm("none", ctx.span(el), script_path=path)
         acc.script_path = path
-        acc.settings.append(("lightweight", (el.findtext("lightweight") or "").strip()))
+        acc.settings.append(("lightweight", (child_text(el, "lightweight") or "").strip()))
     elif cls == SCM_BINDER:  # a multibranch branch job: the script comes from the branch's own SCM
-        path = (el.findtext("scriptPath") or "Jenkinsfile").strip()
+        path = (child_text(el, "scriptPath") or "Jenkinsfile").strip()
         acc.script_path = path
         acc.scm = Scm("other", ctx.span(el), script_path=path, raw=ctx.raw(el))
     else:
@@ -215,10 +217,10 @@ def _definition(el: Element, ctx: Ctx, acc: JobAcc) -> None:
 @reads("axes")
 def _axes(el: Element, ctx: Ctx, acc: JobAcc) -> None:
     for axis in elements(el):
-        name = (axis.findtext("name") or axis.findtext("varName") or "").strip()
-        values_el = axis.find("values")
+        name = (child_text(axis, "name") or child_text(axis, "varName") or "").strip()
+        values_el = child(axis, "values")
         if values_el is None:
-            values_el = axis.find("axisValues")
+            values_el = child(axis, "axisValues")
         values = tuple((v.text or "").strip() for v in elements(values_el)) if values_el is not None else ()
         if not name:
             ctx.report("warning", f"Matrix axis {axis.tag!r} has no name.", axis)
@@ -272,7 +274,7 @@ def _sources(el: Element, ctx: Ctx, acc: JobAcc) -> None:
     for src in el.iterfind("data/*"):
         if not isinstance(src.tag, str):
             continue
-        inner = src.find("source")
+        inner = child(src, "source")
         acc.sources.append(parse_branch_source(inner if inner is not None else src, ctx))
 
 
@@ -284,7 +286,7 @@ def _navigators(el: Element, ctx: Ctx, acc: JobAcc) -> None:
 
 @reads("factory")
 def _factory(el: Element, ctx: Ctx, acc: JobAcc) -> None:
-    acc.script_path = (el.findtext("scriptPath") or "").strip()
+    acc.script_path = (child_text(el, "scriptPath") or "").strip()
     if not acc.script_path:
         acc.unknown.append(ctx.raw(el))
 
@@ -292,7 +294,7 @@ def _factory(el: Element, ctx: Ctx, acc: JobAcc) -> None:
 @reads("projectFactories")
 def _project_factories(el: Element, ctx: Ctx, acc: JobAcc) -> None:
     for fac in elements(el):
-        path = (fac.findtext("scriptPath") or "").strip()
+        path = (child_text(fac, "scriptPath") or "").strip()
         if path and not acc.script_path:
             acc.script_path = path
     acc.unknown.append(ctx.raw(el))

@@ -4,7 +4,7 @@ navigators -> `Scm`. Git is read field by field; every other SCM keeps its class
 from __future__ import annotations
 
 from jenkins2flow.ir.nodes import Scm
-from jenkins2flow.parse.xml.common import Ctx, Element, child_text, elements
+from jenkins2flow.parse.xml.common import Ctx, Element, child, child_text, elements
 
 GIT_SCM = "hudson.plugins.git.GitSCM"
 
@@ -19,14 +19,14 @@ def parse_scm(el: Element, ctx: Ctx, script_path: str = "") -> Scm:
         url = child_text(remotes[0], "url").strip() if remotes else ""
         cred = child_text(remotes[0], "credentialsId").strip() if remotes else ""
         branches = tuple(
-            (b.findtext("name") or "").strip() for b in el.iterfind("branches/*") if isinstance(b.tag, str)
+            (child_text(b, "name") or "").strip() for b in el.iterfind("branches/*") if isinstance(b.tag, str)
         )
         if len(remotes) > 1:
             ctx.report("info", f"Git SCM has {len(remotes)} remotes; the first ({url!r}) is the job's URL.", el)
         return Scm("git", span, url=url, branches=branches, credentials_id=cred, script_path=script_path,
                    raw=ctx.raw(el))
     if cls == "org.jenkinsci.plugins.multiplescms.MultiSCM":
-        inner = el.find("scms")
+        inner = child(el, "scms")
         first = next(iter(elements(inner)), None) if inner is not None else None
         if first is not None and first.tag == GIT_SCM:
             git = parse_scm(first, ctx, script_path)

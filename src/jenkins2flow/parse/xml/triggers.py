@@ -13,6 +13,7 @@ from jenkins2flow.parse.xml.common import (
     F,
     Table,
     apply_table,
+    child,
     child_text,
     elements,
     flag,
@@ -55,7 +56,7 @@ def parse_trigger(el: Element, ctx: Ctx) -> Trigger:
     level = ""
     if kind == "upstream":
         upstream = tuple(p.strip() for p in child_text(el, "upstreamProjects").split(",") if p.strip())
-        node = el.find("threshold")
+        node = child(el, "threshold")
         level = str(threshold(node, ctx)) if node is not None else "SUCCESS"
         extra.pop("upstreamProjects", None)
     if kind in ("cron", "pollscm", "parameterized-cron") and not spec.strip():
