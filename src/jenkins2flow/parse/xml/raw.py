@@ -16,14 +16,10 @@ from __future__ import annotations
 from dataclasses import FrozenInstanceError
 from typing import Any
 
-from lxml import etree
-
 from jenkins2flow.ir.nodes import Span, XmlNode
 
 Element = Any  # lxml.etree._Element
 
-_CHILDREN = XmlNode.__dict__["children"]  # the slot of XmlNode.children, shadowed below by a property
-_set = object.__setattr__
 
 
 def build(el: Element, path: str, spans: dict[int, Span] | None = None,
@@ -78,37 +74,53 @@ class RawDoc:
 
 
 class LazyXmlNode(XmlNode):
-    """An XmlNode whose children are built on first access, from its job's RawDoc (see the module docstring).
-
-    Made by `lazy_node`; the constructor takes the XmlNode fields (so `dataclasses.replace` works) and is eager."""
+    """An XmlNode whose attributes, text and children are read on first access, from its job's RawDoc (see the
+    module docstring); `tag` and `span` are set at once. Made by `lazy_node`; the constructor takes the XmlNode
+    fields (so that `dataclasses.replace` works) and makes an eager node."""
 
     __slots__ = ("_src",)
     _src: tuple[RawDoc, tuple[int, ...]] | None  # the job's bytes and the element's child-index path
 
     def __init__(self, tag: str, span: Span, attrs: tuple[tuple[str, str], ...] = (), text: str = "",
                  children: tuple[XmlNode, ...] = ()) -> None:
-        _set(self, "tag", tag)
-        _set(self, "span", span)
-        _set(self, "attrs", attrs)
-        _set(self, "text", text)
-        _CHILDREN.__set__(self, tuple(children))
-        _set(self, "_src", None)
+        _TAG(self, tag)
+        _SPAN(self, span)
+        _ATTRS(self, attrs)
+        _TEXT(self, text)
+        _CHILDREN(self, tuple(children))
+        _SRC(self, None)
+
+    def _fill(self) -> None:
+        assert self._src is not None
+        doc, index = self._src
+        node = doc.node(index)
+        _ATTRS(self, node.attrs)
+        _TEXT(self, node.text)
+        _CHILDREN(self, node.children)
+
+    @property  # type: ignore[override]
+    def attrs(self) -> tuple[tuple[str, str], ...]:
+        try:
+            return _ATTRS_SLOT.__get__(self, XmlNode)  # type: ignore[no-any-return]
+        except AttributeError:
+            self._fill()
+            return _ATTRS_SLOT.__get__(self, XmlNode)  # type: ignore[no-any-return]
+
+    @property  # type: ignore[override]
+    def text(self) -> str:
+        try:
+            return _TEXT_SLOT.__get__(self, XmlNode)  # type: ignore[no-any-return]
+        except AttributeError:
+            self._fill()
+            return _TEXT_SLOT.__get__(self, XmlNode)  # type: ignore[no-any-return]
 
     @property  # type: ignore[override]
     def children(self) -> tuple[XmlNode, ...]:
         try:
-            return _CHILDREN.__get__(self, XmlNode)  # type: ignore[no-any-return]
+            return _CHILDREN_SLOT.__get__(self, XmlNode)  # type: ignore[no-any-return]
         except AttributeError:
-            pass
-        assert self._src is not None
-        doc, index = self._src
-        kids: tuple[XmlNode, ...] = doc.node(index).children
-        _CHILDREN.__set__(self, kids)
-        return kids
-
-    @children.setter
-    def children(self, value: tuple[XmlNode, ...]) -> None:  # only through object.__setattr__ (dataclass init)
-        _CHILDREN.__set__(self, value)
+            self._fill()
+            return _CHILDREN_SLOT.__get__(self, XmlNode)  # type: ignore[no-any-return]
 
     def __setattr__(self, name: str, value: object) -> None:
         raise FrozenInstanceError(f"cannot assign to field {name!r}")
@@ -121,9 +133,9 @@ class LazyXmlNode(XmlNode):
 
     def __reduce__(self) -> tuple[Any, ...]:
         try:
-            _CHILDREN.__get__(self, XmlNode)
-        except AttributeError:  # not built yet: stay lazy (the RawDoc pickles as its bytes and path)
-            return _lazy, (self.tag, self.span, self.attrs, self.text, self._src)
+            _CHILDREN_SLOT.__get__(self, XmlNode)
+        except AttributeError:  # not read yet: stay lazy (the RawDoc pickles as its bytes and path)
+            return _lazy, (self.tag, self.span, self._src)
         return XmlNode, (self.tag, self.span, self.attrs, self.text, self.children)
 
 
@@ -132,17 +144,17 @@ _TAG = XmlNode.__dict__["tag"].__set__
 _SPAN = XmlNode.__dict__["span"].__set__
 _ATTRS = XmlNode.__dict__["attrs"].__set__
 _TEXT = XmlNode.__dict__["text"].__set__
+_CHILDREN = XmlNode.__dict__["children"].__set__
+_ATTRS_SLOT = XmlNode.__dict__["attrs"]  # the slots of XmlNode, shadowed in LazyXmlNode by properties
+_TEXT_SLOT = XmlNode.__dict__["text"]
+_CHILDREN_SLOT = XmlNode.__dict__["children"]
 _SRC = LazyXmlNode.__dict__["_src"].__set__
-_ELEMENT = etree.Element
 
 
-def _lazy(tag: str, span: Span, attrs: tuple[tuple[str, str], ...], text: str,
-          src: tuple[RawDoc, tuple[int, ...]]) -> LazyXmlNode:
+def _lazy(tag: str, span: Span, src: tuple[RawDoc, tuple[int, ...]]) -> LazyXmlNode:
     node = _new(LazyXmlNode)
     _TAG(node, tag)
     _SPAN(node, span)
-    _ATTRS(node, attrs)
-    _TEXT(node, text)
     _SRC(node, src)
     return node
 
@@ -161,7 +173,7 @@ def index_path(el: Element) -> tuple[int, ...]:
 
 def lazy_node(el: Element, span: Span, doc: RawDoc,
               paths: dict[int, tuple[Element, tuple[int, ...]]] | None = None) -> LazyXmlNode:
-    """The raw node of `el`: tag, span, attributes and text now, children from `doc` on first access. `paths`
+    """The raw node of `el`: tag and span now, the rest from `doc` on first access. `paths`
     memoizes the index paths of parents (keyed by id, holding the element so that the id stays its own)."""
     parent = el.getparent()
     if parent is None:
@@ -175,7 +187,4 @@ def lazy_node(el: Element, span: Span, doc: RawDoc,
             if paths is not None:
                 paths[id(parent)] = (parent, base)
         index = (*base, parent.index(el))
-    text = el.text or ""
-    if text and len(el) and not text.strip() and next(el.iterchildren(_ELEMENT), None) is not None:
-        text = ""
-    return _lazy(el.tag, span, tuple(el.items()), text, (doc, index))
+    return _lazy(el.tag, span, (doc, index))
