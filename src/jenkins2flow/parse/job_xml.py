@@ -108,10 +108,14 @@ def _failed(full_name: str, path: str, data: bytes, message: str, line: int, col
                diagnostics=(Diagnostic("error", message, span, code),))
 
 
-def parse_config_xml(data: bytes, path: str, full_name: str, *, max_bytes: int = MAX_BYTES) -> Job:
-    """Parse a job config.xml. Never raises: bad input gives a Job whose diagnostics say what and where."""
+def parse_config_xml(data: bytes, path: str, full_name: str, *, max_bytes: int = MAX_BYTES,
+                     read_script: bool = True) -> Job:
+    """Parse a job config.xml. Never raises: bad input gives a Job whose diagnostics say what and where.
+
+    An inline pipeline script is always kept in `Job.script`; with `read_script` (the default) it also goes through
+    the Jenkinsfile parser and its stages, steps, parameters... are merged into the Job."""
     try:
-        return _parse(data, path, full_name, max_bytes)
+        return _parse(data, path, full_name, max_bytes, read_script)
     except Exception as exc:  # a bug of ours on a strange file must not stop a batch of thousands
         return _failed(full_name, path, data if isinstance(data, bytes) else b"",
                        f"Internal error while reading this config.xml ({type(exc).__name__}: {exc}); please report "
@@ -152,17 +156,19 @@ def safe_fromstring(data: bytes, path: str, max_bytes: int = MAX_BYTES) -> tuple
     return root, notes
 
 
-def _parse(data: bytes, path: str, full_name: str, max_bytes: int) -> Job:
+def _parse(data: bytes, path: str, full_name: str, max_bytes: int, read_script: bool = True) -> Job:
     root, notes = safe_fromstring(data, path, max_bytes)
     if root is None:
         raw = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else b""
         root_tag = _sniff_root(raw) if len(raw) <= MAX_BYTES * 4 else ""
         return Job(full_name, _kind_of(root_tag), Span(path), source=path, root_tag=root_tag,
                    diagnostics=tuple(notes))
-    return _read_job(root, path, full_name, notes, RawDoc(data if isinstance(data, bytes) else bytes(data), path))
+    doc = RawDoc(data if isinstance(data, bytes) else bytes(data), path)
+    return _read_job(root, path, full_name, notes, doc, read_script)
 
 
-def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc: RawDoc | None = None) -> Job:
+def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc: RawDoc | None = None,
+              read_script: bool = True) -> Job:
     ctx = Ctx(path, notes, doc)
     tag = root.tag if isinstance(root.tag, str) else ""
     kind = _kind_of(tag)
@@ -190,7 +196,7 @@ def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc
         postbuilders=tuple(acc.postbuilders), settings=tuple(acc.settings), sources=tuple(acc.sources),
         diagnostics=tuple(ctx.diagnostics),
     )
-    if acc.script.strip():
+    if read_script and acc.script.strip():
         job = _merge_script(job, acc.script, acc.script_line, path, full_name)
     return job
 
