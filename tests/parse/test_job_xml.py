@@ -359,6 +359,14 @@ def test_flow_definition_merges_jenkinsfile_parser(monkeypatch: pytest.MonkeyPat
     assert job.flavor == "declarative" and job.stages[0].span.line == script_line + 2
 
 
+def test_flow_definition_script_kept_unparsed_on_request() -> None:
+    job = parse_config_xml(FLOW.encode(), "cfg.xml", "job", read_script=False)
+    assert job.script.startswith("pipeline {\n  agent any") and job.flavor == "" and job.stages == ()
+    parsed = parse(FLOW)
+    assert parsed.flavor == "declarative" and parsed.stages
+    assert job.settings == parsed.settings and job.script == parsed.script
+
+
 def test_flow_definition_from_scm() -> None:
     job = parse("""<flow-definition>
   <definition class="org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition">
