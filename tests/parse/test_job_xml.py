@@ -359,11 +359,21 @@ def test_flow_definition_merges_jenkinsfile_parser(monkeypatch: pytest.MonkeyPat
     assert job.flavor == "declarative" and job.stages[0].span.line == script_line + 2
 
 
-def test_flow_definition_script_kept_unparsed_on_request() -> None:
+def test_flow_definition_script_kept_unparsed_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def parse_jenkinsfile(text: str, path: str, full_name: str) -> Job:
+        calls.append(text)
+        return Job(full_name, "pipeline", Span(path), flavor="declarative", stages=(Stage("a", Span(path, 1)),))
+
+    stub = types.ModuleType("jenkins2flow.parse.jenkinsfile")
+    stub.parse_jenkinsfile = parse_jenkinsfile  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "jenkins2flow.parse.jenkinsfile", stub)
     job = parse_config_xml(FLOW.encode(), "cfg.xml", "job", read_script=False)
-    assert job.script.startswith("pipeline {\n  agent any") and job.flavor == "" and job.stages == ()
+    assert calls == [] and job.flavor == "" and job.stages == ()
+    assert job.script.startswith("pipeline {\n  agent any")
     parsed = parse(FLOW)
-    assert parsed.flavor == "declarative" and parsed.stages
+    assert len(calls) == 1 and parsed.flavor == "declarative" and parsed.stages
     assert job.settings == parsed.settings and job.script == parsed.script
 
 
