@@ -68,10 +68,10 @@ from airflow.dag_processing.dagbag import DagBag
 import airflow.providers.standard.operators.bash, airflow.providers.standard.operators.python
 import jenkins2flow_runtime.airflow
 {extra}
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 bag = DagBag(dag_folder=sys.argv[1])
-elapsed = time.perf_counter() - t
-print(json.dumps({{"seconds": elapsed, "dags": len(bag.dags), "errors": len(bag.import_errors),
+elapsed, cpu = time.perf_counter() - t, time.process_time() - c
+print(json.dumps({{"seconds": elapsed, "cpu": cpu, "dags": len(bag.dags), "errors": len(bag.import_errors),
                   "tasks": sum(len(d.tasks) for d in bag.dags.values())}}))
 '''
 
@@ -171,26 +171,31 @@ def main() -> int:
 
         pstats.Stats(str(prof)).sort_stats("cumulative").print_stats(35)
     results: dict[str, list[float]] = {k: [] for k in folders}
+    cpu: dict[str, list[float]] = {k: [] for k in folders}
     counts: dict[str, tuple[int, int, int]] = {}
     for _ in range(args.runs):
         for name, folder in folders.items():  # interleaved, so drift hits every variant alike
             r = measure(folder, env)
             results[name].append(r["seconds"])
+            cpu[name].append(r["cpu"])
             counts[name] = (int(r["dags"]), int(r["tasks"]), int(r["errors"]))
-    base = statistics.median(results["hand-written loop"])
-    print(f"\nDagBag fill, {args.pipelines} DAGs x {TASKS} tasks, median of {args.runs} (fresh process each):")
-    print("| variant | median s | runs | DAGs | tasks | import errors | ratio to loop |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"\nDagBag fill, {args.pipelines} DAGs x {TASKS} tasks, median of {args.runs} (fresh process each); "
+          "CPU = process time of the parse (stable on a shared machine), wall = elapsed:")
+    print("| variant | CPU s (median) | ratio | wall s (median) | ratio | wall runs | DAGs | tasks | import errors |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    base_cpu = statistics.median(cpu["hand-written loop"])
+    base_wall = statistics.median(results["hand-written loop"])
     for name, values in results.items():
-        med = statistics.median(values)
+        med, med_cpu = statistics.median(values), statistics.median(cpu[name])
         dags, tasks, errors = counts[name]
         runs = " ".join(f"{v:.2f}" for v in values)
-        print(f"| {name} | {med:.2f} | {runs} | {dags} | {tasks} | {errors} | {med / base:.2f}x |")
-    j2f = statistics.median(results["jenkins2flow (store)"])
-    goal = j2f <= 1.3 * base
-    if "dag-factory (one YAML)" in results:
-        goal = goal and j2f < statistics.median(results["dag-factory (one YAML)"])
-    print(f"\ngoal (<= 1.3x the loop and faster than dag-factory): {'met' if goal else 'NOT met'}")
+        print(f"| {name} | {med_cpu:.2f} | {med_cpu / base_cpu:.2f}x | {med:.2f} | {med / base_wall:.2f}x | {runs} "
+              f"| {dags} | {tasks} | {errors} |")
+    j2f = statistics.median(cpu["jenkins2flow (store)"])
+    goal = j2f <= 1.3 * base_cpu
+    if "dag-factory (one YAML)" in cpu:
+        goal = goal and j2f < statistics.median(cpu["dag-factory (one YAML)"])
+    print(f"\ngoal on CPU time (<= 1.3x the loop and faster than dag-factory): {'met' if goal else 'NOT met'}")
     return 0 if goal else 1
 
 
