@@ -45,15 +45,15 @@ class Ctx:
         span = self.span(el) if el is not None else Span(self.path)
         self.diagnostics.append(Diagnostic(level, message, span, code=code))
 
-    def raw(self, el: Element) -> XmlNode:
-        """The element as a frozen XmlNode, whole (attributes, text, children, lines)."""
+    def raw(self, el: Element, span: Span | None = None) -> XmlNode:
+        """The element as a frozen XmlNode, whole (attributes, text, children, lines); `span` is `self.span(el)`
+        when the caller has it already. With `doc`, a lazy node (cheap: nothing to memoize)."""
+        if self.doc is not None:
+            return lazy_node(el, span or self.span(el), self.doc, self._paths)
         hit = self._raw.get(id(el))
         if hit is not None and hit[0] is el:
             return hit[1]
-        if self.doc is not None:
-            node: XmlNode = lazy_node(el, self.span(el), self.doc, self._paths)
-        else:
-            node = build(el, self.path, self._spans)
+        node = build(el, self.path, self._spans)
         self._raw[id(el)] = (el, node)  # keeping `el` keeps its proxy, hence its id, alive
         return node
 

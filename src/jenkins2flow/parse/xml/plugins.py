@@ -307,7 +307,9 @@ def parse_plugin(el: Element, ctx: Ctx, cls: str = "") -> Plugin:
     """One element as a Plugin. Nested steps (`<buildStep class="hudson.tasks.Shell">`) name their class in the
     `class` attribute; top-level ones in the tag."""
     if not cls:
-        cls = el.tag if el.tag not in _CLASS_ATTR_TAGS else (el.get("class") or el.tag)
+        cls = el.tag
+        if cls in _CLASS_ATTR_TAGS:
+            cls = el.get("class") or cls
     table = TABLES.get(cls)
     kids: dict[str, Element] | None = {} if table else None
     fields = generic_fields(el, kids)
@@ -319,7 +321,8 @@ def parse_plugin(el: Element, ctx: Ctx, cls: str = "") -> Plugin:
             fields.update(fn(el, ctx))
         except Exception as exc:  # a handler bug must not lose the element: keep it raw and say so
             ctx.report("warning", f"Could not read the fields of {cls!r} ({exc}); kept it raw.", el)
-    return Plugin(cls, ctx.span(el), el.get("plugin", ""), tuple(fields.items()), ctx.raw(el))
+    span = ctx.span(el)
+    return Plugin(cls, span, el.get("plugin", ""), tuple(fields.items()), ctx.raw(el, span))
 
 
 _CLASS_ATTR_TAGS = frozenset({"buildStep", "publisher", "hudson.tasks.BuildStep", "builder"})
