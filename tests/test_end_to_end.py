@@ -43,7 +43,7 @@ def test_sample_parses_into_three_stages_with_shell_steps() -> None:
     assert all(s.steps and s.steps[0].name == "sh" for s in job.stages)
     assert [p.name for p in job.parameters] == ["RUN_DATE"]
     assert [(t.kind, t.spec) for t in job.triggers] == [("cron", "H 2 * * *")]
-    assert [b.condition for b in job.post] == ["failure"]
+    assert [b.condition for b in job.post] == ["success", "failure"]
 
 
 def test_dag_loads_with_no_import_errors(demo_run: tuple[dict, Path]) -> None:

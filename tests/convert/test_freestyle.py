@@ -53,7 +53,7 @@ def test_freestyle_job_maps_builders_wrappers_publishers_and_properties() -> Non
     assert spec.schedule is not None and spec.schedule.cron[0].split()[1] == "2"
     assert [s.id for s in conv.tasks[0].spec.secrets] == ["wh-token"]
     assert spec.notifications[0].to == ["data@example.com"]
-    assert spec.shadow_outputs[0]["pattern"] == "out/*.csv"
+    assert spec.shadow_outputs[0]["path"] == "out/*.csv"
     trigger = [t for t in spec.tasks if t.bindings.get("pipeline") == "report-job"]
     assert trigger and trigger[0].depends_on == [ids[2]]
     placeholder = [e for e in conv.placeholders if e.key == "com.example.UnknownBuilder"]

@@ -120,7 +120,7 @@ def test_outputs_build_job_and_input() -> None:
                                                        kwargs=(("name", "DAY"), ("value", "today"))),)),
                                  step("input", message="Ship it?"))))
     outs = conv.pipeline.shadow_outputs  # type: ignore[union-attr]
-    assert [(o["kind"], o["pattern"]) for o in outs] == [("artifacts", "out/*.csv"), ("junit", "reports/*.xml")]
+    assert [(o["source"], o["path"]) for o in outs] == [("artifacts", "out/*.csv"), ("junit", "reports/*.xml")]
     trig = [t for t in conv.pipeline.tasks if t.bindings.get("pipeline") == "downstream.load"]  # type: ignore[union-attr]
     assert trig and trig[0].bindings["conf"] == {"DAY": "today"} and trig[0].bindings["wait"] is False
     gates = [t for t in conv.pipeline.tasks if "message" in t.bindings]  # type: ignore[union-attr]

@@ -427,13 +427,22 @@ def _element(node: Step | Plugin) -> str:
 
 @handler("output")
 def output(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    pattern = text(arg(node, str(rule.get("field", "includes")), ""))
-    entry = {"kind": rule.get("output", "artifacts"), "pattern": pattern,
-             "task": ctx.frontier[-1] if ctx.frontier else ""}
+    """archiveArtifacts, junit, stash...: the files a shadow run compares (an `artifacts` shadow output)."""
+    raw = arg(node, str(rule.get("field", "includes")), "")
+    pattern = raw if isinstance(raw, str) else ""
+    source = str(rule.get("output", "artifacts"))
+    patterns = [p.strip() for p in pattern.split(",") if p.strip()]
+    if not patterns or any(p.startswith("/") or ".." in p.split("/") for p in patterns):
+        ctx.mapped(_element(node), node.span, _key(node),
+                   f"{source} pattern {text(raw)!r} is not a literal relative path: not compared in shadow runs")
+        return
+    entry: dict[str, Any] = {"kind": "artifacts", "path": pattern, "source": source,
+                             "task": ctx.frontier[-1] if ctx.frontier else ""}
     if isinstance(node, Step) and node.name == "stash":
-        entry["name"] = text(node.kwarg("name") or "")
+        entry["name"] = f"stash {text(node.kwarg('name') or '')}"
+        entry["required"] = False  # stashes are not archived by Jenkins: compared only when both sides have them
     ctx.shadow_outputs.append(entry)
-    ctx.mapped(_element(node), node.span, _key(node), f"kept as a shadow-run output ({entry['kind']} {pattern!r})")
+    ctx.mapped(_element(node), node.span, _key(node), f"kept as a shadow-run output ({source} {pattern!r})")
 
 
 def _build_params(value: Any) -> dict[str, Any]:

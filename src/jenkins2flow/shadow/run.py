@@ -7,6 +7,7 @@ builds or artifacts): it returns a result whose verdict is `error` and whose rea
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jenkins2flow_runtime.model.shadow import ShadowConfig, shadow_config
+from jenkins2flow_runtime.model.shadow import ArtifactsOutput, ShadowConfig, shadow_config
 from pydantic import ValidationError
 
 from jenkins2flow.shadow.baseline import LiveJenkins, recorded_baseline
@@ -99,16 +100,64 @@ def config_for(entries: list[dict[str, Any]], source: str) -> ShadowConfig:
 
 
 def with_auto_outputs(config: ShadowConfig, baseline: SideRun) -> ShadowConfig:
-    """No file/SQL/S3/log output declared: compare every archived artifact of the baseline, kind by extension."""
-    if any(o.kind != "status" for o in config.outputs) or not baseline.files_root:
-        return config
-    root = Path(baseline.files_root)
-    extra = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        extra.append({"kind": AUTO_KINDS.get(path.suffix.lower(), "text"), "path": rel})
-    outputs = list(config.outputs) + list(shadow_config(extra).outputs[1:])
+    """Expand `artifacts` entries into one comparison per archived file of the baseline, kind by extension.
+
+    With no file, SQL, S3 or log output declared at all, every archived artifact is compared.
+    """
+    files = _archived(baseline)
+    declared = [o for o in config.outputs if o.kind != "status"]
+    if not declared:
+        extra = [{"kind": AUTO_KINDS.get(Path(rel).suffix.lower(), "text"), "path": rel} for rel in files]
+        return ShadowConfig(outputs=list(config.outputs) + list(shadow_config(extra).outputs[1:]),
+                            defaults=config.defaults)
+    explicit = {o.path for o in declared if o.kind in ("csv", "json", "text")}
+    outputs: list[Any] = []
+    for output in config.outputs:
+        if not isinstance(output, ArtifactsOutput):
+            outputs.append(output)
+            continue
+        matched = [rel for rel in files
+                   if rel not in explicit and any(ant_match(rel, p) for p in output.patterns())]
+        if not matched:  # keep one entry so a missing artifact is reported, not silently dropped
+            matched = output.patterns()
+        for rel in matched:
+            entry = {"kind": AUTO_KINDS.get(Path(rel).suffix.lower(), "text"), "path": rel,
+                     "required": output.required,
+                     "normalizers": output.normalizers.model_dump(by_alias=True, exclude_unset=True)}
+            outputs.extend(shadow_config([entry]).outputs[1:])
     return ShadowConfig(outputs=outputs, defaults=config.defaults)
+
+
+def _archived(baseline: SideRun) -> list[str]:
+    if not baseline.files_root:
+        return []
+    root = Path(baseline.files_root)
+    return [p.relative_to(root).as_posix() for p in sorted(root.rglob("*")) if p.is_file()]
+
+
+def ant_match(path: str, pattern: str) -> bool:
+    """Ant-style glob as Jenkins uses it: `**` any number of folders, `*` and `?` within one name."""
+    regex = ""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            regex += "(?:.*/)?"
+            i += 3
+        elif pattern.startswith("**", i):
+            regex += ".*"
+            i += 2
+        elif pattern[i] == "*":
+            regex += "[^/]*"
+            i += 1
+        elif pattern[i] == "?":
+            regex += "[^/]"
+            i += 1
+        else:
+            regex += re.escape(pattern[i])
+            i += 1
+    if pattern.endswith("/"):
+        regex += ".*"
+    return re.fullmatch(regex, path) is not None
 
 
 def get_baseline(req: ShadowRequest, job: str, params: dict[str, Any], which: str | None, side: str) -> SideRun:

@@ -14,6 +14,7 @@ validates them into typed entries. One entry per compared output, keyed by `kind
 | s3       | an S3 prefix: object listing and content hashes              | prefix or baseline_prefix +         |
 |          |                                                              | candidate_prefix, endpoint_url       |
 | log      | regex markers found in the console log / task logs           | markers                              |
+| artifacts| every archived file matching globs, each by its extension    | path (globs, comma-separated)        |
 | defaults | not an output: normalizers applied to every other entry      | normalizers                          |
 
 Every entry may carry `normalizers`, merged over the `defaults` entry's.
@@ -137,6 +138,36 @@ class S3Output(_Output):
         return self.prefix or self.baseline_prefix
 
 
+class ArtifactsOutput(_Output):
+    """Every archived file matching `path` (Ant-style globs, comma-separated as in `archiveArtifacts`), each compared
+    by its extension (csv, json, else text). Written by the converter for archiveArtifacts, junit and stash."""
+
+    kind: Literal["artifacts"]
+    path: str
+    source: str = ""  # the Jenkins step or publisher it came from
+    task: str = ""  # the pipeline task after which the files exist
+
+    @field_validator("path")
+    @classmethod
+    def _relative(cls, v: str) -> str:
+        for pattern in split_patterns(v):
+            if pattern.startswith("/") or ".." in pattern.split("/"):
+                raise ValueError(f"pattern {pattern!r} must be relative and stay inside the workspace")
+        if not split_patterns(v):
+            raise ValueError("path must name at least one pattern")
+        return v
+
+    def patterns(self) -> list[str]:
+        return split_patterns(self.path)
+
+    def default_name(self) -> str:
+        return f"{self.source or 'artifacts'}: {self.path}"
+
+
+def split_patterns(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
 class LogOutput(_Output):
     kind: Literal["log"]
     markers: list[str] = Field(min_length=1)  # regexes; each match (its groups, if any) is compared in order
@@ -151,10 +182,11 @@ class DefaultsEntry(_Strict):
 
 
 ShadowOutput = Annotated[
-    StatusOutput | CsvOutput | JsonOutput | TextOutput | SqlOutput | S3Output | LogOutput | DefaultsEntry,
+    StatusOutput | CsvOutput | JsonOutput | TextOutput | SqlOutput | S3Output | LogOutput | ArtifactsOutput
+    | DefaultsEntry,
     Field(discriminator="kind"),
 ]
-OUTPUT_KINDS = ("status", "csv", "json", "text", "sql", "s3", "log", "defaults")
+OUTPUT_KINDS = ("status", "csv", "json", "text", "sql", "s3", "log", "artifacts", "defaults")
 _ADAPTER: TypeAdapter[list[Any]] = TypeAdapter(list[ShadowOutput])
 
 
@@ -184,6 +216,6 @@ def shadow_config(entries: list[dict[str, Any]]) -> ShadowConfig:
 
 
 __all__ = [
-    "CsvOutput", "DefaultsEntry", "JsonOutput", "LogOutput", "Normalizers", "OUTPUT_KINDS", "Replace", "S3Output",
+    "ArtifactsOutput", "CsvOutput", "DefaultsEntry", "JsonOutput", "LogOutput", "Normalizers", "OUTPUT_KINDS", "Replace", "S3Output",
     "ShadowConfig", "ShadowOutput", "SqlOutput", "StatusOutput", "TextOutput", "Tolerance", "shadow_config",
 ]

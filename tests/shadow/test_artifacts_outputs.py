@@ -1,0 +1,76 @@
+"""`artifacts` shadow outputs (written by the converter for archiveArtifacts, junit, stash) expand per file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from jenkins2flow_runtime.model.shadow import shadow_config
+from pydantic import ValidationError
+
+from jenkins2flow.convert import convert_job
+from jenkins2flow.loading import load_path
+from jenkins2flow.shadow.outcome import SideRun
+from jenkins2flow.shadow.run import ant_match, with_auto_outputs
+from tests.conftest import SAMPLES
+
+
+@pytest.mark.parametrize(
+    ("path", "pattern", "expected"),
+    [
+        ("out/a.csv", "out/**/*.csv", True),
+        ("out/warehouse/s.csv", "out/**/*.csv", True),
+        ("out/warehouse/s.json", "out/**/*.csv", False),
+        ("out/a.csv", "out/*.csv", True),
+        ("out/w/a.csv", "out/*.csv", False),
+        ("reports/x.xml", "**/*.xml", True),
+        ("x.xml", "**/*.xml", True),
+        ("dist/app-1.2.tar", "dist/app-?.?.tar", True),
+        ("target/site/index.html", "target/", True),
+    ],
+)
+def test_ant_match(path: str, pattern: str, expected: bool) -> None:
+    assert ant_match(path, pattern) is expected
+
+
+def _baseline(tmp_path: Path, files: list[str]) -> SideRun:
+    for rel in files:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("a\n", encoding="utf-8")
+    return SideRun(side="baseline", source="jenkins-recorded", files_root=str(tmp_path))
+
+
+def test_artifacts_entry_expands_to_matching_files_by_extension(tmp_path: Path) -> None:
+    baseline = _baseline(tmp_path, ["out/a.csv", "out/w/b.csv", "out/c.json", "log.txt"])
+    config = shadow_config([{"kind": "artifacts", "path": "out/**/*.csv, out/*.json", "source": "artifacts"}])
+    expanded = with_auto_outputs(config, baseline)
+    assert [(o.kind, getattr(o, "path", "")) for o in expanded.outputs] == [
+        ("status", ""), ("csv", "out/a.csv"), ("json", "out/c.json"), ("csv", "out/w/b.csv"),
+    ]
+
+
+def test_an_artifacts_pattern_matching_nothing_is_kept_so_it_is_reported(tmp_path: Path) -> None:
+    baseline = _baseline(tmp_path, ["other.txt"])
+    expanded = with_auto_outputs(shadow_config([{"kind": "artifacts", "path": "out/*.csv"}]), baseline)
+    assert [(o.kind, o.path, o.required) for o in expanded.outputs[1:]] == [("csv", "out/*.csv", True)]
+
+
+def test_explicit_file_outputs_are_not_compared_twice(tmp_path: Path) -> None:
+    baseline = _baseline(tmp_path, ["out/a.csv", "out/b.csv"])
+    config = shadow_config([{"kind": "csv", "path": "out/a.csv", "keys": ["id"]},
+                            {"kind": "artifacts", "path": "out/*.csv"}])
+    paths = [o.path for o in with_auto_outputs(config, baseline).outputs[1:]]
+    assert sorted(paths) == ["out/a.csv", "out/b.csv"]
+
+
+def test_artifacts_paths_must_stay_inside_the_workspace() -> None:
+    with pytest.raises(ValidationError):
+        shadow_config([{"kind": "artifacts", "path": "out/*.csv, ../etc/passwd"}])
+
+
+def test_the_converted_sample_declares_its_archived_csvs() -> None:
+    conv = convert_job(load_path(SAMPLES / "jenkinsfiles" / "daily_sales.Jenkinsfile"))
+    assert conv.pipeline is not None
+    entries = conv.pipeline.shadow_outputs
+    assert [(e["kind"], e["path"]) for e in entries] == [("artifacts", "out/**/*.csv")]
+    shadow_config(entries)  # the converter's output is valid for the shadow harness
