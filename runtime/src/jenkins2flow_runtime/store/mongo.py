@@ -36,7 +36,16 @@ from jenkins2flow_runtime.store.base import (
     Usage,
     describe,
 )
-from jenkins2flow_runtime.store.plan import Head, Plan, index_fields, key, plan, publish_problems, ref_keys
+from jenkins2flow_runtime.store.plan import (
+    Head,
+    Plan,
+    index_fields,
+    key,
+    plan,
+    publish_problems,
+    ref_keys,
+    version_number,
+)
 
 CHUNK = 1000
 NEW_HEAD: dict[str, Any] = {"published": None, "released": [], "retired": [], "events": []}
@@ -326,17 +335,7 @@ class MongoStore(Store):
 
     def get(self, kind: Kind, name: str, version: int | str = "latest") -> Document:
         head = self._head_of(kind, name)
-        if version == "latest":
-            v = head.latest
-        elif version == "published":
-            if head.published is None:
-                raise NotFoundError(f"{describe(kind, name)} has no published version.")
-            v = head.published
-        else:
-            try:
-                v = int(version)
-            except ValueError:
-                raise StoreError(f"Version {version!r} is not a number, 'latest' or 'published'.") from None
+        v = version_number(head, version)
         found = self.versions.find_one({"_id": f"{kind}/{name}/{v}"}) if 1 <= v <= head.latest else None
         if found is None:
             raise NotFoundError(f"{describe(kind, name)} has no version {v} (latest is {head.latest}).")

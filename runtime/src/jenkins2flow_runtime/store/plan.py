@@ -13,7 +13,7 @@ from typing import Any
 
 from jenkins2flow_runtime.model import SCHEMA_VERSION, Document, PipelineSpec, Status, make
 from jenkins2flow_runtime.model.errors import dotted
-from jenkins2flow_runtime.store.base import ConflictError, RefError
+from jenkins2flow_runtime.store.base import ConflictError, NotFoundError, RefError, StoreError, describe
 
 CLI_GROUP = {"concrete_task": "tasks", "view_task": "views", "parameter_template": "templates", "pipeline": "pipelines"}
 
@@ -173,3 +173,17 @@ def plan(
         new.append(stored)
         results[i] = stored
     return Plan(results, new, before, heads)
+
+
+def version_number(head: Head, version: int | str) -> int:
+    """The version number that `version` ("latest", "published" or a number) names for this document."""
+    if version == "latest":
+        return head.latest
+    if version == "published":
+        if head.published is None:
+            raise NotFoundError(f"{describe(head.kind, head.name)} has no published version.")
+        return head.published
+    try:
+        return int(version)
+    except ValueError:
+        raise StoreError(f"Version {version!r} is not a number, 'latest' or 'published'.") from None

@@ -19,11 +19,10 @@ from jenkins2flow_runtime.store.base import (
     NotFoundError,
     RefError,
     Store,
-    StoreError,
     Usage,
     describe,
 )
-from jenkins2flow_runtime.store.plan import Head, index_fields, key, plan, publish_problems, ref_keys
+from jenkins2flow_runtime.store.plan import Head, index_fields, key, plan, publish_problems, ref_keys, version_number
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (
@@ -241,17 +240,7 @@ class SqliteStore(Store):
 
     def _get(self, kind: Kind, name: str, version: int | str) -> Document:
         head = self._head_of(kind, name)
-        if version == "latest":
-            v = head.latest
-        elif version == "published":
-            if head.published is None:
-                raise NotFoundError(f"{describe(kind, name)} has no published version.")
-            v = head.published
-        else:
-            try:
-                v = int(version)
-            except ValueError:
-                raise StoreError(f"Version {version!r} is not a number, 'latest' or 'published'.") from None
+        v = version_number(head, version)
         row = self.db.execute(
             "SELECT body FROM versions WHERE kind=? AND name=? AND version=?", (kind, name, v)
         ).fetchone()
