@@ -47,6 +47,7 @@ lint: venv
 	$(BIN)/mypy src runtime/src
 
 bench: venv
+	$(BIN)/python -m pip install -q -e ".[bench]" 2>&1 | { grep -v "^WARNING: Location" || true; }
 	$(BIN)/python bench/run.py
 
 clean:
