@@ -39,7 +39,7 @@ demo: venv
 chromium:
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-test: venv chromium
+test: venv chromium lint
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 lint: venv

@@ -75,7 +75,8 @@ def demo(samples: Path, pipeline: str, state_dir: Path, store: str | None) -> No
     table = Table()
     table.add_column("task")
     table.add_column("state")
-    for task in summary.get("tasks", []):  # type: ignore[union-attr]
+    tasks: list[dict[str, str]] = summary.get("tasks", [])  # type: ignore[assignment]
+    for task in tasks:
         table.add_row(task["task_id"], task["state"])
     console.print(table)
     workspace = Path(str(summary.get("workspace", "")))

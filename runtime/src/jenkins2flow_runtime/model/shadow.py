@@ -216,6 +216,7 @@ def shadow_config(entries: list[dict[str, Any]]) -> ShadowConfig:
 
 
 __all__ = [
-    "ArtifactsOutput", "CsvOutput", "DefaultsEntry", "JsonOutput", "LogOutput", "Normalizers", "OUTPUT_KINDS", "Replace", "S3Output",
+    "ArtifactsOutput",
+    "CsvOutput", "DefaultsEntry", "JsonOutput", "LogOutput", "Normalizers", "OUTPUT_KINDS", "Replace", "S3Output",
     "ShadowConfig", "ShadowOutput", "SqlOutput", "StatusOutput", "TextOutput", "Tolerance", "shadow_config",
 ]
