@@ -81,6 +81,35 @@ def test_bad_pipeline_is_isolated_and_named(store: Path, dags_folder: Path, capl
     assert any("bad_one" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
 
 
+def test_a_stored_document_that_no_longer_validates_hides_nothing_else(store: Path, dags_folder: Path) -> None:
+    """A version written by an older model (or edited by hand) fails validation on read: only its pipeline is out."""
+    import json
+    import sqlite3
+
+    own_task = model.make("concrete_task", "stale_cmd", {"type": "shell", "command": "echo stale"})
+    own = model.make("pipeline", "stale_task", {"tasks": [{"id": "only", "uses": ref("concrete_task", "stale_cmd")}]})
+    publish_all(store, shell_pipeline("fine") + shell_pipeline("stale")[1:] + [own_task, own])
+    db = sqlite3.connect(store)
+    with db:
+        body = json.loads(db.execute("SELECT body FROM versions WHERE kind='pipeline' AND name='stale'").fetchone()[0])
+        body["spec"]["no_such_field"] = 1
+        db.execute("UPDATE versions SET body=? WHERE kind='pipeline' AND name='stale'", (json.dumps(body),))
+        task = db.execute("SELECT name, body FROM versions WHERE kind='concrete_task' AND name='stale_cmd'").fetchone()
+        broken = json.loads(task[1])
+        broken["spec"]["type"] = "perl"
+        db.execute("UPDATE versions SET body=? WHERE kind='concrete_task' AND name=?", (json.dumps(broken), task[0]))
+    db.close()
+
+    with pytest.warns(UserWarning, match="could not be built") as seen:
+        bag = _bag(dags_folder)
+
+    assert set(bag.dags) == {"fine"}
+    assert bag.import_errors == {}
+    messages = " ".join(str(w.message) for w in seen)
+    assert "pipeline 'stale'" in messages and "no_such_field" in messages
+    assert "pipeline 'stale_task'" in messages and task[0] in messages
+
+
 def test_store_outage_is_served_from_the_snapshot(store: Path, dags_folder: Path, tmp_path: Path) -> None:
     publish_all(store, shell_pipeline("alpha") + shell_pipeline("beta")[1:])
     assert set(_bag(dags_folder).dags) == {"alpha", "beta"}

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from jenkins2flow_runtime import model
-from jenkins2flow_runtime.store import NotFoundError, Store, open_store, store_uri
+from jenkins2flow_runtime.store import InvalidDocument, NotFoundError, Store, open_store, store_uri
 
 log = logging.getLogger("jenkins2flow_runtime.sync")
 
@@ -44,17 +44,21 @@ class Catalog:
     source: str = "store"  # "store" or "snapshot"
     origin: str = ""  # the store URI (credentials removed) or the snapshot path
     fingerprint: str = ""
+    invalid: list[InvalidDocument] = field(default_factory=list)  # stored documents that do not validate
 
     def get(self, ref: model.Ref) -> model.Document:
         doc = self.docs.get((ref.kind, ref.name, ref.version))
         if doc is None:
+            for bad in self.invalid:
+                if (bad.kind, bad.name) == (ref.kind, ref.name) and ref.version in (0, bad.version):
+                    raise NotFoundError(f"The {ref} it uses is in the store but {bad}.")
             raise NotFoundError(f"The {ref} it uses is not in the store (or not readable).")
         return doc
 
     def only(self, name: str) -> Catalog:
         """The part of the catalog one pipeline needs."""
         pipelines = [p for p in self.pipelines if p.name == name]
-        return Catalog(pipelines, self.docs, self.source, self.origin, "")
+        return Catalog(pipelines, self.docs, self.source, self.origin, "", self.invalid)
 
     def documents(self) -> list[model.Document]:
         return [*self.pipelines, *self.docs.values()]
@@ -98,14 +102,19 @@ def open_for_read(uri: str | None = None) -> Store:
 
 def read_catalog(store: Store, *, origin: str = "", only: str | None = None) -> Catalog:
     """Published pipelines plus every document they pin: one bulk read per kind, then the stragglers.
-    With `only` (a task runner parsing the DAG file for one DAG), that pipeline alone and what it pins."""
+    With `only` (a task runner parsing the DAG file for one DAG), that pipeline alone and what it pins.
+    Stored documents that no longer validate are collected in `Catalog.invalid`, never hiding the others."""
+    invalid: list[InvalidDocument] = []
     if only is not None:
         try:
             pipelines = [store.get("pipeline", only, "published")]
         except NotFoundError:
             pipelines = []
+        except ValueError as exc:  # stored, but does not validate
+            pipelines = []
+            invalid.append(InvalidDocument("pipeline", only, 0, str(exc).splitlines()[0][:500]))
     else:
-        pipelines = store.published("pipeline")
+        pipelines = store.published("pipeline", invalid=invalid)
     docs: dict[DocKey, model.Document] = {}
     needed: set[tuple[model.Kind, str, int]] = set()
     for p in pipelines:
@@ -115,7 +124,7 @@ def read_catalog(store: Store, *, origin: str = "", only: str | None = None) -> 
     kinds = {k for k, _, _ in needed} if only is None else set()
     for kind in REF_KINDS:
         if kind in kinds:
-            for d in store.published(kind):
+            for d in store.published(kind, invalid=invalid):
                 docs[(d.kind, d.name, d.version)] = d
     for kind, name, version in sorted(needed):
         if (kind, name, version) in docs:
@@ -124,8 +133,11 @@ def read_catalog(store: Store, *, origin: str = "", only: str | None = None) -> 
             d = store.get(kind, name, version if version else "published")
         except NotFoundError:
             continue  # reported by the pipeline that needs it; the others still load
+        except ValueError as exc:  # a pinned version that does not validate
+            invalid.append(InvalidDocument(kind, name, version, str(exc).splitlines()[0][:500]))
+            continue
         docs[(kind, name, version)] = d
-    return Catalog(pipelines, docs, "store", origin, fingerprint([*pipelines, *docs.values()]))
+    return Catalog(pipelines, docs, "store", origin, fingerprint([*pipelines, *docs.values()]), invalid)
 
 
 def load_from_store(uri: str | None = None, only: str | None = None) -> Catalog:

@@ -208,6 +208,9 @@ def build_catalog(catalog: Catalog) -> SyncResult:
                 result.dags[doc.name] = builder.build(doc)
             except Exception as exc:  # one bad pipeline never hides the others
                 result.errors[doc.name] = f"{type(exc).__name__}: {exc}"
+    for bad in catalog.invalid:
+        if bad.kind == "pipeline":
+            result.errors[bad.name] = f"InvalidDocument: {bad}"
     return result
 
 

@@ -7,6 +7,7 @@ import os
 from jenkins2flow_runtime.store.base import (
     AuditEntry,
     ConflictError,
+    InvalidDocument,
     NotFoundError,
     RefError,
     Store,
@@ -37,6 +38,6 @@ def open_store(uri: str | None = None) -> Store:
 
 
 __all__ = [
-    "DEFAULT_URI", "AuditEntry", "ConflictError", "NotFoundError", "RefError", "Store", "StoreError", "Usage",
-    "open_store", "store_uri",
+    "DEFAULT_URI", "AuditEntry", "ConflictError", "InvalidDocument", "NotFoundError", "RefError", "Store",
+    "StoreError", "Usage", "open_store", "store_uri",
 ]

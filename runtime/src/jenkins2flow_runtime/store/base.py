@@ -53,6 +53,20 @@ class AuditEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class InvalidDocument:
+    """A stored version that no longer validates (e.g. written by an older, unmigrated model): skipped by a
+    listing that was given a list to collect these in, so one bad document never hides the others."""
+
+    kind: str
+    name: str
+    version: int
+    error: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name!r} version {self.version} does not validate: {self.error}"
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
     """A pipeline version (its latest or published one) that uses a task or template."""
 
@@ -146,8 +160,11 @@ class Store(ABC):
         tag: str | None = None,
         owner: str | None = None,
         source_job: str | None = None,
+        invalid: builtins.list[InvalidDocument] | None = None,
     ) -> builtins.list[Document]:
-        """The latest version of every document, filtered; with status="published", the published versions.
+        """With `invalid`, documents that do not validate are skipped and collected there (else they raise).
+
+        The latest version of every document, filtered; with status="published", the published versions.
         Tags are the spec's and the envelope's; owner and source job are the pipeline spec's owners and
         provenance.job."""
 
@@ -155,9 +172,11 @@ class Store(ABC):
     def history(self, kind: Kind, name: str) -> builtins.list[Document]:
         """Every version, oldest first."""
 
-    def published(self, kind: Kind) -> builtins.list[Document]:
-        """The published version of every document of `kind`."""
-        return self.list(kind, "published")
+    def published(
+        self, kind: Kind, *, invalid: builtins.list[InvalidDocument] | None = None
+    ) -> builtins.list[Document]:
+        """The published version of every document of `kind` (invalid ones collected in `invalid`, if given)."""
+        return self.list(kind, "published", invalid=invalid)
 
     @abstractmethod
     def audit(self, kind: Kind | None = None, name: str | None = None) -> builtins.list[AuditEntry]:

@@ -29,6 +29,7 @@ from jenkins2flow_runtime.model import Document, Kind, from_dict
 from jenkins2flow_runtime.store.base import (
     Action,
     AuditEntry,
+    InvalidDocument,
     NotFoundError,
     RefError,
     Store,
@@ -39,6 +40,7 @@ from jenkins2flow_runtime.store.base import (
 from jenkins2flow_runtime.store.plan import (
     Head,
     Plan,
+    build_valid,
     index_fields,
     key,
     plan,
@@ -349,6 +351,7 @@ class MongoStore(Store):
         tag: str | None = None,
         owner: str | None = None,
         source_job: str | None = None,
+        invalid: builtins.list[InvalidDocument] | None = None,
     ) -> builtins.list[Document]:
         heads = {h["_id"]: _head(h) for h in self.heads.find({"kind": kind} if kind else {}, {"events": 0})}
         pointer = {k: (h.published if status == "published" else h.latest) for k, h in heads.items()}
@@ -360,7 +363,8 @@ class MongoStore(Store):
             query["owners"] = owner
         if source_job is not None:
             query["source_job"] = source_job
-        docs = [self._doc(v, heads[key(v["kind"], v["name"])]) for v in self._by_ids(self.versions, ids, **query)]
+        found = ((v["kind"], v["name"], v["version"], v) for v in self._by_ids(self.versions, ids, **query))
+        docs = build_valid(found, lambda v: self._doc(v, heads[key(v["kind"], v["name"])]), invalid)
         docs.sort(key=lambda d: (d.kind, d.name))
         return [d for d in docs if status is None or d.status == status]
 

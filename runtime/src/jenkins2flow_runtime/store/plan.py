@@ -6,14 +6,21 @@ memory, and the backend writes the result in one transaction (SQLite) or a few b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from jenkins2flow_runtime.model import SCHEMA_VERSION, Document, PipelineSpec, Status, make
 from jenkins2flow_runtime.model.errors import dotted
-from jenkins2flow_runtime.store.base import ConflictError, NotFoundError, RefError, StoreError, describe
+from jenkins2flow_runtime.store.base import (
+    ConflictError,
+    InvalidDocument,
+    NotFoundError,
+    RefError,
+    StoreError,
+    describe,
+)
 
 CLI_GROUP = {"concrete_task": "tasks", "view_task": "views", "parameter_template": "templates", "pipeline": "pipelines"}
 
@@ -187,3 +194,20 @@ def version_number(head: Head, version: int | str) -> int:
         return int(version)
     except ValueError:
         raise StoreError(f"Version {version!r} is not a number, 'latest' or 'published'.") from None
+
+
+def build_valid(
+    items: Iterable[tuple[str, str, int, Any]],
+    build: Callable[[Any], Document],
+    invalid: list[InvalidDocument] | None,
+) -> list[Document]:
+    """`build(raw)` for each (kind, name, version, raw); failures go to `invalid`, or raise when it is None."""
+    out: list[Document] = []
+    for kind, name, version, raw in items:
+        try:
+            out.append(build(raw))
+        except (ValueError, KeyError, TypeError) as exc:  # ModelError is a ValueError
+            if invalid is None:
+                raise
+            invalid.append(InvalidDocument(kind, name, version, str(exc).splitlines()[0][:500]))
+    return out

@@ -16,13 +16,23 @@ from jenkins2flow_runtime.model import Document, Kind, from_dict
 from jenkins2flow_runtime.store.base import (
     Action,
     AuditEntry,
+    InvalidDocument,
     NotFoundError,
     RefError,
     Store,
     Usage,
     describe,
 )
-from jenkins2flow_runtime.store.plan import Head, index_fields, key, plan, publish_problems, ref_keys, version_number
+from jenkins2flow_runtime.store.plan import (
+    Head,
+    build_valid,
+    index_fields,
+    key,
+    plan,
+    publish_problems,
+    ref_keys,
+    version_number,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS versions (
@@ -260,6 +270,7 @@ class SqliteStore(Store):
         tag: str | None = None,
         owner: str | None = None,
         source_job: str | None = None,
+        invalid: builtins.list[InvalidDocument] | None = None,
     ) -> builtins.list[Document]:
         pointer = "h.published" if status == "published" else "h.latest"
         sql = (
@@ -273,7 +284,7 @@ class SqliteStore(Store):
         )
         with self.lock:
             rows = self.db.execute(sql, (kind, tag, owner, source_job)).fetchall()
-        docs = [self._doc(r[8], _head(r), r[7]) for r in rows]
+        docs = build_valid(((r[0], r[1], r[7], r) for r in rows), lambda r: self._doc(r[8], _head(r), r[7]), invalid)
         return [d for d in docs if status is None or d.status == status]
 
     def history(self, kind: Kind, name: str) -> builtins.list[Document]:
