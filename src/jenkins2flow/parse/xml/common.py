@@ -14,7 +14,7 @@ from typing import Any
 from lxml import etree
 
 from jenkins2flow.ir.nodes import Diagnostic, Level, Span, Value, XmlNode
-from jenkins2flow.parse.xml.raw import RawDoc, build, lazy_node
+from jenkins2flow.parse.xml.raw import RawDoc, _lazy, build, lazy_node
 
 Element = Any  # lxml.etree._Element; kept loose so the handlers stay readable
 
@@ -45,10 +45,13 @@ class Ctx:
         span = self.span(el) if el is not None else Span(self.path)
         self.diagnostics.append(Diagnostic(level, message, span, code=code))
 
-    def raw(self, el: Element, span: Span | None = None) -> XmlNode:
+    def raw(self, el: Element, span: Span | None = None, index: tuple[int, ...] | None = None) -> XmlNode:
         """The element as a frozen XmlNode, whole (attributes, text, children, lines); `span` is `self.span(el)`
-        when the caller has it already. With `doc`, a lazy node (cheap: nothing to memoize)."""
+        and `index` its child-index path from the root (`path_of`) when the caller has them already. With `doc`, a
+        lazy node (cheap: nothing to memoize)."""
         if self.doc is not None:
+            if index is not None:
+                return _lazy(el.tag, span or self.span(el), (self.doc, index))
             return lazy_node(el, span or self.span(el), self.doc, self._paths)
         hit = self._raw.get(id(el))
         if hit is not None and hit[0] is el:
@@ -56,6 +59,17 @@ class Ctx:
         node = build(el, self.path, self._spans)
         self._raw[id(el)] = (el, node)  # keeping `el` keeps its proxy, hence its id, alive
         return node
+
+    def path_of(self, el: Element) -> tuple[int, ...]:
+        """The child indices (comments included) from the root to `el`, memoized like the parents' paths of
+        raw nodes."""
+        hit = self._paths.get(id(el))
+        if hit is not None and hit[0] is el:
+            return hit[1]
+        parent = el.getparent()
+        index = () if parent is None else (*self.path_of(parent), parent.index(el))
+        self._paths[id(el)] = (el, index)
+        return index
 
 
 def elements(el: Element) -> Iterator[Element]:
@@ -163,14 +177,36 @@ class F:
 Table = tuple[F, ...]
 
 
-def apply_table(el: Element, table: Table, ctx: Ctx, kids: dict[str, Element] | None = None) -> dict[str, Value]:
+def apply_table(el: Element, table: Table, ctx: Ctx, kids: dict[str, Element] | None = None,
+                texts: dict[str, str] | None = None) -> dict[str, Value]:
     """Run `table` on `el`. `kids` is `first_children(el)` when the caller has it already; a single tag is looked
-    up there (lxml's `find` costs microseconds per call), a path with `/` goes through `find`."""
+    up there (lxml's `find` costs microseconds per call), a path with `/` goes through `find`. `texts` (from
+    `generic_fields`) holds the text of first children that are leaves, so that the common converters need not
+    ask lxml for it again."""
     out: dict[str, Value] = {}
     if kids is None:
         kids = first_children(el)
     for spec in table:
         path = spec.path or spec.key
+        if texts is not None and path in texts:
+            conv = spec.conv
+            if conv is text:
+                out[spec.key] = texts[path]
+                continue
+            if conv is flag:
+                value = texts[path].strip().lower()
+                if value == "true" or value == "false":
+                    out[spec.key] = value == "true"
+                    continue
+            elif conv is integer:
+                try:
+                    out[spec.key] = int(texts[path].strip())
+                    continue
+                except ValueError:
+                    pass
+            elif conv is stripped:
+                out[spec.key] = texts[path].strip()
+                continue
         found = el.find(path) if "/" in path else kids.get(path)
         if found is None:
             if spec.default is not None:
@@ -180,31 +216,37 @@ def apply_table(el: Element, table: Table, ctx: Ctx, kids: dict[str, Element] | 
     return out
 
 
-def generic_fields(el: Element, kids_out: dict[str, Element] | None = None) -> dict[str, Value]:
+def generic_fields(el: Element, kids_out: dict[str, Element] | None = None,
+                   texts_out: dict[str, str] | None = None) -> dict[str, Value]:
     """The generic rule: leaf children -> their text; a child whose children are all leaves of one tag (a
     `<string>` list) -> a tuple of texts. Anything deeper stays in the raw node only. With `kids_out`, also fills
-    it as `first_children(el)` would (one walk instead of two)."""
+    it as `first_children(el)` would (one walk instead of two); with `texts_out`, the text (`el.text or ""`) of
+    each first child of its tag that is a leaf, for `apply_table`."""
     out: dict[str, Value] = {}
     for child in el:
         tag = child.tag
         if tag.__class__ is not str:
             continue
+        first = False
         if kids_out is not None and tag not in kids_out:
             kids_out[tag] = child
+            first = True
         if tag in out:
             continue
         if len(child):
             kids = [k for k in child if k.tag.__class__ is str]
             if kids:
-                first = kids[0].tag
+                head = kids[0].tag
                 for k in kids:
-                    if len(k) or k.tag != first:
+                    if len(k) or k.tag != head:
                         break
                 else:
                     out[tag] = tuple((k.text or "").strip() for k in kids)
                 continue
         if child.get("reference") is None:
-            out[tag] = child.text or ""
+            value = out[tag] = child.text or ""
+            if first and texts_out is not None:
+                texts_out[tag] = value
     return out
 
 

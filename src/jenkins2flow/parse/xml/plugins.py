@@ -31,6 +31,7 @@ from jenkins2flow.parse.xml.common import (
     threshold,
     words,
 )
+from jenkins2flow.parse.xml.raw import _lazy
 
 # ---- declarative tables, keyed by the exact element tag ---------------------------------------------------------
 
@@ -303,31 +304,55 @@ def _matrix_auth(el: Element, ctx: Ctx) -> dict[str, Value]:
 # ---- entry points -----------------------------------------------------------------------------------------------
 
 
-def parse_plugin(el: Element, ctx: Ctx, cls: str = "") -> Plugin:
+def parse_plugin(el: Element, ctx: Ctx, cls: str = "", index: tuple[int, ...] | None = None) -> Plugin:
     """One element as a Plugin. Nested steps (`<buildStep class="hudson.tasks.Shell">`) name their class in the
-    `class` attribute; top-level ones in the tag."""
+    `class` attribute; top-level ones in the tag. `index` is `ctx.path_of(el)` when the caller has it."""
+    tag = el.tag
     if not cls:
-        cls = el.tag
+        cls = tag
         if cls in _CLASS_ATTR_TAGS:
             cls = el.get("class") or cls
     table = TABLES.get(cls)
-    kids: dict[str, Element] | None = {} if table else None
-    fields = generic_fields(el, kids)
     if table:
-        fields.update(apply_table(el, table, ctx, kids))
+        kids: dict[str, Element] = {}
+        texts: dict[str, str] = {}
+        fields = generic_fields(el, kids, texts)
+        fields.update(apply_table(el, table, ctx, kids, texts))
+    else:
+        fields = generic_fields(el)
     fn = HANDLERS.get(cls)
     if fn is not None:
         try:
             fields.update(fn(el, ctx))
         except Exception as exc:  # a handler bug must not lose the element: keep it raw and say so
             ctx.report("warning", f"Could not read the fields of {cls!r} ({exc}); kept it raw.", el)
-    span = ctx.span(el)
-    return Plugin(cls, span, el.get("plugin", ""), tuple(fields.items()), ctx.raw(el, span))
+    line = el.sourceline or 1
+    span = ctx._spans.get(line) or ctx.span(el)
+    raw = ctx.raw(el, span) if index is None or ctx.doc is None else _lazy(tag, span, (ctx.doc, index))
+    plugin = _new(Plugin)
+    _CLS(plugin, cls)
+    _SPAN(plugin, span)
+    _PLUGIN(plugin, el.get("plugin", ""))
+    _FIELDS(plugin, tuple(fields.items()))
+    _RAW(plugin, raw)
+    return plugin
 
+
+# Plugin(cls, span, plugin, fields, raw) without the frozen dataclass __init__ (one object.__setattr__ per field):
+# the same object, built through the slots.
+_new = object.__new__
+_CLS = Plugin.__dict__["cls"].__set__
+_SPAN = Plugin.__dict__["span"].__set__
+_PLUGIN = Plugin.__dict__["plugin"].__set__
+_FIELDS = Plugin.__dict__["fields"].__set__
+_RAW = Plugin.__dict__["raw"].__set__
 
 _CLASS_ATTR_TAGS = frozenset({"buildStep", "publisher", "hudson.tasks.BuildStep", "builder"})
 
 
-def parse_plugins(container: Element, ctx: Ctx) -> tuple[Plugin, ...]:
-    """Every element child of a builders / publishers / buildWrappers / properties container."""
-    return tuple(parse_plugin(c, ctx) for c in elements(container))
+def parse_plugins(container: Element, ctx: Ctx, base: tuple[int, ...] | None = None) -> tuple[Plugin, ...]:
+    """Every element child of a builders / publishers / buildWrappers / properties container; `base` is
+    `ctx.path_of(container)` when the caller has it."""
+    if base is None:
+        base = ctx.path_of(container) if ctx.doc is not None else ()
+    return tuple([parse_plugin(c, ctx, "", (*base, i)) for i, c in enumerate(container) if c.tag.__class__ is str])

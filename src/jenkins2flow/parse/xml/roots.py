@@ -311,6 +311,9 @@ def _keep(el: Element, ctx: Ctx, acc: JobAcc) -> None:
         acc.unknown.append(ctx.raw(el))
 
 
+keep_top_level = _keep
+
+
 def read_top_level(el: Element, ctx: Ctx, acc: JobAcc) -> None:
     TOP_LEVEL.get(el.tag, _keep)(el, ctx, acc)
 
