@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import fields, is_dataclass, replace
+from dataclasses import MISSING, fields, is_dataclass, replace
 from typing import Any
 
 from lxml import etree
@@ -230,19 +230,41 @@ def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc
     if tag == "maven2-moduleset":
         builders = [maven_builder(acc, ctx), *builders]
     assigned = "" if acc.can_roam else acc.assigned_node
-    job = Job(
-        full_name, kind, Span(path, root.sourceline or 1, 1), source=path, root_tag=tag,
-        description=acc.description, disabled=acc.disabled, parameters=tuple(acc.parameters),
-        triggers=tuple(acc.triggers), scm=acc.scm, builders=tuple(builders), publishers=tuple(acc.publishers),
-        wrappers=tuple(acc.wrappers), properties=tuple(acc.properties), axes=tuple(acc.axes),
-        assigned_node=assigned, concurrent_build=acc.concurrent_build, quiet_period=acc.quiet_period,
-        script=acc.script, unknown=tuple(acc.unknown), prebuilders=tuple(acc.prebuilders),
-        postbuilders=tuple(acc.postbuilders), settings=tuple(acc.settings), sources=tuple(acc.sources),
-        diagnostics=tuple(ctx.diagnostics),
+    job = _new_job(
+        full_name, kind, Span(path, root.sourceline or 1, 1), path, tag, acc.description, acc.disabled,
+        tuple(acc.parameters), tuple(acc.triggers), acc.scm, tuple(builders), tuple(acc.publishers),
+        tuple(acc.wrappers), tuple(acc.properties), tuple(acc.axes), assigned, acc.concurrent_build,
+        acc.quiet_period, acc.script, tuple(acc.unknown), tuple(acc.prebuilders), tuple(acc.postbuilders),
+        tuple(acc.settings), tuple(acc.sources), tuple(ctx.diagnostics),
     )
     if read_script and acc.script.strip():
         job = _merge_script(job, acc.script, acc.script_line, path, full_name)
     return job
+
+
+# The fields `_read_job` sets, in `_new_job`'s argument order; every other field of Job keeps its default.
+_JOB_SET = (
+    "full_name", "kind", "span", "source", "root_tag", "description", "disabled", "parameters", "triggers", "scm",
+    "builders", "publishers", "wrappers", "properties", "axes", "assigned_node", "concurrent_build", "quiet_period",
+    "script", "unknown", "prebuilders", "postbuilders", "settings", "sources", "diagnostics",
+)
+_JOB_SETTERS = tuple(Job.__dict__[name].__set__ for name in _JOB_SET)
+_JOB_DEFAULTS = tuple((Job.__dict__[f.name].__set__, f.default) for f in fields(Job) if f.name not in _JOB_SET)
+assert all(f.default is not MISSING for f in fields(Job) if f.name not in _JOB_SET)  # no default factories
+
+
+def _new_job(*values: Any) -> Job:
+    """`Job(**dict(zip(_JOB_SET, values)))` without the frozen dataclass __init__ (one object.__setattr__ per
+    field, 37 of them): the same object, built through the slots."""
+    job = _new(Job)
+    for setter, value in zip(_JOB_SETTERS, values, strict=True):
+        setter(job, value)
+    for setter, value in _JOB_DEFAULTS:
+        setter(job, value)
+    return job
+
+
+_new = object.__new__
 
 
 # ---- inline pipeline scripts -----------------------------------------------------------------------------------
