@@ -188,8 +188,8 @@ def safe_fromstring(data: bytes, path: str, max_bytes: int = MAX_BYTES) -> tuple
         line, col = (exc.position if exc.position else (exc.lineno or 1, 1))
         message = f"The file is not well-formed XML: {exc.msg}. Fix or re-export it from Jenkins."
         return None, [Diagnostic("error", message, Span(path, line or 1, col or 1), "malformed-xml")]
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # belt and braces: the scan should catch it
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None:  # belt and braces: the scan should catch it
         return None, [Diagnostic("error", "The file declares a DOCTYPE; refused for safety.", Span(path),
                                  "dtd-refused")]
     return root, notes
