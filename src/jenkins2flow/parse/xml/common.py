@@ -207,13 +207,38 @@ def apply_table(el: Element, table: Table, ctx: Ctx, kids: dict[str, Element] | 
             elif conv is stripped:
                 out[spec.key] = texts[path].strip()
                 continue
-        found = el.find(path) if "/" in path else kids.get(path)
+        found = _find_path(el, path) if "/" in path else kids.get(path)
         if found is None:
             if spec.default is not None:
                 out[spec.key] = spec.default
             continue
         out[spec.key] = spec.conv(found, ctx)
     return out
+
+
+_PATH_PARTS: dict[str, tuple[str, ...]] = {}
+
+
+def _find_path(el: Element, path: str) -> Element | None:
+    """`el.find(path)` for a path of plain tags joined by `/` (lxml's ElementPath costs microseconds per call):
+    the first match in document order, i.e. depth first through every child that matches each step."""
+    parts = _PATH_PARTS.get(path)
+    if parts is None:
+        parts = _PATH_PARTS[path] = tuple(path.split("/"))
+    return _find_parts(el, parts, 0)
+
+
+def _find_parts(el: Element, parts: tuple[str, ...], i: int) -> Element | None:
+    tag = parts[i]
+    last = i + 1 == len(parts)
+    for c in el:
+        if c.tag == tag:
+            if last:
+                return c
+            found = _find_parts(c, parts, i + 1)
+            if found is not None:
+                return found
+    return None
 
 
 def generic_fields(el: Element, kids_out: dict[str, Element] | None = None,

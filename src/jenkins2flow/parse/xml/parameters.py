@@ -95,34 +95,48 @@ def _active_choice(el: Element, ctx: Ctx) -> dict[str, Value]:
     return out
 
 
-def parse_param(el: Element, ctx: Ctx) -> Param:
+def _text_of(kids: dict[str, Element], texts: dict[str, str], tag: str) -> str:
+    """`child_text(el, tag)` from what `generic_fields(el, kids, texts)` collected."""
+    if tag in texts:
+        return texts[tag]
+    found = kids.get(tag)
+    return "" if found is None else found.text or ""
+
+
+def parse_param(el: Element, ctx: Ctx, index: tuple[int, ...] | None = None) -> Param:
+    """One parameter definition; `index` is `ctx.path_of(el)` when the caller has it. One walk over the
+    children (`generic_fields`) serves the name, description, table and default."""
     cls = el.tag
-    name = child_text(el, "name").strip()
-    description = child_text(el, "description")
+    kids: dict[str, Element] = {}
+    texts: dict[str, str] = {}
+    fields = generic_fields(el, kids, texts)
+    name = _text_of(kids, texts, "name").strip()
+    description = _text_of(kids, texts, "description")
     kind, default_spec, table = PARAM_TYPES.get(cls, (cls, _DEFAULT_TEXT, ()))
-    fields = generic_fields(el)
     for key in ("name", "description", "defaultValue", "choices", "uuid", "randomName"):
         fields.pop(key, None)
-    fields.update(apply_table(el, table, ctx))
+    if table:
+        fields.update(apply_table(el, table, ctx, kids, texts))
     default: Value = None
     if default_spec is not None:
-        default = apply_table(el, (default_spec,), ctx).get("default")
+        default = apply_table(el, (default_spec,), ctx, kids, texts).get("default")
     choices: tuple[str, ...] = ()
     if kind == "choice":
         choices = _choices(el)
         default = choices[0] if choices else None
     elif kind == "extended-choice":
-        value = child(el, "value")
+        value = kids.get("value")
         choices = csv(value, ctx) if value is not None else ()  # type: ignore[assignment]
     elif kind == "active-choice":
         fields.update(_active_choice(el, ctx))
     elif kind == "password":
-        fields["hasDefault"] = bool(child_text(el, "defaultValue").strip())
+        fields["hasDefault"] = bool(_text_of(kids, texts, "defaultValue").strip())
     if not name:
         ctx.report("warning", f"Parameter {cls!r} has no name; it cannot be passed to a run.", el)
+    span = ctx.span(el)
     return Param(
-        name, kind, ctx.span(el), default=default, description=description, choices=choices, plugin=cls,
-        extra=tuple(fields.items()), raw=ctx.raw(el),
+        name, kind, span, default=default, description=description, choices=choices, plugin=cls,
+        extra=tuple(fields.items()), raw=ctx.raw(el, span, index),
     )
 
 
@@ -131,4 +145,5 @@ def parse_parameters_property(el: Element, ctx: Ctx) -> tuple[Param, ...]:
     defs = child(el, "parameterDefinitions")
     if defs is None:
         return ()
-    return tuple(parse_param(p, ctx) for p in elements(defs))
+    base = ctx.path_of(defs) if ctx.doc is not None else ()
+    return tuple([parse_param(p, ctx, (*base, i)) for i, p in enumerate(defs) if p.tag.__class__ is str])

@@ -168,8 +168,11 @@ DISABLE_CONCURRENT_PROPERTY = "org.jenkinsci.plugins.workflow.job.properties.Dis
 
 @reads("properties")
 def _properties(el: Element, ctx: Ctx, acc: JobAcc) -> None:
-    for prop in elements(el):
-        acc.properties.append(parse_plugin(prop, ctx))
+    base = ctx.path_of(el) if ctx.doc is not None else ()
+    for i, prop in enumerate(el):
+        if prop.tag.__class__ is not str:
+            continue
+        acc.properties.append(parse_plugin(prop, ctx, "", (*base, i)))
         if prop.tag == PARAMETERS_PROPERTY:
             acc.parameters.extend(parse_parameters_property(prop, ctx))
         elif prop.tag == PIPELINE_TRIGGERS_PROPERTY:

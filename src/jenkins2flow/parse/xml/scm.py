@@ -9,17 +9,23 @@ from jenkins2flow.parse.xml.common import Ctx, Element, child, child_text, eleme
 GIT_SCM = "hudson.plugins.git.GitSCM"
 
 
+def _grandchildren(el: Element, tag: str) -> list[Element]:
+    """The element children of every `tag` child, in document order: `el.iterfind(tag + "/*")` without lxml's
+    ElementPath."""
+    return [g for c in el if c.tag == tag for g in c if g.tag.__class__ is str]
+
+
 def parse_scm(el: Element, ctx: Ctx, script_path: str = "") -> Scm:
     cls = el.get("class") or el.tag
     span = ctx.span(el)
     if cls == "hudson.scm.NullSCM":
         return Scm("none", span, script_path=script_path, raw=ctx.raw(el))
     if cls == GIT_SCM:
-        remotes = [r for r in el.iterfind("userRemoteConfigs/*") if isinstance(r.tag, str)]
+        remotes = _grandchildren(el, "userRemoteConfigs")
         url = child_text(remotes[0], "url").strip() if remotes else ""
         cred = child_text(remotes[0], "credentialsId").strip() if remotes else ""
         branches = tuple(
-            (child_text(b, "name") or "").strip() for b in el.iterfind("branches/*") if isinstance(b.tag, str)
+            (child_text(b, "name") or "").strip() for b in _grandchildren(el, "branches")
         )
         if len(remotes) > 1:
             ctx.report("info", f"Git SCM has {len(remotes)} remotes; the first ({url!r}) is the job's URL.", el)
