@@ -280,16 +280,20 @@ def _postbuildscript(el: Element, ctx: Ctx) -> dict[str, Value]:
 def _emailext(el: Element, ctx: Ctx) -> dict[str, Value]:
     triggers = child(el, "configuredTriggers")
     out = []
-    for trig in elements(triggers) if triggers is not None else ():
-        entry: dict[str, Value] = {"class": trig.tag}
+    for trig in triggers if triggers is not None else ():
+        tag = trig.tag
+        if tag.__class__ is not str:
+            continue
+        entry: dict[str, Value] = {"class": tag}
         email = child(trig, "email")
         if email is not None:
-            entry.update(
-                {k: v for k, v in record(email, ctx).items() if k != "class"}  # type: ignore[union-attr]
-            )
-            providers = child(email, "recipientProviders")
+            kids: dict[str, Element] = {}
+            for key, value in generic_fields(email, kids).items():  # the email's `record` without its class
+                if key != "class":
+                    entry[key] = value
+            providers = kids.get("recipientProviders")
             if providers is not None:
-                entry["recipientProviders"] = tuple(c.tag for c in elements(providers))
+                entry["recipientProviders"] = tuple([c.tag for c in providers if c.tag.__class__ is str])
         out.append(entry)
     return {"triggers": tuple(out)}
 
