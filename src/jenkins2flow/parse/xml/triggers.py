@@ -48,9 +48,16 @@ TRIGGER_TYPES: dict[str, tuple[str, str, Table]] = {
 def parse_trigger(el: Element, ctx: Ctx) -> Trigger:
     cls = el.tag
     kind, spec_tag, table = TRIGGER_TYPES.get(cls, ("other", "spec", ()))
-    extra: dict[str, Value] = generic_fields(el)
-    extra.update(apply_table(el, table, ctx))
-    spec = child_text(el, spec_tag)
+    kids: dict[str, Element] = {}
+    texts: dict[str, str] = {}
+    extra: dict[str, Value] = generic_fields(el, kids, texts)
+    if table:
+        extra.update(apply_table(el, table, ctx, kids, texts))
+    if spec_tag in texts:
+        spec = texts[spec_tag]
+    else:
+        found = kids.get(spec_tag)
+        spec = "" if found is None else found.text or ""
     extra.pop(spec_tag, None)
     upstream: tuple[str, ...] = ()
     level = ""
