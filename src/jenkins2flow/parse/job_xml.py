@@ -220,7 +220,7 @@ def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc
                    "unsupported-kind")
     reader = TOP_LEVEL.get
     paths = ctx._paths
-    for i, el in enumerate(root):
+    for i, el in enumerate(root[:]):
         el_tag = el.tag
         if el_tag.__class__ is str:
             paths[id(el)] = (el, (i,))  # the child-index path of its raw nodes (`Ctx.path_of`)

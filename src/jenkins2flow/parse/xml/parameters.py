@@ -146,4 +146,4 @@ def parse_parameters_property(el: Element, ctx: Ctx) -> tuple[Param, ...]:
     if defs is None:
         return ()
     base = ctx.path_of(defs) if ctx.doc is not None else ()
-    return tuple([parse_param(p, ctx, (*base, i)) for i, p in enumerate(defs) if p.tag.__class__ is str])
+    return tuple([parse_param(p, ctx, (*base, i)) for i, p in enumerate(defs[:]) if p.tag.__class__ is str])

@@ -280,7 +280,7 @@ def _postbuildscript(el: Element, ctx: Ctx) -> dict[str, Value]:
 def _emailext(el: Element, ctx: Ctx) -> dict[str, Value]:
     triggers = child(el, "configuredTriggers")
     out = []
-    for trig in triggers if triggers is not None else ():
+    for trig in triggers[:] if triggers is not None else ():
         tag = trig.tag
         if tag.__class__ is not str:
             continue
@@ -293,7 +293,7 @@ def _emailext(el: Element, ctx: Ctx) -> dict[str, Value]:
                     entry[key] = value
             providers = kids.get("recipientProviders")
             if providers is not None:
-                entry["recipientProviders"] = tuple([c.tag for c in providers if c.tag.__class__ is str])
+                entry["recipientProviders"] = tuple([c.tag for c in providers[:] if c.tag.__class__ is str])
         out.append(entry)
     return {"triggers": tuple(out)}
 
@@ -359,4 +359,4 @@ def parse_plugins(container: Element, ctx: Ctx, base: tuple[int, ...] | None = N
     `ctx.path_of(container)` when the caller has it."""
     if base is None:
         base = ctx.path_of(container) if ctx.doc is not None else ()
-    return tuple([parse_plugin(c, ctx, "", (*base, i)) for i, c in enumerate(container) if c.tag.__class__ is str])
+    return tuple([parse_plugin(c, ctx, "", (*base, i)) for i, c in enumerate(container[:]) if c.tag.__class__ is str])

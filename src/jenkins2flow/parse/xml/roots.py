@@ -169,7 +169,7 @@ DISABLE_CONCURRENT_PROPERTY = "org.jenkinsci.plugins.workflow.job.properties.Dis
 @reads("properties")
 def _properties(el: Element, ctx: Ctx, acc: JobAcc) -> None:
     base = ctx.path_of(el) if ctx.doc is not None else ()
-    for i, prop in enumerate(el):
+    for i, prop in enumerate(el[:]):
         if prop.tag.__class__ is not str:
             continue
         acc.properties.append(parse_plugin(prop, ctx, "", (*base, i)))

@@ -12,7 +12,7 @@ GIT_SCM = "hudson.plugins.git.GitSCM"
 def _grandchildren(el: Element, tag: str) -> list[Element]:
     """The element children of every `tag` child, in document order: `el.iterfind(tag + "/*")` without lxml's
     ElementPath."""
-    return [g for c in el if c.tag == tag for g in c if g.tag.__class__ is str]
+    return [g for c in el[:] if c.tag == tag for g in c[:] if g.tag.__class__ is str]
 
 
 def parse_scm(el: Element, ctx: Ctx, script_path: str = "") -> Scm:
