@@ -30,6 +30,7 @@ class Ctx:
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     doc: RawDoc | None = None
+    refs: bool = True  # False when no element of the document can have a `reference` attribute (see job_xml)
     _spans: dict[int, Span] = field(default_factory=dict)
     _raw: dict[int, tuple[Element, XmlNode]] = field(default_factory=dict)
     _paths: dict[int, tuple[Element, tuple[int, ...]]] = field(default_factory=dict)  # parents' index paths
@@ -146,7 +147,7 @@ def class_name(el: Element, ctx: Ctx) -> Value:
 def record(el: Element, ctx: Ctx) -> Value:
     """An element as a dict: `class` (its class attribute or tag) plus its generic fields."""
     out: dict[str, Value] = {"class": el.get("class") or el.tag}
-    out.update(generic_fields(el))
+    out.update(generic_fields(el, None, None, ctx.refs))
     return out
 
 
@@ -242,11 +243,13 @@ def _find_parts(el: Element, parts: tuple[str, ...], i: int) -> Element | None:
 
 
 def generic_fields(el: Element, kids_out: dict[str, Element] | None = None,
-                   texts_out: dict[str, str] | None = None) -> dict[str, Value]:
+                   texts_out: dict[str, str] | None = None, refs: bool = True) -> dict[str, Value]:
     """The generic rule: leaf children -> their text; a child whose children are all leaves of one tag (a
     `<string>` list) -> a tuple of texts. Anything deeper stays in the raw node only. With `kids_out`, also fills
     it as `first_children(el)` would (one walk instead of two); with `texts_out`, the text (`el.text or ""`) of
-    each first child of its tag that is a leaf, for `apply_table`."""
+    each first child of its tag that is a leaf, for `apply_table`. A leaf with a `reference` attribute (XStream's
+    back-reference) has no value of its own; `refs=False` (`Ctx.refs`) says no element has one, so the attribute
+    is not looked up."""
     out: dict[str, Value] = {}
     for child in el[:]:  # a slice costs a fraction of lxml's child iterator
         tag = child.tag
@@ -268,7 +271,7 @@ def generic_fields(el: Element, kids_out: dict[str, Element] | None = None,
                 else:
                     out[tag] = tuple((k.text or "").strip() for k in kids)
                 continue
-        if child.get("reference") is None:
+        if not refs or child.get("reference") is None:
             value = out[tag] = child.text or ""
             if first and texts_out is not None:
                 texts_out[tag] = value

@@ -288,7 +288,8 @@ def _emailext(el: Element, ctx: Ctx) -> dict[str, Value]:
         email = child(trig, "email")
         if email is not None:
             kids: dict[str, Element] = {}
-            for key, value in generic_fields(email, kids).items():  # the email's `record` without its class
+            fields = generic_fields(email, kids, None, ctx.refs)
+            for key, value in fields.items():  # the email's `record` without its class
                 if key != "class":
                     entry[key] = value
             providers = kids.get("recipientProviders")
@@ -320,10 +321,10 @@ def parse_plugin(el: Element, ctx: Ctx, cls: str = "", index: tuple[int, ...] | 
     if table:
         kids: dict[str, Element] = {}
         texts: dict[str, str] = {}
-        fields = generic_fields(el, kids, texts)
+        fields = generic_fields(el, kids, texts, ctx.refs)
         fields.update(apply_table(el, table, ctx, kids, texts))
     else:
-        fields = generic_fields(el)
+        fields = generic_fields(el, None, None, ctx.refs)
     fn = HANDLERS.get(cls)
     if fn is not None:
         try:
