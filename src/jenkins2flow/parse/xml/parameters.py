@@ -6,6 +6,8 @@ values go to `extra`, and the whole element stays in `raw`. Password defaults ar
 
 from __future__ import annotations
 
+from dataclasses import fields as dataclass_fields
+
 from jenkins2flow.ir.nodes import Param, Value
 from jenkins2flow.parse.xml.common import (
     Ctx,
@@ -16,7 +18,6 @@ from jenkins2flow.parse.xml.common import (
     child,
     child_text,
     csv,
-    elements,
     flag,
     generic_fields,
     strings,
@@ -61,15 +62,16 @@ PARAM_TYPES: dict[str, tuple[str, F | None, Table]] = {
 }
 
 
-def _choices(el: Element) -> tuple[str, ...]:
+def _choices(el: Element, first: dict[str, Element] | None = None) -> tuple[str, ...]:
     """Choice lists come as `<choices class="java.util.Arrays$ArrayList"><a class="string-array"><string>`, as a
-    plain `<choices><string>` list, or (very old files) as newline-separated text."""
-    node = child(el, "choices")
+    plain `<choices><string>` list, or (very old files) as newline-separated text. `first` is
+    `first_children(el)` when the caller has it."""
+    node = child(el, "choices") if first is None else first.get("choices")
     if node is None:
         return ()
-    kids = list(elements(node))
+    kids = [k for k in node[:] if k.tag.__class__ is str]
     if len(kids) == 1 and kids[0].tag == "a":
-        kids = list(elements(kids[0]))
+        kids = [k for k in kids[0][:] if k.tag.__class__ is str]
     if kids:
         return tuple(k.text or "" for k in kids)
     return tuple(line for line in (node.text or "").splitlines() if line.strip())
@@ -122,7 +124,7 @@ def parse_param(el: Element, ctx: Ctx, index: tuple[int, ...] | None = None) -> 
         default = apply_table(el, (default_spec,), ctx, kids, texts).get("default")
     choices: tuple[str, ...] = ()
     if kind == "choice":
-        choices = _choices(el)
+        choices = _choices(el, kids)
         default = choices[0] if choices else None
     elif kind == "extended-choice":
         value = kids.get("value")
@@ -134,10 +136,16 @@ def parse_param(el: Element, ctx: Ctx, index: tuple[int, ...] | None = None) -> 
     if not name:
         ctx.report("warning", f"Parameter {cls!r} has no name; it cannot be passed to a run.", el)
     span = ctx.span(el)
-    return Param(
-        name, kind, span, default=default, description=description, choices=choices, plugin=cls,
-        extra=tuple(fields.items()), raw=ctx.raw(el, span, index),
-    )
+    # Param(name, kind, span, default, description, choices, plugin, extra, raw), built through its slots
+    param = _new(Param)
+    for setter, value in zip(_PARAM_SETTERS, (name, kind, span, default, description, choices, cls,
+                                              tuple(fields.items()), ctx.raw(el, span, index)), strict=True):
+        setter(param, value)
+    return param
+
+
+_new = object.__new__
+_PARAM_SETTERS = tuple(Param.__dict__[f.name].__set__ for f in dataclass_fields(Param))
 
 
 def parse_parameters_property(el: Element, ctx: Ctx) -> tuple[Param, ...]:
