@@ -48,10 +48,11 @@ def convert_job(job: Job, rules: Rules | None = None, workspace: Path | None = N
     rules = rules or default_rules()
     try:
         _convert(job, rules, workspace, conv)
-    except Exception as exc:  # one bad job never stops a batch: report it with its place
-        conv.diagnostics.append(Diagnostic("error", f"internal error while converting: {type(exc).__name__}: {exc}",
+    except Exception as exc:  # one bad job never stops a batch: report it with its place, on one line
+        text = " ".join(str(exc).split())
+        conv.diagnostics.append(Diagnostic("error", f"internal error while converting: {type(exc).__name__}: {text}",
                                            job.span))
-        conv.status, conv.pipeline, conv.reasons = "failed", None, [f"converter error: {exc}"]
+        conv.status, conv.pipeline, conv.reasons = "failed", None, [f"converter error: {text}"]
     conv.classification, conv.class_reasons = classify(job, conv, overrides or {})
     return conv
 

@@ -1,0 +1,41 @@
+"""Jenkins names become valid catalog names and Airflow task ids, whatever people wrote."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from jenkins2flow.convert import convert_job
+from jenkins2flow.convert.naming import safe_name, task_id
+from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+
+TASK_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,249}$")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")
+HOSTILE = ["Ü-ñ/../x", "-lead", "...", "", "日本語", "a b\tc\nd", "'\"{{ x }}{% y %}\\", "x" * 400, "__init__"]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_task_ids_are_valid(text: str) -> None:
+    assert TASK_ID.match(task_id(text)), task_id(text)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_names_are_valid_and_changed_ones_stay_distinct(text: str) -> None:
+    assert NAME.match(safe_name(text)), safe_name(text)
+    assert safe_name(text + "/1") != safe_name(text + "_1")
+
+
+def test_accents_are_folded_not_dropped() -> None:
+    assert task_id("Übersicht Lädt") == "ubersicht_ladt"
+
+
+def test_a_pipeline_of_hostile_stage_names_converts_to_valid_documents() -> None:
+    stages = "\n".join(f"stage({name!r}) {{ steps {{ sh 'echo {i}' }} }}" for i, name in enumerate(
+        ["Ü-ñ/../x", "-lead", "...", "日本語", "-lead"]))
+    job = parse_jenkinsfile(f"pipeline {{ agent any\n stages {{\n{stages}\n}} }}\n", "h.Jenkinsfile", "h")
+    conv = convert_job(job)
+    assert conv.pipeline is not None, [str(d) for d in conv.diagnostics]
+    ids = [t.id for t in conv.pipeline.tasks]
+    assert len(ids) == len(set(ids)) == 5
+    assert all(TASK_ID.match(i) for i in ids)
