@@ -39,3 +39,17 @@ def test_a_pipeline_of_hostile_stage_names_converts_to_valid_documents() -> None
     ids = [t.id for t in conv.pipeline.tasks]
     assert len(ids) == len(set(ids)) == 5
     assert all(TASK_ID.match(i) for i in ids)
+
+
+def test_a_computed_cron_spec_is_a_placeholder_that_says_so_and_a_literal_one_still_schedules() -> None:
+    text = """def cronExpr = env.BRANCH_NAME == 'main' ? 'H 4 * * *' : ''
+pipeline { agent any
+  triggers { cron(cronExpr); pollSCM('H/5 * * * *') }
+  stages { stage('A') { steps { sh 'echo a' } } } }
+"""
+    job = parse_jenkinsfile(text, "c.Jenkinsfile", "c")
+    assert [dict(t.extra).get("computed", False) for t in job.triggers if t.kind == "cron"] == [True]
+    conv = convert_job(job)
+    assert conv.pipeline is not None
+    assert any("computed by Groovy ('cronExpr')" in r for r in conv.reasons), conv.reasons
+    assert conv.pipeline.schedule is None or not conv.pipeline.schedule.cron

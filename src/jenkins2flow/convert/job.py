@@ -211,6 +211,10 @@ def _triggers(job: Job, ctx: Ctx, scope: Scope) -> model.Schedule | None:
                             fallback=False)
         elif rule.waive:
             ctx.waived(element, trig.span, rule.waive, key)
+        elif rule.handler == "schedule" and dict(trig.extra).get("computed"):
+            ctx.placeholder(element, trig.span, f"the cron spec is computed by Groovy ({trig.spec!r}) and cannot be "
+                            "resolved outside Jenkins: set the pipeline's schedule by hand", scope, key=key,
+                            fallback=False)
         elif rule.handler == "schedule":
             crons.append(trig)
         elif rule.handler == "upstream":

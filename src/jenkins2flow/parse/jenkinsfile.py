@@ -320,7 +320,10 @@ class _Builder:
         threshold = ""
         kw = dict(s.kwargs)
         if kind in ("cron", "pollscm", "parameterized-cron"):
-            spec = _str(s.args[0] if s.args else kw.pop("spec", kw.pop("parameterizedSpecification", "")))
+            raw = s.args[0] if s.args else kw.pop("spec", kw.pop("parameterizedSpecification", ""))
+            if not isinstance(raw, str):  # a variable, a GString, a ternary...: only Jenkins can compute it
+                kw["computed"] = True
+            spec = _str(raw)
         elif kind == "upstream":
             ups = s.args[0] if s.args else kw.pop("upstreamProjects", "")
             if isinstance(ups, tuple):
