@@ -58,11 +58,31 @@ class _CatalogOperator(BaseOperator):
         return op
 
     _extra_fields: tuple[str, ...] = ()
+    matrix_cell: dict[str, str] = {}  # a mapped instance's Jenkins matrix cell (axis name -> value)
+
+    @classmethod
+    def create_mapped(cls, *, cells: list[dict[str, str]], **kwargs: Any) -> Any:
+        """The mapped operator for a pipeline task with a Jenkins `matrix`: one instance per cell, labelled
+        "AXIS=value AXIS=value" in the UI. Takes the keyword arguments of `create()`. Airflow builds mapped
+        instances through the class's `__init__`, hence the `Mapped*` subclasses, which have one."""
+        mapped = _MAPPED[cls]
+        return mapped.partial(map_index_template="{{ task.cell_label }}", **kwargs).expand(matrix_cell=cells)
+
+    @property
+    def cell_label(self) -> str:
+        return " ".join(f"{k}={v}" for k, v in self.matrix_cell.items())
 
     def resolved_params(self, context: Any) -> dict[str, Any]:
-        """Task defaults < pipeline template defaults and overrides < bindings < run conf, type-checked."""
+        """Task defaults < pipeline template defaults and overrides < bindings < run conf, type-checked; then a
+        matrix cell's axis values."""
         declared = declared_map(self.spec.get("parameters", ()), self.declared)
         conf = getattr(context["dag_run"], "conf", None) or {}
+        cell = self.matrix_cell
+        if cell:
+            # A Jenkins matrix cell gets its axis values whatever the build parameters say, so the axis values
+            # win over the run conf (and over the bindings) for the axis names.
+            conf = {k: v for k, v in conf.items() if k not in cell}
+            return resolve(declared, {**self.bindings, **cell}, conf)
         return resolve(declared, self.bindings, conf)
 
 
@@ -176,6 +196,34 @@ class ViewTaskOperator(_CatalogOperator):
         result = execute_sql(engine, sql, self.spec.get("materialize", "query"), self.spec.get("target", ""))
         self.log.info("%d row(s) affected or returned", max(result.rowcount, len(result.rows)))
         return result.as_xcom(bool(self.spec.get("capture")))
+
+
+class MappedConcreteTaskOperator(ConcreteTaskOperator):
+    """A concrete task mapped over Jenkins matrix cells (built by `ConcreteTaskOperator.create_mapped`)."""
+
+    def __init__(self, *, pipeline: str, spec: dict[str, Any], declared: list[dict[str, Any]],
+                 bindings: dict[str, Any] | None = None, run_on: str = "local",
+                 matrix_cell: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pipeline, self.spec, self.declared, self.bindings = pipeline, spec, declared, bindings or {}
+        self.run_on, self.matrix_cell = run_on, matrix_cell or {}
+
+
+class MappedViewTaskOperator(ViewTaskOperator):
+    """A view task mapped over Jenkins matrix cells (built by `ViewTaskOperator.create_mapped`)."""
+
+    def __init__(self, *, pipeline: str, spec: dict[str, Any], declared: list[dict[str, Any]],
+                 bindings: dict[str, Any] | None = None, matrix_cell: dict[str, str] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.pipeline, self.spec, self.declared, self.bindings = pipeline, spec, declared, bindings or {}
+        self.matrix_cell = matrix_cell or {}
+
+
+_MAPPED: dict[type[_CatalogOperator], type[_CatalogOperator]] = {
+    ConcreteTaskOperator: MappedConcreteTaskOperator, MappedConcreteTaskOperator: MappedConcreteTaskOperator,
+    ViewTaskOperator: MappedViewTaskOperator, MappedViewTaskOperator: MappedViewTaskOperator,
+}
 
 
 def sql_engine(connection: str) -> Any:

@@ -135,6 +135,8 @@ class _Builder:
                 kwargs["retries"] = task.retries
             if task.timeout_seconds:
                 kwargs["execution_timeout"] = timedelta(seconds=task.timeout_seconds)
+            if task.matrix:
+                return ViewTaskOperator.create_mapped(cells=task.matrix, **kwargs)
             return ViewTaskOperator.create(**kwargs)
         retries = task.retries if task.retries is not None else spec.get("retries", 0)
         if retries:
@@ -145,6 +147,8 @@ class _Builder:
             kwargs["execution_timeout"] = timedelta(seconds=timeout)
         if task.executor != "local":
             kwargs["run_on"] = task.executor
+        if task.matrix:  # a Jenkins matrix: one mapped instance per cell (docs/matrix.md)
+            return ConcreteTaskOperator.create_mapped(cells=task.matrix, **kwargs)
         return ConcreteTaskOperator.create(**kwargs)
 
 

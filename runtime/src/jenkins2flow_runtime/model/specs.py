@@ -19,6 +19,7 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,199}$")
 TASK_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,249}$")
 PARAM_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,199}$")
 CALLABLE_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,199}$")
 
 Kind = Literal["concrete_task", "view_task", "parameter_template", "pipeline"]
 KINDS: tuple[Kind, ...] = ("concrete_task", "view_task", "parameter_template", "pipeline")
@@ -230,6 +231,11 @@ class PipelineTask(Strict):
     timeout_seconds: int | None = Field(None, gt=0)
     executor: Literal["local", "fargate"] = "local"
     queue: str = ""
+    matrix: list[dict[str, str]] = Field(default_factory=list)
+    """A Jenkins `matrix`: one dict per cell (axis name -> value), excludes already removed, in Jenkins' order.
+    Empty: a plain task. Otherwise the task runs once per cell as an Airflow mapped task, each instance with its
+    cell's values as parameters (over the bindings and over the run conf: a Jenkins cell always gets its axis
+    values). Every cell has the same axis names, each valid as an environment variable; no cell twice."""
 
     @field_validator("id")
     @classmethod
@@ -238,10 +244,37 @@ class PipelineTask(Strict):
 
     @model_validator(mode="after")
     def _uses(self) -> PipelineTask:
+        found: list[tuple[Loc, str]] = []
         if self.uses.kind not in ("concrete_task", "view_task"):
-            msg = f"a pipeline task uses a concrete_task or view_task, not {self.uses.kind!r}"
-            raise issues((("uses", "kind"), msg))
+            found.append((("uses", "kind"),
+                          f"a pipeline task uses a concrete_task or view_task, not {self.uses.kind!r}"))
+        found += _matrix_issues(self.matrix)
+        if found:
+            raise issues(*found)
         return self
+
+
+def _matrix_issues(cells: list[dict[str, str]]) -> list[tuple[Loc, str]]:
+    """Matrix cells: at least one axis, names valid as env vars, the same axes in every cell, no cell twice."""
+    found: list[tuple[Loc, str]] = []
+    if not cells:
+        return found
+    axes = list(cells[0])
+    seen: dict[tuple[tuple[str, str], ...], int] = {}
+    for i, cell in enumerate(cells):
+        if not cell:
+            found.append((("matrix", i), "a matrix cell needs at least one axis value"))
+            continue
+        found += [(("matrix", i, name), f"axis name {name!r} is not valid as an environment variable name "
+                   f"(pattern {ENV_NAME_RE.pattern})") for name in cell if not ENV_NAME_RE.match(name)]
+        if i and sorted(cell) != sorted(axes):
+            found.append((("matrix", i), f"cell has axes {sorted(cell)!r}, but matrix[0] has {sorted(axes)!r}; "
+                          "every cell has the same axes"))
+        key = tuple(sorted(cell.items()))
+        if key in seen:
+            found.append((("matrix", i), f"cell {cell!r} repeats matrix[{seen[key]}]"))
+        seen.setdefault(key, i)
+    return found
 
 
 class Notification(Strict):
@@ -250,6 +283,9 @@ class Notification(Strict):
     to: list[str] = Field(default_factory=list)
     subject: str = ""
     body: str = ""
+    # Jenkins post `changed`/`fixed`/`regression`: send only when that condition holds for the run
+    # (jenkins2flow_runtime.fallback.post_condition_holds on this run's and the previous completed run's results).
+    condition: Literal["", "changed", "fixed", "regression"] = ""
 
 
 class Provenance(Strict):
