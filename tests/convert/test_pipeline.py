@@ -34,21 +34,23 @@ def test_parallel_fans_out_and_joins() -> None:
     assert conv.status == "converted"
 
 
-def test_matrix_expands_combinations_minus_excludes_into_bindings() -> None:
+def test_matrix_is_one_mapped_task_with_its_cells_minus_excludes() -> None:
     mx = Matrix(axes=(Axis("OS", ("linux", "windows")), Axis("PY", ("3.10", "3.11"))),
                 excludes=((Axis("OS", ("windows",)), Axis("PY", ("3.10",))),),
                 stages=(stage("test", sh("tox")),), span=sp(3))
     conv = convert_job(job(Stage("Matrix", sp(3), matrix=mx)))
-    combos = sorted((t.bindings["OS"], t.bindings["PY"]) for t in conv.pipeline.tasks)  # type: ignore[union-attr]
-    assert combos == [("linux", "3.10"), ("linux", "3.11"), ("windows", "3.11")]
-    assert len(conv.tasks) == 1  # one concrete task used three times
+    (task,) = conv.pipeline.tasks  # type: ignore[union-attr]
+    assert task.matrix == [{"OS": "linux", "PY": "3.10"}, {"OS": "linux", "PY": "3.11"},
+                           {"OS": "windows", "PY": "3.11"}]
+    assert "OS" not in task.bindings and "PY" not in task.bindings  # the cell carries them
+    assert len(conv.tasks) == 1
 
 
 def test_matrix_notvalues_exclude() -> None:
     mx = Matrix(axes=(Axis("OS", ("a", "b", "c")),),
                 excludes=((Axis("OS", ("a",), negated=True),),), stages=(stage("t", sh("x")),), span=sp(3))
     conv = convert_job(job(Stage("M", sp(3), matrix=mx)))
-    assert [t.bindings["OS"] for t in conv.pipeline.tasks] == ["a"]  # type: ignore[union-attr]
+    assert [t.matrix for t in conv.pipeline.tasks] == [[{"OS": "a"}]]  # type: ignore[union-attr]
 
 
 def test_when_becomes_a_gate_and_later_stages_still_run() -> None:
@@ -76,7 +78,31 @@ def test_post_conditions_map_to_trigger_rules_and_notifications() -> None:
     assert set(cleanup.depends_on) >= {"post_post_failure", "post_post_always"}
     [note] = conv.pipeline.notifications  # type: ignore[union-attr]
     assert note.on == "failure" and note.to == ["a@x.org", "b@x.org"]
-    assert any(e.key == "post unstable" and e.outcome == "placeholder" for e in conv.ledger)
+    assert any(e.key == "post unstable" and e.outcome == "waived" for e in conv.ledger)
+    assert not any("flaky" in t.uses.name for t in conv.pipeline.tasks)  # type: ignore[union-attr]
+
+
+def test_changed_fixed_regression_become_post_gates() -> None:
+    post = (PostBlock("fixed", (step("mail", to="a@x.org", subject="fixed"), sh("./celebrate")), sp(9)),
+            PostBlock("regression", (sh("./page-oncall"),), sp(10)),
+            PostBlock("changed", (step("mail", to="b@x.org"),), sp(11)),
+            PostBlock("cleanup", (sh("rm -rf tmp"),), sp(12)))
+    conv = convert_job(job(stage("Build", sh("make")), stage("Test", sh("make test")), post=post))
+    t = _tasks(conv)
+    for cond in ("fixed", "regression"):
+        gate = t[f"post_post_{cond}_gate"]
+        assert gate.uses.name == "airflow.post-gate" and gate.trigger_rule == "all_done"
+        assert gate.depends_on == ["test"]
+        assert gate.bindings == {"post_condition": cond, "body_tasks": ["test"]}
+        step_ = t[f"post_post_{cond}"]
+        assert step_.depends_on == [f"post_post_{cond}_gate"] and step_.trigger_rule == "all_success"
+    assert "post_post_changed_gate" not in t  # notifications only: the condition travels with them
+    assert set(t["post_post_cleanup"].depends_on) >= {"test", "post_post_fixed", "post_post_regression"}
+    notes = {n.to[0]: (n.on, n.condition) for n in conv.pipeline.notifications}  # type: ignore[union-attr]
+    assert notes == {"a@x.org": ("success", "fixed"), "b@x.org": ("always", "changed")}
+    gate_doc = next(d for d in conv.tasks if d.name == "airflow.post-gate")
+    assert gate_doc.spec.callable == "jenkins2flow_runtime.fallback:post_gate"
+    assert conv.status == "converted"
 
 
 def test_credentials_become_secret_references_and_a_plan() -> None:

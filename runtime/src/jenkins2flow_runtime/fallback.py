@@ -8,6 +8,8 @@ Each takes its pipeline bindings as keyword arguments (plus `context`, the Airfl
 - `wait_for_pipeline`: upstream triggers: waits for a successful run of the upstream pipeline.
 - `copy_artifacts`: copies files from another pipeline's latest run workspace.
 - `when_gate`: a Jenkins `when` evaluated against parameters and environment; false -> the stage is skipped.
+- `post_gate`: Jenkins post `changed` / `fixed` / `regression`: compares this run's body outcome with the previous
+  completed run of the same DAG; false -> the block's tasks are skipped.
 - `manual_gate`: Jenkins `input`: waits until the Airflow variable `jenkins2flow_gate.<dag_id>.<run_id>` is
   `approve` (or `abort`), up to JENKINS2FLOW_GATE_TIMEOUT seconds (default 3600).
 """
@@ -185,6 +187,73 @@ def when_gate(conditions: list[dict[str, Any]] | None = None, stage: str = "", p
             raise Skip(f"stage {stage!r}: when conditions are false") from None
         raise AirflowSkipException(f"stage {stage!r}: when conditions are false")
     return {"stage": stage, "run": True}
+
+
+# Task states that make a Jenkins build result worse than SUCCESS (Airflow has no UNSTABLE or ABORTED run result).
+FAILED_STATES = frozenset({"failed", "upstream_failed"})
+POST_GATES = ("changed", "fixed", "regression")
+
+
+def post_condition_holds(condition: str, current: str, previous: str | None) -> bool:
+    """Jenkins' pipeline-model-definition conditions on two results, "success" or "failed" (`previous` None: no
+    completed run before this one): changed = differs (true on the first run), fixed = failed -> success,
+    regression = success -> failed (both false on the first run)."""
+    if condition not in POST_GATES:
+        raise ValueError(f"unknown post condition {condition!r}; use one of {', '.join(POST_GATES)}.")
+    if previous is None:
+        return condition == "changed"
+    if condition == "changed":
+        return current != previous
+    if condition == "fixed":
+        return current == "success" and previous == "failed"
+    return current == "failed" and previous == "success"
+
+
+def _state(value: Any) -> str:
+    return str(getattr(value, "value", value) or "")
+
+
+def outcome(states: Any) -> str:
+    """The Jenkins-like result of a set of task states: "failed" when one failed (or could not run), else success."""
+    return "failed" if any(_state(s) in FAILED_STATES for s in states) else "success"
+
+
+def _run_states(ti: Any, dag_id: str, run_id: str, task_ids: list[str]) -> dict[str, Any]:
+    found = ti.get_task_states(dag_id=dag_id, task_ids=task_ids or None, run_ids=[run_id])
+    return dict(found.get(run_id) or {})
+
+
+def previous_outcome(ti: Any, dag_id: str, body_tasks: list[str]) -> str | None:
+    """The outcome of the previous *completed* run (Jenkins' getPreviousCompletedBuild): the latest earlier run that
+    ended success or failed, judged by the same body tasks when it has them, else by its run state."""
+    runs = [r for r in (ti.get_previous_dagrun(state="success"), ti.get_previous_dagrun(state="failed")) if r]
+    if not runs:
+        return None
+    prev = max(runs, key=lambda r: r.logical_date)
+    states = _run_states(ti, dag_id, prev.run_id, body_tasks)
+    if states:
+        return outcome(states.values())
+    return "success" if _state(prev.state) == "success" else "failed"
+
+
+def post_gate(post_condition: str = "changed", body_tasks: list[str] | None = None,
+              context: Any = None) -> dict[str, Any]:
+    """Run the block only when the Jenkins post condition holds: this run's body outcome (the states of
+    `body_tasks`, by default the gate's upstream tasks) against the previous completed run's."""
+    ctx = _context(context)
+    ti, run = ctx["ti"], ctx["dag_run"]
+    body = list(body_tasks or sorted(ctx["task"].upstream_task_ids))
+    current = outcome(_run_states(ti, ti.dag_id, run.run_id, body).values())
+    previous = previous_outcome(ti, ti.dag_id, body)
+    result = {"condition": post_condition, "current": current, "previous": previous}
+    if not post_condition_holds(post_condition, current, previous):
+        try:
+            from airflow.sdk.exceptions import AirflowSkipException
+        except ImportError:  # pragma: no cover - outside Airflow
+            raise Skip(f"post {post_condition}: does not hold ({result})") from None
+        raise AirflowSkipException(f"post {post_condition}: does not hold (this run {current}, previous "
+                                   f"{previous or 'none'})")
+    return result
 
 
 def manual_gate(message: str = "", ok: str = "", submitter: str = "", context: Any = None,

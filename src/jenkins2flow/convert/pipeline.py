@@ -168,7 +168,10 @@ def _all_when(items: tuple[When, ...]) -> list[When]:
 
 
 def matrix(mx: Matrix, ctx: Ctx, scope: Scope) -> None:
-    """Combinations of the axes minus the excludes, expanded at convert time: one branch per combination."""
+    """The axes' combinations minus the excludes (resolved here, at convert time) become the `matrix` of ONE
+    task per step of the inner stages; Airflow maps it, one instance per cell, the cells in parallel. The inner
+    stages follow each other (each waits for every cell of the one before) and what follows the matrix waits for
+    every cell, as in Jenkins (docs/matrix.md)."""
     names = [a.name for a in mx.axes]
     combos = [dict(zip(names, values, strict=True)) for values in itertools.product(*(a.values for a in mx.axes))]
     combos = [c for c in combos if not any(_excluded(c, ex) for ex in mx.excludes)]
@@ -176,19 +179,18 @@ def matrix(mx: Matrix, ctx: Ctx, scope: Scope) -> None:
         ctx.placeholder("matrix", mx.span, f"{len(combos)} combinations exceed {MAX_COMBINATIONS}", scope,
                         key="matrix")
         return
+    if not combos:
+        ctx.mapped("matrix", mx.span, "matrix", "every combination is excluded: nothing runs, as in Jenkins")
+        return
     ctx.mapped("matrix", mx.span, "matrix",
-               f"{len(combos)} combinations ({len(mx.excludes)} excludes honoured) fan out with axis bindings")
+               f"{len(combos)} combinations ({len(mx.excludes)} excludes honoured) as mapped tasks, one per cell")
+    gated = [st.name for st in mx.stages if st.when is not None]
+    if gated:
+        ctx.note(f"matrix stage(s) {', '.join(map(repr, gated))}: `when` is evaluated per cell, but a cell whose "
+                 "gate is false skips the stage's next task in every cell (Airflow maps tasks, not chains).",
+                 mx.span)
     inner = agent_scope(mx.agent, ctx, scope)
-    start, ends = list(ctx.frontier), []
-    for combo in combos:
-        ctx.frontier = list(start)
-        suffix = "__" + "_".join(f"{v}" for v in combo.values())
-        sc = replace(inner, bindings=inner.bindings + tuple(combo.items()))
-        for st in mx.stages:
-            stage(st, ctx, sc)
-            sc = replace(sc, id_suffix=suffix)
-        ends += [t for t in ctx.frontier if t not in ends]
-    ctx.frontier = ends
+    stages(mx.stages, ctx, replace(inner, matrix=tuple(tuple(c.items()) for c in combos)))
 
 
 def _excluded(combo: dict[str, str], exclude: tuple) -> bool:  # type: ignore[type-arg]
@@ -218,7 +220,14 @@ def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str]
                             ctx.rules.unknown("post", block.condition, "post condition"), scope,
                             key=f"post {block.condition}", fallback=False)
             continue
+        if rule.waive:
+            ctx.waived(f"post {block.condition}", block.span, rule.waive, f"post {block.condition}")
+            continue
         ctx.notify_on = str(rule.get("notify_on", "always"))
+        if rule.get("gate"):
+            post_ends += _gated_post(block, str(rule.get("gate")), ctx, scope, body_end)
+            ctx.mapped(f"post {block.condition}", block.span, "post", str(rule.get("note") or "a post_gate task"))
+            continue
         if rule.get("placeholder"):
             notes = [s for s in block.steps if (ctx.rules.rule("steps", s.name) or _NONE).handler == "notify"]
             for s in notes:
@@ -245,6 +254,31 @@ def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str]
     ctx.frontier = body_end + [t for t in post_ends if t not in body_end]
     if post_ends:
         ctx.after_conditional = True  # post tasks skipped by their rule must not skip what follows
+
+
+def _gated_post(block: PostBlock, condition: str, ctx: Ctx, scope: Scope, body_end: list[str]) -> list[str]:
+    """changed/fixed/regression: a `post_gate` task (all_done after the body) skips the block's tasks unless the
+    condition holds against the previous completed run; the block's notifications carry the condition."""
+    notes = [s for s in block.steps if (ctx.rules.rule("steps", s.name) or _NONE).handler == "notify"]
+    first_note = len(ctx.notifications)
+    ctx.frontier = list(body_end)
+    ends: list[str] = []
+    sc = replace(scope, stage=scope.stage or "post", id_suffix=f"_post_{block.condition}")
+    if len(notes) < len(block.steps):
+        spec = {"type": "python", "callable": f"{RUNTIME}:post_gate",
+                "description": "Runs a Jenkins post changed/fixed/regression block only when the condition holds "
+                               "against the previous completed run (skips it otherwise)."}
+        ctx.emit("airflow.post-gate", spec, sc, label="gate", named=True, trigger_rule="all_done",
+                 bindings={"post_condition": condition, "body_tasks": list(body_end)})
+        walk(block.steps, ctx, sc)  # after the gate with all_success: a skipped gate skips them
+        ends = list(ctx.frontier)
+    else:
+        walk(block.steps, ctx, sc)
+    ctx.notifications[first_note:] = [n.model_copy(update={"condition": condition})
+                                      for n in ctx.notifications[first_note:]]
+    ctx.notify_on = ""
+    ctx.frontier = list(body_end)
+    return ends
 
 
 @handler("quiet_period")
