@@ -39,6 +39,7 @@ class Scope:
     trigger_rule: str = ""
     bindings: tuple[tuple[str, Any], ...] = ()
     id_suffix: str = ""
+    matrix: tuple[tuple[tuple[str, str], ...], ...] = ()  # inside a Jenkins matrix: its cells (axis, value) pairs
 
     def with_env(self, pairs: list[tuple[str, str]]) -> Scope:
         keep = [(k, v) for k, v in self.env if k not in {p[0] for p in pairs}]
@@ -116,7 +117,9 @@ class Ctx:
                     "description": "Triggers the original Jenkins job for a step that could not be converted."}
             bindings = {"jenkins_job": self.job.full_name, "element": element, "at": str(span),
                         "source": source[:4000]}
-            self.emit(FALLBACK_TASK, spec, scope, label=f"fallback_{key or 'step'}", bindings=bindings, named=True)
+            # one trigger of the original job, not one per matrix cell: the Jenkins job runs every cell itself
+            self.emit(FALLBACK_TASK, spec, replace(scope, matrix=()), label=f"fallback_{key or 'step'}",
+                      bindings=bindings, named=True)
 
     # ---- tasks ------------------------------------------------------------------------------------------------
 
@@ -164,7 +167,7 @@ class Ctx:
             depends_on=list(self.frontier if depends_on is None else depends_on),
             trigger_rule=rule, retries=scope.retries, timeout_seconds=scope.timeout,
             executor="fargate" if scope.image else scope.executor,  # type: ignore[arg-type]
-            queue=scope.queue,
+            queue=scope.queue, matrix=[dict(cell) for cell in scope.matrix],
         ))
         self.frontier = [tid]
         return tid
