@@ -19,7 +19,7 @@ from airflow.sdk import DAG, Param
 
 from jenkins2flow_runtime import model
 from jenkins2flow_runtime.airflow.operators import ConcreteTaskOperator, ViewTaskOperator
-from jenkins2flow_runtime.airflow.timetables import jenkins_timetable
+from jenkins2flow_runtime.airflow.timetables import jenkins_timetable, with_upstream
 from jenkins2flow_runtime.catalog import (
     Catalog,
     Snapshot,
@@ -86,7 +86,7 @@ class _Builder:
         key = (tuple(schedule.cron), schedule.timezone, schedule.and_dom_dow)
         if key not in self._timetables:
             self._timetables[key] = jenkins_timetable(schedule.cron, schedule.timezone, schedule.and_dom_dow)
-        return self._timetables[key]
+        return with_upstream(self._timetables[key], schedule.upstream)
 
     def declared(self, spec: model.PipelineSpec) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -120,6 +120,8 @@ class _Builder:
         for task in spec.tasks:
             if task.depends_on:
                 ops[task.id].set_upstream([ops[d] for d in task.depends_on])
+        if spec.asset_events:
+            asset_markers(dag, list(ops.values()), spec.asset_events)
         return dag
 
     def operator(self, pipeline: str, task: model.PipelineTask, declared: list[dict[str, Any]], dag: DAG) -> Any:
@@ -150,6 +152,24 @@ class _Builder:
         if task.matrix:  # a Jenkins matrix: one mapped instance per cell (docs/matrix.md)
             return ConcreteTaskOperator.create_mapped(cells=task.matrix, **kwargs)
         return ConcreteTaskOperator.create(**kwargs)
+
+
+MARKERS = {"success": ("jenkins2flow_succeeded", "none_failed"), "done": ("jenkins2flow_ended", "all_done")}
+
+
+def asset_markers(dag: DAG, tasks: list[Any], events: list[str]) -> None:
+    """Final marker tasks after every task that update the pipeline's assets (outlets) for its downstream pipelines:
+    `success` when no task failed (skipped gates and post blocks are fine), `done` whatever the result. The success
+    marker is always there, so a failed task still fails the run (an all_done leaf alone would hide it)."""
+    from airflow.providers.standard.operators.empty import EmptyOperator
+    from airflow.sdk import Asset
+
+    for on in ("success", *(["done"] if "done" in events else [])):
+        uri = model.specs.pipeline_asset_uri(dag.dag_id, on)
+        task_id, rule = MARKERS[on]
+        outlets = [Asset(uri=uri, name=uri)] if on in events else []
+        marker = EmptyOperator(task_id=task_id, dag=dag, trigger_rule=rule, outlets=outlets)
+        marker.set_upstream(tasks)
 
 
 def dag_params(declared: list[dict[str, Any]]) -> dict[str, Param]:

@@ -68,3 +68,25 @@ def jenkins_timetable(crons: list[str], timezone: str, and_dom_dow: bool) -> Any
     if len(crons) == 1:
         return CronTriggerTimetable(crons[0], timezone=timezone)
     return MultipleCronTriggerTimetable(*crons, timezone=timezone)
+
+
+def pipeline_assets(upstream: list[Any]) -> Any:
+    """The asset condition of a downstream pipeline: ANY of its upstream pipelines' assets (Jenkins starts the
+    downstream when any upstream project ends past its threshold)."""
+    from airflow.sdk import Asset, AssetAny
+
+    from jenkins2flow_runtime.model.specs import pipeline_asset_uri
+
+    assets = [Asset(uri=pipeline_asset_uri(u.pipeline, u.on), name=pipeline_asset_uri(u.pipeline, u.on))
+              for u in upstream]
+    return assets[0] if len(assets) == 1 else AssetAny(*assets)
+
+
+def with_upstream(timetable: Any, upstream: list[Any]) -> Any:
+    """A cron timetable (or None) combined with upstream pipeline assets: the assets alone, or either."""
+    if not upstream:
+        return timetable
+    from airflow.sdk import AssetOrTimeSchedule
+
+    assets = pipeline_assets(upstream)
+    return assets if timetable is None else AssetOrTimeSchedule(timetable=timetable, assets=assets)

@@ -175,11 +175,33 @@ class Ref(Strict):
         return f"{self.kind} {self.name!r} version {self.version}"
 
 
+AssetOn = Literal["success", "done"]
+
+
+def pipeline_asset_uri(pipeline: str, on: str = "success") -> str:
+    """The Airflow asset a pipeline updates at its end: on success, or (`done`) whatever its result."""
+    return f"jenkins2flow://pipeline/{pipeline}" + ("/done" if on == "done" else "")
+
+
+class Upstream(Strict):
+    """A pipeline whose end starts this one (Jenkins upstream / reverse build trigger / upstream BuildTrigger):
+    `success` -> when it succeeds (threshold SUCCESS, UNSTABLE), `done` -> whatever its result (FAILURE)."""
+
+    pipeline: str
+    on: AssetOn = "success"
+
+    @field_validator("pipeline")
+    @classmethod
+    def _check_pipeline(cls, v: str) -> str:
+        return check_name(v, "upstream pipeline name")
+
+
 class Schedule(Strict):
     cron: list[str] = Field(default_factory=list)  # resolved five-field expressions, H replaced
     timezone: str = "UTC"
     jenkins_spec: str = ""  # the original Jenkins spec text
     and_dom_dow: bool = False  # Jenkins ANDs day-of-month and day-of-week: needs a timetable
+    upstream: list[Upstream] = Field(default_factory=list)  # any of them ending starts a run (or the cron)
 
     @field_validator("cron")
     @classmethod
@@ -358,6 +380,8 @@ class PipelineSpec(Strict):
     tags: list[str] = Field(default_factory=list)
     max_active_runs: int | None = Field(None, gt=0)
     shadow_outputs: list[dict[str, Any]] = Field(default_factory=list)
+    # the assets this pipeline updates at its end (pipeline_asset_uri), for pipelines whose Schedule.upstream names it
+    asset_events: list[AssetOn] = Field(default_factory=list)
     provenance: Provenance = Field(default_factory=Provenance)
 
     @model_validator(mode="after")
