@@ -89,6 +89,8 @@ class Ctx:
     builders_end: list[str] = field(default_factory=list)
     downstream_ends: list[str] = field(default_factory=list)
     pending_rule: str = ""  # the trigger rule of the next task emitted (post, catch, finally)
+    links: Any = None  # convert.links.Links of the estate being converted, when known
+    asset_events: set[str] = field(default_factory=set)  # PipelineSpec.asset_events
 
     # ---- ledger -----------------------------------------------------------------------------------------------
 

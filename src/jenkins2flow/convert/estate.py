@@ -12,6 +12,7 @@ from typing import Any
 
 from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.job import convert_job, default_rules
+from jenkins2flow.convert.links import estate_links
 from jenkins2flow.convert.rules import Rules
 from jenkins2flow.ir import Diagnostic, Job
 
@@ -107,11 +108,11 @@ def convert_estate(jobs: Iterable[Job], *, rules: Rules | None = None, workspace
                    on_job: Callable[[Conversion], None] | None = None) -> Estate:
     rules = rules or default_rules()
     estate = Estate()
-    for job in jobs:
-        if only and not fnmatch.fnmatchcase(job.full_name, only):
-            continue
+    selected = [job for job in jobs if not only or fnmatch.fnmatchcase(job.full_name, only)]
+    links = estate_links(selected)  # upstream/downstream links need the whole estate before any job converts
+    for job in selected:
         try:
-            conv = convert_job(job, rules, workspace, overrides)
+            conv = convert_job(job, rules, workspace, overrides, links)
         except Exception as exc:  # pragma: no cover - convert_job already isolates; belt and braces
             conv = Conversion(job=job.full_name, pipeline_name=job.full_name, status="failed", kind=job.kind)
             conv.diagnostics.append(Diagnostic("error", f"internal error: {exc}", job.span))

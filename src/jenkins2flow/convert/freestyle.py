@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import replace
 
 from jenkins2flow.convert.context import Ctx, Scope
+from jenkins2flow.convert.links import asset_on
+from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.registry import handler
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.steps import apply, secret_refs, trigger_task
@@ -131,17 +134,24 @@ def retries(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 def downstream(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     """hudson.tasks.BuildTrigger / parameterized BuildTrigger: trigger tasks after the builders."""
     configs = as_list(pl.field("configs")) or [{"projects": pl.field("childProjects"),
-                                               "condition": text(pl.field("threshold") or "SUCCESS")}]
+                                               "condition": pl.field("threshold") or "SUCCESS"}]
     start = list(ctx.builders_end)
     for cfg in configs:
         if not isinstance(cfg, dict):
             continue
-        condition = text(cfg.get("condition") or "SUCCESS").upper()
+        raw = cfg.get("condition") or "SUCCESS"
+        condition = text(raw.get("name", "SUCCESS") if isinstance(raw, dict) else raw).upper()
         conf = _predefined(cfg.get("parameters"))
+        on = asset_on(condition)
         for job in split_names(cfg.get("projects")):
+            if on and not conf and ctx.links is not None and safe_name(job.strip("/")) in ctx.links.pipelines:
+                ctx.asset_events.add(on)  # the downstream's schedule names this pipeline (convert.links)
+                ctx.mapped(f"publisher {pl.cls}", pl.span, pl.cls, f"{job} is scheduled on this pipeline's asset")
+                continue
             ctx.frontier = list(start)
             trigger_task(ctx, scope, job, conf, False, pl.span, CONDITIONS.get(condition, "all_success"))
             ctx.downstream_ends.append(ctx.frontier[0])
+    ctx.frontier = list(start)
     ctx.mapped(f"publisher {pl.cls}", pl.span, pl.cls, "triggers downstream pipelines")
 
 
@@ -178,6 +188,9 @@ def conditional_builder(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
                     key=pl.cls, source=_xml_text(pl))
 
 
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
 def builders(ctx: Ctx, scope: Scope) -> None:
     groups = (("prebuilder", ctx.job.prebuilders), ("builder", ctx.job.builders), ("postbuilder", ctx.job.postbuilders))
     if ctx.job.axes:
@@ -186,6 +199,18 @@ def builders(ctx: Ctx, scope: Scope) -> None:
         if len(combos) > MAX_COMBINATIONS or not combos:
             ctx.placeholder("matrix axes", ctx.job.span, f"{len(combos)} combinations (limit {MAX_COMBINATIONS})",
                             scope, key="matrix")
+            return
+        flt = str(dict(ctx.job.settings).get("combinationFilter") or "").strip()
+        if flt:
+            ctx.placeholder("matrix combinationFilter", ctx.job.span, f"combination filter {flt!r} is Groovy that "
+                            "Jenkins evaluates: every combination is kept; drop the excluded cells from the task's "
+                            "matrix by hand", scope, key="combinationFilter", fallback=False)
+        if all(_ENV_NAME.match(n) for n in names):  # one mapped task per builder, one instance per cell
+            ctx.mapped("matrix axes", ctx.job.span, "matrix", f"{len(combos)} cells, as Airflow dynamic task mapping")
+            sc = replace(scope, matrix=tuple(tuple(c.items()) for c in combos), stage=scope.stage or "build")
+            for group, items in groups:
+                for pl in items:
+                    plugin(pl, group, ctx, sc)
             return
         ctx.mapped("matrix axes", ctx.job.span, "matrix", f"{len(combos)} combinations fan out with axis bindings")
         start, ends = list(ctx.frontier), []

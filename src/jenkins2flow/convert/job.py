@@ -8,11 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from jenkins2flow_runtime import model
+from jenkins2flow_runtime.model.specs import Upstream
 
 from jenkins2flow.convert import freestyle, pipeline, steps  # noqa: F401  (registers handlers)
 from jenkins2flow.convert.classify import classify
-from jenkins2flow.convert.context import RUNTIME, Ctx, Scope, slug
+from jenkins2flow.convert.context import Ctx, Scope, slug
 from jenkins2flow.convert.conversion import Conversion
+from jenkins2flow.convert.links import Links, asset_on
 from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.registry import HANDLERS, handler
 from jenkins2flow.convert.rules import Rules, load_rules
@@ -41,13 +43,13 @@ def default_rules() -> Rules:
 
 
 def convert_job(job: Job, rules: Rules | None = None, workspace: Path | None = None,
-                overrides: dict[str, str] | None = None) -> Conversion:
+                overrides: dict[str, str] | None = None, links: Links | None = None) -> Conversion:
     """Convert `job`; never raises for content problems: they become diagnostics, ledger entries and a status."""
     conv = Conversion(job=job.full_name, pipeline_name=safe_name(job.full_name), kind=job.kind,
                       source=job.source or job.span.path)
     rules = rules or default_rules()
     try:
-        _convert(job, rules, workspace, conv)
+        _convert(job, rules, workspace, conv, links)
     except Exception as exc:  # one bad job never stops a batch: report it with its place, on one line
         text = " ".join(str(exc).split())
         conv.diagnostics.append(Diagnostic("error", f"internal error while converting: {type(exc).__name__}: {text}",
@@ -57,7 +59,7 @@ def convert_job(job: Job, rules: Rules | None = None, workspace: Path | None = N
     return conv
 
 
-def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion) -> None:
+def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, links: Links | None = None) -> None:
     if job.kind == "unsupported":  # the parser's "unsupported job kind" error: delegate the job to Jenkins instead
         conv.diagnostics.extend(replace(d, level="warning") if "unsupported job kind" in d.message else d
                                 for d in job.diagnostics)
@@ -71,7 +73,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion) -
         conv.status, conv.reasons = "unsupported", [NOT_RUNNABLE[job.kind]]
         conv.diagnostics.append(Diagnostic("info", NOT_RUNNABLE[job.kind], job.span))
         return
-    ctx = Ctx(job=job, rules=rules, conv=conv, workspace=workspace)
+    ctx = Ctx(job=job, rules=rules, conv=conv, workspace=workspace, links=links)
     ctx.functions = {text(f.kwarg("name") or (f.args[0] if f.args else "")): f for f in job.functions}
     scope = Scope()
     templates = _parameters(job, ctx)
@@ -105,6 +107,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion) -
         tags=sorted(set(ctx.tags + [f"kind:{job.kind}"] + [f"uses:{s}" for s in conv.signals])),
         max_active_runs=ctx.max_active_runs,
         shadow_outputs=ctx.shadow_outputs,
+        asset_events=sorted(ctx.asset_events | (links.produces.get(conv.pipeline_name, set()) if links else set())),
         provenance=model.Provenance(job=job.full_name, source=job.source or job.span.path,
                                     config_sha256=_sha(job), diagnostics=[str(d) for d in conv.diagnostics][:200]),
     )
@@ -202,6 +205,7 @@ def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
 def _triggers(job: Job, ctx: Ctx, scope: Scope) -> model.Schedule | None:
     schedule: model.Schedule | None = None
     crons = []
+    upstream: list[tuple[str, str]] = []
     for trig in job.triggers:
         key = trig.kind if trig.kind != "other" else trig.plugin
         rule = ctx.rules.rule("triggers", key)
@@ -218,15 +222,18 @@ def _triggers(job: Job, ctx: Ctx, scope: Scope) -> model.Schedule | None:
         elif rule.handler == "schedule":
             crons.append(trig)
         elif rule.handler == "upstream":
-            spec = {"type": "python", "callable": f"{RUNTIME}:wait_for_pipeline",
-                    "description": "Waits for the upstream pipeline's run (Jenkins upstream / reverse build trigger)."}
-            for up in trig.upstream:
-                ctx.emit("airflow.wait-for-pipeline", spec, scope.__class__(stage="upstream"), label="wait",
-                         named=True, depends_on=[],
-                         bindings={"pipeline": safe_name(up.strip("/")), "jenkins_job": up,
-                                   "threshold": trig.threshold or "SUCCESS"})
-            ctx.frontier = [t.id for t in ctx.tasks]
-            ctx.mapped(element, trig.span, key, f"waits for upstream pipelines {', '.join(trig.upstream)}")
+            on = asset_on(trig.threshold)
+            if on is None:
+                ctx.placeholder(element, trig.span, f"threshold {trig.threshold!r} has no asset event", scope,
+                                key=key, fallback=False)
+                continue
+            upstream += [(safe_name(up.strip("/")), on) for up in trig.upstream]
+            ctx.mapped(element, trig.span, key, f"scheduled on the assets of {', '.join(trig.upstream)} ({on})")
+            missing = [up for up in trig.upstream if ctx.links is not None
+                       and safe_name(up.strip("/")) not in ctx.links.pipelines]
+            if ctx.links is None or missing:
+                ctx.note(f"Upstream pipeline(s) {', '.join(missing or trig.upstream)} must publish their asset "
+                         "(asset_events) for this trigger to fire: convert them in the same run.", trig.span, "info")
         else:
             ctx.placeholder(element, trig.span, f"handler {rule.handler!r} does not apply to triggers", scope,
                             key=key, fallback=False)
@@ -244,6 +251,11 @@ def _triggers(job: Job, ctx: Ctx, scope: Scope) -> model.Schedule | None:
             span = crons[0].span
             ctx.placeholder("trigger cron", Span(span.path, span.line + exc.line - 1, span.col),
                             f"cron spec {text_!r}: {exc}", scope, key="cron", fallback=False)
+    if ctx.links is not None:
+        upstream += ctx.links.upstream.get(ctx.conv.pipeline_name, [])
+    if upstream:
+        ups = [Upstream(pipeline=p, on=on) for p, on in dict.fromkeys(upstream)]  # type: ignore[arg-type]
+        schedule = (schedule or model.Schedule()).model_copy(update={"upstream": ups})
     return schedule
 
 
@@ -254,4 +266,4 @@ def _schedule_rule(*_: object) -> None:
 
 @handler("upstream")
 def _upstream_rule(*_: object) -> None:
-    """Triggers with this rule become wait-for-pipeline tasks in `_triggers`."""
+    """Triggers with this rule become `Schedule.upstream` (assets) in `_triggers`."""
