@@ -53,3 +53,17 @@ pipeline { agent any
     assert conv.pipeline is not None
     assert any("computed by Groovy ('cronExpr')" in r for r in conv.reasons), conv.reasons
     assert conv.pipeline.schedule is None or not conv.pipeline.schedule.cron
+
+
+def test_freestyle_matrix_maps_cells_and_a_combination_filter_is_reported_once() -> None:
+    from jenkins2flow.parse.job_xml import parse_config_xml
+
+    xml = b"""<?xml version='1.0'?>
+<matrix-project><axes><hudson.matrix.TextAxis><name>OS</name><values><string>linux</string><string>mac</string>
+</values></hudson.matrix.TextAxis></axes><combinationFilter>OS != "mac"</combinationFilter>
+<builders><hudson.tasks.Shell><command>echo $OS</command></hudson.tasks.Shell></builders></matrix-project>"""
+    conv = convert_job(parse_config_xml(xml, "m.xml", "m"))
+    assert conv.pipeline is not None
+    assert [t.matrix for t in conv.pipeline.tasks] == [[{"OS": "linux"}, {"OS": "mac"}]]
+    assert conv.status == "partial"
+    assert len([r for r in conv.reasons if "combinationFilter" in r]) == 1

@@ -115,7 +115,8 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     warnings = [d for d in conv.diagnostics if d.level == "warning"]
     if holes or warnings:
         conv.status = "partial"
-        conv.reasons = [f"{e.span}: {e.element}: {e.reason}" for e in holes][:20] + [str(d) for d in warnings][:20]
+        reasons = [f"{e.span}: {e.element}: {e.reason}" for e in holes][:20] + [str(d) for d in warnings][:20]
+        conv.reasons = list(dict.fromkeys(reasons))  # a placeholder is a ledger entry and a warning: say it once
     else:
         conv.reasons = ["every element is mapped or waived"]
 
