@@ -182,7 +182,7 @@ def when_gate(conditions: list[dict[str, Any]] | None = None, stage: str = "", p
     ok = all(evaluate(c, {**values, **(params or {})}) for c in conditions or [])
     if not ok:
         try:
-            from airflow.exceptions import AirflowSkipException
+            from airflow.sdk.exceptions import AirflowSkipException
         except ImportError:  # pragma: no cover - outside Airflow
             raise Skip(f"stage {stage!r}: when conditions are false") from None
         raise AirflowSkipException(f"stage {stage!r}: when conditions are false")

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from jenkins2flow_runtime import model
 from jenkins2flow_runtime.model.specs import Upstream
@@ -107,7 +108,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         tags=sorted(set(ctx.tags + [f"kind:{job.kind}"] + [f"uses:{s}" for s in conv.signals])),
         max_active_runs=ctx.max_active_runs,
         shadow_outputs=ctx.shadow_outputs,
-        asset_events=sorted(ctx.asset_events | (links.produces.get(conv.pipeline_name, set()) if links else set())),
+        asset_events=_asset_events(ctx, links, conv.pipeline_name),
         provenance=model.Provenance(job=job.full_name, source=job.source or job.span.path,
                                     config_sha256=_sha(job), diagnostics=[str(d) for d in conv.diagnostics][:200]),
     )
@@ -268,3 +269,11 @@ def _schedule_rule(*_: object) -> None:
 @handler("upstream")
 def _upstream_rule(*_: object) -> None:
     """Triggers with this rule become `Schedule.upstream` (assets) in `_triggers`."""
+
+
+def _asset_events(ctx: Ctx, links: Links | None, pipeline: str) -> list[Any]:
+    """The assets this pipeline updates: those its own triggers need plus those its downstreams wait for."""
+    events: set[str] = {str(e) for e in ctx.asset_events}
+    if links is not None:
+        events |= {str(e) for e in links.produces.get(pipeline, set())}
+    return sorted(events)

@@ -67,7 +67,9 @@ def estate_links(jobs: Iterable[Job]) -> Links:
         me = safe_name(job.full_name)
         for trig in job.triggers:
             on = asset_on(trig.threshold) if trig.kind == "upstream" else None
-            for up in trig.upstream if on else ():
+            if on is None:
+                continue
+            for up in trig.upstream:
                 links.link(safe_name(up.strip("/")), me, on)
         for pl in job.publishers:
             if pl.cls not in BUILD_TRIGGERS:

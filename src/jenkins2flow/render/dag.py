@@ -73,6 +73,8 @@ def render_pipeline(name: str, spec: model.PipelineSpec, docs: dict[str, model.D
         crons=list(schedule.cron) if schedule else [], timezone=schedule.timezone if schedule else "UTC",
         and_dom_dow=bool(schedule and schedule.and_dom_dow), max_active_runs=spec.max_active_runs or 16,
         tags=sorted(set(spec.tags))[:20],
+        upstream=[u.model_dump(mode="json") for u in schedule.upstream] if schedule else [],
+        asset_events=list(spec.asset_events),
     )
     ast.parse(text)  # a template bug must never ship a broken file
     return text

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -157,7 +157,7 @@ class _Builder:
 MARKERS = {"success": ("jenkins2flow_succeeded", "none_failed"), "done": ("jenkins2flow_ended", "all_done")}
 
 
-def asset_markers(dag: DAG, tasks: list[Any], events: list[str]) -> None:
+def asset_markers(dag: DAG, tasks: list[Any], events: Sequence[str]) -> None:
     """Final marker tasks after every task that update the pipeline's assets (outlets) for its downstream pipelines:
     `success` when no task failed (skipped gates and post blocks are fine), `done` whatever the result. The success
     marker is always there, so a failed task still fails the run (an all_done leaf alone would hide it)."""
