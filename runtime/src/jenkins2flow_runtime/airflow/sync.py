@@ -28,6 +28,7 @@ from jenkins2flow_runtime.catalog import (
     load_from_store,
     read_catalog,
 )
+from jenkins2flow_runtime.notify import PipelineNotifier
 from jenkins2flow_runtime.store import Store
 
 log = logging.getLogger("jenkins2flow_runtime.sync")
@@ -101,6 +102,10 @@ class _Builder:
             raise TypeError(f"{doc.ref()} is not a pipeline.")
         declared = self.declared(spec)
         schedule = spec.schedule
+        # the notifications as callbacks: one object per pipeline, shared by every task (docs/post-conditions.md)
+        notifier = PipelineNotifier(doc.name, spec.notifications) if spec.notifications else None
+        callbacks = notifier.dag_callbacks() if notifier else {}
+        task_defaults = notifier.task_defaults() if notifier else {}
         dag = DAG(
             dag_id=doc.name,
             schedule=self.timetable(schedule) if schedule else None,
@@ -111,8 +116,9 @@ class _Builder:
             doc_md=doc_md(doc),
             description=(spec.description or f"Jenkins job {spec.provenance.job}")[:200],
             max_active_runs=spec.max_active_runs or 16,
-            default_args={"owner": ",".join(spec.owners) or spec.team or TAG},
+            default_args={"owner": ",".join(spec.owners) or spec.team or TAG, **task_defaults},
             access_control=access_control(spec.access_control) or None,
+            **callbacks,
         )
         ops: dict[str, Any] = {}
         for task in spec.tasks:

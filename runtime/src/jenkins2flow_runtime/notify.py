@@ -1,0 +1,374 @@
+"""Pipeline notifications (Jenkins `mail`, `emailext`, `slackSend`, Mailer...) sent at run time.
+
+`send(notification, run_info)` sends one notification and never raises: a failure to send is logged loudly and
+returns False, so a broken mail server never fails a run. `PipelineNotifier` holds one pipeline's notifications and
+is the DAG's callbacks (built once per pipeline): `on` failure -> `on_failure_callback`, success ->
+`on_success_callback`, always -> both, retry -> the tasks' `on_retry_callback`. A notification with a `condition`
+(changed / fixed / regression) is sent only when `fallback.post_condition_holds` says so for this run's result and
+the previous completed run's.
+
+Where to send (the env variable first, then the Airflow connection; the details are in docs/post-conditions.md):
+- email: JENKINS2FLOW_SMTP_URL `smtp[s]://user:pass@host:port[?starttls=true&from=a@b]`, else the Airflow
+  connection JENKINS2FLOW_SMTP_CONN (default `smtp_default`: host, port, login, password; extra `from_email`,
+  `ssl`, `starttls`). From: JENKINS2FLOW_MAIL_FROM, the URL's `from`, the extra, else `jenkins2flow@localhost`.
+  Recipients: the notification's `to`, else JENKINS2FLOW_MAIL_TO (comma-separated).
+- slack: JENKINS2FLOW_SLACK_WEBHOOK (an incoming-webhook URL), else the Airflow connection JENKINS2FLOW_SLACK_CONN
+  (default `slack_default`): its password when that is the URL, else its host (+ the password as the path).
+  `to` holds the channels (one POST each).
+
+Subjects and bodies are Jenkins text and stay text: `${env.BUILD_URL}` is sent as written. Only these placeholders
+of ours are replaced, by exact match: `${AIRFLOW_DAG_ID}`, `${AIRFLOW_RUN_ID}`, `${AIRFLOW_RESULT}`,
+`${AIRFLOW_TASK_ID}`. Nothing is rendered through Jinja or evaluated.
+
+No Airflow import at module top: the module loads (and `send` works with env configuration) without Airflow.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import smtplib
+import ssl
+import urllib.request
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from jenkins2flow_runtime.model.specs import Notification
+
+log = logging.getLogger("jenkins2flow_runtime.notify")
+TIMEOUT_SECONDS = 10.0
+DEFAULT_FROM = "jenkins2flow@localhost"
+TRUE = ("1", "true", "yes", "on")
+# Which callback sends which notifications.
+EVENTS = {"failure": ("failure", "always"), "success": ("success", "always"), "retry": ("retry",)}
+RESULTS = {"failure": "failed", "success": "success", "retry": "failed"}
+
+
+class NotifyError(RuntimeError):
+    """A notification that cannot be sent (configuration or server); `send` logs it and carries on."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """What a notification says about the run: the DAG, the run, its result (success | failed | retry)."""
+
+    dag_id: str
+    run_id: str = ""
+    result: str = ""
+    reason: str = ""
+    task_id: str = ""
+
+    def placeholders(self) -> dict[str, str]:
+        return {"${AIRFLOW_DAG_ID}": self.dag_id, "${AIRFLOW_RUN_ID}": self.run_id,
+                "${AIRFLOW_RESULT}": self.result, "${AIRFLOW_TASK_ID}": self.task_id}
+
+
+def fill(text: str, run: RunInfo) -> str:
+    """Replace our own placeholders, by exact match; everything else (Jenkins `${...}`) stays as written."""
+    for key, value in run.placeholders().items():
+        text = text.replace(key, value)
+    return text
+
+
+def subject_of(n: Notification, run: RunInfo) -> str:
+    subject = fill(n.subject, run) if n.subject else f"[jenkins2flow] {run.dag_id}: {run.result or 'notice'}"
+    return " ".join(subject.split())  # one header line, whatever the Jenkins text held
+
+
+def body_of(n: Notification, run: RunInfo) -> str:
+    facts = f"Airflow DAG {run.dag_id!r}, run {run.run_id!r}: {run.result or '-'}"
+    facts += f" ({run.reason})" if run.reason else ""
+    facts += f", task {run.task_id!r}" if run.task_id else ""
+    return f"{fill(n.body, run)}\n\n-- \n{facts}\n" if n.body else facts + "\n"
+
+
+# ---- configuration ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpServer:
+    host: str
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    use_ssl: bool = False
+    starttls: bool = False
+    sender: str = ""
+    origin: str = ""  # where the settings came from, for messages (never the password)
+
+
+def _mask(secret: str) -> None:
+    if not secret:
+        return
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:  # pragma: no cover - outside Airflow
+        return
+    try:
+        mask_secret(secret)
+    except Exception:  # pragma: no cover - masking must never stop a notification
+        log.debug("jenkins2flow: could not register a secret with the Airflow masker", exc_info=True)
+
+
+def _connection(conn_id: str) -> Any:
+    try:
+        from airflow.sdk import BaseHook
+    except ImportError as exc:  # pragma: no cover - outside Airflow
+        raise NotifyError(f"Airflow is not installed, so the connection {conn_id!r} cannot be read.") from exc
+    try:
+        return BaseHook.get_connection(conn_id)
+    except Exception as exc:
+        raise NotifyError(f"the Airflow connection {conn_id!r} cannot be read ({type(exc).__name__}: {exc})") \
+            from None
+
+
+def smtp_server(env: Mapping[str, str] | None = None) -> SmtpServer:
+    """The SMTP server: JENKINS2FLOW_SMTP_URL, else the Airflow connection JENKINS2FLOW_SMTP_CONN (smtp_default)."""
+    env = os.environ if env is None else env
+    url = env.get("JENKINS2FLOW_SMTP_URL", "")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise NotifyError("JENKINS2FLOW_SMTP_URL must look like smtp://user:pass@host:port (or smtps://), "
+                              f"not a {parts.scheme!r} URL.")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        password = unquote(parts.password or "")
+        _mask(password)
+        return SmtpServer(host=parts.hostname, port=parts.port or (465 if parts.scheme == "smtps" else 25),
+                          user=unquote(parts.username or ""), password=password, use_ssl=parts.scheme == "smtps",
+                          starttls=query.get("starttls", "").lower() in TRUE,
+                          sender=env.get("JENKINS2FLOW_MAIL_FROM") or query.get("from", "") or DEFAULT_FROM,
+                          origin="JENKINS2FLOW_SMTP_URL")
+    conn_id = env.get("JENKINS2FLOW_SMTP_CONN") or "smtp_default"
+    conn = _connection(conn_id)
+    extra = dict(conn.extra_dejson or {})
+    password = conn.password or ""
+    _mask(password)
+    if not conn.host:
+        raise NotifyError(f"the Airflow connection {conn_id!r} has no host.")
+    use_ssl = str(extra.get("ssl", "")).lower() in TRUE
+    return SmtpServer(host=conn.host, port=int(conn.port or (465 if use_ssl else 25)), user=conn.login or "",
+                      password=password, use_ssl=use_ssl, starttls=str(extra.get("starttls", "")).lower() in TRUE,
+                      sender=env.get("JENKINS2FLOW_MAIL_FROM") or extra.get("from_email") or extra.get("from")
+                      or DEFAULT_FROM, origin=f"Airflow connection {conn_id!r}")
+
+
+def slack_webhook(env: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(webhook URL, where it came from): JENKINS2FLOW_SLACK_WEBHOOK, else the Airflow connection
+    JENKINS2FLOW_SLACK_CONN (slack_default): its password when it is the URL, else host (+ password as the path)."""
+    env = os.environ if env is None else env
+    url = env.get("JENKINS2FLOW_SLACK_WEBHOOK", "")
+    origin = "JENKINS2FLOW_SLACK_WEBHOOK"
+    if not url:
+        conn_id = env.get("JENKINS2FLOW_SLACK_CONN") or "slack_default"
+        origin = f"Airflow connection {conn_id!r}"
+        conn = _connection(conn_id)
+        password, host = conn.password or "", conn.host or ""
+        if password.startswith(("https://", "http://")):
+            url = password
+        elif host:
+            base = host if host.startswith(("https://", "http://")) else f"https://{host}"
+            url = f"{base.rstrip('/')}/{password.lstrip('/')}" if password else base
+        else:
+            raise NotifyError(f"the {origin} holds no webhook URL (set its password or host).")
+    _mask(url)
+    if not url.startswith(("https://", "http://")):
+        raise NotifyError(f"the Slack webhook from {origin} is not an http(s) URL.")
+    return url, origin
+
+
+# ---- sending ----------------------------------------------------------------------------------------------------
+
+
+def _timeout(env: Mapping[str, str]) -> float:
+    try:
+        return float(env.get("JENKINS2FLOW_NOTIFY_TIMEOUT") or TIMEOUT_SECONDS)
+    except ValueError:
+        return TIMEOUT_SECONDS
+
+
+def send_email(n: Notification, run: RunInfo, env: Mapping[str, str] | None = None) -> None:
+    env = os.environ if env is None else env
+    to = list(n.to) or [a.strip() for a in env.get("JENKINS2FLOW_MAIL_TO", "").split(",") if a.strip()]
+    if not to:
+        raise NotifyError("the notification has no recipients (and JENKINS2FLOW_MAIL_TO is not set).")
+    server = smtp_server(env)
+    msg = EmailMessage()
+    msg["Subject"] = subject_of(n, run)
+    msg["From"] = server.sender
+    msg["To"] = ", ".join(to)
+    msg.set_content(body_of(n, run))
+    smtp_class = smtplib.SMTP_SSL if server.use_ssl else smtplib.SMTP
+    try:
+        with smtp_class(server.host, server.port, timeout=_timeout(env)) as smtp:
+            if server.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if server.user:
+                smtp.login(server.user, server.password)
+            smtp.send_message(msg, from_addr=server.sender, to_addrs=to)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise NotifyError(f"the SMTP server {server.host}:{server.port} (from {server.origin}) refused or could "
+                          f"not be reached: {type(exc).__name__}: {exc}") from None
+
+
+def send_slack(n: Notification, run: RunInfo, env: Mapping[str, str] | None = None) -> None:
+    env = os.environ if env is None else env
+    url, origin = slack_webhook(env)
+    # slackSend has one message, which the converter puts in both subject and body
+    text = body_of(n, run) if n.subject in ("", n.body) else f"*{subject_of(n, run)}*\n{body_of(n, run)}"
+    for channel in list(n.to) or [""]:
+        payload: dict[str, str] = {"text": text, **({"channel": channel} if channel else {})}
+        request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=_timeout(env)) as response:  # noqa: S310 - http(s) only
+                response.read()
+        except OSError as exc:  # URLError, HTTPError, timeouts: their text never holds the URL
+            raise NotifyError(f"the Slack webhook (from {origin}) failed for channel {channel or '(default)'!r}: "
+                              f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}") from None
+
+
+SENDERS = {"email": send_email, "slack": send_slack}
+
+
+def send(notification: Notification | Mapping[str, Any], run_info: RunInfo) -> bool:
+    """Send one notification; True when sent. Never raises: a failure is logged as an error and returns False."""
+    n = notification if isinstance(notification, Notification) else Notification.model_validate(notification)
+    what = f"{n.channel} notification on {n.on} for {run_info.dag_id!r} run {run_info.run_id!r}"
+    sender = SENDERS.get(n.channel)
+    if sender is None:
+        log.warning("jenkins2flow: NOT SENT: %s: channel %r has no sender here (subject %r, to %r); configure an "
+                    "email or slack notification instead.", what, n.channel, subject_of(n, run_info), n.to)
+        return False
+    try:
+        sender(n, run_info)
+    except NotifyError as exc:
+        log.error("jenkins2flow: NOTIFICATION NOT SENT: %s: %s", what, exc)
+        return False
+    except Exception:  # a notification never fails the run
+        log.exception("jenkins2flow: NOTIFICATION NOT SENT: %s: unexpected error", what)
+        return False
+    log.info("jenkins2flow: sent %s to %r", what, list(n.to))
+    return True
+
+
+# ---- callbacks --------------------------------------------------------------------------------------------------
+
+
+def _state(value: Any) -> str:
+    return str(getattr(value, "value", value) or "")
+
+
+def _latest_result(runs: Iterable[Any]) -> str | None:
+    found = [r for r in runs if r is not None and getattr(r, "logical_date", None) is not None]
+    if not found:
+        return None
+    return "success" if _state(max(found, key=lambda r: r.logical_date).state) == "success" else "failed"
+
+
+def _previous_from_db(dag_id: str, run_id: str) -> str | None:
+    """The metadata DB, where it is reachable (dag.test(), the scheduler): the latest earlier completed run."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        current = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id == run_id))
+        if current is None or current.logical_date is None:
+            return None
+        prev = session.scalar(select(DagRun).where(DagRun.dag_id == dag_id,
+                                                   DagRun.state.in_(("success", "failed")),
+                                                   DagRun.logical_date < current.logical_date)
+                              .order_by(DagRun.logical_date.desc()).limit(1))
+        return None if prev is None else ("success" if _state(prev.state) == "success" else "failed")
+
+
+def previous_result(context: Mapping[str, Any]) -> str | None:
+    """The result of the previous *completed* run (success | failed), None when there is none (Jenkins' first
+    run). Asks the task SDK first (`ti.get_previous_dagrun`, which the dag processor answers), else the DB."""
+    ti = context.get("ti")
+    if ti is not None and hasattr(ti, "get_previous_dagrun"):
+        try:
+            return _latest_result(ti.get_previous_dagrun(state=s) for s in ("success", "failed"))
+        except Exception as exc:  # no supervisor here (e.g. dag.test() callbacks): the DB answers
+            log.debug("jenkins2flow: task SDK cannot give the previous run (%s); asking the DB", exc)
+    dag = context.get("dag")
+    dag_id = getattr(dag, "dag_id", "") or getattr(ti, "dag_id", "")
+    run_id = str(context.get("run_id") or getattr(context.get("dag_run"), "run_id", "") or "")
+    return _previous_from_db(dag_id, run_id)
+
+
+def _run_info(context: Mapping[str, Any], pipeline: str, result: str) -> RunInfo:
+    ti = context.get("ti")
+    run_id = context.get("run_id") or getattr(context.get("dag_run"), "run_id", "") or ""
+    return RunInfo(dag_id=pipeline, run_id=str(run_id), result=result, reason=str(context.get("reason") or ""),
+                   task_id=str(getattr(ti, "task_id", "") or ""))
+
+
+class PipelineNotifier:
+    """One pipeline's notifications as Airflow callbacks; one object per pipeline, shared by its tasks."""
+
+    __slots__ = ("notifications", "pipeline")
+
+    def __init__(self, pipeline: str, notifications: Iterable[Notification | Mapping[str, Any]]) -> None:
+        self.pipeline = pipeline
+        self.notifications = tuple(n if isinstance(n, Notification) else Notification.model_validate(n)
+                                   for n in notifications)
+
+    def _for(self, event: str) -> list[Notification]:
+        return [n for n in self.notifications if n.on in EVENTS[event]]
+
+    def dag_callbacks(self) -> dict[str, Any]:
+        """DAG keyword arguments: on_failure_callback / on_success_callback for the events that have notifications."""
+        out: dict[str, Any] = {}
+        if self._for("failure"):
+            out["on_failure_callback"] = self.on_failure
+        if self._for("success"):
+            out["on_success_callback"] = self.on_success
+        return out
+
+    def task_defaults(self) -> dict[str, Any]:
+        """default_args entries: on_retry_callback when there are retry notifications."""
+        return {"on_retry_callback": self.on_retry} if self._for("retry") else {}
+
+    def on_failure(self, context: Mapping[str, Any]) -> None:
+        self.fire("failure", context)
+
+    def on_success(self, context: Mapping[str, Any]) -> None:
+        self.fire("success", context)
+
+    def on_retry(self, context: Mapping[str, Any]) -> None:
+        self.fire("retry", context)
+
+    def fire(self, event: str, context: Mapping[str, Any]) -> int:
+        """Send the notifications of `event` whose condition holds; return how many were sent. Never raises."""
+        from jenkins2flow_runtime.fallback import post_condition_holds
+
+        result = RESULTS[event]
+        run = _run_info(context, self.pipeline, "retry" if event == "retry" else result)
+        previous: str | None = None
+        looked_up = False
+        sent = 0
+        for n in self._for(event):
+            if n.condition:
+                if not looked_up:
+                    looked_up = True
+                    try:
+                        previous = previous_result(context)
+                    except Exception as exc:
+                        log.error("jenkins2flow: cannot find the run before %r of %r (%s: %s); judging %r "
+                                  "notifications as on a first run.", run.run_id, self.pipeline,
+                                  type(exc).__name__, exc, n.condition)
+                if not post_condition_holds(n.condition, result, previous):
+                    log.info("jenkins2flow: %s notification on %s not sent: %r does not hold (this run %s, "
+                             "previous completed run %s)", n.channel, n.on, n.condition, result, previous or "none")
+                    continue
+            sent += send(n, run)
+        return sent
+
+    def __repr__(self) -> str:
+        return f"PipelineNotifier({self.pipeline!r}, {len(self.notifications)} notification(s))"

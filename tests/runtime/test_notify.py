@@ -1,0 +1,296 @@
+"""Pipeline notifications at run time: a local SMTP server and a local Slack webhook (HTTP) on 127.0.0.1 receive
+what converted Jenkins `mail` / `slackSend` post steps send from real dag.test() runs; unit tests for `send`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import socketserver
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.policy import default as email_policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from catalog_samples import publish_all
+from jenkins2flow_runtime import model
+from jenkins2flow_runtime.notify import PipelineNotifier, RunInfo, fill, send, slack_webhook, smtp_server
+
+PASSWORD = "s3cr3t-pa55"
+Logs = pytest.LogCaptureFixture
+Out = pytest.CaptureFixture[str]
+
+
+# ---- local servers ----------------------------------------------------------------------------------------------
+
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP for smtplib: EHLO, (AUTH PLAIN), MAIL, RCPT, DATA, QUIT; each mail lands in server.mails."""
+
+    def _say(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        self._say("220 localhost test SMTP")
+        sender, rcpts = "", []
+        while line := self.rfile.readline():
+            verb = line.decode(errors="replace").strip()
+            upper = verb.upper()
+            if upper.startswith(("EHLO", "HELO")):
+                self._say("250-localhost")
+                self._say("250 AUTH PLAIN")
+            elif upper.startswith("AUTH"):
+                self.server.auth.append(verb)  # type: ignore[attr-defined]
+                self._say("235 ok")
+            elif upper.startswith("MAIL FROM:"):
+                sender, rcpts = verb[10:].strip().strip("<>"), []
+                self._say("250 ok")
+            elif upper.startswith("RCPT TO:"):
+                rcpts.append(verb[8:].strip().strip("<>"))
+                self._say("250 ok")
+            elif upper == "DATA":
+                self._say("354 end with .")
+                data = b""
+                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                    data += chunk[1:] if chunk.startswith(b"..") else chunk
+                message = message_from_bytes(data.replace(b"\r\n", b"\n"), policy=email_policy)
+                self.server.mails.append({"from": sender, "to": rcpts, "message": message})  # type: ignore[attr-defined]
+                self._say("250 queued")
+            elif upper == "QUIT":
+                self._say("221 bye")
+                return
+            else:
+                self._say("250 ok")
+
+
+class _WebhookHandler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.posts.append({"path": self.path, "json": json.loads(body)})  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def smtp() -> Iterator[Any]:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
+    server.daemon_threads = True
+    server.mails, server.auth = [], []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def webhook() -> Iterator[Any]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _WebhookHandler)
+    server.posts = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _url(server: Any, scheme: str = "http", user: str = "") -> str:
+    host, port = server.server_address[:2]
+    return f"{scheme}://{user}{host}:{port}"
+
+
+def _logs(caplog: Logs, capsys: Out) -> str:
+    """What was logged: through logging, or through Airflow's structlog setup (to stdout/stderr)."""
+    out = capsys.readouterr()
+    return caplog.text + out.out + out.err
+
+
+RUN = RunInfo(dag_id="etl", run_id="manual__1", result="failed", reason="task_failure")
+
+
+# ---- send ---------------------------------------------------------------------------------------------------------
+
+
+def test_email_through_the_smtp_url_keeps_jenkins_text(smtp: Any, monkeypatch: pytest.MonkeyPatch,
+                                                       caplog: Logs, capsys: Out) -> None:
+    monkeypatch.setenv("JENKINS2FLOW_SMTP_URL", _url(smtp, "smtp", f"ci:{PASSWORD}@") + "?from=ci@example.com")
+    n = model.Notification(on="failure", to=["a@example.com", "b@example.com"],
+                           subject="Failed: ${env.JOB_NAME}\r\nBcc: x@evil.example {{ 7*7 }} ${AIRFLOW_DAG_ID}",
+                           body="See ${env.BUILD_URL} {% raw %} ${AIRFLOW_RUN_ID}")
+    with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
+        assert send(n, RUN) is True
+    [mail] = smtp.mails
+    assert mail["to"] == ["a@example.com", "b@example.com"] and mail["from"] == "ci@example.com"
+    msg = mail["message"]
+    assert msg["Subject"] == "Failed: ${env.JOB_NAME} Bcc: x@evil.example {{ 7*7 }} etl"  # one header line
+    assert msg["Bcc"] is None
+    assert msg.get_content().startswith("See ${env.BUILD_URL} {% raw %} manual__1\n")
+    assert "Airflow DAG 'etl', run 'manual__1': failed (task_failure)" in msg.get_content()
+    assert smtp.auth  # logged in with the URL's user
+    assert "sent email notification on failure for 'etl'" in _logs(caplog, capsys)
+    assert PASSWORD not in _logs(caplog, capsys)
+
+
+def test_unreachable_smtp_is_logged_and_not_raised(monkeypatch: pytest.MonkeyPatch,
+                                                   caplog: Logs, capsys: Out) -> None:
+    monkeypatch.setenv("JENKINS2FLOW_SMTP_URL", f"smtp://ci:{PASSWORD}@127.0.0.1:{_closed_port()}")
+    with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
+        assert send({"on": "failure", "to": ["a@example.com"], "subject": "s"}, RUN) is False
+    assert "NOTIFICATION NOT SENT" in _logs(caplog, capsys) and "ConnectionRefusedError" in _logs(caplog, capsys)
+    assert PASSWORD not in _logs(caplog, capsys)
+
+
+def test_slack_posts_to_the_webhook_per_channel(webhook: Any, monkeypatch: pytest.MonkeyPatch,
+                                                caplog: Logs, capsys: Out) -> None:
+    monkeypatch.setenv("JENKINS2FLOW_SLACK_WEBHOOK", _url(webhook) + "/services/T0/B0/XYZ")
+    n = model.Notification(on="success", channel="slack", to=["#builds", "#ops"], subject="ok ${env.BUILD_URL}",
+                           body="ok ${env.BUILD_URL}")
+    with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
+        assert send(n, RunInfo("etl", "r1", "success")) is True
+    assert [p["json"]["channel"] for p in webhook.posts] == ["#builds", "#ops"]
+    assert webhook.posts[0]["path"] == "/services/T0/B0/XYZ"
+    assert webhook.posts[0]["json"]["text"].startswith("ok ${env.BUILD_URL}\n")
+    assert "T0/B0/XYZ" not in _logs(caplog, capsys)
+
+
+def test_slack_webhook_failure_is_logged(monkeypatch: pytest.MonkeyPatch, caplog: Logs, capsys: Out) -> None:
+    monkeypatch.setenv("JENKINS2FLOW_SLACK_WEBHOOK", f"http://127.0.0.1:{_closed_port()}/hook/SECRET")
+    with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
+        assert send({"channel": "slack", "to": ["#x"]}, RUN) is False
+    assert "NOTIFICATION NOT SENT" in _logs(caplog, capsys) and "SECRET" not in _logs(caplog, capsys)
+
+
+def test_settings_from_airflow_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JENKINS2FLOW_SMTP_URL", raising=False)
+    monkeypatch.delenv("JENKINS2FLOW_SLACK_WEBHOOK", raising=False)
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({
+        "conn_type": "smtp", "host": "mail.example.com", "port": 587, "login": "ci", "password": PASSWORD,
+        "extra": {"from_email": "ci@example.com", "starttls": True}}))
+    server = smtp_server()
+    assert (server.host, server.port, server.user, server.password, server.starttls, server.sender) == \
+        ("mail.example.com", 587, "ci", PASSWORD, True, "ci@example.com")
+    monkeypatch.setenv("AIRFLOW_CONN_SLACK_DEFAULT", json.dumps({
+        "conn_type": "slackwebhook", "host": "https://hooks.slack.com/services", "password": "T0/B0/XYZ"}))
+    assert slack_webhook()[0] == "https://hooks.slack.com/services/T0/B0/XYZ"
+    monkeypatch.setenv("JENKINS2FLOW_SLACK_CONN", "my_slack")
+    monkeypatch.setenv("AIRFLOW_CONN_MY_SLACK", json.dumps({"conn_type": "http",
+                                                            "password": "https://hooks.example.com/abc"}))
+    assert slack_webhook() == ("https://hooks.example.com/abc", "Airflow connection 'my_slack'")
+
+
+def test_a_missing_connection_is_logged_not_raised(monkeypatch: pytest.MonkeyPatch,
+                                                   caplog: Logs, capsys: Out) -> None:
+    monkeypatch.delenv("JENKINS2FLOW_SMTP_URL", raising=False)
+    monkeypatch.setenv("JENKINS2FLOW_SMTP_CONN", "no_such_smtp_conn")
+    with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
+        assert send({"to": ["a@example.com"]}, RUN) is False
+    assert "'no_such_smtp_conn' cannot be read" in _logs(caplog, capsys)
+
+
+def test_other_channels_are_logged(caplog: Logs, capsys: Out) -> None:
+    with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
+        assert send({"channel": "other", "subject": "hipchat"}, RUN) is False
+    assert "NOT SENT" in _logs(caplog, capsys) and "hipchat" in _logs(caplog, capsys)
+
+
+def test_only_our_placeholders_are_filled() -> None:
+    text = "${AIRFLOW_DAG_ID} ${env.BUILD_URL} ${AIRFLOW_RESULT} $AIRFLOW_DAG_ID {{ dag_id }}"
+    assert fill(text, RUN) == "etl ${env.BUILD_URL} failed $AIRFLOW_DAG_ID {{ dag_id }}"
+
+
+def test_callbacks_by_event() -> None:
+    notifier = PipelineNotifier("etl", [{"on": "always"}, {"on": "retry", "channel": "slack"}])
+    assert sorted(notifier.dag_callbacks()) == ["on_failure_callback", "on_success_callback"]
+    assert list(notifier.task_defaults()) == ["on_retry_callback"]
+    only_success = PipelineNotifier("etl", [{"on": "success"}])
+    assert list(only_success.dag_callbacks()) == ["on_success_callback"] and only_success.task_defaults() == {}
+
+
+# ---- real runs ----------------------------------------------------------------------------------------------------
+
+FAILING = """pipeline {
+  agent any
+  stages { stage('Build') { steps { sh 'exit 3' } } }
+  post {
+    failure { mail to: 'dev@example.com, qa@example.com', subject: "Build failed: ${env.JOB_NAME} #${env.BUILD_NUMBER}",
+              body: "See ${env.BUILD_URL}" }
+    success { mail to: 'nobody@example.com', subject: 'never', body: 'the run fails' }
+    regression { mail to: 'boss@example.com', subject: 'regressed', body: 'not on a first run' }
+    changed { slackSend channel: '#changes', message: "changed ${env.BUILD_URL}" }
+  }
+}
+"""
+PASSING = """pipeline {
+  agent any
+  stages { stage('Build') { steps { sh 'echo ok' } } }
+  post {
+    success { mail to: 'ops@example.com', subject: 'deployed', body: 'the SMTP server is down' }
+    success { slackSend channel: '#builds', message: "built ${env.BUILD_URL}" }
+    fixed { slackSend channel: '#fixed', message: 'not on a first run' }
+  }
+}
+"""
+
+
+def _publish_converted(tmp_path: Path, name: str, text: str, store: Path) -> model.PipelineSpec:
+    from jenkins2flow.convert import convert_job
+    from jenkins2flow.sources import iter_jobs
+
+    path = tmp_path / f"{name}.Jenkinsfile"
+    path.write_text(text)
+    [job] = list(iter_jobs(str(path)))
+    conv = convert_job(job)
+    assert conv.pipeline is not None
+    publish_all(store, [*conv.templates, *conv.tasks, model.make("pipeline", name, conv.pipeline)])
+    return conv.pipeline
+
+
+@pytest.mark.airflow
+@pytest.mark.slow
+def test_converted_notifications_are_sent_by_real_runs(airflow_db: Path, configured_dags_folder: Path,
+                                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: Any,
+                                                        webhook: Any) -> None:
+    """Two dag.test() runs: a failing one mails the converted recipients (and its first-run `changed` posts to
+    Slack, `regression` stays quiet); a passing one posts to Slack while its SMTP server is down (logged, the run
+    still succeeds) and its `fixed` stays quiet on a first run."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    store = tmp_path / "store.db"
+    monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
+    monkeypatch.setenv("JENKINS2FLOW_SLACK_WEBHOOK", _url(webhook) + "/hook")
+    failing = _publish_converted(tmp_path, "notify-fail", FAILING, store)
+    _publish_converted(tmp_path, "notify-pass", PASSING, store)
+    assert {(n.on, n.condition) for n in failing.notifications} >= {("failure", ""), ("failure", "regression")}
+    bag = DagBag(dag_folder=str(configured_dags_folder))
+    assert bag.import_errors == {}
+
+    monkeypatch.setenv("JENKINS2FLOW_SMTP_URL", _url(smtp, "smtp"))
+    run = bag.dags["notify-fail"].test()
+    assert str(run.state) == "failed"
+    [mail] = smtp.mails
+    assert mail["to"] == ["dev@example.com", "qa@example.com"]
+    assert mail["message"]["Subject"] == "Build failed: ${env.JOB_NAME} #${env.BUILD_NUMBER}"
+    assert mail["message"].get_content().startswith("See ${env.BUILD_URL}\n")
+    assert [p["json"].get("channel") for p in webhook.posts] == ["#changes"]
+
+    webhook.posts.clear()
+    monkeypatch.setenv("JENKINS2FLOW_SMTP_URL", f"smtp://127.0.0.1:{_closed_port()}")
+    run = bag.dags["notify-pass"].test()
+    assert str(run.state) == "success"
+    assert [p["json"].get("channel") for p in webhook.posts] == ["#builds"]  # not '#fixed': first run
+    assert webhook.posts[0]["json"]["text"].startswith("built ${env.BUILD_URL}\n")
+    assert len(smtp.mails) == 1  # nothing more reached the live server
