@@ -157,13 +157,17 @@ class _State:
         self.pc: dict[Any, Any] = {}
         self.pending = 0
         self.pending_bytes = 0
-        self.full = False  # pending maps past spill_rows / spill_bytes
         self.compared = 0
         self.rows_different = 0
         self.missing = 0
         self.extra = 0
         self.explained: list[str] = []
         self.width = len(plan.columns)
+
+    @property
+    def full(self) -> bool:
+        """The pending maps are past `spill_rows` rows or `spill_bytes` (estimated) bytes: time to spill."""
+        return self.pending > self.spill_rows or self.pending_bytes > self.spill_bytes
 
     def project(self, sel: Row) -> list[str]:
         """Normalized compared values of a selected row (values in `columns` order, maybe short or long)."""
@@ -226,8 +230,6 @@ class _State:
                     mine[k] = [here, packed]
                 self.pending += 1
                 self.pending_bytes += len(packed) + overhead
-                if self.pending > self.spill_rows or self.pending_bytes > self.spill_bytes:
-                    self.full = True
                 return
             if type(waiting) is list:
                 match = waiting.pop(0)
@@ -284,7 +286,6 @@ class _State:
         self.pb.clear()
         self.pc.clear()
         self.pending = self.pending_bytes = 0
-        self.full = False
 
     def finish(self) -> OutputResult:
         self.flush()
@@ -341,7 +342,6 @@ def _spill(
             state.pb.clear()
             state.pc.clear()
             state.pending = state.pending_bytes = 0
-            state.full = False
             for side, it, idx, start in (("b", b_iter, plan.b_idx, n), ("c", c_iter, plan.c_idx, cand_first or n)):
                 _partition(state, it, idx, start, [csv.writer(f) for f in handles[side]])
         finally:
