@@ -75,6 +75,7 @@ def render_pipeline(name: str, spec: model.PipelineSpec, docs: dict[str, model.D
         tags=sorted(set(spec.tags))[:20],
         upstream=[u.model_dump(mode="json") for u in schedule.upstream] if schedule else [],
         asset_events=list(spec.asset_events),
+        notifications=[n.model_dump(mode="json") for n in spec.notifications],
     )
     ast.parse(text)  # a template bug must never ship a broken file
     return text
