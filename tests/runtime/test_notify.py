@@ -294,3 +294,49 @@ def test_converted_notifications_are_sent_by_real_runs(airflow_db: Path, configu
     assert [p["json"].get("channel") for p in webhook.posts] == ["#builds"]  # not '#fixed': first run
     assert webhook.posts[0]["json"]["text"].startswith("built ${env.BUILD_URL}\n")
     assert len(smtp.mails) == 1  # nothing more reached the live server
+
+
+class _PrevTI:
+    """Answers get_previous_dagrun like the task SDK does in the dag processor."""
+
+    task_id = "build"
+
+    def __init__(self, previous: dict[str, Any]) -> None:
+        self.previous = previous
+
+    def get_previous_dagrun(self, state: str | None = None) -> Any:
+        from datetime import UTC, datetime
+        from types import SimpleNamespace
+
+        day = self.previous.get(state)
+        return None if day is None else SimpleNamespace(state=state, logical_date=datetime(2024, 1, day, tzinfo=UTC))
+
+
+def test_conditions_gate_on_the_previous_completed_run(webhook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JENKINS2FLOW_SLACK_WEBHOOK", _url(webhook) + "/hook")
+    notifier = PipelineNotifier("etl", [{"on": "success", "channel": "slack", "to": ["#fixed"], "condition": "fixed"},
+                                        {"on": "failure", "channel": "slack", "to": ["#reg"],
+                                         "condition": "regression"}])
+    after_failure = {"ti": _PrevTI({"success": 1, "failed": 2}), "run_id": "r3", "reason": "success"}
+    assert notifier.fire("success", after_failure) == 1
+    assert notifier.fire("failure", after_failure) == 0  # failed -> failed is no regression
+    after_success = {"ti": _PrevTI({"success": 2, "failed": 1}), "run_id": "r3"}
+    assert notifier.fire("success", after_success) == 0
+    assert notifier.fire("failure", after_success) == 1
+    assert [p["json"]["channel"] for p in webhook.posts] == ["#fixed", "#reg"]
+
+
+def test_the_sync_engine_shares_one_notifier_per_pipeline(tmp_path: Path) -> None:
+    from catalog_samples import shell_pipeline
+    from jenkins2flow_runtime.airflow.sync import build_dags
+    from jenkins2flow_runtime.store import open_store
+
+    publish_all(tmp_path / "s.db", shell_pipeline("etl", tasks=3, notifications=[{"on": "retry"}, {"on": "failure"}]))
+    with open_store(str(tmp_path / "s.db")) as store:
+        result = build_dags(store)
+    assert result.errors == {}
+    dag = result.dags["etl"]
+    owners = {id(cb.__self__) for t in dag.tasks for cb in t.on_retry_callback}
+    failure = dag.on_failure_callback
+    assert callable(failure) and owners == {id(failure.__self__)}  # type: ignore[attr-defined]
+    assert not dag.on_success_callback
