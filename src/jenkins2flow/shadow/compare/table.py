@@ -203,6 +203,8 @@ class _State:
         strip_only = norm.identity and norm.spec.strip
         as_read = norm.identity and not norm.spec.strip
         key, text, sep, overhead = self.key, norm.text, SEP, ROW_OVERHEAD
+        if not kp and not self.plan.ordered:  # the key is the whole normalized row: a tuple of its values
+            overhead += 40 + 60 * self.width  # the tuple and each value's str header (their text is not counted)
 
         def add(n: int, raw: Row) -> None:
             sel = raw if whole else [raw[i] if i < len(raw) else "" for i in idx]
