@@ -39,6 +39,11 @@ def run_workspace(root: Path, pipeline: str, run_id: str) -> Path:
     return root / _UNSAFE.sub("_", pipeline) / safe_run
 
 
+def _shadow_dir(root: Path) -> Path:
+    """The runtime keeps shadow runs under `<JENKINS2FLOW_WORKSPACE>/shadow`; accept either folder here."""
+    return root if root.name == "shadow" else root / "shadow"
+
+
 def shadow_conf(params: dict[str, Any]) -> dict[str, Any]:
     return {**params, SHADOW_FLAG: "1"}
 
@@ -170,7 +175,7 @@ class RestAirflow:
             side="candidate", source="airflow-rest", id=run_id, status=status_of(run.get("state")),
             raw_status=str(run.get("state")), url=f"{self.url}/dags/{dag_id}/runs/{run_id}",
             stages=[{"name": t["task_id"], "status": status_of(t.get("state"))} for t in tis],
-            params=params, files_root=str(run_workspace(root, dag_id, run_id)) if root else "",
+            params=params, files_root=str(run_workspace(_shadow_dir(root), dag_id, run_id)) if root else "",
             run_tokens=[run_id], started_at=str(run.get("start_date") or ""),
             duration_s=round(time.time() - started, 3), log="\n".join(logs),
         )

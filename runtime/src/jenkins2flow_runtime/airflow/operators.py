@@ -16,7 +16,7 @@ from airflow.sdk import BaseOperator
 
 from jenkins2flow_runtime.executors.shell import ShellError, run_shell
 from jenkins2flow_runtime.params import declared_map, env_value, resolve
-from jenkins2flow_runtime.workspace import run_workspace
+from jenkins2flow_runtime.workspace import SHADOW_FLAG, is_shadow, run_workspace
 
 
 class TaskFailed(RuntimeError):
@@ -99,26 +99,30 @@ class ConcreteTaskOperator(_CatalogOperator):
     def task_spec(self) -> dict[str, Any]:
         return self.spec
 
-    def _job_env(self, params: Mapping[str, Any], secrets: Mapping[str, str], run_id: str) -> dict[str, str]:
+    def _job_env(self, params: Mapping[str, Any], secrets: Mapping[str, str], run_id: str,
+                 shadow: bool = False) -> dict[str, str]:
         """What the task adds to the environment: its env, the parameters, the secrets, Jenkins' variables."""
-        workspace = run_workspace(self.pipeline, run_id)
+        workspace = run_workspace(self.pipeline, run_id, shadow=shadow)
         env = {k: env_value(v) for k, v in self.spec.get("env", {}).items()}
         env.update({k: env_value(v) for k, v in params.items()})
         env.update(secrets)
         env.update(WORKSPACE=str(workspace), JOB_NAME=self.pipeline, BUILD_TAG=f"{self.pipeline}-{run_id}")
+        if shadow:
+            env[SHADOW_FLAG] = "1"  # the task may check it to keep away from production systems
         return env
 
     def execute(self, context: Any) -> Any:
         from jenkins2flow_runtime.airflow.secrets import resolve_secrets
 
         run_id = context["dag_run"].run_id
+        shadow = is_shadow(context["dag_run"].conf)
         params = self.resolved_params(context)
         secrets = resolve_secrets(self.spec.get("secrets", ()))
         kind = self.spec["type"]
-        workspace = run_workspace(self.pipeline, run_id)
+        workspace = run_workspace(self.pipeline, run_id, shadow=shadow)
         if kind == "python":
             return self._python(params, secrets, workspace)
-        job_env = self._job_env(params, secrets, run_id)
+        job_env = self._job_env(params, secrets, run_id, shadow)
         env = {**os.environ, **job_env}
         timeout = self.execution_timeout.total_seconds() if self.execution_timeout else None
         if kind == "shell":

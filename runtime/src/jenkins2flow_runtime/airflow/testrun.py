@@ -18,7 +18,7 @@ def run(dag_id: str, conf: dict[str, Any] | None = None) -> dict[str, Any]:
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.db import initdb
 
-    from jenkins2flow_runtime.workspace import run_workspace
+    from jenkins2flow_runtime.workspace import is_shadow, run_workspace
 
     initdb()
     folder = airflow_conf.get("core", "dags_folder")
@@ -37,7 +37,7 @@ def run(dag_id: str, conf: dict[str, Any] | None = None) -> dict[str, Any]:
         run_id=dag_run.run_id,
         state=str(dag_run.state),
         tasks=[{"task_id": ti.task_id, "state": str(ti.state)} for ti in instances],
-        workspace=str(run_workspace(dag_id, dag_run.run_id)),
+        workspace=str(run_workspace(dag_id, dag_run.run_id, shadow=is_shadow(conf))),
     )
     return summary
 
