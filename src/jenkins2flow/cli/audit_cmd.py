@@ -37,7 +37,8 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
         click.echo(json.dumps(report, indent=1, default=str))
         return
     console = Console()
-    summary = Table(title=f"{report['jobs']} jobs, {report['runnable']} with a runnable pipeline")
+    summary = Table(title=f"{report['jobs']} jobs, {report['runnable']} with a runnable pipeline "
+                          f"({report['jenkins_only']} of them only trigger the Jenkins job)")
     for col in ("status", "jobs", "kind", "jobs ", "class", "jobs  "):
         summary.add_column(col)
     cols = [list(report[k].items()) for k in ("by_status", "by_kind", "by_classification")]

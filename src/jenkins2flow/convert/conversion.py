@@ -62,6 +62,14 @@ class Conversion:
         return [d for d in self.diagnostics if d.level == "error"]
 
     @property
+    def jenkins_only(self) -> bool:
+        """A pipeline whose every task is the fallback that triggers the Jenkins job: it runs, but nothing of the
+        job's work moved to Airflow yet."""
+        from jenkins2flow.convert.context import FALLBACK_TASK
+
+        return self.pipeline is not None and all(t.uses.name == FALLBACK_TASK for t in self.pipeline.tasks)
+
+    @property
     def placeholders(self) -> list[LedgerEntry]:
         return [e for e in self.ledger if e.outcome == "placeholder"]
 

@@ -90,6 +90,7 @@ class Estate:
         return {
             "jobs": total,
             "runnable": runnable,
+            "jenkins_only": sum(1 for c in self.conversions if c.jenkins_only),
             "by_status": self.by("status"),
             "by_kind": self.by("kind"),
             "by_classification": self.by("classification"),
@@ -99,7 +100,8 @@ class Estate:
             "effort": self.effort(),
             "jobs_detail": [{"job": c.job, "kind": c.kind, "status": c.status, "classification": c.classification,
                              "reasons": c.reasons[:5], "classification_reasons": c.class_reasons[:5],
-                             "placeholders": len(c.placeholders), "source": c.source} for c in self.conversions],
+                             "placeholders": len(c.placeholders), "jenkins_only": c.jenkins_only,
+                             "source": c.source} for c in self.conversions],
         }
 
 

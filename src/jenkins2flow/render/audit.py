@@ -11,7 +11,9 @@ COLORS = {"converted": "#2e7d32", "partial": "#f9a825", "unsupported": "#8e24aa"
 
 def markdown(report: dict[str, Any]) -> str:
     out = [f"# Jenkins estate audit: {report['jobs']} jobs", "",
-           f"{report['runnable']} jobs get a runnable pipeline. Effort estimate: **{report['effort']['hours']} h** "
+           f"{report['runnable']} jobs get a runnable pipeline; {report['jenkins_only']} of them only trigger the "
+           "Jenkins job (every step a fallback). "
+           f"Effort estimate: **{report['effort']['hours']} h** "
            f"(~{report['effort']['days']} engineer-days).", ""]
     for title, key in (("Status", "by_status"), ("Kind", "by_kind"), ("Classification", "by_classification")):
         out += [f"## {title}", "", "| value | jobs |", "|---|---:|"]
@@ -75,7 +77,8 @@ def html_page(report: dict[str, Any]) -> str:
 td,th{{border:1px solid #ccc;padding:3px 6px;font-size:13px}}.converted{{color:#2e7d32}}.partial{{color:#b28704}}
 .unsupported{{color:#8e24aa}}.failed{{color:#c62828}}svg{{margin:0 1em 1em 0}}</style></head><body>
 <h1>Jenkins estate audit: {report['jobs']} jobs</h1>
-<p>{report['runnable']} jobs get a runnable pipeline. Effort estimate: <b>{report['effort']['hours']} h</b>
+<p>{report['runnable']} jobs get a runnable pipeline; {report['jenkins_only']} of them only trigger the Jenkins
+job (every step a fallback). Effort estimate: <b>{report['effort']['hours']} h</b>
 (~{report['effort']['days']} engineer-days). Reuse: {r['pipeline_tasks']} pipeline tasks collapse to
 {r['distinct_tasks']} distinct tasks; {r['jobs_with_parameters']} parameter sets to {r['distinct_parameter_templates']}
 templates.</p>
