@@ -164,15 +164,22 @@ def parse_config_xml(data: bytes, path: str, full_name: str, *, max_bytes: int =
 def safe_fromstring(data: bytes, path: str, max_bytes: int = MAX_BYTES) -> tuple[Any, list[Diagnostic]]:
     """Parse XML bytes safely (no DTD, no entities, size cap, XML 1.1 accepted). Returns (root or None, notes);
     when the root is None the notes hold one error saying why, with its `path:line:col`. Never raises."""
+    root, notes, _info = _safe_parse(data, path, max_bytes)
+    return root, notes
+
+
+def _safe_parse(data: bytes, path: str, max_bytes: int) -> tuple[Any, list[Diagnostic], Any]:
+    """`safe_fromstring`, plus the document's docinfo (None when the root is None)."""
     if not isinstance(data, bytes | bytearray | memoryview):
-        return None, [Diagnostic("error", f"Expected XML bytes, got {type(data).__name__}.", Span(path), "bad-input")]
+        bad = Diagnostic("error", f"Expected XML bytes, got {type(data).__name__}.", Span(path), "bad-input")
+        return None, [bad], None
     data = bytes(data)
     refused = _refusal(data, max_bytes)
     if refused:
         message, offset = refused
         line, col = _line_col(data, offset) if offset else (1, 1)
         code = "oversize" if len(data) > max_bytes else "dtd-refused"
-        return None, [Diagnostic("error", message, Span(path, line, col), code)]
+        return None, [Diagnostic("error", message, Span(path, line, col), code)], None
     notes: list[Diagnostic] = []
     m = _DECL_11.match(data)
     if m:
@@ -187,26 +194,26 @@ def safe_fromstring(data: bytes, path: str, max_bytes: int = MAX_BYTES) -> tuple
     except etree.XMLSyntaxError as exc:
         line, col = (exc.position if exc.position else (exc.lineno or 1, 1))
         message = f"The file is not well-formed XML: {exc.msg}. Fix or re-export it from Jenkins."
-        return None, [Diagnostic("error", message, Span(path, line or 1, col or 1), "malformed-xml")]
+        return None, [Diagnostic("error", message, Span(path, line or 1, col or 1), "malformed-xml")], None
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None:  # belt and braces: the scan should catch it
         return None, [Diagnostic("error", "The file declares a DOCTYPE; refused for safety.", Span(path),
-                                 "dtd-refused")]
-    return root, notes
+                                 "dtd-refused")], None
+    return root, notes, info
 
 
 def _parse(data: bytes, path: str, full_name: str, max_bytes: int, read_script: bool = True) -> Job:
-    root, notes = safe_fromstring(data, path, max_bytes)
+    root, notes, info = _safe_parse(data, path, max_bytes)
     if root is None:
         raw = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else b""
         root_tag = _sniff_root(raw) if len(raw) <= MAX_BYTES * 4 else ""
         return Job(full_name, _kind_of(root_tag), Span(path), source=path, root_tag=root_tag,
                    diagnostics=tuple(notes))
     doc = RawDoc(data if isinstance(data, bytes) else bytes(data), path)
-    return _read_job(root, path, full_name, notes, doc, read_script, _may_have_refs(root, doc.data))
+    return _read_job(root, path, full_name, notes, doc, read_script, _may_have_refs(info, doc.data))
 
 
-def _may_have_refs(root: Any, data: bytes) -> bool:
+def _may_have_refs(info: Any, data: bytes) -> bool:
     """Whether an element of the document may have a `reference` attribute: no when the bytes are UTF-8 (so an
     attribute name is spelled in the bytes as it is: an ASCII start, no NUL among the first bytes, UTF-8 for
     libxml2) and hold no "reference" at all."""
@@ -215,7 +222,7 @@ def _may_have_refs(root: Any, data: bytes) -> bool:
     head = data[3:4] if data[:3] == b"\xef\xbb\xbf" else data[:1]
     if head not in (b"<", b" ", b"\t", b"\r", b"\n") or b"\x00" in data[:4]:
         return True
-    return root.getroottree().docinfo.encoding not in ("UTF-8", "utf-8")
+    return info.encoding not in ("UTF-8", "utf-8")
 
 
 def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc: RawDoc | None = None,
