@@ -91,6 +91,8 @@ class Ctx:
     pending_rule: str = ""  # the trigger rule of the next task emitted (post, catch, finally)
     links: Any = None  # convert.links.Links of the estate being converted, when known
     asset_events: set[str] = field(default_factory=set)  # PipelineSpec.asset_events
+    lists: dict[str, tuple[str, ...]] = field(default_factory=dict)  # variables holding literal lists (for loops)
+    images: dict[str, str] = field(default_factory=dict)  # variables holding docker.image('img')
 
     # ---- ledger -----------------------------------------------------------------------------------------------
 

@@ -142,7 +142,10 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
     scope = pipeline.option_scope(job.options, ctx, scope)
     if job.steps:  # scripted: top-level statements
         steps.walk(job.steps, ctx, replace(scope, stage=scope.stage or "main"))
-    pipeline.stages(job.stages, ctx, scope)
+    if job.flavor != "scripted" or not job.steps:
+        # a scripted job's stages are read from its statements (and functions, converted where called): walking
+        # the statements converts them once, in place
+        pipeline.stages(job.stages, ctx, scope)
     if job.post:
         pipeline.post(job.post, ctx, replace(scope, stage="post"), list(ctx.frontier))
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from jenkins2flow_runtime import model
 
+from jenkins2flow.convert import scripted
 from jenkins2flow.convert.context import RUNTIME, Ctx, Scope
 from jenkins2flow.convert.invocations import recognize
 from jenkins2flow.convert.registry import HANDLERS, handler
@@ -66,6 +67,7 @@ def apply(rule: Rule, node: Step | Plugin, ctx: Ctx, scope: Scope, element: str)
 
 def _control(step: Step, ctx: Ctx, scope: Scope) -> Scope:
     if step.name in ("def", "assign"):
+        scripted.remember(step, ctx)
         name = text(step.kwarg("name") or (step.args[0] if step.args else ""))
         value = step.kwarg("value")
         if value is None and len(step.args) > 1:
@@ -96,11 +98,17 @@ def _control(step: Step, ctx: Ctx, scope: Scope) -> Scope:
                 walk(block, ctx, scope)
                 ctx.notify_on = ""
         return scope
+    if step.name == "if" and scripted.if_(step, ctx, scope):
+        return scope
+    if step.name == "for" and scripted.for_(step, ctx, scope):
+        return scope
+    if step.name == "expr" and scripted.docker_expr(step, ctx, scope):
+        return scope
     if step.name in ("for", "while", "switch", "if"):
         reason = {"if": "a condition evaluated by Groovy at build time", "for": "a loop evaluated by Groovy",
                   "while": "a loop evaluated by Groovy", "switch": "a branch chosen by Groovy"}[step.name]
         ctx.placeholder(f"{step.name} statement", step.span, f"{reason} is not static; its source is kept", scope,
-                        key=step.name, source=step.raw)
+                        key=step.name, source=step.raw or _source(step))
         return scope
     if step.name == "unparsed":
         ctx.placeholder("unparsed source", step.span, "the parser could not read this statement", scope,
@@ -109,6 +117,15 @@ def _control(step: Step, ctx: Ctx, scope: Scope) -> Scope:
     ctx.placeholder("expression", step.span, "a Groovy expression evaluated by Jenkins", scope, key="expr",
                     source=step.raw or text(step.args[0] if step.args else ""))
     return scope
+
+
+def _source(step: Step) -> str:
+    """Where the parser kept no raw text (if/for): the condition or loop head, for the fallback's `source`."""
+    if step.name == "if" and step.args:
+        return f"if ({text(step.args[0])}) {{...}}"
+    if step.name == "for" and step.kwarg("var"):
+        return f"for ({text(step.kwarg('var'))} in {text(step.kwarg('in'))}) {{...}}"
+    return ""
 
 
 # ---- shell-like steps -------------------------------------------------------------------------------------------

@@ -1,0 +1,141 @@
+"""Scripted control flow: `if` gates, docker inside, literal parallel and for loops (convert/scripted.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jenkins2flow_runtime.fallback import evaluate
+
+from jenkins2flow.convert import convert_job
+from jenkins2flow.convert.context import FALLBACK_TASK
+from jenkins2flow.convert.scripted import condition
+from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+
+
+def _convert(body: str, params: str = "") -> Any:
+    text = (f"properties([parameters([{params}])])\n" if params else "") + f"node {{\n{body}\n}}\n"
+    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", "team/scripted"))
+
+
+def _by_command(conv: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for t in conv.pipeline.tasks:
+        doc = next(d for d in conv.tasks if d.name == t.uses.name)
+        command = doc.spec.get("command") if isinstance(doc.spec, dict) else getattr(doc.spec, "command", None)
+        out[str(command or t.uses.name)] = t
+    return out
+
+
+def _spec(conv: Any, task: Any) -> Any:
+    doc = next(d for d in conv.tasks if d.name == task.uses.name)
+    return doc.spec if isinstance(doc.spec, dict) else doc.spec.model_dump()
+
+
+def test_if_else_on_params_becomes_two_gates_and_a_join() -> None:
+    conv = _convert("sh 'first'\nif (!params.DRY && env.BRANCH_NAME == 'main') { sh 'deploy' } else { sh 'skip' }\n"
+                    "sh 'after'")
+    tasks = {t.id: t for t in conv.pipeline.tasks}
+    by = _by_command(conv)
+    gates = [t for t in conv.pipeline.tasks if t.uses.name == "airflow.when-gate"]
+    assert len(gates) == 2
+    then_gate, else_gate = gates
+    assert then_gate.depends_on == else_gate.depends_on == [by["first"].id]
+    assert by["deploy"].depends_on == [then_gate.id] and by["skip"].depends_on == [else_gate.id]
+    assert sorted(by["after"].depends_on) == sorted([by["deploy"].id, by["skip"].id])
+    assert by["after"].trigger_rule == "none_failed_min_one_success"
+    assert not any(t.uses.name == FALLBACK_TASK for t in tasks.values())
+    cond, other = then_gate.bindings["conditions"][0], else_gate.bindings["conditions"][0]
+    main = {"DRY": False, "BRANCH_NAME": "main"}
+    assert evaluate(cond, main) and not evaluate(other, main)
+    dry = {"DRY": True, "BRANCH_NAME": "main"}
+    assert not evaluate(cond, dry) and evaluate(other, dry)
+    assert not evaluate(cond, {"DRY": False, "BRANCH_NAME": "dev"})
+
+
+def test_if_without_else_joins_with_what_came_before() -> None:
+    conv = _convert("sh 'first'\nif (params.FLAG) { sh 'flagged' }\nsh 'after'")
+    by = _by_command(conv)
+    gate = next(t for t in conv.pipeline.tasks if t.uses.name == "airflow.when-gate")
+    assert gate.depends_on == [by["first"].id]
+    assert sorted(by["after"].depends_on) == sorted([by["first"].id, by["flagged"].id])
+    assert by["after"].trigger_rule == "none_failed_min_one_success"
+
+
+def test_if_first_with_nothing_before_uses_none_failed() -> None:
+    conv = _convert("if (params.FLAG) { sh 'flagged' }\nsh 'after'")
+    by = _by_command(conv)
+    assert by["after"].depends_on == [by["flagged"].id]
+    assert by["after"].trigger_rule == "none_failed"
+
+
+def test_bare_parameter_names_and_or_and_parentheses() -> None:
+    conv = _convert("if (!(DRY_RUN || params.MODE == \"fast\")) { sh 'slow' }",
+                    "booleanParam(name: 'DRY_RUN', defaultValue: false), string(name: 'MODE', defaultValue: 'x')")
+    gate = next(t for t in conv.pipeline.tasks if t.uses.name == "airflow.when-gate")
+    cond = gate.bindings["conditions"][0]
+    assert evaluate(cond, {"DRY_RUN": False, "MODE": "slow"})
+    assert not evaluate(cond, {"DRY_RUN": True, "MODE": "slow"})
+    assert not evaluate(cond, {"DRY_RUN": False, "MODE": "fast"})
+
+
+def test_conditions_the_gate_cannot_decide_stay_placeholders_with_source() -> None:
+    conv = _convert("if (fileExists('x.txt')) { sh 'a' }\nif (UNKNOWN_VAR) { sh 'b' }\nif (rc != 0) { sh 'c' }")
+    fallbacks = [t for t in conv.pipeline.tasks if t.uses.name == FALLBACK_TASK]
+    assert len(fallbacks) == 3
+    assert fallbacks[0].bindings["source"] == "if (fileExists('x.txt')) {...}"
+    assert condition("isUnix()", set()) is None
+    assert condition("params.A == \"${x}\"", set()) is None
+
+
+def test_else_if_chains_nest_gates() -> None:
+    conv = _convert("if (params.ENV == 'prod') { sh 'p' } else if (params.ENV == 'qa') { sh 'q' } else { sh 'd' }")
+    gates = [t for t in conv.pipeline.tasks if t.uses.name == "airflow.when-gate"]
+    assert len(gates) == 4
+    by = _by_command(conv)
+    chain = {"p": by["p"], "q": by["q"], "d": by["d"]}
+    assert chain["p"].depends_on == [gates[0].id]
+    # the inner if's gates hang off the outer else gate: skipped outer else skips them
+    assert gates[2].depends_on == [gates[1].id] and gates[3].depends_on == [gates[1].id]
+    assert gates[2].trigger_rule == "all_success"
+
+
+def test_docker_image_inside_runs_the_body_in_the_image() -> None:
+    conv = _convert("docker.image('python:3.11').inside('-u root') { sh 'pytest' }\n"
+                    "def img = docker.image('node:20')\nimg.inside { sh 'npm ci' }\n"
+                    "withDockerContainer('alpine:3') { sh 'ls' }\nsh 'outside'")
+    by = _by_command(conv)
+    assert not any(t.uses.name == FALLBACK_TASK for t in conv.pipeline.tasks)
+    for command, image in (("pytest", "python:3.11"), ("npm ci", "node:20"), ("ls", "alpine:3")):
+        assert by[command].executor == "fargate"
+        spec = _spec(conv, by[command])
+        assert spec["type"] == "container" and spec["image"] == image
+    assert by["outside"].executor == "local"
+
+
+def test_docker_with_run_converts_the_body_in_place_with_a_warning() -> None:
+    conv = _convert("docker.image('mysql:8').withRun('-e X=1') { c -> sh 'tests' }")
+    by = _by_command(conv)
+    assert by["tests"].executor == "local"
+    assert any("withRun" in d.message for d in conv.diagnostics)
+
+
+def test_scripted_parallel_with_literal_closures_fans_out() -> None:
+    conv = _convert("sh 'first'\nparallel a: { sh 'a' }, b: { sh 'b' }\nparallel(['c': { sh 'c' }, 'd': { sh 'd' }])"
+                    "\nsh 'last'")
+    by = _by_command(conv)
+    assert by["a"].depends_on == by["b"].depends_on == [by["first"].id]
+    assert sorted(by["c"].depends_on) == sorted(by["d"].depends_on) == sorted([by["a"].id, by["b"].id])
+    assert sorted(by["last"].depends_on) == sorted([by["c"].id, by["d"].id])
+
+
+def test_for_over_a_literal_list_unrolls_with_the_variable_as_env() -> None:
+    conv = _convert("def envs = ['qa', 'prod']\nfor (x in ['a', 'b']) { sh \"echo ${x}\" }\n"
+                    "for (e in envs) { sh \"deploy ${e}\" }\nfor (y in computed()) { sh 'z' }")
+    tasks = conv.pipeline.tasks
+    echo = [t for t in tasks if t.bindings.get("x")]
+    assert [t.bindings["x"] for t in echo] == ["a", "b"]
+    assert echo[1].depends_on == [echo[0].id]
+    deploy = [t for t in tasks if t.bindings.get("e")]
+    assert [t.bindings["e"] for t in deploy] == ["qa", "prod"]
+    assert deploy[0].depends_on == [echo[1].id]
+    assert [t.uses.name for t in tasks][-1] == FALLBACK_TASK  # a loop over a computed value stays a fallback
