@@ -251,15 +251,18 @@ def generic_fields(el: Element, kids_out: dict[str, Element] | None = None,
     back-reference) has no value of its own; `refs=False` (`Ctx.refs`) says no element has one, so the attribute
     is not looked up."""
     out: dict[str, Value] = {}
+    if kids_out is None:
+        kids_out = {}
     for child in el[:]:  # a slice costs a fraction of lxml's child iterator
         tag = child.tag
-        if tag.__class__ is not str:
-            continue
-        first = False
-        if kids_out is not None and tag not in kids_out:
+        if tag in kids_out:  # a later child of its tag: a value only if the first one had none
+            if tag in out:
+                continue
+            first = False
+        elif tag.__class__ is str:
             kids_out[tag] = child
             first = True
-        if tag in out:
+        else:  # a comment or processing instruction
             continue
         if len(child):
             kids = [k for k in child[:] if k.tag.__class__ is str]
@@ -269,12 +272,13 @@ def generic_fields(el: Element, kids_out: dict[str, Element] | None = None,
                     if len(k) or k.tag != head:
                         break
                 else:
-                    out[tag] = tuple((k.text or "").strip() for k in kids)
+                    out[tag] = tuple([(k.text or "").strip() for k in kids])
                 continue
-        if not refs or child.get("reference") is None:
-            value = out[tag] = child.text or ""
-            if first and texts_out is not None:
-                texts_out[tag] = value
+        if refs and child.get("reference") is not None:
+            continue
+        value = out[tag] = child.text or ""
+        if first and texts_out is not None:
+            texts_out[tag] = value
     return out
 
 
