@@ -252,7 +252,8 @@ def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc
     for i, el in enumerate(root[:]):
         el_tag = el.tag
         if el_tag.__class__ is str:
-            paths[id(el)] = (el, (i,))  # the child-index path of its raw nodes (`Ctx.path_of`)
+            if len(el):  # the child-index path of its children's raw nodes (`Ctx.path_of`; a leaf has none)
+                paths[id(el)] = (el, (i,))
             reader(el_tag, keep_top_level)(el, ctx, acc)
     finish_sources(acc)
     builders = acc.builders

@@ -179,12 +179,14 @@ Table = tuple[F, ...]
 
 
 def apply_table(el: Element, table: Table, ctx: Ctx, kids: dict[str, Element] | None = None,
-                texts: dict[str, str] | None = None) -> dict[str, Value]:
+                texts: dict[str, str] | None = None, out: dict[str, Value] | None = None) -> dict[str, Value]:
     """Run `table` on `el`. `kids` is `first_children(el)` when the caller has it already; a single tag is looked
     up there (lxml's `find` costs microseconds per call), a path with `/` goes through `find`. `texts` (from
     `generic_fields`) holds the text of first children that are leaves, so that the common converters need not
-    ask lxml for it again."""
-    out: dict[str, Value] = {}
+    ask lxml for it again. With `out`, the values go there (`out.update(apply_table(...))` without the dict in
+    between: the table reads `texts` and `kids`, never `out`) and `out` is returned."""
+    if out is None:
+        out = {}
     if kids is None:
         kids = first_children(el)
     for spec in table:

@@ -118,7 +118,7 @@ def parse_param(el: Element, ctx: Ctx, index: tuple[int, ...] | None = None) -> 
     for key in ("name", "description", "defaultValue", "choices", "uuid", "randomName"):
         fields.pop(key, None)
     if table:
-        fields.update(apply_table(el, table, ctx, kids, texts))
+        apply_table(el, table, ctx, kids, texts, fields)
     default: Value = None
     if default_spec is not None:
         default = apply_table(el, (default_spec,), ctx, kids, texts).get("default")

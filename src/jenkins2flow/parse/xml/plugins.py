@@ -322,7 +322,7 @@ def parse_plugin(el: Element, ctx: Ctx, cls: str = "", index: tuple[int, ...] | 
         kids: dict[str, Element] = {}
         texts: dict[str, str] = {}
         fields = generic_fields(el, kids, texts, ctx.refs)
-        fields.update(apply_table(el, table, ctx, kids, texts))
+        apply_table(el, table, ctx, kids, texts, fields)
     else:
         fields = generic_fields(el, None, None, ctx.refs)
     fn = HANDLERS.get(cls)

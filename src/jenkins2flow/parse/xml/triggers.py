@@ -52,7 +52,7 @@ def parse_trigger(el: Element, ctx: Ctx) -> Trigger:
     texts: dict[str, str] = {}
     extra: dict[str, Value] = generic_fields(el, kids, texts, ctx.refs)
     if table:
-        extra.update(apply_table(el, table, ctx, kids, texts))
+        apply_table(el, table, ctx, kids, texts, extra)
     if spec_tag in texts:
         spec = texts[spec_tag]
     else:
