@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from jenkins2flow.cli.console import make_console
 from jenkins2flow.cli.options import conversion_options, setup
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.render.audit import html_page, markdown
@@ -36,7 +36,7 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
     if as_json:
         click.echo(json.dumps(report, indent=1, default=str))
         return
-    console = Console()
+    console = make_console()
     summary = Table(title=f"{report['jobs']} jobs, {report['runnable']} with a runnable pipeline "
                           f"({report['jenkins_only']} of them only trigger the Jenkins job)")
     for col in ("status", "jobs", "kind", "jobs ", "class", "jobs  "):

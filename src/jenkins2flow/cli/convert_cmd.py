@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 from jenkins2flow_runtime.store import open_store, store_uri
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from jenkins2flow.cli.console import make_console
 from jenkins2flow.cli.options import conversion_options, setup
 from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
@@ -54,7 +54,7 @@ def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, 
     rules, overrides = setup(mappings, classify_file)
     failed: list[str] = []
     strict_fail: list[str] = []
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     with open_store(store_uri(store)) as st, Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
         disable=not sys.stderr.isatty(),

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from jenkins2flow.airflow_env import airflow_env, write_dag_file
+from jenkins2flow.cli.console import make_console
 from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.save import save_conversion
 from jenkins2flow.errors import Jenkins2flowError
@@ -51,7 +52,7 @@ def run_pipeline(dag_id: str, env: dict[str, str], conf: dict[str, object] | Non
 @click.option("--store", default=None, metavar="URI")
 def demo(samples: Path, pipeline: str, state_dir: Path, store: str | None) -> None:
     """Convert the samples, run one migrated pipeline in real Airflow, print its summary."""
-    console = Console()
+    console = make_console()
     uri = absolute_store(store_uri(store))
     console.rule("1. convert")
     with open_store(uri) as st:

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from jenkins2flow.cli.console import make_console
 from jenkins2flow.shadow.outcome import ShadowResult
 from jenkins2flow.shadow.report import write_reports
 from jenkins2flow.shadow.results import ResultsStore
@@ -111,7 +112,7 @@ def run_cmd(pipeline: str, store: str | None, job: str, params: tuple[str, ...],
         timeout=timeout,
     )
     result = run_shadow(request)
-    console = Console()
+    console = make_console()
     print_result(result, console)
     targets = {"json": json_path, "md": md_path, "junit": junit_path, "html": html_path}
     if report_dir is None and not any(targets.values()):
@@ -170,7 +171,7 @@ def history_cmd(pipeline: str, store: str | None, limit: int, as_json: bool) -> 
         color = COLORS.get(row["verdict"], "white")
         table.add_row(row["run_id"], row["started_at"], f"[{color}]{row['verdict']}[/]", str(row["differences"]),
                       row["baseline_id"], row["candidate_id"])
-    Console().print(table)
+    make_console().print(table)
 
 
 def register(cli: click.Group) -> None:
