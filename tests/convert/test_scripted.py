@@ -139,3 +139,18 @@ def test_for_over_a_literal_list_unrolls_with_the_variable_as_env() -> None:
     assert [t.bindings["e"] for t in deploy] == ["qa", "prod"]
     assert deploy[0].depends_on == [echo[1].id]
     assert [t.uses.name for t in tasks][-1] == FALLBACK_TASK  # a loop over a computed value stays a fallback
+
+
+def test_is_unix_is_decided_at_convert_time() -> None:
+    from jenkins2flow.convert import convert_job
+    from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+
+    text = "node { stage('b') { if (isUnix()) { sh 'make' } else { bat 'build.cmd' } } }\n"
+    conv = convert_job(parse_jenkinsfile(text, "u.Jenkinsfile", "u"))
+    assert conv.pipeline is not None
+    commands = [t.spec.command for t in conv.tasks]
+    assert commands == ["make"]
+    outcomes = {(e.element, e.outcome) for e in conv.ledger}
+    assert ("if statement", "mapped") in outcomes and ("if statement (else branch)", "waived") in outcomes
+    negated = convert_job(parse_jenkinsfile(text.replace("isUnix()", "!isUnix()"), "u.Jenkinsfile", "u"))
+    assert [t.spec.shell for t in negated.tasks] == ["bat"]

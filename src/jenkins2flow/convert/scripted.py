@@ -144,16 +144,29 @@ def _names(ctx: Ctx, scope: Scope) -> set[str]:
     return {p.name for p in ctx.job.parameters} | {k for k, _ in scope.env} | JENKINS_ENV
 
 
+_UNIX = re.compile(r"^\s*(!)?\s*isUnix\(\s*\)\s*$")
+
+
 def if_(step: Step, ctx: Ctx, scope: Scope) -> bool:
     """`if (cond) {A} else {B}`: a gate per branch (then: cond; else: not cond) before the branch's tasks; what
     follows waits for both ends and runs when one branch was skipped. False when the condition is not readable."""
     from jenkins2flow.convert.steps import walk
 
     source = text(step.args[0]) if step.args else ""
+    branches = dict(step.children)
+    unix = _UNIX.match(source)
+    if unix:  # decided at convert time: Airflow workers run Linux
+        keep, drop = ("else", "then") if unix.group(1) else ("then", "else")
+        walk(branches.get(keep, ()), ctx, scope)
+        ctx.mapped("if statement", step.span, "if", f"{source!r} is decided on Airflow's Linux workers: the {keep} "
+                   "branch runs")
+        if branches.get(drop):
+            ctx.waived(f"if statement ({drop} branch)", step.span, f"{source!r} never holds the other way on Linux "
+                       f"workers: the {drop} branch (for Windows agents) does not run", "if")
+        return True
     cond = condition(source, _names(ctx, scope))
     if cond is None:
         return False
-    branches = dict(step.children)
     start = list(ctx.frontier)
     rule = ctx.pending_rule or ("none_failed" if ctx.after_conditional else "all_success")
     ctx.pending_rule, ctx.after_conditional = "", False
