@@ -154,3 +154,19 @@ def test_is_unix_is_decided_at_convert_time() -> None:
     assert ("if statement", "mapped") in outcomes and ("if statement (else branch)", "waived") in outcomes
     negated = convert_job(parse_jenkinsfile(text.replace("isUnix()", "!isUnix()"), "u.Jenkinsfile", "u"))
     assert [t.spec.shell for t in negated.tasks] == ["bat"]
+
+
+def test_throw_of_a_literal_message_fails_like_error_and_a_computed_one_stays_a_placeholder() -> None:
+    from jenkins2flow.convert import convert_job
+    from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+
+    text = """node { stage('a') {
+  sh 'make'
+  throw new IllegalStateException("stop: it's broken")
+  throw err
+} }
+"""
+    conv = convert_job(parse_jenkinsfile(text, "t.Jenkinsfile", "t"))
+    commands = [t.spec.command for t in conv.tasks if t.spec.type == "shell"]
+    assert commands == ["make", "echo 'stop: it'\"'\"'s broken' >&2\nexit 1"]
+    assert any(e.element == "step throw" and e.outcome == "placeholder" for e in conv.ledger)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import replace
 from typing import Any
@@ -233,6 +234,22 @@ def sleep(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 def error(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     message = text(arg(node, "message", "error"))
     emit_shell(ctx, scope, f"echo {shlex.quote(message)} >&2\nexit 1", "sh", node, "step error")
+
+
+_THROWN = re.compile(r"""^new\s+[\w.]+\(\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\$]|\\.)*)")?\s*\)$""", re.S)
+
+
+@handler("throw")
+def throw(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """`throw new Exception('msg')` fails the build like `error 'msg'`: a task that prints the message and exits 1."""
+    source = text(node.args[0]).strip() if node.args else ""
+    m = _THROWN.match(source)
+    if m is None:
+        ctx.placeholder("step throw", node.span, f"the thrown value {source!r} is computed by Groovy", scope,
+                        key="throw", source=node.raw)
+        return
+    message = m.group(1) or m.group(2) or source
+    emit_shell(ctx, scope, f"echo {shlex.quote(message)} >&2\nexit 1", "sh", node, "step throw")
 
 
 @handler("write_file")
