@@ -19,7 +19,7 @@ from typing import Any
 from lxml import etree
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
-from jenkins2flow.parse.xml.common import Ctx
+from jenkins2flow.parse.xml.common import BlankTextRemoved, Ctx
 from jenkins2flow.parse.xml.raw import RawDoc
 from jenkins2flow.parse.xml.roots import (
     ROOT_ALIASES,
@@ -49,6 +49,20 @@ def _parser() -> etree.XMLParser:
             collect_ids=False, remove_pis=True,
         )
         _local.parser = parser
+    return parser
+
+
+def _blank_parser() -> etree.XMLParser:
+    """`_parser()` plus libxml2's removal of blank text (whitespace-only text before an element's first child and
+    between children; never a leaf's text): a smaller tree, cheaper to build, walk and free. The handlers read the
+    text of an element with children through `own_text`, which tells when this tree could differ (see `_parse`)."""
+    parser = getattr(_local, "blank_parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False,
+            collect_ids=False, remove_pis=True, remove_blank_text=True,
+        )
+        _local.blank_parser = parser
     return parser
 
 
@@ -126,6 +140,34 @@ def _replace_c0_refs(data: bytes) -> tuple[bytes, int]:
     return b"".join(parts), count
 
 
+def _has_inner_pi(data: bytes) -> bool:
+    """Whether `data` holds "<?" past its first two bytes (a processing instruction other than a declaration at
+    the very start), with one-byte finds for the "?" like `_has_bang_markup`."""
+    pos = data.find(b"?", 2)
+    for _ in range(16):
+        if pos < 0:
+            return False
+        if data[pos - 1] == 0x3C and pos > 1:  # "<", not the declaration's own "<?" at offset 0
+            return True
+        pos = data.find(b"?", pos + 1)
+    return pos >= 0 and data.find(b"<?", max(pos - 1, 1)) >= 0
+
+
+def _blanks_ok(data: bytes) -> bool:
+    """Whether blank-text removal (`_blank_parser`) can only drop whitespace that `own_text` notices: the bytes
+    start with "<" (no BOM, ASCII-compatible), declare no encoding other than UTF-8, and hold no "<!" (comment,
+    CDATA, DOCTYPE), no inner processing instruction and no carriage return, around which libxml2 would drop
+    blanks of a leaf too."""
+    if data[:1] != b"<" or b"\r" in data:
+        return False
+    if data[:2] == b"<?":
+        end = data.find(b"?>")
+        decl = data[:end].lower() if end >= 0 else b""
+        if b"encoding" in decl and b"utf-8" not in decl:
+            return False
+    return not _has_bang_markup(data) and not _has_inner_pi(data)
+
+
 def _refusal(data: bytes, max_bytes: int) -> tuple[str, int] | None:
     """Why a document must not reach the parser, and at which byte offset; None when it may."""
     if len(data) > max_bytes:
@@ -174,22 +216,25 @@ def parse_config_xml(data: bytes, path: str, full_name: str, *, max_bytes: int =
 def safe_fromstring(data: bytes, path: str, max_bytes: int = MAX_BYTES) -> tuple[Any, list[Diagnostic]]:
     """Parse XML bytes safely (no DTD, no entities, size cap, XML 1.1 accepted). Returns (root or None, notes);
     when the root is None the notes hold one error saying why, with its `path:line:col`. Never raises."""
-    root, notes, _info = _safe_parse(data, path, max_bytes)
+    root, notes, _info, _blanks = _safe_parse(data, path, max_bytes)
     return root, notes
 
 
-def _safe_parse(data: bytes, path: str, max_bytes: int) -> tuple[Any, list[Diagnostic], Any]:
-    """`safe_fromstring`, plus the document's docinfo (None when the root is None)."""
+def _safe_parse(data: bytes, path: str, max_bytes: int,
+                blanks: bool = False) -> tuple[Any, list[Diagnostic], Any, bool]:
+    """`safe_fromstring`, plus the document's docinfo (None when the root is None) and whether its blank text was
+    removed: with `blanks`, when `_blanks_ok` says it may be and the document parses (a document that does not is
+    parsed again the usual way, so that the error is the usual one)."""
     if not isinstance(data, bytes | bytearray | memoryview):
         bad = Diagnostic("error", f"Expected XML bytes, got {type(data).__name__}.", Span(path), "bad-input")
-        return None, [bad], None
+        return None, [bad], None, False
     data = bytes(data)
     refused = _refusal(data, max_bytes)
     if refused:
         message, offset = refused
         line, col = _line_col(data, offset) if offset else (1, 1)
         code = "oversize" if len(data) > max_bytes else "dtd-refused"
-        return None, [Diagnostic("error", message, Span(path, line, col), code)], None
+        return None, [Diagnostic("error", message, Span(path, line, col), code)], None, False
     notes: list[Diagnostic] = []
     m = _DECL_11.match(data)
     if m:
@@ -199,28 +244,42 @@ def _safe_parse(data: bytes, path: str, max_bytes: int) -> tuple[Any, list[Diagn
         if count:
             notes.append(Diagnostic("warning", f"{count} control character reference(s) allowed only in XML 1.1 "
                                     "were replaced by U+FFFD.", Span(path), "xml11-control-chars"))
+    root = None
+    if blanks and _blanks_ok(data):
+        try:
+            root = etree.fromstring(data, _blank_parser())
+        except etree.XMLSyntaxError:
+            root = None
+    blanks = root is not None
     try:
-        root = etree.fromstring(data, _parser())
+        if root is None:
+            root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         line, col = (exc.position if exc.position else (exc.lineno or 1, 1))
         message = f"The file is not well-formed XML: {exc.msg}. Fix or re-export it from Jenkins."
-        return None, [Diagnostic("error", message, Span(path, line or 1, col or 1), "malformed-xml")], None
+        return None, [Diagnostic("error", message, Span(path, line or 1, col or 1), "malformed-xml")], None, False
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None:  # belt and braces: the scan should catch it
         return None, [Diagnostic("error", "The file declares a DOCTYPE; refused for safety.", Span(path),
-                                 "dtd-refused")], None
-    return root, notes, info
+                                 "dtd-refused")], None, False
+    return root, notes, info, blanks
 
 
 def _parse(data: bytes, path: str, full_name: str, max_bytes: int, read_script: bool = True) -> Job:
-    root, notes, info = _safe_parse(data, path, max_bytes)
+    root, notes, info, blanks = _safe_parse(data, path, max_bytes, True)
     if root is None:
         raw = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else b""
         root_tag = _sniff_root(raw) if len(raw) <= MAX_BYTES * 4 else ""
         return Job(full_name, _kind_of(root_tag), Span(path), source=path, root_tag=root_tag,
                    diagnostics=tuple(notes))
     doc = RawDoc(data if isinstance(data, bytes) else bytes(data), path)
-    return _read_job(root, path, full_name, notes, doc, read_script, _may_have_refs(info, doc.data))
+    refs = _may_have_refs(info, doc.data)
+    if blanks:
+        try:
+            return _read_job(root, path, full_name, notes, doc, read_script, refs, True)
+        except BlankTextRemoved:  # a handler read the text of an element with children: read the usual tree
+            root, notes, info, blanks = _safe_parse(data, path, max_bytes)
+    return _read_job(root, path, full_name, notes, doc, read_script, refs)
 
 
 def _may_have_refs(info: Any, data: bytes) -> bool:
@@ -236,8 +295,8 @@ def _may_have_refs(info: Any, data: bytes) -> bool:
 
 
 def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc: RawDoc | None = None,
-              read_script: bool = True, refs: bool = True) -> Job:
-    ctx = Ctx(path, notes, doc, refs)
+              read_script: bool = True, refs: bool = True, blanks: bool = False) -> Job:
+    ctx = Ctx(path, notes, doc, refs, blanks)
     tag = root.tag if isinstance(root.tag, str) else ""
     kind = _kind_of(tag)
     acc = JobAcc(kind, tag, concurrent_build=tag in ("flow-definition",), maven_line=root.sourceline or 1)

@@ -31,6 +31,7 @@ class Ctx:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     doc: RawDoc | None = None
     refs: bool = True  # False when no element of the document can have a `reference` attribute (see job_xml)
+    blanks: bool = False  # True when the tree was parsed without its blank text (see `own_text`)
     _spans: dict[int, Span] = field(default_factory=dict)
     _raw: dict[int, tuple[Element, XmlNode]] = field(default_factory=dict)
     _paths: dict[int, tuple[Element, tuple[int, ...]]] = field(default_factory=dict)  # parents' index paths
@@ -73,6 +74,24 @@ class Ctx:
         return index
 
 
+class BlankTextRemoved(BaseException):  # noqa: N818 - a signal, not an error: it must pass `except Exception`
+    """Raised by `own_text` when the tree lacks blank text that a handler asked for; `job_xml` then reads the
+    document again with the blank text kept. A BaseException, so that the handlers' `except Exception` (which
+    keeps an element raw when its handler fails) lets it through."""
+
+
+def own_text(el: Element, ctx: Ctx) -> str:
+    """`el.text or ""` as the usual parser gives it. When blank text was removed (`ctx.blanks`), an element with
+    children whose text is None may have had whitespace there: that raises BlankTextRemoved. A leaf always keeps
+    its text (libxml2 never drops whitespace right before an end tag of an element without children)."""
+    value = el.text
+    if value is None:
+        if ctx.blanks and len(el):
+            raise BlankTextRemoved
+        return ""
+    return value
+
+
 def elements(el: Element) -> Iterator[Element]:
     """The element children of `el`, skipping comments and processing instructions."""
     return iter([child for child in el[:] if child.tag.__class__ is str])
@@ -99,7 +118,7 @@ Conv = Callable[[Element, Ctx], Value]
 
 
 def text(el: Element, ctx: Ctx) -> Value:
-    return el.text or ""
+    return own_text(el, ctx)
 
 
 def stripped(el: Element, ctx: Ctx) -> Value:
@@ -110,8 +129,9 @@ def flag(el: Element, ctx: Ctx) -> Value:
     value = (el.text or "").strip().lower()
     if value in ("true", "false"):
         return value == "true"
+    raw = own_text(el, ctx)  # first: once it has not raised, `el.text` is what the usual tree has
     ctx.report("warning", f"Expected true or false in <{el.tag}>, found {el.text!r}; kept as text.", el)
-    return el.text or ""
+    return raw
 
 
 def integer(el: Element, ctx: Ctx) -> Value:

@@ -16,10 +16,10 @@ from jenkins2flow.parse.xml.common import (
     Table,
     apply_table,
     child,
-    child_text,
     csv,
     flag,
     generic_fields,
+    own_text,
     strings,
 )
 
@@ -62,7 +62,7 @@ PARAM_TYPES: dict[str, tuple[str, F | None, Table]] = {
 }
 
 
-def _choices(el: Element, first: dict[str, Element] | None = None) -> tuple[str, ...]:
+def _choices(el: Element, ctx: Ctx, first: dict[str, Element] | None = None) -> tuple[str, ...]:
     """Choice lists come as `<choices class="java.util.Arrays$ArrayList"><a class="string-array"><string>`, as a
     plain `<choices><string>` list, or (very old files) as newline-separated text. `first` is
     `first_children(el)` when the caller has it."""
@@ -73,7 +73,7 @@ def _choices(el: Element, first: dict[str, Element] | None = None) -> tuple[str,
     if len(kids) == 1 and kids[0].tag == "a":
         kids = [k for k in kids[0][:] if k.tag.__class__ is str]
     if kids:
-        return tuple(k.text or "" for k in kids)
+        return tuple(own_text(k, ctx) for k in kids)
     return tuple(line for line in (node.text or "").splitlines() if line.strip())
 
 
@@ -81,28 +81,28 @@ def _active_choice(el: Element, ctx: Ctx) -> dict[str, Value]:
     out: dict[str, Value] = {}
     for key in ("choiceType", "referencedParameters", "filterable", "filterLength", "omitValueField"):
         if child(el, key) is not None:
-            out[key] = child_text(el, key)
+            out[key] = own_text(child(el, key), ctx)
     script = child(el, "script")
     if script is not None:
         out["scriptClass"] = script.get("class") or ""
         body = script.find("secureScript/script")
         if body is None:
             body = child(script, "script")
-        out["script"] = (body.text or "") if body is not None else ""
+        out["script"] = own_text(body, ctx) if body is not None else ""
         fallback = script.find("secureFallbackScript/script")
         if fallback is None:
             fallback = child(script, "fallbackScript")
         if fallback is not None:
-            out["fallbackScript"] = fallback.text or ""
+            out["fallbackScript"] = own_text(fallback, ctx)
     return out
 
 
-def _text_of(kids: dict[str, Element], texts: dict[str, str], tag: str) -> str:
+def _text_of(kids: dict[str, Element], texts: dict[str, str], tag: str, ctx: Ctx) -> str:
     """`child_text(el, tag)` from what `generic_fields(el, kids, texts)` collected."""
     if tag in texts:
         return texts[tag]
     found = kids.get(tag)
-    return "" if found is None else found.text or ""
+    return "" if found is None else own_text(found, ctx)
 
 
 def parse_param(el: Element, ctx: Ctx, index: tuple[int, ...] | None = None) -> Param:
@@ -112,8 +112,8 @@ def parse_param(el: Element, ctx: Ctx, index: tuple[int, ...] | None = None) -> 
     kids: dict[str, Element] = {}
     texts: dict[str, str] = {}
     fields = generic_fields(el, kids, texts, ctx.refs)
-    name = _text_of(kids, texts, "name").strip()
-    description = _text_of(kids, texts, "description")
+    name = _text_of(kids, texts, "name", ctx).strip()
+    description = _text_of(kids, texts, "description", ctx)
     kind, default_spec, table = PARAM_TYPES.get(cls, (cls, _DEFAULT_TEXT, ()))
     for key in ("name", "description", "defaultValue", "choices", "uuid", "randomName"):
         fields.pop(key, None)
@@ -124,7 +124,7 @@ def parse_param(el: Element, ctx: Ctx, index: tuple[int, ...] | None = None) -> 
         default = apply_table(el, (default_spec,), ctx, kids, texts).get("default")
     choices: tuple[str, ...] = ()
     if kind == "choice":
-        choices = _choices(el, kids)
+        choices = _choices(el, ctx, kids)
         default = choices[0] if choices else None
     elif kind == "extended-choice":
         value = kids.get("value")
@@ -132,7 +132,7 @@ def parse_param(el: Element, ctx: Ctx, index: tuple[int, ...] | None = None) -> 
     elif kind == "active-choice":
         fields.update(_active_choice(el, ctx))
     elif kind == "password":
-        fields["hasDefault"] = bool(_text_of(kids, texts, "defaultValue").strip())
+        fields["hasDefault"] = bool(_text_of(kids, texts, "defaultValue", ctx).strip())
     if not name:
         ctx.report("warning", f"Parameter {cls!r} has no name; it cannot be passed to a run.", el)
     span = ctx.span(el)

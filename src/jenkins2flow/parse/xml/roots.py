@@ -18,6 +18,7 @@ from jenkins2flow.parse.xml.common import (
     class_name,
     elements,
     generic_fields,
+    own_text,
     parse_bool,
     threshold,
 )
@@ -94,7 +95,7 @@ def reads(*tags: str) -> Callable[[Reader], Reader]:
 
 @reads("description")
 def _description(el: Element, ctx: Ctx, acc: JobAcc) -> None:
-    acc.description = el.text or ""
+    acc.description = own_text(el, ctx)
 
 
 @reads("disabled")
@@ -110,7 +111,7 @@ def _concurrent(el: Element, ctx: Ctx, acc: JobAcc) -> None:
 @reads("canRoam")
 def _can_roam(el: Element, ctx: Ctx, acc: JobAcc) -> None:
     acc.can_roam = parse_bool(el.text or "", False)
-    acc.settings.append(("canRoam", el.text or ""))
+    acc.settings.append(("canRoam", own_text(el, ctx)))
 
 
 @reads("assignedNode")
@@ -123,6 +124,7 @@ def _quiet_period(el: Element, ctx: Ctx, acc: JobAcc) -> None:
     try:
         acc.quiet_period = int((el.text or "").strip())
     except ValueError:
+        own_text(el, ctx)  # once it has not raised, `el.text` is what the usual tree has
         ctx.report("warning", f"Quiet period {el.text!r} is not a whole number of seconds; ignored.", el)
 
 
@@ -196,7 +198,7 @@ def _definition(el: Element, ctx: Ctx, acc: JobAcc) -> None:
     if cls == CPS_FLOW:
         script = child(el, "script")
         if script is not None:
-            acc.script = script.text or ""
+            acc.script = own_text(script, ctx)
             acc.script_line = script.sourceline or 1
         acc.settings.append(("sandbox", (child_text(el, "sandbox") or "").strip()))
     elif cls == CPS_SCM_FLOW:
@@ -234,10 +236,10 @@ def _axes(el: Element, ctx: Ctx, acc: JobAcc) -> None:
 
 MAVEN_FIELDS: dict[str, Callable[[Element, Ctx], Value]] = {
     "rootPOM": lambda e, c: (e.text or "").strip(),
-    "goals": lambda e, c: e.text or "",
-    "defaultGoals": lambda e, c: e.text or "",
+    "goals": own_text,
+    "defaultGoals": own_text,
     "mavenName": lambda e, c: (e.text or "").strip(),
-    "mavenOpts": lambda e, c: e.text or "",
+    "mavenOpts": own_text,
     "alternateSettings": lambda e, c: (e.text or "").strip(),
     "localRepository": class_name,
     "settings": lambda e, c: {"class": e.get("class") or "", **generic_fields(e)},

@@ -18,6 +18,7 @@ from jenkins2flow.parse.xml.common import (
     elements,
     flag,
     generic_fields,
+    own_text,
     records,
     threshold,
 )
@@ -57,7 +58,7 @@ def parse_trigger(el: Element, ctx: Ctx) -> Trigger:
         spec = texts[spec_tag]
     else:
         found = kids.get(spec_tag)
-        spec = "" if found is None else found.text or ""
+        spec = "" if found is None else own_text(found, ctx)
     extra.pop(spec_tag, None)
     upstream: tuple[str, ...] = ()
     level = ""

@@ -1,0 +1,105 @@
+"""The config.xml parser reads most documents without their blank text (a smaller lxml tree); the Job must be the
+one the usual tree gives, including where a handler reads the text of an element with children."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jenkins2flow.ir.to_json import job_to_dict
+from jenkins2flow.parse import job_xml
+from jenkins2flow.parse.job_xml import _blanks_ok, _has_inner_pi, parse_config_xml
+
+DECL = "<?xml version='1.1' encoding='UTF-8'?>\n"
+
+# Elements with children where a handler reads the element's own text (the blank tree has None there).
+NON_LEAF_TEXT = {
+    "description": "<project>\n  <description>\n    <b>x</b>\n  </description>\n</project>",
+    "shell command": ("<project>\n  <builders>\n    <hudson.tasks.Shell>\n      <command>\n        <x/>\n"
+                      "      </command>\n    </hudson.tasks.Shell>\n  </builders>\n</project>"),
+    "flag": ("<project>\n  <publishers>\n    <hudson.tasks.ArtifactArchiver>\n      <artifacts>a</artifacts>\n"
+             "      <fingerprint>\n        <x/>\n      </fingerprint>\n    </hudson.tasks.ArtifactArchiver>\n"
+             "  </publishers>\n</project>"),
+    "parameter": ("<project>\n  <properties>\n    <hudson.model.ParametersDefinitionProperty>\n"
+                  "      <parameterDefinitions>\n        <hudson.model.StringParameterDefinition>\n"
+                  "          <name>\n            <x/>\n          </name>\n"
+                  "          <description>\n            <y/>\n          </description>\n"
+                  "        </hudson.model.StringParameterDefinition>\n"
+                  "        <hudson.model.ChoiceParameterDefinition>\n          <name>C</name>\n"
+                  "          <choices class='java.util.Arrays$ArrayList'>\n            <a class='string-array'>\n"
+                  "              <string>\n                <z/>\n              </string>\n            </a>\n"
+                  "          </choices>\n        </hudson.model.ChoiceParameterDefinition>\n"
+                  "        <org.biouno.unochoice.ChoiceParameter>\n          <name>A</name>\n"
+                  "          <choiceType>\n            <t/>\n          </choiceType>\n"
+                  "          <script class='x'>\n            <script>\n              <s/>\n            </script>\n"
+                  "          </script>\n        </org.biouno.unochoice.ChoiceParameter>\n"
+                  "      </parameterDefinitions>\n    </hudson.model.ParametersDefinitionProperty>\n"
+                  "  </properties>\n</project>"),
+    "trigger spec": ("<project>\n  <triggers>\n    <hudson.triggers.TimerTrigger>\n      <spec>\n        <x/>\n"
+                     "      </spec>\n    </hudson.triggers.TimerTrigger>\n  </triggers>\n</project>"),
+    "pipeline script": ("<flow-definition>\n"
+                        "  <definition class='org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition'>\n"
+                        "    <script>\n      <x/>\n    </script>\n  </definition>\n</flow-definition>"),
+    "maven goals": "<maven2-moduleset>\n  <goals>\n    <x/>\n  </goals>\n</maven2-moduleset>",
+    "quiet period": "<project>\n  <quietPeriod>\n    <x/>\n  </quietPeriod>\n</project>",
+    "can roam": "<project>\n  <canRoam>\n    <x/>\n  </canRoam>\n</project>",
+    "plain": ("<project>\n  <description>   </description>\n  <builders>\n    <hudson.tasks.Shell>\n"
+              "      <command>  \n  echo a\n  </command>\n    </hudson.tasks.Shell>\n  </builders>\n</project>"),
+}
+
+# Documents libxml2 would drop a leaf's blanks in: read with the usual parser.
+NOT_ELIGIBLE = {
+    "comment": ("<project>\n  <publishers>\n    <x.Y>\n      <note>  <!-- c -->  </note>\n    </x.Y>\n"
+                "  </publishers>\n</project>"),
+    "cdata": "<project>\n  <description>\n<![CDATA[x]]></description>\n</project>",
+    "pi": "<project>\n  <description> <?pi x?> </description>\n</project>",
+    "carriage return": "<project>\r\n  <description>  \r\n x</description>\r\n</project>",
+}
+
+
+def _job(data: bytes) -> tuple[str, str]:
+    job = parse_config_xml(data, "config.xml", "j", read_script=False)
+    return json.dumps(job_to_dict(job), default=repr), repr(job)
+
+
+def _usual(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    with monkeypatch.context() as m:
+        m.setattr(job_xml, "_blanks_ok", lambda data: False)
+        return _job(data)
+
+
+@pytest.mark.parametrize("name", sorted(NON_LEAF_TEXT))
+def test_blank_tree_gives_the_usual_job(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = (DECL + NON_LEAF_TEXT[name]).encode()
+    assert _blanks_ok(data)
+    assert _job(data) == _usual(data, monkeypatch)
+
+
+@pytest.mark.parametrize("name", sorted(NOT_ELIGIBLE))
+def test_documents_with_markup_around_leaf_blanks_use_the_usual_tree(name: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    data = (DECL + NOT_ELIGIBLE[name]).encode()
+    assert not _blanks_ok(data)
+    assert _job(data) == _usual(data, monkeypatch)
+
+
+def test_eligibility_rules() -> None:
+    assert _blanks_ok(b"<project/>")
+    assert not _blanks_ok(b" <project/>")  # not starting with "<"
+    assert not _blanks_ok(b"\xef\xbb\xbf<project/>")
+    assert not _blanks_ok(b"<?xml version='1.0' encoding='ISO-8859-1'?><project/>")
+    assert _blanks_ok(b"<?xml version='1.0' encoding='utf-8'?><project>a?b</project>")
+    assert _has_inner_pi(b"<?xml version='1.0'?><a>" + b"?" * 40 + b"<?x?></a>")
+    assert not _has_inner_pi(b"<?xml version='1.0'?><a>" + b"?" * 40 + b"</a>")
+
+
+def test_corpus_jobs_are_the_usual_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "configxml"
+    files = sorted(corpus.glob("*.xml"))[:40]
+    if not files:
+        pytest.skip(f"{corpus} is absent")
+    for path in files:
+        data = path.read_bytes()
+        assert _job(data) == _usual(data, monkeypatch), path.name
