@@ -66,7 +66,7 @@ def _job(data: bytes) -> tuple[str, str]:
 
 def _usual(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
     with monkeypatch.context() as m:
-        m.setattr(job_xml, "_blanks_ok", lambda data: False)
+        m.setattr(job_xml, "_blanks_ok", lambda data, bang=None: False)
         return _job(data)
 
 
@@ -89,8 +89,9 @@ def test_eligibility_rules() -> None:
     assert _blanks_ok(b"<project/>")
     assert not _blanks_ok(b" <project/>")  # not starting with "<"
     assert not _blanks_ok(b"\xef\xbb\xbf<project/>")
-    assert not _blanks_ok(b"<?xml version='1.0' encoding='ISO-8859-1'?><project/>")
     assert _blanks_ok(b"<?xml version='1.0' encoding='utf-8'?><project>a?b</project>")
+    assert not _blanks_ok(b"<?xml version='1.0'?><project><!-- c --></project>")
+    assert not _blanks_ok(b"<project>\r\n</project>")
     assert _has_inner_pi(b"<?xml version='1.0'?><a>" + b"?" * 40 + b"<?x?></a>")
     assert not _has_inner_pi(b"<?xml version='1.0'?><a>" + b"?" * 40 + b"</a>")
 
@@ -103,3 +104,14 @@ def test_corpus_jobs_are_the_usual_ones(monkeypatch: pytest.MonkeyPatch) -> None
     for path in files:
         data = path.read_bytes()
         assert _job(data) == _usual(data, monkeypatch), path.name
+
+
+def test_documents_in_other_encodings_use_the_usual_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The byte scans cannot see a comment in UTF-16 (no BOM: the bytes still start with "<"): the encoding
+    libxml2 saw decides."""
+    xml = ("<?xml version='1.0' encoding='UTF-16'?>\n" + NOT_ELIGIBLE["comment"]).encode("utf-16-le")
+    assert _blanks_ok(xml)  # the scans are blind here...
+    assert _job(xml) == _usual(xml, monkeypatch)  # ...and the Job is still the usual one
+    with monkeypatch.context() as m:  # (it would not be from the tree without blanks)
+        m.setattr(job_xml, "_UTF8", ("UTF-8", "utf-8", "UTF-16LE", "UTF-16"))
+        assert _job(xml) != _usual(xml, monkeypatch)

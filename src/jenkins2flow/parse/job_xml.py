@@ -39,6 +39,7 @@ _C0_REF = re.compile(rb"&#(?:x0*(?:[1-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[1-8]|1[1-2]
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT_SNIFF = re.compile(rb"<([A-Za-z_][\w.\-]*)")
 _local = threading.local()
+_UTF8 = ("UTF-8", "utf-8")
 
 
 def _parser() -> etree.XMLParser:
@@ -153,39 +154,42 @@ def _has_inner_pi(data: bytes) -> bool:
     return pos >= 0 and data.find(b"<?", max(pos - 1, 1)) >= 0
 
 
-def _blanks_ok(data: bytes) -> bool:
+def _blanks_ok(data: bytes, bang: bool | None = None) -> bool:
     """Whether blank-text removal (`_blank_parser`) can only drop whitespace that `own_text` notices: the bytes
-    start with "<" (no BOM, ASCII-compatible), declare no encoding other than UTF-8, and hold no "<!" (comment,
-    CDATA, DOCTYPE), no inner processing instruction and no carriage return, around which libxml2 would drop
-    blanks of a leaf too."""
+    start with "<" (no BOM) and hold no "<!" (comment, CDATA, DOCTYPE; `bang` is `_has_bang_markup(data)` when the
+    caller has it), no inner processing instruction and no carriage return, around which libxml2 would drop
+    blanks of a leaf too. The scans are valid for UTF-8 only: `_safe_parse` checks the encoding libxml2 saw."""
     if data[:1] != b"<" or b"\r" in data:
         return False
-    if data[:2] == b"<?":
-        end = data.find(b"?>")
-        decl = data[:end].lower() if end >= 0 else b""
-        if b"encoding" in decl and b"utf-8" not in decl:
-            return False
-    return not _has_bang_markup(data) and not _has_inner_pi(data)
+    if bang is None:
+        bang = _has_bang_markup(data)
+    return not bang and not _has_inner_pi(data)
 
 
 def _refusal(data: bytes, max_bytes: int) -> tuple[str, int] | None:
     """Why a document must not reach the parser, and at which byte offset; None when it may."""
+    return _refusal_and_bang(data, max_bytes)[0]
+
+
+def _refusal_and_bang(data: bytes, max_bytes: int) -> tuple[tuple[str, int] | None, bool]:
+    """`_refusal`, plus whether the bytes hold a "<!" (`_has_bang_markup`, which it looks at anyway)."""
     if len(data) > max_bytes:
         return (f"The file is {len(data):,} bytes, above the {max_bytes:,}-byte limit for a config.xml; it was not "
-                "read. Raise the limit if this job really is that large.", 0)
+                "read. Raise the limit if this job really is that large.", 0), True
     probe = data
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         try:
             probe = data.decode("utf-16").encode("utf-8")
         except UnicodeDecodeError:
             probe = data
-    m = _DTD.search(probe) if _has_bang_markup(probe) else None  # most files have no "<!" at all
+    bang = _has_bang_markup(probe)
+    m = _DTD.search(probe) if bang else None  # most files have no "<!" at all
     if m:
         what = m.group(1).decode().upper()
         return (f"The file declares a {what} (<!{what} ...>); Jenkins never writes one, and DTDs and entities are "
                 "refused for safety (entity expansion, external file or network reads). Remove the declaration "
-                "if the file is genuine.", m.start() if probe is data else 0)
-    return None
+                "if the file is genuine.", m.start() if probe is data else 0), True
+    return None, bang or probe is not data
 
 
 def _kind_of(root_tag: str) -> str:
@@ -229,7 +233,7 @@ def _safe_parse(data: bytes, path: str, max_bytes: int,
         bad = Diagnostic("error", f"Expected XML bytes, got {type(data).__name__}.", Span(path), "bad-input")
         return None, [bad], None, False
     data = bytes(data)
-    refused = _refusal(data, max_bytes)
+    refused, bang = _refusal_and_bang(data, max_bytes)
     if refused:
         message, offset = refused
         line, col = _line_col(data, offset) if offset else (1, 1)
@@ -244,21 +248,25 @@ def _safe_parse(data: bytes, path: str, max_bytes: int,
         if count:
             notes.append(Diagnostic("warning", f"{count} control character reference(s) allowed only in XML 1.1 "
                                     "were replaced by U+FFFD.", Span(path), "xml11-control-chars"))
-    root = None
-    if blanks and _blanks_ok(data):
+    root = info = None
+    if blanks and _blanks_ok(data, bang):
         try:
             root = etree.fromstring(data, _blank_parser())
+            info = root.getroottree().docinfo
+            if info.encoding not in _UTF8:  # the byte scans of `_blanks_ok` said nothing about this document
+                root = None
         except etree.XMLSyntaxError:
             root = None
     blanks = root is not None
     try:
         if root is None:
             root = etree.fromstring(data, _parser())
+            info = root.getroottree().docinfo
     except etree.XMLSyntaxError as exc:
         line, col = (exc.position if exc.position else (exc.lineno or 1, 1))
         message = f"The file is not well-formed XML: {exc.msg}. Fix or re-export it from Jenkins."
         return None, [Diagnostic("error", message, Span(path, line or 1, col or 1), "malformed-xml")], None, False
-    info = root.getroottree().docinfo
+    assert info is not None
     if info.doctype or info.internalDTD is not None:  # belt and braces: the scan should catch it
         return None, [Diagnostic("error", "The file declares a DOCTYPE; refused for safety.", Span(path),
                                  "dtd-refused")], None, False
