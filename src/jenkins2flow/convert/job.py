@@ -11,7 +11,7 @@ from typing import Any
 from jenkins2flow_runtime import model
 from jenkins2flow_runtime.model.specs import Upstream
 
-from jenkins2flow.convert import freestyle, pipeline, steps  # noqa: F401  (registers handlers)
+from jenkins2flow.convert import freestyle, orchestration, pipeline, steps  # noqa: F401  (registers handlers)
 from jenkins2flow.convert.classify import classify
 from jenkins2flow.convert.context import Ctx, Scope, slug
 from jenkins2flow.convert.conversion import Conversion
@@ -61,7 +61,12 @@ def convert_job(job: Job, rules: Rules | None = None, workspace: Path | None = N
 
 
 def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, links: Links | None = None) -> None:
-    if job.kind == "unsupported":  # the parser's "unsupported job kind" error: delegate the job to Jenkins instead
+    flow = orchestration.ORCHESTRATION.get(job.root_tag) if job.kind == "unsupported" else None
+    if flow is not None:  # the parser does not know MultiJob / Build Flow; their phases and DSL convert here
+        conv.diagnostics.extend(replace(d, level="info", message=f"{job.root_tag!r} is converted as a {flow} job: "
+                                        "each job it builds becomes a task triggering that job's pipeline.")
+                                if d.code == "unsupported-kind" else d for d in job.diagnostics)
+    elif job.kind == "unsupported":  # the parser's "unsupported job kind" error: delegate the job to Jenkins instead
         conv.diagnostics.extend(replace(d, level="warning") if "unsupported job kind" in d.message else d
                                 for d in job.diagnostics)
     else:
@@ -79,7 +84,9 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     scope = Scope()
     templates = _parameters(job, ctx)
     schedule = _triggers(job, ctx, scope)
-    if job.kind in DELEGATED:
+    if flow is not None:
+        _xml(job, ctx, scope, dsl=dict(job.settings).get("dsl", "") if flow == "buildflow" else None)
+    elif job.kind in DELEGATED:
         ctx.placeholder(f"job {job.root_tag or job.kind}", job.span, DELEGATED[job.kind], scope,
                         key=job.root_tag or job.kind)
     elif job.stages or job.steps or job.flavor:
@@ -150,7 +157,7 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
         pipeline.post(job.post, ctx, replace(scope, stage="post"), list(ctx.frontier))
 
 
-def _xml(job: Job, ctx: Ctx, scope: Scope) -> None:
+def _xml(job: Job, ctx: Ctx, scope: Scope, dsl: str | None = None) -> None:
     if job.assigned_node:
         from jenkins2flow.ir import Agent
 
@@ -168,6 +175,8 @@ def _xml(job: Job, ctx: Ctx, scope: Scope) -> None:
         freestyle.plugin(pl, "property", ctx, scope)
     scope = freestyle.wrappers(ctx, scope)
     freestyle.builders(ctx, scope)
+    if dsl is not None:
+        orchestration.buildflow(job, dsl, ctx, scope)
     ctx.builders_end = list(ctx.frontier)
     for pl in job.publishers:
         freestyle.plugin(pl, "publisher", ctx, scope)

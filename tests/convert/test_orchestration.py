@@ -1,0 +1,132 @@
+"""MultiJob phases, Build Flow DSL scripts and pipelines from SCM convert to trigger tasks and Jenkinsfile tasks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jenkins2flow.convert import convert_job
+from jenkins2flow.convert.context import FALLBACK_TASK
+from jenkins2flow.parse.job_xml import parse_config_xml
+
+CORPUS = Path("../shared/corpus/configxml")
+
+
+def _phase(name: str, jobs: str, condition: str = "SUCCESSFUL", execution: str = "PARALLEL") -> str:
+    return f"""<com.tikal.jenkins.plugins.multijob.MultiJobBuilder><phaseName>{name}</phaseName>
+      <phaseJobs>{jobs}</phaseJobs><continuationCondition>{condition}</continuationCondition>
+      <executionType>{execution}</executionType></com.tikal.jenkins.plugins.multijob.MultiJobBuilder>"""
+
+
+def _pj(name: str, props: str = "", extra: str = "") -> str:
+    configs = (f"<configs><hudson.plugins.parameterizedtrigger.PredefinedBuildParameters><properties>{props}"
+               "</properties></hudson.plugins.parameterizedtrigger.PredefinedBuildParameters></configs>"
+               if props else "<configs/>")
+    return (f"<com.tikal.jenkins.plugins.multijob.PhaseJobsConfig><jobName>{name}</jobName><currParams>false"
+            f"</currParams>{configs}<killPhaseOnJobResultCondition>FAILURE</killPhaseOnJobResultCondition>{extra}"
+            "</com.tikal.jenkins.plugins.multijob.PhaseJobsConfig>")
+
+
+def _multijob(builders: str) -> bytes:
+    return f"""<?xml version='1.1' encoding='UTF-8'?>
+<com.tikal.jenkins.plugins.multijob.MultiJobProject plugin="jenkins-multijob-plugin@1.32">
+  <scm class="hudson.scm.NullSCM"/>
+  <builders>{builders}</builders>
+</com.tikal.jenkins.plugins.multijob.MultiJobProject>""".encode()
+
+
+def _convert(data: bytes, name: str = "team/orchestrate"):  # type: ignore[no-untyped-def]
+    return convert_job(parse_config_xml(data, "config.xml", name))
+
+
+def _tasks(conv):  # type: ignore[no-untyped-def]
+    assert conv.pipeline is not None, conv.reasons
+    return {t.id: t for t in conv.pipeline.tasks}
+
+
+def test_multijob_phases_fan_out_in_sequence_with_continuation_rules() -> None:
+    xml = _multijob(
+        "<hudson.tasks.Shell><command>make prepare</command></hudson.tasks.Shell>"
+        + _phase("build", _pj("compile-a", "TARGET=a\nLEVEL=2") + _pj("compile-b", "TARGET=b\nREF=${GIT_COMMIT}"),
+                 condition="COMPLETED")
+        + _phase("test", _pj("tests", extra="<enableRetryStrategy>true</enableRetryStrategy><maxRetries>2"
+                             "</maxRetries>"))
+        + _phase("deploy", _pj("deploy")))
+    conv = _convert(xml)
+    tasks = _tasks(conv)
+    triggers = [t for t in tasks.values() if t.uses.name == "airflow.trigger-pipeline"]
+    assert [t.bindings["pipeline"] for t in triggers] == ["compile-a", "compile-b", "tests", "deploy"]
+    assert all(t.bindings["wait"] is True for t in triggers)
+    shell = next(t for t in tasks.values() if t.uses.name.startswith("sh."))
+    a, b, test, deploy = triggers
+    assert a.depends_on == b.depends_on == [shell.id]  # one phase: parallel after the shell builder
+    assert a.bindings["conf"] == {"TARGET": "a", "LEVEL": "2"}
+    assert b.bindings["conf"] == {"TARGET": "b"}  # the ${GIT_COMMIT} value is Jenkins-side: reported, not passed
+    assert sorted(test.depends_on) == sorted([a.id, b.id])
+    assert test.trigger_rule == "all_done" and test.retries == 2  # COMPLETED: the next phase runs whatever the result
+    assert deploy.depends_on == [test.id] and deploy.trigger_rule == "all_success"
+    assert not conv.jenkins_only and FALLBACK_TASK not in {t.uses.name for t in tasks.values()}
+    assert conv.status == "partial"  # the computed parameter is a ledger gap
+    assert any("GIT_COMMIT" in r for r in conv.reasons)
+    assert not any("unsupported job kind" in str(d) and d.level != "info" for d in conv.diagnostics)
+
+
+def test_multijob_without_gaps_is_converted_and_sequential_phases_chain() -> None:
+    conv = _convert(_multijob(_phase("one", _pj("a") + _pj("b"), execution="SEQUENTIALLY")))
+    tasks = list(_tasks(conv).values())
+    assert conv.status == "converted", conv.reasons
+    assert tasks[1].depends_on == [tasks[0].id]
+
+
+def test_other_unsupported_kinds_still_fall_back() -> None:
+    xml = b"<hudson.model.ExternalJob><description>x</description></hudson.model.ExternalJob>"
+    conv = _convert(xml)
+    assert conv.jenkins_only
+
+
+def _flow(dsl: str) -> bytes:
+    dsl = dsl.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return f"""<?xml version='1.1' encoding='UTF-8'?>
+<com.cloudbees.plugins.flow.BuildFlow plugin="build-flow-plugin@0.20">
+  <dsl>{dsl}</dsl>
+  <buildNeedsWorkspace>false</buildNeedsWorkspace>
+</com.cloudbees.plugins.flow.BuildFlow>""".encode()
+
+
+def test_buildflow_builds_parallel_retry_guard_and_ignore() -> None:
+    conv = _convert(_flow('build("prep", ENV: "qa", N: 3)\n'
+                          'parallel({ build("a") }, { retry(3) { build("b") } })\n'
+                          'ignore(FAILURE) { build("flaky") }\n'
+                          'guard { build("deploy") } rescue { build("cleanup") }\n'))
+    tasks = list(_tasks(conv).values())
+    by = {t.bindings["pipeline"]: t for t in tasks}
+    assert list(by) == ["prep", "a", "b", "flaky", "deploy", "cleanup"]
+    assert by["prep"].bindings["conf"] == {"ENV": "qa", "N": 3}
+    assert by["a"].depends_on == by["b"].depends_on == [by["prep"].id]
+    assert by["b"].retries == 2 and by["a"].retries is None
+    assert sorted(by["flaky"].depends_on) == sorted([by["a"].id, by["b"].id])
+    assert by["deploy"].depends_on == [by["flaky"].id] and by["deploy"].trigger_rule == "all_done"  # ignored failure
+    assert by["cleanup"].depends_on == [by["deploy"].id] and by["cleanup"].trigger_rule == "all_done"  # rescue
+    assert conv.status == "converted", conv.reasons
+
+
+def test_buildflow_with_other_groovy_is_one_fallback_with_its_source() -> None:
+    conv = _convert(_flow('def n = 3\nfor (i in 1..n) { build("x") }\n'))
+    tasks = list(_tasks(conv).values())
+    assert len(tasks) == 1 and tasks[0].uses.name == FALLBACK_TASK  # the whole flow runs once in Jenkins
+    assert "for (i in 1..n)" in tasks[0].bindings["source"]
+    assert any("line 2: for" in r for r in conv.reasons)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not checked out next to the project")
+def test_corpus_orchestration_jobs_are_no_longer_jenkins_only() -> None:
+    from jenkins2flow.convert.estate import iter_jobs
+
+    marks = (b"MultiJobProject", b"<com.cloudbees.plugins.flow.BuildFlow")
+    files = [p for p in sorted(CORPUS.glob("*.xml")) if any(m in p.read_bytes() for m in marks)]
+    assert len(files) >= 5
+    convs = [convert_job(j) for j in iter_jobs([str(p) for p in files])]
+    multijob = [c for c in convs if c.kind == "unsupported" and "MultiJob" in " ".join(map(str, c.diagnostics))]
+    assert multijob and not any(c.jenkins_only for c in multijob)
+    assert sum(1 for c in convs if c.status == "converted") >= 2
