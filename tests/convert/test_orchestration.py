@@ -130,3 +130,83 @@ def test_corpus_orchestration_jobs_are_no_longer_jenkins_only() -> None:
     multijob = [c for c in convs if c.kind == "unsupported" and "MultiJob" in " ".join(map(str, c.diagnostics))]
     assert multijob and not any(c.jenkins_only for c in multijob)
     assert sum(1 for c in convs if c.status == "converted") >= 2
+
+
+def _flow_definition(script_path: str) -> bytes:
+    return f"""<?xml version='1.1' encoding='UTF-8'?>
+<flow-definition plugin="workflow-job@1254">
+  <description>deploys</description>
+  <properties>
+    <hudson.model.ParametersDefinitionProperty><parameterDefinitions>
+      <hudson.model.StringParameterDefinition><name>REGION</name><defaultValue>eu</defaultValue>
+      </hudson.model.StringParameterDefinition>
+    </parameterDefinitions></hudson.model.ParametersDefinitionProperty>
+    <org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty><triggers>
+      <hudson.triggers.TimerTrigger><spec>H 3 * * *</spec></hudson.triggers.TimerTrigger>
+    </triggers></org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty>
+  </properties>
+  <definition class="org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition">
+    <scm class="hudson.plugins.git.GitSCM"><userRemoteConfigs><hudson.plugins.git.UserRemoteConfig>
+      <url>https://example.com/app.git</url></hudson.plugins.git.UserRemoteConfig></userRemoteConfigs></scm>
+    <scriptPath>{script_path}</scriptPath>
+  </definition>
+</flow-definition>""".encode()
+
+
+JENKINSFILE = """pipeline {
+  agent any
+  parameters { string(name: 'TAG', defaultValue: 'latest') }
+  stages {
+    stage('Build') { steps { sh 'make build' } }
+    stage('Deploy') { steps { sh 'make deploy TAG=$TAG' } }
+  }
+}
+"""
+
+
+def test_pipeline_from_scm_converts_the_workspace_jenkinsfile(tmp_path: Path) -> None:
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "deploy.groovy").write_text(JENKINSFILE)
+    job = parse_config_xml(_flow_definition("ci/deploy.groovy"), "config.xml", "team/deploy")
+    conv = convert_job(job, workspace=tmp_path)
+    assert conv.pipeline is not None and not conv.jenkins_only, conv.reasons
+    assert conv.job == "team/deploy"
+    commands = [d.spec.model_dump().get("command", "") for d in conv.tasks]
+    assert "make build" in commands and "make deploy TAG=$TAG" in commands
+    params = [p["name"] for t in conv.templates for p in t.spec.model_dump()["parameters"]]
+    assert params == ["REGION", "TAG"]  # config.xml's and the Jenkinsfile's
+    assert conv.pipeline.schedule is not None and conv.pipeline.schedule.cron  # the config.xml timer
+    assert FALLBACK_TASK not in {t.uses.name for t in conv.pipeline.tasks}
+
+
+def test_pipeline_from_scm_without_workspace_says_how_to_convert_it() -> None:
+    conv = convert_job(parse_config_xml(_flow_definition("Jenkinsfile"), "config.xml", "team/deploy"))
+    assert conv.jenkins_only
+    assert any("--workspace" in r for r in conv.reasons)
+
+
+@pytest.mark.parametrize("path", ["../outside/Jenkinsfile", "/etc/hostname"])
+def test_pipeline_from_scm_refuses_paths_leaving_the_workspace(tmp_path: Path, path: str) -> None:
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "Jenkinsfile").write_text(JENKINSFILE)
+    conv = convert_job(parse_config_xml(_flow_definition(path), "config.xml", "team/deploy"), workspace=tmp_path / "ws")
+    assert conv.jenkins_only
+    assert any("outside the workspace" in r for r in conv.reasons), conv.reasons
+
+
+def test_multibranch_converts_the_default_jenkinsfile(tmp_path: Path) -> None:
+    (tmp_path / "Jenkinsfile").write_text(JENKINSFILE)
+    xml = b"""<?xml version='1.1' encoding='UTF-8'?>
+<org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject plugin="workflow-multibranch@2.26">
+  <description>app</description>
+  <factory class="org.jenkinsci.plugins.workflow.multibranch.WorkflowBranchProjectFactory">
+    <scriptPath>Jenkinsfile</scriptPath></factory>
+</org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject>"""
+    job = parse_config_xml(xml, "config.xml", "team/app")
+    assert job.kind == "multibranch"
+    without = convert_job(job)
+    assert without.jenkins_only and any("--workspace" in r for r in without.reasons)
+    conv = convert_job(job, workspace=tmp_path)
+    assert conv.pipeline is not None and not conv.jenkins_only, conv.reasons
+    assert conv.job == "team/app" and conv.kind == "multibranch"

@@ -11,7 +11,7 @@ from typing import Any
 from jenkins2flow_runtime import model
 from jenkins2flow_runtime.model.specs import Upstream
 
-from jenkins2flow.convert import freestyle, orchestration, pipeline, steps  # noqa: F401  (registers handlers)
+from jenkins2flow.convert import freestyle, from_scm, orchestration, pipeline, steps  # noqa: F401  (registers handlers)
 from jenkins2flow.convert.classify import classify
 from jenkins2flow.convert.context import Ctx, Scope, slug
 from jenkins2flow.convert.conversion import Conversion
@@ -61,6 +61,12 @@ def convert_job(job: Job, rules: Rules | None = None, workspace: Path | None = N
 
 
 def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, links: Links | None = None) -> None:
+    script_path = from_scm.script_in_scm(job)
+    scm_reason = from_scm.WORKSPACE_HINT.format(path=script_path)
+    if script_path is not None and workspace is not None:  # the Jenkinsfile is in the checkout: convert it
+        loaded, scm_reason = from_scm.load(job, script_path, workspace)
+        if loaded is not None:
+            job = loaded
     flow = orchestration.ORCHESTRATION.get(job.root_tag) if job.kind == "unsupported" else None
     if flow is not None:  # the parser does not know MultiJob / Build Flow; their phases and DSL convert here
         conv.diagnostics.extend(replace(d, level="info", message=f"{job.root_tag!r} is converted as a {flow} job: "
@@ -87,8 +93,8 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     if flow is not None:
         _xml(job, ctx, scope, dsl=dict(job.settings).get("dsl", "") if flow == "buildflow" else None)
     elif job.kind in DELEGATED:
-        ctx.placeholder(f"job {job.root_tag or job.kind}", job.span, DELEGATED[job.kind], scope,
-                        key=job.root_tag or job.kind)
+        reason = DELEGATED[job.kind] + (f" ({scm_reason})" if job.kind == "multibranch" else "")
+        ctx.placeholder(f"job {job.root_tag or job.kind}", job.span, reason, scope, key=job.root_tag or job.kind)
     elif job.stages or job.steps or job.flavor:
         _jenkinsfile(job, ctx, scope)
     else:
@@ -98,7 +104,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     if not ctx.tasks:
         if job.kind == "pipeline" and job.scm is not None and job.scm.script_path:
             ctx.placeholder("pipeline from SCM", job.span, f"the Jenkinsfile {job.scm.script_path!r} lives in the "
-                            "repository; convert it directly for a full conversion", scope, key="CpsScmFlowDefinition")
+                            f"repository: {scm_reason}", scope, key="CpsScmFlowDefinition")
         else:
             conv.status, conv.reasons = "unsupported", ["the job has no step to run"]
             conv.diagnostics.append(Diagnostic("warning", "The job has no step that could be converted.", job.span))
