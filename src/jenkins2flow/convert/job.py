@@ -92,6 +92,9 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     schedule = _triggers(job, ctx, scope)
     if flow is not None:
         _xml(job, ctx, scope, dsl=dict(job.settings).get("dsl", "") if flow == "buildflow" else None)
+        if not ctx.tasks:  # an empty MultiJob / Build Flow: as before, the job stays with Jenkins rather than vanish
+            ctx.placeholder(f"job {job.root_tag}", job.span, f"the {flow} job has no phase or flow script to convert; "
+                            "the pipeline triggers the Jenkins job", scope, key=job.root_tag)
     elif job.kind in DELEGATED:
         reason = DELEGATED[job.kind] + (f" ({scm_reason})" if job.kind == "multibranch" else "")
         ctx.placeholder(f"job {job.root_tag or job.kind}", job.span, reason, scope, key=job.root_tag or job.kind)

@@ -119,9 +119,6 @@ def buildflow(job: Job, dsl: str, ctx: Ctx, scope: Scope) -> None:
     from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 
     if not dsl.strip():
-        if not ctx.tasks:  # as before this converter: the (empty) job stays with Jenkins rather than vanish
-            ctx.placeholder("flow dsl", job.span, "the Build Flow script is empty: the pipeline triggers the Jenkins "
-                            "job", scope, key="flow:dsl")
         return
     path = job.source or job.span.path
     parsed = parse_jenkinsfile(dsl, path, job.full_name)
