@@ -137,6 +137,7 @@ def _flow_definition(script_path: str) -> bytes:
 <flow-definition plugin="workflow-job@1254">
   <description>deploys</description>
   <properties>
+    <org.jenkinsci.plugins.workflow.job.properties.DisableConcurrentBuildsJobProperty/>
     <hudson.model.ParametersDefinitionProperty><parameterDefinitions>
       <hudson.model.StringParameterDefinition><name>REGION</name><defaultValue>eu</defaultValue>
       </hudson.model.StringParameterDefinition>
@@ -177,6 +178,7 @@ def test_pipeline_from_scm_converts_the_workspace_jenkinsfile(tmp_path: Path) ->
     assert params == ["REGION", "TAG"]  # config.xml's and the Jenkinsfile's
     assert conv.pipeline.schedule is not None and conv.pipeline.schedule.cron  # the config.xml timer
     assert FALLBACK_TASK not in {t.uses.name for t in conv.pipeline.tasks}
+    assert conv.pipeline.max_active_runs == 1  # config.xml's disableConcurrentBuilds is not lost in the merge
 
 
 def test_pipeline_from_scm_without_workspace_says_how_to_convert_it() -> None:
@@ -217,3 +219,22 @@ def test_empty_orchestration_jobs_keep_the_jenkins_fallback(xml: bytes) -> None:
     conv = _convert(xml)
     assert conv.jenkins_only and conv.status == "partial"
     assert any("no phase or flow script" in r for r in conv.reasons)
+
+
+def test_an_inline_flow_definition_keeps_its_config_xml_job_settings() -> None:
+    xml = b"""<?xml version='1.1' encoding='UTF-8'?>
+<flow-definition plugin="workflow-job@1254">
+  <properties>
+    <org.jenkinsci.plugins.workflow.job.properties.DisableConcurrentBuildsJobProperty/>
+    <jenkins.model.BuildDiscarderProperty><strategy class="hudson.tasks.LogRotator"><daysToKeep>7</daysToKeep>
+    </strategy></jenkins.model.BuildDiscarderProperty>
+  </properties>
+  <definition class="org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition">
+    <script>pipeline { agent any; stages { stage('A') { steps { sh 'make' } } } }</script>
+    <sandbox>true</sandbox>
+  </definition>
+</flow-definition>"""
+    conv = convert_job(parse_config_xml(xml, "config.xml", "inline"))
+    assert conv.pipeline is not None and conv.pipeline.max_active_runs == 1
+    elements = {e.element: e.outcome for e in conv.ledger}
+    assert any(k.endswith("BuildDiscarderProperty") and v == "waived" for k, v in elements.items()), elements

@@ -1,8 +1,9 @@
 """Pipelines whose Jenkinsfile lives in SCM (flow-definition with CpsScmFlowDefinition, multibranch projects).
 
 With `--workspace DIR` (the jobs' source checkout) the Jenkinsfile at `DIR/<scriptPath>` is read and merged with
-the job's config.xml: the job keeps its full name, description and SCM; parameters and triggers from both are
-kept (the Jenkinsfile's win on a name clash, as `properties([...])` does in Jenkins).
+the job's config.xml: the job keeps its full name, description, SCM, properties, wrappers, publishers and unknown
+elements; parameters and triggers from both are kept (the Jenkinsfile's win on a name clash, as `properties([...])`
+does in Jenkins).
 """
 
 from __future__ import annotations
@@ -58,6 +59,16 @@ def merge(job: Job, jenkinsfile: Job, path: str) -> Job:
     triggers = job.triggers + tuple(t for t in jenkinsfile.triggers if t not in job.triggers)
     note = Diagnostic("info", f"The pipeline is converted from the Jenkinsfile {path!r} in the workspace.", job.span,
                       "jenkinsfile-from-scm")
+    # Everything else the config.xml says stays too (properties such as the build discarder, throttling or
+    # disabled concurrent builds, wrappers, publishers, unknown elements), so nothing is dropped on the way.
     return replace(jenkinsfile, full_name=job.full_name, kind="pipeline", source=job.source or job.span.path,
+                   root_tag=job.root_tag,
                    description=job.description or jenkinsfile.description, scm=job.scm, parameters=params,
-                   triggers=triggers, diagnostics=job.diagnostics + jenkinsfile.diagnostics + (note,))
+                   triggers=triggers, disabled=job.disabled or jenkinsfile.disabled,
+                   properties=job.properties + jenkinsfile.properties, wrappers=job.wrappers + jenkinsfile.wrappers,
+                   publishers=job.publishers + jenkinsfile.publishers,
+                   concurrent_build=job.concurrent_build and jenkinsfile.concurrent_build,
+                   quiet_period=job.quiet_period if job.quiet_period is not None else jenkinsfile.quiet_period,
+                   assigned_node=job.assigned_node or jenkinsfile.assigned_node, settings=job.settings,
+                   unknown=job.unknown + jenkinsfile.unknown,
+                   diagnostics=job.diagnostics + jenkinsfile.diagnostics + (note,))

@@ -149,6 +149,8 @@ def _sha(job: Job) -> str:
 
 
 def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
+    if job.root_tag not in ("", "Jenkinsfile"):  # a flow-definition's config.xml has job settings of its own
+        _job_settings(job, ctx, scope)
     for lib in job.libraries:
         ctx.waived(f"library {lib}", job.span, "shared-library steps need rules of their own (--mappings)", "library")
     for tool, _ in job.tools:
@@ -171,6 +173,20 @@ def _xml(job: Job, ctx: Ctx, scope: Scope, dsl: str | None = None) -> None:
         from jenkins2flow.ir import Agent
 
         scope = pipeline.agent_scope(Agent("label", label=job.assigned_node, span=job.span), ctx, scope)
+    _job_settings(job, ctx, scope)
+    scope = freestyle.wrappers(ctx, scope)
+    freestyle.builders(ctx, scope)
+    if dsl is not None:
+        orchestration.buildflow(job, dsl, ctx, scope)
+    ctx.builders_end = list(ctx.frontier)
+    for pl in job.publishers:
+        freestyle.plugin(pl, "publisher", ctx, scope)
+        ctx.frontier = list(ctx.builders_end)
+    ctx.frontier = ctx.builders_end + ctx.downstream_ends
+
+
+def _job_settings(job: Job, ctx: Ctx, scope: Scope) -> None:
+    """What a config.xml says about the job as a whole: concurrency, quiet period, SCM, properties."""
     if not job.concurrent_build:
         ctx.max_active_runs = 1
         ctx.mapped("concurrentBuild false", job.span, "concurrentBuild", "max_active_runs 1")
@@ -182,15 +198,6 @@ def _xml(job: Job, ctx: Ctx, scope: Scope, dsl: str | None = None) -> None:
                    "bundle or the task image", "scm")
     for pl in job.properties:
         freestyle.plugin(pl, "property", ctx, scope)
-    scope = freestyle.wrappers(ctx, scope)
-    freestyle.builders(ctx, scope)
-    if dsl is not None:
-        orchestration.buildflow(job, dsl, ctx, scope)
-    ctx.builders_end = list(ctx.frontier)
-    for pl in job.publishers:
-        freestyle.plugin(pl, "publisher", ctx, scope)
-        ctx.frontier = list(ctx.builders_end)
-    ctx.frontier = ctx.builders_end + ctx.downstream_ends
 
 
 def _parameters(job: Job, ctx: Ctx) -> list[model.Ref]:
