@@ -4,6 +4,8 @@ one the usual tree gives, including where a handler reads the text of an element
 from __future__ import annotations
 
 import json
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -42,6 +44,13 @@ NON_LEAF_TEXT = {
     "pipeline script": ("<flow-definition>\n"
                         "  <definition class='org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition'>\n"
                         "    <script>\n      <x/>\n    </script>\n  </definition>\n</flow-definition>"),
+    "script path": ("<flow-definition>\n"
+                    "  <definition class='org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition'>\n"
+                    "    <scm class='hudson.scm.NullSCM'/>\n    <scriptPath>\n      <x/>\n    </scriptPath>\n"
+                    "  </definition>\n</flow-definition>"),
+    "axis name": ("<matrix-project>\n  <axes>\n    <hudson.matrix.TextAxis>\n      <name>\n        <x/>\n"
+                  "      </name>\n      <varName>V</varName>\n      <values>\n        <string>a</string>\n"
+                  "      </values>\n    </hudson.matrix.TextAxis>\n  </axes>\n</matrix-project>"),
     "maven goals": "<maven2-moduleset>\n  <goals>\n    <x/>\n  </goals>\n</maven2-moduleset>",
     "quiet period": "<project>\n  <quietPeriod>\n    <x/>\n  </quietPeriod>\n</project>",
     "can roam": "<project>\n  <canRoam>\n    <x/>\n  </canRoam>\n</project>",
@@ -115,3 +124,25 @@ def test_documents_in_other_encodings_use_the_usual_tree(monkeypatch: pytest.Mon
     with monkeypatch.context() as m:  # (it would not be from the tree without blanks)
         m.setattr(job_xml, "_UTF8", ("UTF-8", "utf-8", "UTF-16LE", "UTF-16"))
         assert _job(xml) != _usual(xml, monkeypatch)
+
+
+_LEAF = re.compile(rb"<([A-Za-z_][\w.\-]*)((?:\s[^>]*)?)>([^<]*)</\1>")
+_INNERS = (b"   ", b"\n", b"", b"\n  <x/>\n", b"\n  <x>1</x>\n  ", b" <y/>", b"\n    <string>a</string>\n  ")
+
+
+def test_corpus_leaves_turned_into_parents_give_the_usual_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random leaves of corpus files get children (or blank text): wherever a handler reads such an element's own
+    text, the Job must still be the usual one."""
+    corpus = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "configxml"
+    files = sorted(corpus.glob("*.xml"))[::3]
+    if not files:
+        pytest.skip(f"{corpus} is absent")
+    rng = random.Random(5)
+    for path in files:
+        data = path.read_bytes()
+        leaves = list(_LEAF.finditer(data))
+        for _ in range(3):
+            out = data
+            for m in sorted(rng.sample(leaves, min(len(leaves), rng.randint(1, 10))), key=lambda m: -m.start()):
+                out = out[:m.start(3)] + rng.choice(_INNERS) + out[m.end(3):]
+            assert _job(out) == _usual(out, monkeypatch), path.name

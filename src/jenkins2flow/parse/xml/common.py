@@ -318,6 +318,13 @@ def child(el: Element, tag: str) -> Element | None:
     return None
 
 
+def child_own_text(el: Element, tag: str, ctx: Ctx) -> str:
+    """`child_text(el, tag)` through `own_text`: for a caller that tells whitespace from no text (`x or default`
+    before a strip)."""
+    found = child(el, tag)
+    return "" if found is None else own_text(found, ctx)
+
+
 def child_text(el: Element, tag: str, default: str = "") -> str:
     found = child(el, tag)
     if found is None:

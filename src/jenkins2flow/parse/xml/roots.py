@@ -14,6 +14,7 @@ from jenkins2flow.parse.xml.common import (
     Ctx,
     Element,
     child,
+    child_own_text,
     child_text,
     class_name,
     elements,
@@ -202,13 +203,13 @@ def _definition(el: Element, ctx: Ctx, acc: JobAcc) -> None:
             acc.script_line = script.sourceline or 1
         acc.settings.append(("sandbox", (child_text(el, "sandbox") or "").strip()))
     elif cls == CPS_SCM_FLOW:
-        path = (child_text(el, "scriptPath") or "Jenkinsfile").strip()
+        path = (child_own_text(el, "scriptPath", ctx) or "Jenkinsfile").strip()
         scm = child(el, "scm")
         acc.scm = parse_scm(scm, ctx, path) if scm is not None else Scm("none", ctx.span(el), script_path=path)
         acc.script_path = path
         acc.settings.append(("lightweight", (child_text(el, "lightweight") or "").strip()))
     elif cls == SCM_BINDER:  # a multibranch branch job: the script comes from the branch's own SCM
-        path = (child_text(el, "scriptPath") or "Jenkinsfile").strip()
+        path = (child_own_text(el, "scriptPath", ctx) or "Jenkinsfile").strip()
         acc.script_path = path
         acc.scm = Scm("other", ctx.span(el), script_path=path, raw=ctx.raw(el))
     else:
@@ -222,7 +223,7 @@ def _definition(el: Element, ctx: Ctx, acc: JobAcc) -> None:
 @reads("axes")
 def _axes(el: Element, ctx: Ctx, acc: JobAcc) -> None:
     for axis in elements(el):
-        name = (child_text(axis, "name") or child_text(axis, "varName") or "").strip()
+        name = (child_own_text(axis, "name", ctx) or child_own_text(axis, "varName", ctx) or "").strip()
         values_el = child(axis, "values")
         if values_el is None:
             values_el = child(axis, "axisValues")
