@@ -139,29 +139,20 @@ def _triggers(el: Element, ctx: Ctx, acc: JobAcc) -> None:
     acc.triggers.extend(parse_triggers(el, ctx))
 
 
-@reads("builders")
-def _builders(el: Element, ctx: Ctx, acc: JobAcc) -> None:
-    acc.builders.extend(parse_plugins(el, ctx))
+def _plugin_list(field_name: str) -> Reader:
+    """A reader for a container of plugin elements (builders, publishers, ...): each child becomes a Plugin."""
+
+    def read(el: Element, ctx: Ctx, acc: JobAcc) -> None:
+        getattr(acc, field_name).extend(parse_plugins(el, ctx))
+
+    return read
 
 
-@reads("prebuilders")
-def _prebuilders(el: Element, ctx: Ctx, acc: JobAcc) -> None:
-    acc.prebuilders.extend(parse_plugins(el, ctx))
-
-
-@reads("postbuilders")
-def _postbuilders(el: Element, ctx: Ctx, acc: JobAcc) -> None:
-    acc.postbuilders.extend(parse_plugins(el, ctx))
-
-
-@reads("publishers")
-def _publishers(el: Element, ctx: Ctx, acc: JobAcc) -> None:
-    acc.publishers.extend(parse_plugins(el, ctx))
-
-
-@reads("buildWrappers")
-def _wrappers(el: Element, ctx: Ctx, acc: JobAcc) -> None:
-    acc.wrappers.extend(parse_plugins(el, ctx))
+# tag in config.xml -> JobAcc field
+PLUGIN_CONTAINERS = {"builders": "builders", "prebuilders": "prebuilders", "postbuilders": "postbuilders",
+                     "publishers": "publishers", "buildWrappers": "wrappers"}
+for _tag, _field in PLUGIN_CONTAINERS.items():
+    TOP_LEVEL[_tag] = _plugin_list(_field)
 
 
 PARAMETERS_PROPERTY = "hudson.model.ParametersDefinitionProperty"
