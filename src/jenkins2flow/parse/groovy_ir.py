@@ -357,15 +357,26 @@ class _Parallel:
     span: Span
 
 
-def stage_name(s: Step) -> str:
-    v = s.args[0] if s.args else s.kwarg("name")
+def value_text(v: Value) -> str:
+    """A value as the text Jenkins would see or the source that computes it: literals as written, GStrings with
+    `${...}`, expressions and nested calls as their source."""
+    if v is None:
+        return ""
     if isinstance(v, str):
         return v
     if isinstance(v, GString):
         return v.text
     if isinstance(v, Expr):
         return v.text
-    return "" if v is None else str(v)
+    if isinstance(v, Step):
+        return v.raw or v.name
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+def stage_name(s: Step) -> str:
+    return value_text(s.args[0] if s.args else s.kwarg("name"))
 
 
 def scripted_stages(items: Iterable[Step]) -> tuple[Stage, ...]:

@@ -433,15 +433,7 @@ class Parser:
             self.advance()
             self.advance()
         if self.tok.kind == "<":
-            depth = 0
-            while self.tok.kind != "eof":
-                k = self.advance().kind
-                if k == "<":
-                    depth += 1
-                elif k == ">":
-                    depth -= 1
-                    if depth == 0:
-                        break
+            self._skip_balanced_angle()
         while self.tok.kind == "[" and self.peek().kind == "]":
             self.advance()
             self.advance()

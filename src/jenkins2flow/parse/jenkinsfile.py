@@ -16,7 +16,6 @@ from jenkins2flow.ir.nodes import (
     Diagnostic,
     EnvVar,
     Expr,
-    GString,
     Job,
     Matrix,
     Param,
@@ -32,6 +31,7 @@ from jenkins2flow.ir.nodes import (
 from jenkins2flow.parse import groovy_ast as A
 from jenkins2flow.parse.groovy_ir import Ctx, iter_steps, scripted_stages, split_items, stage_name, steps
 from jenkins2flow.parse.groovy_ir import _stage_items as stage_items
+from jenkins2flow.parse.groovy_ir import value_text as _str
 from jenkins2flow.parse.groovy_parser import MAX_INPUT, parse_groovy
 
 __all__ = ["parse_jenkinsfile", "PARAM_TYPES", "TRIGGER_KINDS", "POST_CONDITIONS"]
@@ -127,22 +127,6 @@ def _top_step(ctx: Ctx, s: A.Stmt) -> Step:
 
 def _sentence(msg: str) -> str:
     return msg if msg.endswith(".") else msg + "."
-
-
-def _str(v: Value) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, str):
-        return v
-    if isinstance(v, GString):
-        return v.text
-    if isinstance(v, Expr):
-        return v.text
-    if isinstance(v, Step):
-        return v.raw or v.name
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return str(v)
 
 
 def _first(s: Step, key: str = "") -> Value:
