@@ -12,7 +12,7 @@ from jenkins2flow.airflow_env import airflow_env, write_dag_file
 from jenkins2flow.cli.demo import run_pipeline
 from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.save import save_conversion
-from jenkins2flow.loading import load_path
+from jenkins2flow.sources.files import read_file as load_path
 from tests.conftest import SAMPLES
 
 SAMPLE = SAMPLES / "jenkinsfiles" / "daily_sales.Jenkinsfile"

@@ -11,7 +11,7 @@ from jenkins2flow_runtime.store import open_store
 
 from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.save import save_conversion
-from jenkins2flow.loading import load_path
+from jenkins2flow.sources.files import read_file as load_path
 from tests.conftest import SAMPLES
 
 JENKINS_HOME = SAMPLES / "jenkins_home"

@@ -22,7 +22,7 @@ from jenkins2flow.airflow_env import airflow_env, write_dag_file
 from jenkins2flow.cli.main import cli
 from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.save import save_conversion
-from jenkins2flow.loading import load_path
+from jenkins2flow.sources.files import read_file as load_path
 from tests.conftest import SAMPLES
 from tests.shadow.conftest import JENKINS_HOME, OUTPUTS
 

@@ -9,9 +9,9 @@ from jenkins2flow_runtime.model.shadow import shadow_config
 from pydantic import ValidationError
 
 from jenkins2flow.convert import convert_job
-from jenkins2flow.loading import load_path
 from jenkins2flow.shadow.outcome import SideRun
 from jenkins2flow.shadow.run import ant_match, with_auto_outputs
+from jenkins2flow.sources.files import read_file as load_path
 from tests.conftest import SAMPLES
 
 

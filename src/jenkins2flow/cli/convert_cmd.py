@@ -17,7 +17,6 @@ from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.convert.save import save_conversion
 from jenkins2flow.errors import ConversionFailed
 from jenkins2flow.ir import Job
-from jenkins2flow.loading import load_paths
 
 store_option = click.option(
     "--store", "store", default=None, metavar="URI",
@@ -95,13 +94,13 @@ def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, 
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per job.")
-def inspect(paths: tuple[Path, ...], as_json: bool) -> None:
-    """Print the intermediate representation of Jenkins jobs."""
+def inspect(sources: tuple[str, ...], as_json: bool) -> None:
+    """Print the intermediate representation of Jenkins jobs (a JENKINS_HOME, folders, files, globs or a URL)."""
     from jenkins2flow.ir.to_json import job_to_dict
 
-    for job in load_paths(paths):
+    for job in iter_jobs(sources):
         data = job_to_dict(job)
         if as_json:
             click.echo(json.dumps(data, ensure_ascii=False))

@@ -18,9 +18,9 @@ from rich.table import Table
 from jenkins2flow.airflow_env import airflow_env, write_dag_file
 from jenkins2flow.cli.console import make_console
 from jenkins2flow.convert import convert_job
+from jenkins2flow.convert.estate import iter_jobs
 from jenkins2flow.convert.save import save_conversion
 from jenkins2flow.errors import Jenkins2flowError
-from jenkins2flow.loading import load_paths
 
 SUMMARY_MARK = "JENKINS2FLOW-SUMMARY "
 
@@ -56,7 +56,7 @@ def demo(samples: Path, pipeline: str, state_dir: Path, store: str | None) -> No
     uri = absolute_store(store_uri(store))
     console.rule("1. convert")
     with open_store(uri) as st:
-        for job in load_paths([samples]):
+        for job in iter_jobs([str(samples)]):
             conv = convert_job(job)
             if conv.pipeline is None:
                 first = conv.diagnostics[0] if conv.diagnostics else ""
