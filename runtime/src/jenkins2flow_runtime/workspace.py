@@ -25,10 +25,11 @@ def is_shadow(conf: Mapping[str, Any] | None = None) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes"}
 
 
-def run_workspace(pipeline: str, run_id: str, *, shadow: bool = False) -> Path:
-    """The workspace of one run; names are made safe so no run id can escape the root. Shadow runs live under
-    `<root>/shadow`, so that a shadow comparison never writes where production runs do."""
-    root = workspace_root()
+def run_workspace(pipeline: str, run_id: str, *, shadow: bool = False, root: Path | None = None) -> Path:
+    """The workspace of one run under `root` (default: workspace_root()); names are made safe so no run id can
+    escape the root. Shadow runs live under `<root>/shadow`, so that a shadow comparison never writes where
+    production runs do."""
+    root = root if root is not None else workspace_root()
     if shadow and root.name != "shadow":
         root = root / "shadow"
     safe_run = _UNSAFE.sub("_", run_id).strip("._") or "run"

@@ -5,9 +5,6 @@ Convert the samples into the SQLite store, run the migrated pipeline in real Air
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import click
@@ -22,26 +19,21 @@ from jenkins2flow.convert.estate import iter_jobs
 from jenkins2flow.convert.save import save_conversion
 from jenkins2flow.errors import Jenkins2flowError
 
-SUMMARY_MARK = "JENKINS2FLOW-SUMMARY "
-
 
 def absolute_store(uri: str) -> str:
     return uri if "://" in uri else str(Path(uri).resolve())
 
 
 def run_pipeline(dag_id: str, env: dict[str, str], conf: dict[str, object] | None = None) -> dict[str, object]:
-    """Run one pipeline with dag.test() in a separate Airflow process; return its summary."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "jenkins2flow_runtime.airflow.testrun", dag_id, "--conf", json.dumps(conf or {})],
-        env=env, capture_output=True, text=True, check=False,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith(SUMMARY_MARK):
-            summary: dict[str, object] = json.loads(line[len(SUMMARY_MARK):])
-            summary["log"] = proc.stdout + proc.stderr
-            return summary
-    tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-20:])
-    raise Jenkins2flowError(f"The Airflow run of {dag_id!r} ended without a summary (exit {proc.returncode}):\n{tail}")
+    """Run one pipeline with dag.test() in a separate Airflow process; return its summary (with its log)."""
+    from jenkins2flow.shadow.candidate import run_testrun
+
+    summary, output, code = run_testrun(dag_id, env, dict(conf or {}))
+    if summary is None:
+        tail = "\n".join(output.splitlines()[-20:])
+        raise Jenkins2flowError(f"The Airflow run of {dag_id!r} ended without a summary (exit {code}):\n{tail}")
+    summary["log"] = output
+    return summary
 
 
 @click.command()

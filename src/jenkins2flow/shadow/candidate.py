@@ -11,7 +11,6 @@ files the pipeline writes never land where production runs keep theirs.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import time
@@ -20,32 +19,27 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from jenkins2flow_runtime.workspace import run_workspace
+
 from jenkins2flow.shadow.compare.status import status_of
 from jenkins2flow.shadow.errors import CannotRun
 from jenkins2flow.shadow.outcome import SideRun
 
 SUMMARY_MARK = "JENKINS2FLOW-SUMMARY "
 SHADOW_FLAG = "JENKINS2FLOW_SHADOW"
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")  # as jenkins2flow_runtime.workspace.run_workspace
-
-
-def shadow_root(env: dict[str, str]) -> Path:
-    """Where shadow runs keep their workspaces: $JENKINS2FLOW_WORKSPACE/shadow."""
-    return Path(env.get("JENKINS2FLOW_WORKSPACE") or "/tmp/jenkins2flow/workspaces") / "shadow"
-
-
-def run_workspace(root: Path, pipeline: str, run_id: str) -> Path:
-    safe_run = _UNSAFE.sub("_", run_id).strip("._") or "run"
-    return root / _UNSAFE.sub("_", pipeline) / safe_run
-
-
-def _shadow_dir(root: Path) -> Path:
-    """The runtime keeps shadow runs under `<JENKINS2FLOW_WORKSPACE>/shadow`; accept either folder here."""
-    return root if root.name == "shadow" else root / "shadow"
-
-
 def shadow_conf(params: dict[str, Any]) -> dict[str, Any]:
     return {**params, SHADOW_FLAG: "1"}
+
+
+def run_testrun(dag_id: str, env: dict[str, str], conf: dict[str, Any], timeout: float | None = None
+                ) -> tuple[dict[str, Any] | None, str, int]:
+    """Run one DAG with dag.test() in a child Airflow process (jenkins2flow_runtime.airflow.testrun):
+    (its JSON summary or None, its whole output, its exit code). Raises subprocess.TimeoutExpired and OSError."""
+    argv = [sys.executable, "-m", "jenkins2flow_runtime.airflow.testrun", dag_id, "--conf", json.dumps(conf)]
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    summary = next((json.loads(line[len(SUMMARY_MARK):]) for line in proc.stdout.splitlines()
+                    if line.startswith(SUMMARY_MARK)), None)
+    return summary, proc.stdout + proc.stderr, proc.returncode
 
 
 class LocalAirflow:
@@ -56,25 +50,17 @@ class LocalAirflow:
         self.timeout = timeout
 
     def run(self, dag_id: str, params: dict[str, Any]) -> SideRun:
-        env = dict(self.env)
-        root = shadow_root(env)
-        env["JENKINS2FLOW_WORKSPACE"] = str(root)
-        env[SHADOW_FLAG] = "1"
-        argv = [sys.executable, "-m", "jenkins2flow_runtime.airflow.testrun", dag_id, "--conf",
-                json.dumps(shadow_conf(params))]
+        env = {**self.env, SHADOW_FLAG: "1"}  # the runtime keeps shadow runs under <workspace root>/shadow
         started = time.time()
         try:
-            proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=self.timeout, check=False)
+            summary, output, code = run_testrun(dag_id, env, shadow_conf(params), self.timeout)
         except subprocess.TimeoutExpired as exc:
             raise CannotRun(f"The Airflow run of {dag_id!r} did not finish within {self.timeout:g} s.") from exc
         except OSError as exc:
             raise CannotRun(f"Could not start Airflow for {dag_id!r}: {exc}") from exc
-        output = proc.stdout + proc.stderr
-        summary = next((json.loads(line[len(SUMMARY_MARK):]) for line in proc.stdout.splitlines()
-                        if line.startswith(SUMMARY_MARK)), None)
         if summary is None:
             tail = "\n".join(output.splitlines()[-15:])
-            raise CannotRun(f"The Airflow run of {dag_id!r} ended without a summary (exit {proc.returncode}):\n{tail}")
+            raise CannotRun(f"The Airflow run of {dag_id!r} ended without a summary (exit {code}):\n{tail}")
         if summary.get("state") == "not run":
             raise CannotRun(f"Airflow could not run {dag_id!r}: {summary.get('error')} "
                             f"{summary.get('import_errors') or ''}".strip())
@@ -175,7 +161,8 @@ class RestAirflow:
             side="candidate", source="airflow-rest", id=run_id, status=status_of(run.get("state")),
             raw_status=str(run.get("state")), url=f"{self.url}/dags/{dag_id}/runs/{run_id}",
             stages=[{"name": t["task_id"], "status": status_of(t.get("state"))} for t in tis],
-            params=params, files_root=str(run_workspace(_shadow_dir(root), dag_id, run_id)) if root else "",
+            params=params,
+            files_root=str(run_workspace(dag_id, run_id, shadow=True, root=root)) if root else "",
             run_tokens=[run_id], started_at=str(run.get("start_date") or ""),
             duration_s=round(time.time() - started, 3), log="\n".join(logs),
         )
