@@ -281,30 +281,17 @@ def _parse(data: bytes, path: str, full_name: str, max_bytes: int, read_script: 
         return Job(full_name, _kind_of(root_tag), Span(path), source=path, root_tag=root_tag,
                    diagnostics=tuple(notes))
     doc = RawDoc(data if isinstance(data, bytes) else bytes(data), path)
-    refs = _may_have_refs(info, doc.data)
     if blanks:
         try:
-            return _read_job(root, path, full_name, notes, doc, read_script, refs, True)
+            return _read_job(root, path, full_name, notes, doc, read_script, True)
         except BlankTextRemoved:  # a handler read the text of an element with children: read the usual tree
             root, notes, info, blanks = _safe_parse(data, path, max_bytes)
-    return _read_job(root, path, full_name, notes, doc, read_script, refs)
-
-
-def _may_have_refs(info: Any, data: bytes) -> bool:
-    """Whether an element of the document may have a `reference` attribute: no when the bytes are UTF-8 (so an
-    attribute name is spelled in the bytes as it is: an ASCII start, no NUL among the first bytes, UTF-8 for
-    libxml2) and hold no "reference" at all."""
-    if b"reference" in data:
-        return True
-    head = data[3:4] if data[:3] == b"\xef\xbb\xbf" else data[:1]
-    if head not in (b"<", b" ", b"\t", b"\r", b"\n") or b"\x00" in data[:4]:
-        return True
-    return info.encoding not in ("UTF-8", "utf-8")
+    return _read_job(root, path, full_name, notes, doc, read_script)
 
 
 def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc: RawDoc | None = None,
-              read_script: bool = True, refs: bool = True, blanks: bool = False) -> Job:
-    ctx = Ctx(path, notes, doc, refs, blanks)
+              read_script: bool = True, blanks: bool = False) -> Job:
+    ctx = Ctx(path, notes, doc, blanks)
     tag = root.tag if isinstance(root.tag, str) else ""
     kind = _kind_of(tag)
     acc = JobAcc(kind, tag, concurrent_build=tag in ("flow-definition",), maven_line=root.sourceline or 1)

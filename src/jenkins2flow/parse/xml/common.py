@@ -30,7 +30,6 @@ class Ctx:
     path: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     doc: RawDoc | None = None
-    refs: bool = True  # False when no element of the document can have a `reference` attribute (see job_xml)
     blanks: bool = False  # True when the tree was parsed without its blank text (see `own_text`)
     _spans: dict[int, Span] = field(default_factory=dict)
     _raw: dict[int, tuple[Element, XmlNode]] = field(default_factory=dict)
@@ -167,7 +166,7 @@ def class_name(el: Element, ctx: Ctx) -> Value:
 def record(el: Element, ctx: Ctx) -> Value:
     """An element as a dict: `class` (its class attribute or tag) plus its generic fields."""
     out: dict[str, Value] = {"class": el.get("class") or el.tag}
-    out.update(generic_fields(el, None, None, ctx.refs))
+    out.update(generic_fields(el))
     return out
 
 
@@ -265,13 +264,12 @@ def _find_parts(el: Element, parts: tuple[str, ...], i: int) -> Element | None:
 
 
 def generic_fields(el: Element, kids_out: dict[str, Element] | None = None,
-                   texts_out: dict[str, str] | None = None, refs: bool = True) -> dict[str, Value]:
+                   texts_out: dict[str, str] | None = None) -> dict[str, Value]:
     """The generic rule: leaf children -> their text; a child whose children are all leaves of one tag (a
     `<string>` list) -> a tuple of texts. Anything deeper stays in the raw node only. With `kids_out`, also fills
     it as `first_children(el)` would (one walk instead of two); with `texts_out`, the text (`el.text or ""`) of
-    each first child of its tag that is a leaf, for `apply_table`. A leaf with a `reference` attribute (XStream's
-    back-reference) has no value of its own; `refs=False` (`Ctx.refs`) says no element has one, so the attribute
-    is not looked up."""
+    each first child of its tag that is a leaf, for `apply_table`. An empty leaf with a `reference` attribute
+    (XStream's back-reference, which never has text) has no value of its own."""
     out: dict[str, Value] = {}
     if kids_out is None:
         kids_out = {}
@@ -296,9 +294,12 @@ def generic_fields(el: Element, kids_out: dict[str, Element] | None = None,
                 else:
                     out[tag] = tuple([(k.text or "").strip() for k in kids])
                 continue
-        if refs and child.get("reference") is not None:
-            continue
-        value = out[tag] = child.text or ""
+        value = child.text
+        if value is None:
+            if child.get("reference") is not None:  # only an empty element can be an XStream back-reference
+                continue
+            value = ""
+        out[tag] = value
         if first and texts_out is not None:
             texts_out[tag] = value
     return out

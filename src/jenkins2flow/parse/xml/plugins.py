@@ -288,7 +288,7 @@ def _emailext(el: Element, ctx: Ctx) -> dict[str, Value]:
         email = child(trig, "email")
         if email is not None:
             kids: dict[str, Element] = {}
-            fields = generic_fields(email, kids, None, ctx.refs)
+            fields = generic_fields(email, kids, None)
             for key, value in fields.items():  # the email's `record` without its class
                 if key != "class":
                     entry[key] = value
@@ -321,10 +321,10 @@ def parse_plugin(el: Element, ctx: Ctx, cls: str = "", index: tuple[int, ...] | 
     if table:
         kids: dict[str, Element] = {}
         texts: dict[str, str] = {}
-        fields = generic_fields(el, kids, texts, ctx.refs)
+        fields = generic_fields(el, kids, texts)
         apply_table(el, table, ctx, kids, texts, fields)
     else:
-        fields = generic_fields(el, None, None, ctx.refs)
+        fields = generic_fields(el)
     fn = HANDLERS.get(cls)
     if fn is not None:
         try:

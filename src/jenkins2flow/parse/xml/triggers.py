@@ -51,7 +51,7 @@ def parse_trigger(el: Element, ctx: Ctx) -> Trigger:
     kind, spec_tag, table = TRIGGER_TYPES.get(cls, ("other", "spec", ()))
     kids: dict[str, Element] = {}
     texts: dict[str, str] = {}
-    extra: dict[str, Value] = generic_fields(el, kids, texts, ctx.refs)
+    extra: dict[str, Value] = generic_fields(el, kids, texts)
     if table:
         apply_table(el, table, ctx, kids, texts, extra)
     if spec_tag in texts:
