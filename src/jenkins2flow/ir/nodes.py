@@ -386,4 +386,4 @@ def _slot_init(cls: type) -> Any:
 for _cls in [v for v in globals().values() if isinstance(v, type) and v.__module__ == __name__]:
     if is_dataclass(_cls):
         assert not hasattr(_cls, "__post_init__"), _cls
-        _cls.__init__ = _slot_init(_cls)  # type: ignore[misc]
+        _cls.__init__ = _slot_init(_cls)  # type: ignore[method-assign]
