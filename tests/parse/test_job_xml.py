@@ -495,6 +495,12 @@ def test_xml11_control_character_reference() -> None:
                 "</script></definition></flow-definition>")
     assert job.script == "echo \ufffd[1m" and not errors(job)
     assert any(d.code == "xml11-control-chars" for d in job.diagnostics)
+    # the rewrite happens only when the 1.0 parse fails on such a reference; a real error after it is still named
+    bad = parse("<?xml version='1.1'?>\n<project><description>&#27;</description>\n<a></b></project>")
+    (err,) = errors(bad)
+    assert err.startswith("cfg.xml:3:") and "not well-formed" in err
+    plain = parse("<?xml version='1.0'?>\n<project><description>&#27;</description></project>")
+    assert errors(plain) and not any(d.code == "xml11-control-chars" for d in plain.diagnostics)
 
 
 # ---- security ------------------------------------------------------------------------------------------------------

@@ -106,41 +106,6 @@ def _has_bang_markup(data: bytes) -> bool:
     return pos >= 0 and b"<!" in data[pos - 1:]
 
 
-def _find_charref(data: bytes, pos: int) -> int:
-    """`data.find(b"&#", pos)`, through one-byte finds (a memchr) for the "&", which is rarer in a config.xml than
-    the bytes a two-byte find steps through."""
-    find = data.find
-    pos = find(b"&", pos)
-    while pos >= 0 and data[pos + 1:pos + 2] != b"#":
-        pos = find(b"&", pos + 1)
-    return pos
-
-
-def _replace_c0_refs(data: bytes) -> tuple[bytes, int]:
-    """`_C0_REF.subn(b"&#xFFFD;", data)`, with the regex run only where a "&#" is (a find is faster than the
-    regex's own scan over the whole file)."""
-    pos = _find_charref(data, 0)
-    if pos < 0:
-        return data, 0
-    parts: list[bytes] = []
-    last = count = 0
-    match = _C0_REF.match
-    while pos >= 0:
-        m = match(data, pos)
-        if m is None:
-            pos = _find_charref(data, pos + 2)
-            continue
-        parts.append(data[last:pos])
-        parts.append(b"&#xFFFD;")
-        last = m.end()
-        count += 1
-        pos = _find_charref(data, last)
-    if not count:
-        return data, 0
-    parts.append(data[last:])
-    return b"".join(parts), count
-
-
 def _has_inner_pi(data: bytes) -> bool:
     """Whether `data` holds "<?" past its first two bytes (a processing instruction other than a declaration at
     the very start), with one-byte finds for the "?" like `_has_bang_markup`."""
@@ -244,33 +209,43 @@ def _safe_parse(data: bytes, path: str, max_bytes: int,
     if m:
         start = m.end() - 4  # the "1.1" plus its closing quote
         data = data[:start] + b"1.0" + data[start + 3:]
-        data, count = _replace_c0_refs(data)
-        if count:
-            notes.append(Diagnostic("warning", f"{count} control character reference(s) allowed only in XML 1.1 "
-                                    "were replaced by U+FFFD.", Span(path), "xml11-control-chars"))
-    root = info = None
-    if blanks and _blanks_ok(data, bang):
-        try:
-            root = etree.fromstring(data, _blank_parser())
-            info = root.getroottree().docinfo
-            if info.encoding not in _UTF8:  # the byte scans of `_blanks_ok` said nothing about this document
-                root = None
-        except etree.XMLSyntaxError:
-            root = None
-    blanks = root is not None
     try:
-        if root is None:
-            root = etree.fromstring(data, _parser())
-            info = root.getroottree().docinfo
+        root, info, blanks = _parse_tree(data, blanks, bang)
     except etree.XMLSyntaxError as exc:
-        line, col = (exc.position if exc.position else (exc.lineno or 1, 1))
-        message = f"The file is not well-formed XML: {exc.msg}. Fix or re-export it from Jenkins."
-        return None, [Diagnostic("error", message, Span(path, line or 1, col or 1), "malformed-xml")], None, False
+        # XML 1.1 allows character references to C0 controls (Jenkins writes them for ESC etc. in scripts); 1.0 and
+        # libxml2 do not. Only a document that fails is searched for them: most have none.
+        fixed, count = _C0_REF.subn(b"&#xFFFD;", data) if m else (data, 0)
+        try:
+            if not count:
+                raise exc
+            root, info, blanks = _parse_tree(fixed, blanks, bang)
+        except etree.XMLSyntaxError as err:
+            line, col = (err.position if err.position else (err.lineno or 1, 1))
+            message = f"The file is not well-formed XML: {err.msg}. Fix or re-export it from Jenkins."
+            return None, [Diagnostic("error", message, Span(path, line or 1, col or 1), "malformed-xml")], None, False
+        notes.append(Diagnostic("warning", f"{count} control character reference(s) allowed only in XML 1.1 were "
+                                "replaced by U+FFFD.", Span(path), "xml11-control-chars"))
     assert info is not None
     if info.doctype or info.internalDTD is not None:  # belt and braces: the scan should catch it
         return None, [Diagnostic("error", "The file declares a DOCTYPE; refused for safety.", Span(path),
                                  "dtd-refused")], None, False
     return root, notes, info, blanks
+
+
+def _parse_tree(data: bytes, blanks: bool, bang: bool) -> tuple[Any, Any, bool]:
+    """The root, its docinfo, and whether blank text was removed (with `blanks`, when `_blanks_ok` says it may be
+    and the document parses; a document that does not is parsed again the usual way, so that the error raised is
+    the usual one). Raises XMLSyntaxError."""
+    if blanks and _blanks_ok(data, bang):
+        try:
+            root = etree.fromstring(data, _blank_parser())
+            info = root.getroottree().docinfo
+            if info.encoding in _UTF8:  # else the byte scans of `_blanks_ok` said nothing about this document
+                return root, info, True
+        except etree.XMLSyntaxError:
+            pass
+    root = etree.fromstring(data, _parser())
+    return root, root.getroottree().docinfo, False
 
 
 def _parse(data: bytes, path: str, full_name: str, max_bytes: int, read_script: bool = True) -> Job:
