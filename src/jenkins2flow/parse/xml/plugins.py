@@ -309,14 +309,15 @@ def _matrix_auth(el: Element, ctx: Ctx) -> dict[str, Value]:
 # ---- entry points -----------------------------------------------------------------------------------------------
 
 
-def parse_plugin(el: Element, ctx: Ctx, cls: str = "", index: tuple[int, ...] | None = None) -> Plugin:
+def parse_plugin(el: Element, ctx: Ctx, tag: str = "", index: tuple[int, ...] | None = None) -> Plugin:
     """One element as a Plugin. Nested steps (`<buildStep class="hudson.tasks.Shell">`) name their class in the
-    `class` attribute; top-level ones in the tag. `index` is `ctx.path_of(el)` when the caller has it."""
-    tag = el.tag
-    if not cls:
-        cls = tag
-        if cls in _CLASS_ATTR_TAGS:
-            cls = el.get("class") or cls
+    `class` attribute; top-level ones in the tag. `tag` is `el.tag` and `index` is `ctx.path_of(el)` when the
+    caller has them."""
+    if not tag:
+        tag = el.tag
+    cls = tag
+    if cls in _CLASS_ATTR_TAGS:
+        cls = el.get("class") or cls
     table = TABLES.get(cls)
     if table:
         kids: dict[str, Element] = {}
@@ -360,4 +361,9 @@ def parse_plugins(container: Element, ctx: Ctx, base: tuple[int, ...] | None = N
     `ctx.path_of(container)` when the caller has it."""
     if base is None:
         base = ctx.path_of(container) if ctx.doc is not None else ()
-    return tuple([parse_plugin(c, ctx, "", (*base, i)) for i, c in enumerate(container[:]) if c.tag.__class__ is str])
+    out = []
+    for i, c in enumerate(container[:]):
+        tag = c.tag
+        if tag.__class__ is str:
+            out.append(parse_plugin(c, ctx, tag, (*base, i)))
+    return tuple(out)

@@ -164,16 +164,17 @@ DISABLE_CONCURRENT_PROPERTY = "org.jenkinsci.plugins.workflow.job.properties.Dis
 def _properties(el: Element, ctx: Ctx, acc: JobAcc) -> None:
     base = ctx.path_of(el) if ctx.doc is not None else ()
     for i, prop in enumerate(el[:]):
-        if prop.tag.__class__ is not str:
+        tag = prop.tag
+        if tag.__class__ is not str:
             continue
-        acc.properties.append(parse_plugin(prop, ctx, "", (*base, i)))
-        if prop.tag == PARAMETERS_PROPERTY:
+        acc.properties.append(parse_plugin(prop, ctx, tag, (*base, i)))
+        if tag == PARAMETERS_PROPERTY:
             acc.parameters.extend(parse_parameters_property(prop, ctx))
-        elif prop.tag == PIPELINE_TRIGGERS_PROPERTY:
+        elif tag == PIPELINE_TRIGGERS_PROPERTY:
             inner = child(prop, "triggers")
             if inner is not None:
                 acc.triggers.extend(parse_triggers(inner, ctx))
-        elif prop.tag == DISABLE_CONCURRENT_PROPERTY:
+        elif tag == DISABLE_CONCURRENT_PROPERTY:
             acc.concurrent_build = False
 
 

@@ -4,15 +4,9 @@ navigators -> `Scm`. Git is read field by field; every other SCM keeps its class
 from __future__ import annotations
 
 from jenkins2flow.ir.nodes import Scm
-from jenkins2flow.parse.xml.common import Ctx, Element, child, child_text, elements
+from jenkins2flow.parse.xml.common import Ctx, Element, child, child_text, elements, first_children
 
 GIT_SCM = "hudson.plugins.git.GitSCM"
-
-
-def _grandchildren(el: Element, tag: str) -> list[Element]:
-    """The element children of every `tag` child, in document order: `el.iterfind(tag + "/*")` without lxml's
-    ElementPath."""
-    return [g for c in el[:] if c.tag == tag for g in c[:] if g.tag.__class__ is str]
 
 
 def parse_scm(el: Element, ctx: Ctx, script_path: str = "") -> Scm:
@@ -21,12 +15,16 @@ def parse_scm(el: Element, ctx: Ctx, script_path: str = "") -> Scm:
     if cls == "hudson.scm.NullSCM":
         return Scm("none", span, script_path=script_path, raw=ctx.raw(el))
     if cls == GIT_SCM:
-        remotes = _grandchildren(el, "userRemoteConfigs")
-        url = child_text(remotes[0], "url").strip() if remotes else ""
-        cred = child_text(remotes[0], "credentialsId").strip() if remotes else ""
-        branches = tuple(
-            (child_text(b, "name") or "").strip() for b in _grandchildren(el, "branches")
-        )
+        lists: dict[str, list[Element]] = {"userRemoteConfigs": [], "branches": []}
+        for c in el[:]:  # one walk for `el.iterfind("userRemoteConfigs/*")` and `el.iterfind("branches/*")`
+            found = lists.get(c.tag)
+            if found is not None:
+                found += [g for g in c[:] if g.tag.__class__ is str]
+        remotes = lists["userRemoteConfigs"]
+        first = first_children(remotes[0]) if remotes else {}
+        url = (first["url"].text or "").strip() if "url" in first else ""
+        cred = (first["credentialsId"].text or "").strip() if "credentialsId" in first else ""
+        branches = tuple(child_text(b, "name").strip() for b in lists["branches"])
         if len(remotes) > 1:
             ctx.report("info", f"Git SCM has {len(remotes)} remotes; the first ({url!r}) is the job's URL.", el)
         return Scm("git", span, url=url, branches=branches, credentials_id=cred, script_path=script_path,
