@@ -21,9 +21,9 @@ def parse_scm(el: Element, ctx: Ctx, script_path: str = "") -> Scm:
             if found is not None:
                 found += [g for g in c[:] if g.tag.__class__ is str]
         remotes = lists["userRemoteConfigs"]
-        first = first_children(remotes[0]) if remotes else {}
-        url = (first["url"].text or "").strip() if "url" in first else ""
-        cred = (first["credentialsId"].text or "").strip() if "credentialsId" in first else ""
+        remote = first_children(remotes[0]) if remotes else {}
+        url = (remote["url"].text or "").strip() if "url" in remote else ""
+        cred = (remote["credentialsId"].text or "").strip() if "credentialsId" in remote else ""
         branches = tuple(child_text(b, "name").strip() for b in lists["branches"])
         if len(remotes) > 1:
             ctx.report("info", f"Git SCM has {len(remotes)} remotes; the first ({url!r}) is the job's URL.", el)
