@@ -277,18 +277,17 @@ def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc
                    "multibranch or organization-folder job; everything in it is still recorded.", root,
                    "unsupported-kind")
     reader = TOP_LEVEL.get
-    paths = ctx._paths
     settings = acc.settings
-    for i, el in enumerate(root[:]):
+    for el in root[:]:
         el_tag = el.tag
         if el_tag.__class__ is str:
             read = reader(el_tag)
-            if len(el):  # the child-index path of its children's raw nodes (`Ctx.path_of`; a leaf has none)
-                paths[id(el)] = (el, (i,))
-            elif read is None and not el.keys():  # `keep_top_level` for the commonest case, without the call
+            if read is not None:
+                read(el, ctx, acc)
+            elif len(el) or el.keys():
+                keep_top_level(el, ctx, acc)
+            else:  # `keep_top_level` for the commonest case (a plain leaf), without the call
                 settings.append((el_tag, el.text or ""))
-                continue
-            (read or keep_top_level)(el, ctx, acc)
     finish_sources(acc)
     builders = acc.builders
     if tag == "maven2-moduleset":
