@@ -6,8 +6,12 @@ reference, with `lxml.etree.fromstring` alone (same bytes, declaration already r
 rejects 1.1; no safety scan, no Python walk). `parse_config_xml` is timed twice: as used (inline pipeline scripts go
 through the Jenkinsfile parser, a Groovy lexer and parser) and with `read_script=False` (the XML part alone: the
 script is still kept as text, not parsed), so that the XML-vs-lxml comparison can be read without the Groovy part.
-Figures are medians of the runs, wall clock and CPU time of this process (CPU time is less disturbed by other
-processes on a shared machine); the ratios are ours / lxml (goal <= 3x, for the XML part).
+The files are timed in chunks (one corpus pass each): per chunk, the three parses run back to back, in an order
+that rotates from chunk to chunk, so that each ratio compares parses made under the same machine conditions. On a
+shared machine a whole-run ratio moves by +-20% from run to run (other processes, CPU frequency); the per-chunk
+ratios do not. Figures: throughput from the median run (wall clock and CPU time of this process), and the
+ratios ours / lxml as the median of the per-chunk CPU-time ratios, with their quartiles (goal <= 3x, for the
+XML part).
 Peak memory is the tracemalloc peak of one pass over all files that keeps every result (Jobs vs lxml trees),
 traced separately so that tracing does not slow the timed runs.
 """
@@ -20,6 +24,7 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -33,25 +38,34 @@ def _as_10(data: bytes) -> bytes:
 
 
 Timing = tuple[float, float]  # (wall seconds, CPU seconds)
+Chunk = tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]  # (our input, lxml's input) of one corpus pass
 
 
-def run_ours(files: list[tuple[str, bytes]], read_script: bool = True) -> Timing:
+def timed(fn: Any, files: list[tuple[str, bytes]]) -> Timing:
     start, cpu = time.perf_counter(), time.process_time()
     for path, data in files:
-        parse_config_xml(data, path, "bench", read_script=read_script)
+        fn(data, path)
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def run_lxml(files: list[tuple[str, bytes]]) -> Timing:
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    start, cpu = time.perf_counter(), time.process_time()
-    for _path, data in files:
-        etree.fromstring(data, parser)
-    return time.perf_counter() - start, time.process_time() - cpu
+def one_run(chunks: list[Chunk], parsers: dict[str, Any]) -> dict[str, list[Timing]]:
+    """Every chunk through every parser, back to back, the order rotating from chunk to chunk."""
+    names = list(parsers)
+    out: dict[str, list[Timing]] = {name: [] for name in names}
+    for i, (ours_in, lxml_in) in enumerate(chunks):
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            out[name].append(timed(parsers[name], lxml_in if name == "lxml" else ours_in))
+    return out
 
 
-def median(runs: list[Timing]) -> Timing:
-    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
+def total(timings: list[Timing]) -> Timing:
+    return sum(t[0] for t in timings), sum(t[1] for t in timings)
+
+
+def ratios(ours: list[Timing], ref: list[Timing]) -> str:
+    values = [o[1] / r[1] for o, r in zip(ours, ref, strict=True)]
+    q1, med, q3 = statistics.quantiles(values, n=4)
+    return f"{med:.2f}x (quartiles {q1:.2f}-{q3:.2f}, {len(values)} chunks)"
 
 
 def peak(fn: object, files: list[tuple[str, bytes]]) -> int:
@@ -73,29 +87,33 @@ def main() -> int:
         return 0
     base = [(str(p), p.read_bytes()) for p in sorted(CORPUS.glob("*.xml"))]
     reps = -(-args.files // len(base))
-    ours_in = base * reps
-    lxml_in = [(p, _as_10(d)) for p, d in ours_in]
-    total_mb = sum(len(d) for _, d in ours_in) / 1e6
-    ours_t: list[Timing] = []
-    xml_t: list[Timing] = []
-    lxml_t: list[Timing] = []
-    for _ in range(args.runs):
-        lxml_t.append(run_lxml(lxml_in))
-        ours_t.append(run_ours(ours_in))
-        xml_t.append(run_ours(ours_in, read_script=False))
-    ours, xml, ref = median(ours_t), median(xml_t), median(lxml_t)
-    n = len(ours_in)
+    chunks = [(base, [(p, _as_10(d)) for p, d in base])] * reps
+    n = len(base) * reps
+    total_mb = sum(len(d) for _, d in base) * reps / 1e6
+    lxml_parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    parsers: dict[str, Any] = {
+        "scripts": lambda data, path: parse_config_xml(data, path, "bench"),
+        "xml": lambda data, path: parse_config_xml(data, path, "bench", read_script=False),
+        "lxml": lambda data, path: etree.fromstring(data, lxml_parser),
+    }
+    runs = [one_run(chunks, parsers) for _ in range(args.runs)]
     scripts = sum(1 for _, d in base if b"CpsFlowDefinition" in d and b"<script>" in d)
     print(f"files: {n} ({len(base)} distinct x {reps}, {scripts} distinct with an inline pipeline script), "
-          f"{total_mb:.1f} MB; medians of {args.runs} runs; wall clock (CPU time of this process)")
-    for label, (wall, cpu) in (("parse_config_xml, scripts parsed", ours), ("parse_config_xml, XML part only", xml),
-                               ("lxml fromstring", ref)):
+          f"{total_mb:.1f} MB; {args.runs} runs of {reps} chunks; throughput of the median run, wall clock "
+          "(CPU time of this process)")
+    labels = {"scripts": "parse_config_xml, scripts parsed", "xml": "parse_config_xml, XML part only",
+              "lxml": "lxml fromstring"}
+    for name, label in labels.items():
+        wall = statistics.median(total(run[name])[0] for run in runs)
+        cpu = statistics.median(total(run[name])[1] for run in runs)
         print(f"{label:34s}: {wall:7.3f} s ({cpu:7.3f} s)  {n / wall:9,.0f} jobs/s ({n / cpu:9,.0f})  "
               f"{total_mb / wall:6.1f} MB/s")
-    print(f"ratio ours/lxml, XML part only     : {xml[0] / ref[0]:.2f}x wall ({xml[1] / ref[1]:.2f}x CPU) (goal <= 3x)")
-    print(f"ratio ours/lxml, with Groovy       : {ours[0] / ref[0]:.2f}x wall ({ours[1] / ref[1]:.2f}x CPU) "
+    every = {name: [t for run in runs for t in run[name]] for name in parsers}
+    print(f"ratio ours/lxml, XML part only     : {ratios(every['xml'], every['lxml'])} (goal <= 3x)")
+    print(f"ratio ours/lxml, with Groovy       : {ratios(every['scripts'], every['lxml'])} "
           "(inline scripts through the Jenkinsfile parser)")
-    lxml_parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    ours_in = base * reps
+    lxml_in = [(p, _as_10(d)) for p, d in ours_in]
     ours_peak = peak(lambda data, path: parse_config_xml(data, path, "bench"), ours_in)
     lxml_peak = peak(lambda data, path: etree.fromstring(data, lxml_parser), lxml_in)
     print(f"peak memory (tracemalloc, all {n} results kept): ours {ours_peak / 1e6:.1f} MB, "
