@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import MISSING, fields, is_dataclass, replace
+from dataclasses import fields, is_dataclass, replace
 from typing import Any
 
 from lxml import etree
@@ -293,46 +293,18 @@ def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc
     if tag == "maven2-moduleset":
         builders = [maven_builder(acc, ctx), *builders]
     assigned = "" if acc.can_roam else acc.assigned_node
-    job = _new_job(
-        full_name, kind, Span(path, root.sourceline or 1, 1), path, tag, acc.description, acc.disabled,
-        tuple(acc.parameters), tuple(acc.triggers), acc.scm, tuple(builders), tuple(acc.publishers),
-        tuple(acc.wrappers), tuple(acc.properties), tuple(acc.axes), assigned, acc.concurrent_build,
-        acc.quiet_period, acc.script, tuple(acc.unknown), tuple(acc.prebuilders), tuple(acc.postbuilders),
-        tuple(acc.settings), tuple(acc.sources), tuple(ctx.diagnostics),
+    job = Job(
+        full_name, kind, Span(path, root.sourceline or 1, 1), source=path, root_tag=tag, description=acc.description,
+        disabled=acc.disabled, parameters=tuple(acc.parameters), triggers=tuple(acc.triggers), scm=acc.scm,
+        builders=tuple(builders), publishers=tuple(acc.publishers), wrappers=tuple(acc.wrappers),
+        properties=tuple(acc.properties), axes=tuple(acc.axes), assigned_node=assigned,
+        concurrent_build=acc.concurrent_build, quiet_period=acc.quiet_period, script=acc.script,
+        unknown=tuple(acc.unknown), prebuilders=tuple(acc.prebuilders), postbuilders=tuple(acc.postbuilders),
+        settings=tuple(acc.settings), sources=tuple(acc.sources), diagnostics=tuple(ctx.diagnostics),
     )
     if read_script and acc.script.strip():
         job = _merge_script(job, acc.script, acc.script_line, path, full_name)
     return job
-
-
-# The fields `_read_job` sets, in `_new_job`'s argument order; every other field of Job keeps its default.
-_JOB_SET = (
-    "full_name", "kind", "span", "source", "root_tag", "description", "disabled", "parameters", "triggers", "scm",
-    "builders", "publishers", "wrappers", "properties", "axes", "assigned_node", "concurrent_build", "quiet_period",
-    "script", "unknown", "prebuilders", "postbuilders", "settings", "sources", "diagnostics",
-)
-assert all(f.default is not MISSING for f in fields(Job) if f.name not in _JOB_SET)  # no default factories
-
-
-def _job_builder() -> Any:
-    """`_new_job`, generated: `Job(**dict(zip(_JOB_SET, values)))` without the frozen dataclass __init__ (one
-    object.__setattr__ per field, 37 of them), one slot setter call per field, unrolled (a loop over the setters
-    costs a third more): the same object, built through the slots. Fields added to Job later get their defaults."""
-    names: dict[str, Any] = {"_new": object.__new__, "Job": Job}
-    lines = []
-    for i, name in enumerate(_JOB_SET):
-        names[f"_set{i}"] = Job.__dict__[name].__set__
-        lines.append(f"    _set{i}(job, {name})")
-    for i, f in enumerate(f for f in fields(Job) if f.name not in _JOB_SET):
-        names[f"_dset{i}"] = Job.__dict__[f.name].__set__
-        names[f"_dval{i}"] = f.default
-        lines.append(f"    _dset{i}(job, _dval{i})")
-    source = f"def _new_job({', '.join(_JOB_SET)}):\n    job = _new(Job)\n" + "\n".join(lines) + "\n    return job\n"
-    exec(source, names)  # noqa: S102 - a fixed template over Job's own field names, like dataclasses' __init__
-    return names["_new_job"]
-
-
-_new_job = _job_builder()
 
 
 # ---- inline pipeline scripts -----------------------------------------------------------------------------------

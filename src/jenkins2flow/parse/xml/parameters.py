@@ -6,9 +6,6 @@ values go to `extra`, and the whole element stays in `raw`. Password defaults ar
 
 from __future__ import annotations
 
-from dataclasses import MISSING
-from dataclasses import fields as dataclass_fields
-
 from jenkins2flow.ir.nodes import Param, Value
 from jenkins2flow.parse.xml.common import (
     Ctx,
@@ -139,32 +136,8 @@ def parse_param(el: Element, ctx: Ctx, index: tuple[int, ...] | None = None) -> 
     if not name:
         ctx.report("warning", f"Parameter {cls!r} has no name; it cannot be passed to a run.", el)
     span = ctx.span(el)
-    # Param(name, kind, span, default, description, choices, plugin, extra, raw), built through its slots
-    param = _new(Param)
-    _NAME(param, name)
-    _TYPE(param, kind)
-    _SPAN(param, span)
-    _DEFAULT(param, default)
-    _DESCRIPTION(param, description)
-    _CHOICES(param, choices)
-    _PLUGIN(param, cls)
-    _EXTRA(param, tuple(fields.items()))
-    _RAW(param, ctx.raw(el, span, index))
-    for setter, value in _OTHER_DEFAULTS:  # fields added to Param later keep their defaults
-        setter(param, value)
-    return param
-
-
-_new = object.__new__
-_NAME, _TYPE, _SPAN, _DEFAULT, _DESCRIPTION, _CHOICES, _PLUGIN, _EXTRA, _RAW = (
-    Param.__dict__[name].__set__
-    for name in ("name", "type", "span", "default", "description", "choices", "plugin", "extra", "raw")
-)
-_OTHER_DEFAULTS = tuple(
-    (Param.__dict__[f.name].__set__, f.default) for f in dataclass_fields(Param)
-    if f.name not in ("name", "type", "span", "default", "description", "choices", "plugin", "extra", "raw")
-)
-assert all(default is not MISSING for _, default in _OTHER_DEFAULTS)  # no default factories
+    return Param(name, kind, span, default, description, choices, cls, tuple(fields.items()),
+                 ctx.raw(el, span, index))
 
 
 def parse_parameters_property(el: Element, ctx: Ctx) -> tuple[Param, ...]:

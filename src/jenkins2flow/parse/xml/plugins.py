@@ -335,23 +335,8 @@ def parse_plugin(el: Element, ctx: Ctx, tag: str = "", index: tuple[int, ...] | 
     line = el.sourceline or 1
     span = ctx._spans.get(line) or ctx.span(el)
     raw = ctx.raw(el, span) if index is None or ctx.doc is None else _lazy(tag, span, (ctx.doc, index))
-    plugin = _new(Plugin)
-    _CLS(plugin, cls)
-    _SPAN(plugin, span)
-    _PLUGIN(plugin, el.get("plugin", ""))
-    _FIELDS(plugin, tuple(fields.items()))
-    _RAW(plugin, raw)
-    return plugin
+    return Plugin(cls, span, el.get("plugin", ""), tuple(fields.items()), raw)
 
-
-# Plugin(cls, span, plugin, fields, raw) without the frozen dataclass __init__ (one object.__setattr__ per field):
-# the same object, built through the slots.
-_new = object.__new__
-_CLS = Plugin.__dict__["cls"].__set__
-_SPAN = Plugin.__dict__["span"].__set__
-_PLUGIN = Plugin.__dict__["plugin"].__set__
-_FIELDS = Plugin.__dict__["fields"].__set__
-_RAW = Plugin.__dict__["raw"].__set__
 
 _CLASS_ATTR_TAGS = frozenset({"buildStep", "publisher", "hudson.tasks.BuildStep", "builder"})
 
