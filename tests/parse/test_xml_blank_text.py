@@ -73,25 +73,24 @@ def _job(data: bytes) -> tuple[str, str]:
     return json.dumps(job_to_dict(job), default=repr), repr(job)
 
 
-def _usual(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
-    with monkeypatch.context() as m:
-        m.setattr(job_xml, "_blanks_ok", lambda data, bang=None: False)
-        return _job(data)
+def _usual(data: bytes) -> tuple[str, str]:
+    """The Job as the usual tree (blank text kept) gives it."""
+    job = job_xml._parse(data, "config.xml", "j", job_xml.MAX_BYTES, read_script=False, blanks=False)
+    return json.dumps(job_to_dict(job), default=repr), repr(job)
 
 
 @pytest.mark.parametrize("name", sorted(NON_LEAF_TEXT))
-def test_blank_tree_gives_the_usual_job(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_blank_tree_gives_the_usual_job(name: str) -> None:
     data = (DECL + NON_LEAF_TEXT[name]).encode()
     assert _blanks_ok(data)
-    assert _job(data) == _usual(data, monkeypatch)
+    assert _job(data) == _usual(data)
 
 
 @pytest.mark.parametrize("name", sorted(NOT_ELIGIBLE))
-def test_documents_with_markup_around_leaf_blanks_use_the_usual_tree(name: str,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_documents_with_markup_around_leaf_blanks_use_the_usual_tree(name: str) -> None:
     data = (DECL + NOT_ELIGIBLE[name]).encode()
     assert not _blanks_ok(data)
-    assert _job(data) == _usual(data, monkeypatch)
+    assert _job(data) == _usual(data)
 
 
 def test_eligibility_rules() -> None:
@@ -105,14 +104,14 @@ def test_eligibility_rules() -> None:
     assert not _has_inner_pi(b"<?xml version='1.0'?><a>" + b"?" * 40 + b"</a>")
 
 
-def test_corpus_jobs_are_the_usual_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_corpus_jobs_are_the_usual_ones() -> None:
     corpus = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "configxml"
     files = sorted(corpus.glob("*.xml"))[:40]
     if not files:
         pytest.skip(f"{corpus} is absent")
     for path in files:
         data = path.read_bytes()
-        assert _job(data) == _usual(data, monkeypatch), path.name
+        assert _job(data) == _usual(data), path.name
 
 
 def test_documents_in_other_encodings_use_the_usual_tree(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,17 +119,17 @@ def test_documents_in_other_encodings_use_the_usual_tree(monkeypatch: pytest.Mon
     libxml2 saw decides."""
     xml = ("<?xml version='1.0' encoding='UTF-16'?>\n" + NOT_ELIGIBLE["comment"]).encode("utf-16-le")
     assert _blanks_ok(xml)  # the scans are blind here...
-    assert _job(xml) == _usual(xml, monkeypatch)  # ...and the Job is still the usual one
+    assert _job(xml) == _usual(xml)  # ...and the Job is still the usual one
     with monkeypatch.context() as m:  # (it would not be from the tree without blanks)
         m.setattr(job_xml, "_UTF8", ("UTF-8", "utf-8", "UTF-16LE", "UTF-16"))
-        assert _job(xml) != _usual(xml, monkeypatch)
+        assert _job(xml) != _usual(xml)
 
 
 _LEAF = re.compile(rb"<([A-Za-z_][\w.\-]*)((?:\s[^>]*)?)>([^<]*)</\1>")
 _INNERS = (b"   ", b"\n", b"", b"\n  <x/>\n", b"\n  <x>1</x>\n  ", b" <y/>", b"\n    <string>a</string>\n  ")
 
 
-def test_corpus_leaves_turned_into_parents_give_the_usual_job(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_corpus_leaves_turned_into_parents_give_the_usual_job() -> None:
     """Random leaves of corpus files get children (or blank text): wherever a handler reads such an element's own
     text, the Job must still be the usual one."""
     corpus = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "configxml"
@@ -145,4 +144,4 @@ def test_corpus_leaves_turned_into_parents_give_the_usual_job(monkeypatch: pytes
             out = data
             for m in sorted(rng.sample(leaves, min(len(leaves), rng.randint(1, 10))), key=lambda m: -m.start()):
                 out = out[:m.start(3)] + rng.choice(_INNERS) + out[m.end(3):]
-            assert _job(out) == _usual(out, monkeypatch), path.name
+            assert _job(out) == _usual(out), path.name

@@ -39,7 +39,7 @@ _C0_REF = re.compile(rb"&#(?:x0*(?:[1-8bBcCeEfF]|1[0-9a-fA-F])|0*(?:[1-8]|1[1-2]
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT_SNIFF = re.compile(rb"<([A-Za-z_][\w.\-]*)")
 _local = threading.local()
-_UTF8 = ("UTF-8", "utf-8")
+_UTF8: tuple[str, ...] = ("UTF-8", "utf-8")
 
 
 def _parser() -> etree.XMLParser:
@@ -248,8 +248,10 @@ def _parse_tree(data: bytes, blanks: bool, bang: bool) -> tuple[Any, Any, bool]:
     return root, root.getroottree().docinfo, False
 
 
-def _parse(data: bytes, path: str, full_name: str, max_bytes: int, read_script: bool = True) -> Job:
-    root, notes, info, blanks = _safe_parse(data, path, max_bytes, True)
+def _parse(data: bytes, path: str, full_name: str, max_bytes: int, read_script: bool = True,
+           blanks: bool = True) -> Job:
+    """`parse_config_xml`; with `blanks` False, always from the usual tree (the tests compare both)."""
+    root, notes, info, blanks = _safe_parse(data, path, max_bytes, blanks)
     if root is None:
         raw = bytes(data) if isinstance(data, bytes | bytearray | memoryview) else b""
         root_tag = _sniff_root(raw) if len(raw) <= MAX_BYTES * 4 else ""
