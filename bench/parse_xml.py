@@ -1,11 +1,11 @@
 """config.xml parser throughput and memory, next to raw lxml on the same bytes in the same run.
 
 The corpus (`../shared/corpus/configxml`) is repeated to >= 10,000 files. Each run parses every file with
-`parse_config_xml` (bytes -> Job, with the safety checks, the XML 1.1 rewrite, every element kept raw) and, as the
-reference, with `lxml.etree.fromstring` alone (same bytes, declaration already rewritten to 1.0 since libxml2
-rejects 1.1; no safety scan, no Python walk). `parse_config_xml` is timed twice: as used (inline pipeline scripts go
-through the Jenkinsfile parser, a Groovy lexer and parser) and with `read_script=False` (the XML part alone: the
-script is still kept as text, not parsed), so that the XML-vs-lxml comparison can be read without the Groovy part.
+`parse_config_xml` (bytes -> Job, with the safety checks, every element kept raw) and, as the reference, with
+`lxml.etree.fromstring` alone (the same bytes; no safety scan, no Python walk). `parse_config_xml` is timed
+twice: as used (inline pipeline scripts go through the Jenkinsfile parser, a Groovy lexer and parser) and with
+`read_script=False` (the XML part alone: the script is still kept as text, not parsed), so that the XML-vs-lxml
+comparison can be read without the Groovy part.
 The files are timed in chunks (one corpus pass each): per chunk, the three parses run back to back, in an order
 that rotates from chunk to chunk, so that each ratio compares parses made under the same machine conditions. On a
 shared machine a whole-run ratio moves by +-20% from run to run (other processes, CPU frequency); the per-chunk
@@ -14,12 +14,17 @@ ratios ours / lxml as the median of the per-chunk CPU-time ratios, with their qu
 XML part).
 Peak memory is the tracemalloc peak of one pass over all files that keeps every result (Jobs vs lxml trees),
 traced separately so that tracing does not slow the timed runs.
+The reader is what this install runs: the mypyc-compiled modules (setup.py) or their Python source. When it is the
+compiled one, the same measurement is then made again in a child process that runs the source (JENKINS2FLOW_PURE=1),
+with its own lxml reference; `--installed-only` skips that.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -28,17 +33,14 @@ from typing import Any
 
 from lxml import etree
 
+from jenkins2flow.parse.compiled import PURE_ENV, running
 from jenkins2flow.parse.job_xml import parse_config_xml
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "configxml"
 
 
-def _as_10(data: bytes) -> bytes:
-    return data.replace(b"version='1.1'", b"version='1.0'", 1).replace(b'version="1.1"', b'version="1.0"', 1)
-
-
 Timing = tuple[float, float]  # (wall seconds, CPU seconds)
-Chunk = tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]  # (our input, lxml's input) of one corpus pass
+Files = list[tuple[str, bytes]]  # one corpus pass: (path, bytes) of every file
 
 
 def timed(fn: Any, files: list[tuple[str, bytes]]) -> Timing:
@@ -48,13 +50,13 @@ def timed(fn: Any, files: list[tuple[str, bytes]]) -> Timing:
     return time.perf_counter() - start, time.process_time() - cpu
 
 
-def one_run(chunks: list[Chunk], parsers: dict[str, Any]) -> dict[str, list[Timing]]:
+def one_run(chunks: list[Files], parsers: dict[str, Any]) -> dict[str, list[Timing]]:
     """Every chunk through every parser, back to back, the order rotating from chunk to chunk."""
     names = list(parsers)
     out: dict[str, list[Timing]] = {name: [] for name in names}
-    for i, (ours_in, lxml_in) in enumerate(chunks):
+    for i, files in enumerate(chunks):
         for name in names[i % len(names):] + names[:i % len(names)]:
-            out[name].append(timed(parsers[name], lxml_in if name == "lxml" else ours_in))
+            out[name].append(timed(parsers[name], files))
     return out
 
 
@@ -81,13 +83,14 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=10_000, help="at least this many files (corpus repeated)")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--installed-only", action="store_true", help="do not also measure the Python source reader")
     args = ap.parse_args()
     if not CORPUS.is_dir():
         print(f"skipped: {CORPUS} is absent")
         return 0
     base = [(str(p), p.read_bytes()) for p in sorted(CORPUS.glob("*.xml"))]
     reps = -(-args.files // len(base))
-    chunks = [(base, [(p, _as_10(d)) for p, d in base])] * reps
+    chunks = [base] * reps
     n = len(base) * reps
     total_mb = sum(len(d) for _, d in base) * reps / 1e6
     lxml_parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
@@ -98,6 +101,8 @@ def main() -> int:
     }
     runs = [one_run(chunks, parsers) for _ in range(args.runs)]
     scripts = sum(1 for _, d in base if b"CpsFlowDefinition" in d and b"<script>" in d)
+    reader = running()
+    print(f"reader: {reader} ({'mypyc-compiled modules' if reader == 'compiled' else 'Python source'})")
     print(f"files: {n} ({len(base)} distinct x {reps}, {scripts} distinct with an inline pipeline script), "
           f"{total_mb:.1f} MB; {args.runs} runs of {reps} chunks; throughput of the median run, wall clock "
           "(CPU time of this process)")
@@ -112,13 +117,16 @@ def main() -> int:
     print(f"ratio ours/lxml, XML part only     : {ratios(every['xml'], every['lxml'])} (goal <= 3x)")
     print(f"ratio ours/lxml, with Groovy       : {ratios(every['scripts'], every['lxml'])} "
           "(inline scripts through the Jenkinsfile parser)")
-    ours_in = base * reps
-    lxml_in = [(p, _as_10(d)) for p, d in ours_in]
-    ours_peak = peak(lambda data, path: parse_config_xml(data, path, "bench"), ours_in)
-    lxml_peak = peak(lambda data, path: etree.fromstring(data, lxml_parser), lxml_in)
+    files = base * reps
+    ours_peak = peak(lambda data, path: parse_config_xml(data, path, "bench"), files)
+    lxml_peak = peak(lambda data, path: etree.fromstring(data, lxml_parser), files)
     print(f"peak memory (tracemalloc, all {n} results kept): ours {ours_peak / 1e6:.1f} MB, "
           f"lxml trees {lxml_peak / 1e6:.1f} MB (lxml's C heap is not traced by tracemalloc); each Job also keeps "
           f"its input bytes for its raw nodes ({total_mb:.1f} MB in all here, allocated before tracing)")
+    if reader == "compiled" and not args.installed_only:
+        print("\n-- the same, in a child process running the Python source of the reader", flush=True)
+        child = [sys.executable, __file__, "--files", str(args.files), "--runs", str(args.runs), "--installed-only"]
+        return subprocess.run(child, env={**os.environ, PURE_ENV: "1"}, check=False).returncode
     return 0
 
 

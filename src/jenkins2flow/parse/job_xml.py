@@ -2,8 +2,9 @@
 
 Safety first: a document with a DOCTYPE or an ENTITY declaration is refused before the XML parser sees it (no
 entity expansion, no DTD, no file or network read), input above `max_bytes` is refused, and lxml runs with
-entities, DTDs and network access off. Jenkins writes `<?xml version='1.1'?>`, which libxml2 rejects: the
-declaration is rewritten to 1.0 in place (same length, so every line number stays true).
+entities, DTDs and network access off. Jenkins writes `<?xml version='1.1'?>`: libxml2 (which implements XML 1.0
+only) reads it as 1.0 with a warning, which is what Jenkins' documents need, except for the C0 control-character
+references that only 1.1 allows (see `_safe_parse`).
 
 Anything that goes wrong becomes an error Diagnostic with a `path:line:col` span on a Job of kind "unsupported"
 (or the kind the root element names, when it could be seen).
@@ -205,16 +206,12 @@ def _safe_parse(data: bytes, path: str, max_bytes: int,
         code = "oversize" if len(data) > max_bytes else "dtd-refused"
         return None, [Diagnostic("error", message, Span(path, line, col), code)], None, False
     notes: list[Diagnostic] = []
-    m = _DECL_11.match(data)
-    if m:
-        start = m.end() - 4  # the "1.1" plus its closing quote
-        data = data[:start] + b"1.0" + data[start + 3:]
     try:
         root, info, blanks = _parse_tree(data, blanks, bang)
     except etree.XMLSyntaxError as exc:
         # XML 1.1 allows character references to C0 controls (Jenkins writes them for ESC etc. in scripts); 1.0 and
-        # libxml2 do not. Only a document that fails is searched for them: most have none.
-        fixed, count = _C0_REF.subn(b"&#xFFFD;", data) if m else (data, 0)
+        # libxml2 do not. Only a 1.1 document that fails is searched for them: most have none.
+        fixed, count = _C0_REF.subn(b"&#xFFFD;", data) if _DECL_11.match(data) else (data, 0)
         try:
             if not count:
                 raise exc

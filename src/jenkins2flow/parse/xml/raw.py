@@ -5,7 +5,7 @@ a frozen XmlNode for each of the ~60 elements of a job is what made the parser ~
 trees are never read. So a raw node gets its tag, span, attributes and text at once, plus the job's `RawDoc` (the
 input bytes, shared by every raw node of the job, not a copy) and its position in the document (child indices from
 the root). The first time any raw node of a job is asked for its `children`, the bytes are parsed again through the
-same safe path (`safe_fromstring`: same refusals, same XML 1.1 rewrite, same parser settings) and the XmlNode tree of
+same safe path (`safe_fromstring`: same refusals, same XML 1.1 handling, same parser settings) and the XmlNode tree of
 the whole document is built once; every raw node of that job then takes its children from it. Lines come from lxml
 on the same bytes, so every node is equal to what an eager build gives (`XmlNode.__eq__` compares the five fields
 across both classes).
