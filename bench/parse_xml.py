@@ -6,10 +6,9 @@ The corpus (`../shared/corpus/configxml`) is repeated to >= 10,000 files. Each r
 twice: as used (inline pipeline scripts go through the Jenkinsfile parser, a Groovy lexer and parser) and with
 `read_script=False` (the XML part alone: the script is still kept as text, not parsed), so that the XML-vs-lxml
 comparison can be read without the Groovy part.
-The files are timed in chunks (one corpus pass each): per chunk, the three parses run back to back, in an order
-that rotates from chunk to chunk, so that each ratio compares parses made under the same machine conditions. On a
-shared machine a whole-run ratio moves by +-20% from run to run (other processes, CPU frequency); the per-chunk
-ratios do not. Figures: throughput from the median run (wall clock and CPU time of this process), and the
+The files are timed in chunks (one corpus pass each; `bench/_chunks.py`): per chunk, the three parses run back to
+back, in an order that rotates from chunk to chunk, so that each ratio compares parses made under the same machine
+conditions. Figures: throughput from the median run (wall clock and CPU time of this process), and the
 ratios ours / lxml as the median of the per-chunk CPU-time ratios, with their quartiles (goal <= 3x, for the
 XML part).
 Peak memory is the tracemalloc peak of one pass over all files that keeps every result (Jobs vs lxml trees),
@@ -26,48 +25,17 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
+from _chunks import one_run, ratios, total
 from lxml import etree
 
 from jenkins2flow.parse.compiled import PURE_ENV, running
 from jenkins2flow.parse.job_xml import parse_config_xml
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "configxml"
-
-
-Timing = tuple[float, float]  # (wall seconds, CPU seconds)
-Files = list[tuple[str, bytes]]  # one corpus pass: (path, bytes) of every file
-
-
-def timed(fn: Any, files: list[tuple[str, bytes]]) -> Timing:
-    start, cpu = time.perf_counter(), time.process_time()
-    for path, data in files:
-        fn(data, path)
-    return time.perf_counter() - start, time.process_time() - cpu
-
-
-def one_run(chunks: list[Files], parsers: dict[str, Any]) -> dict[str, list[Timing]]:
-    """Every chunk through every parser, back to back, the order rotating from chunk to chunk."""
-    names = list(parsers)
-    out: dict[str, list[Timing]] = {name: [] for name in names}
-    for i, files in enumerate(chunks):
-        for name in names[i % len(names):] + names[:i % len(names)]:
-            out[name].append(timed(parsers[name], files))
-    return out
-
-
-def total(timings: list[Timing]) -> Timing:
-    return sum(t[0] for t in timings), sum(t[1] for t in timings)
-
-
-def ratios(ours: list[Timing], ref: list[Timing]) -> str:
-    values = [o[1] / r[1] for o, r in zip(ours, ref, strict=True)]
-    q1, med, q3 = statistics.quantiles(values, n=4)
-    return f"{med:.2f}x (quartiles {q1:.2f}-{q3:.2f}, {len(values)} chunks)"
 
 
 def peak(fn: object, files: list[tuple[str, bytes]]) -> int:
