@@ -1,7 +1,7 @@
 """The build's one extra step: the config.xml reader is compiled to C extension modules with mypyc.
 
 `parse/job_xml.py` and `parse/xml/*.py` (all but `raw.py`, whose lazy node class mypyc cannot compile) read every
-config.xml of an estate; compiled, they run about 1.4x faster (`bench/parse_xml.py`). The Python source ships too and
+config.xml of an estate; compiled, they run about 1.3x faster (`bench/parse_xml.py`). The Python source ships too and
 is the same program: `jenkins2flow.parse` loads it instead of the compiled modules when JENKINS2FLOW_PURE is set or
 when a compiled module no longer matches its source (see `parse/compiled.py`, which also names the modules).
 
