@@ -22,13 +22,15 @@ from setuptools.command.build_ext import build_ext
 ROOT = Path(__file__).resolve().parent
 SRC = ROOT / "src"
 sys.path.insert(0, str(SRC / "jenkins2flow" / "parse"))
-from compiled import COMPILED, MANIFEST, source_digest  # noqa: E402 - a plain module, imported before the package exists
+from compiled import (  # noqa: E402 - a plain module, imported before the package exists
+    COMPILED,
+    MANIFEST,
+    compiled_files,
+    source_digest,
+    source_path,
+)
 
 GROUP = "jenkins2flow_reader"  # the name of the shared library of the compiled modules (`GROUP__mypyc`)
-
-
-def _source(name: str) -> Path:
-    return SRC.joinpath(*name.split(".")).with_suffix(".py")
 
 
 def _warn(message: str) -> None:
@@ -37,8 +39,7 @@ def _warn(message: str) -> None:
 
 def _in_source_outputs() -> list[Path]:
     """What an in-place (editable) build leaves in src/: the compiled modules, their shared library, the manifest."""
-    found = [p for name in COMPILED for p in _source(name).parent.glob(_source(name).stem + ".*.so")]
-    return [*found, *SRC.glob(f"{GROUP}__mypyc.*.so"), SRC / "jenkins2flow" / "parse" / MANIFEST]
+    return [*compiled_files(SRC), *SRC.glob(f"{GROUP}__mypyc.*"), SRC / "jenkins2flow" / "parse" / MANIFEST]
 
 
 def _remove(paths: list[Path]) -> None:
@@ -61,7 +62,7 @@ class BuildCompiled(build_ext):
             if in_source:
                 _remove(_in_source_outputs())
             return
-        manifest = json.dumps({name: source_digest(_source(name)) for name in COMPILED}, indent=1) + "\n"
+        manifest = json.dumps({name: source_digest(source_path(SRC, name)) for name in COMPILED}, indent=1) + "\n"
         targets = [Path(self.build_lib, "jenkins2flow", "parse", MANIFEST)]
         if in_source:
             targets.append(SRC / "jenkins2flow" / "parse" / MANIFEST)
@@ -80,7 +81,7 @@ def _extensions() -> list[object]:
         _warn("mypyc is not installed; building pure Python.")
         return []
     # A module mypyc rejects is a bug of ours (`make lint` type-checks the same code): the build stops and says why.
-    paths = [str(_source(name).relative_to(ROOT)) for name in COMPILED]
+    paths = [str(source_path(SRC, name).relative_to(ROOT)) for name in COMPILED]
     return list(mypycify(paths, opt_level="3", group_name=GROUP))
 
 

@@ -375,7 +375,9 @@ def _fast_new(cls: type) -> tuple[Any, Any]:
     twin = type(f"_{cls.__name__}Builder", (), {"__slots__": cls.__dict__["__slots__"], "__module__": cls.__module__})
     names: dict[str, Any] = {"_cls": cls, "_twin": twin, "_bare": object.__new__}
     params, body = [], []
-    for i, f in enumerate(fields(cls)):
+    all_fields = fields(cls)
+    field_names = tuple(f.name for f in all_fields)
+    for i, f in enumerate(all_fields):
         if f.default is not MISSING:
             names[f"_default{i}"] = f.default
             params.append(f"{f.name}=_default{i}")
@@ -392,7 +394,6 @@ def _fast_new(cls: type) -> tuple[Any, Any]:
     exec(source, names)  # noqa: S102 - a fixed template over the class's own field names, like dataclasses'
     new = names["__new__"]
     new.__qualname__ = f"{cls.__qualname__}.__new__"
-    field_names = tuple(f.name for f in fields(cls))
 
     def __reduce__(self: Any) -> tuple[Any, ...]:
         return type(self), tuple(getattr(self, name) for name in field_names)

@@ -44,10 +44,16 @@ def source_path(root: Path, name: str) -> Path:
     return root.joinpath(*name.split(".")).with_suffix(".py")
 
 
-def has_compiled(root: Path) -> bool:
+def compiled_files(root: Path) -> list[Path]:
+    """The extension modules built from COMPILED below `root` (not their shared library, which sits beside the
+    `jenkins2flow` package)."""
     suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
-    return any(p.name.endswith(suffixes) for name in COMPILED for p in source_path(root, name).parent.glob(
-        source_path(root, name).stem + ".*"))
+    return [p for name in COMPILED for p in source_path(root, name).parent.glob(source_path(root, name).stem + ".*")
+            if p.name.endswith(suffixes)]
+
+
+def has_compiled(root: Path) -> bool:
+    return bool(compiled_files(root))
 
 
 def stale(root: Path) -> list[str]:
@@ -80,18 +86,13 @@ def choose(root: Path) -> str:
     """Decide, before any of them is imported, where the COMPILED modules come from: "compiled" or "source"."""
     if not has_compiled(root):
         return "source"
-    reason = ""
-    if os.environ.get(PURE_ENV):
-        reason = "pure"
-    else:
+    if not os.environ.get(PURE_ENV):
         changed = stale(root)
-        if changed:
-            reason = "stale"
-            warnings.warn(f"jenkins2flow: the compiled config.xml reader does not match its source "
-                          f"({', '.join(changed)}); running the source instead (slower). Rebuild it with "
-                          "`make venv` or `pip install -e .`.", RuntimeWarning, stacklevel=2)
-    if not reason:
-        return "compiled"
+        if not changed:
+            return "compiled"
+        warnings.warn(f"jenkins2flow: the compiled config.xml reader does not match its source "
+                      f"({', '.join(changed)}); running the source instead (slower). Rebuild it with "
+                      "`make venv` or `pip install -e .`.", RuntimeWarning, stacklevel=2)
     if not any(isinstance(f, _SourceFinder) for f in sys.meta_path):
         sys.meta_path.insert(0, _SourceFinder({name: source_path(root, name) for name in COMPILED}))
     return "source"
