@@ -4,7 +4,8 @@ Each module exports `HANDLERS: dict[str, Handler]`, keyed by the handler names t
 (`{handler: shell}`). A handler is a pure function `(node, rule, ctx, scope)`: it reads the node (a Step, Plugin or
 Trigger) and the rule's parameters, tells `ctx` what the node became, and returns the scope for the elements after
 it, or None. To add a handler: write the function in the module of its category, add it to that module's
-`HANDLERS`, and name it in a mappings rule. A new module is added to MODULES below.
+`HANDLERS`, and name it in a mappings rule (or list it in INTERNAL with the reason). A new module is
+added to MODULES below.
 
 `control.STATEMENTS` is a separate table keyed by Groovy statement (if, try, for...): the walker dispatches those
 before any rule.
@@ -48,5 +49,7 @@ def merge(modules: tuple[ModuleType, ...]) -> dict[str, Handler]:
 
 
 HANDLERS: dict[str, Handler] = merge(MODULES)
+# handlers no default mapping names, each with why it exists (tests/convert/test_structure.py checks the rest are used)
+INTERNAL: dict[str, str] = {}
 
-__all__ = ["HANDLERS", "MODULES", "STATEMENTS", "merge"]
+__all__ = ["HANDLERS", "INTERNAL", "MODULES", "STATEMENTS", "merge"]
