@@ -18,32 +18,28 @@ def _timer(spec: str) -> str:
             "</triggers>") if spec else ""
 
 
+def _flow_definition(xml_spec: str, definition: str) -> bytes:
+    return f"""<?xml version='1.1' encoding='UTF-8'?>
+<flow-definition plugin="workflow-job@1400">
+  <properties><org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty>
+    {_timer(xml_spec)}
+  </org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty></properties>
+  {definition}
+</flow-definition>""".encode()
+
+
 def _inline(xml_spec: str, script_spec: str) -> bytes:
     script = (f"properties([pipelineTriggers([cron('{script_spec}')])])\n"
               "node { stage('Load') { sh 'python load.py' } }\n")
-    return f"""<?xml version='1.1' encoding='UTF-8'?>
-<flow-definition plugin="workflow-job@1400">
-  <properties><org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty>
-    {_timer(xml_spec)}
-  </org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty></properties>
-  <definition class="org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition" plugin="workflow-cps@3894">
-    <script>{script}</script><sandbox>true</sandbox>
-  </definition>
-</flow-definition>""".encode()
+    return _flow_definition(xml_spec, f"""<definition class="org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition">
+    <script>{script}</script><sandbox>true</sandbox></definition>""")
 
 
 def _from_scm(xml_spec: str) -> bytes:
-    return f"""<?xml version='1.1' encoding='UTF-8'?>
-<flow-definition plugin="workflow-job@1400">
-  <properties><org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty>
-    {_timer(xml_spec)}
-  </org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty></properties>
-  <definition class="org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition" plugin="workflow-cps@3894">
+    return _flow_definition(xml_spec, """<definition class="org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition">
     <scm class="hudson.plugins.git.GitSCM"><userRemoteConfigs><hudson.plugins.git.UserRemoteConfig>
       <url>https://example.com/etl.git</url></hudson.plugins.git.UserRemoteConfig></userRemoteConfigs></scm>
-    <scriptPath>Jenkinsfile</scriptPath>
-  </definition>
-</flow-definition>""".encode()
+    <scriptPath>Jenkinsfile</scriptPath></definition>""")
 
 
 def _jenkinsfile(spec: str) -> str:
