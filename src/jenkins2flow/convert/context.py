@@ -2,7 +2,9 @@
 
 Handlers are pure functions of (node, rule, ctx, scope): they read the node, and tell `ctx` what it became
 (a task, a notification, an output, a waiver or a placeholder). `Scope` is what encloses a step (stage, env,
-credentials, retries, timeout, executor); it is immutable and passed down.
+credentials, retries, timeout, executor); it is immutable and passed down. A handler whose node has a body converts
+it with `ctx.walk(body, scope)`: the walker (convert.walker) is given to the Ctx by whoever builds it, so handlers
+never import the walker that dispatches to them.
 """
 
 from __future__ import annotations
@@ -10,19 +12,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from jenkins2flow_runtime import model
 
-from jenkins2flow.convert.conversion import Conversion, CredentialUse, Outcome
+from jenkins2flow.convert.conversion import FALLBACK_TASK, Conversion, CredentialUse, LedgerEntry, Outcome
 from jenkins2flow.convert.naming import task_id
-from jenkins2flow.convert.rules import Rules
-from jenkins2flow.ir import Diagnostic, Job, Span, Step
+from jenkins2flow.convert.rules import Rule, Rules
+from jenkins2flow.ir import Diagnostic, Job, Span, Step, Trigger
 
 RUNTIME = "jenkins2flow_runtime.fallback"
-FALLBACK_TASK = "jenkins.run-original-job"
+__all__ = ["FALLBACK_TASK", "RUNTIME", "Ctx", "Handler", "Scope", "Walker", "content_name", "slug"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,12 @@ def content_name(prefix: str, spec: dict[str, Any], text: str) -> str:
     return f"{prefix}.{slug(text)}-{digest}"
 
 
+Walker = Callable[[Sequence[Step], "Ctx", Scope], None]
+# A handler converts one node (Step, Plugin, Trigger) by its rule; it returns the scope for the elements after it
+# (a variable, a wrapper) or None when it leaves the scope as it is.
+Handler = Callable[[Any, Rule, "Ctx", Scope], "Scope | None"]
+
+
 @dataclass
 class Ctx:
     job: Job
@@ -93,12 +102,19 @@ class Ctx:
     asset_events: set[str] = field(default_factory=set)  # PipelineSpec.asset_events
     lists: dict[str, tuple[str, ...]] = field(default_factory=dict)  # variables holding literal lists (for loops)
     images: dict[str, str] = field(default_factory=dict)  # variables holding docker.image('img')
+    crons: list[Trigger] = field(default_factory=list)  # triggers whose rule is `schedule` (convert.triggers)
+    upstream: list[tuple[str, str]] = field(default_factory=list)  # (pipeline, asset event) from upstream triggers
+    walker: Walker | None = None  # convert.walker.walk, set by convert.job
+
+    def walk(self, steps: Sequence[Step], scope: Scope) -> None:
+        """Convert `steps` in order after the frontier (a handler converting its body)."""
+        if self.walker is None:
+            raise RuntimeError("Ctx.walker is not set: build the Ctx with walker=convert.walker.walk.")
+        self.walker(steps, self, scope)
 
     # ---- ledger -----------------------------------------------------------------------------------------------
 
     def record(self, element: str, outcome: Outcome, span: Span, reason: str = "", key: str = "") -> None:
-        from jenkins2flow.convert.conversion import LedgerEntry
-
         self.conv.ledger.append(LedgerEntry(element, outcome, span, reason, key))
 
     def mapped(self, element: str, span: Span, key: str = "", reason: str = "") -> None:

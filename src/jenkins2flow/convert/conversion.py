@@ -11,6 +11,7 @@ from jenkins2flow.ir import Diagnostic, Span
 
 Status = Literal["converted", "partial", "unsupported", "failed"]
 Outcome = Literal["mapped", "waived", "placeholder"]
+FALLBACK_TASK = "jenkins.run-original-job"  # the task that triggers the original Jenkins job
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +66,6 @@ class Conversion:
     def jenkins_only(self) -> bool:
         """A pipeline whose every task is the fallback that triggers the Jenkins job: it runs, but nothing of the
         job's work moved to Airflow yet."""
-        from jenkins2flow.convert.context import FALLBACK_TASK
-
         return self.pipeline is not None and all(t.uses.name == FALLBACK_TASK for t in self.pipeline.tasks)
 
     @property

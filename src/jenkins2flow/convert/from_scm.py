@@ -2,8 +2,8 @@
 
 With `--workspace DIR` (the jobs' source checkout) the Jenkinsfile at `DIR/<scriptPath>` is read and merged with
 the job's config.xml: the job keeps its full name, description, SCM, properties, wrappers, publishers and unknown
-elements; parameters and triggers from both are kept (the Jenkinsfile's win on a name clash, as `properties([...])`
-does in Jenkins).
+elements; parameters from both are kept (the Jenkinsfile's win on a name clash, as `properties([...])` does in
+Jenkins), and triggers from both (a trigger in both is converted once: convert.triggers.merge).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def merge(job: Job, jenkinsfile: Job, path: str) -> Job:
     """The Jenkinsfile's pipeline under the config.xml job's identity, parameters and triggers merged."""
     names = {p.name for p in jenkinsfile.parameters}
     params = tuple(p for p in job.parameters if p.name not in names) + jenkinsfile.parameters
-    triggers = job.triggers + tuple(t for t in jenkinsfile.triggers if t not in job.triggers)
+    triggers = job.triggers + jenkinsfile.triggers  # the same trigger in both is merged by convert.triggers.merge
     note = Diagnostic("info", f"The pipeline is converted from the Jenkinsfile {path!r} in the workspace.", job.span,
                       "jenkinsfile-from-scm")
     # Everything else the config.xml says stays too (properties such as the build discarder, throttling or

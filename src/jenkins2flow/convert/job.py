@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from jenkins2flow_runtime import model
-from jenkins2flow_runtime.model.specs import Upstream
 
-from jenkins2flow.convert import freestyle, from_scm, orchestration, pipeline, steps  # noqa: F401  (registers handlers)
+from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, triggers
+from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.classify import classify
-from jenkins2flow.convert.context import Ctx, Scope, slug
+from jenkins2flow.convert.context import Ctx, Scope
 from jenkins2flow.convert.conversion import Conversion
-from jenkins2flow.convert.links import Links, asset_on
+from jenkins2flow.convert.environment import env_scope
+from jenkins2flow.convert.links import Links
 from jenkins2flow.convert.naming import safe_name
-from jenkins2flow.convert.registry import HANDLERS, handler
+from jenkins2flow.convert.options import option_scope
+from jenkins2flow.convert.post import post
+from jenkins2flow.convert.registry import HANDLERS
 from jenkins2flow.convert.rules import Rules, load_rules
+from jenkins2flow.convert.stages import stages
 from jenkins2flow.convert.values import text
-from jenkins2flow.ir import Diagnostic, GString, Job, Param, Span
-from jenkins2flow.schedule.cron import CronError, resolve
+from jenkins2flow.convert.walker import walk
+from jenkins2flow.ir import Agent, Diagnostic, Job
 
-PARAM_TYPES = {"string": "string", "text": "text", "boolean": "boolean", "choice": "choice", "password": "password"}
 NOT_RUNNABLE = {
     "folder": "a folder holds other jobs; it has nothing to run itself",
     "organization-folder": "an organization folder discovers repositories; convert each repository's Jenkinsfile",
@@ -85,11 +87,11 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         conv.status, conv.reasons = "unsupported", [NOT_RUNNABLE[job.kind]]
         conv.diagnostics.append(Diagnostic("info", NOT_RUNNABLE[job.kind], job.span))
         return
-    ctx = Ctx(job=job, rules=rules, conv=conv, workspace=workspace, links=links)
+    ctx = Ctx(job=job, rules=rules, conv=conv, workspace=workspace, links=links, walker=walk)
     ctx.functions = {text(f.kwarg("name") or (f.args[0] if f.args else "")): f for f in job.functions}
     scope = Scope()
-    templates = _parameters(job, ctx)
-    schedule = _triggers(job, ctx, scope)
+    templates = parameters.templates(job, ctx)
+    schedule = triggers.schedule_of(job, ctx, scope)
     if flow is not None:
         _xml(job, ctx, scope, dsl=dict(job.settings).get("dsl", "") if flow == "buildflow" else None)
         if not ctx.tasks:  # an empty MultiJob / Build Flow: as before, the job stays with Jenkins rather than vanish
@@ -155,34 +157,28 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
         ctx.waived(f"library {lib}", job.span, "shared-library steps need rules of their own (--mappings)", "library")
     for tool, _ in job.tools:
         ctx.waived(f"tool {tool}", job.span, "tool installers are an agent concern; the executor provides them", tool)
-    scope = pipeline.agent_scope(job.agent, ctx, scope)
-    scope = pipeline.env_scope(job.environment, ctx, scope)
-    scope = pipeline.option_scope(job.options, ctx, scope)
+    scope = agent_scope(job.agent, ctx, scope)
+    scope = env_scope(job.environment, ctx, scope)
+    scope = option_scope(job.options, ctx, scope)
     if job.steps:  # scripted: top-level statements
-        steps.walk(job.steps, ctx, replace(scope, stage=scope.stage or "main"))
+        walk(job.steps, ctx, replace(scope, stage=scope.stage or "main"))
     if job.flavor != "scripted" or not job.steps:
         # a scripted job's stages are read from its statements (and functions, converted where called): walking
         # the statements converts them once, in place
-        pipeline.stages(job.stages, ctx, scope)
+        stages(job.stages, ctx, scope)
     if job.post:
-        pipeline.post(job.post, ctx, replace(scope, stage="post"), list(ctx.frontier))
+        post(job.post, ctx, replace(scope, stage="post"), list(ctx.frontier))
 
 
 def _xml(job: Job, ctx: Ctx, scope: Scope, dsl: str | None = None) -> None:
     if job.assigned_node:
-        from jenkins2flow.ir import Agent
-
-        scope = pipeline.agent_scope(Agent("label", label=job.assigned_node, span=job.span), ctx, scope)
+        scope = agent_scope(Agent("label", label=job.assigned_node, span=job.span), ctx, scope)
     _job_settings(job, ctx, scope)
     scope = freestyle.wrappers(ctx, scope)
     freestyle.builders(ctx, scope)
     if dsl is not None:
         orchestration.buildflow(job, dsl, ctx, scope)
-    ctx.builders_end = list(ctx.frontier)
-    for pl in job.publishers:
-        freestyle.plugin(pl, "publisher", ctx, scope)
-        ctx.frontier = list(ctx.builders_end)
-    ctx.frontier = ctx.builders_end + ctx.downstream_ends
+    freestyle.publishers(ctx, scope)
 
 
 def _job_settings(job: Job, ctx: Ctx, scope: Scope) -> None:
@@ -198,105 +194,6 @@ def _job_settings(job: Job, ctx: Ctx, scope: Scope) -> None:
                    "bundle or the task image", "scm")
     for pl in job.properties:
         freestyle.plugin(pl, "property", ctx, scope)
-
-
-def _parameters(job: Job, ctx: Ctx) -> list[model.Ref]:
-    if not job.parameters:
-        return []
-    specs = [_param(p, ctx) for p in job.parameters]
-    data = {"parameters": [s.model_dump() for s in specs]}
-    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:8]
-    name = f"params.{slug(' '.join(p.name for p in job.parameters), words=3)}-{digest}"
-    return [ctx.add_doc("parameter_template", name, data)]
-
-
-def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
-    kind = PARAM_TYPES.get(p.type)
-    if kind is None:
-        ctx.note(f"Parameter {p.name!r} of type {p.type!r} is kept as a string.", p.span)
-        kind = "string"
-    else:
-        ctx.mapped(f"parameter {p.name}", p.span, p.plugin or p.type)
-    default = p.default.text if isinstance(p.default, GString) else p.default
-    if kind == "password":
-        default = None  # never copy a secret's value
-    if kind == "boolean":
-        default = default.strip().lower() == "true" if isinstance(default, str) else bool(default)
-    elif default is not None and not isinstance(default, str):
-        default = text(default)
-    choices = [text(c) for c in p.choices] if kind == "choice" else []
-    if kind == "choice" and (default is None or default not in choices) and choices:
-        default = choices[0]
-    name = p.name if p.name and p.name[0].isalpha() or p.name.startswith("_") else f"p_{p.name}"
-    return model.ParamSpec(name=name, type=kind, default=default,  # type: ignore[arg-type]
-                           choices=choices, description=text(p.description))
-
-
-def _triggers(job: Job, ctx: Ctx, scope: Scope) -> model.Schedule | None:
-    schedule: model.Schedule | None = None
-    crons = []
-    upstream: list[tuple[str, str]] = []
-    for trig in job.triggers:
-        key = trig.kind if trig.kind != "other" else trig.plugin
-        rule = ctx.rules.rule("triggers", key)
-        element = f"trigger {key}"
-        if rule is None:
-            ctx.placeholder(element, trig.span, ctx.rules.unknown("triggers", key, "trigger"), scope, key=key,
-                            fallback=False)
-        elif rule.waive:
-            ctx.waived(element, trig.span, rule.waive, key)
-        elif rule.handler == "schedule" and dict(trig.extra).get("computed"):
-            ctx.placeholder(element, trig.span, f"the cron spec is computed by Groovy ({trig.spec!r}) and cannot be "
-                            "resolved outside Jenkins: set the pipeline's schedule by hand", scope, key=key,
-                            fallback=False)
-        elif rule.handler == "schedule":
-            crons.append(trig)
-        elif rule.handler == "upstream":
-            on = asset_on(trig.threshold)
-            if on is None:
-                ctx.placeholder(element, trig.span, f"threshold {trig.threshold!r} has no asset event", scope,
-                                key=key, fallback=False)
-                continue
-            upstream += [(safe_name(up.strip("/")), on) for up in trig.upstream]
-            ctx.mapped(element, trig.span, key, f"scheduled on the assets of {', '.join(trig.upstream)} ({on})")
-            missing = [up for up in trig.upstream if ctx.links is not None
-                       and safe_name(up.strip("/")) not in ctx.links.pipelines]
-            if ctx.links is None or missing:
-                ctx.note(f"Upstream pipeline(s) {', '.join(missing or trig.upstream)} must publish their asset "
-                         "(asset_events) for this trigger to fire: convert them in the same run.", trig.span, "info")
-        else:
-            ctx.placeholder(element, trig.span, f"handler {rule.handler!r} does not apply to triggers", scope,
-                            key=key, fallback=False)
-    if crons:
-        text_ = "\n".join(t.spec for t in crons if t.spec.strip())
-        try:
-            resolved = resolve(text_, job.full_name)
-            schedule = model.Schedule(cron=resolved.cron, timezone=resolved.timezone, jenkins_spec=text_,
-                                      and_dom_dow=resolved.and_dom_dow)
-            for t in crons:
-                ctx.mapped(f"trigger {t.kind}", t.span, t.kind, f"schedule {resolved.cron} {resolved.timezone}")
-            for n in resolved.notes:
-                ctx.note(n, crons[0].span, "info")
-        except CronError as exc:
-            span = crons[0].span
-            ctx.placeholder("trigger cron", Span(span.path, span.line + exc.line - 1, span.col),
-                            f"cron spec {text_!r}: {exc}", scope, key="cron", fallback=False)
-    if ctx.links is not None:
-        upstream += ctx.links.upstream.get(ctx.conv.pipeline_name, [])
-    if upstream:
-        ups = [Upstream(pipeline=p, on=on) for p, on in dict.fromkeys(upstream)]  # type: ignore[arg-type]
-        schedule = (schedule or model.Schedule()).model_copy(update={"upstream": ups})
-    return schedule
-
-
-@handler("schedule")
-def _schedule_rule(*_: object) -> None:
-    """Triggers with this rule are merged into the pipeline's schedule by `_triggers`."""
-
-
-@handler("upstream")
-def _upstream_rule(*_: object) -> None:
-    """Triggers with this rule become `Schedule.upstream` (assets) in `_triggers`."""
 
 
 def _asset_events(ctx: Ctx, links: Links | None, pipeline: str) -> list[Any]:

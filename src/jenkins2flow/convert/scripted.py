@@ -1,17 +1,15 @@
-"""Scripted control flow that can be decided without Groovy: `if` on parameters/environment (run-time gates),
-`docker.image('img').inside {}` (container tasks), and `for (x in [literal list])` (unrolled).
-
-What these cannot read stays a placeholder with its source (see steps._control)."""
+"""What scripted Groovy says that can be read without running it: an `if` condition on parameters/environment as
+the `when` conditions a run-time gate evaluates, the image of `docker.image('img')`, and the variables that hold a
+literal list or an image (read later by `for` and `.inside`). The statements themselves convert in
+handlers.control."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
-from jenkins2flow.convert.context import RUNTIME, Ctx, Scope
-from jenkins2flow.convert.registry import handler
-from jenkins2flow.convert.values import arg, text
+from jenkins2flow.convert.context import Ctx
+from jenkins2flow.convert.values import text
 from jenkins2flow.ir import Expr, Step
 
 # Jenkins environment variables a bare name in a condition may refer to (scripted binds env vars as variables).
@@ -140,62 +138,7 @@ def condition(source: str, names: set[str]) -> dict[str, Any] | None:
         return None
 
 
-def _names(ctx: Ctx, scope: Scope) -> set[str]:
-    return {p.name for p in ctx.job.parameters} | {k for k, _ in scope.env} | JENKINS_ENV
-
-
-_UNIX = re.compile(r"^\s*(!)?\s*isUnix\(\s*\)\s*$")
-
-
-def if_(step: Step, ctx: Ctx, scope: Scope) -> bool:
-    """`if (cond) {A} else {B}`: a gate per branch (then: cond; else: not cond) before the branch's tasks; what
-    follows waits for both ends and runs when one branch was skipped. False when the condition is not readable."""
-    from jenkins2flow.convert.steps import walk
-
-    source = text(step.args[0]) if step.args else ""
-    branches = dict(step.children)
-    unix = _UNIX.match(source)
-    if unix:  # decided at convert time: Airflow workers run Linux
-        keep, drop = ("else", "then") if unix.group(1) else ("then", "else")
-        walk(branches.get(keep, ()), ctx, scope)
-        ctx.mapped("if statement", step.span, "if", f"{source!r} is decided on Airflow's Linux workers: the {keep} "
-                   "branch runs")
-        if branches.get(drop):
-            ctx.waived(f"if statement ({drop} branch)", step.span, f"{source!r} never holds the other way on Linux "
-                       f"workers: the {drop} branch (for Windows agents) does not run", "if")
-        return True
-    cond = condition(source, _names(ctx, scope))
-    if cond is None:
-        return False
-    start = list(ctx.frontier)
-    rule = ctx.pending_rule or ("none_failed" if ctx.after_conditional else "all_success")
-    ctx.pending_rule, ctx.after_conditional = "", False
-    spec = {"type": "python", "callable": f"{RUNTIME}:when_gate",
-            "description": "Skips the stage's tasks when its Jenkins `when` conditions are false (short-circuit)."}
-    ends: list[str] = []
-    arms = [("then", cond, branches.get("then", ()))]
-    if "else" in branches:
-        arms.append(("else", negate(cond), branches["else"]))
-    for label, gate_cond, body in arms:
-        ctx.frontier = list(start)
-        ctx.emit("airflow.when-gate", spec, scope, label="gate", named=True, trigger_rule=rule,
-                 bindings={"conditions": [gate_cond], "stage": f"{scope.stage or 'if'}: {label} of if ({source})"})
-        walk(body, ctx, scope)
-        ends += [t for t in ctx.frontier if t not in ends]
-    if "else" not in branches:
-        ends = start + [t for t in ends if t not in start]
-    ctx.frontier = ends
-    if len(arms) == 2 or start:
-        ctx.pending_rule, ctx.after_conditional = AFTER_IF_RULE, False
-    else:
-        ctx.pending_rule, ctx.after_conditional = "", True  # nothing before: a skipped branch must not skip the rest
-    ctx.mapped("if statement", step.span, "if", f"run-time gate on {source!r}; "
-               f"{'both branches' if len(arms) == 2 else 'the branch'} gated, what follows waits for either")
-    return True
-
-
 _IMAGE = re.compile(r"""^docker\.image\(\s*(?:'([^'$]+)'|"([^"$]+)")\s*\)$""")
-_DOCKER_CALL = re.compile(r"^(?P<obj>.+)\.(?P<method>inside|withRun)(?:\s*\((?P<args>.*)\))?$", re.S)
 
 
 def image_of(value: Any, ctx: Ctx) -> str:
@@ -205,37 +148,6 @@ def image_of(value: Any, ctx: Ctx) -> str:
     if m:
         return m.group(1) or m.group(2)
     return str(ctx.images.get(source, "")) if re.fullmatch(r"\w+", source) else ""
-
-
-def docker_expr(step: Step, ctx: Ctx, scope: Scope) -> bool:
-    """`docker.image('img').inside(args?) { steps }`: the body's tasks run in a container of that image (as for
-    `agent { docker 'img' }`); `.withRun { }`: the body converted in place, with a warning that the service
-    container is not started. False when this is not one of those forms."""
-    from jenkins2flow.convert.pipeline import agent_scope
-    from jenkins2flow.convert.steps import walk
-    from jenkins2flow.ir import Agent
-
-    head = text(step.args[0]) if step.args and isinstance(step.args[0], Expr | str) else ""
-    m = _DOCKER_CALL.match(head.strip())
-    if m is None or step.body is None:
-        return False
-    image = image_of(m.group("obj"), ctx)
-    if not image:
-        return False
-    if m.group("method") == "inside":
-        if (m.group("args") or "").strip():
-            ctx.note(f"docker inside arguments {m.group('args').strip()!r} are not applied to the container task.",
-                     step.span, "info")
-        inner = agent_scope(Agent("docker", image=image, span=step.span), ctx, scope)
-        ctx.mapped("expression", step.span, "docker.inside", f"the body runs in image {image!r}")
-        walk(step.body, ctx, inner)
-        return True
-    ctx.note(f"docker.image({image!r}).withRun: the service container is not started by the converted tasks; "
-             "provide it to the executor (or run the tasks where it is reachable).", step.span)
-    ctx.mapped("expression", step.span, "docker.withRun", f"the body is converted in place; service {image!r} "
-               "is not started")
-    walk(step.body, ctx, scope)
-    return True
 
 
 def remember(step: Step, ctx: Ctx) -> None:
@@ -251,43 +163,3 @@ def remember(step: Step, ctx: Ctx) -> None:
     image = image_of(value, ctx) if isinstance(value, Expr) else ""
     if image:
         ctx.images[name] = image
-
-
-MAX_UNROLL = 64
-
-
-def for_(step: Step, ctx: Ctx, scope: Scope) -> bool:
-    """`for (x in ['a', 'b']) { ... }` (or a variable holding a literal list): one copy of the body per item,
-    with x bound as an environment variable. False for other loops."""
-    from jenkins2flow.convert.steps import walk
-
-    var, items = text(step.kwarg("var") or ""), step.kwarg("in")
-    if isinstance(items, Expr) and re.fullmatch(r"\w+", items.text.strip()):
-        items = ctx.lists.get(items.text.strip())
-    if not var.isidentifier() or not isinstance(items, tuple) or not items or len(items) > MAX_UNROLL:
-        return False
-    if not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in items):
-        return False
-    for i, item in enumerate(items):
-        walk(step.body or (), ctx, replace(scope.with_env([(var, text(item))]),
-                                           id_suffix=f"{scope.id_suffix}_{var}_{i + 1}"))
-    ctx.mapped("for statement", step.span, "for", f"unrolled over {len(items)} literal items, {var} as environment")
-    return True
-
-
-@handler("docker_container")
-def docker_container(node: Step, rule: Any, ctx: Ctx, scope: Scope) -> None:
-    """`withDockerContainer('img') { steps }`: the body's tasks run in that image, like `.inside`."""
-    from jenkins2flow.convert.pipeline import agent_scope
-    from jenkins2flow.convert.steps import _body, walk
-    from jenkins2flow.ir import Agent
-
-    image = arg(node, "image", "")
-    if not isinstance(image, str) or not image:
-        ctx.placeholder(f"step {node.name}", node.span, "the image is computed by Groovy", scope, key=node.name,
-                        source=node.raw)
-        walk(_body(node), ctx, scope)
-        return
-    inner = agent_scope(Agent("docker", image=image, span=node.span), ctx, scope)
-    ctx.mapped(f"step {node.name}", node.span, node.name, f"the body runs in image {image!r}")
-    walk(_body(node), ctx, inner)

@@ -371,8 +371,7 @@ def _merge_script(job: Job, script: str, line: int, path: str, full_name: str) -
         return replace(job, diagnostics=(*job.diagnostics, diag))
     names = {p.name for p in pj.parameters}
     params = tuple(p for p in job.parameters if p.name not in names) + tuple(pj.parameters)
-    seen = {(t.kind, t.spec) for t in job.triggers}
-    triggers = job.triggers + tuple(t for t in pj.triggers if (t.kind, t.spec) not in seen)
+    triggers = job.triggers + tuple(pj.triggers)  # a trigger in both is merged by the converter (convert.triggers)
     return replace(
         job, flavor=pj.flavor, agent=pj.agent, environment=pj.environment, options=pj.options, tools=pj.tools,
         libraries=pj.libraries, stages=pj.stages, post=pj.post, steps=pj.steps, functions=pj.functions,

@@ -1,0 +1,88 @@
+"""Credentials: `withCredentials`, `sshagent` and the credentials-binding / ssh-agent build wrappers become secret
+references (Airflow connections or variables, never values) on the tasks they enclose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jenkins2flow_runtime import model
+
+from jenkins2flow.convert.context import Ctx, Handler, Scope
+from jenkins2flow.convert.handlers.nodes import body
+from jenkins2flow.convert.rules import Rule
+from jenkins2flow.convert.values import arg, as_list, call, split_names, text
+from jenkins2flow.ir import Closure, Plugin, Step
+
+# credentials binding kinds -> (source, [(env kwarg, connection field)])
+BINDINGS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    "string": ("variable", [("variable", "")]),
+    "StringBinding": ("variable", [("variable", "")]),
+    "file": ("variable", [("variable", "file")]),
+    "FileBinding": ("variable", [("variable", "file")]),
+    "zip": ("variable", [("variable", "zip")]),
+    "usernamePassword": ("connection", [("usernameVariable", "login"), ("passwordVariable", "password")]),
+    "UsernamePasswordMultiBinding": ("connection", [("usernameVariable", "login"), ("passwordVariable", "password")]),
+    "usernameColonPassword": ("connection", [("variable", "login:password")]),
+    "UsernamePasswordBinding": ("connection", [("variable", "login:password")]),
+    "sshUserPrivateKey": ("connection", [("keyFileVariable", "private_key_file"), ("usernameVariable", "login"),
+                                         ("passphraseVariable", "passphrase")]),
+    "SSHUserPrivateKeyBinding": ("connection", [("keyFileVariable", "private_key_file"),
+                                                ("usernameVariable", "login"), ("passphraseVariable", "passphrase")]),
+    "certificate": ("connection", [("keystoreVariable", "keystore"), ("passwordVariable", "password")]),
+    "AmazonWebServicesCredentialsBinding": ("connection", [("accessKeyVariable", "login"),
+                                                           ("secretKeyVariable", "password")]),
+}
+
+
+def secret_refs(values: list[Any], node: Step | Plugin, ctx: Ctx, scope: Scope) -> list[model.SecretRef]:
+    refs: list[model.SecretRef] = []
+    for value in values:
+        found = call(value)
+        if found is None:
+            ctx.placeholder("credentials binding", node.span, f"cannot read the binding {text(value)!r}", scope,
+                            key="withCredentials", fallback=False)
+            continue
+        kind, kw = found
+        cred = kw.get("credentialsId", "")
+        spec = BINDINGS.get(kind) or BINDINGS.get(kind.rsplit(".", 1)[-1])
+        if spec is None or not cred:
+            ctx.placeholder(f"credentials binding {kind}", node.span, "unknown binding kind or no credentialsId",
+                            scope, key=kind, fallback=False)
+            continue
+        source, envs = spec
+        names = [kw.get(k, "") for k, _ in envs]
+        refs += ctx.credential(cred, kind, names, source, node.span, [f for _, f in envs])
+    return refs
+
+
+def with_credentials(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    values = as_list(node.args[0]) if node.args and not isinstance(node.args[0], Closure) else []
+    refs = secret_refs(values, node, ctx, scope)
+    ctx.mapped("step withCredentials", node.span, "withCredentials",
+               f"{len(refs)} secret references (Airflow connections/variables, never values)")
+    ctx.walk(body(node), scope.with_secrets(refs))
+
+
+def ssh_agent(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    refs: list[model.SecretRef] = []
+    for cred in split_names(arg(node, "credentials", ())):
+        refs += ctx.credential(cred, "sshagent", ["SSH_PRIVATE_KEY"], "connection", node.span, ["private_key"])
+    ctx.mapped("step sshagent", node.span, "sshagent", "the key is a connection secret exported as SSH_PRIVATE_KEY")
+    ctx.walk(body(node), scope.with_secrets(refs))
+
+
+def secret_wrapper(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
+    """A credentials-binding or ssh-agent build wrapper: the builders after it get the secret references."""
+    if pl.cls.endswith("SSHAgentBuildWrapper"):
+        refs = []
+        for cred in split_names(pl.field("credentialIds") or pl.field("user")):
+            refs += ctx.credential(cred, "sshagent", ["SSH_PRIVATE_KEY"], "connection", pl.span, ["private_key"])
+    else:
+        refs = secret_refs(as_list(pl.field("bindings")), pl, ctx, scope)
+    ctx.mapped(f"wrapper {pl.cls}", pl.span, pl.cls, f"{len(refs)} secret references")
+    return scope.with_secrets(refs)
+
+
+HANDLERS: dict[str, Handler] = {
+    "with_credentials": with_credentials, "ssh_agent": ssh_agent, "secret_wrapper": secret_wrapper,
+}

@@ -1,0 +1,120 @@
+"""Cross-pipeline steps and plugins: `build job:`, the parameterized TriggerBuilder and the BuildTrigger publishers
+trigger other converted pipelines (or link to them through assets, convert.links); `copyArtifacts` copies the
+outputs of another pipeline's last successful run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jenkins2flow.convert.context import RUNTIME, Ctx, Handler, Scope
+from jenkins2flow.convert.handlers.nodes import element, key
+from jenkins2flow.convert.links import asset_on
+from jenkins2flow.convert.naming import safe_name
+from jenkins2flow.convert.rules import Rule
+from jenkins2flow.convert.values import arg, as_list, call, split_names, text
+from jenkins2flow.ir import GString, Plugin, Step
+
+# parameterized-trigger conditions and BuildTrigger thresholds -> the trigger rule of the trigger task
+CONDITIONS = {"SUCCESS": "all_success", "UNSTABLE": "all_success", "UNSTABLE_OR_BETTER": "all_success",
+              "FAILED_OR_BETTER": "all_done", "UNSTABLE_OR_WORSE": "one_failed", "FAILED": "one_failed",
+              "FAILURE": "all_done", "ALWAYS": "all_done"}
+
+
+def trigger_task(ctx: Ctx, scope: Scope, job: str, conf: dict[str, Any], wait: bool, span: Any,
+                 trigger_rule: str = "", label: str = "trigger") -> None:
+    """A task that triggers the converted pipeline of Jenkins job `job` with `conf` (and waits for it)."""
+    spec = {"type": "python", "callable": f"{RUNTIME}:trigger_pipeline",
+            "description": "Triggers another converted pipeline (Jenkins `build job:` / downstream trigger)."}
+    ctx.emit("airflow.trigger-pipeline", spec, scope, label=label, named=True, trigger_rule=trigger_rule,
+             bindings={"pipeline": safe_name(job.strip("/")), "jenkins_job": job, "conf": conf, "wait": wait})
+
+
+def _build_params(value: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in as_list(value):
+        found = call(item)
+        if found:
+            _, kw = found
+            if "name" in kw:
+                out[kw["name"]] = kw.get("value", "")
+    return out
+
+
+def build_job(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    job = text(arg(node, "job", ""))
+    if not job or isinstance(node.kwarg("job"), GString):
+        ctx.placeholder("step build", node.span, "the downstream job name is computed by Groovy", scope,
+                        key="build", source=node.raw)
+        return
+    wait = node.kwarg("wait") is not False
+    trigger_task(ctx, scope, job, _build_params(node.kwarg("parameters")), wait, node.span)
+    ctx.mapped("step build", node.span, "build", f"{'waits for' if wait else 'triggers'} pipeline of job {job!r}")
+
+
+def copy_artifact(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    project = text(arg(node, "projectName", "") or arg(node, "project", ""))
+    if not project:
+        ctx.placeholder(element(node), node.span, "no source project", scope, key=key(node))
+        return
+    spec = {"type": "python", "callable": f"{RUNTIME}:copy_artifacts",
+            "description": "Copies the outputs of another pipeline's last successful run into this workspace."}
+    ctx.emit("airflow.copy-artifacts", spec, scope, label="copy_artifacts", named=True,
+             bindings={"pipeline": safe_name(project.strip("/")), "filter": text(arg(node, "filter", "")),
+                       "target": text(arg(node, "target", ""))})
+    ctx.mapped(element(node), node.span, key(node), f"copies outputs of pipeline {safe_name(project)!r}")
+
+
+def _predefined(params: object) -> dict[str, str]:
+    conf: dict[str, str] = {}
+    for p in as_list(params):
+        if isinstance(p, dict) and "properties" in p:
+            for line in text(p["properties"]).splitlines():
+                name, sep, value = line.partition("=")
+                if sep and name.strip():
+                    conf[name.strip()] = value
+    return conf
+
+
+def downstream(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """hudson.tasks.BuildTrigger / parameterized BuildTrigger: trigger tasks after the builders."""
+    configs = as_list(pl.field("configs")) or [{"projects": pl.field("childProjects"),
+                                               "condition": pl.field("threshold") or "SUCCESS"}]
+    start = list(ctx.builders_end)
+    for cfg in configs:
+        if not isinstance(cfg, dict):
+            continue
+        raw = cfg.get("condition") or "SUCCESS"
+        condition = text(raw.get("name", "SUCCESS") if isinstance(raw, dict) else raw).upper()
+        conf = _predefined(cfg.get("parameters"))
+        on = asset_on(condition)
+        for job in split_names(cfg.get("projects")):
+            if on and not conf and ctx.links is not None and safe_name(job.strip("/")) in ctx.links.pipelines:
+                ctx.asset_events.add(on)  # the downstream's schedule names this pipeline (convert.links)
+                ctx.mapped(f"publisher {pl.cls}", pl.span, pl.cls, f"{job} is scheduled on this pipeline's asset")
+                continue
+            ctx.frontier = list(start)
+            trigger_task(ctx, scope, job, conf, False, pl.span, CONDITIONS.get(condition, "all_success"))
+            ctx.downstream_ends.append(ctx.frontier[0])
+    ctx.frontier = list(start)
+    ctx.mapped(f"publisher {pl.cls}", pl.span, pl.cls, "triggers downstream pipelines")
+
+
+def trigger_builder(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    start, ends = list(ctx.frontier), []
+    for cfg in as_list(pl.field("configs")):
+        if not isinstance(cfg, dict):
+            continue
+        block = cfg.get("block")
+        conf = _predefined(cfg.get("parameters"))
+        for job in split_names(cfg.get("projects")):
+            ctx.frontier = list(start)
+            trigger_task(ctx, scope, job, conf, bool(block), pl.span)
+            ends += ctx.frontier
+    ctx.frontier = ends or start
+    ctx.mapped(f"builder {pl.cls}", pl.span, pl.cls, "triggers (and waits for, when blocking) other pipelines")
+
+
+HANDLERS: dict[str, Handler] = {
+    "build_job": build_job, "copy_artifact": copy_artifact, "downstream": downstream,
+    "trigger_builder": trigger_builder,
+}

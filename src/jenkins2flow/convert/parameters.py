@@ -1,0 +1,47 @@
+"""Job parameters -> one parameter template (named by content, so identical parameter sets share it)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from jenkins2flow_runtime import model
+
+from jenkins2flow.convert.context import Ctx, slug
+from jenkins2flow.convert.values import text
+from jenkins2flow.ir import GString, Job, Param
+
+# Jenkins parameter type -> template parameter type; any other type is kept as a string, with a diagnostic
+PARAM_TYPES = {"string": "string", "text": "text", "boolean": "boolean", "choice": "choice", "password": "password"}
+
+
+def templates(job: Job, ctx: Ctx) -> list[model.Ref]:
+    if not job.parameters:
+        return []
+    specs = [_param(p, ctx) for p in job.parameters]
+    data = {"parameters": [s.model_dump() for s in specs]}
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:8]
+    name = f"params.{slug(' '.join(p.name for p in job.parameters), words=3)}-{digest}"
+    return [ctx.add_doc("parameter_template", name, data)]
+
+
+def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
+    kind = PARAM_TYPES.get(p.type)
+    if kind is None:
+        ctx.note(f"Parameter {p.name!r} of type {p.type!r} is kept as a string.", p.span)
+        kind = "string"
+    else:
+        ctx.mapped(f"parameter {p.name}", p.span, p.plugin or p.type)
+    default = p.default.text if isinstance(p.default, GString) else p.default
+    if kind == "password":
+        default = None  # never copy a secret's value
+    if kind == "boolean":
+        default = default.strip().lower() == "true" if isinstance(default, str) else bool(default)
+    elif default is not None and not isinstance(default, str):
+        default = text(default)
+    choices = [text(c) for c in p.choices] if kind == "choice" else []
+    if kind == "choice" and (default is None or default not in choices) and choices:
+        default = choices[0]
+    name = p.name if p.name and p.name[0].isalpha() or p.name.startswith("_") else f"p_{p.name}"
+    return model.ParamSpec(name=name, type=kind, default=default,  # type: ignore[arg-type]
+                           choices=choices, description=text(p.description))

@@ -1,0 +1,102 @@
+"""A job's triggers -> the pipeline's schedule, by the rules in mappings `triggers:` (keyed by trigger kind, or by
+plugin class for kind `other`): a rule waives the trigger or names a trigger handler (handlers.triggers), which
+collects cron specs and upstream links on the Ctx; the cron specs then resolve into one schedule, with Jenkins' `H`
+hash of the job's full name.
+
+`merge` is the one place where triggers from two sources meet (a flow-definition's config.xml and its inline script
+or its Jenkinsfile from SCM): Jenkins records the Jenkinsfile's `pipelineTriggers` into the job's config.xml, so the
+same trigger in both is one trigger, not two schedules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from jenkins2flow_runtime import model
+from jenkins2flow_runtime.model.specs import Upstream
+
+from jenkins2flow.convert.context import Ctx, Scope
+from jenkins2flow.convert.handlers import triggers as trigger_handlers
+from jenkins2flow.convert.handlers.triggers import rule_key
+from jenkins2flow.convert.registry import HANDLERS
+from jenkins2flow.ir import Job, Span, Trigger
+from jenkins2flow.schedule.cron import CronError, resolve
+
+TRIGGER_HANDLERS = frozenset(trigger_handlers.HANDLERS)  # the rule handlers that apply to a trigger
+Identity = tuple[str, tuple[str, ...], frozenset[str], str, str]
+
+
+def identity(trig: Trigger) -> Identity:
+    """What makes two triggers the same: kind, spec (lines with whitespace runs collapsed, blank lines dropped),
+    upstream jobs as a set, threshold and plugin. Spans differ between files and do not count. The plugin counts
+    for kind `other` only: for the other kinds the kind names the class, which config.xml records and a Jenkinsfile
+    does not; an upstream trigger without a threshold has Jenkins' default, SUCCESS."""
+    lines = tuple(" ".join(line.split()) for line in trig.spec.splitlines() if line.strip())
+    threshold = trig.threshold.strip().upper() or ("SUCCESS" if trig.kind == "upstream" else "")
+    plugin = trig.plugin if trig.kind == "other" else ""
+    return (trig.kind, lines, frozenset(u.strip() for u in trig.upstream), threshold, plugin)
+
+
+def merge(triggers: Iterable[Trigger]) -> tuple[list[Trigger], list[tuple[Trigger, Trigger]]]:
+    """The distinct triggers in their order, and each repeat paired with the earlier trigger it is the same as."""
+    first: dict[Identity, Trigger] = {}
+    kept: list[Trigger] = []
+    repeats: list[tuple[Trigger, Trigger]] = []
+    for trig in triggers:
+        same = first.setdefault(identity(trig), trig)
+        if same is trig:
+            kept.append(trig)
+        else:
+            repeats.append((trig, same))
+    return kept, repeats
+
+
+def schedule_of(job: Job, ctx: Ctx, scope: Scope) -> model.Schedule | None:
+    kept, repeats = merge(job.triggers)
+    for trig in kept:
+        key = rule_key(trig)
+        rule = ctx.rules.rule("triggers", key)
+        element = f"trigger {key}"
+        if rule is None:
+            ctx.placeholder(element, trig.span, ctx.rules.unknown("triggers", key, "trigger"), scope, key=key,
+                            fallback=False)
+        elif rule.waive:
+            ctx.waived(element, trig.span, rule.waive, key)
+        elif rule.handler in TRIGGER_HANDLERS:
+            HANDLERS[rule.handler](trig, rule, ctx, scope)
+        else:
+            ctx.placeholder(element, trig.span, f"handler {rule.handler!r} does not apply to triggers", scope,
+                            key=key, fallback=False)
+    for trig, same in repeats:
+        ctx.mapped(f"trigger {rule_key(trig)}", trig.span, rule_key(trig), f"the same trigger as at {same.span}: "
+                   "converted once (Jenkins records the Jenkinsfile's triggers in the job's config.xml)")
+    schedule = _cron(job, ctx, scope)
+    upstream = list(ctx.upstream)
+    if ctx.links is not None:
+        upstream += ctx.links.upstream.get(ctx.conv.pipeline_name, [])
+    if upstream:
+        ups = [Upstream(pipeline=p, on=on) for p, on in dict.fromkeys(upstream)]  # type: ignore[arg-type]
+        schedule = (schedule or model.Schedule()).model_copy(update={"upstream": ups})
+    return schedule
+
+
+def _cron(job: Job, ctx: Ctx, scope: Scope) -> model.Schedule | None:
+    """The cron specs the schedule handler collected, resolved as one Jenkins spec (one line per spec line)."""
+    crons = ctx.crons
+    if not crons:
+        return None
+    text_ = "\n".join(t.spec for t in crons if t.spec.strip())
+    try:
+        resolved = resolve(text_, job.full_name)
+    except CronError as exc:
+        span = crons[0].span
+        ctx.placeholder("trigger cron", Span(span.path, span.line + exc.line - 1, span.col),
+                        f"cron spec {text_!r}: {exc}", scope, key="cron", fallback=False)
+        return None
+    schedule = model.Schedule(cron=resolved.cron, timezone=resolved.timezone, jenkins_spec=text_,
+                              and_dom_dow=resolved.and_dom_dow)
+    for t in crons:
+        ctx.mapped(f"trigger {t.kind}", t.span, t.kind, f"schedule {resolved.cron} {resolved.timezone}")
+    for n in resolved.notes:
+        ctx.note(n, crons[0].span, "info")
+    return schedule
