@@ -123,6 +123,10 @@ class Ctx:
     def waived(self, element: str, span: Span, reason: str, key: str = "") -> None:
         self.record(element, "waived", span, reason, key)
 
+    def approximated(self, element: str, span: Span, reason: str, key: str = "") -> None:
+        """Runnable, but not exactly what Jenkins does: listed with its place and why; the job is partial."""
+        self.record(element, "approximated", span, reason, key)
+
     def note(self, message: str, span: Span, level: str = "warning") -> None:
         self.conv.diagnostics.append(Diagnostic(level, message, span))  # type: ignore[arg-type]
 

@@ -10,13 +10,15 @@ from jenkins2flow_runtime.model import Document, PipelineSpec
 from jenkins2flow.ir import Diagnostic, Span
 
 Status = Literal["converted", "partial", "unsupported", "failed"]
-Outcome = Literal["mapped", "waived", "placeholder"]
+Outcome = Literal["mapped", "waived", "approximated", "placeholder"]
 FALLBACK_TASK = "jenkins.run-original-job"  # the task that triggers the original Jenkins job
 
 
 @dataclass(frozen=True, slots=True)
 class LedgerEntry:
-    """What became of one element (step, plugin, option, trigger...): mapped, waived (reason) or placeholder."""
+    """What became of one element (step, plugin, option, trigger...): mapped (faithful), waived (a rule a user can
+    read says why it needs nothing in Airflow), approximated (runnable, but not exactly what Jenkins does: the job is
+    partial) or placeholder (not convertible)."""
 
     element: str  # "step sh", "publisher hudson.tasks.Mailer", "option timestamps"
     outcome: Outcome
@@ -71,6 +73,10 @@ class Conversion:
     @property
     def placeholders(self) -> list[LedgerEntry]:
         return [e for e in self.ledger if e.outcome == "placeholder"]
+
+    @property
+    def approximations(self) -> list[LedgerEntry]:
+        return [e for e in self.ledger if e.outcome == "approximated"]
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -130,7 +130,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         provenance=model.Provenance(job=job.full_name, source=job.source or job.span.path,
                                     config_sha256=_sha(job), diagnostics=[str(d) for d in conv.diagnostics][:200]),
     )
-    holes = conv.placeholders
+    holes = conv.placeholders + conv.approximations
     warnings = [d for d in conv.diagnostics if d.level == "warning"]
     if holes or warnings:
         conv.status = "partial"
