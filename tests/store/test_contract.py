@@ -232,7 +232,7 @@ def _check_concurrent(store: Store, writers: int, times: int) -> None:
 
 def test_concurrent_writers_threads(store_uri: str) -> None:
     writers, times = 4, 10
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         store.save(task("counter", "echo 0"))
     threads = [threading.Thread(target=_increment, args=(store_uri, "counter", times)) for _ in range(writers)]
     threads += [threading.Thread(target=_append, args=(store_uri, "log", w, times)) for w in range(writers)]
@@ -240,7 +240,7 @@ def test_concurrent_writers_threads(store_uri: str) -> None:
         t.start()
     for t in threads:
         t.join()
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         _check_concurrent(store, writers, times)
 
 
@@ -248,7 +248,7 @@ def test_concurrent_writers_processes(store_uri: str) -> None:
     if store_uri.startswith("mongomock://"):
         pytest.skip("mongomock lives in one process's memory: the process case runs on SQLite and a real MongoDB")
     writers, times = 3, 8
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         store.save(task("counter", "echo 0"))
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_increment, args=(store_uri, "counter", times)) for _ in range(writers)]
@@ -294,7 +294,7 @@ Dying({path!r}).save_many(batch({n}, tag={tag!r}))
 
 def test_crash_mid_batch_sqlite(tmp_path: Path) -> None:
     path = str(tmp_path / "store.db")
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         store.save_many(batch(20))
     marker = tmp_path / "inside"
     script = CRASH_CHILD.format(here=str(HERE), marker=str(marker), path=path, n=200, tag="v2")
@@ -326,7 +326,7 @@ def test_crash_mid_batch_mongo(store_uri: str, stage: str, monkeypatch: pytest.M
     import jenkins2flow_runtime.store.mongo as mongo
 
     monkeypatch.setattr(mongo, "CHUNK", 7)  # several head chunks: die after the first one
-    store = open_store(store_uri)
+    store = open_store(store_uri, create=True)
     store.save_many(batch(5))
 
     def die(stage_now: str) -> None:
