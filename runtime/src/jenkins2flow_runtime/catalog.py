@@ -227,17 +227,18 @@ class Snapshot:
             found = data.get("format") if isinstance(data, dict) else type(data).__name__
             raise ValueError(f"Snapshot {str(self.path)!r} has format {found!r}, not {SNAPSHOT_FORMAT}.")
         invalid: list[InvalidDocument] = []
-        pipelines = _load_each(data.get("pipelines", []), invalid)
+        pipelines = _load_each(data.get("pipelines", []), invalid, "pipeline")
         docs: dict[DocKey, model.Document] = {
-            (d.kind, d.name, d.version): d for d in _load_each(data.get("documents", []), invalid)
+            (d.kind, d.name, d.version): d for d in _load_each(data.get("documents", []), invalid, "document")
         }
         written = data.get("written_at", "?")
         origin = f"{self.path} (written {written} from {data.get('store', '?')})"
         return Catalog(pipelines, docs, "snapshot", origin, data.get("fingerprint", ""), invalid)
 
 
-def _load_each(raw: Any, invalid: list[InvalidDocument]) -> list[model.Document]:
-    """Every document of a snapshot list that still loads; the others named in `invalid`."""
+def _load_each(raw: Any, invalid: list[InvalidDocument], kind: str) -> list[model.Document]:
+    """Every document of a snapshot list that still loads; the others named in `invalid` (by their position when
+    they have no name, as `kind` when they have no kind)."""
     out: list[model.Document] = []
     for i, item in enumerate(raw if isinstance(raw, list) else []):
         try:
@@ -245,7 +246,7 @@ def _load_each(raw: Any, invalid: list[InvalidDocument]) -> list[model.Document]
         except (ValueError, TypeError, KeyError) as exc:  # ModelError is a ValueError
             fields = item if isinstance(item, dict) else {}
             version = fields.get("version")
-            invalid.append(InvalidDocument(str(fields.get("kind", "document")), str(fields.get("name", f"#{i}")),
+            invalid.append(InvalidDocument(str(fields.get("kind", kind)), str(fields.get("name", f"#{i}")),
                                            version if isinstance(version, int) else 0,
                                            (str(exc).splitlines() or [type(exc).__name__])[0][:500]))
     return out
