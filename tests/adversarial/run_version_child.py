@@ -109,6 +109,14 @@ def main() -> None:
         dr = dag.test(run_conf=conf)
         tis = {ti.task_id: str(ti.state) for ti in dr.get_task_instances()}
         report["runs"].append({"run_id": dr.run_id, "state": str(dr.state), "tasks": tis})
+
+    from jenkins2flow_runtime.airflow.pinning import NotInRunVersion, task_at
+
+    with open_store() as store:  # a task that the run's version does not have
+        try:
+            task_at(store, PIPELINE, first, "added")
+        except NotInRunVersion as exc:
+            report["not_in_version"] = str(exc)
     print("RUN-VERSION-REPORT " + json.dumps(report))
 
 
