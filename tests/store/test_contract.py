@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 from jenkins2flow_runtime.model import PipelineSpec, make
-from jenkins2flow_runtime.store import ConflictError, NotFoundError, RefError, Store, StoreError, open_store
+from jenkins2flow_runtime.store import (
+    ConflictError,
+    NotFoundError,
+    RefError,
+    Store,
+    StoreError,
+    StoreMissing,
+    is_mongo,
+    open_store,
+)
 from store_docs import batch, pipeline, task, template
 
 HERE = Path(__file__).resolve().parent
@@ -357,3 +366,32 @@ def test_errors_are_store_errors(store: Store) -> None:
     store.save(task("x"))
     with pytest.raises(StoreError, match="not a number"):
         store.get("concrete_task", "x", "v1")
+
+
+def test_opening_a_missing_catalog_creates_nothing(store_uri: str) -> None:
+    with pytest.raises(StoreMissing, match="^no catalog at .*; run convert first or pass --store$"):
+        open_store(store_uri)
+    if not is_mongo(store_uri):
+        assert not Path(store_uri).exists()
+    with pytest.raises(StoreMissing):
+        open_store(store_uri)  # still nothing: the failed open made nothing either
+    with open_store(store_uri, create=True) as store:
+        store.save(task("t"))
+    with open_store(store_uri) as store:
+        assert store.get("concrete_task", "t").version == 1
+
+
+def test_batches_commit_one_by_one(store: Store) -> None:
+    docs = batch(12)  # 12 tasks, then 12 pipelines pinning them (version 0)
+    saved = store.save_many(docs, batch_size=5)
+    assert [(d.kind, d.name, d.version) for d in saved] == [(d.kind, d.name, 1) for d in docs]  # input order
+    assert [d.version for d in store.save_many(docs, batch_size=5)] == [1] * 24  # the same again: nothing new
+    changed = batch(12, tag="v2")
+    with pytest.raises(ConflictError, match="'pipe-11' is at version 1, not 0"):
+        # tasks first: batches t0-t4, t5-t9, t10 t11 p0-p2, p3-p7, p8-p11; the last one conflicts
+        store.save_many(changed, expected_versions=[1] * 23 + [0], batch_size=5)
+    versions = {d.name: d.version for d in store.list()}
+    assert all(versions[f"task-{i}"] == 2 for i in range(12))
+    assert [versions[f"pipe-{i}"] for i in range(12)] == [2] * 8 + [1] * 4  # earlier batches stay, each complete
+    _assert_consistent(store)
+    assert [d.version for d in store.save_many(changed, batch_size=5)] == [2] * 24  # saving again completes it
