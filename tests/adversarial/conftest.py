@@ -13,17 +13,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "runtime"))  # airflow_test_env; catalog_samples: small published catalogs
+
+from airflow_test_env import airflow_env  # noqa: E402
+
 if "airflow" not in sys.modules:
     _home = Path(tempfile.mkdtemp(prefix="j2f-adversarial-"))
-    os.environ.update({
-        "AIRFLOW_HOME": str(_home / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(_home / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_home / 'airflow' / 'airflow.db'}",
-        "SCARF_ANALYTICS": "false",
-        "DO_NOT_TRACK": "1",
-    })
+    os.environ.update(airflow_env(_home))
     (_home / "airflow").mkdir(parents=True)
-
-sys.path.insert(0, str(ROOT / "tests" / "runtime"))  # catalog_samples: small published catalogs

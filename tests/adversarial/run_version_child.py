@@ -18,21 +18,10 @@ from pathlib import Path
 from typing import Any
 
 STATE = Path(sys.argv[1]).resolve()
-os.environ.update({
-    "AIRFLOW_HOME": str(STATE / "airflow"),
-    "AIRFLOW__CORE__DAGS_FOLDER": str(STATE / "dags"),
-    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{STATE / 'airflow' / 'airflow.db'}",
-    "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-    "AIRFLOW__CORE__TASK_SUCCESS_OVERTIME": "1",  # a finished task process is not waited for 20 s
-    "AIRFLOW__WORKERS__SOCKET_CLEANUP_TIMEOUT": "1",
-    "SCARF_ANALYTICS": "false",
-    "DO_NOT_TRACK": "1",
-    "JENKINS2FLOW_STORE": str(STATE / "store.db"),
-    "JENKINS2FLOW_WORKSPACE": str(STATE / "workspaces"),
-    "JENKINS2FLOW_SNAPSHOT": str(STATE / "snapshot.json"),
-})
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtime"))
+from airflow_test_env import airflow_env  # noqa: E402
+
+os.environ.update(airflow_env(STATE))
 for sub in ("airflow", "dags", "out", "logs"):
     (STATE / sub).mkdir(parents=True, exist_ok=True)
 (STATE / "dags" / "jenkins2flow_dags.py").write_text(
