@@ -48,7 +48,7 @@ def main() -> None:
         dags = Path(tmp) / "dags"
         counts = {"saved": 0, "dags": 0}
         t0 = time.perf_counter()
-        with open_store(str(Path(tmp) / "store.db")) as store:
+        with open_store(str(Path(tmp) / "store.db"), create=True) as store:
             def on_job(conv):  # type: ignore[no-untyped-def]
                 if conv.pipeline is None:
                     return

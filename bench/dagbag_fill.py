@@ -98,7 +98,7 @@ def build_store(path: Path, n: int) -> None:
                        "depends_on": [kinds[k - 1][0]] if k else []} for k, (t, _) in enumerate(kinds)],
             "owners": ["bench"], "tags": ["bench"], "provenance": {"job": f"bench/{p}"},
         }))
-    with open_store(str(path)) as store:
+    with open_store(str(path), create=True) as store:
         saved = store.save_many(docs, by="bench")
         for d in sorted(saved, key=lambda d: d.kind == "pipeline"):
             store.publish(d.kind, d.name, d.version, by="bench")

@@ -332,7 +332,7 @@ def test_the_sync_engine_shares_one_notifier_per_pipeline(tmp_path: Path) -> Non
     from jenkins2flow_runtime.store import open_store
 
     publish_all(tmp_path / "s.db", shell_pipeline("etl", tasks=3, notifications=[{"on": "retry"}, {"on": "failure"}]))
-    with open_store(str(tmp_path / "s.db")) as store:
+    with open_store(str(tmp_path / "s.db"), create=True) as store:
         result = build_dags(store)
     assert result.errors == {}
     dag = result.dags["etl"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import Any
 
 import click
 import yaml
@@ -37,14 +38,7 @@ def dry_run(source: str, show_diff: bool, dag: bool, store: str | None, mappings
                               for d in (*conv.templates, *conv.tasks)]}
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
         if show_diff:
-            from jenkins2flow_runtime.store import open_store, store_uri
-            from jenkins2flow_runtime.store.base import NotFoundError
-
-            with open_store(store_uri(store)) as st:
-                try:
-                    old = st.get("pipeline", conv.pipeline_name).spec.model_dump(mode="json")
-                except NotFoundError:
-                    old = {}
+            old = _stored_spec(store, conv.pipeline_name)
             new = conv.pipeline.model_dump(mode="json")
             for d in (old, new):  # versions pin differently: compare what the job says
                 for t in d.get("tasks", []):
@@ -60,6 +54,18 @@ def dry_run(source: str, show_diff: bool, dag: bool, store: str | None, mappings
         if dag:
             click.echo(render_pipeline(conv.pipeline_name, conv.pipeline,
                                        {d.name: d for d in (*conv.templates, *conv.tasks)}))
+
+
+def _stored_spec(store: str | None, name: str) -> dict[str, Any]:
+    """The latest stored spec of pipeline `name`; {} when it is not stored, or when there is no catalog yet (a
+    dry run reads the store, so it never creates one)."""
+    from jenkins2flow_runtime.store import NotFoundError, StoreMissing, open_store, store_uri
+
+    try:
+        with open_store(store_uri(store)) as st:
+            return st.get("pipeline", name).spec.model_dump(mode="json")
+    except (NotFoundError, StoreMissing):
+        return {}
 
 
 def register(cli: click.Group) -> None:

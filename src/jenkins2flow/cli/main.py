@@ -5,13 +5,15 @@ from __future__ import annotations
 import sys
 
 import click
+from jenkins2flow_runtime.store import StoreError
 
 from jenkins2flow import __version__
 from jenkins2flow.errors import Jenkins2flowError
 
 
 class Group(click.Group):
-    """Turns our errors into one line on stderr and their exit code, never a traceback."""
+    """Turns our errors and the store's (missing, corrupt, read-only, locked, unreachable) into one line on stderr
+    and their exit code (1 for the store's), never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -19,6 +21,9 @@ class Group(click.Group):
         except Jenkins2flowError as exc:
             click.echo(str(exc), err=True)
             sys.exit(exc.exit_code)
+        except StoreError as exc:
+            click.echo("Error: " + " ".join(str(exc).split()), err=True)
+            sys.exit(1)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -72,6 +72,21 @@ class _CatalogOperator(BaseOperator):
     def cell_label(self) -> str:
         return " ".join(f"{k}={v}" for k, v in self.matrix_cell.items())
 
+    def keep_run_version(self, context: Any) -> None:
+        """Run as the pipeline version published when the run started, when the DAG now comes from another one
+        (Airflow parses the DAG file again for every task: see pinning.py)."""
+        from jenkins2flow_runtime.airflow.pinning import run_version_task
+
+        task = run_version_task(self, context)
+        if task is None:
+            return
+        self.log.info("Pipeline %r version %d was published when this run started; the DAG now comes from another "
+                      "version: running task %r as version %d has it.", self.pipeline, task.version, self.task_id,
+                      task.version)
+        self.spec, self.declared, self.bindings = task.spec, task.declared, task.bindings
+        if isinstance(self, ConcreteTaskOperator):
+            self.run_on = task.executor
+
     def resolved_params(self, context: Any) -> dict[str, Any]:
         """Task defaults < pipeline template defaults and overrides < bindings < run conf, type-checked; then a
         matrix cell's axis values."""
@@ -114,6 +129,7 @@ class ConcreteTaskOperator(_CatalogOperator):
     def execute(self, context: Any) -> Any:
         from jenkins2flow_runtime.airflow.secrets import resolve_secrets
 
+        self.keep_run_version(context)
         run_id = context["dag_run"].run_id
         shadow = is_shadow(context["dag_run"].conf)
         params = self.resolved_params(context)
@@ -183,6 +199,7 @@ class ViewTaskOperator(_CatalogOperator):
     def execute(self, context: Any) -> dict[str, Any]:
         from jenkins2flow_runtime.views import execute_sql, render_sql, template_context
 
+        self.keep_run_version(context)
         params = self.resolved_params(context)
         ti = context["ti"]
         upstream = sorted(self.upstream_task_ids)

@@ -19,6 +19,7 @@ from airflow.sdk import DAG, Param
 
 from jenkins2flow_runtime import model
 from jenkins2flow_runtime.airflow.operators import ConcreteTaskOperator, ViewTaskOperator
+from jenkins2flow_runtime.airflow.pinning import BuiltFrom, stamp
 from jenkins2flow_runtime.airflow.timetables import jenkins_timetable, with_upstream
 from jenkins2flow_runtime.catalog import (
     Catalog,
@@ -270,6 +271,9 @@ def load_dags(namespace: dict[str, Any], store_uri: str | None = None, snapshot:
             catalog = snap.load()
         except FileNotFoundError:
             raise StoreUnavailable(f"{outage} No snapshot {str(snap.path)!r} to fall back on.") from outage
+        except (OSError, ValueError) as exc:
+            raise StoreUnavailable(f"{outage} The snapshot {str(snap.path)!r} cannot be read either: "
+                                   f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}") from outage
         if only is not None:
             catalog = catalog.only(only)
         message = (f"jenkins2flow: STORE OUTAGE: {outage} Serving {len(catalog.pipelines)} pipeline(s) from the "
@@ -283,6 +287,9 @@ def load_dags(namespace: dict[str, Any], store_uri: str | None = None, snapshot:
         except OSError as exc:
             log.warning("jenkins2flow: cannot write the snapshot %s: %s", snap.path, exc)
     result = build_catalog(catalog)
+    versions = {p.name: p.version for p in catalog.pipelines}
+    for name, dag in result.dags.items():  # what each operator checks its run's version against (pinning.py)
+        stamp(dag, BuiltFrom(name, versions[name], store_uri))
     _report(result, warnings.warn)
     namespace.update(result.dags)
     namespace["JENKINS2FLOW_SYNC"] = result
