@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from jenkins2flow_runtime.antglob import ant_match
 from jenkins2flow_runtime.model.shadow import shadow_config
 from pydantic import ValidationError
 
 from jenkins2flow.convert import convert_job
+from jenkins2flow.shadow.compare.files import matches
 from jenkins2flow.shadow.outcome import SideRun
-from jenkins2flow.shadow.run import ant_match, with_auto_outputs
+from jenkins2flow.shadow.run import with_auto_outputs
 from jenkins2flow.sources.files import read_file as load_path
 from tests.conftest import SAMPLES
 
@@ -74,3 +76,13 @@ def test_the_converted_sample_declares_its_archived_csvs() -> None:
     entries = conv.pipeline.shadow_outputs
     assert [(e["kind"], e["path"]) for e in entries] == [("artifacts", "out/**/*.csv")]
     shadow_config(entries)  # the converter's output is valid for the shadow harness
+
+
+def test_file_outputs_match_with_the_runtime_ant_glob(tmp_path: Path) -> None:
+    files = ["out/a.csv", "out/w/b.csv", "out/w/b.csv~", "out/c.json", "out/.git/HEAD", "out/tmp/x.csv", "log.txt"]
+    _baseline(tmp_path, files)
+    assert list(matches(str(tmp_path), "out/**/*.csv,out/*.json")) == ["out/a.csv", "out/c.json", "out/tmp/x.csv",
+                                                                       "out/w/b.csv"]
+    assert list(matches(str(tmp_path), "out/")) == ["out/a.csv", "out/c.json", "out/tmp/x.csv", "out/w/b.csv"]
+    assert list(matches(str(tmp_path), "out/*.[cj]*")) == []  # `[` is literal, as in Ant
+    assert list(matches(str(tmp_path), "out/w/b.csv~")) == ["out/w/b.csv~"]  # a plain path names its file
