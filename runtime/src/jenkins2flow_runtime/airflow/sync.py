@@ -160,7 +160,9 @@ class _Builder:
         return ConcreteTaskOperator.create(**kwargs)
 
 
-MARKERS = {"success": ("jenkins2flow_succeeded", "none_failed"), "done": ("jenkins2flow_ended", "all_done")}
+# The marker tasks' ids are reserved in the model (model.RESERVED_TASK_IDS), so no pipeline task can take them.
+MARKERS = {on: (task_id, {"success": "none_failed", "done": "all_done"}[on])
+           for on, task_id in model.specs.MARKER_TASK_IDS.items()}
 
 
 def asset_markers(dag: DAG, tasks: list[Any], events: Sequence[str]) -> None:
