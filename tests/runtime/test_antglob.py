@@ -40,6 +40,12 @@ def test_ant_documented_examples(pattern: str, good: list[str], bad: list[str]) 
     ("ab/c.txt", "a**/c.txt", True),  # `**` inside a segment is `*`
     ("a/x/c.txt", "a**/c.txt", False),
     ("out/a.csv", "out/**/*.csv", True),  # `**` stands for zero folders too
+    ("out/warehouse/s.csv", "out/**/*.csv", True),
+    ("out/warehouse/s.json", "out/**/*.csv", False),
+    ("out/w/a.csv", "out/*.csv", False),
+    ("x.xml", "**/*.xml", True),
+    ("dist/app-1.2.tar", "dist/app-?.?.tar", True),
+    ("target/site/index.html", "target/", True),
     ("out", "out/", True),
 ])
 def test_ant_rules(path: str, pattern: str, expected: bool) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from jenkins2flow_runtime.antglob import ant_match
 from jenkins2flow_runtime.model.shadow import shadow_config
 from pydantic import ValidationError
 
@@ -15,24 +14,6 @@ from jenkins2flow.shadow.outcome import SideRun
 from jenkins2flow.shadow.run import with_auto_outputs
 from jenkins2flow.sources.files import read_file as load_path
 from tests.conftest import SAMPLES
-
-
-@pytest.mark.parametrize(
-    ("path", "pattern", "expected"),
-    [
-        ("out/a.csv", "out/**/*.csv", True),
-        ("out/warehouse/s.csv", "out/**/*.csv", True),
-        ("out/warehouse/s.json", "out/**/*.csv", False),
-        ("out/a.csv", "out/*.csv", True),
-        ("out/w/a.csv", "out/*.csv", False),
-        ("reports/x.xml", "**/*.xml", True),
-        ("x.xml", "**/*.xml", True),
-        ("dist/app-1.2.tar", "dist/app-?.?.tar", True),
-        ("target/site/index.html", "target/", True),
-    ],
-)
-def test_ant_match(path: str, pattern: str, expected: bool) -> None:
-    assert ant_match(path, pattern) is expected
 
 
 def _baseline(tmp_path: Path, files: list[str]) -> SideRun:
