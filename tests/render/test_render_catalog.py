@@ -224,3 +224,30 @@ def test_write_dag_never_overwrites_another_file(tmp_path: Path) -> None:
     (tmp_path / "q.py").rename(tmp_path / "r.py")
     with pytest.raises(RenderError, match="holds the static DAG file of pipeline 'q'"):
         write_dag(tmp_path, one_task("r"), echo_docs())
+
+
+def test_one_pipeline_that_cannot_be_rendered_never_stops_the_others(tmp_path: Path) -> None:
+    import sqlite3
+
+    store = tmp_path / "store.db"
+    stale_cmd = model.make("concrete_task", "stale_cmd", {"type": "shell", "command": "echo stale"})
+    _publish(store, [*echo_docs(), one_task("fine"), one_task("stale"), stale_cmd, model.make(
+        "pipeline", "stale_task", {"tasks": [{"id": "only", "uses": _ref("concrete_task", "stale_cmd")}]})])
+    db = sqlite3.connect(store)
+    with db:  # versions written by an older model, or edited by hand: they no longer validate
+        for kind, name, field, value in (("pipeline", "stale", "no_such_field", 1),
+                                         ("concrete_task", "stale_cmd", "type", "perl")):
+            body = json.loads(db.execute("SELECT body FROM versions WHERE kind=? AND name=?", (kind, name))
+                              .fetchone()[0])
+            body["spec"][field] = value
+            db.execute("UPDATE versions SET body=? WHERE kind=? AND name=?", (json.dumps(body), kind, name))
+    db.close()
+    dags = tmp_path / "dags"
+    result = CliRunner().invoke(cli, ["render", "--store", str(store), "--dags-dir", str(dags)])
+    assert result.exit_code == 1
+    assert [p.name for p in dags.iterdir()] == ["fine.py"]
+    assert "1 written, 0 unchanged, 2 failed" in result.stdout
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 2
+    assert errors[0].startswith("pipeline 'stale': not rendered: ") and "no_such_field" in errors[0]
+    assert errors[1].startswith("pipeline 'stale_task': not rendered: ") and "stale_cmd" in errors[1]
