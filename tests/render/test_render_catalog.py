@@ -251,3 +251,15 @@ def test_one_pipeline_that_cannot_be_rendered_never_stops_the_others(tmp_path: P
     assert len(errors) == 2
     assert errors[0].startswith("pipeline 'stale': not rendered: ") and "no_such_field" in errors[0]
     assert errors[1].startswith("pipeline 'stale_task': not rendered: ") and "stale_cmd" in errors[1]
+
+
+def test_convert_warns_once_when_its_folder_holds_the_loader(tmp_path: Path) -> None:
+    dags = tmp_path / "dags"
+    write_dag_file(dags)
+    jobs = [tmp_path / f"{name}.Jenkinsfile" for name in ("one", "two")]
+    for job in jobs:
+        job.write_bytes(SAMPLE.read_bytes())
+    result = CliRunner().invoke(cli, ["convert", *map(str, jobs), "--store", str(tmp_path / "s.db"),
+                                      "--dags-dir", str(dags)])
+    assert sorted(dagfile.static_files(dags)) == ["one", "two"], result.output
+    assert result.stderr.count("also holds the jenkins2flow loader (jenkins2flow_dags.py)") == 1
