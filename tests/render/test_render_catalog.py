@@ -98,7 +98,7 @@ def _rich_catalog() -> list[model.Document]:
 
 
 def _publish(store: Path, docs: list[model.Document]) -> None:
-    with open_store(str(store)) as st:
+    with open_store(str(store), create=True) as st:
         saved = st.save_many(docs, by="tests")
         for kind_first in (False, True):
             for d in saved:
@@ -168,7 +168,7 @@ def test_the_render_command_writes_one_file_per_name_and_only_what_changed(tmp_p
         f"Unknown pipeline 'a_c': no published pipeline has that name in {store}. Did you mean 'a_b'?"]
     missing = CliRunner().invoke(cli, ["render", "--store", str(tmp_path / "none.db"), "--dags-dir", str(dags)])
     assert missing.exit_code == 1 and len(missing.stderr.strip().splitlines()) == 1
-    assert "does not exist" in missing.stderr and not (tmp_path / "none.db").exists()
+    assert "no catalog at" in missing.stderr and not (tmp_path / "none.db").exists()
 
 
 def test_render_warns_when_the_folder_holds_the_loader(tmp_path: Path) -> None:
