@@ -366,9 +366,9 @@ def java_trim(s: str) -> str:
 _JAVA_INT = re.compile(r"[+-]?[0-9]+")
 
 
-def to_integer(s: str, low: int = INT_MIN, high: int = INT_MAX) -> int:
-    """Groovy's String.toInteger(): Integer.valueOf of the trimmed text."""
-    text = java_trim(s)
+def to_integer(s: str, low: int = INT_MIN, high: int = INT_MAX, trim: bool = True) -> int:
+    """Groovy's String.toInteger(): Integer.valueOf of the trimmed text (Integer.parseInt: untrimmed)."""
+    text = java_trim(s) if trim else s
     if not _JAVA_INT.fullmatch(text) or len(text) > 25 or not low <= int(text) <= high:
         raise GroovyError(f"For input string: {text!r} (NumberFormatException)")
     return int(text)
@@ -466,6 +466,9 @@ STRING_METHODS: dict[str, _Method] = {
     "reverse": (0, 0, lambda s: s[::-1]),
     "padLeft": (1, 2, lambda s, n, p=" ": _pad(s, n, _str_arg(p, "padLeft"), True)),
     "padRight": (1, 2, lambda s, n, p=" ": _pad(s, n, _str_arg(p, "padRight"), False)),
+    # Java's static parsers, applied to their String argument (names with a dot are not Groovy methods)
+    "Integer.parseInt": (0, 0, lambda s: to_integer(s, trim=False)),
+    "Boolean.parseBoolean": (0, 0, lambda s: s.lower() == "true"),
 }
 
 

@@ -7,7 +7,7 @@ Every shell and container task gets (ConcreteTaskOperator._job_env):
 | BUILD_NUMBER, BUILD_ID | the run's build number (below); Jenkins has made BUILD_ID equal to it since 1.597 |
 | BUILD_DISPLAY_NAME | `#<number>` |
 | BUILD_TAG | `jenkins-<JOB_NAME with / as ->-<number>`, Jenkins' form |
-| BUILD_URL, JOB_URL | the Airflow UI's run and DAG pages, only when Airflow's `[api] base_url` is set (Jenkins too sets them only when it knows its own URL) |
+| BUILD_URL, JOB_URL | the Airflow UI's run and DAG pages, when Airflow's `[api] base_url` is set |
 | JOB_NAME | the Jenkins full name (`folder/job`) from the pipeline's provenance, else the pipeline name |
 | JOB_BASE_NAME, JOB_DISPLAY_NAME | the last segment of JOB_NAME |
 | WORKSPACE | the run's shared workspace |
