@@ -402,10 +402,13 @@ class _Walk:
             special = self._class_call(n.obj.name, n.name, args, at)
             if special is not None:
                 return special
+        target = self.expr(n.obj)
+        if isinstance(target, Unknown):
+            return target
         if n.name not in METHODS:
             return Unknown(f"method {n.name}() is not evaluated by the converter: {self.snippet(n)!r}", at)
         safe = self.text[n.obj.end:n.end].lstrip().startswith("?.")
-        return self.combine({"op": "call", "name": n.name, "safe": safe}, [self.expr(n.obj), *args], at)
+        return self.combine({"op": "call", "name": n.name, "safe": safe}, [target, *args], at)
 
     def _class_call(self, owner: str, method: str, args: list[Result], at: Span) -> Result | None:
         key = args[0] if len(args) == 1 else None

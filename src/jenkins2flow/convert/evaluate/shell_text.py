@@ -63,16 +63,18 @@ def parts_of(ev: Evaluator, value: Any, span: Span) -> list[Part]:
     if isinstance(value, GString):
         out: list[Part] = []
         for p in value.parts:
-            out += [("text", p)] if isinstance(p, str) else _split(ev.expression(p.expr, span))
+            out += [("text", p)] if isinstance(p, str) else _split(ev, ev.expression(p.expr, span))
         return out
-    return _split(ev.value(value, span))
+    return _split(ev, ev.value(value, span))
 
 
-def _split(result: Result) -> list[Part]:
+def _split(ev: Evaluator, result: Result) -> list[Part]:
     if isinstance(result, Static):
         return [("text", groovy.to_str(result.value))]
     if isinstance(result, Unknown):
         return [("unknown", result)]
+    if any(bound == result for bound in ev.env.values()):
+        return [("value", result)]  # a bound environment variable: the task has it under its name
     return _tree_parts(result.tree)
 
 
