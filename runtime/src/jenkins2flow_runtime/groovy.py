@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow
+from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow, localcontext
 from functools import lru_cache
 from typing import Any
 
@@ -172,9 +172,12 @@ def _number(v: Any, op: str) -> int | Decimal:
 def _num_result(a: int | Decimal, b: int | Decimal, op: Callable[[Any, Any], Any]) -> int | Decimal:
     if isinstance(a, int) and isinstance(b, int):
         return _int(op(a, b))
-    with_dec = _DEC.copy()
-    result = op(with_dec.create_decimal(a), with_dec.create_decimal(b))
-    return _dec(+result)
+    with localcontext(_DEC) as ctx:  # exact BigDecimal arithmetic, never the thread's 28-digit rounding
+        ctx.clear_flags()
+        result = op(Decimal(a), Decimal(b))
+        if ctx.flags[Inexact]:
+            raise GroovyError(f"the BigDecimal result has more than {MAX_DIGITS} digits")
+    return _dec(result)
 
 
 def divide(a: Any, b: Any) -> Decimal:
@@ -247,7 +250,7 @@ def power(a: Any, b: Any) -> int | Decimal:
         if abs(x) > 1 and n > 64:
             raise GroovyError("'**' result is too large")
         return _int(x**n)
-    if n > MAX_DIGITS:
+    if n > MAX_DIGITS or len(x.as_tuple().digits) * n > MAX_DIGITS * 2:
         raise GroovyError("'**' result is too large")
     return _dec(_DEC.power(x, n))
 
@@ -256,7 +259,7 @@ def negate(v: Any) -> Any:
     if isinstance(v, int) and not isinstance(v, bool):
         return _int(-v)
     if isinstance(v, Decimal):
-        return -v
+        return v.copy_negate()
     raise GroovyError(f"cannot negate {type_name(v)}")
 
 
@@ -524,7 +527,7 @@ NUMBER_METHODS: dict[str, _Method] = {
     "toString": (0, 0, to_str),
     "toInteger": (0, 0, lambda n: _int(int(n))),
     "intValue": (0, 0, lambda n: _int(int(n))),
-    "abs": (0, 0, lambda n: _int(abs(n)) if isinstance(n, int) else abs(n)),
+    "abs": (0, 0, lambda n: _int(abs(n)) if isinstance(n, int) else n.copy_abs()),
     "intdiv": (1, 1, lambda n, d: binary("intdiv", n, d, Budget())),
 }
 

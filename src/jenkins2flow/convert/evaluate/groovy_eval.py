@@ -407,7 +407,10 @@ class _Walk:
             return target
         if n.name not in METHODS:
             return Unknown(f"method {n.name}() is not evaluated by the converter: {self.snippet(n)!r}", at)
-        safe = self.text[n.obj.end:n.end].lstrip().startswith("?.")
+        between = self.text[n.obj.end:n.end].lstrip()
+        if between.startswith(("*.", ".&", "::")):
+            return Unknown(f"the {between[:2]!r} operator is not evaluated: {self.snippet(n)!r}", at)
+        safe = between.startswith("?.")
         return self.combine({"op": "call", "name": n.name, "safe": safe}, [target, *args], at)
 
     def _class_call(self, owner: str, method: str, args: list[Result], at: Span) -> Result | None:
