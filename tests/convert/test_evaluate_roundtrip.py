@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from jenkins2flow_runtime.expressions import Context, evaluate
 
 from jenkins2flow.convert.evaluate import Evaluator, Runtime, output_ref
 from jenkins2flow.ir import Span
-from jenkins2flow_runtime.expressions import Context, evaluate
 
 AT = Span("Jenkinsfile", 5, 3)
 

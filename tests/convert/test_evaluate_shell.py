@@ -10,11 +10,11 @@ import subprocess
 from typing import Any
 
 import pytest
+from jenkins2flow_runtime.expressions import Context, environment
+from jenkins2flow_runtime.params import env_value
 
 from jenkins2flow.convert.evaluate import Evaluator, Runtime, ShellText, output_ref
 from jenkins2flow.ir import Expr, GString, Interp, Span
-from jenkins2flow_runtime.expressions import Context, environment
-from jenkins2flow_runtime.params import env_value
 
 AT = Span("Jenkinsfile", 3, 9)
 PARAMS = {"job": "daily load", "DEPLOY": True, "COUNT": "4"}

@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from jenkins2flow_runtime.expressions import Context, ExpressionError, condition
 
 from jenkins2flow.convert.evaluate import Evaluator, Runtime, Static, Unknown, gate_tree
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
-from jenkins2flow_runtime.expressions import Context, ExpressionError, condition
 
 TEMPLATE = """pipeline {
   agent any

@@ -8,8 +8,15 @@ from typing import Any
 
 import pytest
 from jenkins2flow_runtime import groovy
-from jenkins2flow_runtime.expressions import Context, ExpressionError, ant_match_path, as_text, check, condition, \
-    evaluate
+from jenkins2flow_runtime.expressions import (
+    Context,
+    ExpressionError,
+    ant_match_path,
+    as_text,
+    check,
+    condition,
+    evaluate,
+)
 
 
 def lit(v: Any) -> dict[str, Any]:
