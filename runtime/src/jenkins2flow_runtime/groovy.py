@@ -219,19 +219,14 @@ def binary(op: str, a: Any, b: Any, budget: Budget) -> Any:
         return _num_result(_number(a, op), _number(b, op), lambda x, y: x * y)
     if op == "/":
         return divide(a, b)
-    if op == "%":
+    if op in ("%", "intdiv"):
         x, y = _number(a, op), _number(b, op)
         if not (isinstance(x, int) and isinstance(y, int)):
-            raise GroovyError("'%' on a BigDecimal fails in Jenkins' Groovy")
+            raise GroovyError(f"'{op}' on a BigDecimal fails in Jenkins' Groovy")
         if y == 0:
             raise GroovyError("division by zero")
-        return _int(_sign(x) * (abs(x) % abs(y)))  # Java's remainder takes the dividend's sign
-    if op == "intdiv":
-        x, y = _number(a, op), _number(b, op)
-        if not (isinstance(x, int) and isinstance(y, int)):
-            raise GroovyError("intdiv() needs integers")
-        if y == 0:
-            raise GroovyError("division by zero")
+        if op == "%":
+            return _int(_sign(x) * (abs(x) % abs(y)))  # Java's remainder takes the dividend's sign
         return _int(_sign(x) * _sign(y) * (abs(x) // abs(y)))
     if op == "**":
         return power(a, b)
