@@ -210,6 +210,12 @@ def test_conditions_fail_closed_instead_of_defaulting_to_true() -> None:
     (op("*", {"dec": "9" * 50}, {"dec": "9" * 50}), "more than 60 digits"),
     (call("padLeft", lit("x"), lit(10**8)), "longer than 100000 characters"),
     (call("matches", lit("a"), lit("a" * 2000)), "longer than 1000 characters"),
+    (op("==~", lit("a" * 30 + "!"), lit("(a+)+$")), "repeats a repetition"),  # would backtrack for hours
+    (call("split", lit("x"), lit("(?:\\s*,)*")), "repeats a repetition"),
+    (op("*", {"dec": "1E+999"}, {"dec": "1E+999"}), "more than 60 digits"),
+    ({"dec": "1E+99999"}, "out of range"),
+    ({"dec": "NaN"}, "out of range"),
+    ({"lit": 2**70}, "beyond Groovy's Long range"),
 ])
 def test_blow_ups_are_refused(tree: dict[str, Any], message: str) -> None:
     with pytest.raises(ExpressionError, match=message):

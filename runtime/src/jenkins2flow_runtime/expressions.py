@@ -141,11 +141,17 @@ def _check(node: Any, depth: int, count: list[int], at: str) -> None:
             raise ExpressionError(f"a literal must be a string, integer, boolean or null, not {value!r}", at)
         if isinstance(value, str) and len(value) > groovy.MAX_STRING:
             raise ExpressionError("a literal string is too long", at)
+        if isinstance(value, int) and not isinstance(value, bool) and \
+                not groovy.LONG_MIN <= value <= groovy.LONG_MAX:
+            raise ExpressionError("an integer literal beyond Groovy's Long range is not supported", at)
     elif kind == "dec":
         try:
-            Decimal(str(value))
+            number = Decimal(str(value))
         except InvalidOperation:
             raise ExpressionError(f"{value!r} is not a decimal number", at) from None
+        if not number.is_finite() or len(number.as_tuple().digits) > groovy.MAX_DIGITS or \
+                abs(number.adjusted()) > 1000:
+            raise ExpressionError(f"the decimal {value!r} is out of range", at)
     elif kind in ("param", "env", "bare", "output", "build"):
         if not isinstance(value, str) or not value:
             raise ExpressionError(f"a {kind} reference needs a name", at)
@@ -260,6 +266,8 @@ class _Eval:
             return self._node(node, at)
         except GroovyError as exc:
             raise ExpressionError(str(exc), at) from None
+        except (ArithmeticError, ValueError, TypeError) as exc:  # fail closed on anything unforeseen
+            raise ExpressionError(f"the operation fails: {exc}", at) from None
 
     def _node(self, node: dict[str, Any], at: str) -> Any:
         if "lit" in node:

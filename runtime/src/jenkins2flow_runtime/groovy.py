@@ -16,6 +16,8 @@ expressions must be literals from the Jenkinsfile (checked by the tree validator
 from __future__ import annotations
 
 import re
+import re._constants as _sre_c  # the parsed form of a pattern, to refuse nested repetitions
+import re._parser as _sre
 from collections.abc import Callable
 from decimal import Context, Decimal, DivisionByZero, Inexact, InvalidOperation, Overflow, localcontext
 from functools import lru_cache
@@ -286,13 +288,43 @@ _NAMED_GROUP = re.compile(r"\(\?<(?![=!])")
 @lru_cache(maxsize=512)
 def regex(pattern: str) -> re.Pattern[str]:
     """A Java regular expression as a Python one (named groups `(?<n>...)` translated); anything Python's `re`
-    reads differently from Java and rejects (`\\p{Alpha}`...) raises GroovyError."""
+    reads differently from Java and rejects (`\\p{Alpha}`...) raises GroovyError. A repetition inside a repetition
+    (`(a+)+`) is refused: Python's `re` has no time limit, and such a pattern can take exponential time."""
     if len(pattern) > 1000:
         raise GroovyError("the regular expression is longer than 1000 characters")
+    translated = _NAMED_GROUP.sub("(?P<", pattern)
     try:
-        return re.compile(_NAMED_GROUP.sub("(?P<", pattern))
+        compiled = re.compile(translated)
+        nested = _nested_repeat(_sre.parse(translated), 0)
     except re.error as exc:
         raise GroovyError(f"the regular expression {pattern!r} is not supported here: {exc}") from None
+    if nested:
+        raise GroovyError(f"the regular expression {pattern!r} repeats a repetition, which may take exponential "
+                          "time; it is not evaluated")
+    return compiled
+
+
+_REPEATS = {_sre_c.MAX_REPEAT, _sre_c.MIN_REPEAT}
+
+
+def _nested_repeat(items: Any, depth: int) -> bool:
+    """True when an unbounded (or long) backtracking repetition sits inside another one."""
+    for op, arg in items:
+        if op in _REPEATS:
+            low, high, sub = arg
+            inner = depth + (1 if high == _sre_c.MAXREPEAT or high > 16 else 0)
+            if inner > 1 or _nested_repeat(sub, inner):
+                return True
+        elif op == _sre_c.SUBPATTERN:
+            if _nested_repeat(arg[-1], depth):
+                return True
+        elif op == _sre_c.BRANCH:
+            if any(_nested_repeat(branch, depth) for branch in arg[1]):
+                return True
+        elif op in (_sre_c.ASSERT, _sre_c.ASSERT_NOT):
+            if _nested_repeat(arg[1], depth):
+                return True
+    return False
 
 
 def _java_replacement(repl: str) -> Callable[[re.Match[str]], str]:
