@@ -102,6 +102,7 @@ def test_a_whole_run_time_script_runs_as_a_script() -> None:
     (g("cat <<'EOF'\n", Interp("params.job"), "\nEOF\n"), "quoted here-document"),
     (g("printf $'", Interp("params.job"), "\\n'"), "$'...'"),
     (g("echo \\", Interp("params.job")), "after a backslash"),
+    (g("echo $", Interp("params.job")), "right after '$'"),
 ])
 def test_values_where_no_variable_can_reach_the_shell_are_unknown(value: GString, where: str) -> None:
     text = scope().shell(value, AT)

@@ -50,6 +50,9 @@ STATIC_CALLS = {("Integer", "parseInt"): "Integer.parseInt", ("Integer", "valueO
 _ARITHMETIC = {"+", "-", "*", "/", "%", "**"}
 _COMPARE = {"==", "!=", "<", "<=", ">", ">=", "<=>", "in", "!in", "==~", "=~"}
 _WHOLE = {"params": "params", "env": "env", "currentBuild": "currentBuild"}
+# Tree operators whose value is already a boolean (no Groovy-truth node needed over them).
+_BOOLEAN_OPS = frozenset({"and", "or", "not", "bool", "==", "!=", "<", "<=", ">", ">=", "in", "!in", "==~", "=~",
+                          "branch", "tag", "changeRequest", "environment", "triggeredBy"})
 OUTPUT_KEYS = ("stdout", "status")
 
 
@@ -117,7 +120,8 @@ class Evaluator:
 
     # -- evaluating ----------------------------------------------------------------------------------------------
     def value(self, v: Any, span: Span | None = None) -> Result:
-        """An IR value (literal, GString, Expr, tuple, dict, a step call...) as Static, Runtime or Unknown."""
+        """An IR value (literal, GString, Expr, tuple, dict, a step call...) as Static, Runtime or Unknown.
+        `span` is where the value is written: GStrings carry no place of their own, so give the step's."""
         return _Walk(self, span or Span(self.path or "<groovy>")).ir(v)
 
     def expression(self, text: str, span: Span) -> Result:
@@ -142,8 +146,7 @@ class Evaluator:
         if isinstance(result, Static):
             return Static(groovy.truth(result.value))
         if isinstance(result, Runtime):
-            if result.tree.get("op") in ("and", "or", "not", "bool", "==", "!=", "<", "<=", ">", ">=", "in",
-                                         "!in", "==~", "=~") or result.tree.get("op") in _WHEN_OPS:
+            if result.tree.get("op") in _BOOLEAN_OPS:
                 return result
             return Runtime({"op": "bool", "args": [result.tree]})
         return result
@@ -196,8 +199,6 @@ class Evaluator:
                            s.span)
         return last
 
-
-_WHEN_OPS = frozenset({"branch", "tag", "changeRequest", "environment", "triggeredBy"})
 
 
 class _Walk:

@@ -144,6 +144,9 @@ def shell_script(ev: Evaluator, value: Any, span: Span, shell: str = "sh") -> Sh
             continue
         name, tree = variable(ev, p)
         where = state.context() if shell == "sh" else "normal"
+        so_far = "".join(out[-2:])
+        if shell == "sh" and where != "single" and so_far.endswith("$") and not so_far.endswith("\\$"):
+            where = "dollar"  # Jenkins pastes a name after `$`: the shell would expand the pasted name
         if where in _NO_VARIABLE:
             unknown.append(Unknown(f"a run-time value {_NO_VARIABLE[where]} cannot reach the shell unchanged",
                                    _place(p, span)))
@@ -192,6 +195,7 @@ _NO_VARIABLE = {
     "heredoc-quoted": "inside a quoted here-document (<<'EOF')",
     "ansi": "inside $'...'",
     "escaped": "right after a backslash",
+    "dollar": "right after '$' (it names a shell variable)",
     "lost": "where the converter cannot follow the shell's quoting",
 }
 
