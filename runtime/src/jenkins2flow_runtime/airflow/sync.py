@@ -134,7 +134,7 @@ class _Builder:
         )
         ops: dict[str, Any] = {}
         for task in spec.tasks:
-            ops[task.id] = self.operator(doc.name, task, declared, dag)
+            ops[task.id] = self.operator(doc.name, task, declared, dag, jenkins_job=spec.provenance.job)
         for task in spec.tasks:
             if task.depends_on:
                 ops[task.id].set_upstream([ops[d] for d in task.depends_on])
@@ -142,7 +142,8 @@ class _Builder:
             asset_markers(dag, list(ops.values()), spec.asset_events)
         return dag
 
-    def operator(self, pipeline: str, task: model.PipelineTask, declared: list[dict[str, Any]], dag: DAG) -> Any:
+    def operator(self, pipeline: str, task: model.PipelineTask, declared: list[dict[str, Any]], dag: DAG,
+                 jenkins_job: str = "") -> Any:
         spec = self.spec_json(task.uses)
         kwargs: dict[str, Any] = {"task_id": task.id, "dag": dag, "pipeline": pipeline, "spec": spec,
                                   "declared": declared, "bindings": task.bindings}
@@ -167,6 +168,8 @@ class _Builder:
             kwargs["execution_timeout"] = timedelta(seconds=timeout)
         if task.executor != "local":
             kwargs["run_on"] = task.executor
+        if jenkins_job:
+            kwargs["jenkins_job"] = jenkins_job
         if task.matrix:  # a Jenkins matrix: one mapped instance per cell (docs/matrix.md)
             return ConcreteTaskOperator.create_mapped(cells=task.matrix, **kwargs)
         return ConcreteTaskOperator.create(**kwargs)
