@@ -27,6 +27,7 @@ from jenkins2flow_runtime.model.specs import (
     NAME_RE,
     SPEC_TYPES,
     ConcreteTaskSpec,
+    JenkinsFallback,
     Kind,
     Notification,
     ParameterTemplateSpec,
@@ -52,8 +53,8 @@ Pipeline = PipelineSpec
 
 __all__ = [
     "DOCUMENT_MODELS", "KINDS", "MIGRATIONS", "NAME_RE", "SCHEMA_VERSION", "SPEC_TYPES", "AnySpec", "ConcreteTask",
-    "ConcreteTaskSpec", "Document", "Envelope", "Kind", "ModelError", "Notification", "ParamSpec", "ParamType",
-    "ParameterTemplate", "ParameterTemplateSpec", "Pipeline", "PipelineParameters", "PipelineSpec", "PipelineTask",
-    "Provenance", "Ref", "Schedule", "SecretRef", "Status", "Strict", "ViewTask", "ViewTaskSpec", "from_dict",
-    "json_schema", "make", "migrate", "migration", "spec_hash", "to_dict",
+    "ConcreteTaskSpec", "Document", "Envelope", "JenkinsFallback", "Kind", "ModelError", "Notification", "ParamSpec",
+    "ParamType", "ParameterTemplate", "ParameterTemplateSpec", "Pipeline", "PipelineParameters", "PipelineSpec",
+    "PipelineTask", "Provenance", "Ref", "Schedule", "SecretRef", "Status", "Strict", "ViewTask", "ViewTaskSpec",
+    "from_dict", "json_schema", "make", "migrate", "migration", "spec_hash", "to_dict",
 ]
