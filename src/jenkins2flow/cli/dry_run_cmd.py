@@ -15,7 +15,7 @@ from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.errors import UsageError
 from jenkins2flow.render.dag import render_pipeline
 from jenkins2flow.render.explain import explain as explanation
-from jenkins2flow.render.explain import summary
+from jenkins2flow.render.explain import pipeline_data, summary
 
 
 @click.command("dry-run")
@@ -40,10 +40,7 @@ def dry_run(source: str, show_diff: bool, dag: bool, explain: bool, store: str |
         click.echo("\n".join(summary(conv)))
         if conv.pipeline is None:
             continue
-        data = {"pipeline": {"name": conv.pipeline_name, "spec": conv.pipeline.model_dump(mode="json")},
-                "documents": [{"kind": d.kind, "name": d.name, "spec": d.spec.model_dump(mode="json")}
-                              for d in (*conv.templates, *conv.tasks)]}
-        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        text = yaml.safe_dump(pipeline_data(conv), sort_keys=False, allow_unicode=True)
         if show_diff:
             from jenkins2flow_runtime.store import open_store, store_uri
             from jenkins2flow_runtime.store.base import NotFoundError

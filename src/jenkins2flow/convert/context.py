@@ -165,6 +165,7 @@ class Ctx:
         depending on nothing, so the draft still fails loudly and its shape is unchanged."""
         self.record(element, "placeholder", span, reason, key)
         self.note(f"{element}: {reason}", span)
+        source = source or self.excerpt(span)
         bindings = {"element": element, "at": str(span), "reason": reason, "source": source[:4000]}
         # one task, not one per matrix cell; no environment or secret: it runs nothing
         bare = replace(scope, matrix=(), env=(), bindings=(), secrets=(), image="")
@@ -177,6 +178,14 @@ class Ctx:
         self.aside.add(self.emit(NOT_CONVERTED_TASK, NOT_CONVERTED_SPEC, bare, label=label, bindings=bindings,
                                  named=True, span=span, depends_on=[], trigger_rule="all_success"))
         self.frontier, self.pending_rule, self.after_conditional = frontier, pending, after
+
+    def excerpt(self, span: Span, max_lines: int = 12) -> str:
+        """The lines of a Jenkinsfile that `span` covers (at most `max_lines`), '' when the job has no such text."""
+        if self.job.root_tag != "Jenkinsfile" or not self.job.script or span.line < 1:
+            return ""
+        lines = self.job.script.splitlines()
+        end = min(max(span.end_line, span.line), span.line + max_lines - 1)
+        return "\n".join(lines[span.line - 1:end])
 
     # ---- tasks ------------------------------------------------------------------------------------------------
 

@@ -78,7 +78,8 @@ class _Reader:
         self.bound.add(name)
 
     def use(self, name: str) -> None:
-        if not self.opaque and name not in self.bound and name not in self.out.unbound:
+        if not self.opaque and name not in self.bound:
+            self.bound.add(name)  # reported once
             self.out.unbound.append(name)
 
     # ---- contexts ------------------------------------------------------------------------------------------------
@@ -170,7 +171,9 @@ class _Reader:
             return self.command(i + 1, "`")
         if c == "$":
             return self.dollar(i)
-        if c == "<" and s.startswith("<<", i) and not s.startswith("<<<", i):
+        if c == "<" and s.startswith("<<<", i):  # a here-string: its word is read as any other
+            return i + 3
+        if c == "<" and s.startswith("<<", i):
             return self.heredoc_head(i + 2)
         return i + 1
 

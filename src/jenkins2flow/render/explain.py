@@ -5,6 +5,7 @@ lines head the default `dry-run` output (docs/conversion-status.md)."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from jenkins2flow.convert.conversion import NOT_CONVERTED_TASK, Conversion, Outcome
 
@@ -56,3 +57,25 @@ def explain(conv: Conversion) -> str:
                      f"and fail until replaced); promote it with `jenkins2flow pipelines promote "
                      f"{conv.pipeline_name}`")
     return "\n".join(lines)
+
+
+def pipeline_data(conv: Conversion) -> dict[str, Any]:
+    """The pipeline and the documents it uses, as `dry-run` prints them (YAML)."""
+    assert conv.pipeline is not None
+    return {"pipeline": {"name": conv.pipeline_name, "spec": conv.pipeline.model_dump(mode="json")},
+            "documents": [{"kind": d.kind, "name": d.name, "spec": d.spec.model_dump(mode="json")}
+                          for d in (*conv.templates, *conv.tasks)]}
+
+
+def ledger_data(conv: Conversion) -> dict[str, Any]:
+    """The status, its reasons, the ledger (counts by outcome; every entry that is not `mapped`, with its place)
+    and the lint's findings: what a review reads (golden files, reports)."""
+    counts = Counter(e.outcome for e in conv.ledger)
+    return {
+        "status": conv.status,
+        "reasons": conv.reasons,
+        "ledger": {o: counts[o] for o in ORDER if counts[o]},
+        "entries": [f"{e.span}: {e.outcome}: {e.element}" + (f": {e.reason}" if e.reason else "")
+                    for o in ORDER[:3] for e in conv.ledger if e.outcome == o],
+        "lint": [f"{f.kind}: {f}" for f in conv.lint],
+    }
