@@ -3,7 +3,8 @@
 A statement is, in this order: a Groovy statement (if, try, for, def... -> registry.STATEMENTS), a call of a function
 the script defines (its body converted in place), or a step converted by its rule in mappings `steps:` (waiver,
 hook or handler, through registry.apply). A step no rule covers is a placeholder (the job then runs on Jenkins as a
-whole; the draft keeps a task that fails loudly in its place) and its body, if any, is still converted. Handlers convert the bodies they enclose through `ctx.walk`, which is `walk`.
+whole; the draft keeps a task that fails loudly in its place) and its body, if any, is still converted. Handlers
+convert the bodies they enclose through `ctx.walk`, which is `walk`.
 
 `return` ends the list being walked, as it ends the script, the function or the closure it is written in: what
 follows it in the same list never runs (waived as unreachable). A `return` nested in an if/try/loop/switch ends the
