@@ -168,3 +168,13 @@ def test_lint_finds_the_gate_that_cannot_decide_and_only_it() -> None:
 def test_lint_reads_quotes_heredocs_and_substitutions_without_false_findings() -> None:
     conv = convert_case("lint_shell_quoting")
     assert conv.lint == [] and conv.status == "converted"
+
+
+def test_a_returned_expression_runs_its_calls_but_not_its_closures() -> None:
+    from jenkins2flow.convert import convert_job
+    from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+
+    text = "def f() { sh 'make all' }\ndef g() {\n  return f() ?: { sh 'never' }\n}\nnode { g() }\n"
+    conv = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "ret"))
+    assert conv.pipeline is not None and conv.status == "converted", conv.reasons
+    assert _commands(conv, conv.pipeline.tasks) == ["make all"]

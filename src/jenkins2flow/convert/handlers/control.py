@@ -195,9 +195,10 @@ def declaration(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 def return_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     """`return [value]`: ends the body it is written in (the walker stops there). A value computed by steps
-    (`return sh(...)`) runs them, in place; what the returned value is used for is the caller's business."""
+    (`return sh(...)`, `return f(x) + 1`) runs them, in place; what the returned value is used for is the caller's
+    business. A closure in the value is not run by the return (whoever calls it later decides)."""
     calls = [v for v in step.args if isinstance(v, Step)]
-    calls += [c for v in step.args if isinstance(v, Expr) for c in v.calls]
+    calls += [c for v in step.args if isinstance(v, Expr) for c in v.calls if c.name != "closure"]
     for call in calls:
         ctx.walk((call,), scope)
     ctx.mapped("return", step.span, "return", "ends the script, function or closure it is written in"
