@@ -3,8 +3,9 @@ read in linear time (each `${` used to count the lines from the start of the fil
 
 from __future__ import annotations
 
+from helpers.bounded import run_bounded
+
 from jenkins2flow.parse.groovy_lexer import tokenize
-from tests.helpers.bounded import run_bounded
 
 FIVE_MB = 5 * 1024 * 1024
 

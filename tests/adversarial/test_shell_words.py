@@ -7,9 +7,9 @@ import random
 import shlex
 
 import pytest
+from helpers.bounded import run_bounded
 
 from jenkins2flow.shell_words import MAX_CHARS, ShellLineTooLong, split
-from tests.helpers.bounded import run_bounded
 
 
 def _shlex(line: str) -> list[str] | str:

@@ -41,7 +41,7 @@ def iter_jobs(source: Source, **live_options: Any) -> Iterator[Job]:
         try:
             yield from LiveJenkins.from_env(url, **live_options).iter_jobs()
         except LiveError as exc:  # the listing itself failed: nothing to walk, say so as one failed job
-            diag = Diagnostic("error", str(exc), Span(url), code="live-error")
+            diag = Diagnostic("error", str(exc), Span(url), code="live-unreachable")
             yield Job("<jenkins>", "unsupported", Span(url), source=url, diagnostics=(diag,))
         return
     if kind == "jenkins_home":
