@@ -9,9 +9,11 @@ import click
 from rich.table import Table
 
 from jenkins2flow.cli.console import make_console
+from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
-from jenkins2flow.convert.estate import convert_estate, iter_jobs
+from jenkins2flow.convert.estate import convert_estate
 from jenkins2flow.render.audit import html_page, markdown
+from jenkins2flow.sources import Inputs
 
 
 @click.command()
@@ -27,7 +29,8 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
           mappings: tuple[Path, ...], workspace: Path | None, classify_file: Path | None) -> None:
     """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate."""
     rules, overrides = setup(mappings, classify_file)
-    estate = convert_estate(iter_jobs(sources), rules=rules, workspace=workspace, overrides=overrides, only=only)
+    inputs = Inputs(sources)
+    estate = convert_estate(inputs, rules=rules, workspace=workspace, overrides=overrides, only=only)
     report = estate.report()
     if md_path:
         md_path.write_text(markdown(report), encoding="utf-8")
@@ -35,6 +38,7 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
         html_path.write_text(html_page(report), encoding="utf-8")
     if as_json:
         click.echo(json.dumps(report, indent=1, default=str))
+        finish(inputs)
         return
     console = make_console()
     summary = Table(title=f"{report['jobs']} jobs, {report['runnable']} with a runnable pipeline "
@@ -66,6 +70,7 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
                   f"(x{r['collapse_ratio']}); {r['jobs_with_parameters']} parameter sets -> "
                   f"{r['distinct_parameter_templates']} templates.")
     console.print(f"Effort estimate: {eff['hours']} h (~{eff['days']} engineer-days).")
+    finish(inputs)
 
 
 def register(cli: click.Group) -> None:

@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 import yaml
 
-from jenkins2flow.cli.convert_cmd import store_option
+from jenkins2flow.cli.convert_cmd import failure_line, store_option
+from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
-from jenkins2flow.convert.estate import convert_estate, iter_jobs
-from jenkins2flow.errors import UsageError
+from jenkins2flow.convert.estate import convert_estate
 from jenkins2flow.render.dag import render_pipeline
+from jenkins2flow.sources import Inputs
 
 
 @click.command("dry-run")
@@ -25,9 +26,8 @@ def dry_run(source: str, show_diff: bool, dag: bool, store: str | None, mappings
             workspace: Path | None, classify_file: Path | None) -> None:
     """Convert one job without saving: print its pipeline as YAML and its rendered DAG (or --diff the store)."""
     rules, overrides = setup(mappings, classify_file)
-    estate = convert_estate(iter_jobs([source]), rules=rules, workspace=workspace, overrides=overrides)
-    if not estate.conversions:
-        raise UsageError(f"{source}: no job found.")
+    inputs = Inputs([source])
+    estate = convert_estate(inputs, rules=rules, workspace=workspace, overrides=overrides)
     for conv in estate.conversions:
         click.echo(f"# {conv.job}: {conv.status} ({conv.classification}); " + "; ".join(conv.reasons[:3]))
         if conv.pipeline is None:
@@ -60,6 +60,7 @@ def dry_run(source: str, show_diff: bool, dag: bool, store: str | None, mappings
         if dag:
             click.echo(render_pipeline(conv.pipeline_name, conv.pipeline,
                                        {d.name: d for d in (*conv.templates, *conv.tasks)}))
+    finish(inputs, unreadable=False, more=[failure_line(c) for c in estate.conversions if c.status == "failed"])
 
 
 def register(cli: click.Group) -> None:

@@ -16,21 +16,25 @@ zero bytes of ASCII text show it); invalid UTF-8 is an error that gives the line
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from jenkins2flow.ir.nodes import Span
+from jenkins2flow.ir.nodes import Diagnostic, Job, Span
+from jenkins2flow.parse.job_xml import parse_config_xml
 from jenkins2flow.parse.xml.roots import ROOT_ALIASES, ROOT_KINDS
+from jenkins2flow.sources.limits import check_steps
 
 _SNIFF = 8192  # bytes looked at to tell binary from text and to find the XML root
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _PROLOG = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
 _DOCTYPE_HTML = re.compile(rb"\s*<!DOCTYPE\s+html\b", re.I)
+_DECLARED_UTF8 = re.compile(rb"""(?:\xef\xbb\xbf)?(?!\s*<\?xml[^>]*encoding\s*=\s*['"](?!utf-?8['"]))""", re.I)
 _ROOT = re.compile(rb"\s*<([A-Za-z_][\w.\-:]*)([^>]*)")
 _JENKINSFILE_NAME = re.compile(r"(?i)jenkinsfile|\.groovy$")
 _JENKINSFILE_TEXT = re.compile(
     r"\bpipeline\s*\{|\bnode\s*[({]|\bstage\s*[(\"']|@Library\b|\blibrary\s*[(\"']|\bpodTemplate\s*\("
 )
 # Roots Jenkins writes for things that are not jobs (build records, changelogs, the global configuration).
+_HTML_HINT = "not a job config.xml (often a login or error page saved in its place)"
 _NOT_JOB_ROOTS = {"build", "flow-build", "matrix-build", "matrix-run", "maven2-moduleset-build", "maven-build",
                   "changelog", "hudson", "Tag"}
 
@@ -49,43 +53,59 @@ class Decoded:
 
 
 def looks_like_xml(data: bytes) -> bool:
-    head = data[:512].lstrip(b"\xef\xbb\xbf").lstrip()
-    return head.startswith(b"<") or (data[:2] in _UTF16_BOMS and _utf16_head(data).lstrip().startswith(b"<"))
+    return _head(data).lstrip().startswith(b"<")
 
 
-def _utf16_head(data: bytes) -> bytes:
-    """The first bytes of UTF-16 text (with its byte-order mark) as UTF-8, for sniffing."""
-    head = data[: _SNIFF & ~1]
-    return head.decode("utf-16", "replace").encode("utf-8")
+def _head(data: bytes) -> bytes:
+    """The first bytes of a file as UTF-8 (UTF-16 text decoded, a byte-order mark dropped), for sniffing."""
+    if data[:2] in _UTF16_BOMS:
+        return data[: _SNIFF & ~1].decode("utf-16", "replace").encode("utf-8")
+    if order := _utf16_order(data[:_SNIFF]):
+        return data[: _SNIFF & ~1].decode(order, "replace").encode("utf-8")
+    return data[:_SNIFF].removeprefix(b"\xef\xbb\xbf")
 
 
 def xml_problem(data: bytes) -> str | None:
     """Why XML bytes are not a Jenkins job config.xml; None when they look like one (or cannot be told apart
     before parsing: the parser reports malformed XML itself)."""
-    head = _utf16_head(data) if data[:2] in _UTF16_BOMS else data[:_SNIFF].removeprefix(b"\xef\xbb\xbf")
+    head = _head(data)
     pos = 0
     while m := _PROLOG.match(head, pos):
         pos = m.end()
     if _DOCTYPE_HTML.match(head, pos):
-        return "it is an HTML page (<!DOCTYPE html>), not a job config.xml: a login or error page saved instead?"
+        return f"it is an HTML page (<!DOCTYPE html>), {_HTML_HINT}"
     m = _ROOT.match(head, pos)
     if m is None:
         return None
     tag = m.group(1).decode("ascii", "replace")
     attrs = m.group(2)
     if tag.lower() == "html":
-        return "it is an HTML page (root element <html>), not a job config.xml: a login or error page saved instead?"
+        return f"it is an HTML page (root element <html>), {_HTML_HINT}"
     if ":" in tag or re.search(rb"\bxmlns(:\w+)?\s*=", attrs):
         return (f"its root element <{tag}> has an XML namespace, which a Jenkins job config.xml never has "
-                "(a Maven POM, a Spring or web.xml file?)")
+                "(a Maven POM, a Spring or a web.xml file)")
     if tag == "project" and re.search(rb"\b(default|basedir)\s*=", attrs):
         return "it is an Ant build file (<project default=... basedir=...>), not a Jenkins job"
     if tag in _NOT_JOB_ROOTS:
-        return f"its root element <{tag}> is a Jenkins record, not a job (build.xml, changelog or global config?)"
+        return f"its root element <{tag}> is a Jenkins record, not a job (a build record, a changelog, a config)"
     if tag in ROOT_KINDS or tag in ROOT_ALIASES or "." in tag:
         return None
     return (f"its root element <{tag}> is not a Jenkins job (project, flow-definition, matrix-project, "
             "maven2-moduleset, a folder or multibranch class, or a plugin's job class)")
+
+
+def read_config_xml(data: bytes, path: str, full_name: str) -> Job:
+    """`parse_config_xml`, with an encoding error told as `decode` tells it (line, column and byte offset, where
+    libxml2 says only "invalid bytes"), and the step limit applied."""
+    job = parse_config_xml(data, path, full_name)
+    malformed = next((d for d in job.diagnostics if d.code == "malformed-xml"), None)
+    if malformed is not None and data[:2] not in _UTF16_BOMS and _DECLARED_UTF8.match(data):
+        decoded = decode(data)
+        if decoded.text is None:
+            diag = Diagnostic("error", decoded.message.replace("Jenkinsfiles", "config.xml files"),
+                              decoded.span(path), code="encoding")
+            job = replace(job, diagnostics=tuple(diag if d is malformed else d for d in job.diagnostics))
+    return check_steps(job)
 
 
 def is_binary(data: bytes) -> bool:

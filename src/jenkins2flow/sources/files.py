@@ -14,8 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
-from jenkins2flow.parse.job_xml import parse_config_xml
-from jenkins2flow.sources.content import decode, looks_like_xml, text_problem, xml_problem
+from jenkins2flow.sources.content import decode, looks_like_xml, read_config_xml, text_problem, xml_problem
 from jenkins2flow.sources.limits import check_steps
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -94,7 +93,7 @@ def read_file(path: Path, full_name: str | None = None, *, named: bool = True) -
     if problem:
         return _not_a_job(path, name, f"Not a Jenkins job: {problem}.", "not-jenkins", named)
     if looks_like_xml(data):
-        return check_steps(parse_config_xml(data, str(path), name))
+        return read_config_xml(data, str(path), name)
     return check_steps(read_jenkinsfile(data, str(path), name))
 
 

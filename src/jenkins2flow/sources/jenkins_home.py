@@ -15,9 +15,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
-from jenkins2flow.parse.job_xml import parse_config_xml, safe_fromstring
-from jenkins2flow.sources.content import xml_problem
-from jenkins2flow.sources.limits import check_steps
+from jenkins2flow.parse.job_xml import safe_fromstring
+from jenkins2flow.sources.content import read_config_xml, xml_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +117,7 @@ def read_job(ref: JobRef) -> Job:
         diag = Diagnostic("error", f"This config.xml is not a job: {problem}.", Span(str(ref.config)),
                           code="bad-config")
         return Job(ref.full_name, "unsupported", Span(str(ref.config)), source=str(ref.config), diagnostics=(diag,))
-    job = check_steps(parse_config_xml(data, str(ref.config), ref.full_name))
+    job = read_config_xml(data, str(ref.config), ref.full_name)
     if ref.children or ref.aliases:
         job = replace(job, children=ref.children, aliases=ref.aliases)
     return job

@@ -25,11 +25,9 @@ import requests
 
 from jenkins2flow.ir.builds import Artifact, Build, Cause, StageResult
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
-from jenkins2flow.parse.job_xml import parse_config_xml
 from jenkins2flow.sources.bounded_http import DEADLINE_SECONDS, MAX_RESPONSE_BYTES, bound
 from jenkins2flow.sources.builds import cause_from_fields
-from jenkins2flow.sources.content import xml_problem
-from jenkins2flow.sources.limits import check_steps
+from jenkins2flow.sources.content import read_config_xml, xml_problem
 
 T = TypeVar("T")
 _SERVER_ERROR = re.compile(r"\[5\d\d\]|Error communicating with server")
@@ -129,7 +127,7 @@ class LiveJenkins:
             diag = Diagnostic("error", f"The server's answer for this config.xml is not a job: {problem}.",
                               Span(source), code="live-error")
             return Job(full_name, "unsupported", Span(source), source=source, diagnostics=(diag,))
-        job = check_steps(parse_config_xml(data, source, full_name))
+        job = read_config_xml(data, source, full_name)
         return replace(job, children=children) if children else job
 
     def iter_jobs(self) -> Iterator[Job]:
