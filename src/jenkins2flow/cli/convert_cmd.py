@@ -84,7 +84,7 @@ def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, 
                                                                                                   *conv.tasks)})
                 except Exception as exc:
                     failed.append(f"{conv.source}:1:1: cannot write the DAG file of {conv.job!r}: "
-                                  f"{type(exc).__name__}: {exc}")
+                                  f"{type(exc).__name__}{f': {exc}' if str(exc) else ''}")
             warnings = sum(1 for d in conv.diagnostics if d.level == "warning")
             click.echo(f"{conv.job}: {conv.status}, pipeline {saved.name} v{saved.version} "
                        f"({len(conv.pipeline.tasks)} tasks{f', {warnings} warnings' if warnings else ''})")
