@@ -94,11 +94,12 @@ def read_file(path: Path, full_name: str | None = None, *, named: bool = True) -
         return _not_a_job(path, name, f"Not a Jenkins job: {problem}.", "not-jenkins", named)
     if looks_like_xml(data):
         return read_config_xml(data, str(path), name)
-    return check_steps(read_jenkinsfile(data, str(path), name))
+    return read_jenkinsfile(data, str(path), name)
 
 
 def read_jenkinsfile(data: bytes, path: str, full_name: str) -> Job:
-    """A Jenkinsfile through the Jenkinsfile parser (when installed); without it, the script kept as text."""
+    """A Jenkinsfile through the Jenkinsfile parser (when installed); without it, the script kept as text. Bytes
+    that are not UTF-8 (or UTF-16) are an error with their place, and the step limit applies."""
     if len(data) > MAX_BYTES:
         diag = Diagnostic("error", f"The file is above the {MAX_BYTES:,}-byte limit for a Jenkinsfile; not read.",
                           Span(path), code="oversize")
@@ -116,7 +117,7 @@ def read_jenkinsfile(data: bytes, path: str, full_name: str) -> Job:
         return Job(full_name, "pipeline", Span(path), source=path, root_tag="Jenkinsfile", script=text,
                    diagnostics=(diag,))
     try:
-        return parse_jenkinsfile(text, path, full_name)
+        return check_steps(parse_jenkinsfile(text, path, full_name))
     except Exception as exc:
         diag = Diagnostic("error", f"Internal error while reading this Jenkinsfile ({type(exc).__name__}: {exc}).",
                           Span(path), code="internal-error")
