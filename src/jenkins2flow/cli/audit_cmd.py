@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from jenkins2flow.cli.catalog import _user
 from jenkins2flow.cli.console import make_console
+from jenkins2flow.cli.estate_record import record_estate
 from jenkins2flow.cli.options import conversion_options, setup
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.render.audit import html_page, markdown
@@ -22,13 +24,18 @@ from jenkins2flow.render.audit import html_page, markdown
 @click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the report as one self-contained HTML page with charts.")
 @click.option("--only", default="", metavar="GLOB", help="Audit only the jobs whose full name matches.")
+@click.option("--store", "store", default=None, metavar="URI",
+              help="Also keep the report next to this catalog (a SQLite path or mongodb://...), for the catalog "
+                   "UI's migration view.")
 @conversion_options
 def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_path: Path | None, only: str,
-          mappings: tuple[Path, ...], workspace: Path | None, classify_file: Path | None) -> None:
+          store: str | None, mappings: tuple[Path, ...], workspace: Path | None, classify_file: Path | None) -> None:
     """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate."""
     rules, overrides = setup(mappings, classify_file)
     estate = convert_estate(iter_jobs(sources), rules=rules, workspace=workspace, overrides=overrides, only=only)
     report = estate.report()
+    if store:
+        record_estate(store, estate, report, command="audit", sources=list(sources), by=_user())
     if md_path:
         md_path.write_text(markdown(report), encoding="utf-8")
     if html_path:

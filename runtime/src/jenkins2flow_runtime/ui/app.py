@@ -1,0 +1,151 @@
+"""The catalog UI's FastAPI app: `create_app(UiSettings(...))`, served by `jenkins2flow ui` or mounted by Airflow."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jenkins2flow_runtime.model import ModelError
+from jenkins2flow_runtime.store import ConflictError, NotFoundError, RefError, StoreError
+from jenkins2flow_runtime.ui import access
+from jenkins2flow_runtime.ui.auth import Signer, UsersFile
+from jenkins2flow_runtime.ui.service import Catalog
+from jenkins2flow_runtime.ui.settings import UiSettings
+from jenkins2flow_runtime.ui.web import (
+    HERE,
+    NONCE_COOKIE,
+    BadRequest,
+    LoginRequired,
+    UiState,
+    cookie_path,
+    is_api,
+    nonce,
+    page,
+    resolve_user,
+    url,
+)
+
+log = logging.getLogger("jenkins2flow_runtime.ui")
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'; frame-ancestors 'self'")
+
+
+def _secret_key(settings: UiSettings, users: UsersFile | None) -> str:
+    if settings.secret_key:
+        return settings.secret_key
+    if users is not None and users.secret_key:
+        return users.secret_key
+    if settings.auth == "airflow":
+        from jenkins2flow_runtime.ui.airflow_auth import airflow_secret_key
+
+        key = airflow_secret_key()
+        if key:
+            return key
+    log.warning("catalog UI: no secret key configured; sessions end when the process stops")
+    return secrets.token_hex(32)
+
+
+def create_app(settings: UiSettings | None = None) -> FastAPI:
+    from jenkins2flow_runtime.ui import api, editing, login, migration_pages, pages
+
+    settings = settings or UiSettings()
+    users = None
+    if settings.auth == "local":
+        users = UsersFile(settings.users_path)
+        users.refresh()
+    app = FastAPI(title=settings.title, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+                  lifespan=_lifespan)
+    app.state.ui = UiState(settings, Catalog(settings.store, settings.refresh_seconds),
+                           Signer(_secret_key(settings, users)), users)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    for module in (login, api, migration_pages, pages, editing):
+        app.include_router(module.router)
+    app.middleware("http")(_headers)
+    _errors(app)
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.ui.catalog.close()
+
+
+async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    fresh = NONCE_COOKIE not in request.cookies
+    nonce(request)
+    response = await call_next(request)
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cache-Control", "no-store")
+    if fresh:
+        response.set_cookie(NONCE_COOKIE, nonce(request), httponly=True, samesite="strict",
+                            path=cookie_path(request), secure=request.url.scheme == "https")
+    return response
+
+
+async def _problem(request: Request, status: int, title: str, detail: str, **extra: Any) -> Response:
+    if is_api(request):
+        return JSONResponse({"error": title, "detail": detail, **extra}, status_code=status)
+    try:
+        await resolve_user(request)  # the page header shows who is logged in
+    except Exception:  # the error page is shown whatever happened to the login
+        request.state.user = None
+    return page(request, "error.html", status=status, title=title, detail=detail)
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if is_api(request):
+            return JSONResponse({"error": "not authenticated", "detail": exc.reason or "log in or send a token"},
+                                status_code=401)
+        if request.app.state.ui.settings.auth == "airflow":
+            from jenkins2flow_runtime.ui.airflow_auth import login_url
+
+            return RedirectResponse(login_url(str(request.url)), status_code=303)
+        return RedirectResponse(url(request, "login", {"next": request.url.path}), status_code=303)
+
+    @app.exception_handler(access.Denied)
+    async def denied(request: Request, exc: access.Denied) -> Response:
+        return await _problem(request, 403, "Not allowed", str(exc))
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(request: Request, exc: BadRequest) -> Response:
+        return await _problem(request, 400, "Bad request", str(exc))
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, exc: NotFoundError) -> Response:
+        return await _problem(request, 404, "Not found", str(exc))
+
+    @app.exception_handler(ConflictError)
+    async def conflict(request: Request, exc: ConflictError) -> Response:
+        return await _problem(request, 409, "Conflict", str(exc))
+
+    @app.exception_handler(RefError)
+    async def ref_error(request: Request, exc: RefError) -> Response:
+        return await _problem(request, 409, "Missing references", str(exc), problems=exc.problems)
+
+    @app.exception_handler(ModelError)
+    async def model_error(request: Request, exc: ModelError) -> Response:
+        return await _problem(request, 422, "Not valid", str(exc),
+                        issues=[{"path": p, "message": m} for p, m in exc.issues])
+
+    @app.exception_handler(StoreError)
+    async def store_error(request: Request, exc: StoreError) -> Response:
+        return await _problem(request, 400, "Store error", str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if is_api(request) or exc.status_code not in (404, 405):
+            return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code)
+        return await _problem(request, exc.status_code, "Not found", f"There is no page at {request.url.path!r}.")
