@@ -66,7 +66,7 @@ def create_app(settings: UiSettings | None = None) -> FastAPI:
     app.state.ui = UiState(settings, Catalog(settings.store, settings.refresh_seconds),
                            Signer(_secret_key(settings, users)), users)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    for module in (login, api, migration_pages, pages, editing):
+    for module in (login, api, migration_pages, editing, pages):
         app.include_router(module.router)
     app.middleware("http")(_headers)
     _errors(app)

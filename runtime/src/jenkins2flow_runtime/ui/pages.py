@@ -38,7 +38,12 @@ class GroupConvertor(Convertor[str]):
         return value
 
 
+class ActionConvertor(GroupConvertor):
+    regex = "publish|retire|rollback"
+
+
 register_url_convertor("j2fgroup", GroupConvertor())
+register_url_convertor("j2faction", ActionConvertor())
 router = APIRouter()
 
 
@@ -152,10 +157,8 @@ async def diff_page(request: Request, group: str, name: str, a: str = "", b: str
     return page(request, "diff.html", group=group, kind=kind, name=name, **ctx)
 
 
-@router.post("/{group:j2fgroup}/{name}/{action}", name="action")
+@router.post("/{group:j2fgroup}/{name}/{action:j2faction}", name="action")
 async def action(request: Request, group: str, name: str, action: str) -> Response:
-    if action not in ("publish", "retire", "rollback"):
-        raise BadRequest(f"Unknown action {action!r}: publish, retire or rollback.")
     user = await need(request)
     await check_csrf(request)
     form = await request.form()

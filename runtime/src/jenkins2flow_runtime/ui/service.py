@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jenkins2flow_runtime.model import Document, Kind, ModelError, make
+from jenkins2flow_runtime.model.specs import check_name
 from jenkins2flow_runtime.store import AuditEntry, NotFoundError, Store, Usage, open_store
 from jenkins2flow_runtime.store.diff import spec_diff
 from jenkins2flow_runtime.ui import access
@@ -92,9 +93,17 @@ class Catalog:
     def build(self, kind: Kind, name: str, spec: dict[str, Any], tags: list[str], base: Document | None) -> Document:
         """The document to save: hidden values put back from `base`, validated. Raises ModelError by field."""
         problems = restore_secrets(spec, base.spec.model_dump(mode="json") if base is not None else None)
+        try:
+            check_name(name)
+        except ValueError as err:
+            problems.append(("name", str(err)))
+        try:
+            doc = make(kind, name, spec, tags=tags)
+        except ModelError as err:  # every problem at once: the name's and the spec's
+            raise ModelError([*problems, *(i for i in err.issues if i not in problems)]) from None
         if problems:
             raise ModelError(problems)
-        return make(kind, name, spec, tags=tags)
+        return doc
 
     # -- writing (access checked; the store does versions and concurrency) -------------------------------------------
 
