@@ -37,6 +37,8 @@ def _entry(e: Entry, used_by: set[str]) -> dict[str, Any]:
 
 
 async def _body(request: Request) -> dict[str, Any]:
+    if not await request.body():
+        return {}
     try:
         body = await request.json()
     except ValueError:

@@ -99,7 +99,7 @@ async def _problem(request: Request, status: int, title: str, detail: str, **ext
     try:
         await resolve_user(request)  # the page header shows who is logged in
     except Exception:  # the error page is shown whatever happened to the login
-        request.state.user = None
+        request.state.j2f_user = None
     return page(request, "error.html", status=status, title=title, detail=detail)
 
 

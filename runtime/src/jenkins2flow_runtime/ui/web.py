@@ -76,8 +76,8 @@ def _bearer(request: Request) -> str:
 
 async def resolve_user(request: Request) -> User | None:
     """The user of this request (cached), or None; sets request.state.login_problem when a credential failed."""
-    if hasattr(request.state, "user"):
-        return request.state.user  # type: ignore[no-any-return]
+    if hasattr(request.state, "j2f_user"):  # not "user": Airflow's middleware sets that one
+        return request.state.j2f_user  # type: ignore[no-any-return]
     st = state(request)
     user: User | None = None
     request.state.login_problem = ""
@@ -97,7 +97,7 @@ async def resolve_user(request: Request) -> User | None:
             data = st.signer.unsign(request.cookies[SESSION_COOKIE], max_age=12 * 3600)
             if data is not None:
                 user = st.users.user(str(data.get("u", "")), str(data.get("f", "")))
-    request.state.user = user
+    request.state.j2f_user = user
     return user
 
 
@@ -119,7 +119,7 @@ def nonce(request: Request) -> str:
 
 
 def csrf_token(request: Request) -> str:
-    user = getattr(request.state, "user", None)
+    user = getattr(request.state, "j2f_user", None)
     return state(request).signer.csrf(nonce(request), user.name if user else "")
 
 
@@ -169,7 +169,7 @@ def url(request: Request, route: str, query: dict[str, Any] | None = None, /, **
 
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     st = state(request)
-    user = getattr(request.state, "user", None)
+    user = getattr(request.state, "j2f_user", None)
     ok = request.query_params.get("ok", "")
     message = MESSAGES[ok].format(v=request.query_params.get("v", "?")) if ok in MESSAGES else ""
 
