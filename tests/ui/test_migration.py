@@ -30,7 +30,7 @@ JENKINSFILE = """pipeline {
 """
 
 
-def _shadow(run_id: str, pipeline: str, verdict: str) -> ShadowResult:
+def shadow_result(run_id: str, pipeline: str, verdict: str) -> ShadowResult:
     out = OutputResult(name="totals", kind="csv", status="different" if verdict == "different" else "equal",
                        summary="1 row differs", compared=3, total_differences=1,
                        differences=[Difference("key=north column=total", "changed", "10", "11")])
@@ -81,8 +81,8 @@ def test_the_migration_view(store_uri: str, users: Users, tmp_path: Path) -> Non
     job.write_text(JENKINSFILE, encoding="utf-8")
     assert CliRunner().invoke(cli, ["convert", str(job), "--store", store_uri, "--no-publish"]).exit_code == 0
     with ResultsStore(store_uri) as results:
-        results.save(_shadow("run-1", "loader", "different"))
-        results.save(_shadow("run-2", "loader", "equivalent"))
+        results.save(shadow_result("run-1", "loader", "different"))
+        results.save(shadow_result("run-2", "loader", "equivalent"))
     state = tmp_path / "state"
     (state / "shadow" / "run-1").mkdir(parents=True)
     (state / "shadow" / "run-1" / "report.html").write_text("<html><body>the report</body></html>")

@@ -132,9 +132,9 @@ class SchemaForm:
     def _control(self, name: str, prop: dict[str, Any], value: Any, path: str, raw: Mapping[str, str],
                  required: bool) -> Control:
         widget, node, nullable = self.shape(prop)
-        c = Control(path=path, label=node.get("title") or name.replace("_", " ").capitalize(),
-                    help=node.get("description", ""), widget=widget, required=required,
-                    language=node.get("x-language", ""))
+        label = prop.get("title") or name.replace("_", " ").capitalize()  # the field's, not its type's ("Ref")
+        c = Control(path=path, label=label, help=prop.get("description") or node.get("description", ""),
+                    widget=widget, required=required, language=node.get("x-language", ""))
         if widget == "select":
             c.options = [str(o) for o in node["enum"]]
             if nullable and "" not in c.options:
@@ -145,17 +145,17 @@ class SchemaForm:
             c.present = value is not None
             c.children = self._group_children(node, value if isinstance(value, Mapping) else {}, path, raw)
         elif widget == "list":
-            items = node["items"]
-            c.children = [self._item(items, v, f"{path}.{i}", raw, i) for i, v in enumerate(value or [])]
-            c.template = self._item(items, {}, f"{path}.{NEW}", {}, None)
+            items, one = node["items"], _singular(label)
+            c.item = one
+            c.children = [self._item(items, v, f"{path}.{i}", raw, f"{one} {i + 1}") for i, v in enumerate(value or [])]
+            c.template = self._item(items, {}, f"{path}.{NEW}", {}, f"New {one.lower()}")
         else:
             c.value = raw[path] if path in raw else _shown(widget, value)
         return c
 
-    def _item(self, items: dict[str, Any], value: Any, path: str, raw: Mapping[str, str], i: int | None) -> Control:
+    def _item(self, items: dict[str, Any], value: Any, path: str, raw: Mapping[str, str], label: str) -> Control:
         node = self._resolve(items)
-        label = f"{node.get('title', 'Item')} {i + 1}" if i is not None else f"New {node.get('title', 'item')}"
-        return Control(path=path, label=label, help=node.get("description", ""), widget="group",
+        return Control(path=path, label=label, help="", widget="group",
                        children=self._group_children(node, value if isinstance(value, Mapping) else {}, path, raw))
 
     # -- reading a submitted form ----------------------------------------------------------------------------------
@@ -227,6 +227,11 @@ class SchemaForm:
 
 
 _MISSING: Any = object()
+
+
+def _singular(label: str) -> str:
+    """"Tasks" -> "Task", "Depends on" stays: the name of one item of a list."""
+    return label[:-1] if label.endswith("s") and not label.endswith("ss") else label
 
 
 def item_indexes(form: FormData, path: str) -> list[int]:
