@@ -38,6 +38,7 @@ class Control:
     present: bool = True  # optional groups: whether the group is set
     children: list[Control] = field(default_factory=list)
     template: Control | None = None  # lists: a blank item for "add"
+    item: str = ""  # lists: what one item is called ("Task")
     errors: list[str] = field(default_factory=list)
 
     def walk(self) -> list[Control]:
