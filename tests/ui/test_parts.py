@@ -198,3 +198,45 @@ def test_the_sandbox_stops_a_runaway_template() -> None:
     assert not ok and "stopped" in text and time.monotonic() - started < 15
     ok, text = render_in_sandbox("{{ ''.__class__.__mro__ }}", params={})
     assert not ok and "sandbox forbids" in text
+
+
+def test_index_queries_match_a_plain_filter(tmp_path: Path) -> None:
+    import itertools
+
+    store = open_store(str(tmp_path / "store.db"))
+    docs = [make("concrete_task", f"t{i}", {"type": "shell", "command": "true", "tags": [f"g{i % 3}"],
+                                            "description": f"step {i} of the nightly load"}) for i in range(12)]
+    docs += [make("pipeline", f"p{i}", {"tasks": [{"id": "a", "uses": {"kind": "concrete_task", "name": f"t{i}"}}],
+                                        "team": ["sales", "ops", ""][i % 3], "tags": [f"g{i % 2}"],
+                                        "provenance": {"job": f"folder/job-{i}"}}) for i in range(8)]
+    saved = store.save_many(docs)
+    for d in saved[::3]:
+        if d.kind == "concrete_task":
+            store.publish(d.kind, d.name)
+    store.retire("concrete_task", "t3")
+    index = CatalogIndex(lambda: store)
+    entries = index.query()
+    used = {r for e in entries for r in e.refs}
+
+    def plain(q: str, kind: str, status: str, team: str, tag: str, use: str) -> list[str]:
+        out = []
+        for e in entries:
+            ok = (not kind or e.kind == kind) and (not team or e.team == team) and (not tag or tag in e.tags)
+            ok = ok and (status != "published" or e.published is not None)
+            ok = ok and (status not in ("draft", "retired") or (e.status == status and not (
+                status == "retired" and e.published)))
+            ok = ok and (not use or (e.kind != "pipeline" and (f"{e.kind}/{e.name}" in used) == (use == "used")))
+            ok = ok and all(w in e.text for w in q.lower().split())
+            if ok:
+                out.append(e.name)
+        return out
+
+    combos = itertools.product(["", "nightly", "job-1", "step 1", "T1"], ["", "pipeline", "concrete_task"],
+                               ["", "published", "draft", "retired"], ["", "sales"], ["", "g1"], ["", "used", "unused"])
+    checked = 0
+    for q, kind, status, team, tag, use in combos:
+        got = [e.name for e in index.query(q=q, kind=kind, status=status, team=team, tag=tag, used=use)]
+        assert got == plain(q, kind, status, team, tag, use), (q, kind, status, team, tag, use)
+        checked += bool(got)
+    assert checked > 100  # most combinations found something to compare
+    store.close()

@@ -56,14 +56,16 @@ async def me(request: Request) -> dict[str, Any]:
 
 @router.get("/{group:j2fgroup}", name="api_list")
 async def list_docs(request: Request, group: str, q: str = "", status: str = "", team: str = "", tag: str = "",
-                    used: str = "") -> list[dict[str, Any]]:
+                    used: str = "", offset: int = 0, limit: int = 500) -> list[dict[str, Any]]:
+    """The latest version of each matching document, in name order; `offset` and `limit` page through them."""
     await need(request)
     index = state(request).catalog.index
     found = await run_in_threadpool(lambda: index.query(
         q=q, kind=GROUPS[group], status=status if status in STATUSES else "", team=team, tag=tag,
         used=used if used in USED_FILTERS else ""))
     used_by = index.snapshot().used_by
-    return [_entry(e, used_by.get(f"{e.kind}/{e.name}", set())) for e in found]
+    page = found[max(offset, 0): max(offset, 0) + min(max(limit, 0), 5000)]
+    return [_entry(e, used_by.get(f"{e.kind}/{e.name}", set())) for e in page]
 
 
 @router.get("/{group:j2fgroup}/{name}", name="api_get")

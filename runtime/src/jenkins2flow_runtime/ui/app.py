@@ -75,6 +75,7 @@ def create_app(settings: UiSettings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.ui.catalog.index.warm()  # the first list page need not wait for the index
     yield
     app.state.ui.catalog.close()
 

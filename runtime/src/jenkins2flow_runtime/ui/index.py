@@ -8,16 +8,17 @@ The UI's own writes update their document at once. Document pages always read th
 
 from __future__ import annotations
 
+import bisect
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jenkins2flow_runtime.model import Document, PipelineSpec
+from jenkins2flow_runtime.model import KINDS, Document, PipelineSpec
 from jenkins2flow_runtime.store import InvalidDocument, NotFoundError, Store
 
 log = logging.getLogger("jenkins2flow_runtime.ui")
@@ -45,14 +46,56 @@ class Entry:
 
 @dataclass
 class Snapshot:
+    """The entries, and what makes a query cheap: entries in (kind, name) order, one lower-case text of them all
+    (a word is found by str.find, in C), and the positions of the entries by kind, status, team, tag and use."""
+
     entries: dict[tuple[str, str], Entry] = field(default_factory=dict)
-    used_by: dict[str, set[str]] = field(default_factory=dict)  # "kind/name" -> pipelines
     invalid: list[InvalidDocument] = field(default_factory=list)
     built_at: float = 0.0
     seconds: float = 0.0  # how long the build took
+    used_by: dict[str, set[str]] = field(default_factory=dict)  # "kind/name" -> pipelines
+    ordered: list[Entry] = field(default_factory=list)
+    text: str = ""
+    starts: list[int] = field(default_factory=list)  # where each entry's text starts in `text`
+    groups: dict[str, set[int]] = field(default_factory=dict)  # "kind:pipeline", "tag:x", "used"... -> positions
+    teams: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
 
-    def ordered(self) -> list[Entry]:
-        return [self.entries[k] for k in sorted(self.entries)]
+    def derive(self) -> Snapshot:
+        """(Re)compute everything but the entries from the entries."""
+        self.ordered = [self.entries[k] for k in sorted(self.entries)]
+        self.used_by = {}
+        for e in self.ordered:
+            for ref in e.refs:
+                self.used_by.setdefault(ref, set()).add(e.name)
+        self.starts, offset, texts = [], 0, []
+        groups: dict[str, set[int]] = {}
+        for i, e in enumerate(self.ordered):
+            self.starts.append(offset)
+            texts.append(e.text)
+            offset += len(e.text) + 1
+            keys = [f"kind:{e.kind}", f"status:{e.status}", f"team:{e.team}", *(f"tag:{t}" for t in e.tags)]
+            if e.published is not None:
+                keys.append("published")
+            if e.kind != "pipeline":
+                keys.append("used" if f"{e.kind}/{e.name}" in self.used_by else "unused")
+            for k in keys:
+                groups.setdefault(k, set()).add(i)
+        self.text, self.groups = "\n".join(texts), groups
+        self.teams = sorted(k[5:] for k in groups if k.startswith("team:") and k != "team:")
+        self.tags = sorted(k[4:] for k in groups if k.startswith("tag:"))
+        return self
+
+    def find(self, word: str) -> set[int]:
+        """The positions of the entries whose text holds `word`."""
+        found: set[int] = set()
+        at = self.text.find(word)
+        while at != -1:
+            i = bisect.bisect_right(self.starts, at) - 1
+            found.add(i)
+            nxt = self.starts[i + 1] if i + 1 < len(self.starts) else len(self.text)
+            at = self.text.find(word, nxt)
+        return found
 
 
 def _refs(doc: Document | None) -> tuple[str, ...]:
@@ -86,9 +129,7 @@ def build(store: Store) -> Snapshot:
     snap = Snapshot(built_at=time.monotonic(), invalid=invalid)
     for d in latest:
         snap.entries[(d.kind, d.name)] = entry(d, published.get((d.kind, d.name)))
-    for e in snap.entries.values():
-        for ref in e.refs:
-            snap.used_by.setdefault(ref, set()).add(e.name)
+    snap.derive()
     snap.seconds = time.perf_counter() - started
     return snap
 
@@ -118,6 +159,7 @@ class CatalogIndex:
         self._lock = threading.Lock()  # one build at a time
         self._swap = threading.Lock()  # one update of the current snapshot at a time
         self._refreshing = False
+        self._touched: set[tuple[str, str]] = set()  # written by the UI since the running build started
 
     # -- reading -----------------------------------------------------------------------------------------------------
 
@@ -142,45 +184,40 @@ class CatalogIndex:
 
     def query(self, *, q: str = "", kind: str = "", status: str = "", team: str = "", tag: str = "",
               used: str = "") -> list[Entry]:
+        """The entries that pass every filter and hold every word of `q`, in (kind, name) order."""
         snap = self.snapshot()
-        words = q.lower().split()
-        out = []
-        for key in sorted(snap.entries):
-            e = snap.entries[key]
-            if kind and e.kind != kind:
-                continue
-            if status == "published" and e.published is None:
-                continue
-            if status in ("draft", "retired") and (e.status != status or (status == "retired" and e.published)):
-                continue
-            if team and e.team != team:
-                continue
-            if tag and tag not in e.tags:
-                continue
-            if used in USED_FILTERS:
-                if e.kind == "pipeline" or (f"{e.kind}/{e.name}" in snap.used_by) != (used == "used"):
-                    continue
-            if words and not all(w in e.text for w in words):
-                continue
-            out.append(e)
-        return out
+        wanted = [f"kind:{kind}" if kind else "", f"team:{team}" if team else "", f"tag:{tag}" if tag else "",
+                  used if used in USED_FILTERS else "",
+                  {"published": "published", "draft": "status:draft", "retired": "status:retired"}.get(status, "")]
+        picked: set[int] | None = None
+        for key in filter(None, wanted):
+            group = snap.groups.get(key, set())
+            picked = set(group) if picked is None else picked & group
+        if status == "retired" and picked:
+            picked -= snap.groups.get("published", set())
+        words = sorted(set(q.lower().split()), key=len, reverse=True)
+        if words:
+            found = snap.find(words[0])
+            picked = found if picked is None else picked & found
+            picked = {i for i in picked if all(w in snap.ordered[i].text for w in words[1:])}
+        if picked is None:
+            return snap.ordered
+        return [snap.ordered[i] for i in sorted(picked)]
 
     def used_by(self, kind: str, name: str) -> set[str]:
         return self.snapshot().used_by.get(f"{kind}/{name}", set())
 
-    def names(self, kind: str) -> list[str]:
-        return sorted(n for k, n in self.snapshot().entries if k == kind)
-
     def facets(self) -> dict[str, list[str]]:
         snap = self.snapshot()
-        teams = sorted({e.team for e in snap.entries.values() if e.team})
-        tags = sorted({t for e in snap.entries.values() for t in e.tags})
-        return {"teams": teams, "tags": tags}
+        return {"teams": snap.teams, "tags": snap.tags}
 
     # -- updating ----------------------------------------------------------------------------------------------------
 
     def updated(self, kind: str, name: str) -> None:
-        """After the UI's own write: the document's entry now, without waiting for a rebuild."""
+        """After the UI's own write: the document's entry now, without waiting for a rebuild (and again after a
+        rebuild that was running meanwhile, which may have read the store before the write)."""
+        with self._swap:
+            self._touched.add((kind, name))
         store = self._store()
         try:
             latest = store.get(kind, name)  # type: ignore[arg-type]
@@ -194,23 +231,32 @@ class CatalogIndex:
             snap = self._snap
             if snap is None:
                 return
-            new = Snapshot(dict(snap.entries), {k: set(v) for k, v in snap.used_by.items()}, snap.invalid,
-                           snap.built_at, snap.seconds)
-            old = new.entries.get((kind, name))
-            for ref in old.refs if old else ():
-                new.used_by.get(ref, set()).discard(name)
-            fresh = entry(latest, published)
-            new.entries[(kind, name)] = fresh
-            for ref in fresh.refs:
-                new.used_by.setdefault(ref, set()).add(name)
-            self._snap = new
+            entries = dict(snap.entries)
+            entries[(kind, name)] = entry(latest, published)
+            self._snap = Snapshot(entries, snap.invalid, snap.built_at, snap.seconds).derive()
 
     def _rebuild(self) -> None:
         store = self._store()
         signature = _store_signature(store)
+        with self._swap:
+            self._touched = set()
         snap = build(store)
-        self._snap, self._signature = snap, signature
+        with self._swap:
+            self._snap, self._signature = snap, signature
+            touched, self._touched = self._touched, set()
+        for kind, name in sorted(touched):  # written while the build was reading
+            self.updated(kind, name)
         log.info("catalog index: %d documents in %.2f s", len(snap.entries), snap.seconds)
+
+    def warm(self) -> None:
+        """Build the index in the background now, so that the first list page does not wait for it."""
+        def run() -> None:
+            try:
+                self.snapshot()
+            except Exception:  # the first page will build it, and say why it cannot
+                log.exception("catalog index: first build failed")
+
+        threading.Thread(target=run, name="jenkins2flow-ui-index-warm", daemon=True).start()
 
     def _refresh_in_background(self) -> None:
         if self._refreshing:
@@ -235,8 +281,12 @@ class CatalogIndex:
         return self._snap
 
 
-def count_by(entries: Iterable[Entry], attr: str) -> dict[str, int]:
+def count_by_kind(entries: list[Entry]) -> dict[str, int]:
+    """How many of each kind in a list in (kind, name) order (a query's result): by bisection, not by a pass."""
     out: dict[str, int] = {}
-    for e in entries:
-        out[getattr(e, attr)] = out.get(getattr(e, attr), 0) + 1
+    for kind in KINDS:
+        lo = bisect.bisect_left(entries, kind, key=lambda e: e.kind)
+        hi = bisect.bisect_right(entries, kind, key=lambda e: e.kind)
+        if hi > lo:
+            out[kind] = hi - lo
     return out

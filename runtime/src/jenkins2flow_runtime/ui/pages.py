@@ -18,7 +18,7 @@ from jenkins2flow_runtime.records import Records
 from jenkins2flow_runtime.store import NotFoundError
 from jenkins2flow_runtime.ui import schedule
 from jenkins2flow_runtime.ui.graph import layout
-from jenkins2flow_runtime.ui.index import USED_FILTERS, count_by
+from jenkins2flow_runtime.ui.index import USED_FILTERS, count_by_kind
 from jenkins2flow_runtime.ui.sandbox import test_render
 from jenkins2flow_runtime.ui.service import GROUPS, Catalog
 from jenkins2flow_runtime.ui.web import BadRequest, check_csrf, need, page, state, url
@@ -66,7 +66,7 @@ async def catalog(request: Request, q: str = "", kind: str = "", status: str = "
     snap = index.snapshot()
     return page(request, "catalog.html", entries=found[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE],
                 total=len(found), page_no=page_no, pages=pages, filters=filters, facets=index.facets(),
-                by_kind=count_by(found, "kind"), used_by=snap.used_by, statuses=STATUSES, invalid=snap.invalid,
+                by_kind=count_by_kind(found), used_by=snap.used_by, statuses=STATUSES, invalid=snap.invalid,
                 index_age=int(time.monotonic() - snap.built_at), index_seconds=snap.seconds)
 
 
