@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Api
+from ui_help import Api
 
 TASK = {"type": "shell", "command": "set -e\nmkdir -p out\necho done > out/x.txt\n"}
 

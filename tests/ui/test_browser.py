@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import PASSWORD, Users
 from jenkins2flow_runtime.model import make
 from jenkins2flow_runtime.store import open_store
 from test_migration import shadow_result
+from ui_help import PASSWORD, Users
 
 from jenkins2flow.cli.main import cli
 from jenkins2flow.shadow.results import ResultsStore

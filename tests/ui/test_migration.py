@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import Users, csrf_of, login, make_client
 from jenkins2flow_runtime.records import Records
+from ui_help import Users, csrf_of, login, make_client
 
 from jenkins2flow.cli.main import cli
 from jenkins2flow.shadow.outcome import Difference, OutputResult, ShadowResult, SideRun

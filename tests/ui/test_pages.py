@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Users, csrf_of, login, make_client
 from fastapi.testclient import TestClient
 from htmlform import form_fields, replace
 from jenkins2flow_runtime.store import open_store
 from ui_docs import SCRIPT, rich_docs
+from ui_help import Users, csrf_of, login, make_client
 
 GROUP = {"concrete_task": "tasks", "view_task": "views", "parameter_template": "templates", "pipeline": "pipelines"}
 

@@ -123,16 +123,7 @@ async def post_action(request: Request, group: str, name: str, action: str) -> d
     comment = str(body.get("comment", ""))
     if action == "rollback" and version is None:
         raise BadRequest("Roll back to which version? Give 'version'.")
-
-    def run() -> Document:
-        if action == "publish":
-            return cat.publish(user, kind, name, version, comment)
-        if action == "retire":
-            return cat.retire(user, kind, name, version, comment)
-        assert version is not None
-        return cat.rollback(user, kind, name, version, comment)
-
-    return _doc(cat, await run_in_threadpool(run))
+    return _doc(cat, await run_in_threadpool(cat.act, user, action, kind, name, version, comment))
 
 
 @router.get("/{group:j2fgroup}/{name}/history", name="api_history")

@@ -104,6 +104,29 @@ async def _problem(request: Request, status: int, title: str, detail: str, **ext
     return page(request, "error.html", status=status, title=title, detail=detail)
 
 
+ERRORS: dict[type[Exception], tuple[int, str]] = {  # found along the error's MRO: RefError before StoreError
+    access.Denied: (403, "Not allowed"),
+    BadRequest: (400, "Bad request"),
+    NotFoundError: (404, "Not found"),
+    ConflictError: (409, "Conflict"),
+    RefError: (409, "Missing references"),
+    ModelError: (422, "Not valid"),
+    StoreError: (400, "Store error"),
+}
+
+
+def _handler(status: int, title: str) -> Callable[[Request, Exception], Awaitable[Response]]:
+    async def handle(request: Request, exc: Exception) -> Response:
+        extra: dict[str, Any] = {}
+        if isinstance(exc, RefError):
+            extra["problems"] = exc.problems
+        if isinstance(exc, ModelError):
+            extra["issues"] = [{"path": p, "message": m} for p, m in exc.issues]
+        return await _problem(request, status, title, str(exc), **extra)
+
+    return handle
+
+
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -116,34 +139,8 @@ def _errors(app: FastAPI) -> None:
             return RedirectResponse(login_url(str(request.url)), status_code=303)
         return RedirectResponse(url(request, "login", {"next": request.url.path}), status_code=303)
 
-    @app.exception_handler(access.Denied)
-    async def denied(request: Request, exc: access.Denied) -> Response:
-        return await _problem(request, 403, "Not allowed", str(exc))
-
-    @app.exception_handler(BadRequest)
-    async def bad_request(request: Request, exc: BadRequest) -> Response:
-        return await _problem(request, 400, "Bad request", str(exc))
-
-    @app.exception_handler(NotFoundError)
-    async def not_found(request: Request, exc: NotFoundError) -> Response:
-        return await _problem(request, 404, "Not found", str(exc))
-
-    @app.exception_handler(ConflictError)
-    async def conflict(request: Request, exc: ConflictError) -> Response:
-        return await _problem(request, 409, "Conflict", str(exc))
-
-    @app.exception_handler(RefError)
-    async def ref_error(request: Request, exc: RefError) -> Response:
-        return await _problem(request, 409, "Missing references", str(exc), problems=exc.problems)
-
-    @app.exception_handler(ModelError)
-    async def model_error(request: Request, exc: ModelError) -> Response:
-        return await _problem(request, 422, "Not valid", str(exc),
-                        issues=[{"path": p, "message": m} for p, m in exc.issues])
-
-    @app.exception_handler(StoreError)
-    async def store_error(request: Request, exc: StoreError) -> Response:
-        return await _problem(request, 400, "Store error", str(exc))
+    for error, (status, title) in ERRORS.items():
+        app.add_exception_handler(error, _handler(status, title))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -156,27 +156,25 @@ async def new_form(request: Request, group: str, copy: str = "") -> Response:
     return _form_page(request, edit, data)
 
 
+async def _editable(request: Request, group: str, name: str) -> tuple[Catalog, Document]:
+    """The latest version of a document this user may edit (Denied otherwise)."""
+    user = await need(request, "editor")
+    cat = state(request).catalog
+    doc = await run_in_threadpool(cat.get, GROUPS[group], name)
+    access.check(user, "edit", doc)
+    return cat, doc
+
+
 @router.get("/{group:j2fgroup}/{name}/edit", name="edit")
 async def edit_form(request: Request, group: str, name: str) -> Response:
-    user = await need(request, "editor")
-    cat, kind = state(request).catalog, GROUPS[group]
-    doc = await run_in_threadpool(cat.get, kind, name)
-    access.check(user, "edit", doc)
-    edit = Edit(group, kind, name=name, tags=list(doc.tags), expected=doc.version)
+    cat, doc = await _editable(request, group, name)
+    edit = Edit(group, doc.kind, name=name, tags=list(doc.tags), expected=doc.version)
     return _form_page(request, edit, cat.shown_spec(doc))
 
 
 @router.post("/new/{group:j2fgroup}")
-async def new_submit(request: Request, group: str) -> Response:
-    return await _form_submit(request, group, None)
-
-
 @router.post("/{group:j2fgroup}/{name}/edit")
-async def edit_submit(request: Request, group: str, name: str) -> Response:
-    return await _form_submit(request, group, name)
-
-
-async def _form_submit(request: Request, group: str, name: str | None) -> Response:
+async def form_submit(request: Request, group: str, name: str | None = None) -> Response:
     user = await need(request, "editor")
     await check_csrf(request)
     form = await request.form()
@@ -215,21 +213,8 @@ async def new_yaml(request: Request, group: str) -> Response:
 
 @router.get("/{group:j2fgroup}/{name}/yaml", name="yaml")
 async def edit_yaml(request: Request, group: str, name: str) -> Response:
-    user = await need(request, "editor")
-    cat, kind = state(request).catalog, GROUPS[group]
-    doc = await run_in_threadpool(cat.get, kind, name)
-    access.check(user, "edit", doc)
-    return _yaml_page(request, Edit(group, kind, name=name, expected=doc.version, text=cat.doc_yaml(doc)))
-
-
-@router.post("/new/{group:j2fgroup}/yaml")
-async def new_yaml_submit(request: Request, group: str) -> Response:
-    return await _yaml_submit(request, group, None)
-
-
-@router.post("/{group:j2fgroup}/{name}/yaml")
-async def edit_yaml_submit(request: Request, group: str, name: str) -> Response:
-    return await _yaml_submit(request, group, name)
+    cat, doc = await _editable(request, group, name)
+    return _yaml_page(request, Edit(group, doc.kind, name=name, expected=doc.version, text=cat.doc_yaml(doc)))
 
 
 def parse_yaml(text: str, kind: Kind, name: str | None) -> tuple[str, list[str], dict[str, Any]]:
@@ -261,7 +246,9 @@ def parse_yaml(text: str, kind: Kind, name: str | None) -> tuple[str, list[str],
     return doc_name, [str(t) for t in tags], spec  # type: ignore[return-value]
 
 
-async def _yaml_submit(request: Request, group: str, name: str | None) -> Response:
+@router.post("/new/{group:j2fgroup}/yaml")
+@router.post("/{group:j2fgroup}/{name}/yaml")
+async def yaml_submit(request: Request, group: str, name: str | None = None) -> Response:
     user = await need(request, "editor")
     await check_csrf(request)
     edit = Edit.submitted(group, name, await request.form())

@@ -168,16 +168,7 @@ async def action(request: Request, group: str, name: str, action: str) -> Respon
     comment = str(form.get("comment", "")).strip()
     if action == "rollback" and version is None:
         raise BadRequest("Roll back to which version? Give its number.")
-
-    def run() -> Document:
-        if action == "publish":
-            return cat.publish(user, kind, name, version, comment)
-        if action == "retire":
-            return cat.retire(user, kind, name, version, comment)
-        assert version is not None
-        return cat.rollback(user, kind, name, version, comment)
-
-    doc = await run_in_threadpool(run)
+    doc = await run_in_threadpool(cat.act, user, action, kind, name, version, comment)
     done = {"publish": "published", "retire": "retired", "rollback": "rolledback"}[action]
     return RedirectResponse(url(request, "doc", {"ok": done, "v": doc.version}, group=group, name=name),
                             status_code=303)

@@ -126,6 +126,16 @@ class Catalog:
         self.index.updated(kind, name)
         return doc
 
+    def act(self, user: User, action: str, kind: Kind, name: str, version: int | None, comment: str) -> Document:
+        """publish | retire | rollback (which needs a version)."""
+        if action == "publish":
+            return self.publish(user, kind, name, version, comment)
+        if action == "retire":
+            return self.retire(user, kind, name, version, comment)
+        if version is None:
+            raise ValueError("Roll back to which version? Give its number.")
+        return self.rollback(user, kind, name, version, comment)
+
     def rollback(self, user: User, kind: Kind, name: str, version: int, comment: str) -> Document:
         current = self.get(kind, name)
         access.check(user, "publish", current)
