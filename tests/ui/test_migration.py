@@ -114,6 +114,7 @@ def test_the_migration_view(store_uri: str, users: Users, tmp_path: Path) -> Non
         form = {"csrf_token": csrf_of(detail), "version": "1", "comment": "promoted after shadow run run-1"}
         refused = client.post("/pipelines/loader/publish", data=form)  # its tasks are drafts (--no-publish)
         assert refused.status_code == 409 and "Cannot publish pipeline &#39;loader&#39; version 1" in refused.text
+        assert 'name="comment" value="promoted after shadow run run-1"' in refused.text  # kept as typed
         headers = {"Authorization": f"Bearer {users.tokens['pat']}"}
         for group in ("tasks", "templates"):
             for doc in client.get(f"/api/v1/{group}", headers=headers).json():

@@ -61,7 +61,7 @@ def create_app(settings: UiSettings | None = None) -> FastAPI:
     if settings.auth == "local":
         users = UsersFile(settings.users_path)
         users.refresh()
-    app = FastAPI(title=settings.title, docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
+    app = FastAPI(title=settings.title, docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=_lifespan)
     app.state.ui = UiState(settings, Catalog(settings.store, settings.refresh_seconds),
                            Signer(_secret_key(settings, users)), users)

@@ -15,8 +15,9 @@ from starlette.convertors import Convertor, register_url_convertor
 from jenkins2flow_runtime.model import Document, Kind, PipelineSpec, Ref
 from jenkins2flow_runtime.params import ParameterError, declared_map, resolve
 from jenkins2flow_runtime.records import Records
-from jenkins2flow_runtime.store import NotFoundError
+from jenkins2flow_runtime.store import NotFoundError, StoreError
 from jenkins2flow_runtime.ui import schedule
+from jenkins2flow_runtime.ui.access import Denied
 from jenkins2flow_runtime.ui.graph import layout
 from jenkins2flow_runtime.ui.index import USED_FILTERS, count_by_kind
 from jenkins2flow_runtime.ui.sandbox import test_render
@@ -115,6 +116,12 @@ def _pipeline_context(cat: Catalog, doc: Document) -> dict[str, Any]:
 @router.get("/{group:j2fgroup}/{name}", name="doc")
 async def doc_page(request: Request, group: str, name: str, version: str = "") -> Response:
     await need(request)
+    return await _doc_response(request, group, name, version)
+
+
+async def _doc_response(request: Request, group: str, name: str, version: str, *, status: int = 200,
+                        problem: str = "", typed: dict[str, str] | None = None) -> Response:
+    """A document's page; after a refused action, with why and the comment that was typed (`typed`: action ->)."""
     cat, kind = state(request).catalog, _kind(group)
 
     def load() -> dict[str, Any]:
@@ -131,7 +138,8 @@ async def doc_page(request: Request, group: str, name: str, version: str = "") -
             ctx.update(_pipeline_context(cat, doc))
         return ctx
 
-    return page(request, "doc.html", group=group, kind=kind, **await run_in_threadpool(load))
+    return page(request, "doc.html", status=status, group=group, kind=kind, problem=problem, typed=typed or {},
+                **await run_in_threadpool(load))
 
 
 @router.get("/{group:j2fgroup}/{name}/history", name="history")
@@ -168,7 +176,12 @@ async def action(request: Request, group: str, name: str, action: str) -> Respon
     comment = str(form.get("comment", "")).strip()
     if action == "rollback" and version is None:
         raise BadRequest("Roll back to which version? Give its number.")
-    doc = await run_in_threadpool(cat.act, user, action, kind, name, version, comment)
+    try:
+        doc = await run_in_threadpool(cat.act, user, action, kind, name, version, comment)
+    except (Denied, StoreError) as err:  # the page again, with the reason and the comment as typed
+        status = 403 if isinstance(err, Denied) else 404 if isinstance(err, NotFoundError) else 409
+        return await _doc_response(request, group, name, str(version or ""), status=status, problem=str(err),
+                                   typed={action: comment})
     done = {"publish": "published", "retire": "retired", "rollback": "rolledback"}[action]
     return RedirectResponse(url(request, "doc", {"ok": done, "v": doc.version}, group=group, name=name),
                             status_code=303)
