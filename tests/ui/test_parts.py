@@ -240,3 +240,21 @@ def test_index_queries_match_a_plain_filter(tmp_path: Path) -> None:
         checked += bool(got)
     assert checked > 100  # most combinations found something to compare
     store.close()
+
+
+def test_secret_bindings_are_hidden_and_restored() -> None:
+    stored = {"parameters": {"overrides": [{"name": "PW", "type": "password"}]}, "tasks": [
+        {"id": "a", "bindings": {"PW": "p4ss", "API_TOKEN": "t0k", "REGION": "eu"}}]}
+    shown = hide_secrets(stored)
+    assert shown["tasks"][0]["bindings"] == {"PW": SECRET, "API_TOKEN": SECRET, "REGION": "eu"}
+    assert restore_secrets(shown, stored) == [] and shown["tasks"][0]["bindings"]["PW"] == "p4ss"
+    moved = {**hide_secrets(stored), "tasks": [{"id": "b", "bindings": {"PW": SECRET}}]}
+    assert restore_secrets(moved, stored)[0][0] == "spec.tasks[0].bindings.PW"
+
+
+def test_airflow_role_map_from_the_environment() -> None:
+    from jenkins2flow_runtime.ui.settings import parse_role_map
+
+    assert parse_role_map(" DataTeam = editor, Op=admin ") == {"datateam": "editor", "op": "admin"}
+    with pytest.raises(ValueError, match="'Boss=king'"):
+        parse_role_map("Boss=king")

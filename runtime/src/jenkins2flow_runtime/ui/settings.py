@@ -28,6 +28,19 @@ class UiSettings:
 
     @classmethod
     def for_airflow(cls) -> UiSettings:
-        """Inside Airflow's api-server: the store and state folder from the environment, Airflow's users."""
+        """Inside Airflow's api-server: the store and state folder from the environment, Airflow's users, and
+        $JENKINS2FLOW_UI_ROLES (e.g. `DataTeam=editor,Op=publisher`) on top of the default role map."""
         state = os.environ.get("JENKINS2FLOW_STATE_DIR") or ".jenkins2flow"
-        return cls(store=os.environ.get("JENKINS2FLOW_STORE") or None, state_dir=Path(state), auth="airflow")
+        return cls(store=os.environ.get("JENKINS2FLOW_STORE") or None, state_dir=Path(state), auth="airflow",
+                   role_map={**DEFAULT_ROLE_MAP, **parse_role_map(os.environ.get("JENKINS2FLOW_UI_ROLES", ""))})
+
+
+def parse_role_map(text: str) -> dict[str, str]:
+    """`Airflow role=our role, ...` (names without case); ValueError naming a bad entry."""
+    out: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        airflow_role, sep, ours = (x.strip() for x in item.partition("="))
+        if not sep or ours not in ("viewer", "editor", "publisher", "admin"):
+            raise ValueError(f"JENKINS2FLOW_UI_ROLES: {item!r} is not 'AirflowRole=viewer|editor|publisher|admin'.")
+        out[airflow_role.lower()] = ours
+    return out

@@ -3,7 +3,8 @@
 PyYAML falls back to an escaped one-line string for text with trailing spaces or tabs; a literal block keeps those
 exactly, so the emitter here allows it, and every dump is read back to check that nothing changed.
 
-Hidden values: the default of a `password` parameter and env values whose name says secret are shown as SECRET.
+Hidden values: the default of a `password` parameter, env values and pipeline bindings whose name says secret (or,
+for bindings, that set a password parameter of the pipeline's own) are shown as SECRET.
 Saving SECRET back keeps the stored value (`restore_secrets`), so nobody needs to see a secret to edit around it.
 """
 
@@ -67,6 +68,20 @@ def _secret_env(spec: dict[str, Any]) -> dict[str, Any]:
     return {k: env for k in env if SECRET_ENV_RE.search(str(k)) and env[k] not in (None, "")}
 
 
+def _secret_bindings(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any], str]]:
+    """Pipelines: (task id, bindings, key) of the values bound to a password parameter of the pipeline's own or to a
+    name that says secret."""
+    passwords = set(_secret_params(spec)) | {p.get("name") for _, lst in _param_lists(spec) for p in lst
+                                              if isinstance(p, dict) and p.get("type") == "password"}
+    out = []
+    for task in spec.get("tasks") or []:
+        bindings = task.get("bindings") if isinstance(task, dict) else None
+        if isinstance(bindings, dict):
+            out += [(str(task.get("id")), bindings, k) for k, v in bindings.items()
+                    if (k in passwords or SECRET_ENV_RE.search(str(k))) and v not in (None, "")]
+    return out
+
+
 def hide_secrets(spec: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of a spec (JSON form) with its secret values replaced by SECRET."""
     out = _copy(spec)
@@ -74,6 +89,8 @@ def hide_secrets(spec: dict[str, Any]) -> dict[str, Any]:
         param["default"] = SECRET
     for name, env in _secret_env(out).items():
         env[name] = SECRET
+    for _, bindings, key in _secret_bindings(out):
+        bindings[key] = SECRET
     return out
 
 
@@ -89,6 +106,16 @@ def restore_secrets(spec: dict[str, Any], stored: dict[str, Any] | None) -> list
                 else:
                     problems.append((f"spec.{at}[{i}].default", "no value is stored for a password parameter of "
                                      "this name: type the value"))
+    old_bindings = {(task, key): b[key] for task, b, key in _secret_bindings(stored or {})}
+    for i, task in enumerate(spec.get("tasks") or []):
+        bindings = task.get("bindings") if isinstance(task, dict) else None
+        for key, value in (bindings or {}).items() if isinstance(bindings, dict) else ():
+            if value == SECRET:
+                if (str(task.get("id")), key) in old_bindings:
+                    bindings[key] = old_bindings[str(task.get("id")), key]
+                else:
+                    problems.append((f"spec.tasks[{i}].bindings.{key}", "no value is stored for this binding: type "
+                                     "the value"))
     old_env = (stored or {}).get("env") or {}
     env = spec.get("env")
     if isinstance(env, dict):
