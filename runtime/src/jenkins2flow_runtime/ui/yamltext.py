@@ -109,7 +109,9 @@ def restore_secrets(spec: dict[str, Any], stored: dict[str, Any] | None) -> list
     old_bindings = {(task, key): b[key] for task, b, key in _secret_bindings(stored or {})}
     for i, task in enumerate(spec.get("tasks") or []):
         bindings = task.get("bindings") if isinstance(task, dict) else None
-        for key, value in (bindings or {}).items() if isinstance(bindings, dict) else ():
+        if not isinstance(bindings, dict):
+            continue
+        for key, value in bindings.items():
             if value == SECRET:
                 if (str(task.get("id")), key) in old_bindings:
                     bindings[key] = old_bindings[str(task.get("id")), key]
