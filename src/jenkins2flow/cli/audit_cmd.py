@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from jenkins2flow.cli.catalog import _user
 from jenkins2flow.cli.console import make_console
+from jenkins2flow.cli.estate_record import record_estate
 from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
 from jenkins2flow.convert.estate import convert_estate
@@ -29,9 +31,13 @@ from jenkins2flow.sources import Inputs
 @click.option("--explain", "explain_job", default="", metavar="JOB",
               help="Print, for the job(s) whose full name matches JOB (a name or glob), the status, its reasons, the "
                    "whole ledger and the lint's findings, instead of the report.")
+@click.option("--store", "store", default=None, metavar="URI",
+              help="Also keep the report next to this catalog (a SQLite path or mongodb://...), for the catalog "
+                   "UI's migration view.")
 @conversion_options
 def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_path: Path | None, only: str,
-          explain_job: str, mappings: tuple[Path, ...], workspace: Path | None, classify_file: Path | None) -> None:
+          explain_job: str, store: str | None, mappings: tuple[Path, ...], workspace: Path | None,
+          classify_file: Path | None) -> None:
     """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate;
     each job's ledger (--md, --html) or one job's whole story (--explain JOB)."""
     rules, overrides = setup(mappings, classify_file)
@@ -45,6 +51,8 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
         finish(inputs)
         return
     report = estate.report()
+    if store:
+        record_estate(store, estate, report, command="audit", sources=list(sources), by=_user())
     if md_path:
         md_path.write_text(markdown(report), encoding="utf-8")
     if html_path:

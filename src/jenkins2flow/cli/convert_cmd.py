@@ -10,7 +10,9 @@ import click
 from jenkins2flow_runtime.store import StoreUnavailable, open_store, store_uri
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from jenkins2flow.cli.catalog import _user
 from jenkins2flow.cli.console import make_console
+from jenkins2flow.cli.estate_record import record_estate
 from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
 from jenkins2flow.convert.conversion import Conversion
@@ -95,8 +97,10 @@ def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, 
         inputs = Inputs(sources)
         estate = convert_estate(inputs, rules=rules, workspace=workspace, overrides=overrides,
                                 only=only, on_job=on_job)
+    report = estate.report()
+    record_estate(store_uri(store), estate, report, command="convert", sources=list(sources), by=_user())
     if report_path is not None:
-        report_path.write_text(json.dumps(estate.report(), indent=1, default=str), encoding="utf-8")
+        report_path.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
     finish(inputs, unreadable=False, more=failed + (strict_fail if strict else []), error=ConversionFailed)
 
 
