@@ -22,6 +22,7 @@ from jenkins2flow_runtime import model
 from jenkins2flow.convert.conversion import FALLBACK_TASK, Conversion, CredentialUse, LedgerEntry, Outcome
 from jenkins2flow.convert.naming import task_id
 from jenkins2flow.convert.rules import Rule, Rules
+from jenkins2flow.convert.secrets import mask
 from jenkins2flow.ir import Diagnostic, Job, Span, Step, Trigger
 
 RUNTIME = "jenkins2flow_runtime.fallback"
@@ -66,7 +67,7 @@ def slug(text: str, words: int = 4, max_len: int = 40) -> str:
 def content_name(prefix: str, spec: dict[str, Any], text: str) -> str:
     """A task name by content: `sh.<first words>-<hash8>`; identical specs anywhere get the same name."""
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:8]
-    return f"{prefix}.{slug(text)}-{digest}"
+    return f"{prefix}.{slug(mask(text))}-{digest}"  # a name never shows a secret of the script
 
 
 Walker = Callable[[Sequence[Step], "Ctx", Scope], None]
@@ -105,6 +106,8 @@ class Ctx:
     crons: list[Trigger] = field(default_factory=list)  # triggers whose rule is `schedule` (convert.triggers)
     upstream: list[tuple[str, str]] = field(default_factory=list)  # (pipeline, asset event) from upstream triggers
     walker: Walker | None = None  # convert.walker.walk, set by convert.job
+    param_secrets: list[model.SecretRef] = field(default_factory=list)  # parameter defaults that are secrets
+    literal_secrets: dict[str, str] = field(default_factory=dict)  # Airflow variable id -> value (memory only)
 
     def walk(self, steps: Sequence[Step], scope: Scope) -> None:
         """Convert `steps` in order after the frontier (a handler converting its body)."""
@@ -140,7 +143,7 @@ class Ctx:
             spec = {"type": "python", "callable": f"{RUNTIME}:run_jenkins_job",
                     "description": "Triggers the original Jenkins job for a step that could not be converted."}
             bindings = {"jenkins_job": self.job.full_name, "element": element, "at": str(span),
-                        "source": source[:4000]}
+                        "source": mask(source[:4000])}
             # one trigger of the original job, not one per matrix cell: the Jenkins job runs every cell itself
             self.emit(FALLBACK_TASK, spec, replace(scope, matrix=()), label=f"fallback_{key or 'step'}",
                       bindings=bindings, named=True)
@@ -174,7 +177,9 @@ class Ctx:
              depends_on: list[str] | None = None, trigger_rule: str = "") -> str:
         """Add a task (its concrete/view document named by content, reused when identical) after the frontier."""
         if kind == "concrete_task" and scope.secrets:
-            spec = {**spec, "secrets": [s.model_dump() for s in scope.secrets]}
+            # param_default is dumped only when set, so that tasks named by content keep their names
+            spec = {**spec, "secrets": [s.model_dump(exclude=None if s.param_default else {"param_default"})
+                                        for s in scope.secrets]}
         if kind == "concrete_task" and scope.image and spec.get("type") == "shell":
             spec = {**spec, "type": "container", "image": scope.image}
         name = prefix if named else content_name(prefix, spec, text or spec.get("command", "") or spec.get("sql", ""))
@@ -195,6 +200,22 @@ class Ctx:
         ))
         self.frontier = [tid]
         return tid
+
+    def literal_secret(self, name: str, value: str, kind: str, span: Span, where: str, *,
+                       param_default: bool = False) -> model.SecretRef:
+        """A secret written in clear in the job (environment, parameter default, EnvInject) is never copied: it
+        becomes a reference to an Airflow variable the user creates, listed in the credentials plan, with a warning
+        at its place. One variable per job and name (`<pipeline>.<NAME>`, `_2`... for another value)."""
+        base = re.sub(r"[^A-Za-z0-9_.\-]+", "_", f"{self.conv.pipeline_name}.{name}")
+        airflow_id, n = base, 1
+        while self.literal_secrets.setdefault(airflow_id, value) != value:
+            n += 1
+            airflow_id = f"{base}_{n}"
+        self.conv.credentials.append(CredentialUse(airflow_id, self.job.full_name, span, f"literal {where} ({kind})",
+                                                   (name,), "variable", airflow_id))
+        self.note(f"{where} {name} holds a secret in clear ({kind}); it is not copied: create the Airflow variable "
+                  f"{airflow_id!r} with that value (see the credentials plan).", span)
+        return model.SecretRef(env=name, source="variable", id=airflow_id, param_default=param_default)
 
     def credential(self, credentials_id: str, binding: str, env: list[str], source: str, span: Span,
                    fields: list[str] | None = None) -> list[model.SecretRef]:

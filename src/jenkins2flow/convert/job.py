@@ -21,6 +21,7 @@ from jenkins2flow.convert.options import option_scope
 from jenkins2flow.convert.post import post
 from jenkins2flow.convert.registry import HANDLERS
 from jenkins2flow.convert.rules import Rules, load_rules
+from jenkins2flow.convert.secrets import mask
 from jenkins2flow.convert.stages import stages
 from jenkins2flow.convert.values import text
 from jenkins2flow.convert.walker import walk
@@ -58,6 +59,7 @@ def convert_job(job: Job, rules: Rules | None = None, workspace: Path | None = N
         conv.diagnostics.append(Diagnostic("error", f"internal error while converting: {type(exc).__name__}: {text}",
                                            job.span))
         conv.status, conv.pipeline, conv.reasons = "failed", None, [f"converter error: {text}"]
+    _mask_messages(conv)
     conv.classification, conv.class_reasons = classify(job, conv, overrides or {})
     return conv
 
@@ -91,6 +93,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     ctx.functions = {text(f.kwarg("name") or (f.args[0] if f.args else "")): f for f in job.functions}
     scope = Scope()
     templates = parameters.templates(job, ctx)
+    scope = scope.with_secrets(ctx.param_secrets)  # parameter defaults that are secrets: on every task
     schedule = triggers.schedule_of(job, ctx, scope)
     if flow is not None:
         _xml(job, ctx, scope, dsl=dict(job.settings).get("dsl", "") if flow == "buildflow" else None)
@@ -118,7 +121,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         ctx.tasks = [t if t.retries is not None else t.model_copy(update={"retries": ctx.default_retries})
                      for t in ctx.tasks]
     conv.pipeline = model.PipelineSpec(
-        description=job.description or f"Converted from Jenkins job {job.full_name!r}.",
+        description=mask(job.description) or f"Converted from Jenkins job {job.full_name!r}.",
         schedule=schedule,
         parameters=model.PipelineParameters(templates=templates),
         tasks=ctx.tasks,
@@ -127,8 +130,8 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         max_active_runs=ctx.max_active_runs,
         shadow_outputs=ctx.shadow_outputs,
         asset_events=_asset_events(ctx, links, conv.pipeline_name),
-        provenance=model.Provenance(job=job.full_name, source=job.source or job.span.path,
-                                    config_sha256=_sha(job), diagnostics=[str(d) for d in conv.diagnostics][:200]),
+        provenance=model.Provenance(job=job.full_name, source=job.source or job.span.path, config_sha256=_sha(job),
+                                    diagnostics=[mask(str(d)) for d in conv.diagnostics][:200]),
     )
     holes = conv.placeholders + conv.approximations
     warnings = [d for d in conv.diagnostics if d.level == "warning"]
@@ -138,6 +141,13 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         conv.reasons = list(dict.fromkeys(reasons))  # a placeholder is a ledger entry and a warning: say it once
     else:
         conv.reasons = ["every element is mapped or waived"]
+
+
+def _mask_messages(conv: Conversion) -> None:
+    """Messages never carry a secret's value, whoever wrote them (a parser quoting its input): masked."""
+    conv.diagnostics = [replace(d, message=mask(d.message)) for d in conv.diagnostics]
+    conv.ledger = [replace(e, reason=mask(e.reason)) for e in conv.ledger]
+    conv.reasons = [mask(r) for r in conv.reasons]
 
 
 def _sha(job: Job) -> str:

@@ -133,7 +133,7 @@ class ConcreteTaskOperator(_CatalogOperator):
         run_id = context["dag_run"].run_id
         shadow = is_shadow(context["dag_run"].conf)
         params = self.resolved_params(context)
-        secrets = resolve_secrets(self.spec.get("secrets", ()))
+        secrets = resolve_secrets(self.spec.get("secrets", ()), params)
         kind = self.spec["type"]
         workspace = run_workspace(self.pipeline, run_id, shadow=shadow)
         if kind == "python":

@@ -76,6 +76,9 @@ class SecretRef(Strict):
     source: Literal["connection", "variable"] = "variable"
     id: str
     field: str = ""  # for connections: login, password, host, extra key...
+    # the default of the parameter of the same name (a secret written in clear in Jenkins): used only when the run
+    # gives that parameter no value
+    param_default: bool = False
 
 
 def _param_dupes(params: list[ParamSpec], at: str) -> list[tuple[Loc, str]]:
