@@ -30,11 +30,13 @@ Words are split at `_`, `-`, `.` and camelCase. Not secrets by name, to keep fal
 
 Shell text is scanned for the shapes above and for `NAME=literal` assignments with a secret name (`export
 DB_PASSWORD=hunter2`), so that a secret in a script is flagged; the script itself is never changed. `mask` replaces
-what is found by `<masked KIND>`, for output meant to be read (`jenkins2flow inspect`).
+what is found, and the values of `name: value` lines under a secret name, by `<masked KIND>`: for output meant to be
+read (`jenkins2flow inspect`) and for every text that is not a script (messages, descriptions, fallback sources).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +72,8 @@ _STORE_PATH = re.compile(r"^[a-z0-9][a-z0-9_.\-]*(?:/[a-z0-9][a-z0-9_.\-]*)+/?$"
 _PATH = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:[\\/])")
 # NAME=value in shell text: `export NAME=value`, `NAME="value"`, `NAME='value'`
 _ASSIGNMENT = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|'\"]+)")
+# `name: value` (YAML, a plugin's fields as text): masked, not flagged (in a script it is mostly prose)
+_FIELD = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_.\-]*):[ \t]*(\"[^\"\n]*\"|'[^'\n]*'|[^\s,}'\"]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,14 +130,15 @@ def classify(name: str, value: object, *, literal_value: bool = True) -> str:
     return ""
 
 
-def find(text: str) -> list[Found]:
-    """The secrets in a text (a script, a properties block), in order, not overlapping."""
+def find(text: str, fields: bool = False) -> list[Found]:
+    """The secrets in a text (a script, a properties block), in order, not overlapping; with `fields`, also the
+    values of `name: value` lines under a secret name."""
     found: list[Found] = []
     for kind, pattern in SHAPES:
         for m in pattern.finditer(text):
             start, end = m.span(m.lastindex or 0)
             found.append(Found(kind, start, end))
-    for m in _ASSIGNMENT.finditer(text):
+    for m in itertools.chain(_ASSIGNMENT.finditer(text), _FIELD.finditer(text) if fields else ()):
         value = m.group(2)
         if secret_name(m.group(1)) and literal(value, m.group(1)):
             quoted = value[:1] in "'\"" and len(value) > 1
@@ -153,7 +158,7 @@ def line_of(text: str, offset: int) -> int:
 def mask(text: str) -> str:
     """`text` with every secret found replaced by `<masked KIND>`."""
     parts, last = [], 0
-    for f in find(text):
+    for f in find(text, fields=True):
         parts += [text[last:f.start], f"<masked {f.kind}>"]
         last = f.end
     return "".join(parts) + text[last:] if parts else text
