@@ -73,7 +73,7 @@ def test_audit_table_and_unknown_mapping_handler(tmp_path: Path) -> None:
 def test_dry_run_prints_yaml_and_dag_then_diff(tmp_path: Path) -> None:
     out = CliRunner().invoke(cli, ["dry-run", str(SAMPLE)])
     assert out.exit_code == 0, out.output
-    assert "pipeline:" in out.output and "ConcreteTaskOperator.create(" in out.output
+    assert "pipeline:" in out.output and "dag = build_dag(PIPELINE, DOCUMENTS)" in out.output
     store = str(tmp_path / "s.db")
     diff = CliRunner().invoke(cli, ["dry-run", str(SAMPLE), "--diff", "--store", store])
     assert "+++ converted" in diff.output

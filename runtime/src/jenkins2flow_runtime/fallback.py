@@ -6,7 +6,7 @@ Each takes its pipeline bindings as keyword arguments (plus `context`, the Airfl
   or an Airflow connection id in JENKINS2FLOW_JENKINS_CONN (host = URL, login, password = API token).
 - `trigger_pipeline`: `build job:` / downstream triggers: triggers the converted pipeline's DAG (and waits).
 - `wait_for_pipeline`: upstream triggers: waits for a successful run of the upstream pipeline.
-- `copy_artifacts`: copies files from another pipeline's latest run workspace.
+- `copy_artifacts`: copies files (Ant globs) from another pipeline's latest run workspace.
 - `when_gate`: a Jenkins `when` evaluated against parameters and environment; false -> the stage is skipped.
 - `post_gate`: Jenkins post `changed` / `fixed` / `regression`: compares this run's body outcome with the previous
   completed run of the same DAG; false -> the block's tasks are skipped.
@@ -116,21 +116,20 @@ def _workspace_root() -> Path:
 
 
 def copy_artifacts(pipeline: str, filter: str = "", target: str = "", workspace: str = "",  # noqa: A002
-                   **_: Any) -> dict[str, Any]:
-    """Copy files matching `filter` (comma-separated globs) from the latest run workspace of `pipeline`."""
+                   excludes: str = "", **_: Any) -> dict[str, Any]:
+    """Copy the files selected by the Ant globs `filter` (comma-separated; empty: all) minus `excludes` from the
+    latest run workspace of `pipeline` into `target`, keeping their relative paths (Jenkins' copyArtifacts)."""
+    from jenkins2flow_runtime.antglob import AntGlob
+
     runs = sorted((_workspace_root() / pipeline).glob("*"), key=lambda p: p.stat().st_mtime)
     if not runs:
         raise FallbackError(f"No run of pipeline {pipeline!r} has left a workspace to copy artifacts from.")
     source, dest = runs[-1], Path(workspace or os.getcwd()) / target
-    patterns = [p.strip() for p in filter.split(",") if p.strip()] or ["**"]
-    copied = []
-    for path in source.rglob("*"):
-        rel = path.relative_to(source).as_posix()
-        if path.is_file() and any(fnmatch.fnmatch(rel, p) for p in patterns):
-            out = dest / rel
-            out.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, out)
-            copied.append(rel)
+    copied = AntGlob.parse(filter, excludes).select(source)
+    for rel in copied:
+        out = dest / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source / rel, out)
     return {"pipeline": pipeline, "copied": copied}
 
 

@@ -78,10 +78,9 @@ def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, 
                 failed.append(f"{conv.source}:1:1: cannot save {conv.job!r}: {exc}")
                 return
             if dags_dir is not None:
-                from jenkins2flow.render.dag import write_dag
+                from jenkins2flow.render.dag import write_stored_dag
 
-                write_dag(dags_dir, conv.pipeline_name, conv.pipeline, {d.name: d for d in (*conv.templates,
-                                                                                              *conv.tasks)})
+                write_stored_dag(dags_dir, st, saved)
             warnings = sum(1 for d in conv.diagnostics if d.level == "warning")
             click.echo(f"{conv.job}: {conv.status}, pipeline {saved.name} v{saved.version} "
                        f"({len(conv.pipeline.tasks)} tasks{f', {warnings} warnings' if warnings else ''})")

@@ -8,12 +8,13 @@ from typing import Any
 
 import click
 import yaml
+from jenkins2flow_runtime import model
 
 from jenkins2flow.cli.convert_cmd import store_option
 from jenkins2flow.cli.options import conversion_options, setup
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.errors import UsageError
-from jenkins2flow.render.dag import render_pipeline
+from jenkins2flow.render.dag import render_dag
 
 
 @click.command("dry-run")
@@ -52,8 +53,8 @@ def dry_run(source: str, show_diff: bool, dag: bool, store: str | None, mappings
             continue
         click.echo(text)
         if dag:
-            click.echo(render_pipeline(conv.pipeline_name, conv.pipeline,
-                                       {d.name: d for d in (*conv.templates, *conv.tasks)}))
+            click.echo(render_dag(model.make("pipeline", conv.pipeline_name, conv.pipeline),
+                                  [*conv.templates, *conv.tasks]))
 
 
 def _stored_spec(store: str | None, name: str) -> dict[str, Any]:

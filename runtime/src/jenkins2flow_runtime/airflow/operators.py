@@ -14,6 +14,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
+from jenkins2flow_runtime import jenkins_env
 from jenkins2flow_runtime.executors.shell import ShellError, run_shell
 from jenkins2flow_runtime.params import declared_map, env_value, resolve
 from jenkins2flow_runtime.workspace import SHADOW_FLAG, is_shadow, run_workspace
@@ -106,7 +107,8 @@ class ConcreteTaskOperator(_CatalogOperator):
 
     ui_color = "#d5e8f7"
     run_on: str = "local"  # the pipeline task's container executor (BaseOperator.executor is Airflow's own)
-    _extra_fields = ("run_on",)
+    jenkins_job: str = ""  # the Jenkins full name (pipeline provenance), for JOB_NAME; the pipeline name when empty
+    _extra_fields = ("run_on", "jenkins_job")
     _fargate: Any = None
 
     # Kept for the earlier name of the attribute.
@@ -115,13 +117,15 @@ class ConcreteTaskOperator(_CatalogOperator):
         return self.spec
 
     def _job_env(self, params: Mapping[str, Any], secrets: Mapping[str, str], run_id: str,
-                 shadow: bool = False) -> dict[str, str]:
-        """What the task adds to the environment: its env, the parameters, the secrets, Jenkins' variables."""
+                 shadow: bool = False, jenkins: Mapping[str, str] | None = None) -> dict[str, str]:
+        """What the task adds to the environment: Jenkins' variables (jenkins_env; `jenkins`), then its env, the
+        parameters and the secrets, which may override them as in Jenkins; WORKSPACE is always the run's."""
         workspace = run_workspace(self.pipeline, run_id, shadow=shadow)
-        env = {k: env_value(v) for k, v in self.spec.get("env", {}).items()}
+        env = dict(jenkins or {})
+        env.update({k: env_value(v) for k, v in self.spec.get("env", {}).items()})
         env.update({k: env_value(v) for k, v in params.items()})
         env.update(secrets)
-        env.update(WORKSPACE=str(workspace), JOB_NAME=self.pipeline, BUILD_TAG=f"{self.pipeline}-{run_id}")
+        env["WORKSPACE"] = str(workspace)
         if shadow:
             env[SHADOW_FLAG] = "1"  # the task may check it to keep away from production systems
         return env
@@ -138,7 +142,8 @@ class ConcreteTaskOperator(_CatalogOperator):
         workspace = run_workspace(self.pipeline, run_id, shadow=shadow)
         if kind == "python":
             return self._python(params, secrets, workspace)
-        job_env = self._job_env(params, secrets, run_id, shadow)
+        jenkins = jenkins_env.from_context(context, job=self.jenkins_job or self.pipeline, workspace=str(workspace))
+        job_env = self._job_env(params, secrets, run_id, shadow, jenkins)
         env = {**os.environ, **job_env}
         timeout = self.execution_timeout.total_seconds() if self.execution_timeout else None
         if kind == "shell":
@@ -224,10 +229,10 @@ class MappedConcreteTaskOperator(ConcreteTaskOperator):
 
     def __init__(self, *, pipeline: str, spec: dict[str, Any], declared: list[dict[str, Any]],
                  bindings: dict[str, Any] | None = None, run_on: str = "local",
-                 matrix_cell: dict[str, str] | None = None, **kwargs: Any) -> None:
+                 matrix_cell: dict[str, str] | None = None, jenkins_job: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.pipeline, self.spec, self.declared, self.bindings = pipeline, spec, declared, bindings or {}
-        self.run_on, self.matrix_cell = run_on, matrix_cell or {}
+        self.run_on, self.matrix_cell, self.jenkins_job = run_on, matrix_cell or {}, jenkins_job
 
 
 class MappedViewTaskOperator(ViewTaskOperator):

@@ -25,6 +25,8 @@ from jenkins2flow_runtime.model.migrations import MIGRATIONS, SCHEMA_VERSION, mi
 from jenkins2flow_runtime.model.specs import (
     KINDS,
     NAME_RE,
+    RESERVED_TASK_IDS,
+    RESERVED_TASK_PREFIX,
     SPEC_TYPES,
     ConcreteTaskSpec,
     Kind,
@@ -42,6 +44,7 @@ from jenkins2flow_runtime.model.specs import (
     Status,
     Strict,
     ViewTaskSpec,
+    is_reserved_task_id,
 )
 
 # The names for the four kinds.
@@ -51,9 +54,10 @@ ParameterTemplate = ParameterTemplateSpec
 Pipeline = PipelineSpec
 
 __all__ = [
-    "DOCUMENT_MODELS", "KINDS", "MIGRATIONS", "NAME_RE", "SCHEMA_VERSION", "SPEC_TYPES", "AnySpec", "ConcreteTask",
+    "DOCUMENT_MODELS", "KINDS", "MIGRATIONS", "NAME_RE", "RESERVED_TASK_IDS", "RESERVED_TASK_PREFIX",
+    "SCHEMA_VERSION", "SPEC_TYPES", "AnySpec", "ConcreteTask",
     "ConcreteTaskSpec", "Document", "Envelope", "Kind", "ModelError", "Notification", "ParamSpec", "ParamType",
     "ParameterTemplate", "ParameterTemplateSpec", "Pipeline", "PipelineParameters", "PipelineSpec", "PipelineTask",
     "Provenance", "Ref", "Schedule", "SecretRef", "Status", "Strict", "ViewTask", "ViewTaskSpec", "from_dict",
-    "json_schema", "make", "migrate", "migration", "spec_hash", "to_dict",
+    "is_reserved_task_id", "json_schema", "make", "migrate", "migration", "spec_hash", "to_dict",
 ]

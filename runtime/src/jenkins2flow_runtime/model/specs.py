@@ -24,6 +24,11 @@ ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,199}$")
 Kind = Literal["concrete_task", "view_task", "parameter_template", "pipeline"]
 KINDS: tuple[Kind, ...] = ("concrete_task", "view_task", "parameter_template", "pipeline")
 Status = Literal["draft", "published", "retired"]
+# Task ids the runtime adds to every DAG it builds start with this prefix, so no pipeline task may: the asset
+# marker tasks (jenkins2flow_runtime.airflow.sync.asset_markers) and any internal task to come.
+RESERVED_TASK_PREFIX = "jenkins2flow_"
+MARKER_TASK_IDS = {"success": "jenkins2flow_succeeded", "done": "jenkins2flow_ended"}
+RESERVED_TASK_IDS = frozenset(MARKER_TASK_IDS.values())
 ParamType = Literal["string", "text", "boolean", "choice", "password", "integer", "number"]
 
 
@@ -33,6 +38,11 @@ def check_name(value: str, what: str = "name", pattern: re.Pattern[str] = NAME_R
             f"{what} {value!r} is not valid: use letters, digits, '_', '.', '-' (pattern {pattern.pattern})"
         )
     return value
+
+
+def is_reserved_task_id(task_id: str) -> bool:
+    """Whether `task_id` is one the runtime keeps for its own tasks (a pipeline task may not use it)."""
+    return task_id.startswith(RESERVED_TASK_PREFIX)
 
 
 class Strict(BaseModel):
@@ -265,6 +275,9 @@ class PipelineTask(Strict):
     @field_validator("id")
     @classmethod
     def _check_id(cls, v: str) -> str:
+        if is_reserved_task_id(v):
+            raise ValueError(f"task id {v!r} is reserved: ids starting with {RESERVED_TASK_PREFIX!r} name the "
+                             f"runtime's own tasks ({', '.join(sorted(RESERVED_TASK_IDS))}); rename the task")
         return check_name(v, "task id", TASK_ID_RE)
 
     @model_validator(mode="after")
