@@ -42,6 +42,9 @@ def _register() -> None:
     except ImportError:  # pragma: no cover - the catalog commands are optional until they land
         return
     catalog.register(cli)
+    from jenkins2flow.cli import promote_cmd
+
+    promote_cmd.register(cli)
 
 
 _register()

@@ -21,6 +21,17 @@ PARAM_TYPES = {"string": "string", "text": "text", "boolean": "boolean", "choice
 TEXT = ("string", "text")  # the types whose default may be a secret written in clear (convert.secrets)
 
 
+def airflow_name(jenkins_name: str) -> str:
+    """The name of a Jenkins parameter in the pipeline: as it is, or with `p_` before a leading digit or sign."""
+    ok = jenkins_name and jenkins_name[0].isalpha() or jenkins_name.startswith("_")
+    return jenkins_name if ok else f"p_{jenkins_name}"
+
+
+def forwarded(job: Job) -> dict[str, str]:
+    """Every Jenkins parameter of `job` -> the pipeline parameter that holds its value in a run (whole-job fallback)."""
+    return {p.name: airflow_name(p.name) for p in job.parameters}
+
+
 def templates(job: Job, ctx: Ctx) -> list[model.Ref]:
     if not job.parameters:
         return []
@@ -38,14 +49,13 @@ def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
         kind = "string"
     else:
         ctx.mapped(f"parameter {p.name}", p.span, p.plugin or p.type)
-    name = p.name if p.name and p.name[0].isalpha() or p.name.startswith("_") else f"p_{p.name}"
     default = p.default.text if isinstance(p.default, GString) else p.default
     if kind == "password":
         default = None  # never copy a secret's value
     secret = classify(p.name, default, literal_value=not isinstance(p.default, GString)) if kind in TEXT else ""
     if secret and isinstance(default, str):  # written in clear: the default comes from an Airflow variable
-        ctx.param_secrets.append(ctx.literal_secret(name, default, secret, p.span, "parameter default",
-                                                    param_default=True))
+        ref = ctx.literal_secret(airflow_name(p.name), default, secret, p.span, "parameter default", param_default=True)
+        ctx.param_secrets.append(ref)
         default = None
     if kind == "boolean":
         default = default.strip().lower() == "true" if isinstance(default, str) else bool(default)
@@ -54,5 +64,5 @@ def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
     choices = [text(c) for c in p.choices] if kind == "choice" else []
     if kind == "choice" and (default is None or default not in choices) and choices:
         default = choices[0]
-    return model.ParamSpec(name=name, type=kind, default=default,  # type: ignore[arg-type]
+    return model.ParamSpec(name=airflow_name(p.name), type=kind, default=default,  # type: ignore[arg-type]
                            choices=choices, description=mask(text(p.description)))
