@@ -157,10 +157,12 @@ def test_a_placeholders_source_and_the_description_are_masked() -> None:
 <project><description>deploys with {GH}</description><builders><com.acme.Deploy><apiToken>{GH}</apiToken>
 </com.acme.Deploy></builders></project>""".encode()
     conv = convert_job(parse_config_xml(xml, "d.xml", "d"))
-    assert conv.pipeline is not None
-    (fallback,) = conv.pipeline.tasks
-    assert "apiToken: <masked GitHub token>" in fallback.bindings["source"]
+    assert conv.pipeline is not None and conv.status == "jenkins_only"
+    (not_converted,) = conv.pipeline.draft_tasks
+    assert "apiToken: <masked GitHub token>" in not_converted.bindings["source"]
     assert conv.pipeline.description == "deploys with <masked GitHub token>"
     assert GH not in conv.pipeline.model_dump_json()
-    assert mask("apiToken: hunter2\nurl: https://x") == "apiToken: <masked named secret>\nurl: https://x"
+    assert mask("apiToken: hunter2\nurl: https://x", fields=True) == "apiToken: <masked named secret>\nurl: https://x"
+    assert mask("apiToken: hunter2") == "apiToken: hunter2"  # a sentence: only assignments and shapes count
+    assert mask("x/my_credentials.Jenkinsfile:9:11: step", fields=True) == "x/my_credentials.Jenkinsfile:9:11: step"
     assert find("echo Token: ready") == []  # prose in a script is not flagged

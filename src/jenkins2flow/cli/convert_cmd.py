@@ -108,7 +108,7 @@ def inspect(sources: tuple[str, ...], as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(mask_data(job_to_dict(job)), ensure_ascii=False))
         else:
-            click.echo(mask(_outline(job)))
+            click.echo(mask(_outline(job), fields=True))
 
 
 def _outline(job: Job) -> str:

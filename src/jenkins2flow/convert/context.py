@@ -169,7 +169,7 @@ class Ctx:
         self.record(element, "placeholder", span, reason, key)
         self.note(f"{element}: {reason}", span)
         source = source or self.excerpt(span)
-        bindings = {"element": element, "at": str(span), "reason": reason, "source": mask(source[:4000])}
+        bindings = {"element": element, "at": str(span), "reason": reason, "source": mask(source[:4000], fields=True)}
         # one task, not one per matrix cell; no environment or secret: it runs nothing
         bare = replace(scope, matrix=(), env=(), bindings=(), secrets=(), image="")
         label = f"not_converted_{key or 'step'}"

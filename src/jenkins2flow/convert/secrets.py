@@ -30,8 +30,8 @@ Words are split at `_`, `-`, `.` and camelCase. Not secrets by name, to keep fal
 
 Shell text is scanned for the shapes above and for `NAME=literal` assignments with a secret name (`export
 DB_PASSWORD=hunter2`), so that a secret in a script is flagged; the script itself is never changed. `mask` replaces
-what is found, and the values of `name: value` lines under a secret name, by `<masked KIND>`: for output meant to be
-read (`jenkins2flow inspect`) and for every text that is not a script (messages, descriptions, fallback sources).
+what is found by `<masked KIND>` in every text that is not a script (messages, descriptions); for text that is data
+(a plugin's fields, `jenkins2flow inspect`), also the values of `name: value` lines under a secret name.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ _PATH = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:[\\/])")
 # NAME=value in shell text: `export NAME=value`, `NAME="value"`, `NAME='value'`
 _ASSIGNMENT = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|'\"]+)")
 # `name: value` (YAML, a plugin's fields as text): masked, not flagged (in a script it is mostly prose)
-_FIELD = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_.\-]*):[ \t]*(\"[^\"\n]*\"|'[^'\n]*'|[^\s,}'\"]+)")
+_FIELD = re.compile(r"(?<![A-Za-z0-9_./\-])([A-Za-z_][A-Za-z0-9_\-]*):[ \t]*(\"[^\"\n]*\"|'[^'\n]*'|[^\s,}'\"]+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,10 +155,11 @@ def line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
-def mask(text: str) -> str:
-    """`text` with every secret found replaced by `<masked KIND>`."""
+def mask(text: str, fields: bool = False) -> str:
+    """`text` with every secret found replaced by `<masked KIND>`; with `fields`, also the values of `name: value`
+    lines under a secret name (for text that is data, not a sentence: a plugin's fields, inspect's output)."""
     parts, last = [], 0
-    for f in find(text, fields=True):
+    for f in find(text, fields):
         parts += [text[last:f.start], f"<masked {f.kind}>"]
         last = f.end
     return "".join(parts) + text[last:] if parts else text
@@ -170,7 +171,7 @@ def mask_data(data: Any, name: str = "") -> Any:
     if isinstance(data, str):
         if name and secret_name(name) and literal(data, name):
             return "<masked named secret>"
-        return mask(data)
+        return mask(data, fields=True)
     if isinstance(data, list | tuple):
         return [mask_data(x, name) for x in data]
     if isinstance(data, dict):
