@@ -166,3 +166,24 @@ def test_a_placeholders_source_and_the_description_are_masked() -> None:
     assert mask("apiToken: hunter2") == "apiToken: hunter2"  # a sentence: only assignments and shapes count
     assert mask("x/my_credentials.Jenkinsfile:9:11: step", fields=True) == "x/my_credentials.Jenkinsfile:9:11: step"
     assert find("echo Token: ready") == []  # prose in a script is not flagged
+
+
+def test_a_secret_passed_to_a_downstream_job_keeps_the_job_on_jenkins_and_is_never_copied() -> None:
+    text = """pipeline { agent any
+  stages { stage('A') { steps {
+    sh 'true'
+    build job: 'down', parameters: [string(name: 'API_TOKEN', value: 'tok-in-conf-fake-123'),
+                                    string(name: 'DAY', value: 'monday')]
+  } } } }"""
+    conv = convert_job(parse_jenkinsfile(text, "t.Jenkinsfile", "t"))
+    assert conv.pipeline is not None and conv.status == "jenkins_only"
+    assert conv.reasons[0].startswith("t.Jenkinsfile:4:5: parameter API_TOKEN of the trigger of 'down': its value "
+                                      "is a secret in clear (named secret)")
+    trigger = next(t for t in conv.pipeline.draft_tasks if t.uses.name == "airflow.trigger-pipeline")
+    assert trigger.bindings["conf"] == {"API_TOKEN": "<masked named secret>", "DAY": "monday"}
+    assert "tok-in-conf-fake-123" not in conv.pipeline.model_dump_json()  # the draft's excerpt is masked too
+
+
+def test_groovy_assignments_are_masked_in_source_text() -> None:
+    assert mask("    DB_PASSWORD = 'hunter2'\n    MODE = 'fast'", fields=True) == (
+        "    DB_PASSWORD = '<masked named secret>'\n    MODE = 'fast'")

@@ -131,6 +131,7 @@ class Ctx:
     walker: Walker | None = None  # convert.walker.walk, set by convert.job
     param_secrets: list[model.SecretRef] = field(default_factory=list)  # parameter defaults that are secrets
     literal_secrets: dict[str, str] = field(default_factory=dict)  # Airflow variable id -> value (memory only)
+    seen_secrets: set[str] = field(default_factory=set)  # every secret value found so far (memory only)
     at: Span | None = None  # the element being converted (set by the walker and the plugin loop)
     task_spans: dict[str, Span] = field(default_factory=dict)  # task id -> the element that made it (convert.lint)
     aside: set[str] = field(default_factory=set)  # draft tasks beside the graph (placeholders that are no step)
@@ -168,8 +169,8 @@ class Ctx:
         depending on nothing, so the draft still fails loudly and its shape is unchanged."""
         self.record(element, "placeholder", span, reason, key)
         self.note(f"{element}: {reason}", span)
-        source = source or self.excerpt(span)
-        bindings = {"element": element, "at": str(span), "reason": reason, "source": mask(source[:4000], fields=True)}
+        source = self.masked(source or self.excerpt(span))
+        bindings = {"element": element, "at": str(span), "reason": reason, "source": source[:4000]}
         # one task, not one per matrix cell; no environment or secret: it runs nothing
         bare = replace(scope, matrix=(), env=(), bindings=(), secrets=(), image="")
         label = f"not_converted_{key or 'step'}"
@@ -181,6 +182,14 @@ class Ctx:
         self.aside.add(self.emit(NOT_CONVERTED_TASK, NOT_CONVERTED_SPEC, bare, label=label, bindings=bindings,
                                  named=True, span=span, depends_on=[], trigger_rule="all_success"))
         self.frontier, self.pending_rule, self.after_conditional = frontier, pending, after
+
+    def masked(self, text: str) -> str:
+        """Source text (an excerpt, a plugin's fields) with the secrets it shows masked: those found by their shape
+        or name, and every value already found in this job."""
+        text = mask(text, fields=True)
+        for value in sorted(self.seen_secrets, key=len, reverse=True):
+            text = text.replace(value, "<masked secret>") if len(value) >= 4 else text
+        return text
 
     def excerpt(self, span: Span, max_lines: int = 12) -> str:
         """The lines of a Jenkinsfile that `span` covers (at most `max_lines`), '' when the job has no such text."""
@@ -255,6 +264,7 @@ class Ctx:
         at its place. One variable per job and name (`<pipeline>.<NAME>`, `_2`... for another value)."""
         base = re.sub(r"[^A-Za-z0-9_.\-]+", "_", f"{self.conv.pipeline_name}.{name}")
         airflow_id, n = base, 1
+        self.seen_secrets.add(value)
         while self.literal_secrets.setdefault(airflow_id, value) != value:
             n += 1
             airflow_id = f"{base}_{n}"

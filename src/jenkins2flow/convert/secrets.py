@@ -72,8 +72,10 @@ _STORE_PATH = re.compile(r"^[a-z0-9][a-z0-9_.\-]*(?:/[a-z0-9][a-z0-9_.\-]*)+/?$"
 _PATH = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:[\\/])")
 # NAME=value in shell text: `export NAME=value`, `NAME="value"`, `NAME='value'`
 _ASSIGNMENT = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"\n]*\"|'[^'\n]*'|[^\s;&|'\"]+)")
-# `name: value` (YAML, a plugin's fields as text): masked, not flagged (in a script it is mostly prose)
-_FIELD = re.compile(r"(?<![A-Za-z0-9_./\-])([A-Za-z_][A-Za-z0-9_\-]*):[ \t]*(\"[^\"\n]*\"|'[^'\n]*'|[^\s,}'\"]+)")
+# `name: value` (YAML, a plugin's fields as text), `NAME = 'value'` (Groovy): masked, not flagged (in a script it is
+# mostly prose)
+_FIELD = re.compile(r"(?<![A-Za-z0-9_./\-])([A-Za-z_][A-Za-z0-9_\-]*)(?::[ \t]*|[ \t]+=[ \t]*)"
+                    r"(\"[^\"\n]*\"|'[^'\n]*'|[^\s,}'\"]+)")  # also Groovy's `NAME = 'value'`
 
 
 @dataclass(frozen=True, slots=True)
