@@ -118,7 +118,7 @@ def test_live_source_through_iter_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
         assert names == ["team", "team/etl", "team/etl/pipe", "team/other", "top"]
         monkeypatch.setenv("JENKINS_TOKEN", "wrong")
         (failed,) = list(iter_jobs(fj.url, attempts=1))
-        assert failed.kind == "unsupported" and failed.diagnostics[0].code == "live-error"
+        assert failed.kind == "unsupported" and failed.diagnostics[0].code == "live-unreachable"
 
 
 # ---- loose files -------------------------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def test_files_by_content_names_and_globs(tmp_path: Path) -> None:
     assert jobs["deploy"].kind == "pipeline" and jobs["deploy"].root_tag == "Jenkinsfile"
     assert jobs["svc"].kind == "pipeline" and "sh 'make'" in jobs["svc"].script
     assert jobs["odd"].description == "by content"
-    assert jobs["missing"].diagnostics[0].code == "io-error"
+    assert jobs["missing"].diagnostics[0].code == "not-found"
     assert source_kind(str(tmp_path / "svc")) == "files"
 
 

@@ -9,11 +9,13 @@ import click
 from rich.table import Table
 
 from jenkins2flow.cli.console import make_console
+from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
-from jenkins2flow.convert.estate import convert_estate, iter_jobs
+from jenkins2flow.convert.estate import convert_estate
 from jenkins2flow.errors import UsageError
 from jenkins2flow.render.audit import html_page, markdown
 from jenkins2flow.render.explain import explain
+from jenkins2flow.sources import Inputs
 
 
 @click.command()
@@ -33,13 +35,14 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
     """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate;
     each job's ledger (--md, --html) or one job's whole story (--explain JOB)."""
     rules, overrides = setup(mappings, classify_file)
-    estate = convert_estate(iter_jobs(sources), rules=rules, workspace=workspace, overrides=overrides,
-                            only=explain_job or only)
+    inputs = Inputs(sources)
+    estate = convert_estate(inputs, rules=rules, workspace=workspace, overrides=overrides, only=explain_job or only)
     if explain_job:
         if not estate.conversions:
             raise UsageError(f"No job matches {explain_job!r} in {', '.join(sources)}; give its full name "
                              "(folder/job) or a glob.")
         click.echo("\n\n".join(explain(c) for c in estate.conversions))
+        finish(inputs)
         return
     report = estate.report()
     if md_path:
@@ -48,6 +51,7 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
         html_path.write_text(html_page(report), encoding="utf-8")
     if as_json:
         click.echo(json.dumps(report, indent=1, default=str))
+        finish(inputs)
         return
     console = make_console()
     lint = report["lint"]
@@ -81,6 +85,7 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
                   f"(x{r['collapse_ratio']}); {r['jobs_with_parameters']} parameter sets -> "
                   f"{r['distinct_parameter_templates']} templates.")
     console.print(f"Effort estimate: {eff['hours']} h (~{eff['days']} engineer-days).")
+    finish(inputs)
 
 
 def register(cli: click.Group) -> None:

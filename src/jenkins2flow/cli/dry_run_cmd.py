@@ -11,13 +11,14 @@ import click
 import yaml
 from jenkins2flow_runtime import model
 
-from jenkins2flow.cli.convert_cmd import store_option
+from jenkins2flow.cli.convert_cmd import failure_line, store_option
+from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
-from jenkins2flow.convert.estate import convert_estate, iter_jobs
-from jenkins2flow.errors import UsageError
+from jenkins2flow.convert.estate import convert_estate
 from jenkins2flow.render.dag import render_dag
 from jenkins2flow.render.explain import explain as explanation
 from jenkins2flow.render.explain import pipeline_data, summary
+from jenkins2flow.sources import Inputs
 
 
 @click.command("dry-run")
@@ -32,9 +33,8 @@ def dry_run(source: str, show_diff: bool, dag: bool, explain: bool, store: str |
             workspace: Path | None, classify_file: Path | None) -> None:
     """Convert one job without saving: print its pipeline as YAML and its rendered DAG (or --diff the store)."""
     rules, overrides = setup(mappings, classify_file)
-    estate = convert_estate(iter_jobs([source]), rules=rules, workspace=workspace, overrides=overrides)
-    if not estate.conversions:
-        raise UsageError(f"{source}: no job found.")
+    inputs = Inputs([source])
+    estate = convert_estate(inputs, rules=rules, workspace=workspace, overrides=overrides)
     for conv in estate.conversions:
         if explain:
             click.echo(explanation(conv))
@@ -60,6 +60,7 @@ def dry_run(source: str, show_diff: bool, dag: bool, explain: bool, store: str |
         if dag:
             click.echo(render_dag(model.make("pipeline", conv.pipeline_name, conv.pipeline),
                                   [*conv.templates, *conv.tasks]))
+    finish(inputs, unreadable=False, more=[failure_line(c) for c in estate.conversions if c.status == "failed"])
 
 
 def _stored_spec(store: str | None, name: str) -> dict[str, Any]:

@@ -2,26 +2,17 @@
 and the standard names of a POSIX shell and its process. Used by convert.lint to tell a bound `$NAME` from one
 that would silently expand to nothing.
 
-One list in one place. The runtime module that sets Jenkins' variables for every task
-(`jenkins2flow_runtime.jenkins_env`: JENKINS_VARIABLES, URL_VARIABLES, SCM_VARIABLES) is meant to become the
-source of JENKINS_VARIABLES once it is merged; until then the names below mirror it, plus JENKINS_URL.
+Jenkins' variables come from the runtime module that sets them (`jenkins2flow_runtime.jenkins_env`), so the lint
+and the runtime never disagree. JENKINS_URL is not among them: nothing sets it in Airflow.
 """
 
 from __future__ import annotations
 
-JENKINS_VARIABLES = frozenset({
-    # set for every task
-    "BUILD_NUMBER", "BUILD_ID", "BUILD_DISPLAY_NAME", "BUILD_TAG", "JOB_NAME", "JOB_BASE_NAME", "JOB_DISPLAY_NAME",
-    "WORKSPACE", "NODE_NAME", "NODE_LABELS", "EXECUTOR_NUMBER",
-    # set when Airflow's base URL is known
-    "BUILD_URL", "JOB_URL", "JENKINS_URL",
-    # a multibranch or git-triggered build's facts, from the run conf or the worker's environment
-    "BRANCH_NAME", "BRANCH_IS_PRIMARY", "GIT_LOCAL_BRANCH", "TAG_NAME", "TAG_TIMESTAMP", "TAG_UNIXTIME", "TAG_DATE",
-    "CHANGE_ID", "CHANGE_URL", "CHANGE_TITLE", "CHANGE_AUTHOR", "CHANGE_AUTHOR_DISPLAY_NAME", "CHANGE_AUTHOR_EMAIL",
-    "CHANGE_TARGET", "CHANGE_BRANCH", "CHANGE_FORK", "GIT_COMMIT", "GIT_PREVIOUS_COMMIT",
-    "GIT_PREVIOUS_SUCCESSFUL_COMMIT", "GIT_BRANCH", "GIT_URL", "GIT_COMMITTER_NAME", "GIT_AUTHOR_NAME",
-    "GIT_COMMITTER_EMAIL", "GIT_AUTHOR_EMAIL",
-})
+from jenkins2flow_runtime import jenkins_env as runtime_env
+
+# Set by the runtime for every task (jenkins2flow_runtime.jenkins_env is the one list): always, when Airflow's base
+# URL is known, or from the run conf (a multibranch or git-triggered build's facts).
+JENKINS_VARIABLES = frozenset((*runtime_env.JENKINS_VARIABLES, *runtime_env.URL_VARIABLES, *runtime_env.SCM_VARIABLES))
 
 # What every POSIX shell (and bash) or its process environment defines.
 SHELL_VARIABLES = frozenset({

@@ -25,11 +25,12 @@ IGNORED = {"UNSTABLE": "all_success", "FAILURE": "all_done", "ABORTED": "all_don
 def buildflow(job: Job, dsl: str, ctx: Ctx, scope: Scope) -> None:
     """Convert a Build Flow job's `dsl` script; statements other than the flow's own verbs become placeholders."""
     from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+    from jenkins2flow.sources.limits import check_steps
 
     if not dsl.strip():
         return
     path = job.source or job.span.path
-    parsed = parse_jenkinsfile(dsl, path, job.full_name)
+    parsed = check_steps(parse_jenkinsfile(dsl, path, job.full_name))
     lines = dsl.splitlines()
     offset = max(job.span.line, 1)  # dsl spans are relative to the script; report them inside the config.xml
 

@@ -20,6 +20,9 @@ TASK_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,249}$")
 PARAM_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,199}$")
 CALLABLE_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,199}$")
+# Tasks in one pipeline: Airflow parses, serializes and schedules every DAG whole, and the graph checks here grow
+# with the edges; a pipeline above this is refused with a field error before its tasks are read.
+MAX_TASKS = 5_000
 
 Kind = Literal["concrete_task", "view_task", "parameter_template", "pipeline"]
 KINDS: tuple[Kind, ...] = ("concrete_task", "view_task", "parameter_template", "pipeline")
@@ -414,6 +417,14 @@ class PipelineSpec(Strict):
     # the draft moves draft_tasks into tasks and clears jenkins_fallback (docs/conversion-status.md).
     draft_tasks: list[PipelineTask] = Field(default_factory=list)
     jenkins_fallback: JenkinsFallback | None = None
+
+    @field_validator("tasks", mode="before")
+    @classmethod
+    def _task_count(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and len(value) > MAX_TASKS:
+            raise ValueError(f"a pipeline holds at most {MAX_TASKS:,} tasks; this one has {len(value):,}: split the "
+                             "job into several pipelines")
+        return value
 
     @model_validator(mode="after")
     def _graph(self) -> PipelineSpec:
