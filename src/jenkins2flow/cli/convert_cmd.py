@@ -18,6 +18,7 @@ from jenkins2flow.cli.options import conversion_options, setup
 from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.estate import convert_estate
 from jenkins2flow.convert.save import save_conversion
+from jenkins2flow.convert.secrets import mask, mask_data
 from jenkins2flow.errors import ConversionFailed
 from jenkins2flow.ir import Job
 from jenkins2flow.sources import Inputs
@@ -108,23 +109,27 @@ def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, 
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per job.")
 def inspect(sources: tuple[str, ...], as_json: bool) -> None:
-    """Print the intermediate representation of Jenkins jobs (a JENKINS_HOME, folders, files, globs or a URL)."""
+    """Print the intermediate representation of Jenkins jobs (a JENKINS_HOME, folders, files, globs or a URL).
+
+    Secrets written in clear (tokens, keys, values of variables named like passwords) are shown masked."""
     from jenkins2flow.ir.to_json import job_to_dict
 
     inputs = Inputs(sources)
     for job in inputs:
-        data = job_to_dict(job)
         if as_json:
-            click.echo(json.dumps(data, ensure_ascii=False))
+            click.echo(json.dumps(mask_data(job_to_dict(job)), ensure_ascii=False))
         else:
-            click.echo(_outline(job))
+            click.echo(mask(_outline(job), fields=True))
     finish(inputs)
 
 
 def _outline(job: Job) -> str:
+    from jenkins2flow.ir.to_json import to_jsonable
+
     lines = [f"{job.full_name} ({job.kind}{', ' + job.flavor if job.flavor else ''})  {job.span}"]
     for p in job.parameters:
-        lines.append(f"  param {p.name}: {p.type} = {p.default!r}")
+        default = mask_data({"name": p.name, "default": to_jsonable(p.default)})["default"]
+        lines.append(f"  param {p.name}: {p.type} = {default!r}")
     for t in job.triggers:
         lines.append(f"  trigger {t.kind} {t.spec or ','.join(t.upstream)}")
 

@@ -29,6 +29,7 @@ from jenkins2flow.convert.conversion import (
 )
 from jenkins2flow.convert.naming import task_id
 from jenkins2flow.convert.rules import Rule, Rules
+from jenkins2flow.convert.secrets import mask
 from jenkins2flow.ir import Diagnostic, Job, Span, Step, Trigger
 
 RUNTIME = "jenkins2flow_runtime.fallback"
@@ -89,7 +90,7 @@ def slug(text: str, words: int = 4, max_len: int = 40) -> str:
 def content_name(prefix: str, spec: dict[str, Any], text: str) -> str:
     """A task name by content: `sh.<first words>-<hash8>`; identical specs anywhere get the same name."""
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:8]
-    return f"{prefix}.{slug(text)}-{digest}"
+    return f"{prefix}.{slug(mask(text))}-{digest}"  # a name never shows a secret of the script
 
 
 Walker = Callable[[Sequence[Step], "Ctx", Scope], None]
@@ -128,6 +129,9 @@ class Ctx:
     crons: list[Trigger] = field(default_factory=list)  # triggers whose rule is `schedule` (convert.triggers)
     upstream: list[tuple[str, str]] = field(default_factory=list)  # (pipeline, asset event) from upstream triggers
     walker: Walker | None = None  # convert.walker.walk, set by convert.job
+    param_secrets: list[model.SecretRef] = field(default_factory=list)  # parameter defaults that are secrets
+    literal_secrets: dict[str, str] = field(default_factory=dict)  # Airflow variable id -> value (memory only)
+    seen_secrets: set[str] = field(default_factory=set)  # every secret value found so far (memory only)
     at: Span | None = None  # the element being converted (set by the walker and the plugin loop)
     task_spans: dict[str, Span] = field(default_factory=dict)  # task id -> the element that made it (convert.lint)
     aside: set[str] = field(default_factory=set)  # draft tasks beside the graph (placeholders that are no step)
@@ -165,7 +169,7 @@ class Ctx:
         depending on nothing, so the draft still fails loudly and its shape is unchanged."""
         self.record(element, "placeholder", span, reason, key)
         self.note(f"{element}: {reason}", span)
-        source = source or self.excerpt(span)
+        source = self.masked(source or self.excerpt(span))
         bindings = {"element": element, "at": str(span), "reason": reason, "source": source[:4000]}
         # one task, not one per matrix cell; no environment or secret: it runs nothing
         bare = replace(scope, matrix=(), env=(), bindings=(), secrets=(), image="")
@@ -178,6 +182,14 @@ class Ctx:
         self.aside.add(self.emit(NOT_CONVERTED_TASK, NOT_CONVERTED_SPEC, bare, label=label, bindings=bindings,
                                  named=True, span=span, depends_on=[], trigger_rule="all_success"))
         self.frontier, self.pending_rule, self.after_conditional = frontier, pending, after
+
+    def masked(self, text: str) -> str:
+        """Source text (an excerpt, a plugin's fields) with the secrets it shows masked: those found by their shape
+        or name, and every value already found in this job."""
+        text = mask(text, fields=True)
+        for value in sorted(self.seen_secrets, key=len, reverse=True):
+            text = text.replace(value, "<masked secret>") if len(value) >= 4 else text
+        return text
 
     def excerpt(self, span: Span, max_lines: int = 12) -> str:
         """The lines of a Jenkinsfile that `span` covers (at most `max_lines`), '' when the job has no such text."""
@@ -220,7 +232,9 @@ class Ctx:
         saving many jobs never makes it a new version: the scope's secrets are not added to it (those callables
         read none). `span`: the element that made the task, by default the one being converted (Ctx.at)."""
         if kind == "concrete_task" and scope.secrets and not named:
-            spec = {**spec, "secrets": [s.model_dump() for s in scope.secrets]}
+            # param_default is dumped only when set, so that tasks named by content keep their names
+            spec = {**spec, "secrets": [s.model_dump(exclude=None if s.param_default else {"param_default"})
+                                        for s in scope.secrets]}
         if kind == "concrete_task" and scope.image and spec.get("type") == "shell":
             spec = {**spec, "type": "container", "image": scope.image}
         name = prefix if named else content_name(prefix, spec, text or spec.get("command", "") or spec.get("sql", ""))
@@ -242,6 +256,23 @@ class Ctx:
         ))
         self.frontier = [tid]
         return tid
+
+    def literal_secret(self, name: str, value: str, kind: str, span: Span, where: str, *,
+                       param_default: bool = False) -> model.SecretRef:
+        """A secret written in clear in the job (environment, parameter default, EnvInject) is never copied: it
+        becomes a reference to an Airflow variable the user creates, listed in the credentials plan, with a warning
+        at its place. One variable per job and name (`<pipeline>.<NAME>`, `_2`... for another value)."""
+        base = re.sub(r"[^A-Za-z0-9_.\-]+", "_", f"{self.conv.pipeline_name}.{name}")
+        airflow_id, n = base, 1
+        self.seen_secrets.add(value)
+        while self.literal_secrets.setdefault(airflow_id, value) != value:
+            n += 1
+            airflow_id = f"{base}_{n}"
+        self.conv.credentials.append(CredentialUse(airflow_id, self.job.full_name, span, f"literal {where} ({kind})",
+                                                   (name,), "variable", airflow_id))
+        self.note(f"{where} {name} holds a secret in clear ({kind}); it is not copied: create the Airflow variable "
+                  f"{airflow_id!r} with that value (see the credentials plan).", span)
+        return model.SecretRef(env=name, source="variable", id=airflow_id, param_default=param_default)
 
     def credential(self, credentials_id: str, binding: str, env: list[str], source: str, span: Span,
                    fields: list[str] | None = None) -> list[model.SecretRef]:

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from jenkins2flow.convert.conversion import Conversion
+from jenkins2flow.convert.identity import claim, source_of
 from jenkins2flow.convert.job import convert_job, default_rules
 from jenkins2flow.convert.links import estate_links
+from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.rules import Rules
 from jenkins2flow.ir import Diagnostic, Job
 
@@ -127,14 +129,20 @@ def convert_estate(jobs: Iterable[Job], *, rules: Rules | None = None, workspace
                    on_job: Callable[[Conversion], None] | None = None) -> Estate:
     rules = rules or default_rules()
     estate = Estate()
-    selected = [job for job in jobs if not only or fnmatch.fnmatchcase(job.full_name, only)]
-    links = estate_links(selected)  # upstream/downstream links need the whole estate before any job converts
-    for job in selected:
-        try:
-            conv = convert_job(job, rules, workspace, overrides, links)
-        except Exception as exc:  # pragma: no cover - convert_job already isolates; belt and braces
-            conv = Conversion(job=job.full_name, pipeline_name=job.full_name, status="failed", kind=job.kind)
-            conv.diagnostics.append(Diagnostic("error", f"internal error: {exc}", job.span))
+    # each pipeline name belongs to one job of the batch: a later job claiming it is refused (convert.identity)
+    claimed = list(claim(job for job in jobs if not only or fnmatch.fnmatchcase(job.full_name, only)))
+    # upstream/downstream links need the whole estate before any job converts
+    links = estate_links(job for job, refused in claimed if refused is None)
+    for job, refused in claimed:
+        if refused is not None:
+            conv = Conversion(job=job.full_name, pipeline_name=safe_name(job.full_name), status="failed",
+                              kind=job.kind, source=source_of(job), diagnostics=[refused], reasons=[str(refused)])
+        else:
+            try:
+                conv = convert_job(job, rules, workspace, overrides, links)
+            except Exception as exc:  # pragma: no cover - convert_job already isolates; belt and braces
+                conv = Conversion(job=job.full_name, pipeline_name=job.full_name, status="failed", kind=job.kind)
+                conv.diagnostics.append(Diagnostic("error", f"internal error: {exc}", job.span))
         estate.add(conv)
         if on_job is not None:
             on_job(conv)

@@ -22,6 +22,7 @@ from jenkins2flow.convert.options import option_scope
 from jenkins2flow.convert.post import post
 from jenkins2flow.convert.registry import HANDLERS
 from jenkins2flow.convert.rules import Rules, load_rules
+from jenkins2flow.convert.secrets import mask
 from jenkins2flow.convert.stages import stages
 from jenkins2flow.convert.values import text
 from jenkins2flow.convert.walker import walk
@@ -59,6 +60,7 @@ def convert_job(job: Job, rules: Rules | None = None, workspace: Path | None = N
         conv.diagnostics.append(Diagnostic("error", f"internal error while converting: {type(exc).__name__}: {text}",
                                            job.span))
         conv.status, conv.pipeline, conv.reasons = "failed", None, [f"converter error: {text}"]
+    _mask_messages(conv)
     conv.classification, conv.class_reasons = classify(job, conv, overrides or {})
     return conv
 
@@ -92,6 +94,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     ctx.functions = {text(f.kwarg("name") or (f.args[0] if f.args else "")): f for f in job.functions}
     scope = Scope()
     templates = parameters.templates(job, ctx)
+    scope = scope.with_secrets(ctx.param_secrets)  # parameter defaults that are secrets: on every task
     schedule = triggers.schedule_of(job, ctx, scope)
     if flow is not None:
         _xml(job, ctx, scope, dsl=dict(job.settings).get("dsl", "") if flow == "buildflow" else None)
@@ -119,7 +122,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         ctx.tasks = [t if t.retries is not None else t.model_copy(update={"retries": ctx.default_retries})
                      for t in ctx.tasks]
     spec = model.PipelineSpec(
-        description=job.description or f"Converted from Jenkins job {job.full_name!r}.",
+        description=mask(job.description) or f"Converted from Jenkins job {job.full_name!r}.",
         schedule=schedule,
         parameters=model.PipelineParameters(templates=templates),
         tasks=ctx.tasks,
@@ -135,7 +138,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     conv.diagnostics += [Diagnostic("warning", f"task {f.task!r}: {f.message}", f.span, code=f"lint-{f.kind}")
                          for f in conv.lint]
     provenance = model.Provenance(job=job.full_name, source=job.source or job.span.path, config_sha256=_sha(job),
-                                  diagnostics=[str(d) for d in conv.diagnostics][:200])
+                                  diagnostics=[mask(str(d)) for d in conv.diagnostics][:200])
     conv.pipeline = spec.model_copy(update={"provenance": provenance})
     conv.status, conv.reasons = status(conv)
 
@@ -165,6 +168,13 @@ def _whole_job(spec: model.PipelineSpec, job: Job, ctx: Ctx, conv: Conversion) -
     record = model.JenkinsFallback(job=job.full_name, reasons=reasons, notifications=spec.notifications)
     return model.PipelineSpec(**{**dict(spec), "tasks": [task], "draft_tasks": spec.tasks,
                                  "jenkins_fallback": record, "notifications": []})
+
+
+def _mask_messages(conv: Conversion) -> None:
+    """Messages never carry a secret's value, whoever wrote them (a parser quoting its input): masked."""
+    conv.diagnostics = [replace(d, message=mask(d.message)) for d in conv.diagnostics]
+    conv.ledger = [replace(e, reason=mask(e.reason)) for e in conv.ledger]
+    conv.reasons = [mask(r) for r in conv.reasons]
 
 
 def _sha(job: Job) -> str:

@@ -12,6 +12,7 @@ import glob
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
 from jenkins2flow.sources.content import decode, looks_like_xml, read_config_xml, text_problem, xml_problem
@@ -28,12 +29,38 @@ _NOT_JOB_DIRS = {"builds", "workflow", "workflow-completed", "archive", ".git"}
 
 def job_name_for(path: Path) -> str:
     """`jobs/etl/config.xml` -> `etl`; `ci/Jenkinsfile` -> `ci`; `nightly.xml` -> `nightly`;
-    `deploy.Jenkinsfile` -> `deploy`; `Jenkinsfile.groovy` -> its folder."""
+    `deploy.Jenkinsfile` -> `deploy`; `Jenkinsfile.groovy` -> its folder.
+
+    A `config.xml` laid out as in a JENKINS_HOME gets the full name Jenkins gives it: `.../jobs/A/jobs/B/config.xml`
+    -> `A/B`, a multibranch branch `.../jobs/MB/branches/<dir>/config.xml` -> `MB/<branch name>`. Elsewhere only the
+    folder is known (`x/test/config.xml` -> `test`), so two such files are one job name: the batch refuses the
+    second (convert.identity)."""
     stem = path.name.split(".", 1)[0] if path.name.lower().startswith("jenkinsfile") else path.stem
-    if stem.lower() in _GENERIC_NAMES:
-        parent = path.resolve().parent.name
-        return parent or stem
-    return stem
+    if stem.lower() not in _GENERIC_NAMES:
+        return stem
+    folder = path.resolve().parent
+    if path.name == "config.xml":
+        names = _home_names(folder)
+        if names:
+            return "/".join(names)
+    return folder.name or stem
+
+
+def _home_names(folder: Path) -> list[str]:
+    """The Jenkins full name of the job in `folder` when its path reads `jobs/A/jobs/B` (or `B/branches/X`)."""
+    names: list[str] = []
+    if folder.parent.name == "branches":  # a multibranch branch: its project is the folder above
+        from jenkins2flow.sources.jenkins_home import branch_name
+
+        project = folder.parent.parent
+        names = [project.name, quote(branch_name(folder), safe="")]
+        if project.parent.name != "jobs":
+            return names
+        folder = project.parent.parent
+    while folder.parent.name == "jobs" and folder.name:
+        names.insert(0, folder.name)
+        folder = folder.parent.parent
+    return names
 
 
 def expand(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:

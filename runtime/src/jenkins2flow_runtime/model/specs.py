@@ -90,6 +90,8 @@ class SecretRef(Strict):
         default="variable", description="Where Airflow keeps the secret: a connection or a variable.")
     id: str = Field(description="The Airflow connection or variable id (a reference: never the value).")
     field: str = Field(default="", description="For connections: login, password, host, or an extra key.")
+    param_default: bool = Field(default=False, description="The default of the parameter of the same name (a secret "
+                                "written in clear in Jenkins): used only when the run gives that parameter no value.")
 
 
 def _param_dupes(params: list[ParamSpec], at: str) -> list[tuple[Loc, str]]:
