@@ -22,11 +22,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: venv demo test lint bench clean chromium
 
-venv: $(VENV)/.installed $(VENV)/.reader
-
-# The config.xml reader is compiled in place by setup.py (mypyc). After an edit of one of these files the compiled
-# modules no longer match their source (the source then runs, with a warning): rebuild them, and only then.
-READER_SRC := setup.py $(wildcard src/jenkins2flow/parse/*.py src/jenkins2flow/parse/xml/*.py)
+venv: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml runtime/pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,11 +30,6 @@ $(VENV)/.installed: pyproject.toml runtime/pyproject.toml
 	set -o pipefail; $(BIN)/python -m pip install -q \
 		"apache-airflow==$(AIRFLOW_VERSION)" apache-airflow-providers-common-sql apache-airflow-providers-amazon \
 		-e "./runtime[airflow,aws,jenkins]" -e ".[test]" 2>&1 | { grep -v "^WARNING: Location" || true; }
-	touch $@
-
-$(VENV)/.reader: $(VENV)/.installed $(READER_SRC)
-	$(BIN)/python -W ignore -m jenkins2flow.parse.compiled --check || { set -o pipefail; \
-		$(BIN)/python -m pip install -q --no-deps -e . 2>&1 | { grep -v "^WARNING: Location" || true; }; }
 	touch $@
 
 demo: venv
@@ -52,7 +43,7 @@ test: venv chromium lint
 	$(BIN)/python -m pytest -p no:cacheprovider
 
 lint: venv
-	$(BIN)/ruff check setup.py src runtime tests bench
+	$(BIN)/ruff check src runtime tests bench
 	$(BIN)/mypy src runtime/src
 
 bench: venv
@@ -60,4 +51,5 @@ bench: venv
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(STATE) .pytest_cache build *.egg-info
+	rm -rf $(STATE) .pytest_cache build dist *.egg-info
+	find src -name '*.so' -delete  # extension modules left by the old compiled build shadow their source
