@@ -29,7 +29,7 @@ $(VENV)/.installed: pyproject.toml runtime/pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 	set -o pipefail; $(BIN)/python -m pip install -q \
 		"apache-airflow==$(AIRFLOW_VERSION)" apache-airflow-providers-common-sql apache-airflow-providers-amazon \
-		-e "./runtime[airflow,aws,jenkins]" -e ".[test]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+		-e "./runtime[airflow,aws,jenkins,mongo]" -e ".[test,aws,mongo]" 2>&1 | { grep -v "^WARNING: Location" || true; }
 	touch $@
 
 demo: venv

@@ -1,6 +1,7 @@
 """The two wheels, built as a user builds them and installed (not editable) into a fresh virtualenv, convert the
 samples: the default rules (mappings/) and templates travel inside the wheel, and the toolkit runs without the
-source tree, without Airflow and without the optional extras."""
+source tree, without Airflow and without the optional extras. Each package has one version, which the toolkit's
+requirement on the runtime follows."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
+import jenkins2flow_runtime
 import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
 
+import jenkins2flow
 from tests.conftest import ROOT, SAMPLES
 
-pytestmark = pytest.mark.slow
 PROJECT_FILES = ("pyproject.toml", "README.md", "src", "mappings", "runtime")
 
 
@@ -49,6 +54,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp / "venv" / "bin"
 
 
+@pytest.mark.slow
 def test_installed_wheels_convert_the_samples_into_a_store(installed: Path, tmp_path: Path) -> None:
     store = tmp_path / "store.db"
     done = _run(installed / "jenkins2flow", "convert", SAMPLES / "jenkinsfiles", "--store", store, cwd=tmp_path)
@@ -60,6 +66,7 @@ def test_installed_wheels_convert_the_samples_into_a_store(installed: Path, tmp_
     assert listed.stdout.split()[:3] == ["daily_sales", "v1", "published"]
 
 
+@pytest.mark.slow
 def test_installed_toolkit_reads_its_rules_from_the_wheel_not_the_checkout(installed: Path, tmp_path: Path) -> None:
     code = ("import jenkins2flow, jenkins2flow.convert.rules as r; print(jenkins2flow.__file__); "
             "print(r.DEFAULT_DIR); print(sorted(p.name for p in r.DEFAULT_DIR.glob('*.yaml')))")
@@ -68,3 +75,31 @@ def test_installed_toolkit_reads_its_rules_from_the_wheel_not_the_checkout(insta
     assert str(ROOT) not in out[0] and "site-packages" in out[0]
     assert Path(out[1]) == site / "mappings"
     assert out[2] == str(sorted(p.name for p in (ROOT / "mappings").glob("*.yaml")))
+
+
+@pytest.mark.slow
+def test_installed_versions_and_missing_extras(installed: Path, tmp_path: Path) -> None:
+    code = "from importlib.metadata import version as v; print(v('jenkins2flow'), v('jenkins2flow-runtime'))"
+    out = _run(installed / "python", "-c", code, cwd=tmp_path).stdout.split()
+    assert out == [jenkins2flow.__version__, jenkins2flow_runtime.__version__]
+    for module in ("boto3", "pymongo", "airflow"):
+        absent = subprocess.run([installed / "python", "-c", f"import {module}"], capture_output=True, check=False)
+        assert absent.returncode == 1, f"{module} was installed without its extra"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([installed / "jenkins2flow", "pipelines", "list", "--store", "mongodb://localhost:1/c"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and "pip install 'jenkins2flow[mongo]'" in done.stderr, done.stderr
+
+
+def test_one_version_per_package_and_the_toolkit_needs_the_runtime_of_its_release_line() -> None:
+    for pyproject, package in ((ROOT / "pyproject.toml", jenkins2flow), (ROOT / "runtime" / "pyproject.toml",
+                                                                       jenkins2flow_runtime)):
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        assert "version" not in project["project"] and project["project"]["dynamic"] == ["version"]
+        assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": f"{package.__name__}.__version__"}
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    runtime = next(Requirement(d) for d in deps if Requirement(d).name == "jenkins2flow-runtime")
+    line = Version(jenkins2flow.__version__).release[:2]
+    assert runtime.specifier.contains(jenkins2flow_runtime.__version__)
+    assert runtime.specifier.contains(f"{line[0]}.{line[1]}.99")
+    assert not runtime.specifier.contains(f"{line[0]}.{line[1] + 1}.0") and not runtime.specifier.contains("0.0.1")

@@ -28,6 +28,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jenkins2flow_runtime.extras import require
+
 CONTAINER = "main"
 RETRYABLE_CODES = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
                    "ServerException", "ServiceUnavailableException", "ServiceUnavailable", "InternalFailure"}
@@ -123,8 +125,7 @@ class FargateLauncher:
     ) -> None:
         self.config = config
         if ecs is None or logs is None:
-            import boto3
-
+            boto3 = require("boto3", "aws", "Container tasks on Fargate")
             kw: dict[str, Any] = {"region_name": config.region}
             if config.endpoint_url:
                 kw["endpoint_url"] = config.endpoint_url

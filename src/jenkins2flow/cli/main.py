@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from jenkins2flow_runtime.extras import MissingExtra
 
 from jenkins2flow import __version__
 from jenkins2flow.errors import Jenkins2flowError
@@ -19,6 +20,9 @@ class Group(click.Group):
         except Jenkins2flowError as exc:
             click.echo(str(exc), err=True)
             sys.exit(exc.exit_code)
+        except MissingExtra as exc:  # an optional dependency (boto3, pymongo) the command needs
+            click.echo(str(exc), err=True)
+            sys.exit(2)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -22,9 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pymongo import ASCENDING, MongoClient, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
-
+from jenkins2flow_runtime.extras import missing
 from jenkins2flow_runtime.model import Document, Kind, from_dict
 from jenkins2flow_runtime.store.base import (
     Action,
@@ -48,6 +46,12 @@ from jenkins2flow_runtime.store.plan import (
     ref_keys,
     version_number,
 )
+
+try:
+    from pymongo import ASCENDING, MongoClient, UpdateOne
+    from pymongo.errors import BulkWriteError, DuplicateKeyError
+except ImportError as exc:
+    raise missing("pymongo", "mongo", "The MongoDB store") from exc
 
 CHUNK = 1000
 NEW_HEAD: dict[str, Any] = {"published": None, "released": [], "retired": [], "events": []}
