@@ -15,6 +15,7 @@ from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.ir import Job, Param, Span, Stage, Step
 from jenkins2flow.render.dag import render_pipeline, to_python, write_dag
+from tests.convert.test_estate_invariants import PROJECT_JOBS
 
 HOSTILE = [
     "echo '\"\"\"' \"'''\" done",
@@ -84,21 +85,23 @@ def test_every_template_parameter_changes_the_output() -> None:
     assert render_pipeline("p", other, _docs(conv)) != base
 
 
-def test_rendered_corpus_and_hostile_dags_load_in_one_dagbag(tmp_path: Path, corpus: Path) -> None:
+def test_rendered_project_and_hostile_dags_load_in_one_dagbag(tmp_path: Path) -> None:
+    """The samples and test jobs (the corpus's DAGs are loaded by `make corpus`), and the hostile job."""
     dags = tmp_path / "dags"
-    estate = convert_estate(iter_jobs([str(corpus / "jenkinsfiles"), str(corpus / "configxml")]))
-    written = 0
+    estate = convert_estate(iter_jobs([str(p) for p in PROJECT_JOBS]))
+    written = set()
     for conv in estate.conversions:
         if conv.pipeline is not None:
             write_dag(dags, conv.pipeline_name, conv.pipeline, _docs(conv))
-            written += 1
+            written.add(conv.pipeline_name)
+    assert len(written) >= 10
     hostile = convert_job(_hostile_job())
     path = write_dag(dags, hostile.pipeline_name, hostile.pipeline, _docs(hostile))  # type: ignore[arg-type]
     for file in dags.glob("*.py"):
         ast.parse(file.read_text(encoding="utf-8"))
     result = _dagbag(dags, tmp_path / "state")
     assert result["errors"] == {}
-    assert len(result["dags"]) == written + 1
+    assert set(result["dags"]) == {*written, hostile.pipeline_name}
     loaded = result["dags"][hostile.pipeline_name]
     assert sorted(loaded.values()) == sorted(HOSTILE)  # each command equals the original text byte for byte
     assert path.name.endswith(".py")
