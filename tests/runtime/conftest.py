@@ -32,6 +32,10 @@ for sub in ("airflow", "dags", "workspaces"):
     (_ROOT / sub).mkdir(parents=True, exist_ok=True)
 sys.path.insert(0, str(Path(__file__).parent))  # the test callables (j2f_test_callables) for python tasks
 
+# Airflow's one-time process set-up runs here, before any test: importing airflow configures its logging and routes
+# Python warnings to its logger (it replaces warnings.showwarning). Run inside the first test that touches Airflow,
+# that set-up would take that test's warnings away from pytest (pytest.warns saw nothing when the test ran alone).
+import airflow  # noqa: E402, F401
 import pytest  # noqa: E402
 
 DAG_FILE = "from jenkins2flow_runtime.airflow import load_dags; load_dags(globals())\n"
