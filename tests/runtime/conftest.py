@@ -41,6 +41,15 @@ import pytest  # noqa: E402
 DAG_FILE = "from jenkins2flow_runtime.airflow import load_dags; load_dags(globals())\n"
 
 
+@pytest.fixture(autouse=True)
+def _no_parsing_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts outside a task runner's parsing context. Airflow 3.2's `dag.test()` leaves
+    _AIRFLOW_PARSING_CONTEXT_DAG_ID set behind it (its context manager restores only a value that was set before), so
+    the next DagBag in the process would build that one pipeline (see `sync._parsing_dag_id`)."""
+    for name in ("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "_AIRFLOW_PARSING_CONTEXT_TASK_ID"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def test_root() -> Path:
     return _ROOT
