@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jenkins2flow.parse.job_xml import parse_config_xml
-from tests.parse.test_jenkinsfile import check_never_raises
+from tests.parse.test_jenkinsfile import EDITS, check_edited_never_raises
 from tests.parse.test_job_xml import CONTAINERS, _expected_children
 from tests.parse.test_xml_blank_text import _INNERS, _LEAF, _job, _usual
 
@@ -38,18 +38,10 @@ def _snippets() -> list[str]:
     return out
 
 
-INSERTS = ["", "{", "}", "'", '"', "(", "\n", "$"]
-
-
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(_snippets()),
-       st.lists(st.tuples(st.integers(0, 1499), st.integers(0, 20), st.sampled_from(INSERTS)), max_size=5))
+@given(st.sampled_from(_snippets()), EDITS)
 def test_mutated_jenkinsfile_snippets_never_raise(snippet: str, edits: list[tuple[int, int, str]]) -> None:
-    text = snippet
-    for pos, length, insert in edits:
-        pos = min(pos, len(text))
-        text = text[:pos] + insert + text[pos + length :]
-    check_never_raises(text)
+    check_edited_never_raises(snippet, edits)
 
 
 def test_every_config_xml_parses_and_keeps_every_child() -> None:

@@ -451,17 +451,20 @@ def _snippets() -> list[str]:
 
 
 SNIPPETS = _snippets()
+# up to 5 edits of a snippet: (position, characters cut, text inserted)
+EDITS = st.lists(st.tuples(st.integers(0, 1499), st.integers(0, 20), st.sampled_from(["", "{", "}", "'", '"', "(", "\n", "$"])),
+                 max_size=5)  # fmt: skip
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.sampled_from(SNIPPETS),
-    st.lists(st.tuples(st.integers(0, 1499), st.integers(0, 20), st.sampled_from(["", "{", "}", "'", '"', "(", "\n", "$"])),
-             max_size=5),
-)  # fmt: skip
-def test_fuzz_mutated_snippets(snippet: str, edits: list[tuple[int, int, str]]) -> None:
+def check_edited_never_raises(snippet: str, edits: list[tuple[int, int, str]]) -> None:
     text = snippet
     for pos, length, insert in edits:
         pos = min(pos, len(text))
         text = text[:pos] + insert + text[pos + length :]
     check_never_raises(text)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SNIPPETS), EDITS)
+def test_fuzz_mutated_snippets(snippet: str, edits: list[tuple[int, int, str]]) -> None:
+    check_edited_never_raises(snippet, edits)
