@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from jenkins2flow_runtime.extras import MissingExtra
 from jenkins2flow_runtime.store import StoreError
 
 from jenkins2flow import __version__
@@ -24,6 +25,9 @@ class Group(click.Group):
         except StoreError as exc:
             click.echo("Error: " + " ".join(str(exc).split()), err=True)
             sys.exit(1)
+        except MissingExtra as exc:  # an optional dependency (boto3, pymongo) the command needs
+            click.echo(str(exc), err=True)
+            sys.exit(2)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
