@@ -24,10 +24,12 @@ from jenkins2flow.render.audit import html_page, markdown
 @click.option("--only", default="", metavar="GLOB", help="Audit only the jobs whose full name matches.")
 @conversion_options
 def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_path: Path | None, only: str,
-          mappings: tuple[Path, ...], workspace: Path | None, classify_file: Path | None) -> None:
+          mappings: tuple[Path, ...], workspace: Path | None, classify_file: Path | None, timezone: str | None,
+          job_name: str) -> None:
     """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate."""
     rules, overrides = setup(mappings, classify_file)
-    estate = convert_estate(iter_jobs(sources), rules=rules, workspace=workspace, overrides=overrides, only=only)
+    estate = convert_estate(iter_jobs(sources, job_name), rules=rules, workspace=workspace, overrides=overrides,
+                            only=only, timezone=timezone)
     report = estate.report()
     if md_path:
         md_path.write_text(markdown(report), encoding="utf-8")
@@ -66,6 +68,11 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
                   f"(x{r['collapse_ratio']}); {r['jobs_with_parameters']} parameter sets -> "
                   f"{r['distinct_parameter_templates']} templates.")
     console.print(f"Effort estimate: {eff['hours']} h (~{eff['days']} engineer-days).")
+    sched = report["schedules"]
+    zones = ", ".join(f"{zone} {n}" for zone, n in sched["by_timezone"].items()) or "none"
+    console.print(f"Schedules by time zone: {zones}. Specs without TZ= run in {sched['default_timezone']}"
+                  + ("." if sched["default_given"] else " (assumed: Jenkins uses its JVM's zone; give it with "
+                     "--timezone ZONE)."), highlight=False)
 
 
 def register(cli: click.Group) -> None:

@@ -46,7 +46,7 @@ def _failure_line(conv: Conversion) -> str:
 @conversion_options
 def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, only: str, strict: bool,
             no_publish: bool, report_path: Path | None, mappings: tuple[Path, ...], workspace: Path | None,
-            classify_file: Path | None) -> None:
+            classify_file: Path | None, timezone: str | None, job_name: str) -> None:
     """Convert Jenkins jobs (a JENKINS_HOME, folders, files, globs or a URL) and save them in the catalog.
 
     One failing job never stops the batch. Re-running is idempotent: unchanged documents get no new version."""
@@ -85,8 +85,8 @@ def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, 
             if conv.status != "converted":
                 strict_fail.append(f"{conv.source}:1:1: {conv.job} is {conv.status}")
 
-        estate = convert_estate(iter_jobs(sources), rules=rules, workspace=workspace, overrides=overrides,
-                                only=only, on_job=on_job)
+        estate = convert_estate(iter_jobs(sources, job_name), rules=rules, workspace=workspace,
+                                overrides=overrides, only=only, on_job=on_job, timezone=timezone)
     if report_path is not None:
         report_path.write_text(json.dumps(estate.report(), indent=1, default=str), encoding="utf-8")
     if failed or (strict and strict_fail):

@@ -11,6 +11,7 @@ import yaml
 from jenkins2flow.cli.convert_cmd import store_option
 from jenkins2flow.cli.options import conversion_options, setup
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
+from jenkins2flow.convert.triggers import schedule_line
 from jenkins2flow.errors import UsageError
 from jenkins2flow.render.dag import render_pipeline
 
@@ -22,16 +23,19 @@ from jenkins2flow.render.dag import render_pipeline
 @store_option
 @conversion_options
 def dry_run(source: str, show_diff: bool, dag: bool, store: str | None, mappings: tuple[Path, ...],
-            workspace: Path | None, classify_file: Path | None) -> None:
+            workspace: Path | None, classify_file: Path | None, timezone: str | None, job_name: str) -> None:
     """Convert one job without saving: print its pipeline as YAML and its rendered DAG (or --diff the store)."""
     rules, overrides = setup(mappings, classify_file)
-    estate = convert_estate(iter_jobs([source]), rules=rules, workspace=workspace, overrides=overrides)
+    estate = convert_estate(iter_jobs([source], job_name), rules=rules, workspace=workspace, overrides=overrides,
+                            timezone=timezone)
     if not estate.conversions:
         raise UsageError(f"{source}: no job found.")
     for conv in estate.conversions:
         click.echo(f"# {conv.job}: {conv.status} ({conv.classification}); " + "; ".join(conv.reasons[:3]))
         if conv.pipeline is None:
             continue
+        if conv.pipeline.schedule is not None and conv.pipeline.schedule.cron:
+            click.echo(f"# schedule: {schedule_line(conv.pipeline.schedule, timezone is not None)}")
         data = {"pipeline": {"name": conv.pipeline_name, "spec": conv.pipeline.model_dump(mode="json")},
                 "documents": [{"kind": d.kind, "name": d.name, "spec": d.spec.model_dump(mode="json")}
                               for d in (*conv.templates, *conv.tasks)]}

@@ -105,6 +105,8 @@ class Ctx:
     crons: list[Trigger] = field(default_factory=list)  # triggers whose rule is `schedule` (convert.triggers)
     upstream: list[tuple[str, str]] = field(default_factory=list)  # (pipeline, asset event) from upstream triggers
     walker: Walker | None = None  # convert.walker.walk, set by convert.job
+    timezone: str = "UTC"  # Jenkins' default time zone for cron specs without TZ= (--timezone)
+    timezone_given: bool = False  # the user gave it (else UTC is assumed, and said so)
 
     def walk(self, steps: Sequence[Step], scope: Scope) -> None:
         """Convert `steps` in order after the frontier (a handler converting its body)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,8 @@ from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.job import convert_job, default_rules
 from jenkins2flow.convert.links import estate_links
 from jenkins2flow.convert.rules import Rules
+from jenkins2flow.convert.triggers import schedule_line
+from jenkins2flow.errors import UsageError
 from jenkins2flow.ir import Diagnostic, Job
 
 # effort in engineer-hours: per job by status, plus per placeholder to finish by hand
@@ -21,17 +23,27 @@ EFFORT_HOURS = {"converted": 0.25, "partial": 1.0, "unsupported": 4.0, "failed":
 EFFORT_PER_PLACEHOLDER = 0.5
 
 
-def iter_jobs(sources: Iterable[str]) -> Iterator[Job]:
-    """Jobs from SOURCE arguments (JENKINS_HOME, folders, files, globs, URLs), through jenkins2flow.sources."""
+def iter_jobs(sources: Iterable[str], job_name: str = "") -> Iterator[Job]:
+    """Jobs from SOURCE arguments (JENKINS_HOME, folders, files, globs, URLs), through jenkins2flow.sources.
+    `job_name` (--job-name) is the Jenkins full name of the one job the sources hold (a loose Jenkinsfile's
+    name is otherwise guessed from its file name)."""
     from jenkins2flow.sources import iter_jobs as source_jobs
 
-    for src in sources:
-        yield from source_jobs(src)
+    if not job_name:
+        for src in sources:
+            yield from source_jobs(src)
+        return
+    jobs = [job for src in sources for job in source_jobs(src)]
+    if len(jobs) != 1:
+        raise UsageError(f"--job-name {job_name!r} names one job, but the sources hold {len(jobs)} jobs; give one "
+                         "file at a time.")
+    yield replace(jobs[0], full_name=job_name.strip("/"), name_guessed=False)
 
 
 @dataclass
 class Estate:
     conversions: list[Conversion] = field(default_factory=list)
+    timezone: str | None = None  # Jenkins' default time zone given with --timezone (None: UTC assumed)
 
     def add(self, conv: Conversion) -> None:
         self.conversions.append(conv)
@@ -84,6 +96,13 @@ class Estate:
         return {"hours": round(hours, 1), "days": round(hours / 6, 1),
                 "model": {"per_job": EFFORT_HOURS, "per_placeholder": EFFORT_PER_PLACEHOLDER}}
 
+    def schedules(self) -> dict[str, Any]:
+        """How many jobs run on a schedule, by time zone, and the default zone used for specs without TZ=."""
+        zones = Counter(c.pipeline.schedule.timezone for c in self.conversions
+                        if c.pipeline is not None and c.pipeline.schedule is not None and c.pipeline.schedule.cron)
+        return {"default_timezone": self.timezone or "UTC", "default_given": self.timezone is not None,
+                "by_timezone": dict(zones.most_common())}
+
     def report(self) -> dict[str, Any]:
         total = len(self.conversions)
         runnable = sum(1 for c in self.conversions if c.pipeline is not None)
@@ -98,23 +117,30 @@ class Estate:
             "credentials": self.credentials_plan(),
             "reuse": self.reuse(),
             "effort": self.effort(),
+            "schedules": self.schedules(),
             "jobs_detail": [{"job": c.job, "kind": c.kind, "status": c.status, "classification": c.classification,
+                             "schedule": _schedule(c, self.timezone is not None),
                              "reasons": c.reasons[:5], "classification_reasons": c.class_reasons[:5],
                              "placeholders": len(c.placeholders), "jenkins_only": c.jenkins_only,
                              "source": c.source} for c in self.conversions],
         }
 
 
+def _schedule(conv: Conversion, given: bool) -> str:
+    schedule = conv.pipeline.schedule if conv.pipeline is not None else None
+    return schedule_line(schedule, given) if schedule is not None and schedule.cron else ""
+
+
 def convert_estate(jobs: Iterable[Job], *, rules: Rules | None = None, workspace: Path | None = None,
                    overrides: dict[str, str] | None = None, only: str = "",
-                   on_job: Callable[[Conversion], None] | None = None) -> Estate:
+                   on_job: Callable[[Conversion], None] | None = None, timezone: str | None = None) -> Estate:
     rules = rules or default_rules()
-    estate = Estate()
+    estate = Estate(timezone=timezone)
     selected = [job for job in jobs if not only or fnmatch.fnmatchcase(job.full_name, only)]
     links = estate_links(selected)  # upstream/downstream links need the whole estate before any job converts
     for job in selected:
         try:
-            conv = convert_job(job, rules, workspace, overrides, links)
+            conv = convert_job(job, rules, workspace, overrides, links, timezone)
         except Exception as exc:  # pragma: no cover - convert_job already isolates; belt and braces
             conv = Conversion(job=job.full_name, pipeline_name=job.full_name, status="failed", kind=job.kind)
             conv.diagnostics.append(Diagnostic("error", f"internal error: {exc}", job.span))

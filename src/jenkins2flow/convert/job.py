@@ -46,13 +46,15 @@ def default_rules() -> Rules:
 
 
 def convert_job(job: Job, rules: Rules | None = None, workspace: Path | None = None,
-                overrides: dict[str, str] | None = None, links: Links | None = None) -> Conversion:
-    """Convert `job`; never raises for content problems: they become diagnostics, ledger entries and a status."""
+                overrides: dict[str, str] | None = None, links: Links | None = None,
+                timezone: str | None = None) -> Conversion:
+    """Convert `job`; never raises for content problems: they become diagnostics, ledger entries and a status.
+    `timezone`: Jenkins' default time zone (its JVM's), for cron specs without TZ= (None: UTC, and a note)."""
     conv = Conversion(job=job.full_name, pipeline_name=safe_name(job.full_name), kind=job.kind,
                       source=job.source or job.span.path)
     rules = rules or default_rules()
     try:
-        _convert(job, rules, workspace, conv, links)
+        _convert(job, rules, workspace, conv, links, timezone)
     except Exception as exc:  # one bad job never stops a batch: report it with its place, on one line
         text = " ".join(str(exc).split())
         conv.diagnostics.append(Diagnostic("error", f"internal error while converting: {type(exc).__name__}: {text}",
@@ -62,7 +64,8 @@ def convert_job(job: Job, rules: Rules | None = None, workspace: Path | None = N
     return conv
 
 
-def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, links: Links | None = None) -> None:
+def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, links: Links | None = None,
+             timezone: str | None = None) -> None:
     script_path = from_scm.script_in_scm(job)
     scm_reason = from_scm.WORKSPACE_HINT.format(path=script_path)
     if script_path is not None and workspace is not None:  # the Jenkinsfile is in the checkout: convert it
@@ -87,7 +90,8 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         conv.status, conv.reasons = "unsupported", [NOT_RUNNABLE[job.kind]]
         conv.diagnostics.append(Diagnostic("info", NOT_RUNNABLE[job.kind], job.span))
         return
-    ctx = Ctx(job=job, rules=rules, conv=conv, workspace=workspace, links=links, walker=walk)
+    ctx = Ctx(job=job, rules=rules, conv=conv, workspace=workspace, links=links, walker=walk,
+              timezone=timezone or "UTC", timezone_given=timezone is not None)
     ctx.functions = {text(f.kwarg("name") or (f.args[0] if f.args else "")): f for f in job.functions}
     scope = Scope()
     templates = parameters.templates(job, ctx)
@@ -155,8 +159,9 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
         _job_settings(job, ctx, scope)
     for lib in job.libraries:
         ctx.waived(f"library {lib}", job.span, "shared-library steps need rules of their own (--mappings)", "library")
-    for tool, _ in job.tools:
-        ctx.waived(f"tool {tool}", job.span, "tool installers are an agent concern; the executor provides them", tool)
+    for tool in job.tools:
+        ctx.waived(f"tool {tool.type}", tool.span, "tool installers are an agent concern; the executor provides them",
+                   tool.type)
     scope = agent_scope(job.agent, ctx, scope)
     scope = env_scope(job.environment, ctx, scope)
     scope = option_scope(job.options, ctx, scope)

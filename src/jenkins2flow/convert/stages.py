@@ -31,8 +31,9 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> None:
     scope = agent_scope(st.agent, ctx, scope)
     scope = env_scope(st.environment, ctx, scope)
     scope = option_scope(st.options, ctx, scope)
-    for tool, _ in st.tools:
-        ctx.waived(f"tool {tool}", st.span, "tool installers are an agent concern; the executor provides them", tool)
+    for tool in st.tools:
+        ctx.waived(f"tool {tool.type}", tool.span, "tool installers are an agent concern; the executor provides them",
+                   tool.type)
     conditional = False
     if st.when is not None:
         gate(st, ctx, scope)

@@ -18,6 +18,7 @@ from jenkins2flow.ir.nodes import (
     Span,
     Stage,
     Step,
+    Tool,
     Trigger,
     Value,
     When,
@@ -27,5 +28,5 @@ from jenkins2flow.ir.nodes import (
 
 __all__ = [
     "Agent", "Axis", "Closure", "Diagnostic", "EnvVar", "Expr", "GString", "Interp", "Job", "Matrix", "Param",
-    "Plugin", "PostBlock", "Scm", "Span", "Stage", "Step", "Trigger", "Value", "When", "WhenBlock", "XmlNode",
+    "Plugin", "PostBlock", "Scm", "Span", "Stage", "Step", "Tool", "Trigger", "Value", "When", "WhenBlock", "XmlNode",
 ]

@@ -1,7 +1,9 @@
 """Loose files: any mix of config.xml files, Jenkinsfiles, directories and glob patterns.
 
 What a file is, is decided by its content (an XML root element, or Groovy), not by its name. The job's full name
-comes from the file name, or from the parent folder for `config.xml` and a bare `Jenkinsfile`.
+comes from the JENKINS_HOME layout the file sits in (`jobs/A/jobs/B/config.xml` -> `A/B`), else it is guessed from
+the file name, or from the parent folder for `config.xml` and a bare `Jenkinsfile` (the Job says so: `name_guessed`,
+and a schedule using H, which hashes the full name, is flagged).
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
 from jenkins2flow.parse.job_xml import parse_config_xml
+from jenkins2flow.sources.jenkins_home import name_in_jenkins_home
 
 MAX_BYTES = 10 * 1024 * 1024
 # In directories, only these names are considered (a repository holds much else); explicit files are always read.
@@ -63,7 +67,12 @@ def expand(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
 
 def read_file(path: Path, full_name: str | None = None) -> Job:
     """One file as a Job: config.xml by content, else a Jenkinsfile. Never raises."""
-    name = full_name or job_name_for(path)
+    known = full_name or name_in_jenkins_home(path)
+    job = _read_file(path, known or job_name_for(path))
+    return job if known else replace(job, name_guessed=True)
+
+
+def _read_file(path: Path, name: str) -> Job:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:

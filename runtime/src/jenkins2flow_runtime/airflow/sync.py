@@ -218,7 +218,8 @@ def doc_md(doc: model.Document) -> str:
     if prov.config_sha256:
         lines.append(f"Jenkins config sha256 `{prov.config_sha256[:16]}`.")
     if spec.schedule and spec.schedule.jenkins_spec:
-        lines.append(f"Jenkins schedule: `{spec.schedule.jenkins_spec.strip()}` ({spec.schedule.timezone}).")
+        lines.append(f"Jenkins schedule: `{spec.schedule.jenkins_spec.strip()}` ({spec.schedule.timezone}); runs at "
+                     f"`{'`, `'.join(spec.schedule.cron) or '-'}` in time zone {spec.schedule.timezone}.")
     if spec.owners or spec.team:
         lines.append(f"Owners: {', '.join(spec.owners) or '-'}; team: {spec.team or '-'}.")
     if prov.diagnostics:
