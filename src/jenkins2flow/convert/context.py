@@ -37,7 +37,10 @@ class Scope:
     timeout: int | None = None
     executor: str = "local"
     queue: str = ""
+    pool: str = ""
     image: str = ""
+    shells: tuple[str, ...] | None = None  # shells the workers run besides sh (agents rules); None: those of `any`
+    workspace: str = ""  # a custom workspace (customWorkspace, ws) relative to the run's workspace
     cwd: str = ""
     trigger_rule: str = ""
     bindings: tuple[tuple[str, Any], ...] = ()
@@ -193,7 +196,7 @@ class Ctx:
             depends_on=list(self.frontier if depends_on is None else depends_on),
             trigger_rule=rule, retries=scope.retries, timeout_seconds=scope.timeout,
             executor="fargate" if scope.image else scope.executor,  # type: ignore[arg-type]
-            queue=scope.queue, matrix=[dict(cell) for cell in scope.matrix],
+            queue=scope.queue, pool=scope.pool, matrix=[dict(cell) for cell in scope.matrix],
         ))
         self.frontier = [tid]
         return tid

@@ -10,7 +10,7 @@ from typing import Any
 from jenkins2flow_runtime import model
 
 from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, triggers
-from jenkins2flow.convert.agents import agent_scope
+from jenkins2flow.convert.agents import agent_scope, custom_workspace
 from jenkins2flow.convert.classify import classify
 from jenkins2flow.convert.context import Ctx, Scope
 from jenkins2flow.convert.conversion import Conversion
@@ -22,9 +22,10 @@ from jenkins2flow.convert.post import post
 from jenkins2flow.convert.registry import HANDLERS
 from jenkins2flow.convert.rules import Rules, load_rules
 from jenkins2flow.convert.stages import stages
+from jenkins2flow.convert.tools import job_tools, tools_scope
 from jenkins2flow.convert.values import text
 from jenkins2flow.convert.walker import walk
-from jenkins2flow.ir import Agent, Diagnostic, Job
+from jenkins2flow.ir import Agent, Diagnostic, Job, span_of
 
 NOT_RUNNABLE = {
     "folder": "a folder holds other jobs; it has nothing to run itself",
@@ -159,10 +160,8 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
         _job_settings(job, ctx, scope)
     for lib in job.libraries:
         ctx.waived(f"library {lib}", job.span, "shared-library steps need rules of their own (--mappings)", "library")
-    for tool in job.tools:
-        ctx.waived(f"tool {tool.type}", tool.span, "tool installers are an agent concern; the executor provides them",
-                   tool.type)
     scope = agent_scope(job.agent, ctx, scope)
+    scope = tools_scope(job.tools, ctx, scope)
     scope = env_scope(job.environment, ctx, scope)
     scope = option_scope(job.options, ctx, scope)
     if job.steps:  # scripted: top-level statements
@@ -177,7 +176,12 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
 
 def _xml(job: Job, ctx: Ctx, scope: Scope, dsl: str | None = None) -> None:
     if job.assigned_node:
-        scope = agent_scope(Agent("label", label=job.assigned_node, span=job.span), ctx, scope)
+        scope = agent_scope(Agent("label", label=job.assigned_node, span=span_of(job, "assignedNode")), ctx, scope)
+    scope = tools_scope(job_tools(job), ctx, scope)
+    workspace = dict(job.settings).get("customWorkspace")
+    if workspace is not None:
+        scope = custom_workspace(workspace, span_of(job, "customWorkspace"), ctx, scope, "customWorkspace",
+                                 "customWorkspace")
     _job_settings(job, ctx, scope)
     scope = freestyle.wrappers(ctx, scope)
     freestyle.builders(ctx, scope)

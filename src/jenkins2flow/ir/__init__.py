@@ -24,9 +24,11 @@ from jenkins2flow.ir.nodes import (
     When,
     WhenBlock,
     XmlNode,
+    span_of,
 )
 
 __all__ = [
     "Agent", "Axis", "Closure", "Diagnostic", "EnvVar", "Expr", "GString", "Interp", "Job", "Matrix", "Param",
     "Plugin", "PostBlock", "Scm", "Span", "Stage", "Step", "Tool", "Trigger", "Value", "When", "WhenBlock", "XmlNode",
+    "span_of",
 ]

@@ -368,7 +368,16 @@ class Job:
     sources: tuple[Scm, ...] = ()  # multibranch branch sources / organization-folder navigators
     aliases: tuple[str, ...] = ()  # other names for the job, e.g. a multibranch branch's mangled directory path
     name_guessed: bool = False  # full_name comes from a loose file's name, not from Jenkins (H hashes it)
+    lines: tuple[tuple[str, int], ...] = ()  # config.xml: the line of each top-level element, by tag
     diagnostics: tuple[Diagnostic, ...] = field(default=())
+
+
+def span_of(job: Job, tag: str) -> Span:
+    """Where a config.xml job's top-level element `tag` (jdk, customWorkspace, assignedNode...) is; else the job's."""
+    for name, line in job.lines:
+        if name == tag:
+            return Span(job.span.path, line, 1)
+    return job.span
 
 
 def _fast_new(cls: type) -> tuple[Any, Any]:

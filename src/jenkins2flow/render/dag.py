@@ -65,6 +65,7 @@ def render_pipeline(name: str, spec: model.PipelineSpec, docs: dict[str, model.D
                       "trigger_rule": t.trigger_rule, "retries": retries or 0,
                       "retry_delay": task_spec.get("retry_delay_seconds", 60),
                       "timeout": t.timeout_seconds or task_spec.get("timeout_seconds"), "queue": t.queue,
+                      "pool": t.pool,
                       "run_on": "" if view or t.executor == "local" else t.executor, "matrix": _plain(t.matrix)})
     schedule = spec.schedule
     text = environment().get_template("dag.py.j2").render(

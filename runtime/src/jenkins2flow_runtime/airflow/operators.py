@@ -14,6 +14,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
+from jenkins2flow_runtime.executors.environment import apply_prepends, prepend_command
 from jenkins2flow_runtime.executors.shell import ShellError, run_shell
 from jenkins2flow_runtime.params import declared_map, env_value, resolve
 from jenkins2flow_runtime.workspace import SHADOW_FLAG, is_shadow, run_workspace
@@ -123,7 +124,7 @@ class ConcreteTaskOperator(_CatalogOperator):
         if kind == "python":
             return self._python(params, secrets, workspace)
         job_env = self._job_env(params, secrets, run_id, shadow)
-        env = {**os.environ, **job_env}
+        env = apply_prepends({**os.environ, **job_env})  # PATH+JDK=... (tools, withEnv) as Jenkins applies them
         timeout = self.execution_timeout.total_seconds() if self.execution_timeout else None
         if kind == "shell":
             code = run_shell(self.spec["command"], cwd=workspace, env=env, shell=self.spec.get("shell", "sh"),
@@ -160,9 +161,10 @@ class ConcreteTaskOperator(_CatalogOperator):
             return {"exit_code": code, "executor": "local"}
         from jenkins2flow_runtime.fargate import ContainerRun, FargateConfig, FargateLauncher
 
-        task_env = {k: v for k, v in job_env.items() if k != "WORKSPACE"}
+        task_env, command = prepend_command({k: v for k, v in job_env.items() if k != "WORKSPACE"},
+                                            self.spec["command"])
         run = ContainerRun(
-            image=self.spec["image"], command=self.spec["command"], cpu=self.spec.get("cpu", 256),
+            image=self.spec["image"], command=command, cpu=self.spec.get("cpu", 256),
             memory=self.spec.get("memory", 512), env=task_env, name=f"{self.pipeline}.{self.task_id}",
             started_by=f"airflow:{self.dag_id}:{run_id}"[:36],
         )

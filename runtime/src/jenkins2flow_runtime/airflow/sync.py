@@ -138,6 +138,8 @@ class _Builder:
             kwargs["trigger_rule"] = task.trigger_rule
         if task.queue:
             kwargs["queue"] = task.queue
+        if task.pool:
+            kwargs["pool"] = task.pool
         if task.uses.kind == "view_task":
             if task.retries:
                 kwargs["retries"] = task.retries

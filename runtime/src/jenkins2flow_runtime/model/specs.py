@@ -253,6 +253,7 @@ class PipelineTask(Strict):
     timeout_seconds: int | None = Field(None, gt=0)
     executor: Literal["local", "fargate"] = "local"
     queue: str = ""
+    pool: str = ""  # an Airflow pool (Jenkins agent label rules in mappings/environments.yaml)
     matrix: list[dict[str, str]] = Field(default_factory=list)
     """A Jenkins `matrix`: one dict per cell (axis name -> value), excludes already removed, in Jenkins' order.
     Empty: a plain task. Otherwise the task runs once per cell as an Airflow mapped task, each instance with its

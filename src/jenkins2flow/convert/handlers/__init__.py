@@ -26,6 +26,7 @@ from jenkins2flow.convert.handlers import (
     notifications,
     outputs,
     settings,
+    tools,
     triggers,
     wrappers,
 )
@@ -33,6 +34,7 @@ from jenkins2flow.convert.handlers.control import STATEMENTS
 
 MODULES: tuple[ModuleType, ...] = (
     commands, blocks, credentials, notifications, outputs, downstream, gates, settings, wrappers, triggers, multijob,
+    tools,
 )
 
 
