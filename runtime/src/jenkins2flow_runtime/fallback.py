@@ -4,7 +4,8 @@ Each takes its pipeline bindings as keyword arguments (plus `context`, the Airfl
 - `run_jenkins_job`: the fallback for what could not be converted: triggers the original Jenkins job and waits for
   its result, with python-jenkins (only if installed); credentials from env JENKINS_URL/JENKINS_USER/JENKINS_TOKEN
   or an Airflow connection id in JENKINS2FLOW_JENKINS_CONN (host = URL, login, password = API token).
-- `trigger_pipeline`: `build job:` / downstream triggers: triggers the converted pipeline's DAG (and waits).
+- `trigger_pipeline`: `build job:` / downstream triggers: triggers the converted pipeline's DAG (and waits; with
+  `propagate` false its failure does not fail the task).
 - `wait_for_pipeline`: upstream triggers: waits for a successful run of the upstream pipeline.
 - `copy_artifacts`: copies files from another pipeline's latest run workspace.
 - `when_gate`: a Jenkins `when` evaluated against parameters and environment; false -> the stage is skipped.
@@ -91,14 +92,26 @@ def _api() -> Any:
     return trigger_dag
 
 
+def _poll_seconds() -> int:
+    """How often a wait polls, in whole seconds: JENKINS2FLOW_POLL_SECONDS, else POLL_SECONDS."""
+    try:
+        return max(1, int(os.environ.get("JENKINS2FLOW_POLL_SECONDS") or POLL_SECONDS))
+    except ValueError:
+        return POLL_SECONDS
+
+
 def trigger_pipeline(pipeline: str, conf: dict[str, Any] | None = None, wait: bool = True, jenkins_job: str = "",
-                     context: Any = None, **_: Any) -> dict[str, Any]:
-    """Trigger the DAG `pipeline` with `conf`; with `wait`, poll until it ends and fail if it failed."""
+                     propagate: bool = True, context: Any = None, **_: Any) -> dict[str, Any]:
+    """Trigger the DAG `pipeline` with `conf` (Jenkins `build job:`). `wait`: poll until its run ends (else trigger
+    and go on, `wait: false`); `propagate`: its failure fails this task (`propagate: false`: it does not; the
+    triggered run's id is kept in this task's XCom `trigger_run_id` and its end state in the log)."""
     from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
     op = TriggerDagRunOperator(task_id=f"trigger_{pipeline}"[:250], trigger_dag_id=pipeline, conf=conf or {},
-                               wait_for_completion=wait, poke_interval=POLL_SECONDS)
-    op.execute(_context(context))
-    return {"pipeline": pipeline, "waited": wait}
+                               wait_for_completion=wait, poke_interval=_poll_seconds(),
+                               allowed_states=["success"] if propagate else ["success", "failed"],
+                               failed_states=["failed"] if propagate else [])
+    op.execute(_context(context))  # Airflow 3: raises the exception the task runner triggers (and waits) on
+    return {"pipeline": pipeline, "waited": wait, "propagate": propagate}
 
 
 def wait_for_pipeline(pipeline: str, threshold: str = "SUCCESS", context: Any = None, **_: Any) -> dict[str, Any]:

@@ -33,6 +33,7 @@ class Scope:
     stage: str = ""
     env: tuple[tuple[str, str], ...] = ()
     secrets: tuple[model.SecretRef, ...] = ()
+    ssh_keys: tuple[str, ...] = ()  # secrets (env names) an ssh-agent holds for the tasks (sshagent)
     retries: int | None = None
     timeout: int | None = None
     executor: str = "local"
@@ -180,6 +181,8 @@ class Ctx:
         """Add a task (its concrete/view document named by content, reused when identical) after the frontier."""
         if kind == "concrete_task" and scope.secrets:
             spec = {**spec, "secrets": [s.model_dump() for s in scope.secrets]}
+        if kind == "concrete_task" and scope.ssh_keys and spec.get("type") == "shell":
+            spec = {**spec, "ssh_agent": list(scope.ssh_keys)}
         if kind == "concrete_task" and scope.image and spec.get("type") == "shell":
             spec = {**spec, "type": "container", "image": scope.image}
         name = prefix if named else content_name(prefix, spec, text or spec.get("command", "") or spec.get("sql", ""))

@@ -99,6 +99,9 @@ class ConcreteTaskSpec(Strict):
     parameters: list[ParamSpec] = Field(default_factory=list)
     env: dict[str, str] = Field(default_factory=dict)
     secrets: list[SecretRef] = Field(default_factory=list)
+    # Jenkins sshagent: the secrets (by env name) that are private keys, loaded into an ssh-agent of the task's own
+    # for its command (SSH_AUTH_SOCK), instead of being environment variables
+    ssh_agent: list[str] = Field(default_factory=list)
     retries: int = Field(0, ge=0)
     retry_delay_seconds: int = Field(60, ge=0)
     timeout_seconds: int | None = Field(None, gt=0)
@@ -108,6 +111,9 @@ class ConcreteTaskSpec(Strict):
     @model_validator(mode="after")
     def _by_type(self) -> ConcreteTaskSpec:
         found: list[tuple[Loc, str]] = []
+        envs = {s.env for s in self.secrets}
+        found += [(("ssh_agent", i), f"{name!r} is not the env of one of the task's secrets")
+                  for i, name in enumerate(self.ssh_agent) if name not in envs]
         if self.type == "python" and not CALLABLE_RE.match(self.callable):
             found.append((("callable",), f"python task needs a callable 'pkg.module:function', got {self.callable!r}"))
         if self.type == "shell" and not self.command.strip():

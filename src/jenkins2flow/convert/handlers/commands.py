@@ -56,6 +56,10 @@ def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plu
     script, problem = in_workdir(script, shell, scope.workspace, scope.cwd)
     if problem:
         ctx.approximated(element, node.span, problem, key(node))
+    if scope.ssh_keys and scope.image:
+        ctx.approximated(element, node.span, "inside sshagent in a container: the runtime starts the ssh-agent for "
+                         "containers it runs on the worker, not on Fargate, where the keys are only environment "
+                         "variables", key(node))
     rec = recognize(script, ctx.rules.table("invocations"), ctx.workspace, {p.name for p in ctx.job.parameters})
     for s in rec.signals:
         if s not in ctx.conv.signals:
