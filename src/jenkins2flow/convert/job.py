@@ -11,10 +11,12 @@ from jenkins2flow_runtime import model
 
 from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, triggers
 from jenkins2flow.convert.agents import agent_scope, custom_workspace
+from jenkins2flow.convert.checkout import declarative_checkout, job_checkout
 from jenkins2flow.convert.classify import classify
 from jenkins2flow.convert.context import Ctx, Scope
 from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.environment import env_scope
+from jenkins2flow.convert.handlers.scm import shell_emitter
 from jenkins2flow.convert.links import Links
 from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.options import option_scope
@@ -164,6 +166,7 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
     scope = tools_scope(job.tools, ctx, scope)
     scope = env_scope(job.environment, ctx, scope)
     scope = option_scope(job.options, ctx, scope)
+    declarative_checkout(job, ctx, scope, shell_emitter)
     if job.steps:  # scripted: top-level statements
         walk(job.steps, ctx, replace(scope, stage=scope.stage or "main"))
     if job.flavor != "scripted" or not job.steps:
@@ -198,9 +201,7 @@ def _job_settings(job: Job, ctx: Ctx, scope: Scope) -> None:
     if job.quiet_period:
         ctx.tags.append(f"jenkins-quiet-period:{job.quiet_period}")
         ctx.mapped("quietPeriod", job.span, "quietPeriod", "kept as a tag: Airflow starts a run when it is due")
-    if job.scm is not None:
-        ctx.waived(f"scm {job.scm.kind}", job.scm.span, "source checkout stays CI-side: the code ships with the DAG "
-                   "bundle or the task image", "scm")
+    job_checkout(job, ctx, scope, shell_emitter)
     for pl in job.properties:
         freestyle.plugin(pl, "property", ctx, scope)
 

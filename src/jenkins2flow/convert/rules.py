@@ -4,7 +4,7 @@ One registry per extension point (steps, plugins, options, triggers, post, when,
 exact Jenkins id (`sh`, `hudson.tasks.Shell`). A rule names a handler with its parameters, waives the element with
 a reason, or points at a Python hook `module:function` for what data cannot say.
 
-DATA_TABLES (agents, tools) are facts of an estate rather than rules per element: nested mappings that a user's
+DATA_TABLES (agents, tools, scm) are facts of an estate rather than rules per element: nested mappings that a user's
 file merges into key by key (mappings/environments.yaml says what each holds).
 """
 
@@ -21,11 +21,12 @@ import yaml
 
 from jenkins2flow.errors import UsageError
 
-REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "when", "agents", "invocations", "tools")
-DATA_TABLES = ("agents", "tools")
+REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "when", "agents", "invocations", "tools", "scm")
+DATA_TABLES = ("agents", "tools", "scm")
 # the keys a rule of a data table may set (a typo is an error at load time, not a silent no-op)
 AGENT_KEYS = frozenset({"queue", "pool", "image", "shells"})
 INSTALLATION_KEYS = frozenset({"home", "image", "env"})
+OWN_KEYS = frozenset({"url", "branch", "credentials", "provided"})
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "mappings"
 
 
@@ -127,6 +128,8 @@ def _check_data(registry: str, table: dict[str, Any], path: Path) -> None:
     if registry == "agents":
         checked += [(f"agents.{k}", table.get(k), AGENT_KEYS) for k in ("any", "default")]
         checked += [(f"agents.labels.{k}", v, AGENT_KEYS) for k, v in (table.get("labels") or {}).items()]
+    if registry == "scm":
+        checked += [("scm.own", table.get("own"), OWN_KEYS)]
     if registry == "tools":
         for kind, names in (table.get("installations") or {}).items():
             checked += [(f"tools.installations.{kind}.{k}", v, INSTALLATION_KEYS) for k, v in (names or {}).items()]

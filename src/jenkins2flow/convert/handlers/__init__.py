@@ -25,6 +25,7 @@ from jenkins2flow.convert.handlers import (
     multijob,
     notifications,
     outputs,
+    scm,
     settings,
     tools,
     triggers,
@@ -34,7 +35,7 @@ from jenkins2flow.convert.handlers.control import STATEMENTS
 
 MODULES: tuple[ModuleType, ...] = (
     commands, blocks, credentials, notifications, outputs, downstream, gates, settings, wrappers, triggers, multijob,
-    tools,
+    tools, scm,
 )
 
 
