@@ -205,14 +205,21 @@ def when_gate(conditions: list[dict[str, Any]] | None = None, stage: str = "", p
 # Task states that make a Jenkins build result worse than SUCCESS (Airflow has no UNSTABLE or ABORTED run result).
 FAILED_STATES = frozenset({"failed", "upstream_failed"})
 POST_GATES = ("changed", "fixed", "regression")
+# conditions of notifications only (email-ext's "Failure - 1st" and "Failure - Still", Slack's repeated failure)
+NOTIFY_CONDITIONS = (*POST_GATES, "first_failure", "still_failing")
 
 
 def post_condition_holds(condition: str, current: str, previous: str | None) -> bool:
-    """Jenkins' pipeline-model-definition conditions on two results, "success" or "failed" (`previous` None: no
-    completed run before this one): changed = differs (true on the first run), fixed = failed -> success,
-    regression = success -> failed (both false on the first run)."""
-    if condition not in POST_GATES:
-        raise ValueError(f"unknown post condition {condition!r}; use one of {', '.join(POST_GATES)}.")
+    """Jenkins' conditions on two results, "success" or "failed" (`previous` None: no completed run before this one):
+    changed = differs (true on the first run), fixed = failed -> success, regression = success -> failed (both false
+    on the first run), first_failure = failed after a success or on the first run, still_failing = failed after a
+    failure (email-ext's FirstFailureTrigger and StillFailingTrigger)."""
+    if condition not in NOTIFY_CONDITIONS:
+        raise ValueError(f"unknown post condition {condition!r}; use one of {', '.join(NOTIFY_CONDITIONS)}.")
+    if condition == "first_failure":
+        return current == "failed" and previous != "failed"
+    if condition == "still_failing":
+        return current == "failed" and previous == "failed"
     if previous is None:
         return condition == "changed"
     if condition == "changed":

@@ -4,8 +4,9 @@ One registry per extension point (steps, plugins, options, triggers, post, when,
 exact Jenkins id (`sh`, `hudson.tasks.Shell`). A rule names a handler with its parameters, waives the element with
 a reason, or points at a Python hook `module:function` for what data cannot say.
 
-DATA_TABLES (agents, tools, scm) are facts of an estate rather than rules per element: nested mappings that a user's
-file merges into key by key (mappings/environments.yaml says what each holds).
+DATA_TABLES (agents, tools, scm, notifications) are facts of an estate rather than rules per element: nested
+mappings that a user's file merges into key by key (mappings/environments.yaml and notifications.yaml say what each
+holds).
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ import yaml
 
 from jenkins2flow.errors import UsageError
 
-REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "when", "agents", "invocations", "tools", "scm")
-DATA_TABLES = ("agents", "tools", "scm")
+REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "when", "agents", "invocations", "tools", "scm",
+              "notifications")
+DATA_TABLES = ("agents", "tools", "scm", "notifications")
 # the keys a rule of a data table may set (a typo is an error at load time, not a silent no-op)
 AGENT_KEYS = frozenset({"queue", "pool", "image", "shells"})
 INSTALLATION_KEYS = frozenset({"home", "image", "env"})
 OWN_KEYS = frozenset({"url", "branch", "credentials", "provided"})
+TRIGGER_KEYS = frozenset({"send", "condition", "never", "approximate"})
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "mappings"
 
 
@@ -128,6 +131,9 @@ def _check_data(registry: str, table: dict[str, Any], path: Path) -> None:
     if registry == "agents":
         checked += [(f"agents.{k}", table.get(k), AGENT_KEYS) for k in ("any", "default")]
         checked += [(f"agents.labels.{k}", v, AGENT_KEYS) for k, v in (table.get("labels") or {}).items()]
+    if registry == "notifications":
+        checked += [(f"notifications.emailext_triggers.{k}", v, TRIGGER_KEYS)
+                    for k, v in (table.get("emailext_triggers") or {}).items()]
     if registry == "scm":
         checked += [("scm.own", table.get("own"), OWN_KEYS)]
     if registry == "tools":

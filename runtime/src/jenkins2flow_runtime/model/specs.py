@@ -312,9 +312,10 @@ class Notification(Strict):
     to: list[str] = Field(default_factory=list)
     subject: str = ""
     body: str = ""
-    # Jenkins post `changed`/`fixed`/`regression`: send only when that condition holds for the run
-    # (jenkins2flow_runtime.fallback.post_condition_holds on this run's and the previous completed run's results).
-    condition: Literal["", "changed", "fixed", "regression"] = ""
+    # Jenkins post `changed`/`fixed`/`regression`, email-ext's 1st failure / still failing: send only when that
+    # condition holds for the run (jenkins2flow_runtime.fallback.post_condition_holds on this run's and the previous
+    # completed run's results).
+    condition: Literal["", "changed", "fixed", "regression", "first_failure", "still_failing"] = ""
 
 
 class Provenance(Strict):
