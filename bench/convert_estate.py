@@ -17,7 +17,7 @@ from jenkins2flow_runtime.store import open_store
 
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.convert.save import save_conversion
-from jenkins2flow.render.dag import write_dag
+from jenkins2flow.render.dag import write_stored_dag
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FLOW = ("<?xml version='1.1' encoding='UTF-8'?>\n<flow-definition plugin=\"workflow-job\"><description/>"
@@ -48,13 +48,12 @@ def main() -> None:
         dags = Path(tmp) / "dags"
         counts = {"saved": 0, "dags": 0}
         t0 = time.perf_counter()
-        with open_store(str(Path(tmp) / "store.db")) as store:
+        with open_store(str(Path(tmp) / "store.db"), create=True) as store:
             def on_job(conv):  # type: ignore[no-untyped-def]
                 if conv.pipeline is None:
                     return
-                save_conversion(store, conv)
-                write_dag(dags, conv.pipeline_name, conv.pipeline, {d.name: d for d in (*conv.templates,
-                                                                                       *conv.tasks)})
+                saved = save_conversion(store, conv)
+                write_stored_dag(dags, store, saved)
                 counts["saved"] += 1
                 counts["dags"] += 1
 

@@ -1,5 +1,6 @@
-"""DagBag fill for N published pipelines of 5 tasks read from the store, next to a hand-written Python loop that
-builds the same DAGs in one DAG file, and to dag-factory on equivalent YAML; medians of 3 and ratios.
+"""DagBag fill for N published pipelines of 5 tasks read from the store, next to the same pipelines as static DAG
+files (`jenkins2flow render`: one file each, no store read), a hand-written Python loop that builds the same DAGs
+in one DAG file, and dag-factory on equivalent YAML; medians of 3 and ratios.
 
     .venv/bin/python bench/dagbag_fill.py [--pipelines 1000] [--runs 3] [--profile]
 
@@ -98,7 +99,7 @@ def build_store(path: Path, n: int) -> None:
                        "depends_on": [kinds[k - 1][0]] if k else []} for k, (t, _) in enumerate(kinds)],
             "owners": ["bench"], "tags": ["bench"], "provenance": {"job": f"bench/{p}"},
         }))
-    with open_store(str(path)) as store:
+    with open_store(str(path), create=True) as store:
         saved = store.save_many(docs, by="bench")
         for d in sorted(saved, key=lambda d: d.kind == "pipeline"):
             store.publish(d.kind, d.name, d.version, by="bench")
@@ -148,9 +149,18 @@ def main() -> int:
     build_store(root / "store.db", args.pipelines)
     print(f"store: {args.pipelines} pipelines + {args.pipelines * TASKS} tasks saved and published "
           f"in {time.perf_counter() - t:.1f} s ({root})")
-    folders = {"jenkins2flow (store)": root / "j2f", "hand-written loop": root / "loop"}
+    folders = {"jenkins2flow (store)": root / "j2f", "jenkins2flow (static files)": root / "static",
+               "hand-written loop": root / "loop"}
     for f in folders.values():
         f.mkdir()
+    from jenkins2flow_runtime.catalog import load_from_store
+
+    from jenkins2flow.render.dag import render_catalog
+
+    t = time.perf_counter()
+    rendered = render_catalog(load_from_store(str(root / "store.db")), root / "static")
+    print(f"render: {len(rendered.written)} static DAG files written in {time.perf_counter() - t:.1f} s "
+          f"({sum(w.path.stat().st_size for w in rendered.written) / 1e6:.1f} MB)")
     (root / "j2f" / "jenkins2flow_dags.py").write_text(J2F_FILE)
     (root / "loop" / "loop_dags.py").write_text(LOOP_FILE.format(n=args.pipelines))
     try:

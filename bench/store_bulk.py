@@ -50,7 +50,7 @@ def uri_for(backend: str, folder: Path) -> str:
 
 
 def one_run(backend: str, folder: Path, tasks: list[Document], pipes: list[Document]) -> tuple[float, float, int]:
-    with open_store(uri_for(backend, folder)) as store:
+    with open_store(uri_for(backend, folder), create=True) as store:
         start = time.perf_counter()
         store.save_many([*tasks, *pipes], by="bench")
         first = time.perf_counter() - start

@@ -25,7 +25,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     store_path = state / "store.db"
     job = load_path(SAMPLE)
     conv = convert_job(job)
-    with open_store(str(store_path)) as store:
+    with open_store(str(store_path), create=True) as store:
         save_conversion(store, conv)
     env = airflow_env(state, str(store_path))
     env["JENKINS2FLOW_WORKSPACE"] = str(state / "workspaces")
@@ -87,7 +87,7 @@ def test_sample_converts_to_template_three_shell_tasks_and_a_pipeline(tmp_path: 
     minute, hour = conv.pipeline.schedule.cron[0].split()[:2]
     assert hour == "2" and 0 <= int(minute) <= 59
     assert [(n.on, n.to) for n in conv.pipeline.notifications] == [("failure", ["data-team@example.com"])]
-    with open_store(str(tmp_path / "store.db")) as store:
+    with open_store(str(tmp_path / "store.db"), create=True) as store:
         first = save_conversion(store, conv)
         again = save_conversion(store, convert_job(load_path(SAMPLE, "daily_sales")))
         assert (first.version, again.version) == (1, 1)  # converting twice makes no new version

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DAG_FILE_TEXT = "from jenkins2flow_runtime.airflow import load_dags; load_dags(globals())\n"
+from jenkins2flow_runtime.dagfile import LOADER_FILE
+from jenkins2flow_runtime.dagfile import LOADER_TEXT as DAG_FILE_TEXT
 
 
 def airflow_env(state_dir: Path, store_uri: str) -> dict[str, str]:
@@ -32,7 +33,7 @@ def airflow_env(state_dir: Path, store_uri: str) -> dict[str, str]:
 def write_dag_file(dags_folder: Path) -> Path:
     """The one-line DAG file that makes Airflow build every published pipeline."""
     dags_folder.mkdir(parents=True, exist_ok=True)
-    path = dags_folder / "jenkins2flow_dags.py"
+    path = dags_folder / LOADER_FILE
     if not path.exists() or path.read_text(encoding="utf-8") != DAG_FILE_TEXT:
         path.write_text(DAG_FILE_TEXT, encoding="utf-8")
     return path

@@ -26,7 +26,7 @@ register(cli)
 @pytest.fixture
 def store(tmp_path: Path) -> str:
     uri = str(tmp_path / "store.db")
-    with open_store(uri) as s:
+    with open_store(uri, create=True) as s:
         s.save(make("concrete_task", "extract", {"type": "shell", "command": "echo 1\necho 2"}), by="ann")
         s.save(make("concrete_task", "extract", {"type": "shell", "command": "echo 1\necho 3"}), by="ann")
         s.save(
@@ -102,8 +102,12 @@ def test_import_is_all_or_nothing(store: str, tmp_path: Path) -> None:
     msg = run("catalog", "import", str(out), "--store", fresh, ok=False)
     where = "pipelines/zz-bad.yaml: spec.tasks[1].depends_on[0]"
     assert msg == f"Error: {where}: unknown task 'lod'; did you mean 'load'?\n"
+    assert not Path(fresh).exists()  # files are validated before the store is opened: no empty store is left
+    run("catalog", "import", str(out / "tasks"), "--store", fresh)
+    msg = run("catalog", "import", str(out), "--store", fresh, ok=False)
+    assert msg.startswith(f"Error: {where}:")
     with open_store(fresh) as s:
-        assert s.list() == []
+        assert [d.name for d in s.list()] == ["extract"]  # only the first, valid import
 
 
 def test_schema_command() -> None:

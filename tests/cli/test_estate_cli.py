@@ -44,7 +44,7 @@ def test_convert_strict_fails_on_partial_and_only_filters(tmp_path: Path) -> Non
     store = str(tmp_path / "s.db")
     assert CliRunner().invoke(cli, ["convert", str(f), "--store", store]).exit_code == 0
     strict = CliRunner().invoke(cli, ["convert", str(f), "--store", store, "--strict"])
-    assert strict.exit_code == 1 and "is partial" in strict.stderr
+    assert strict.exit_code == 1 and "is jenkins_only" in strict.stderr
     none = CliRunner().invoke(cli, ["convert", str(f), "--store", store, "--only", "nothing*"])
     assert none.exit_code == 0 and none.output == ""
 
@@ -73,7 +73,7 @@ def test_audit_table_and_unknown_mapping_handler(tmp_path: Path) -> None:
 def test_dry_run_prints_yaml_and_dag_then_diff(tmp_path: Path) -> None:
     out = CliRunner().invoke(cli, ["dry-run", str(SAMPLE)])
     assert out.exit_code == 0, out.output
-    assert "pipeline:" in out.output and "ConcreteTaskOperator.create(" in out.output
+    assert "pipeline:" in out.output and "dag = build_dag(PIPELINE, DOCUMENTS)" in out.output
     store = str(tmp_path / "s.db")
     diff = CliRunner().invoke(cli, ["dry-run", str(SAMPLE), "--diff", "--store", store])
     assert "+++ converted" in diff.output

@@ -67,3 +67,4 @@ def test_freestyle_matrix_maps_cells_and_a_combination_filter_is_reported_once()
     assert [t.matrix for t in conv.pipeline.tasks] == [[{"OS": "linux"}, {"OS": "mac"}]]
     assert conv.status == "partial"
     assert len([r for r in conv.reasons if "combinationFilter" in r]) == 1
+

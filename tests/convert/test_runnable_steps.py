@@ -27,7 +27,7 @@ def test_a_bat_builder_is_a_placeholder_the_runtime_would_refuse_it() -> None:
     assert placeholder.element == "builder hudson.tasks.BatchFile" and "Windows workers (cmd.exe)" in placeholder.reason
     assert "shells: [bat]" in placeholder.reason and str(placeholder.span) == "config.xml:1:1"
     assert [t.uses.name for t in conv.pipeline.tasks] == [FALLBACK_TASK]  # the job stays on Jenkins
-    assert conv.status == "partial"
+    assert conv.status == "jenkins_only"
 
 
 def test_bat_and_powershell_run_where_a_rule_gives_windows_workers(tmp_path: Any) -> None:

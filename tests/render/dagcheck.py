@@ -1,8 +1,10 @@
-"""Shared by the render tests: a one-task pipeline, and loading rendered DAG files in a real DagBag in a child
-process (a project-local Airflow env), returning what a small check script prints as JSON."""
+"""Shared by the render tests: a one-task pipeline, a conversion's documents, the data of a static file, and
+loading rendered DAG files in a real DagBag in a child process (a project-local Airflow env), returning what a
+small check script prints as JSON."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -21,13 +23,26 @@ out = {"errors": {k: v[-800:] for k, v in bag.import_errors.items()}, "dags": {}
 """
 
 
-def echo_docs() -> dict[str, model.Document]:
-    return {"echo": model.make("concrete_task", "echo", {"type": "shell", "command": "echo hi"})}
+def echo_docs() -> list[model.Document]:
+    return [model.make("concrete_task", "echo", {"type": "shell", "command": "echo hi"}, version=1)]
 
 
-def one_task_spec(**extra: object) -> model.PipelineSpec:
+def one_task(name: str = "p", **extra: object) -> model.Document:
+    """A published-looking pipeline document with one task using `echo` version 1."""
     task = {"id": "step", "uses": {"kind": "concrete_task", "name": "echo", "version": 1}}
-    return model.make("pipeline", "p", {"tasks": [task], **extra}).spec  # type: ignore[return-value]
+    return model.make("pipeline", name, {"tasks": [task], **extra}, version=1)
+
+
+def conversion_docs(conv: Any) -> tuple[model.Document, list[model.Document]]:
+    """A conversion's pipeline as a document, and the documents it pins (unsaved: version-0 references)."""
+    return model.make("pipeline", conv.pipeline_name, conv.pipeline), [*conv.templates, *conv.tasks]
+
+
+def static_data(text: str) -> dict[str, Any]:
+    """The module-level constants of a static DAG file (PIPELINE, DOCUMENTS), read as literals."""
+    tree = ast.parse(text)
+    return {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body  # type: ignore[attr-defined]
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict | ast.List)}
 
 
 def load_in_dagbag(dags: Path, tmp_path: Path, check: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Static DAG render: hostile Jenkins text injects neither Python nor Jinja; every rendered file loads in a DagBag."""
+"""Static DAG render: hostile Jenkins text injects neither Python nor Jinja; every rendered file loads in a DagBag;
+every template parameter changes the output."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from jenkins2flow_runtime import model
 
 from jenkins2flow.airflow_env import airflow_env
 from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.ir import Job, Param, Span, Stage, Step
-from jenkins2flow.render.dag import render_pipeline, to_python, write_dag
+from jenkins2flow.render.dag import render_dag, to_python, to_python_lines, write_dag
+from tests.render.dagcheck import conversion_docs, echo_docs, one_task, static_data
 
 HOSTILE = [
     "echo '\"\"\"' \"'''\" done",
@@ -46,10 +49,6 @@ def _hostile_job() -> Job:
                parameters=params, description="desc '''\"\"\" {{ x }}")
 
 
-def _docs(conv):  # type: ignore[no-untyped-def]
-    return {d.name: d for d in (*conv.templates, *conv.tasks)}
-
-
 def _dagbag(folder: Path, state: Path) -> dict:  # type: ignore[type-arg]
     env = airflow_env(state, str(state / "store.db"))
     proc = subprocess.run([sys.executable, "-c", CHECK, str(folder)], env=env, capture_output=True, text=True,
@@ -60,45 +59,70 @@ def _dagbag(folder: Path, state: Path) -> dict:  # type: ignore[type-arg]
 
 
 def test_to_python_refuses_non_plain_values() -> None:
-    assert to_python({"a": [1, None, True, "x'\""]}) == repr({"a": [1, None, True, "x'\""]})
-    with pytest.raises(TypeError):
-        to_python(object())
+    value = {"a": [1, None, True, "x'\"\n\u2028" * 30], "b": {"c": 1.5}}
+    assert to_python(value) == repr(value) and "\n" not in to_python(value)  # one line: safe in a comment
+    assert ast.literal_eval(to_python_lines(value)) == value and "\n" in to_python_lines(value)
+    for render in (to_python, to_python_lines):
+        with pytest.raises(TypeError):
+            render(object())
+        with pytest.raises(TypeError):
+            render({"a": [Path(".")]})
 
 
 def test_hostile_text_renders_to_valid_python_with_the_text_as_data() -> None:
-    conv = convert_job(_hostile_job())
-    text = render_pipeline(conv.pipeline_name, conv.pipeline, _docs(conv))  # type: ignore[arg-type]
+    pipeline, docs = conversion_docs(convert_job(_hostile_job()))
+    text = render_dag(pipeline, docs)
     tree = ast.parse(text)
     literals = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
     for script in HOSTILE:
         assert script in literals  # byte for byte, as a string constant
     assert not any(isinstance(n, ast.Import) and any(a.name == "os" for a in n.names) for n in ast.walk(tree))
     assert "boom" not in [n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)]
+    # the code is four statements: the runtime import, two literals, one build_dag call
+    assert [type(n).__name__ for n in tree.body] == ["ImportFrom", "Assign", "Assign", "Assign"]
+    assert ast.unparse(tree.body[-1]) == "dag = build_dag(PIPELINE, DOCUMENTS)"
+    assert text.splitlines()[0] == f"# jenkins2flow static DAG: pipeline={pipeline.name}"
+    comments = [line for line in text.splitlines() if not line.strip() or line.startswith("#")]
+    assert len(comments) == 8  # the Jenkins job name in the header stays on its line
 
 
 def test_every_template_parameter_changes_the_output() -> None:
-    conv = convert_job(_hostile_job())
-    base = render_pipeline("p", conv.pipeline, _docs(conv))  # type: ignore[arg-type]
-    assert render_pipeline("q", conv.pipeline, _docs(conv)) != base  # type: ignore[arg-type]
-    other = conv.pipeline.model_copy(update={"max_active_runs": 1, "tags": ["t"]})  # type: ignore[union-attr]
-    assert render_pipeline("p", other, _docs(conv)) != base
+    base_doc = one_task("p", provenance={"job": "folder/p"})
+    base = render_dag(base_doc, echo_docs())
+    assert static_data(base) == {"PIPELINE": model.to_dict(base_doc), "DOCUMENTS": [model.to_dict(echo_docs()[0])]}
+    changed = {
+        "name": render_dag(one_task("q", provenance={"job": "folder/p"}), echo_docs()),
+        "version": render_dag(base_doc.model_copy(update={"version": 2}), echo_docs()),
+        "job": render_dag(one_task("p", provenance={"job": "folder/other"}), echo_docs()),
+        "pipeline": render_dag(one_task("p", provenance={"job": "folder/p"}, max_active_runs=1), echo_docs()),
+        "documents": render_dag(base_doc, [echo_docs()[0].model_copy(update={"comment": "x"})]),
+    }
+    assert {k for k, text in changed.items() if text == base} == set()
+    with pytest.raises(LookupError, match=r"spec\.tasks\[0\]\.uses: concrete_task 'echo' version 1"):
+        render_dag(base_doc, [])
 
 
-def test_rendered_corpus_and_hostile_dags_load_in_one_dagbag(tmp_path: Path, corpus: Path) -> None:
+def test_hostile_dag_loads_in_a_dagbag_with_its_commands_byte_for_byte(tmp_path: Path) -> None:
+    dags = tmp_path / "dags"
+    hostile = convert_job(_hostile_job())
+    written = write_dag(dags, *conversion_docs(hostile))
+    assert written.path.name == f"{hostile.pipeline_name}.py" and written.changed
+    assert not write_dag(dags, *conversion_docs(hostile)).changed  # unchanged: not rewritten
+    result = _dagbag(dags, tmp_path / "state")
+    assert result["errors"] == {}
+    assert sorted(result["dags"][hostile.pipeline_name].values()) == sorted(HOSTILE)  # byte for byte
+
+
+def test_rendered_corpus_dags_load_in_one_dagbag(tmp_path: Path, corpus: Path) -> None:
     dags = tmp_path / "dags"
     estate = convert_estate(iter_jobs([str(corpus / "jenkinsfiles"), str(corpus / "configxml")]))
-    written = 0
+    names = set()
     for conv in estate.conversions:
         if conv.pipeline is not None:
-            write_dag(dags, conv.pipeline_name, conv.pipeline, _docs(conv))
-            written += 1
-    hostile = convert_job(_hostile_job())
-    path = write_dag(dags, hostile.pipeline_name, hostile.pipeline, _docs(hostile))  # type: ignore[arg-type]
+            write_dag(dags, *conversion_docs(conv))
+            names.add(conv.pipeline_name)
     for file in dags.glob("*.py"):
         ast.parse(file.read_text(encoding="utf-8"))
     result = _dagbag(dags, tmp_path / "state")
     assert result["errors"] == {}
-    assert len(result["dags"]) == written + 1
-    loaded = result["dags"][hostile.pipeline_name]
-    assert sorted(loaded.values()) == sorted(HOSTILE)  # each command equals the original text byte for byte
-    assert path.name.endswith(".py")
+    assert set(result["dags"]) == names and len(names) > 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jenkins2flow.render.dag import write_dag
-from tests.render.dagcheck import echo_docs, load_in_dagbag, one_task_spec
+from tests.render.dagcheck import echo_docs, load_in_dagbag, one_task
 
 CHECK = """
 def uris(c):
@@ -24,9 +24,9 @@ for dag_id, dag in bag.dags.items():
 
 def test_upstream_schedule_and_asset_markers_render_and_load(tmp_path: Path) -> None:
     dags = tmp_path / "dags"
-    write_dag(dags, "extract", one_task_spec(asset_events=["success", "done"]), echo_docs())
-    write_dag(dags, "report", one_task_spec(schedule={"upstream": [{"pipeline": "extract"}]}), echo_docs())
-    write_dag(dags, "nightly", one_task_spec(schedule={"cron": ["0 2 * * *"], "upstream": [
+    write_dag(dags, one_task("extract", asset_events=["success", "done"]), echo_docs())
+    write_dag(dags, one_task("report", schedule={"upstream": [{"pipeline": "extract"}]}), echo_docs())
+    write_dag(dags, one_task("nightly", schedule={"cron": ["0 2 * * *"], "upstream": [
         {"pipeline": "extract", "on": "done"}]}), echo_docs())
     out = load_in_dagbag(dags, tmp_path, CHECK)
     assert out["errors"] == {}

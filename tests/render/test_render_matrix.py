@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 import sys
@@ -11,8 +10,9 @@ from pathlib import Path
 from jenkins2flow.airflow_env import airflow_env
 from jenkins2flow.convert import convert_job
 from jenkins2flow.ir import Axis, Matrix, Stage
-from jenkins2flow.render.dag import render_pipeline, write_dag
+from jenkins2flow.render.dag import render_dag, write_dag
 from tests.convert.helpers import job, sh, sp, stage
+from tests.render.dagcheck import conversion_docs, static_data
 
 CHECK = """
 import json, sys
@@ -39,15 +39,13 @@ def _conversion():  # type: ignore[no-untyped-def]
 
 
 def test_matrix_renders_as_a_mapped_task_that_loads_in_a_dagbag(tmp_path: Path) -> None:
-    conv = _conversion()
-    docs = {d.name: d for d in (*conv.templates, *conv.tasks)}
-    text = render_pipeline(conv.pipeline_name, conv.pipeline, docs)  # type: ignore[arg-type]
-    ast.parse(text)
-    assert text.count(".create_mapped(") == 1 and text.count(".create(") == 1
-    plain = conv.pipeline.model_copy(  # type: ignore[union-attr]
-        update={"tasks": [t.model_copy(update={"matrix": []}) for t in conv.pipeline.tasks]})  # type: ignore[union-attr]
-    assert "create_mapped" not in render_pipeline(conv.pipeline_name, plain, docs)
-    write_dag(tmp_path / "dags", conv.pipeline_name, conv.pipeline, docs)  # type: ignore[arg-type]
+    pipeline, docs = conversion_docs(_conversion())
+    text = render_dag(pipeline, docs)
+    assert static_data(text)["PIPELINE"]["spec"]["tasks"][1]["matrix"] == pipeline.spec.tasks[1].matrix  # type: ignore[union-attr]
+    plain = pipeline.model_copy(update={"spec": pipeline.spec.model_copy(  # type: ignore[union-attr]
+        update={"tasks": [t.model_copy(update={"matrix": []}) for t in pipeline.spec.tasks]})})  # type: ignore[union-attr]
+    assert render_dag(plain, docs) != text
+    write_dag(tmp_path / "dags", pipeline, docs)
     env = airflow_env(tmp_path / "state", str(tmp_path / "state" / "store.db"))
     proc = subprocess.run([sys.executable, "-c", CHECK, str(tmp_path / "dags")], env=env, capture_output=True,
                           text=True, check=False, timeout=600)

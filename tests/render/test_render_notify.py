@@ -6,8 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from jenkins2flow.render.dag import render_pipeline, write_dag
-from tests.render.dagcheck import echo_docs, load_in_dagbag, one_task_spec
+from jenkins2flow.render.dag import render_dag, write_dag
+from tests.render.dagcheck import echo_docs, load_in_dagbag, one_task
 
 HOSTILE = "Failed ${env.BUILD_URL} {{ dag_run.conf }} {% raw %} ''' \"\"\"\n');import os;os.system('boom')#"
 
@@ -32,9 +32,9 @@ NOTES = [{"on": "failure", "to": ["dev@example.com"], "subject": HOSTILE, "body"
 
 
 def test_notifications_render_as_literals_and_change_the_output() -> None:
-    plain = render_pipeline("p", one_task_spec(), echo_docs())
-    text = render_pipeline("p", one_task_spec(notifications=NOTES), echo_docs())
-    assert "PipelineNotifier" not in plain and text != plain
+    plain = render_dag(one_task(), echo_docs())
+    text = render_dag(one_task(notifications=NOTES), echo_docs())
+    assert text != plain
     tree = ast.parse(text)
     literals = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
     assert HOSTILE in literals
@@ -43,9 +43,9 @@ def test_notifications_render_as_literals_and_change_the_output() -> None:
 
 def test_rendered_callbacks_load_like_the_sync_engine(tmp_path: Path) -> None:
     dags = tmp_path / "dags"
-    write_dag(dags, "notified", one_task_spec(notifications=NOTES), echo_docs())
-    write_dag(dags, "always", one_task_spec(notifications=[{"on": "always"}]), echo_docs())
-    write_dag(dags, "quiet", one_task_spec(), echo_docs())
+    write_dag(dags, one_task("notified", notifications=NOTES), echo_docs())
+    write_dag(dags, one_task("always", notifications=[{"on": "always"}]), echo_docs())
+    write_dag(dags, one_task("quiet"), echo_docs())
     out = load_in_dagbag(dags, tmp_path, CHECK)
     assert out["errors"] == {}
     assert out["dags"]["notified"] == {"failure": ["on_failure"], "success": ["on_success"],

@@ -14,7 +14,7 @@ def ref(kind: str, name: str) -> dict[str, Any]:
 
 
 def publish_all(store_path: Path | str, docs: list[model.Document]) -> None:
-    with open_store(str(store_path)) as store:
+    with open_store(str(store_path), create=True) as store:
         saved = store.save_many(docs, by="tests")
         for d in saved:
             if d.kind != "pipeline":

@@ -10,21 +10,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from airflow_test_env import airflow_env
+
 _ROOT = Path(tempfile.mkdtemp(prefix="j2f-runtime-tests-"))
-ENV = {
-    "AIRFLOW_HOME": str(_ROOT / "airflow"),
-    "AIRFLOW__CORE__DAGS_FOLDER": str(_ROOT / "dags"),
-    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{_ROOT / 'airflow' / 'airflow.db'}",
-    "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-    "AIRFLOW__DAG_FACTORY__ENABLE_TELEMETRY": "False",
-    "SCARF_ANALYTICS": "false",
-    "DO_NOT_TRACK": "1",
-    "JENKINS2FLOW_STORE": str(_ROOT / "store.db"),
-    "JENKINS2FLOW_WORKSPACE": str(_ROOT / "workspaces"),
-    "JENKINS2FLOW_SNAPSHOT": str(_ROOT / "snapshot.json"),
-}
+ENV = airflow_env(_ROOT)
 if "airflow" in sys.modules and os.environ.get("AIRFLOW_HOME") != ENV["AIRFLOW_HOME"]:
     raise RuntimeError("tests/runtime/conftest.py must configure Airflow before anything imports it.")
 os.environ.update(ENV)

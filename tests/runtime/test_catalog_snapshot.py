@@ -25,7 +25,7 @@ def test_snapshot_round_trip_and_rewrite_only_on_change(tmp_path: Path) -> None:
 
 
 def test_missing_store_is_an_outage_not_an_empty_catalog(tmp_path: Path) -> None:
-    with pytest.raises(StoreUnavailable, match="does not exist"):
+    with pytest.raises(StoreUnavailable, match="no catalog at .*nope.db'; run convert first or pass --store"):
         load_from_store(str(tmp_path / "nope.db"))
     assert not (tmp_path / "nope.db").exists()
 
@@ -33,7 +33,7 @@ def test_missing_store_is_an_outage_not_an_empty_catalog(tmp_path: Path) -> None
 def test_corrupt_store_is_an_outage(tmp_path: Path) -> None:
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreUnavailable, match="cannot be read"):
+    with pytest.raises(StoreUnavailable, match="is not a readable SQLite catalog"):
         load_from_store(str(bad))
 
 

@@ -1,10 +1,18 @@
-"""Fargate launcher end to end against a moto server on 127.0.0.1 (ECS, EC2, CloudWatch Logs)."""
+"""Fargate launcher end to end against a moto server on 127.0.0.1 (ECS, EC2, CloudWatch Logs). Throttling and
+"no capacity" answers come from a small proxy in front of moto that answers chosen ECS calls itself, so real
+botocore retries (standard mode) and the launcher's own capacity retries are measured."""
 
 from __future__ import annotations
 
+import json
 import socket
+import threading
 import time
+import urllib.error
+import urllib.request
+from collections import Counter
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -107,47 +115,100 @@ def test_full_run_and_stop_on_kill(aws: dict[str, Any]) -> None:
     assert task["stoppedReason"] == "Airflow killed the task"
 
 
-class _FakeEcs:
-    """run_task answers from a script: capacity failures, throttling, then a task."""
-
-    def __init__(self, script: list[Any]) -> None:
-        self.script = script
-        self.calls = 0
-
-    def describe_task_definition(self, **_: Any) -> dict[str, Any]:
-        return {"taskDefinition": {"taskDefinitionArn": "arn:td", "cpu": "256", "memory": "512", "status": "ACTIVE",
-                                   "containerDefinitions": [{"image": "img"}]}}
-
-    def run_task(self, **_: Any) -> dict[str, Any]:
-        self.calls += 1
-        step = self.script.pop(0)
-        if isinstance(step, Exception):
-            raise step
-        return step
+THROTTLE = (400, {"__type": "ThrottlingException", "message": "Rate exceeded"})
+NO_CAPACITY = (200, {"tasks": [], "failures": [{"reason": "Capacity is unavailable at this time"}]})
 
 
-def _throttle() -> Exception:
-    from botocore.exceptions import ClientError
+class _FaultHandler(BaseHTTPRequestHandler):
+    """Answers the scripted ECS calls itself (X-Amz-Target -> list of (status, JSON)), forwards the rest to moto."""
 
-    return ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "RunTask")
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        action = (self.headers.get("X-Amz-Target") or "").rsplit(".", 1)[-1]
+        server: Any = self.server
+        server.calls[action] += 1
+        script = server.script.get(action)
+        if script:
+            status, payload = script.pop(0)
+            data, headers = json.dumps(payload).encode(), {"Content-Type": "application/x-amz-json-1.1"}
+        else:
+            request = urllib.request.Request(server.upstream + self.path, data=body, method="POST", headers={
+                k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - moto on 127.0.0.1
+                    status, data, headers = response.status, response.read(), dict(response.headers)
+            except urllib.error.HTTPError as err:
+                status, data, headers = err.code, err.read(), dict(err.headers)
+        self.send_response(status)
+        for key in ("Content-Type", "x-amzn-RequestId"):
+            if key in headers:
+                self.send_header(key, headers[key])
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *_: Any) -> None:
+        pass
 
 
-def test_capacity_and_throttling_are_retried() -> None:
-    ecs = _FakeEcs([{"tasks": [], "failures": [{"reason": "Capacity is unavailable at this time"}]}, _throttle(),
-                    {"tasks": [{"taskArn": "arn:aws:ecs:task/j2f/abc"}]}])
+@pytest.fixture
+def faults(aws: dict[str, Any], moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A proxy in front of moto for ECS calls: `faults.script["RunTask"] = [THROTTLE, ...]`, `faults.calls`."""
+    server: Any = ThreadingHTTPServer(("127.0.0.1", 0), _FaultHandler)
+    server.upstream, server.script, server.calls = moto_url, {}, Counter()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _launcher(sleeps: list[float] | None = None, **config: Any) -> FargateLauncher:
+    cfg = FargateConfig.from_env()
+    for k, v in config.items():
+        setattr(cfg, k, v)
+    return FargateLauncher(cfg, log=lambda _: None, sleep=(sleeps.append if sleeps is not None else lambda _: None))
+
+
+def test_throttling_is_retried_by_botocore(faults: Any) -> None:
+    faults.script["RunTask"] = [THROTTLE, THROTTLE]
+    faults.script["DescribeTasks"] = [THROTTLE]
     sleeps: list[float] = []
-    launcher = FargateLauncher(FargateConfig(poll_initial=1), ecs=ecs, logs=object(), log=lambda _: None,
-                               sleep=sleeps.append)
-    assert launcher.start(ContainerRun(image="img", command="true")) == "arn:aws:ecs:task/j2f/abc"
-    assert ecs.calls == 3 and sleeps == [1, 2]
+    launcher = _launcher(sleeps)
+    assert launcher.config.retry_mode == "standard"
+    run = ContainerRun(image="alpine:3", command="true", name="throttled")
+    arn = launcher.start(run)
+    assert arn.startswith("arn:aws:ecs:") and faults.calls["RunTask"] == 3
+    assert launcher.wait(arn, run)["lastStatus"] == "STOPPED" and faults.calls["DescribeTasks"] >= 2
+    assert sleeps == [0.0] * len(sleeps)  # the launcher slept only between polls; botocore did the backoff
 
 
-def test_other_failures_are_not_retried() -> None:
-    ecs = _FakeEcs([{"tasks": [], "failures": [{"reason": "MISSING", "arn": "arn:td"}]}])
-    launcher = FargateLauncher(FargateConfig(), ecs=ecs, logs=object(), log=lambda _: None, sleep=lambda _: None)
+def test_throttling_past_the_attempts_fails_as_retryable(faults: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+    faults.script["RunTask"] = [THROTTLE, THROTTLE, THROTTLE]
+    with pytest.raises(FargateError, match=r"ECS run_task failed after 2 attempts: .*ThrottlingException") as err:
+        _launcher().start(ContainerRun(image="alpine:3", command="true", name="throttled.more"))
+    assert err.value.retryable and faults.calls["RunTask"] == 2
+
+
+def test_no_capacity_is_retried_by_the_launcher(faults: Any) -> None:
+    faults.script["RunTask"] = [NO_CAPACITY, THROTTLE, NO_CAPACITY]
+    sleeps: list[float] = []
+    arn = _launcher(sleeps, poll_initial=1).start(ContainerRun(image="alpine:3", command="true", name="capacity"))
+    assert arn.startswith("arn:aws:ecs:")
+    assert faults.calls["RunTask"] == 4 and sleeps == [1, 2]  # the throttle in between was botocore's to retry
+
+
+def test_other_failures_are_not_retried(faults: Any) -> None:
+    faults.script["RunTask"] = [(200, {"tasks": [], "failures": [{"reason": "MISSING", "arn": "arn:td"}]})]
     with pytest.raises(FargateError, match="ECS refused to run the task: arn:td MISSING"):
-        launcher.start(ContainerRun(image="img", command="true"))
-    assert ecs.calls == 1
+        _launcher().start(ContainerRun(image="alpine:3", command="true", name="missing"))
+    assert faults.calls["RunTask"] == 1
+    faults.script["RunTask"] = [(400, {"__type": "InvalidParameterException", "message": "bad subnet"})]
+    with pytest.raises(FargateError, match="InvalidParameterException.*bad subnet") as err:
+        _launcher().start(ContainerRun(image="alpine:3", command="true", name="missing"))
+    assert not err.value.retryable and faults.calls["RunTask"] == 2
 
 
 @pytest.mark.parametrize(("task", "code"), [

@@ -1,8 +1,10 @@
-"""Pipeline notifications at run time: a local SMTP server and a local Slack webhook (HTTP) on 127.0.0.1 receive
-what converted Jenkins `mail` / `slackSend` post steps send from real dag.test() runs; unit tests for `send`."""
+"""Pipeline notifications at run time, sent through Airflow's SmtpHook and SlackWebhookHook on Airflow connections
+(AIRFLOW_CONN_* here): a local SMTP server and a local Slack webhook (HTTP) on 127.0.0.1 receive what converted
+Jenkins `mail` / `slackSend` post steps send from real dag.test() runs; unit tests for `send`."""
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import socket
@@ -19,7 +21,7 @@ from urllib.parse import quote
 import pytest
 from catalog_samples import publish_all
 from jenkins2flow_runtime import model
-from jenkins2flow_runtime.notify import PipelineNotifier, RunInfo, fill, send, slack_webhook, smtp_server
+from jenkins2flow_runtime.notify import PipelineNotifier, RunInfo, body_of, fill, send
 
 PASSWORD = "s3cr3t-pa55"
 Logs = pytest.LogCaptureFixture
@@ -109,9 +111,27 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _url(server: Any, scheme: str = "http", user: str = "") -> str:
+def _url(server: Any) -> str:
     host, port = server.server_address[:2]
-    return f"{scheme}://{user}{host}:{port}"
+    return f"http://{host}:{port}"
+
+
+def _smtp_conn(monkeypatch: pytest.MonkeyPatch, port: int, conn_id: str = "smtp_default", **extra: Any) -> None:
+    """A plain SMTP connection (no TLS: the local server has none) with a login and a password."""
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps({
+        "conn_type": "smtp", "host": "127.0.0.1", "port": port, "login": "ci", "password": PASSWORD,
+        "extra": {"disable_ssl": True, "disable_tls": True, "retry_limit": 0, **extra}}))
+
+
+def _slack_conn(monkeypatch: pytest.MonkeyPatch, conn_id: str = "slack_default", **fields: str) -> None:
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps({"conn_type": "slackwebhook", **fields}))
+
+
+def _text(message: Any) -> str:
+    """The text of a mail SmtpHook sent: its HTML part, unescaped, without the <pre> around it."""
+    body = message.get_body(preferencelist=("html",)).get_content()
+    assert body.startswith("<pre>") and body.endswith("</pre>"), body
+    return html.unescape(body[5:-6])
 
 
 def _logs(caplog: Logs, capsys: Out) -> str:
@@ -126,29 +146,30 @@ RUN = RunInfo(dag_id="etl", run_id="manual__1", result="failed", reason="task_fa
 # ---- send ---------------------------------------------------------------------------------------------------------
 
 
-def test_email_through_the_smtp_url_keeps_jenkins_text(smtp: Any, monkeypatch: pytest.MonkeyPatch,
-                                                       caplog: Logs, capsys: Out) -> None:
-    monkeypatch.setenv("JENKINS2FLOW_SMTP_URL", _url(smtp, "smtp", f"ci:{PASSWORD}@") + "?from=ci@example.com")
+def test_email_through_the_smtp_connection_keeps_jenkins_text(smtp: Any, monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: Logs, capsys: Out) -> None:
+    _smtp_conn(monkeypatch, smtp.server_address[1], from_email="ci@example.com")
     n = model.Notification(on="failure", to=["a@example.com", "b@example.com"],
-                           subject="Failed: ${env.JOB_NAME}\r\nBcc: x@evil.example {{ 7*7 }} ${AIRFLOW_DAG_ID}",
-                           body="See ${env.BUILD_URL} {% raw %} ${AIRFLOW_RUN_ID}")
+                           subject="Failed: ${env.JOB_NAME}\r\nBcc: x@evil.example {{ 7*7 }} ${AIRFLOW_DAG_ID} ✓",
+                           body="See ${env.BUILD_URL} {% raw %} <b>&amp;</b> ${AIRFLOW_RUN_ID}\n  été</pre>")
     with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
         assert send(n, RUN) is True
     [mail] = smtp.mails
     assert mail["to"] == ["a@example.com", "b@example.com"] and mail["from"] == "ci@example.com"
     msg = mail["message"]
-    assert msg["Subject"] == "Failed: ${env.JOB_NAME} Bcc: x@evil.example {{ 7*7 }} etl"  # one header line
+    assert msg["Subject"] == "Failed: ${env.JOB_NAME} Bcc: x@evil.example {{ 7*7 }} etl ✓"  # one header line
     assert msg["Bcc"] is None
-    assert msg.get_content().startswith("See ${env.BUILD_URL} {% raw %} manual__1\n")
-    assert "Airflow DAG 'etl', run 'manual__1': failed (task_failure)" in msg.get_content()
-    assert smtp.auth  # logged in with the URL's user
+    assert _text(msg) == body_of(n, RUN)  # the text as written, whatever HTML it holds
+    assert _text(msg).startswith("See ${env.BUILD_URL} {% raw %} <b>&amp;</b> manual__1\n  été</pre>\n")
+    assert "Airflow DAG 'etl', run 'manual__1': failed (task_failure)" in _text(msg)
+    assert smtp.auth  # logged in with the connection's login
     assert "sent email notification on failure for 'etl'" in _logs(caplog, capsys)
     assert PASSWORD not in _logs(caplog, capsys)
 
 
 def test_unreachable_smtp_is_logged_and_not_raised(monkeypatch: pytest.MonkeyPatch,
                                                    caplog: Logs, capsys: Out) -> None:
-    monkeypatch.setenv("JENKINS2FLOW_SMTP_URL", f"smtp://ci:{PASSWORD}@127.0.0.1:{_closed_port()}")
+    _smtp_conn(monkeypatch, _closed_port())
     with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
         assert send({"on": "failure", "to": ["a@example.com"], "subject": "s"}, RUN) is False
     assert "NOTIFICATION NOT SENT" in _logs(caplog, capsys) and "ConnectionRefusedError" in _logs(caplog, capsys)
@@ -157,7 +178,7 @@ def test_unreachable_smtp_is_logged_and_not_raised(monkeypatch: pytest.MonkeyPat
 
 def test_slack_posts_to_the_webhook_per_channel(webhook: Any, monkeypatch: pytest.MonkeyPatch,
                                                 caplog: Logs, capsys: Out) -> None:
-    monkeypatch.setenv("JENKINS2FLOW_SLACK_WEBHOOK", _url(webhook) + "/services/T0/B0/XYZ")
+    _slack_conn(monkeypatch, password=_url(webhook) + "/services/T0/B0/XYZ")
     n = model.Notification(on="success", channel="slack", to=["#builds", "#ops"], subject="ok ${env.BUILD_URL}",
                            body="ok ${env.BUILD_URL}")
     with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
@@ -169,37 +190,34 @@ def test_slack_posts_to_the_webhook_per_channel(webhook: Any, monkeypatch: pytes
 
 
 def test_slack_webhook_failure_is_logged(monkeypatch: pytest.MonkeyPatch, caplog: Logs, capsys: Out) -> None:
-    monkeypatch.setenv("JENKINS2FLOW_SLACK_WEBHOOK", f"http://127.0.0.1:{_closed_port()}/hook/SECRET")
+    _slack_conn(monkeypatch, password=f"http://127.0.0.1:{_closed_port()}/hook/SECRET")
     with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
         assert send({"channel": "slack", "to": ["#x"]}, RUN) is False
     assert "NOTIFICATION NOT SENT" in _logs(caplog, capsys) and "SECRET" not in _logs(caplog, capsys)
 
 
-def test_settings_from_airflow_connections(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("JENKINS2FLOW_SMTP_URL", raising=False)
-    monkeypatch.delenv("JENKINS2FLOW_SLACK_WEBHOOK", raising=False)
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({
-        "conn_type": "smtp", "host": "mail.example.com", "port": 587, "login": "ci", "password": PASSWORD,
-        "extra": {"from_email": "ci@example.com", "starttls": True}}))
-    server = smtp_server()
-    assert (server.host, server.port, server.user, server.password, server.starttls, server.sender) == \
-        ("mail.example.com", 587, "ci", PASSWORD, True, "ci@example.com")
-    monkeypatch.setenv("AIRFLOW_CONN_SLACK_DEFAULT", json.dumps({
-        "conn_type": "slackwebhook", "host": "https://hooks.slack.com/services", "password": "T0/B0/XYZ"}))
-    assert slack_webhook()[0] == "https://hooks.slack.com/services/T0/B0/XYZ"
+def test_connection_ids_from_the_environment(smtp: Any, webhook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """JENKINS2FLOW_SMTP_CONN / JENKINS2FLOW_SLACK_CONN name other connections; a Slack connection may give the
+    host and the token apart; From comes from JENKINS2FLOW_MAIL_FROM, recipients from JENKINS2FLOW_MAIL_TO."""
+    monkeypatch.setenv("JENKINS2FLOW_SMTP_CONN", "my_smtp")
     monkeypatch.setenv("JENKINS2FLOW_SLACK_CONN", "my_slack")
-    monkeypatch.setenv("AIRFLOW_CONN_MY_SLACK", json.dumps({"conn_type": "http",
-                                                            "password": "https://hooks.example.com/abc"}))
-    assert slack_webhook() == ("https://hooks.example.com/abc", "Airflow connection 'my_slack'")
+    monkeypatch.setenv("JENKINS2FLOW_MAIL_FROM", "jenkins@example.com")
+    monkeypatch.setenv("JENKINS2FLOW_MAIL_TO", "x@example.com, y@example.com")
+    _smtp_conn(monkeypatch, smtp.server_address[1], "my_smtp", from_email="ignored@example.com")
+    _slack_conn(monkeypatch, "my_slack", host=_url(webhook), password="T0/B0/XYZ")
+    assert send({"on": "failure"}, RUN) is True
+    assert send({"on": "failure", "channel": "slack"}, RUN) is True
+    [mail] = smtp.mails
+    assert mail["from"] == "jenkins@example.com" and mail["to"] == ["x@example.com", "y@example.com"]
+    assert [(p["path"], "channel" in p["json"]) for p in webhook.posts] == [("/T0/B0/XYZ", False)]
 
 
 def test_a_missing_connection_is_logged_not_raised(monkeypatch: pytest.MonkeyPatch,
                                                    caplog: Logs, capsys: Out) -> None:
-    monkeypatch.delenv("JENKINS2FLOW_SMTP_URL", raising=False)
     monkeypatch.setenv("JENKINS2FLOW_SMTP_CONN", "no_such_smtp_conn")
     with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
         assert send({"to": ["a@example.com"]}, RUN) is False
-    assert "'no_such_smtp_conn' cannot be read" in _logs(caplog, capsys)
+    assert "Airflow connection 'no_such_smtp_conn' could not send the mail" in _logs(caplog, capsys)
 
 
 def test_other_channels_are_logged(caplog: Logs, capsys: Out) -> None:
@@ -272,14 +290,14 @@ def test_converted_notifications_are_sent_by_real_runs(airflow_db: Path, configu
 
     store = tmp_path / "store.db"
     monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
-    monkeypatch.setenv("JENKINS2FLOW_SLACK_WEBHOOK", _url(webhook) + "/hook")
+    _slack_conn(monkeypatch, password=_url(webhook) + "/hook")
     failing = _publish_converted(tmp_path, "notify-fail", FAILING, store)
     _publish_converted(tmp_path, "notify-pass", PASSING, store)
     assert {(n.on, n.condition) for n in failing.notifications} >= {("failure", ""), ("failure", "regression")}
     bag = DagBag(dag_folder=str(configured_dags_folder))
     assert bag.import_errors == {}
 
-    monkeypatch.setenv("JENKINS2FLOW_SMTP_URL", _url(smtp, "smtp"))
+    _smtp_conn(monkeypatch, smtp.server_address[1])
     monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://airflow.example.com")
     run = bag.dags["notify-fail"].test()
     assert str(run.state) == "failed"
@@ -288,12 +306,12 @@ def test_converted_notifications_are_sent_by_real_runs(airflow_db: Path, configu
     # Groovy's ${env.JOB_NAME} / ${env.BUILD_NUMBER} / ${env.BUILD_URL}, by mappings notifications.tokens
     assert mail["message"]["Subject"] == f"Build failed: notify-fail #{run.run_id}"
     url = f"https://airflow.example.com/dags/notify-fail/runs/{quote(run.run_id, safe='')}"
-    assert mail["message"].get_content().startswith(f"See {url}\n")
+    assert _text(mail["message"]).startswith(f"See {url}\n")
     assert [p["json"].get("channel") for p in webhook.posts] == ["#changes"]
     assert webhook.posts[0]["json"]["text"].startswith(f"changed {url}\n")
 
     webhook.posts.clear()
-    monkeypatch.setenv("JENKINS2FLOW_SMTP_URL", f"smtp://127.0.0.1:{_closed_port()}")
+    _smtp_conn(monkeypatch, _closed_port())
     run = bag.dags["notify-pass"].test()
     assert str(run.state) == "success"
     assert [p["json"].get("channel") for p in webhook.posts] == ["#builds"]  # not '#fixed': first run
@@ -319,7 +337,7 @@ class _PrevTI:
 
 
 def test_conditions_gate_on_the_previous_completed_run(webhook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JENKINS2FLOW_SLACK_WEBHOOK", _url(webhook) + "/hook")
+    _slack_conn(monkeypatch, password=_url(webhook) + "/hook")
     notifier = PipelineNotifier("etl", [{"on": "success", "channel": "slack", "to": ["#fixed"], "condition": "fixed"},
                                         {"on": "failure", "channel": "slack", "to": ["#reg"],
                                          "condition": "regression"}])
@@ -338,7 +356,7 @@ def test_the_sync_engine_shares_one_notifier_per_pipeline(tmp_path: Path) -> Non
     from jenkins2flow_runtime.store import open_store
 
     publish_all(tmp_path / "s.db", shell_pipeline("etl", tasks=3, notifications=[{"on": "retry"}, {"on": "failure"}]))
-    with open_store(str(tmp_path / "s.db")) as store:
+    with open_store(str(tmp_path / "s.db"), create=True) as store:
         result = build_dags(store)
     assert result.errors == {}
     dag = result.dags["etl"]
@@ -390,7 +408,7 @@ def test_emailext_triggers_follow_the_previous_run(airflow_db: Path, configured_
     assert conv.status == "converted", conv.reasons
     store = tmp_path / "store.db"
     monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
-    monkeypatch.setenv("JENKINS2FLOW_SMTP_URL", _url(smtp, "smtp"))
+    _smtp_conn(monkeypatch, smtp.server_address[1])
     monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://airflow.example.com")
     publish_all(store, [*conv.templates, *conv.tasks, model.make("pipeline", "emailext-runs", conv.pipeline)])
     bag = DagBag(dag_folder=str(configured_dags_folder))
@@ -401,7 +419,7 @@ def test_emailext_triggers_follow_the_previous_run(airflow_db: Path, configured_
     [mail] = smtp.mails
     assert mail["to"] == ["first@example.com", "team@example.com"]
     assert mail["message"]["Subject"] == f"mail/emailext-runs - Build # {first.run_id} - Failure!"
-    assert mail["message"].get_content().startswith(
+    assert _text(mail["message"]).startswith(
         f"Check console output at https://airflow.example.com/dags/emailext-runs/runs/{quote(first.run_id, safe='')}"
         " to view the results.\n")
 

@@ -56,3 +56,32 @@ def test_downstream_is_scheduled_on_the_upstream_asset(airflow_db: Path, dags_fo
 def test_upstream_names_are_validated() -> None:
     with pytest.raises(model.ModelError, match="upstream pipeline name"):
         model.make("pipeline", "x", {"tasks": [], "schedule": {"upstream": [{"pipeline": "bad name!"}]}})
+
+
+@pytest.mark.parametrize("task_id", sorted(model.RESERVED_TASK_IDS) + ["jenkins2flow_anything"])
+def test_a_task_named_like_an_internal_task_is_refused_with_its_field_path(task_id: str) -> None:
+    spec = {"tasks": [{"id": "build", "uses": {"kind": "concrete_task", "name": "echo"}},
+                      {"id": task_id, "uses": {"kind": "concrete_task", "name": "echo"}, "depends_on": ["build"]}],
+            "asset_events": ["success", "done"]}
+    with pytest.raises(model.ModelError) as err:
+        model.make("pipeline", "p", spec)
+    assert [path for path, _ in err.value.issues] == ["spec.tasks[1].id"]
+    assert f"task id {task_id!r} is reserved" in str(err.value) and "rename the task" in str(err.value)
+
+
+def test_markers_beside_tasks_named_close_to_them(airflow_db: Path, dags_folder: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("JENKINS2FLOW_STORE", str(tmp_path / "store.db"))
+    docs = shell_pipeline("close", tasks=1, asset_events=["success", "done"])
+    spec = docs[1].spec.model_dump()
+    spec["tasks"][0]["id"] = "jenkins2flow"  # not the reserved prefix: allowed
+    spec["tasks"].append({**spec["tasks"][0], "id": "Jenkins2flow_succeeded", "depends_on": ["jenkins2flow"]})
+    publish_all(tmp_path / "store.db", [docs[0], model.make("pipeline", "close", spec)])
+    bag = DagBag(dag_folder=str(dags_folder))
+    assert bag.import_errors == {}
+    dag = bag.dags["close"]
+    assert sorted(t.task_id for t in dag.tasks) == ["Jenkins2flow_succeeded", "jenkins2flow", "jenkins2flow_ended",
+                                                    "jenkins2flow_succeeded"]
+    assert dag.get_task("jenkins2flow_succeeded").upstream_task_ids == {"jenkins2flow", "Jenkins2flow_succeeded"}

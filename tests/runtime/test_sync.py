@@ -129,7 +129,7 @@ def test_outage_without_snapshot_is_an_import_error(store: Path, dags_folder: Pa
     bag = _bag(dags_folder)  # no store file, no snapshot
     assert bag.dags == {}
     (error,) = bag.import_errors.values()
-    assert "does not exist" in error and "No snapshot" in error
+    assert "no catalog at" in error and "No snapshot" in error, error
 
 
 def test_task_runner_parse_builds_only_its_dag(store: Path, dags_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:

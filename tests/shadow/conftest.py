@@ -29,7 +29,7 @@ class ShadowEnv:
 def shadow_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ShadowEnv]:
     state = tmp_path_factory.mktemp("shadow-state")
     store = str(state / "store.db")
-    with open_store(store) as st:
+    with open_store(store, create=True) as st:
         save_conversion(st, convert_job(load_path(SAMPLES / "jenkinsfiles" / "daily_sales.Jenkinsfile")))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AIRFLOW_HOME", str(state / "airflow"))

@@ -41,7 +41,7 @@ def free_port() -> int:
 def airflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     state = tmp_path_factory.mktemp("airflow-rest")
     store = str(state / "store.db")
-    with open_store(store) as st:
+    with open_store(store, create=True) as st:
         save_conversion(st, convert_job(load_path(SAMPLES / "jenkinsfiles" / "daily_sales.Jenkinsfile")))
     port = free_port()
     base = f"http://127.0.0.1:{port}"

@@ -9,28 +9,11 @@ from jenkins2flow_runtime.model.shadow import shadow_config
 from pydantic import ValidationError
 
 from jenkins2flow.convert import convert_job
+from jenkins2flow.shadow.compare.files import matches
 from jenkins2flow.shadow.outcome import SideRun
-from jenkins2flow.shadow.run import ant_match, with_auto_outputs
+from jenkins2flow.shadow.run import with_auto_outputs
 from jenkins2flow.sources.files import read_file as load_path
 from tests.conftest import SAMPLES
-
-
-@pytest.mark.parametrize(
-    ("path", "pattern", "expected"),
-    [
-        ("out/a.csv", "out/**/*.csv", True),
-        ("out/warehouse/s.csv", "out/**/*.csv", True),
-        ("out/warehouse/s.json", "out/**/*.csv", False),
-        ("out/a.csv", "out/*.csv", True),
-        ("out/w/a.csv", "out/*.csv", False),
-        ("reports/x.xml", "**/*.xml", True),
-        ("x.xml", "**/*.xml", True),
-        ("dist/app-1.2.tar", "dist/app-?.?.tar", True),
-        ("target/site/index.html", "target/", True),
-    ],
-)
-def test_ant_match(path: str, pattern: str, expected: bool) -> None:
-    assert ant_match(path, pattern) is expected
 
 
 def _baseline(tmp_path: Path, files: list[str]) -> SideRun:
@@ -74,3 +57,13 @@ def test_the_converted_sample_declares_its_archived_csvs() -> None:
     entries = conv.pipeline.shadow_outputs
     assert [(e["kind"], e["path"]) for e in entries] == [("artifacts", "out/**/*.csv")]
     shadow_config(entries)  # the converter's output is valid for the shadow harness
+
+
+def test_file_outputs_match_with_the_runtime_ant_glob(tmp_path: Path) -> None:
+    files = ["out/a.csv", "out/w/b.csv", "out/w/b.csv~", "out/c.json", "out/.git/HEAD", "out/tmp/x.csv", "log.txt"]
+    _baseline(tmp_path, files)
+    assert list(matches(str(tmp_path), "out/**/*.csv,out/*.json")) == ["out/a.csv", "out/c.json", "out/tmp/x.csv",
+                                                                       "out/w/b.csv"]
+    assert list(matches(str(tmp_path), "out/")) == ["out/a.csv", "out/c.json", "out/tmp/x.csv", "out/w/b.csv"]
+    assert list(matches(str(tmp_path), "out/*.[cj]*")) == []  # `[` is literal, as in Ant
+    assert list(matches(str(tmp_path), "out/w/b.csv~")) == ["out/w/b.csv~"]  # a plain path names its file

@@ -29,12 +29,12 @@ def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     uri = _with_database("mongomock://localhost" if request.param == "mongomock" else REAL_MONGO, database)
     yield uri
-    store = open_store(uri)
+    store = open_store(uri, create=True)
     store.client.drop_database(database)  # type: ignore[attr-defined]
     store.close()
 
 
 @pytest.fixture
 def store(store_uri: str) -> Iterator[Store]:
-    with open_store(store_uri) as s:
+    with open_store(store_uri, create=True) as s:
         yield s

@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 from jenkins2flow_runtime.model import PipelineSpec, make
-from jenkins2flow_runtime.store import ConflictError, NotFoundError, RefError, Store, StoreError, open_store
+from jenkins2flow_runtime.store import (
+    ConflictError,
+    NotFoundError,
+    RefError,
+    Store,
+    StoreError,
+    StoreMissing,
+    is_mongo,
+    open_store,
+)
 from store_docs import batch, pipeline, task, template
 
 HERE = Path(__file__).resolve().parent
@@ -232,7 +241,7 @@ def _check_concurrent(store: Store, writers: int, times: int) -> None:
 
 def test_concurrent_writers_threads(store_uri: str) -> None:
     writers, times = 4, 10
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         store.save(task("counter", "echo 0"))
     threads = [threading.Thread(target=_increment, args=(store_uri, "counter", times)) for _ in range(writers)]
     threads += [threading.Thread(target=_append, args=(store_uri, "log", w, times)) for w in range(writers)]
@@ -240,7 +249,7 @@ def test_concurrent_writers_threads(store_uri: str) -> None:
         t.start()
     for t in threads:
         t.join()
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         _check_concurrent(store, writers, times)
 
 
@@ -248,7 +257,7 @@ def test_concurrent_writers_processes(store_uri: str) -> None:
     if store_uri.startswith("mongomock://"):
         pytest.skip("mongomock lives in one process's memory: the process case runs on SQLite and a real MongoDB")
     writers, times = 3, 8
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         store.save(task("counter", "echo 0"))
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_increment, args=(store_uri, "counter", times)) for _ in range(writers)]
@@ -294,7 +303,7 @@ Dying({path!r}).save_many(batch({n}, tag={tag!r}))
 
 def test_crash_mid_batch_sqlite(tmp_path: Path) -> None:
     path = str(tmp_path / "store.db")
-    with open_store(path) as store:
+    with open_store(path, create=True) as store:
         store.save_many(batch(20))
     marker = tmp_path / "inside"
     script = CRASH_CHILD.format(here=str(HERE), marker=str(marker), path=path, n=200, tag="v2")
@@ -326,7 +335,7 @@ def test_crash_mid_batch_mongo(store_uri: str, stage: str, monkeypatch: pytest.M
     import jenkins2flow_runtime.store.mongo as mongo
 
     monkeypatch.setattr(mongo, "CHUNK", 7)  # several head chunks: die after the first one
-    store = open_store(store_uri)
+    store = open_store(store_uri, create=True)
     store.save_many(batch(5))
 
     def die(stage_now: str) -> None:
@@ -357,3 +366,32 @@ def test_errors_are_store_errors(store: Store) -> None:
     store.save(task("x"))
     with pytest.raises(StoreError, match="not a number"):
         store.get("concrete_task", "x", "v1")
+
+
+def test_opening_a_missing_catalog_creates_nothing(store_uri: str) -> None:
+    with pytest.raises(StoreMissing, match="^no catalog at .*; run convert first or pass --store$"):
+        open_store(store_uri)
+    if not is_mongo(store_uri):
+        assert not Path(store_uri).exists()
+    with pytest.raises(StoreMissing):
+        open_store(store_uri)  # still nothing: the failed open made nothing either
+    with open_store(store_uri, create=True) as store:
+        store.save(task("t"))
+    with open_store(store_uri) as store:
+        assert store.get("concrete_task", "t").version == 1
+
+
+def test_batches_commit_one_by_one(store: Store) -> None:
+    docs = batch(12)  # 12 tasks, then 12 pipelines pinning them (version 0)
+    saved = store.save_many(docs, batch_size=5)
+    assert [(d.kind, d.name, d.version) for d in saved] == [(d.kind, d.name, 1) for d in docs]  # input order
+    assert [d.version for d in store.save_many(docs, batch_size=5)] == [1] * 24  # the same again: nothing new
+    changed = batch(12, tag="v2")
+    with pytest.raises(ConflictError, match="'pipe-11' is at version 1, not 0"):
+        # tasks first: batches t0-t4, t5-t9, t10 t11 p0-p2, p3-p7, p8-p11; the last one conflicts
+        store.save_many(changed, expected_versions=[1] * 23 + [0], batch_size=5)
+    versions = {d.name: d.version for d in store.list()}
+    assert all(versions[f"task-{i}"] == 2 for i in range(12))
+    assert [versions[f"pipe-{i}"] for i in range(12)] == [2] * 8 + [1] * 4  # earlier batches stay, each complete
+    _assert_consistent(store)
+    assert [d.version for d in store.save_many(changed, batch_size=5)] == [2] * 24  # saving again completes it

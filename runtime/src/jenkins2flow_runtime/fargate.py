@@ -1,8 +1,11 @@
 """Container tasks on AWS ECS Fargate, through boto3 only (no Airflow import here).
 
 FargateLauncher.run(ContainerRun) registers a task definition for the image when none matches, runs the task
-(retrying on capacity and throttling errors), polls it with exponential backoff while copying its CloudWatch log
+(retrying while ECS reports no capacity), polls it with exponential backoff while copying its CloudWatch log
 events into `log`, and maps the container's exit code. `stop()` stops the ECS task (the operator's on_kill).
+Throttling and transient AWS errors of every call are retried by botocore itself (its `standard` retry mode by
+default: exponential backoff with jitter); only ECS's "no capacity" answer, a successful response listing
+failures, which botocore cannot see as an error, is retried here.
 
 Configuration comes from the environment (FargateConfig.from_env):
 
@@ -15,6 +18,7 @@ Configuration comes from the environment (FargateConfig.from_env):
 | JENKINS2FLOW_FARGATE_LOG_GROUP | CloudWatch log group of the containers (default `/jenkins2flow/tasks`) |
 | JENKINS2FLOW_FARGATE_SECRETS | JSON {ENV: secret or parameter ARN}, passed as ECS secrets (valueFrom) |
 | AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL | boto3's own (the endpoint for moto in tests) |
+| AWS_RETRY_MODE, AWS_MAX_ATTEMPTS | botocore's retries (default `standard`, 8 attempts; `adaptive` also rate-limits) |
 """
 
 from __future__ import annotations
@@ -29,8 +33,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 CONTAINER = "main"
-RETRYABLE_CODES = {"ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
-                   "ServerException", "ServiceUnavailableException", "ServiceUnavailable", "InternalFailure"}
 CAPACITY_RE = re.compile(r"capacity|RESOURCE:|unavailable|throttl", re.IGNORECASE)
 # Exit codes for containers that never produced one (the ECS stop code says why).
 STOP_CODES = {"TaskFailedToStart": 125, "EssentialContainerExited": 1, "UserInitiated": 143,
@@ -64,7 +66,9 @@ class FargateConfig:
     platform_version: str = "LATEST"
     poll_initial: float = 2.0
     poll_max: float = 30.0
-    start_attempts: int = 6
+    start_attempts: int = 6  # run_task calls while ECS answers "no capacity"
+    retry_mode: str = "standard"  # botocore's retries of throttled and failed calls
+    max_attempts: int = 8  # calls in all, the first one included
     timeout: float | None = None
 
     @classmethod
@@ -83,6 +87,8 @@ class FargateConfig:
             region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION"),
             endpoint_url=e.get("AWS_ENDPOINT_URL"),
             poll_initial=float(e.get(p + "POLL_SECONDS", "2")),
+            retry_mode=e.get("AWS_RETRY_MODE", "standard"),
+            max_attempts=int(e.get("AWS_MAX_ATTEMPTS", "8")),
         )
 
 
@@ -124,8 +130,11 @@ class FargateLauncher:
         self.config = config
         if ecs is None or logs is None:
             import boto3
+            from botocore.config import Config
 
-            kw: dict[str, Any] = {"region_name": config.region}
+            # total_max_attempts counts the first call, as AWS_MAX_ATTEMPTS does (botocore's max_attempts does not)
+            retries = {"mode": config.retry_mode, "total_max_attempts": config.max_attempts}
+            kw: dict[str, Any] = {"region_name": config.region, "config": Config(retries=retries)}
             if config.endpoint_url:
                 kw["endpoint_url"] = config.endpoint_url
             ecs = ecs or boto3.client("ecs", **kw)
@@ -174,7 +183,8 @@ class FargateLauncher:
     # -- run ---------------------------------------------------------------------------------------------------------
 
     def start(self, run: ContainerRun) -> str:
-        """Run the task; capacity and throttling failures are retried with backoff, others raise FargateError."""
+        """Run the task; "no capacity" answers are retried with backoff, other failures raise FargateError
+        (throttling was already retried by botocore)."""
         definition = self.ensure_task_definition(run)
         network: dict[str, Any] = {"subnets": self.config.subnets,
                                    "assignPublicIp": "ENABLED" if self.config.assign_public_ip else "DISABLED"}
@@ -194,19 +204,20 @@ class FargateLauncher:
             try:
                 response = self.ecs.run_task(**request)
             except Exception as exc:
-                if not (_is_client_error(exc) and _error_code(exc) in RETRYABLE_CODES):
+                if not _is_client_error(exc):
                     raise
-                problem = f"{_error_code(exc)}: {exc}"
-            else:
-                if response.get("tasks"):
-                    self.task_arn = str(response["tasks"][0]["taskArn"])
-                    self.log(f"Started ECS task {self.task_arn} on cluster {self.config.cluster}")
-                    return self.task_arn
-                failures = response.get("failures") or [{"reason": "no task and no failure reported"}]
-                problem = "; ".join(f"{f.get('arn', '')} {f.get('reason', '')} {f.get('detail', '')}".strip()
-                                    for f in failures)
-                if not CAPACITY_RE.search(problem):
-                    raise FargateError(f"ECS refused to run the task: {problem}")
+                meta = getattr(exc, "response", {}).get("ResponseMetadata", {})
+                tries = f" after {meta.get('RetryAttempts', 0) + 1} attempts" if meta.get("MaxAttemptsReached") else ""
+                raise FargateError(f"ECS run_task failed{tries}: {exc}", retryable=bool(tries)) from exc
+            if response.get("tasks"):
+                self.task_arn = str(response["tasks"][0]["taskArn"])
+                self.log(f"Started ECS task {self.task_arn} on cluster {self.config.cluster}")
+                return self.task_arn
+            failures = response.get("failures") or [{"reason": "no task and no failure reported"}]
+            problem = "; ".join(f"{f.get('arn', '')} {f.get('reason', '')} {f.get('detail', '')}".strip()
+                                for f in failures)
+            if not CAPACITY_RE.search(problem):
+                raise FargateError(f"ECS refused to run the task: {problem}")
             if attempt == self.config.start_attempts:
                 raise FargateError(f"ECS could not start the task after {attempt} attempts: {problem}",
                                    retryable=True)
@@ -232,14 +243,7 @@ class FargateLauncher:
             delay = min(delay * 1.5, self.config.poll_max)
 
     def describe(self, task_arn: str) -> dict[str, Any]:
-        for attempt in range(5):
-            try:
-                tasks = self.ecs.describe_tasks(cluster=self.config.cluster, tasks=[task_arn]).get("tasks") or []
-                break
-            except Exception as exc:
-                if not (_is_client_error(exc) and _error_code(exc) in RETRYABLE_CODES) or attempt == 4:
-                    raise
-                self.sleep(min(self.config.poll_initial * 2**attempt, self.config.poll_max))
+        tasks = self.ecs.describe_tasks(cluster=self.config.cluster, tasks=[task_arn]).get("tasks") or []
         if not tasks:
             raise FargateError(f"ECS task {task_arn} is not known to cluster {self.config.cluster}.")
         return dict(tasks[0])

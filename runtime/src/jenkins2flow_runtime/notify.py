@@ -7,45 +7,42 @@ is the DAG's callbacks (built once per pipeline): `on` failure -> `on_failure_ca
 (changed / fixed / regression) is sent only when `fallback.post_condition_holds` says so for this run's result and
 the previous completed run's.
 
-Where to send (the env variable first, then the Airflow connection; the details are in docs/post-conditions.md):
-- email: JENKINS2FLOW_SMTP_URL `smtp[s]://user:pass@host:port[?starttls=true&from=a@b]`, else the Airflow
-  connection JENKINS2FLOW_SMTP_CONN (default `smtp_default`: host, port, login, password; extra `from_email`,
-  `ssl`, `starttls`). From: JENKINS2FLOW_MAIL_FROM, the URL's `from`, the extra, else `jenkins2flow@localhost`.
-  Recipients: the notification's `to`, else JENKINS2FLOW_MAIL_TO (comma-separated).
-- slack: JENKINS2FLOW_SLACK_WEBHOOK (an incoming-webhook URL), else the Airflow connection JENKINS2FLOW_SLACK_CONN
-  (default `slack_default`): its password when that is the URL, else its host (+ the password as the path).
-  `to` holds the channels (one POST each).
+Sending goes through Airflow's own hooks and connections (providers `smtp` and `slack`; details in
+docs/post-conditions.md):
+- email: `SmtpHook` on the Airflow connection JENKINS2FLOW_SMTP_CONN (default `smtp_default`: host, port, login,
+  password; extra `from_email`, `disable_ssl`, `disable_tls`, `timeout`, `retry_limit`). From: JENKINS2FLOW_MAIL_FROM,
+  else the extra `from_email`, else `jenkins2flow@localhost`. Recipients: the notification's `to`, else
+  JENKINS2FLOW_MAIL_TO (comma-separated). The body is sent as HTML that shows the text as written (escaped, <pre>).
+- slack: `SlackWebhookHook` on the Airflow connection JENKINS2FLOW_SLACK_CONN (default `slack_default`, type
+  `slackwebhook`: the webhook URL as password, or host + the token as password; extra `timeout`, `proxy`). `to`
+  holds the channels (one POST each, with `channel` set as legacy webhooks honour it).
 
 Subjects and bodies are Jenkins text and stay text: a token the converter did not map is sent as written. Only these
 placeholders of ours are replaced, by exact match: `${AIRFLOW_DAG_ID}`, `${AIRFLOW_RUN_ID}`, `${AIRFLOW_RESULT}`,
 `${AIRFLOW_TASK_ID}`, `${AIRFLOW_RUN_URL}` (the run's page, from [api] base_url), `${AIRFLOW_BUILD_STATUS}`
 (email-ext's words: Successful, Failure, Fixed, Still Failing) and `${AIRFLOW_JENKINS_RESULT}` (SUCCESS, FAILURE);
-the converter writes them for the Jenkins tokens
-it maps (mappings/notifications.yaml). Nothing is rendered through Jinja or evaluated.
+the converter writes them for the Jenkins tokens it maps (mappings/notifications.yaml). Nothing is rendered through
+Jinja or evaluated (the hooks template nothing; only operators and notifiers with template fields do, and none is
+used here).
 
-No Airflow import at module top: the module loads (and `send` works with env configuration) without Airflow.
+No Airflow import at module top: the module loads without Airflow (sending needs it).
 """
 
 from __future__ import annotations
 
-import json
+import html
 import logging
 import os
-import smtplib
-import ssl
-import urllib.request
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from email.message import EmailMessage
 from typing import Any
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import quote
 
 from jenkins2flow_runtime.model.specs import Notification
 
 log = logging.getLogger("jenkins2flow_runtime.notify")
-TIMEOUT_SECONDS = 10.0
 DEFAULT_FROM = "jenkins2flow@localhost"
-TRUE = ("1", "true", "yes", "on")
 # Which callback sends which notifications.
 EVENTS = {"failure": ("failure", "always"), "success": ("success", "always"), "retry": ("retry",)}
 RESULTS = {"failure": "failed", "success": "success", "retry": "failed"}
@@ -113,150 +110,50 @@ def body_of(n: Notification, run: RunInfo) -> str:
     return f"{fill(n.body, run)}\n\n-- \n{facts}\n" if n.body else facts + "\n"
 
 
-# ---- configuration ----------------------------------------------------------------------------------------------
+# ---- sending -----------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class SmtpServer:
-    host: str
-    port: int = 25
-    user: str = ""
-    password: str = ""
-    use_ssl: bool = False
-    starttls: bool = False
-    sender: str = ""
-    origin: str = ""  # where the settings came from, for messages (never the password)
-
-
-def _mask(secret: str) -> None:
-    if not secret:
-        return
-    try:
-        from airflow.sdk.log import mask_secret
-    except ImportError:  # pragma: no cover - outside Airflow
-        return
-    try:
-        mask_secret(secret)
-    except Exception:  # pragma: no cover - masking must never stop a notification
-        log.debug("jenkins2flow: could not register a secret with the Airflow masker", exc_info=True)
-
-
-def _connection(conn_id: str) -> Any:
-    try:
-        from airflow.sdk import BaseHook
-    except ImportError as exc:  # pragma: no cover - outside Airflow
-        raise NotifyError(f"Airflow is not installed, so the connection {conn_id!r} cannot be read.") from exc
-    try:
-        return BaseHook.get_connection(conn_id)
-    except Exception as exc:
-        raise NotifyError(f"the Airflow connection {conn_id!r} cannot be read ({type(exc).__name__}: {exc})") \
-            from None
-
-
-def smtp_server(env: Mapping[str, str] | None = None) -> SmtpServer:
-    """The SMTP server: JENKINS2FLOW_SMTP_URL, else the Airflow connection JENKINS2FLOW_SMTP_CONN (smtp_default)."""
-    env = os.environ if env is None else env
-    url = env.get("JENKINS2FLOW_SMTP_URL", "")
-    if url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise NotifyError("JENKINS2FLOW_SMTP_URL must look like smtp://user:pass@host:port (or smtps://), "
-                              f"not a {parts.scheme!r} URL.")
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        password = unquote(parts.password or "")
-        _mask(password)
-        return SmtpServer(host=parts.hostname, port=parts.port or (465 if parts.scheme == "smtps" else 25),
-                          user=unquote(parts.username or ""), password=password, use_ssl=parts.scheme == "smtps",
-                          starttls=query.get("starttls", "").lower() in TRUE,
-                          sender=env.get("JENKINS2FLOW_MAIL_FROM") or query.get("from", "") or DEFAULT_FROM,
-                          origin="JENKINS2FLOW_SMTP_URL")
-    conn_id = env.get("JENKINS2FLOW_SMTP_CONN") or "smtp_default"
-    conn = _connection(conn_id)
-    extra = dict(conn.extra_dejson or {})
-    password = conn.password or ""
-    _mask(password)
-    if not conn.host:
-        raise NotifyError(f"the Airflow connection {conn_id!r} has no host.")
-    use_ssl = str(extra.get("ssl", "")).lower() in TRUE
-    return SmtpServer(host=conn.host, port=int(conn.port or (465 if use_ssl else 25)), user=conn.login or "",
-                      password=password, use_ssl=use_ssl, starttls=str(extra.get("starttls", "")).lower() in TRUE,
-                      sender=env.get("JENKINS2FLOW_MAIL_FROM") or extra.get("from_email") or extra.get("from")
-                      or DEFAULT_FROM, origin=f"Airflow connection {conn_id!r}")
-
-
-def slack_webhook(env: Mapping[str, str] | None = None) -> tuple[str, str]:
-    """(webhook URL, where it came from): JENKINS2FLOW_SLACK_WEBHOOK, else the Airflow connection
-    JENKINS2FLOW_SLACK_CONN (slack_default): its password when it is the URL, else host (+ password as the path)."""
-    env = os.environ if env is None else env
-    url = env.get("JENKINS2FLOW_SLACK_WEBHOOK", "")
-    origin = "JENKINS2FLOW_SLACK_WEBHOOK"
-    if not url:
-        conn_id = env.get("JENKINS2FLOW_SLACK_CONN") or "slack_default"
-        origin = f"Airflow connection {conn_id!r}"
-        conn = _connection(conn_id)
-        password, host = conn.password or "", conn.host or ""
-        if password.startswith(("https://", "http://")):
-            url = password
-        elif host:
-            base = host if host.startswith(("https://", "http://")) else f"https://{host}"
-            url = f"{base.rstrip('/')}/{password.lstrip('/')}" if password else base
-        else:
-            raise NotifyError(f"the {origin} holds no webhook URL (set its password or host).")
-    _mask(url)
-    if not url.startswith(("https://", "http://")):
-        raise NotifyError(f"the Slack webhook from {origin} is not an http(s) URL.")
-    return url, origin
-
-
-# ---- sending ----------------------------------------------------------------------------------------------------
-
-
-def _timeout(env: Mapping[str, str]) -> float:
-    try:
-        return float(env.get("JENKINS2FLOW_NOTIFY_TIMEOUT") or TIMEOUT_SECONDS)
-    except ValueError:
-        return TIMEOUT_SECONDS
+def as_html(text: str) -> str:
+    """Plain text as HTML that shows it as written (SmtpHook sends HTML bodies): escaped, in <pre>."""
+    return f"<pre>{html.escape(text, quote=False)}</pre>"
 
 
 def send_email(n: Notification, run: RunInfo, env: Mapping[str, str] | None = None) -> None:
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+
     env = os.environ if env is None else env
     to = list(n.to) or [a.strip() for a in env.get("JENKINS2FLOW_MAIL_TO", "").split(",") if a.strip()]
     if not to:
         raise NotifyError("the notification has no recipients (and JENKINS2FLOW_MAIL_TO is not set).")
-    server = smtp_server(env)
-    msg = EmailMessage()
-    msg["Subject"] = subject_of(n, run)
-    msg["From"] = server.sender
-    msg["To"] = ", ".join(to)
-    msg.set_content(body_of(n, run))
-    smtp_class = smtplib.SMTP_SSL if server.use_ssl else smtplib.SMTP
+    conn_id = env.get("JENKINS2FLOW_SMTP_CONN") or SmtpHook.default_conn_name
     try:
-        with smtp_class(server.host, server.port, timeout=_timeout(env)) as smtp:
-            if server.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if server.user:
-                smtp.login(server.user, server.password)
-            smtp.send_message(msg, from_addr=server.sender, to_addrs=to)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise NotifyError(f"the SMTP server {server.host}:{server.port} (from {server.origin}) refused or could "
-                          f"not be reached: {type(exc).__name__}: {exc}") from None
+        # reads the connection (Airflow masks its password in logs), connects, logs in
+        with SmtpHook(smtp_conn_id=conn_id) as hook:
+            sender = env.get("JENKINS2FLOW_MAIL_FROM") or hook.from_email or DEFAULT_FROM
+            hook.send_email_smtp(to=to, subject=subject_of(n, run), html_content=as_html(body_of(n, run)),
+                                 from_email=sender)
+    except Exception as exc:  # missing connection, refused, TLS, login: the text never holds the password
+        raise NotifyError(f"the SMTP server of the Airflow connection {conn_id!r} could not send the mail: "
+                          f"{type(exc).__name__}: {exc}") from None
 
 
 def send_slack(n: Notification, run: RunInfo, env: Mapping[str, str] | None = None) -> None:
+    from airflow.providers.slack.hooks.slack_webhook import SlackWebhookHook
+
     env = os.environ if env is None else env
-    url, origin = slack_webhook(env)
+    conn_id = env.get("JENKINS2FLOW_SLACK_CONN") or SlackWebhookHook.default_conn_name
+    hook = SlackWebhookHook(slack_webhook_conn_id=conn_id)
     # slackSend has one message, which the converter puts in both subject and body
     text = body_of(n, run) if n.subject in ("", n.body) else f"*{subject_of(n, run)}*\n{body_of(n, run)}"
     for channel in list(n.to) or [""]:
-        payload: dict[str, str] = {"text": text, **({"channel": channel} if channel else {})}
-        request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=_timeout(env)) as response:  # noqa: S310 - http(s) only
-                response.read()
-        except OSError as exc:  # URLError, HTTPError, timeouts: their text never holds the URL
-            raise NotifyError(f"the Slack webhook (from {origin}) failed for channel {channel or '(default)'!r}: "
-                              f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}") from None
+            with warnings.catch_warnings():
+                # slackSend names a channel; legacy webhooks honour it, app webhooks ignore it (the hook warns)
+                warnings.filterwarnings("ignore", message="You cannot override the default channel")
+                hook.send_dict({"text": text, **({"channel": channel} if channel else {})})
+        except Exception as exc:  # the hook's and slack_sdk's messages never hold the webhook URL
+            raise NotifyError(f"the Slack webhook of the Airflow connection {conn_id!r} failed for channel "
+                              f"{channel or '(default)'!r}: {type(exc).__name__}: {exc}") from None
 
 
 SENDERS = {"email": send_email, "slack": send_slack}

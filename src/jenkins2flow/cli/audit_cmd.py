@@ -11,7 +11,9 @@ from rich.table import Table
 from jenkins2flow.cli.console import make_console
 from jenkins2flow.cli.options import conversion_options, setup
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
+from jenkins2flow.errors import UsageError
 from jenkins2flow.render.audit import html_page, markdown
+from jenkins2flow.render.explain import explain
 
 
 @click.command()
@@ -22,14 +24,24 @@ from jenkins2flow.render.audit import html_page, markdown
 @click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the report as one self-contained HTML page with charts.")
 @click.option("--only", default="", metavar="GLOB", help="Audit only the jobs whose full name matches.")
+@click.option("--explain", "explain_job", default="", metavar="JOB",
+              help="Print, for the job(s) whose full name matches JOB (a name or glob), the status, its reasons, the "
+                   "whole ledger and the lint's findings, instead of the report.")
 @conversion_options
 def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_path: Path | None, only: str,
-          mappings: tuple[Path, ...], workspace: Path | None, classify_file: Path | None, timezone: str | None,
-          job_name: str) -> None:
-    """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate."""
+          explain_job: str, mappings: tuple[Path, ...], workspace: Path | None, classify_file: Path | None,
+          timezone: str | None, job_name: str) -> None:
+    """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate;
+    schedules by time zone; each job's ledger (--md, --html) or one job's whole story (--explain JOB)."""
     rules, overrides = setup(mappings, classify_file)
     estate = convert_estate(iter_jobs(sources, job_name), rules=rules, workspace=workspace, overrides=overrides,
-                            only=only, timezone=timezone)
+                            only=explain_job or only, timezone=timezone)
+    if explain_job:
+        if not estate.conversions:
+            raise UsageError(f"No job matches {explain_job!r} in {', '.join(sources)}; give its full name "
+                             "(folder/job) or a glob.")
+        click.echo("\n\n".join(explain(c) for c in estate.conversions))
+        return
     report = estate.report()
     if md_path:
         md_path.write_text(markdown(report), encoding="utf-8")
@@ -39,8 +51,10 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
         click.echo(json.dumps(report, indent=1, default=str))
         return
     console = make_console()
+    lint = report["lint"]
     summary = Table(title=f"{report['jobs']} jobs, {report['runnable']} with a runnable pipeline "
-                          f"({report['jenkins_only']} of them only trigger the Jenkins job)")
+                          f"({report['jenkins_only']} of them only trigger the Jenkins job); lint: "
+                          f"{lint['findings']} findings in {lint['jobs']} jobs")
     for col in ("status", "jobs", "kind", "jobs ", "class", "jobs  "):
         summary.add_column(col)
     cols = [list(report[k].items()) for k in ("by_status", "by_kind", "by_classification")]

@@ -1,6 +1,7 @@
 """Catalog commands: `jenkins2flow {tasks,views,templates,pipelines} ...`, `catalog export|import`, `schema KIND`.
 
-Thin: parse arguments, call the store, print. Every failure is one line on stderr and exit code 1.
+Thin: parse arguments, call the store, print. Every failure is one line on stderr and exit code 1. Only `catalog
+import` may create a store; every other command needs an existing one ("no catalog at PATH").
 """
 
 from __future__ import annotations
@@ -24,9 +25,13 @@ from jenkins2flow_runtime.model import (
     from_dict,
     json_schema,
     make,
+    spec_hash,
     to_dict,
 )
-from jenkins2flow_runtime.store import Store, StoreError, open_store, store_uri
+from jenkins2flow_runtime.store import ConflictError, NotFoundError, Store, StoreError, open_store, store_uri
+from jenkins2flow_runtime.store.plan import Head, resolve_refs
+
+from jenkins2flow import safe_yaml
 
 GROUPS: dict[str, Kind] = {
     "tasks": "concrete_task",
@@ -36,6 +41,7 @@ GROUPS: dict[str, Kind] = {
 }
 FOLDERS = {kind: group for group, kind in GROUPS.items()}
 F = TypeVar("F", bound=Callable[..., Any])
+IMPORT_BATCH = 500  # documents per commit of `catalog import`: other writers wait for one batch at most
 
 
 def _one_line(err: BaseException) -> str:
@@ -55,8 +61,8 @@ def friendly(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _open(uri: str | None) -> Store:
-    return open_store(store_uri(uri))
+def _open(uri: str | None, *, create: bool = False) -> Store:
+    return open_store(store_uri(uri), create=create)
 
 
 def _user() -> str:
@@ -229,20 +235,25 @@ def _kind_group(group_name: str, kind: Kind) -> click.Group:
 
 # -- catalog export / import ------------------------------------------------------------------------------------
 
-def read_dir(folder: Path) -> list[tuple[Path, Document]]:
-    """Parse and validate every *.yaml / *.yml under `folder`; the first invalid file raises, naming file and field."""
-    files = sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+def read_dir(path: Path) -> list[tuple[Path, Document]]:
+    """Parse and validate every *.yaml / *.yml under `path` (or the one file `path`); the first invalid file
+    raises, naming file and field. YAML is read within limits (safe_yaml): bombs and binary files are refused."""
+    if path.is_dir():
+        files, root = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()), path
+    else:
+        files, root = [path], path.parent
     out: list[tuple[Path, Document]] = []
     seen: dict[tuple[str, str], Path] = {}
-    for path in files:
-        rel = path.relative_to(folder)
+    for file in files:
+        rel = file.relative_to(root)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            doc = from_dict(data)
+            doc = from_dict(safe_yaml.load_file(file))
         except ModelError as err:
             raise ModelError(err.issues, source=str(rel)) from None
         except yaml.YAMLError as err:
             raise ModelError([("", f"not valid YAML: {_one_line(err)}")], source=str(rel)) from None
+        except OSError as err:
+            raise ModelError([("", f"cannot read it: {err.strerror or err}")], source=str(rel)) from None
         if (doc.kind, doc.name) in seen:
             raise ModelError([("name", f"{doc.kind} {doc.name!r} is also in {seen[(doc.kind, doc.name)]}")],
                              source=str(rel))
@@ -251,13 +262,84 @@ def read_dir(folder: Path) -> list[tuple[Path, Document]]:
     return out
 
 
-def import_dir(s: Store, folder: Path, *, by: str, comment: str) -> tuple[int, int, int]:
-    """Validate everything, then save in one batch and publish what the files mark published.
-    Returns (documents, new versions, publications). Idempotent."""
-    docs = _repin([d for _, d in read_dir(folder)])
-    before = {(d.kind, d.name): s.get(d.kind, d.name).version for d in docs if _exists(s, d)}
-    saved = s.save_many(docs, by=by, comment=comment, action="import")
-    new = sum(1 for d in saved if before.get((d.kind, d.name)) != d.version)
+class _Versions:
+    """(version, spec hash) of stored versions, read once each."""
+
+    def __init__(self, s: Store) -> None:
+        self.s = s
+        self.seen: dict[tuple[str, str, int | str], tuple[int, str] | None] = {}
+
+    def get(self, kind: Kind, name: str, version: int | str = "latest") -> tuple[int, str] | None:
+        if (kind, name, version) not in self.seen:
+            try:
+                found = self.s.get(kind, name, version)
+                self.seen[(kind, name, version)] = (found.version, found.spec_hash)
+            except NotFoundError:
+                self.seen[(kind, name, version)] = None
+        return self.seen[(kind, name, version)]
+
+
+def plan_import(s: Store, files: list[tuple[Path, Document]]) -> tuple[list[Document], list[int | None], list[int]]:
+    """The documents to save (spec_hash recomputed from each spec, pipelines re-pinned), the version each save
+    expects, and each document's latest version before the import (0: new).
+
+    An exported file knows the version it was exported from and that version's hash. A file whose hash is that of
+    version N in this store is based on N: its save expects N, so when someone saved a newer version since, the
+    import stops with a ConflictError instead of overwriting it; an edited spec is a new version. A hash that is
+    neither the spec's own nor that of version N here was changed by hand: refused. Any other file (new, or from
+    another store) expects the latest version read here (0: not in the store yet). A document whose spec is the
+    latest's already saves nothing and expects nothing, so importing the same files twice is no conflict."""
+    stored = _Versions(s)
+    docs: list[Document] = []
+    expected: list[int | None] = []
+    for rel, d in files:
+        computed = spec_hash(d.spec)
+        latest = stored.get(d.kind, d.name)
+        base = stored.get(d.kind, d.name, d.version) if d.version else None
+        from_here = base is not None and base[1] == d.spec_hash
+        if d.spec_hash != computed and not from_here:
+            where = f"version {d.version} of {d.kind} {d.name!r} in this store" if d.version else "a stored version"
+            raise ModelError([("spec_hash", f"{d.spec_hash[:16]!r} is neither the hash of this spec nor that of "
+                                            f"{where}: it was changed by hand. Remove the spec_hash line to import "
+                                            "the spec as it is")], source=str(rel))
+        docs.append(d.model_copy(update={"spec_hash": computed}))
+        expected.append(d.version if from_here else latest[0] if latest else 0)
+    docs = _repin(docs)
+    changing: set[tuple[str, str]] = {(d.kind, d.name) for d in docs if d.kind != "pipeline"
+                and (stored.get(d.kind, d.name) or (0, ""))[1] != d.spec_hash}
+    for i, d in enumerate(docs):
+        latest = stored.get(d.kind, d.name)
+        if latest is not None and _resolved_hash(d, stored, changing) == latest[1]:
+            expected[i] = None
+    return docs, expected, [(stored.get(d.kind, d.name) or (0, ""))[0] for d in docs]
+
+
+def _resolved_hash(d: Document, stored: _Versions, changing: set[tuple[str, str]]) -> str:
+    """The spec hash `d` will have once saved, when its version-0 references pin documents that this import does not
+    change ("" when it cannot be told: such a reference changes or is missing, so the document changes anyway)."""
+    if not isinstance(d.spec, PipelineSpec):
+        return d.spec_hash
+    heads: dict[str, Head] = {}
+    for _, ref in d.spec.refs():
+        latest = stored.get(ref.kind, ref.name)
+        if ref.version == 0 and ((ref.kind, ref.name) in changing or latest is None):
+            return ""
+        heads[ref.key()] = Head(ref.kind, ref.name, latest[0] if latest else 0)
+    try:
+        return resolve_refs(d, heads).spec_hash
+    except StoreError:
+        return ""
+
+
+def import_dir(s: Store, folder: Path, *, by: str, comment: str, batch_size: int = IMPORT_BATCH,
+               files: list[tuple[Path, Document]] | None = None) -> tuple[int, int, int]:
+    """Validate everything, check hashes and base versions (plan_import), then save (in batches of `batch_size`,
+    each committed on its own) and publish what the files mark published. Returns (documents, new versions,
+    publications). Idempotent: importing the same files again changes nothing."""
+    docs, expected, before = plan_import(s, files if files is not None else read_dir(folder))
+    saved = s.save_many(docs, by=by, comment=comment, expected_versions=expected, action="import",
+                        batch_size=batch_size)
+    new = sum(1 for d, v in zip(saved, before, strict=True) if d.version != v)
     published = 0
     for wanted, got in sorted(zip(docs, saved, strict=True), key=lambda p: p[0].kind == "pipeline"):
         if wanted.status == "published" and got.status != "published":
@@ -284,14 +366,6 @@ def _repin(docs: list[Document]) -> list[Document]:
     return out
 
 
-def _exists(s: Store, d: Document) -> bool:
-    try:
-        s.get(d.kind, d.name)
-        return True
-    except StoreError:
-        return False
-
-
 @click.group("catalog", help="Move the whole catalog to and from YAML files (one per document, for review in git).")
 def catalog_group() -> None:
     pass
@@ -313,15 +387,27 @@ def export_cmd(folder: Path, store: str | None) -> None:
 
 
 @catalog_group.command("import")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--batch-size", type=click.IntRange(min=1), default=IMPORT_BATCH, show_default=True,
+              help="Documents per commit: a long import never holds the store's write lock for long.")
 @by_option
 @comment_option
 @store_option
 @friendly
-def import_cmd(folder: Path, by: str | None, comment: str, store: str | None) -> None:
-    """Validate every file first (nothing is written if one is invalid), then save and publish. Idempotent."""
-    with _open(store) as s:
-        total, new, published = import_dir(s, folder, by=by or _user(), comment=comment)
+def import_cmd(path: Path, batch_size: int, by: str | None, comment: str, store: str | None) -> None:
+    """Import PATH (a folder from `catalog export`, or one YAML file): every file is validated first (nothing is
+    written if one is invalid), then saved and published. Idempotent.
+
+    An exported file remembers its version: when someone saved a newer version of that document since, the import
+    stops with a conflict instead of overwriting it."""
+    files = read_dir(path)  # before opening the store: invalid files create no store
+    with _open(store, create=True) as s:
+        try:
+            total, new, published = import_dir(s, path, by=by or _user(), comment=comment, batch_size=batch_size,
+                                               files=files)
+        except ConflictError as err:
+            raise ConflictError(f"{_one_line(err)} (catalog import: export it again, redo your edit in the new "
+                                "file and import that; batches saved before this one are kept)") from None
     click.echo(f"imported {total} documents: {new} new versions, {published} published")
 
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import click
-from jenkins2flow_runtime.store import open_store, store_uri
+from jenkins2flow_runtime.store import StoreUnavailable, open_store, store_uri
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from jenkins2flow.cli.console import make_console
@@ -54,7 +54,7 @@ def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, 
     failed: list[str] = []
     strict_fail: list[str] = []
     err = make_console(stderr=True)
-    with open_store(store_uri(store)) as st, Progress(
+    with open_store(store_uri(store), create=True) as st, Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
         disable=not sys.stderr.isatty(),
     ) as progress:
@@ -71,14 +71,15 @@ def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, 
                 return
             try:
                 saved = save_conversion(st, conv, publish=not no_publish)
+            except StoreUnavailable:
+                raise  # the store itself (read-only, locked, down): every other job would fail the same way
             except Exception as exc:  # one job's store error never stops the batch
                 failed.append(f"{conv.source}:1:1: cannot save {conv.job!r}: {exc}")
                 return
             if dags_dir is not None:
-                from jenkins2flow.render.dag import write_dag
+                from jenkins2flow.render.dag import write_stored_dag
 
-                write_dag(dags_dir, conv.pipeline_name, conv.pipeline, {d.name: d for d in (*conv.templates,
-                                                                                              *conv.tasks)})
+                write_stored_dag(dags_dir, st, saved)
             warnings = sum(1 for d in conv.diagnostics if d.level == "warning")
             click.echo(f"{conv.job}: {conv.status}, pipeline {saved.name} v{saved.version} "
                        f"({len(conv.pipeline.tasks)} tasks{f', {warnings} warnings' if warnings else ''})")

@@ -47,7 +47,7 @@ def demo(samples: Path, pipeline: str, state_dir: Path, store: str | None) -> No
     console = make_console()
     uri = absolute_store(store_uri(store))
     console.rule("1. convert")
-    with open_store(uri) as st:
+    with open_store(uri, create=True) as st:
         for job in iter_jobs([str(samples)]):
             conv = convert_job(job)
             if conv.pipeline is None:

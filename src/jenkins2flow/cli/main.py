@@ -5,13 +5,15 @@ from __future__ import annotations
 import sys
 
 import click
+from jenkins2flow_runtime.store import StoreError
 
 from jenkins2flow import __version__
 from jenkins2flow.errors import Jenkins2flowError
 
 
 class Group(click.Group):
-    """Turns our errors into one line on stderr and their exit code, never a traceback."""
+    """Turns our errors and the store's (missing, corrupt, read-only, locked, unreachable) into one line on stderr
+    and their exit code (1 for the store's), never a traceback."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -19,6 +21,9 @@ class Group(click.Group):
         except Jenkins2flowError as exc:
             click.echo(str(exc), err=True)
             sys.exit(exc.exit_code)
+        except StoreError as exc:
+            click.echo("Error: " + " ".join(str(exc).split()), err=True)
+            sys.exit(1)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,15 +33,18 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from jenkins2flow.cli import audit_cmd, convert_cmd, cron_cmd, demo, dry_run_cmd, shadow_cmd
+    from jenkins2flow.cli import audit_cmd, convert_cmd, cron_cmd, demo, dry_run_cmd, render_cmd, shadow_cmd
 
-    for module in (convert_cmd, cron_cmd, demo, shadow_cmd, audit_cmd, dry_run_cmd):
+    for module in (convert_cmd, cron_cmd, demo, shadow_cmd, audit_cmd, dry_run_cmd, render_cmd):
         module.register(cli)
     try:
         from jenkins2flow.cli import catalog
     except ImportError:  # pragma: no cover - the catalog commands are optional until they land
         return
     catalog.register(cli)
+    from jenkins2flow.cli import promote_cmd
+
+    promote_cmd.register(cli)
 
 
 _register()

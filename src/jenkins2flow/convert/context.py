@@ -19,13 +19,36 @@ from typing import Any
 
 from jenkins2flow_runtime import model
 
-from jenkins2flow.convert.conversion import FALLBACK_TASK, Conversion, CredentialUse, LedgerEntry, Outcome
+from jenkins2flow.convert.conversion import (
+    FALLBACK_TASK,
+    NOT_CONVERTED_TASK,
+    Conversion,
+    CredentialUse,
+    LedgerEntry,
+    Outcome,
+)
 from jenkins2flow.convert.naming import task_id
 from jenkins2flow.convert.rules import Rule, Rules
 from jenkins2flow.ir import Diagnostic, Job, Span, Step, Trigger
 
 RUNTIME = "jenkins2flow_runtime.fallback"
-__all__ = ["FALLBACK_TASK", "RUNTIME", "Ctx", "Handler", "Scope", "Walker", "content_name", "slug"]
+# In a draft, the task standing for an element that could not be converted: one spec for every job and element (what
+# it stands for is in the pipeline task's bindings), so saving many jobs never makes it a new version.
+NOT_CONVERTED_SPEC: dict[str, Any] = {
+    "type": "python", "callable": f"{RUNTIME}:not_converted",
+    "description": "Stands in a pipeline's draft for a Jenkins element that could not be converted: always fails, "
+                   "naming the element, its place and its source.",
+}
+# The one task of a jenkins_only pipeline: triggers the whole Jenkins job (which job, with which parameters: bindings).
+FALLBACK_SPEC: dict[str, Any] = {
+    "type": "python", "callable": f"{RUNTIME}:run_jenkins_job",
+    "description": "Triggers the whole original Jenkins job with the run's parameters and waits for its result: the "
+                   "job could not be converted (the pipeline's jenkins_fallback says why; draft_tasks holds the "
+                   "converted draft).",
+}
+FALLBACK_TASK_ID = "run_jenkins_job"
+__all__ = ["FALLBACK_SPEC", "FALLBACK_TASK", "FALLBACK_TASK_ID", "NOT_CONVERTED_SPEC", "NOT_CONVERTED_TASK", "RUNTIME",
+           "Ctx", "Handler", "Scope", "Walker", "content_name", "slug"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +134,9 @@ class Ctx:
     walker: Walker | None = None  # convert.walker.walk, set by convert.job
     timezone: str = "UTC"  # Jenkins' default time zone for cron specs without TZ= (--timezone)
     timezone_given: bool = False  # the user gave it (else UTC is assumed, and said so)
+    at: Span | None = None  # the element being converted (set by the walker and the plugin loop)
+    task_spans: dict[str, Span] = field(default_factory=dict)  # task id -> the element that made it (convert.lint)
+    aside: set[str] = field(default_factory=set)  # draft tasks beside the graph (placeholders that are no step)
 
     def walk(self, steps: Sequence[Step], scope: Scope) -> None:
         """Convert `steps` in order after the frontier (a handler converting its body)."""
@@ -138,18 +164,34 @@ class Ctx:
 
     def placeholder(self, element: str, span: Span, reason: str, scope: Scope, *, key: str = "", source: str = "",
                     fallback: bool = True) -> None:
-        """An element we cannot convert: a diagnostic, a ledger entry and (by default) a fallback task that
-        triggers the original Jenkins job, so the pipeline still runs end to end."""
+        """An element we cannot convert: a diagnostic, a ledger entry, and in the draft a task that fails loudly
+        naming it (NOT_CONVERTED_TASK). The job becomes jenkins_only: its pipeline runs the whole Jenkins job and
+        keeps these tasks as a draft (convert.job). With `fallback` (a step of the graph) that task takes the
+        element's place; without (a trigger, an option, a binding: no step of the graph) it stands beside the graph,
+        depending on nothing, so the draft still fails loudly and its shape is unchanged."""
         self.record(element, "placeholder", span, reason, key)
         self.note(f"{element}: {reason}", span)
+        source = source or self.excerpt(span)
+        bindings = {"element": element, "at": str(span), "reason": reason, "source": source[:4000]}
+        # one task, not one per matrix cell; no environment or secret: it runs nothing
+        bare = replace(scope, matrix=(), env=(), bindings=(), secrets=(), image="")
+        label = f"not_converted_{key or 'step'}"
         if fallback:
-            spec = {"type": "python", "callable": f"{RUNTIME}:run_jenkins_job",
-                    "description": "Triggers the original Jenkins job for a step that could not be converted."}
-            bindings = {"jenkins_job": self.job.full_name, "element": element, "at": str(span),
-                        "source": source[:4000]}
-            # one trigger of the original job, not one per matrix cell: the Jenkins job runs every cell itself
-            self.emit(FALLBACK_TASK, spec, replace(scope, matrix=()), label=f"fallback_{key or 'step'}",
-                      bindings=bindings, named=True)
+            self.emit(NOT_CONVERTED_TASK, NOT_CONVERTED_SPEC, bare, label=label, bindings=bindings, named=True,
+                      span=span)
+            return
+        frontier, pending, after = self.frontier, self.pending_rule, self.after_conditional
+        self.aside.add(self.emit(NOT_CONVERTED_TASK, NOT_CONVERTED_SPEC, bare, label=label, bindings=bindings,
+                                 named=True, span=span, depends_on=[], trigger_rule="all_success"))
+        self.frontier, self.pending_rule, self.after_conditional = frontier, pending, after
+
+    def excerpt(self, span: Span, max_lines: int = 12) -> str:
+        """The lines of a Jenkinsfile that `span` covers (at most `max_lines`), '' when the job has no such text."""
+        if self.job.root_tag != "Jenkinsfile" or not self.job.script or span.line < 1:
+            return ""
+        lines = self.job.script.splitlines()
+        end = min(max(span.end_line, span.line), span.line + max_lines - 1)
+        return "\n".join(lines[span.line - 1:end])
 
     # ---- tasks ------------------------------------------------------------------------------------------------
 
@@ -165,7 +207,7 @@ class Ctx:
 
     def new_id(self, scope: Scope, label: str = "") -> str:
         base = task_id(scope.stage or label or "step") + re.sub(r"[^A-Za-z0-9_.\-]+", "_", scope.id_suffix)
-        if label and scope.stage and label.startswith(("gate", "fallback", "trigger", "wait", "copy", "input")):
+        if label and scope.stage and label.startswith(("gate", "not_converted", "trigger", "wait", "copy", "input")):
             base = f"{base}_{task_id(label)}"
         n = self.stage_counts.get(base, 0) + 1
         self.stage_counts[base] = n
@@ -177,9 +219,13 @@ class Ctx:
 
     def emit(self, prefix: str, spec: dict[str, Any], scope: Scope, *, label: str = "", text: str = "",
              bindings: dict[str, Any] | None = None, kind: str = "concrete_task", named: bool = False,
-             depends_on: list[str] | None = None, trigger_rule: str = "") -> str:
-        """Add a task (its concrete/view document named by content, reused when identical) after the frontier."""
-        if kind == "concrete_task" and scope.secrets:
+             depends_on: list[str] | None = None, trigger_rule: str = "", span: Span | None = None) -> str:
+        """Add a task (its concrete/view document named by content, reused when identical) after the frontier.
+
+        A `named` task (a runtime callable: gate, trigger, not_converted) has one spec whatever the job, so that
+        saving many jobs never makes it a new version: the scope's secrets are not added to it (those callables
+        read none). `span`: the element that made the task, by default the one being converted (Ctx.at)."""
+        if kind == "concrete_task" and scope.secrets and not named:
             spec = {**spec, "secrets": [s.model_dump() for s in scope.secrets]}
         if kind == "concrete_task" and scope.ssh_keys and spec.get("type") == "shell":
             spec = {**spec, "ssh_agent": list(scope.ssh_keys)}
@@ -191,6 +237,7 @@ class Ctx:
         all_bindings.update(dict(scope.bindings))
         all_bindings.update(bindings or {})
         tid = self.new_id(scope, label)
+        self.task_spans[tid] = span or self.at or self.job.span
         rule = trigger_rule or self.pending_rule or ("none_failed" if self.after_conditional else "all_success")
         self.after_conditional = False
         self.pending_rule = ""

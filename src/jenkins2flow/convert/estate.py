@@ -19,7 +19,7 @@ from jenkins2flow.errors import UsageError
 from jenkins2flow.ir import Diagnostic, Job
 
 # effort in engineer-hours: per job by status, plus per placeholder to finish by hand
-EFFORT_HOURS = {"converted": 0.25, "partial": 1.0, "unsupported": 4.0, "failed": 2.0}
+EFFORT_HOURS = {"converted": 0.25, "partial": 1.0, "jenkins_only": 1.0, "unsupported": 4.0, "failed": 2.0}
 EFFORT_PER_PLACEHOLDER = 0.5
 
 
@@ -118,12 +118,29 @@ class Estate:
             "reuse": self.reuse(),
             "effort": self.effort(),
             "schedules": self.schedules(),
+            "lint": self.lint(),
             "jobs_detail": [{"job": c.job, "kind": c.kind, "status": c.status, "classification": c.classification,
                              "schedule": _schedule(c, self.timezone is not None),
                              "reasons": c.reasons[:5], "classification_reasons": c.class_reasons[:5],
                              "placeholders": len(c.placeholders), "jenkins_only": c.jenkins_only,
-                             "source": c.source} for c in self.conversions],
+                             "source": c.source, "ledger": ledger(c)} for c in self.conversions],
         }
+
+    def lint(self) -> dict[str, Any]:
+        """The lint's findings over the estate: by kind, and how many jobs have any."""
+        kinds = Counter(f.kind for c in self.conversions for f in c.lint)
+        return {"findings": sum(kinds.values()), "by_kind": dict(kinds.most_common()),
+                "jobs": sum(1 for c in self.conversions if c.lint)}
+
+
+def ledger(conv: Conversion) -> list[dict[str, str]]:
+    """What keeps a job from `converted`, each with its place and why: placeholders (not convertible), then
+    approximations (runnable, not exactly Jenkins), then the lint's findings (silent errors in the tasks)."""
+    out = [{"outcome": e.outcome, "element": e.element, "at": str(e.span), "reason": e.reason}
+           for e in (*conv.placeholders, *conv.approximations)]
+    out += [{"outcome": f"lint {f.kind}", "element": f"task {f.task}", "at": str(f.span), "reason": f.message}
+            for f in conv.lint]
+    return out
 
 
 def _schedule(conv: Conversion, given: bool) -> str:

@@ -6,6 +6,8 @@ import hashlib
 import re
 import unicodedata
 
+from jenkins2flow_runtime.model import is_reserved_task_id
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
@@ -27,5 +29,7 @@ def safe_name(text: str, max_len: int = 120) -> str:
 
 def task_id(stage: str) -> str:
     """An Airflow task id for a stage name: lower case, accents dropped, unsafe runs as `_`, starting with a
-    letter, digit or `_` (callers make repeated ids unique)."""
-    return _UNSAFE.sub("_", ascii_fold(stage).strip().lower()).strip("_.-")[:200] or "stage"
+    letter, digit or `_` (callers make repeated ids unique). A name the runtime keeps for its own tasks
+    (`jenkins2flow_...`) gets a `stage_` prefix."""
+    out = _UNSAFE.sub("_", ascii_fold(stage).strip().lower()).strip("_.-")[:200] or "stage"
+    return f"stage_{out}" if is_reserved_task_id(out) else out

@@ -136,9 +136,9 @@ class _Flow:
             if isinstance(v, str | int | float | bool) and not isinstance(v, GString):
                 conf[str(k)] = v
             else:
-                self.ctx.placeholder(f"flow build {job} parameter {k}", self.at(step), f"the value is computed by "
-                                     f"Groovy ({self.src(step).strip()!r}): pass it in the trigger's conf by hand",
-                                     scope, key="flow:build", fallback=False)
+                self.ctx.approximated(f"flow build {job} parameter {k}", self.at(step), f"the value is computed by "
+                                      f"Groovy ({self.src(step).strip()!r}): the pipeline is triggered without it "
+                                      "(pass it in the trigger's conf by hand)", "flow:build")
         trigger_task(self.ctx, scope, job, conf, True, step.span)
         self.ctx.mapped("flow build", self.at(step), "build", f"waits for pipeline of job {job!r}")
 

@@ -15,6 +15,17 @@ from jenkins2flow.ir import GString, Job, Param
 PARAM_TYPES = {"string": "string", "text": "text", "boolean": "boolean", "choice": "choice", "password": "password"}
 
 
+def airflow_name(jenkins_name: str) -> str:
+    """The name of a Jenkins parameter in the pipeline: as it is, or with `p_` before a leading digit or sign."""
+    ok = jenkins_name and jenkins_name[0].isalpha() or jenkins_name.startswith("_")
+    return jenkins_name if ok else f"p_{jenkins_name}"
+
+
+def forwarded(job: Job) -> dict[str, str]:
+    """Every Jenkins parameter of `job` -> the pipeline parameter that holds its value in a run (whole-job fallback)."""
+    return {p.name: airflow_name(p.name) for p in job.parameters}
+
+
 def templates(job: Job, ctx: Ctx) -> list[model.Ref]:
     if not job.parameters:
         return []
@@ -42,6 +53,5 @@ def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
     choices = [text(c) for c in p.choices] if kind == "choice" else []
     if kind == "choice" and (default is None or default not in choices) and choices:
         default = choices[0]
-    name = p.name if p.name and p.name[0].isalpha() or p.name.startswith("_") else f"p_{p.name}"
-    return model.ParamSpec(name=name, type=kind, default=default,  # type: ignore[arg-type]
+    return model.ParamSpec(name=airflow_name(p.name), type=kind, default=default,  # type: ignore[arg-type]
                            choices=choices, description=text(p.description))

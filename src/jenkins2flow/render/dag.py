@@ -1,27 +1,51 @@
-"""Render a pipeline as a standalone Airflow 3 DAG file through Jinja templates.
+"""Render a pipeline as a static Airflow 3 DAG file: a shim over the runtime's `build_dag`.
 
-Every value from Jenkins reaches the file through the `to_python` filter (`repr` of plain data), so no job name,
-script or SQL can become Python or Jinja; the template is StrictUndefined, and the output must pass `ast.parse`.
+The file holds the pipeline document and the documents it pins as plain data, and builds its DAG with
+`jenkins2flow_runtime.airflow.build_dag`, the function the loader builds every pipeline of the store with, so both
+give the same DAG and the store is not read when Airflow parses the file. Every value reaches the file through the
+`to_python` filter (a Python literal of plain data), so no job name, script or SQL can become Python or Jinja; the
+template is StrictUndefined, and the output must pass `ast.parse`. The first line marks the file as static
+(`jenkins2flow_runtime.dagfile`), so a loader in the same folder leaves the pipeline to it.
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
 import functools
+import pprint
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jenkins2flow_runtime import model
+from jenkins2flow_runtime import dagfile, model
+from jenkins2flow_runtime.catalog import Catalog
+from jenkins2flow_runtime.store import Store, StoreError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from jenkins2flow.errors import Jenkins2flowError
 
 TEMPLATES = Path(__file__).parent / "templates"
 _PLAIN = (str, int, float, bool, type(None))
 
 
+class RenderError(Jenkins2flowError):
+    """A pipeline that cannot be rendered as asked (unknown name, a file that belongs to something else)."""
+
+
 def to_python(value: Any) -> str:
-    """A Python literal for plain data (str, numbers, bools, None, lists, tuples, dicts with string keys)."""
+    """A Python literal for plain data (str, numbers, bools, None, lists, tuples, dicts) on one line: `repr`, which
+    escapes every line break, so it is safe in a comment too."""
     _check_plain(value)
     return repr(value)
+
+
+def to_python_lines(value: Any) -> str:
+    """`to_python` laid out over lines for reading (`pprint`); an expression, never for a comment."""
+    _check_plain(value)
+    return pprint.pformat(value, width=120, sort_dicts=False)
 
 
 def _check_plain(value: Any) -> None:
@@ -44,56 +68,109 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=False,
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["to_python"] = to_python
+    env.filters["to_python_lines"] = to_python_lines
     return env
 
 
-def render_pipeline(name: str, spec: model.PipelineSpec, docs: dict[str, model.Document]) -> str:
-    """The DAG file text for pipeline `name`; `docs` holds the concrete/view tasks and templates by name."""
-    declared: list[dict[str, Any]] = []
-    for ref in spec.parameters.templates:
-        doc = docs.get(ref.name)
-        if doc is not None:
-            declared += [p.model_dump(mode="json") for p in doc.spec.parameters]  # type: ignore[union-attr]
-    declared += [p.model_dump(mode="json") for p in spec.parameters.overrides]
-    tasks = []
-    for t in spec.tasks:
-        doc = docs[t.uses.name]
-        task_spec = doc.spec.model_dump(mode="json")
-        view = doc.kind == "view_task"
-        retries = t.retries if t.retries is not None else task_spec.get("retries", 0)
-        tasks.append({"id": t.id, "view": view, "spec": task_spec, "bindings": _plain(t.bindings),
-                      "trigger_rule": t.trigger_rule, "retries": retries or 0,
-                      "retry_delay": task_spec.get("retry_delay_seconds", 60),
-                      "timeout": t.timeout_seconds or task_spec.get("timeout_seconds"), "queue": t.queue,
-                      "pool": t.pool,
-                      "run_on": "" if view or t.executor == "local" else t.executor, "matrix": _plain(t.matrix)})
-    schedule = spec.schedule
+def render_dag(pipeline: model.Document, documents: Iterable[model.Document]) -> str:
+    """The static DAG file of `pipeline`; `documents` must hold every document it pins (others are left out)."""
+    spec = pipeline.spec
+    if not isinstance(spec, model.PipelineSpec):
+        raise TypeError(f"{pipeline.ref()} is not a pipeline.")
+    pins = dagfile.pinned(pipeline, documents)
+    embedded = sorted({d.ref(): d for d in pins.values()}.values(), key=lambda d: (d.kind, d.name, d.version))
     text = environment().get_template("dag.py.j2").render(
-        job=spec.provenance.job, pipeline=name, description=(spec.description or name)[:200], declared=declared,
-        edges=[[d, t.id] for t in spec.tasks for d in t.depends_on], tasks=tasks,
-        crons=list(schedule.cron) if schedule else [], timezone=schedule.timezone if schedule else "UTC",
-        and_dom_dow=bool(schedule and schedule.and_dom_dow), max_active_runs=spec.max_active_runs or 16,
-        tags=sorted(set(spec.tags))[:20],
-        upstream=[u.model_dump(mode="json") for u in schedule.upstream] if schedule else [],
-        asset_events=list(spec.asset_events),
-        notifications=[n.model_dump(mode="json") for n in spec.notifications],
+        marker=dagfile.marker_line(pipeline.name), name=pipeline.name, version=pipeline.version,
+        job=spec.provenance.job, loader=dagfile.LOADER_FILE,
+        pipeline=model.to_dict(pipeline), documents=[model.to_dict(d) for d in embedded],
     )
     ast.parse(text)  # a template bug must never ship a broken file
     return text
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value if isinstance(value, _PLAIN) else str(value)
+@dataclass(frozen=True, slots=True)
+class Written:
+    path: Path
+    pipeline: str
+    version: int
+    changed: bool  # False: the file already held this text and was not rewritten
 
 
-def write_dag(directory: Path, name: str, spec: model.PipelineSpec, docs: dict[str, model.Document]) -> Path:
+def write_dag(directory: Path, pipeline: model.Document, documents: Iterable[model.Document]) -> Written:
+    """Write the static DAG file of `pipeline` into `directory` (named by `dagfile.dag_file_name`) unless it
+    already holds that text. Refuses to overwrite a file that is not this pipeline's static file."""
+    path = directory / dagfile.dag_file_name(pipeline.name)
+    text = render_dag(pipeline, documents)
+    if path.exists():
+        owner = dagfile.static_pipeline(path)
+        if owner != pipeline.name:
+            what = f"the static DAG file of pipeline {owner!r}" if owner else "a file jenkins2flow did not write"
+            raise RenderError(f"{path}: holds {what}; not overwritten with pipeline {pipeline.name!r}. Move it "
+                              "away or render into another folder.")
+        if path.read_text(encoding="utf-8") == text:
+            return Written(path, pipeline.name, pipeline.version, False)
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{name.replace('.', '_').replace('-', '_')}.py"
-    text = render_pipeline(name, spec, docs)
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
-    return path
+    path.write_text(text, encoding="utf-8")
+    return Written(path, pipeline.name, pipeline.version, True)
+
+
+def loader_warning(directory: Path) -> str:
+    """A warning when `directory` holds a loader file beside which static files define every DAG id twice."""
+    loaders = dagfile.loader_files(directory)
+    if not loaders:
+        return ""
+    names = ", ".join(str(p.relative_to(directory)) for p in loaders)
+    return (f"warning: {directory} also holds the jenkins2flow loader ({names}), which builds every published "
+            "pipeline from the store: it leaves the pipelines that have static files to them, but deploy one or "
+            "the other, not both; delete the loader file to serve only the static files.")
+
+
+_WARNED: set[Path] = set()
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def write_stored_dag(directory: Path, store: Store, pipeline: model.Document,
+                     warn: Callable[[str], None] = _stderr) -> Written:
+    """`write_dag` with the documents `pipeline` pins read from `store` (what `convert --dags-dir` writes after
+    saving: the same file `jenkins2flow render` writes for that version). Warns once per folder holding a loader."""
+    assert isinstance(pipeline.spec, model.PipelineSpec)
+    docs = [store.get(ref.kind, ref.name, ref.version or "published") for _, ref in pipeline.spec.refs()]
+    if directory.resolve() not in _WARNED:
+        _WARNED.add(directory.resolve())
+        if message := loader_warning(directory):
+            warn(message)
+    return write_dag(directory, pipeline, docs)
+
+
+@dataclass
+class RenderResult:
+    written: list[Written] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one line per pipeline that could not be rendered
+
+
+def render_catalog(catalog: Catalog, directory: Path, names: Sequence[str] = ()) -> RenderResult:
+    """Write the static DAG files of the catalog's pipelines (all, or `names`) into `directory`. An unknown name
+    raises RenderError (with a did-you-mean); a pipeline that cannot be rendered is reported and the rest go on."""
+    published = {p.name: p for p in catalog.pipelines}
+    invalid = {bad.name: bad for bad in catalog.invalid if bad.kind == "pipeline"}
+    for name in names:
+        if name not in published and name not in invalid:
+            close = difflib.get_close_matches(name, list(published), n=1, cutoff=0.6)
+            raise RenderError(f"Unknown pipeline {name!r}: no published pipeline has that name in "
+                              f"{catalog.origin or 'the store'}." + (f" Did you mean {close[0]!r}?" if close else ""))
+    result = RenderResult()
+    for name in names or sorted(published.keys() | invalid.keys()):
+        if name in invalid:
+            result.errors.append(f"pipeline {name!r}: not rendered: {invalid[name]}")
+            continue
+        doc = published[name]
+        assert isinstance(doc.spec, model.PipelineSpec)
+        try:
+            docs = [catalog.get(ref) for _, ref in doc.spec.refs()]
+            result.written.append(write_dag(directory, doc, docs))
+        except (StoreError, LookupError, ValueError, OSError, RenderError) as exc:
+            result.errors.append(f"pipeline {name!r}: not rendered: {exc}")
+    return result

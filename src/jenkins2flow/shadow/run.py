@@ -7,7 +7,6 @@ builds or artifacts): it returns a result whose verdict is `error` and whose rea
 
 from __future__ import annotations
 
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jenkins2flow_runtime.antglob import AntGlob
 from jenkins2flow_runtime.model.shadow import ArtifactsOutput, ShadowConfig, shadow_config
 from pydantic import ValidationError
 
@@ -116,8 +116,8 @@ def with_auto_outputs(config: ShadowConfig, baseline: SideRun) -> ShadowConfig:
         if not isinstance(output, ArtifactsOutput):
             outputs.append(output)
             continue
-        matched = [rel for rel in files
-                   if rel not in explicit and any(ant_match(rel, p) for p in output.patterns())]
+        glob = AntGlob(tuple(output.patterns()))
+        matched = [rel for rel in files if rel not in explicit and glob.matches(rel)]
         if not matched:  # keep one entry so a missing artifact is reported, not silently dropped
             matched = output.patterns()
         for rel in matched:
@@ -133,31 +133,6 @@ def _archived(baseline: SideRun) -> list[str]:
         return []
     root = Path(baseline.files_root)
     return [p.relative_to(root).as_posix() for p in sorted(root.rglob("*")) if p.is_file()]
-
-
-def ant_match(path: str, pattern: str) -> bool:
-    """Ant-style glob as Jenkins uses it: `**` any number of folders, `*` and `?` within one name."""
-    regex = ""
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            regex += "(?:.*/)?"
-            i += 3
-        elif pattern.startswith("**", i):
-            regex += ".*"
-            i += 2
-        elif pattern[i] == "*":
-            regex += "[^/]*"
-            i += 1
-        elif pattern[i] == "?":
-            regex += "[^/]"
-            i += 1
-        else:
-            regex += re.escape(pattern[i])
-            i += 1
-    if pattern.endswith("/"):
-        regex += ".*"
-    return re.fullmatch(regex, path) is not None
 
 
 def get_baseline(req: ShadowRequest, job: str, params: dict[str, Any], which: str | None, side: str) -> SideRun:

@@ -14,6 +14,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
+from jenkins2flow_runtime import jenkins_env
 from jenkins2flow_runtime.executors.environment import apply_prepends, prepend_command
 from jenkins2flow_runtime.executors.shell import ShellError, run_shell
 from jenkins2flow_runtime.executors.ssh_agent import ssh_agent
@@ -74,6 +75,21 @@ class _CatalogOperator(BaseOperator):
     def cell_label(self) -> str:
         return " ".join(f"{k}={v}" for k, v in self.matrix_cell.items())
 
+    def keep_run_version(self, context: Any) -> None:
+        """Run as the pipeline version published when the run started, when the DAG now comes from another one
+        (Airflow parses the DAG file again for every task: see pinning.py)."""
+        from jenkins2flow_runtime.airflow.pinning import run_version_task
+
+        task = run_version_task(self, context)
+        if task is None:
+            return
+        self.log.info("Pipeline %r version %d was published when this run started; the DAG now comes from another "
+                      "version: running task %r as version %d has it.", self.pipeline, task.version, self.task_id,
+                      task.version)
+        self.spec, self.declared, self.bindings = task.spec, task.declared, task.bindings
+        if isinstance(self, ConcreteTaskOperator):
+            self.run_on = task.executor
+
     def resolved_params(self, context: Any) -> dict[str, Any]:
         """Task defaults < pipeline template defaults and overrides < bindings < run conf, type-checked; then a
         matrix cell's axis values."""
@@ -93,7 +109,8 @@ class ConcreteTaskOperator(_CatalogOperator):
 
     ui_color = "#d5e8f7"
     run_on: str = "local"  # the pipeline task's container executor (BaseOperator.executor is Airflow's own)
-    _extra_fields = ("run_on",)
+    jenkins_job: str = ""  # the Jenkins full name (pipeline provenance), for JOB_NAME; the pipeline name when empty
+    _extra_fields = ("run_on", "jenkins_job")
     _fargate: Any = None
 
     # Kept for the earlier name of the attribute.
@@ -102,13 +119,15 @@ class ConcreteTaskOperator(_CatalogOperator):
         return self.spec
 
     def _job_env(self, params: Mapping[str, Any], secrets: Mapping[str, str], run_id: str,
-                 shadow: bool = False) -> dict[str, str]:
-        """What the task adds to the environment: its env, the parameters, the secrets, Jenkins' variables."""
+                 shadow: bool = False, jenkins: Mapping[str, str] | None = None) -> dict[str, str]:
+        """What the task adds to the environment: Jenkins' variables (jenkins_env; `jenkins`), then its env, the
+        parameters and the secrets, which may override them as in Jenkins; WORKSPACE is always the run's."""
         workspace = run_workspace(self.pipeline, run_id, shadow=shadow)
-        env = {k: env_value(v) for k, v in self.spec.get("env", {}).items()}
+        env = dict(jenkins or {})
+        env.update({k: env_value(v) for k, v in self.spec.get("env", {}).items()})
         env.update({k: env_value(v) for k, v in params.items()})
         env.update(secrets)
-        env.update(WORKSPACE=str(workspace), JOB_NAME=self.pipeline, BUILD_TAG=f"{self.pipeline}-{run_id}")
+        env["WORKSPACE"] = str(workspace)
         if shadow:
             env[SHADOW_FLAG] = "1"  # the task may check it to keep away from production systems
         return env
@@ -116,6 +135,7 @@ class ConcreteTaskOperator(_CatalogOperator):
     def execute(self, context: Any) -> Any:
         from jenkins2flow_runtime.airflow.secrets import resolve_secrets
 
+        self.keep_run_version(context)
         run_id = context["dag_run"].run_id
         shadow = is_shadow(context["dag_run"].conf)
         params = self.resolved_params(context)
@@ -124,7 +144,8 @@ class ConcreteTaskOperator(_CatalogOperator):
         workspace = run_workspace(self.pipeline, run_id, shadow=shadow)
         if kind == "python":
             return self._python(params, secrets, workspace)
-        job_env = self._job_env(params, secrets, run_id, shadow)
+        jenkins = jenkins_env.from_context(context, job=self.jenkins_job or self.pipeline, workspace=str(workspace))
+        job_env = self._job_env(params, secrets, run_id, shadow, jenkins)
         env = apply_prepends({**os.environ, **job_env})  # PATH+JDK=... (tools, withEnv) as Jenkins applies them
         timeout = self.execution_timeout.total_seconds() if self.execution_timeout else None
         keys = [env.pop(name) for name in self.spec.get("ssh_agent", ()) if name in env]  # Jenkins sshagent
@@ -190,6 +211,7 @@ class ViewTaskOperator(_CatalogOperator):
     def execute(self, context: Any) -> dict[str, Any]:
         from jenkins2flow_runtime.views import execute_sql, render_sql, template_context
 
+        self.keep_run_version(context)
         params = self.resolved_params(context)
         ti = context["ti"]
         upstream = sorted(self.upstream_task_ids)
@@ -214,10 +236,10 @@ class MappedConcreteTaskOperator(ConcreteTaskOperator):
 
     def __init__(self, *, pipeline: str, spec: dict[str, Any], declared: list[dict[str, Any]],
                  bindings: dict[str, Any] | None = None, run_on: str = "local",
-                 matrix_cell: dict[str, str] | None = None, **kwargs: Any) -> None:
+                 matrix_cell: dict[str, str] | None = None, jenkins_job: str = "", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.pipeline, self.spec, self.declared, self.bindings = pipeline, spec, declared, bindings or {}
-        self.run_on, self.matrix_cell = run_on, matrix_cell or {}
+        self.run_on, self.matrix_cell, self.jenkins_job = run_on, matrix_cell or {}, jenkins_job
 
 
 class MappedViewTaskOperator(ViewTaskOperator):

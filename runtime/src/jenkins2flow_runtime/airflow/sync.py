@@ -4,21 +4,29 @@ A DAG file needs one line: `from jenkins2flow_runtime.airflow import load_dags; 
 Per parse the store is read once (`catalog.load_from_store`); a good read is kept as a local snapshot, and when
 the store cannot be reached the DAGs are built from that snapshot, loudly. A pipeline that cannot be built is
 logged and reported by name (a warning the DAG processor records against the DAG file) while the others load.
+
+`build_dag(pipeline, documents)` is the one way a pipeline becomes a DAG: the loader calls it (through `_Builder`,
+which shares work between pipelines) for every pipeline of the store, and a static DAG file written by
+`jenkins2flow render` calls it on the documents it embeds, with no store at parse time. Pipelines that have a
+static file in the loader's folder are left to that file (jenkins2flow_runtime.dagfile).
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from airflow.sdk import DAG, Param
 
-from jenkins2flow_runtime import model
+from jenkins2flow_runtime import dagfile, model
 from jenkins2flow_runtime.airflow.operators import ConcreteTaskOperator, ViewTaskOperator
+from jenkins2flow_runtime.airflow.pinning import BuiltFrom, stamp
 from jenkins2flow_runtime.airflow.timetables import jenkins_timetable, with_upstream
 from jenkins2flow_runtime.catalog import (
     Catalog,
@@ -49,6 +57,10 @@ class PipelineBuildWarning(UserWarning):
 
 class StoreOutageWarning(UserWarning):
     """The store could not be read; the DAGs come from the last snapshot."""
+
+
+class StaticFilesWarning(UserWarning):
+    """Static DAG files sit beside the loader: the loader leaves their pipelines to them."""
 
 
 @dataclass
@@ -122,7 +134,7 @@ class _Builder:
         )
         ops: dict[str, Any] = {}
         for task in spec.tasks:
-            ops[task.id] = self.operator(doc.name, task, declared, dag)
+            ops[task.id] = self.operator(doc.name, task, declared, dag, jenkins_job=spec.provenance.job)
         for task in spec.tasks:
             if task.depends_on:
                 ops[task.id].set_upstream([ops[d] for d in task.depends_on])
@@ -130,7 +142,8 @@ class _Builder:
             asset_markers(dag, list(ops.values()), spec.asset_events)
         return dag
 
-    def operator(self, pipeline: str, task: model.PipelineTask, declared: list[dict[str, Any]], dag: DAG) -> Any:
+    def operator(self, pipeline: str, task: model.PipelineTask, declared: list[dict[str, Any]], dag: DAG,
+                 jenkins_job: str = "") -> Any:
         spec = self.spec_json(task.uses)
         kwargs: dict[str, Any] = {"task_id": task.id, "dag": dag, "pipeline": pipeline, "spec": spec,
                                   "declared": declared, "bindings": task.bindings}
@@ -157,12 +170,16 @@ class _Builder:
             kwargs["execution_timeout"] = timedelta(seconds=timeout)
         if task.executor != "local":
             kwargs["run_on"] = task.executor
+        if jenkins_job:
+            kwargs["jenkins_job"] = jenkins_job
         if task.matrix:  # a Jenkins matrix: one mapped instance per cell (docs/matrix.md)
             return ConcreteTaskOperator.create_mapped(cells=task.matrix, **kwargs)
         return ConcreteTaskOperator.create(**kwargs)
 
 
-MARKERS = {"success": ("jenkins2flow_succeeded", "none_failed"), "done": ("jenkins2flow_ended", "all_done")}
+# The marker tasks' ids are reserved in the model (model.RESERVED_TASK_IDS), so no pipeline task can take them.
+MARKERS = {on: (task_id, {"success": "none_failed", "done": "all_done"}[on])
+           for on, task_id in model.specs.MARKER_TASK_IDS.items()}
 
 
 def asset_markers(dag: DAG, tasks: list[Any], events: Sequence[str]) -> None:
@@ -229,13 +246,30 @@ def doc_md(doc: model.Document) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def _quiet_acl() -> Iterator[None]:
+    with warnings.catch_warnings():
+        # Airflow 3 warns on every DAG with access_control (a FAB auth manager feature); one note is enough.
+        warnings.filterwarnings("ignore", message=_ACL_WARNING)
+        yield
+
+
+def build_dag(pipeline: model.Document | Mapping[str, Any],
+              documents: Iterable[model.Document | Mapping[str, Any]] = ()) -> DAG:
+    """The DAG of one pipeline document, from it and the documents it pins (task documents and parameter
+    templates), given as documents or in their JSON form (`model.to_dict`); no store is read. The loader builds
+    every pipeline of the store through the same code, so a static DAG file gives the DAG the loader would."""
+    [doc] = dagfile.documents_of([pipeline])
+    pins = dagfile.pinned(doc, dagfile.documents_of(documents))
+    with _quiet_acl():
+        return _Builder(Catalog([doc], pins, source="file")).build(doc)
+
+
 def build_catalog(catalog: Catalog) -> SyncResult:
     """Build every pipeline of `catalog`; a bad one is reported by name and the rest still load."""
     result = SyncResult(source=catalog.source, origin=catalog.origin)
     builder = _Builder(catalog)
-    with warnings.catch_warnings():
-        # Airflow 3 warns on every DAG with access_control (a FAB auth manager feature); one note is enough.
-        warnings.filterwarnings("ignore", message=_ACL_WARNING)
+    with _quiet_acl():
         for doc in catalog.pipelines:
             try:
                 result.dags[doc.name] = builder.build(doc)
@@ -273,6 +307,9 @@ def load_dags(namespace: dict[str, Any], store_uri: str | None = None, snapshot:
             catalog = snap.load()
         except FileNotFoundError:
             raise StoreUnavailable(f"{outage} No snapshot {str(snap.path)!r} to fall back on.") from outage
+        except (OSError, ValueError) as exc:
+            raise StoreUnavailable(f"{outage} The snapshot {str(snap.path)!r} cannot be read either: "
+                                   f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}") from outage
         if only is not None:
             catalog = catalog.only(only)
         message = (f"jenkins2flow: STORE OUTAGE: {outage} Serving {len(catalog.pipelines)} pipeline(s) from the "
@@ -285,11 +322,35 @@ def load_dags(namespace: dict[str, Any], store_uri: str | None = None, snapshot:
                 log.info("jenkins2flow: snapshot %s refreshed (%d pipelines)", snap.path, len(catalog.pipelines))
         except OSError as exc:
             log.warning("jenkins2flow: cannot write the snapshot %s: %s", snap.path, exc)
+    catalog = _without_static(catalog, namespace.get("__file__"))
     result = build_catalog(catalog)
+    versions = {p.name: p.version for p in catalog.pipelines}
+    for name, dag in result.dags.items():  # what each operator checks its run's version against (pinning.py)
+        stamp(dag, BuiltFrom(name, versions[name], store_uri))
     _report(result, warnings.warn)
     namespace.update(result.dags)
     namespace["JENKINS2FLOW_SYNC"] = result
     return result
+
+
+def _without_static(catalog: Catalog, dag_file: str | None) -> Catalog:
+    """The catalog minus the pipelines that have a static DAG file in the loader's folder (the same DAG id twice
+    would be an import error), with one warning naming the files and what to do."""
+    if not dag_file:
+        return catalog
+    folder = Path(dag_file).resolve().parent
+    static = dagfile.static_files(folder)
+    shadowed = {name: static[name] for name in (p.name for p in catalog.pipelines) if name in static}
+    if not shadowed:
+        return catalog
+    files = ", ".join(str(path.relative_to(folder)) for path in shadowed.values())
+    message = (f"jenkins2flow: {len(shadowed)} pipeline(s) have static DAG files beside this loader in {folder} "
+               f"({files}); the loader does not build them, so each DAG id is defined once. Deploy either the "
+               f"loader ({Path(dag_file).name}) or static files (jenkins2flow render), not both: delete the static "
+               "files to let the loader serve every published pipeline from the store.")
+    log.warning(message)
+    warnings.warn(message, StaticFilesWarning, stacklevel=3)
+    return replace(catalog, pipelines=[p for p in catalog.pipelines if p.name not in shadowed])
 
 
 def _parsing_dag_id() -> str | None:

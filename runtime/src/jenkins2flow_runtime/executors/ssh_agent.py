@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 START_SECONDS = 10.0
+VARIABLES = frozenset({"SSH_AUTH_SOCK", "SSH_AGENT_PID"})  # what the agent sets for the command, as in Jenkins
 
 
 class SshAgentError(RuntimeError):

@@ -25,8 +25,11 @@ from jenkins2flow_runtime.model.migrations import MIGRATIONS, SCHEMA_VERSION, mi
 from jenkins2flow_runtime.model.specs import (
     KINDS,
     NAME_RE,
+    RESERVED_TASK_IDS,
+    RESERVED_TASK_PREFIX,
     SPEC_TYPES,
     ConcreteTaskSpec,
+    JenkinsFallback,
     Kind,
     Notification,
     ParameterTemplateSpec,
@@ -42,6 +45,7 @@ from jenkins2flow_runtime.model.specs import (
     Status,
     Strict,
     ViewTaskSpec,
+    is_reserved_task_id,
 )
 
 # The names for the four kinds.
@@ -51,9 +55,10 @@ ParameterTemplate = ParameterTemplateSpec
 Pipeline = PipelineSpec
 
 __all__ = [
-    "DOCUMENT_MODELS", "KINDS", "MIGRATIONS", "NAME_RE", "SCHEMA_VERSION", "SPEC_TYPES", "AnySpec", "ConcreteTask",
-    "ConcreteTaskSpec", "Document", "Envelope", "Kind", "ModelError", "Notification", "ParamSpec", "ParamType",
-    "ParameterTemplate", "ParameterTemplateSpec", "Pipeline", "PipelineParameters", "PipelineSpec", "PipelineTask",
-    "Provenance", "Ref", "Schedule", "SecretRef", "Status", "Strict", "ViewTask", "ViewTaskSpec", "from_dict",
+    "DOCUMENT_MODELS", "KINDS", "MIGRATIONS", "NAME_RE", "RESERVED_TASK_IDS", "RESERVED_TASK_PREFIX",
+    "SCHEMA_VERSION", "SPEC_TYPES", "AnySpec", "ConcreteTask", "ConcreteTaskSpec", "Document", "Envelope",
+    "JenkinsFallback", "Kind", "ModelError", "Notification", "ParamSpec", "ParamType", "ParameterTemplate",
+    "ParameterTemplateSpec", "Pipeline", "PipelineParameters", "PipelineSpec", "PipelineTask", "Provenance", "Ref",
+    "Schedule", "SecretRef", "Status", "Strict", "ViewTask", "ViewTaskSpec", "from_dict", "is_reserved_task_id",
     "json_schema", "make", "migrate", "migration", "spec_hash", "to_dict",
 ]

@@ -26,6 +26,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from jenkins2flow_runtime.antglob import split_patterns
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -162,10 +164,6 @@ class ArtifactsOutput(_Output):
 
     def default_name(self) -> str:
         return f"{self.source or 'artifacts'}: {self.path}"
-
-
-def split_patterns(text: str) -> list[str]:
-    return [p.strip() for p in text.split(",") if p.strip()]
 
 
 class LogOutput(_Output):

@@ -24,6 +24,11 @@ ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,199}$")
 Kind = Literal["concrete_task", "view_task", "parameter_template", "pipeline"]
 KINDS: tuple[Kind, ...] = ("concrete_task", "view_task", "parameter_template", "pipeline")
 Status = Literal["draft", "published", "retired"]
+# Task ids the runtime adds to every DAG it builds start with this prefix, so no pipeline task may: the asset
+# marker tasks (jenkins2flow_runtime.airflow.sync.asset_markers) and any internal task to come.
+RESERVED_TASK_PREFIX = "jenkins2flow_"
+MARKER_TASK_IDS = {"success": "jenkins2flow_succeeded", "done": "jenkins2flow_ended"}
+RESERVED_TASK_IDS = frozenset(MARKER_TASK_IDS.values())
 ParamType = Literal["string", "text", "boolean", "choice", "password", "integer", "number"]
 
 
@@ -33,6 +38,11 @@ def check_name(value: str, what: str = "name", pattern: re.Pattern[str] = NAME_R
             f"{what} {value!r} is not valid: use letters, digits, '_', '.', '-' (pattern {pattern.pattern})"
         )
     return value
+
+
+def is_reserved_task_id(task_id: str) -> bool:
+    """Whether `task_id` is one the runtime keeps for its own tasks (a pipeline task may not use it)."""
+    return task_id.startswith(RESERVED_TASK_PREFIX)
 
 
 class Strict(BaseModel):
@@ -269,6 +279,9 @@ class PipelineTask(Strict):
     @field_validator("id")
     @classmethod
     def _check_id(cls, v: str) -> str:
+        if is_reserved_task_id(v):
+            raise ValueError(f"task id {v!r} is reserved: ids starting with {RESERVED_TASK_PREFIX!r} name the "
+                             f"runtime's own tasks ({', '.join(sorted(RESERVED_TASK_IDS))}); rename the task")
         return check_name(v, "task id", TASK_ID_RE)
 
     @model_validator(mode="after")
@@ -325,13 +338,23 @@ class Provenance(Strict):
     diagnostics: list[str] = Field(default_factory=list)
 
 
-def _graph_issues(tasks: list[PipelineTask]) -> list[tuple[Loc, str]]:
+class JenkinsFallback(Strict):
+    """Why a pipeline's `tasks` trigger the whole Jenkins job instead of running the converted work: the job (full
+    name) and, per element that could not be converted, `file:line:col: element: reason`. The converted draft is in
+    `PipelineSpec.draft_tasks`; the draft's notifications wait here (the Jenkins job sends its own meanwhile)."""
+
+    job: str
+    reasons: list[str] = Field(default_factory=list)
+    notifications: list[Notification] = Field(default_factory=list)
+
+
+def _graph_issues(tasks: list[PipelineTask], at: str = "tasks") -> list[tuple[Loc, str]]:
     """Duplicate ids, dependencies on missing tasks, and cycles (each cycle reported once, at its first edge)."""
     found: list[tuple[Loc, str]] = []
     index: dict[str, int] = {}
     for i, t in enumerate(tasks):
         if t.id in index:
-            found.append((("tasks", i, "id"), f"duplicate task id {t.id!r} (first at tasks[{index[t.id]}])"))
+            found.append(((at, i, "id"), f"duplicate task id {t.id!r} (first at {at}[{index[t.id]}])"))
         else:
             index[t.id] = i
     for i, t in enumerate(tasks):
@@ -339,9 +362,9 @@ def _graph_issues(tasks: list[PipelineTask]) -> list[tuple[Loc, str]]:
             if dep not in index:
                 close = [k for k in index if k.lower().startswith(dep.lower()[:2])]
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                found.append((("tasks", i, "depends_on", j), f"unknown task {dep!r}{hint}"))
+                found.append(((at, i, "depends_on", j), f"unknown task {dep!r}{hint}"))
             elif dep == t.id:
-                found.append((("tasks", i, "depends_on", j), f"task {dep!r} depends on itself"))
+                found.append(((at, i, "depends_on", j), f"task {dep!r} depends on itself"))
     # cycles: iterative DFS over known edges
     state: dict[str, int] = {}  # 1 visiting, 2 done
     reported: set[frozenset[str]] = set()
@@ -363,7 +386,7 @@ def _graph_issues(tasks: list[PipelineTask]) -> list[tuple[Loc, str]]:
                         reported.add(frozenset(cycle))
                         k = tasks[index[node]].depends_on.index(dep)
                         found.append(
-                            (("tasks", index[node], "depends_on", k), "dependency cycle " + " -> ".join(cycle))
+                            ((at, index[node], "depends_on", k), "dependency cycle " + " -> ".join(cycle))
                         )
                 elif not state.get(dep):
                     state[dep] = 1
@@ -391,19 +414,38 @@ class PipelineSpec(Strict):
     # the assets this pipeline updates at its end (pipeline_asset_uri), for pipelines whose Schedule.upstream names it
     asset_events: list[AssetOn] = Field(default_factory=list)
     provenance: Provenance = Field(default_factory=Provenance)
+    # A pipeline whose job could not be converted as a whole: `tasks` is one task triggering the Jenkins job, and
+    # the converted work waits here for review (never run by Airflow: a DAG is built from `tasks` only). Promoting
+    # the draft moves draft_tasks into tasks and clears jenkins_fallback (docs/conversion-status.md).
+    draft_tasks: list[PipelineTask] = Field(default_factory=list)
+    jenkins_fallback: JenkinsFallback | None = None
 
     @model_validator(mode="after")
     def _graph(self) -> PipelineSpec:
-        if found := _graph_issues(self.tasks):
+        if found := _graph_issues(self.tasks) + _graph_issues(self.draft_tasks, "draft_tasks"):
             raise issues(*found)
         return self
 
     def refs(self) -> list[tuple[Loc, Ref]]:
-        """Every pinned reference with its field path: parameter templates, then the tasks' `uses`."""
+        """Every pinned reference with its field path: parameter templates, the tasks' `uses`, then the draft's
+        (so a draft that is promoted later finds its documents in the store, pinned and published alike)."""
         templates = self.parameters.templates
         out: list[tuple[Loc, Ref]] = [(("parameters", "templates", i), r) for i, r in enumerate(templates)]
         out += [(("tasks", i, "uses"), t.uses) for i, t in enumerate(self.tasks)]
+        out += [(("draft_tasks", i, "uses"), t.uses) for i, t in enumerate(self.draft_tasks)]
         return out
+
+    def promoted(self) -> PipelineSpec:
+        """The spec with its reviewed draft as the tasks that run: draft_tasks become tasks, the fallback record's
+        notifications come back, and the record is cleared."""
+        if self.jenkins_fallback is None or not self.draft_tasks:
+            raise ValueError("this pipeline has no draft to promote: its tasks already run the converted work")
+        data = self.model_dump(mode="json")
+        data["tasks"], data["draft_tasks"] = data["draft_tasks"], []
+        notes = data["notifications"] + data["jenkins_fallback"]["notifications"]
+        data["notifications"] = [n for i, n in enumerate(notes) if n not in notes[:i]]
+        data["jenkins_fallback"] = None
+        return PipelineSpec.model_validate(data)
 
 
 SPEC_TYPES: dict[str, type[Strict]] = {

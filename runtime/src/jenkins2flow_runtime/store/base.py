@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from jenkins2flow_runtime.model import Document, Kind, make
 
@@ -27,6 +28,15 @@ class StoreError(Exception):
 
 class NotFoundError(StoreError):
     pass
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be opened, read or written at all (missing, corrupt, read-only, locked, unreachable):
+    nothing about one document, so a batch stops and the runtime serves its snapshot. The message says which."""
+
+
+class StoreMissing(StoreUnavailable):
+    """No catalog at the path or database given: read commands and the runtime never create one."""
 
 
 class ConflictError(StoreError):
@@ -103,16 +113,34 @@ class Store(ABC):
         comment: str = "",
         expected_versions: Iterable[int | None] | None = None,
         action: Action = "save",
+        batch_size: int | None = None,
     ) -> builtins.list[Document]:
         """Save many documents in one transaction (SQLite) / a few bulk round trips (MongoDB), results in input
-        order. Tasks and templates are written before pipelines, so pipelines may pin what the same batch saves."""
+        order. Tasks and templates are written before pipelines, so pipelines may pin what the same batch saves.
+
+        With `batch_size`, the documents are written in successive batches of at most that many (tasks and
+        templates first), each committed on its own: a long import never holds the store's write lock for long.
+        A failure then leaves the earlier batches saved, each complete; saving the same documents again is a no-op
+        for them and completes the rest."""
         docs = list(docs)
         expected: builtins.list[int | None] = (
             list(expected_versions) if expected_versions is not None else [None] * len(docs)
         )
         if len(expected) != len(docs):
             raise ValueError("expected_versions must have one entry per document")
-        return self._write(docs, by=by, comment=comment, expected=expected, action=action)
+        if batch_size is None or len(docs) <= batch_size:
+            return self._write(docs, by=by, comment=comment, expected=expected, action=action)
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        order = sorted(range(len(docs)), key=lambda i: docs[i].kind == "pipeline")
+        out: builtins.list[Document | None] = [None] * len(docs)
+        for start in range(0, len(order), batch_size):
+            part = order[start : start + batch_size]
+            saved = self._write([docs[i] for i in part], by=by, comment=comment, expected=[expected[i] for i in part],
+                                action=action)
+            for i, d in zip(part, saved, strict=True):
+                out[i] = d
+        return [d for d in out if d is not None]
 
     @abstractmethod
     def _write(
@@ -202,6 +230,22 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def no_catalog(where: str, why: str = "") -> StoreMissing:
+    """The error of a read (or an update) aimed at a store that does not exist."""
+    return StoreMissing(f"no catalog at {where}{f' ({why})' if why else ''}; run convert first or pass --store")
+
+
+def redact(uri: str) -> str:
+    """The URI without its password, for messages, logs and the snapshot."""
+    if "://" not in uri:
+        return uri
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def describe(kind: str, name: str, version: Any = None) -> str:

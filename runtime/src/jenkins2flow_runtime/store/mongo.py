@@ -8,22 +8,26 @@ No multi-document transactions are needed; writes are ordered so readers only ev
 A batch that dies between 1 and 2 leaves invisible orphans; saving the same documents again adopts them (same spec
 hash), and an orphan with another spec is reclaimed once older than `orphan_timeout` seconds.
 Status changes and their audit events are one atomic update of the head document; save events are the versions.
+Every pymongo error (server unreachable, authentication, a write refused) becomes a StoreUnavailable naming the
+server without its password.
 """
 
 from __future__ import annotations
 
 import builtins
+import contextlib
+import functools
 import json
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from pymongo import ASCENDING, MongoClient, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
 
 from jenkins2flow_runtime.model import Document, Kind, from_dict
 from jenkins2flow_runtime.store.base import (
@@ -34,8 +38,11 @@ from jenkins2flow_runtime.store.base import (
     RefError,
     Store,
     StoreError,
+    StoreUnavailable,
     Usage,
     describe,
+    no_catalog,
+    redact,
 )
 from jenkins2flow_runtime.store.plan import (
     Head,
@@ -54,6 +61,27 @@ NEW_HEAD: dict[str, Any] = {"published": None, "released": [], "retired": [], "e
 RETRIES = 200
 _MOCK_SERVERS: dict[str, Any] = {}
 _MOCK_LOCK = threading.RLock()
+DEFAULT_TIMEOUT_MS = 10_000
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _unavailable(uri: str, exc: PyMongoError) -> StoreUnavailable:
+    # pymongo appends the whole topology description to a server-selection error: keep the reason only.
+    reason = str(exc).split(", Timeout:")[0].split(" (configured timeouts")[0].splitlines()[0][:300]
+    return StoreUnavailable(f"The MongoDB store {redact(uri)!r} cannot be used: {type(exc).__name__}: {reason}")
+
+
+def _guarded(fn: F) -> F:
+    """A store method whose pymongo errors become one StoreUnavailable line."""
+
+    @functools.wraps(fn)
+    def wrapper(self: MongoStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except PyMongoError as exc:
+            raise _unavailable(self.uri, exc) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 class _Serialized:
@@ -75,7 +103,9 @@ class _Serialized:
         return call
 
 
-def _client(uri: str) -> tuple[Any, str, bool]:
+def _client(uri: str, timeout: float | None = None) -> tuple[Any, str, bool]:
+    """The client, database name and whether it is mongomock. The server-selection timeout: `timeout` when given,
+    else the URI's own serverSelectionTimeoutMS, else 10 s (keyword options override the URI's in pymongo)."""
     parts = urlsplit(uri)
     database = parts.path.lstrip("/") or "jenkins2flow"
     if parts.scheme == "mongomock":
@@ -84,7 +114,12 @@ def _client(uri: str) -> tuple[Any, str, bool]:
         with _MOCK_LOCK:
             server = _MOCK_SERVERS.setdefault(parts.netloc, mongomock.store.ServerStore())  # type: ignore[attr-defined]
         return mongomock.MongoClient(f"mongodb://{parts.netloc or 'localhost'}", _store=server), database, True
-    return MongoClient(uri, serverSelectionTimeoutMS=10_000), database, False
+    options: dict[str, Any] = {}
+    if timeout is not None:
+        options["serverSelectionTimeoutMS"] = int(timeout * 1000)
+    elif "serverselectiontimeoutms" not in parts.query.lower():
+        options["serverSelectionTimeoutMS"] = DEFAULT_TIMEOUT_MS
+    return MongoClient(uri, **options), database, False
 
 
 def _head(h: dict[str, Any]) -> Head:
@@ -95,14 +130,41 @@ def _head(h: dict[str, Any]) -> Head:
 
 
 class MongoStore(Store):
-    def __init__(self, uri: str, *, orphan_timeout: float = 60.0, prefix: str = "catalog_") -> None:
+    def __init__(
+        self,
+        uri: str,
+        *,
+        create: bool = False,
+        timeout: float | None = None,
+        orphan_timeout: float = 60.0,
+        prefix: str = "catalog_",
+    ) -> None:
         self.uri = uri
         self.orphan_timeout = orphan_timeout
-        self.client, self.database, self.mock = _client(uri)
+        try:
+            self.client, self.database, self.mock = _client(uri, timeout)
+        except PyMongoError as exc:  # e.g. an option the URI spells wrong
+            raise _unavailable(uri, exc) from None
         db = self.client[self.database]
         wrap: Callable[[Any], Any] = _Serialized if self.mock else (lambda c: c)
         self.versions = wrap(db[prefix + "versions"])
         self.heads = wrap(db[prefix + "heads"])
+        try:
+            if create:
+                self._create_indexes()
+            else:
+                with _MOCK_LOCK if self.mock else contextlib.nullcontext():
+                    names = db.list_collection_names()
+                if prefix + "heads" not in names:
+                    raise no_catalog(repr(redact(uri)), f"database {self.database!r} has no {prefix}heads collection")
+        except PyMongoError as exc:
+            self.client.close()
+            raise _unavailable(uri, exc) from None
+        except StoreError:
+            self.client.close()
+            raise
+
+    def _create_indexes(self) -> None:
         # _id is "kind/name/version" (names cannot hold "/"), so _id already makes versions unique; the compound
         # index is unique too on a real server (mongomock checks unique indexes by scanning: quadratic batches).
         self.versions.create_index(
@@ -116,7 +178,7 @@ class MongoStore(Store):
         self.client.close()
 
     def __repr__(self) -> str:
-        return f"MongoStore({self.uri!r})"
+        return f"MongoStore({redact(self.uri)!r})"
 
     # -- helpers ---------------------------------------------------------------------------------------------------
 
@@ -143,7 +205,7 @@ class MongoStore(Store):
     def _head_of(self, kind: str, name: str) -> Head:
         h = self.heads.find_one({"_id": key(kind, name)}, {"events": 0})
         if h is None:
-            raise NotFoundError(f"No {kind} {name!r} in the store {self.uri!r}.")
+            raise NotFoundError(f"No {kind} {name!r} in the store {redact(self.uri)!r}.")
         return _head(h)
 
     def _doc(self, v: dict[str, Any], head: Head) -> Document:
@@ -219,7 +281,7 @@ class MongoStore(Store):
         except BulkWriteError as err:
             errors = err.details.get("writeErrors", [])
             if any(e.get("code") != 11000 for e in errors):
-                raise StoreError(f"Writing to {self.uri!r} failed: {errors[0].get('errmsg')}") from None
+                raise StoreError(f"Writing to {redact(self.uri)!r} failed: {errors[0].get('errmsg')}") from None
             failed = [vdocs[e["index"]] for e in errors]
         ok = True
         for vd in failed:
@@ -265,6 +327,7 @@ class MongoStore(Store):
             found[v["_id"]] = self._doc(v, p.heads[key(v["kind"], v["name"])])
         return [r if isinstance(r, Document) else found[f"{r[0]}/{r[1]}"] for r in p.results]
 
+    @_guarded
     def _write(
         self,
         docs: builtins.list[Document],
@@ -294,8 +357,9 @@ class MongoStore(Store):
             if invisible:
                 self.versions.delete_many({"_id": {"$in": invisible}, "txn": txn})
             time.sleep(min(0.002 * (attempt + 1), 0.05))
-        raise StoreError(f"Could not save to {self.uri!r}: too many concurrent writers; try again.")
+        raise StoreError(f"Could not save to {redact(self.uri)!r}: too many concurrent writers; try again.")
 
+    @_guarded
     def _set_status(
         self, kind: Kind, name: str, version: int | None, action: Action, by: str, comment: str
     ) -> Document:
@@ -335,6 +399,7 @@ class MongoStore(Store):
 
     # -- reads -----------------------------------------------------------------------------------------------------
 
+    @_guarded
     def get(self, kind: Kind, name: str, version: int | str = "latest") -> Document:
         head = self._head_of(kind, name)
         v = version_number(head, version)
@@ -343,6 +408,7 @@ class MongoStore(Store):
             raise NotFoundError(f"{describe(kind, name)} has no version {v} (latest is {head.latest}).")
         return self._doc(found, head)
 
+    @_guarded
     def list(
         self,
         kind: Kind | None = None,
@@ -368,12 +434,14 @@ class MongoStore(Store):
         docs.sort(key=lambda d: (d.kind, d.name))
         return [d for d in docs if status is None or d.status == status]
 
+    @_guarded
     def history(self, kind: Kind, name: str) -> builtins.list[Document]:
         head = self._head_of(kind, name)
         query = {"kind": kind, "name": name, "version": {"$lte": head.latest}}
         found = self.versions.find(query, sort=[("version", ASCENDING)])
         return [self._doc(v, head) for v in found]
 
+    @_guarded
     def audit(self, kind: Kind | None = None, name: str | None = None) -> builtins.list[AuditEntry]:
         query: dict[str, Any] = {}
         if kind is not None:
@@ -395,6 +463,7 @@ class MongoStore(Store):
         entries.sort(key=lambda e: (e[0], e[1]))
         return [e[2] for e in entries]
 
+    @_guarded
     def where_used(self, kind: Kind, name: str) -> builtins.list[Usage]:
         self._head_of(kind, name)
         target = key(kind, name)

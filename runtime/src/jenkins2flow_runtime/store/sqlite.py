@@ -1,4 +1,9 @@
-"""SQLite backend: one file, WAL, every write one `BEGIN IMMEDIATE` transaction (so a killed batch leaves nothing)."""
+"""SQLite backend: one file, WAL, every write one `BEGIN IMMEDIATE` transaction (so a killed batch leaves nothing).
+
+Readers never block on a writer in WAL mode; only a writer that holds the file exclusively (another tool's
+`locking_mode=EXCLUSIVE`, a rollback-journal copy) makes them wait, for `timeout` seconds at most. Every sqlite3
+error becomes a StoreUnavailable naming the file and what to do (corrupt, read-only, locked, cannot open).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,8 +25,10 @@ from jenkins2flow_runtime.store.base import (
     NotFoundError,
     RefError,
     Store,
+    StoreUnavailable,
     Usage,
     describe,
+    no_catalog,
 )
 from jenkins2flow_runtime.store.plan import (
     Head,
@@ -65,24 +72,94 @@ CREATE INDEX IF NOT EXISTS audit_doc ON audit (kind, name, id);
 
 HEAD_COLS = "h.kind, h.name, h.latest, h.latest_hash, h.published, h.released, h.retired"
 CHUNK = 400
+TABLES = ("audit", "heads", "refs", "versions")
+DEFAULT_TIMEOUT = 60.0
 
 
 def _head(row: Any) -> Head:
     return Head(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]), json.loads(row[6]))
 
 
+def _folder_problem(path: Path) -> str:
+    """Why `path` cannot hold a file: a parent that is a regular file, or a missing folder ("" if neither)."""
+    for parent in path.parents:
+        if parent.exists():
+            return "" if parent.is_dir() else f"{str(parent)!r} is a file, not a folder"
+    return ""
+
+
 class SqliteStore(Store):
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, create: bool = False, timeout: float | None = None) -> None:
         self.path = path
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else timeout
         self.lock = threading.RLock()
+        file = Path(path)
+        if file.is_dir():
+            raise StoreUnavailable(f"The store {path!r} is a folder, not a SQLite file: pass a file's path to --store.")
+        if not create and not file.is_file():
+            problem = _folder_problem(file)
+            raise no_catalog(repr(path), problem or ("" if file.parent.is_dir() else "its folder does not exist"))
+        if create:
+            problem = _folder_problem(file)
+            if problem:
+                raise StoreUnavailable(f"Cannot create the store {path!r}: {problem}.")
+            try:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreUnavailable(f"Cannot create the folder of the store {path!r}: {exc.strerror}.") from None
+        with self._errors():
+            self.db = sqlite3.connect(path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+        try:
+            if create:
+                self._create_schema()
+            else:
+                self._check_schema()
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _create_schema(self) -> None:
+        with self._errors():
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
         with self._tx():
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     self.db.execute(statement)
+
+    def _check_schema(self) -> None:
+        """An existing file opened without `create`: it must already be a catalog (nothing is written here)."""
+        with self._errors():
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            found = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        missing = [t for t in TABLES if t not in found]
+        if missing:
+            raise StoreUnavailable(
+                f"The file {self.path!r} is not a jenkins2flow catalog (no {', '.join(missing)} table): "
+                "pass the right --store, or run convert to make a new catalog elsewhere."
+            )
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Every sqlite3 error as one line a person can act on."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(self._explain(exc)) from None
+
+    def _explain(self, exc: sqlite3.Error) -> str:
+        msg = str(exc)
+        where = f"The store {self.path!r}"
+        if "not a database" in msg or "malformed" in msg:
+            return f"{where} is not a readable SQLite catalog ({msg}): restore it from a backup or use another --store."
+        if "readonly" in msg or "read-only" in msg:
+            return f"{where} is read-only ({msg}): make the file and its folder writable, or pass another --store."
+        if "locked" in msg or "busy" in msg:
+            return (f"{where} is locked by another writer ({msg}, waited {self.timeout:g} s): try again when it is "
+                    "done.")
+        if "unable to open" in msg:
+            return f"Cannot open the store {self.path!r} ({msg}): check that it and its folder are readable."
+        return f"{where} failed: {type(exc).__name__}: {msg}"
 
     def close(self) -> None:
         self.db.close()
@@ -94,14 +171,20 @@ class SqliteStore(Store):
 
     @contextmanager
     def _tx(self) -> Iterator[None]:
-        with self.lock:
+        with self.lock, self._errors():
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                with suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
                 raise
-            self.db.execute("COMMIT")
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        with self.lock, self._errors():
+            yield
 
     def _checkpoint(self, stage: str) -> None:
         """A hook between the steps of a batch write (tests kill the process here)."""
@@ -259,7 +342,7 @@ class SqliteStore(Store):
         return self._doc(row[0], head, v)
 
     def get(self, kind: Kind, name: str, version: int | str = "latest") -> Document:
-        with self.lock:
+        with self._reading():
             return self._get(kind, name, version)
 
     def list(
@@ -282,13 +365,13 @@ class SqliteStore(Store):
             " AND (?4 IS NULL OR v.source_job=?4)"
             " ORDER BY h.kind, h.name"
         )
-        with self.lock:
+        with self._reading():
             rows = self.db.execute(sql, (kind, tag, owner, source_job)).fetchall()
         docs = build_valid(((r[0], r[1], r[7], r) for r in rows), lambda r: self._doc(r[8], _head(r), r[7]), invalid)
         return [d for d in docs if status is None or d.status == status]
 
     def history(self, kind: Kind, name: str) -> builtins.list[Document]:
-        with self.lock:
+        with self._reading():
             head = self._head_of(kind, name)
             rows = self.db.execute(
                 "SELECT version, body FROM versions WHERE kind=? AND name=? AND version<=? ORDER BY version",
@@ -297,7 +380,7 @@ class SqliteStore(Store):
         return [self._doc(b, head, v) for v, b in rows]
 
     def audit(self, kind: Kind | None = None, name: str | None = None) -> builtins.list[AuditEntry]:
-        with self.lock:
+        with self._reading():
             rows = self.db.execute(
                 "SELECT at, kind, name, version, action, by, comment FROM audit"
                 " WHERE (?1 IS NULL OR kind=?1) AND (?2 IS NULL OR name=?2) ORDER BY id",
@@ -306,7 +389,7 @@ class SqliteStore(Store):
         return [AuditEntry(datetime.fromisoformat(r[0]), *r[1:]) for r in rows]
 
     def where_used(self, kind: Kind, name: str) -> builtins.list[Usage]:
-        with self.lock:
+        with self._reading():
             self._head_of(kind, name)
             rows = self.db.execute(
                 f"SELECT {HEAD_COLS}, r.version, r.ref_version, r.path FROM refs r JOIN heads h"

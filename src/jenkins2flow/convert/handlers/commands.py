@@ -163,7 +163,7 @@ def echo(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     else:
         body, _ = to_shell(value)
         script = "echo " + _dq(body)
-    emit_shell(ctx, scope, script, "sh", node, "step echo")
+    emit_shell(ctx, scope, script, "sh", node, f"step {node.name}")
 
 
 def sleep(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:

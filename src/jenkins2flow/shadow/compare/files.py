@@ -1,24 +1,25 @@
-"""Find a declared file output on both sides (globs allowed) and pair the matches by relative path."""
+"""Find a declared file output on both sides (Ant-style globs allowed) and pair the matches by relative path."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from jenkins2flow.shadow.outcome import Difference, OutputResult
+from jenkins2flow_runtime.antglob import AntGlob
 
-GLOB_CHARS = set("*?[")
+from jenkins2flow.shadow.outcome import Difference, OutputResult
 
 
 def matches(root: str, pattern: str) -> dict[str, Path]:
-    """Files under `root` matching `pattern` (relative, posix), keyed by their relative path."""
+    """Files under `root` matching the Ant pattern `pattern` (relative, posix), keyed by their relative path.
+    A plain path names its file, even one Ant's default excludes would skip."""
     if not root:
         return {}
     base = Path(root)
-    if not GLOB_CHARS & set(pattern):
+    if not set("*?,") & set(pattern) and not pattern.endswith(("/", "\\")):
         path = base / pattern
         return {pattern: path} if path.is_file() else {}
-    return {p.relative_to(base).as_posix(): p for p in sorted(base.glob(pattern)) if p.is_file()}
+    return {rel: base / rel for rel in AntGlob.parse(pattern).select(base)}
 
 
 def compare_files(

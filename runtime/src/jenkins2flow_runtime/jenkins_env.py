@@ -1,0 +1,212 @@
+"""Jenkins' own environment variables for a task that Airflow runs, so that scripts reading them keep working.
+
+Every shell and container task gets (ConcreteTaskOperator._job_env):
+
+| variable | value |
+|---|---|
+| BUILD_NUMBER, BUILD_ID | the run's build number (below); Jenkins has made BUILD_ID equal to it since 1.597 |
+| BUILD_DISPLAY_NAME | `#<number>` |
+| BUILD_TAG | `jenkins-<JOB_NAME with / as ->-<number>`, Jenkins' form |
+| BUILD_URL, JOB_URL | the Airflow UI's run and DAG pages, when Airflow's `[api] base_url` is set |
+| JOB_NAME | the Jenkins full name (`folder/job`) from the pipeline's provenance, else the pipeline name |
+| JOB_BASE_NAME, JOB_DISPLAY_NAME | the last segment of JOB_NAME |
+| WORKSPACE | the run's shared workspace |
+| NODE_NAME, NODE_LABELS | the Airflow worker's host name (Jenkins: the agent's name) |
+| EXECUTOR_NUMBER | `0` |
+
+and, when whoever triggers the run provides them, the branch, tag, change and git facts of a multibranch build
+(`SCM_VARIABLES`: BRANCH_NAME, TAG_NAME, CHANGE_ID, CHANGE_TARGET, GIT_COMMIT, GIT_BRANCH...): from the run conf
+(top-level keys with exactly these names, string or number values), else from the worker's environment. Nothing else
+of the run conf reaches the environment (the conf cannot set PATH).
+
+BUILD_NUMBER. Airflow has no per-DAG build counter, and its task API offers no atomic one; so:
+1. a run conf key `BUILD_NUMBER` (a positive integer) wins: the shadow harness or a Jenkins-side trigger can give
+   the number Jenkins would use;
+2. else the number is kept in the Airflow Variable `jenkins2flow_build_numbers.<dag_id>`, a JSON document
+   `{"last": N, "runs": {run_id: number}}` holding the latest 200 runs: the first task of a run to ask takes
+   `last + 1`, writes it, and reads it back (another task of the same run writing at the same moment converges on one
+   number); every later task of the run, and every retry, reads the same number. Numbers therefore increase with the
+   order in which runs start, whatever their logical dates (Airflow 3 runs triggered through the API have none),
+   and survive `airflow db clean`. To continue Jenkins' numbering after a migration, set the Variable to
+   `{"last": <the job's nextBuildNumber - 1>}` once. Limit: Variables have no compare-and-set, so two runs whose
+   first tasks start within the same few milliseconds can receive the same number; the read-back makes it rare.
+
+Causes (for `triggeredBy`): a scheduled run is a `TimerTriggerCause`, a manual run with a user a `UserIdCause` of
+that user, an asset-triggered run (an upstream pipeline's success) an `UpstreamCause`; the run conf key
+`JENKINS2FLOW_CAUSES` (a list of `{"name": ..., "user": ...}`) replaces them when the trigger knows better.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+from jenkins2flow_runtime.expressions import Context
+
+# Set for every task.
+JENKINS_VARIABLES = (
+    "BUILD_NUMBER", "BUILD_ID", "BUILD_DISPLAY_NAME", "BUILD_TAG", "JOB_NAME", "JOB_BASE_NAME", "JOB_DISPLAY_NAME",
+    "WORKSPACE", "NODE_NAME", "NODE_LABELS", "EXECUTOR_NUMBER",
+)
+# Set when Airflow's base URL is configured.
+URL_VARIABLES = ("BUILD_URL", "JOB_URL")
+# Set when the run conf or the worker's environment gives them (a multibranch or git-triggered build's facts).
+SCM_VARIABLES = (
+    "BRANCH_NAME", "BRANCH_IS_PRIMARY", "GIT_LOCAL_BRANCH", "TAG_NAME", "TAG_TIMESTAMP", "TAG_UNIXTIME", "TAG_DATE",
+    "CHANGE_ID", "CHANGE_URL", "CHANGE_TITLE", "CHANGE_AUTHOR", "CHANGE_AUTHOR_DISPLAY_NAME", "CHANGE_AUTHOR_EMAIL",
+    "CHANGE_TARGET", "CHANGE_BRANCH", "CHANGE_FORK", "GIT_COMMIT", "GIT_PREVIOUS_COMMIT",
+    "GIT_PREVIOUS_SUCCESSFUL_COMMIT", "GIT_BRANCH", "GIT_URL", "GIT_COMMITTER_NAME", "GIT_AUTHOR_NAME",
+    "GIT_COMMITTER_EMAIL", "GIT_AUTHOR_EMAIL",
+)
+CAUSES_KEY = "JENKINS2FLOW_CAUSES"
+VARIABLE_PREFIX = "jenkins2flow_build_numbers."
+KEEP_RUNS = 200
+_FAILED = frozenset({"failed", "upstream_failed"})
+
+
+def jenkins_variables(*, job: str, build_number: int, workspace: str, dag_id: str, run_id: str, node: str = "",
+                      base_url: str = "") -> dict[str, str]:
+    """Jenkins' built-in variables for one task of run `run_id` (pure: every input given)."""
+    base = job.rstrip("/").rsplit("/", 1)[-1]
+    number = str(build_number)
+    host = node or socket.gethostname()
+    env = {
+        "BUILD_NUMBER": number, "BUILD_ID": number, "BUILD_DISPLAY_NAME": f"#{number}",
+        "BUILD_TAG": f"jenkins-{job.replace('/', '-')}-{number}", "JOB_NAME": job, "JOB_BASE_NAME": base,
+        "JOB_DISPLAY_NAME": base, "WORKSPACE": workspace, "NODE_NAME": host, "NODE_LABELS": host,
+        "EXECUTOR_NUMBER": "0",
+    }
+    if base_url:
+        root = base_url.rstrip("/")
+        env["JOB_URL"] = f"{root}/dags/{quote(dag_id, safe='')}"
+        env["BUILD_URL"] = f"{env['JOB_URL']}/runs/{quote(run_id, safe='')}"
+    return env
+
+
+def scm_variables(conf: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The branch/tag/change/git facts: run conf first (string, number or boolean values), then `environ`."""
+    environ = os.environ if environ is None else environ
+    out: dict[str, str] = {}
+    for name in SCM_VARIABLES:
+        value = (conf or {}).get(name)
+        if isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            out[name] = str(value)
+        elif environ.get(name):
+            out[name] = environ[name]
+    return out
+
+
+def causes(run_type: str, user: str | None, conf: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Why the run started, as Jenkins cause class names (see the module docstring)."""
+    given = (conf or {}).get(CAUSES_KEY)
+    if isinstance(given, list):
+        return [dict(c) if isinstance(c, Mapping) else {"name": str(c)} for c in given]
+    kind = str(getattr(run_type, "value", run_type) or "")
+    if kind == "scheduled":
+        return [{"name": "TimerTriggerCause"}]
+    if kind == "asset_triggered":
+        return [{"name": "UpstreamCause"}]
+    if kind == "manual" and user:
+        return [{"name": "UserIdCause", "user": user}]
+    return []
+
+
+class BuildNumbers:
+    """The per-DAG build counter kept in one JSON text (an Airflow Variable in production): `load()` returns the
+    text or None, `save(text)` stores it."""
+
+    def __init__(self, load: Callable[[], str | None], save: Callable[[str], None]) -> None:
+        self.load, self.save = load, save
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            doc = json.loads(self.load() or "{}")
+        except ValueError:
+            doc = {}
+        runs = doc.get("runs") if isinstance(doc.get("runs"), dict) else {}
+        last = doc.get("last") if isinstance(doc.get("last"), int) else 0
+        return {"last": max([last, *(n for n in runs.values() if isinstance(n, int))]), "runs": runs}
+
+    def number(self, run_id: str) -> int:
+        """This run's number: the one already given to it, else the next one (written, then read back)."""
+        for _ in range(5):
+            doc = self._read()
+            if isinstance(doc["runs"].get(run_id), int):
+                return int(doc["runs"][run_id])
+            number = doc["last"] + 1
+            runs = {**doc["runs"], run_id: number}
+            if len(runs) > KEEP_RUNS:
+                runs = dict(sorted(runs.items(), key=lambda kv: kv[1])[-KEEP_RUNS:])
+            self.save(json.dumps({"last": number, "runs": runs}, sort_keys=True))
+            if self._read()["runs"].get(run_id) == number:
+                return number
+        return number
+
+
+def conf_build_number(conf: Mapping[str, Any] | None) -> int | None:
+    value = (conf or {}).get("BUILD_NUMBER")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value > 0:
+        return value
+    if isinstance(value, str) and value.strip().isdigit() and int(value) > 0:
+        return int(value)
+    return None
+
+
+def airflow_build_number(dag_id: str, run_id: str, conf: Mapping[str, Any] | None) -> int:
+    """BUILD_NUMBER of an Airflow run: the run conf's, else the counter in the Airflow Variable."""
+    given = conf_build_number(conf)
+    if given is not None:
+        return given
+    from airflow.sdk import Variable
+
+    key = VARIABLE_PREFIX + dag_id
+    counter = BuildNumbers(lambda: Variable.get(key, default=None), lambda text: Variable.set(key, text))
+    return counter.number(run_id)
+
+
+def _base_url() -> str:
+    try:
+        from airflow.configuration import conf
+
+        return str(conf.get("api", "base_url", fallback="") or "")
+    except Exception:  # noqa: BLE001 - a missing or odd setting only means no BUILD_URL
+        return ""
+
+
+def from_context(context: Mapping[str, Any], *, job: str, workspace: str) -> dict[str, str]:
+    """Jenkins' variables (built-in and SCM facts) for the task whose Airflow context is `context`."""
+    run = context["dag_run"]
+    conf = getattr(run, "conf", None) or {}
+    ti = context.get("ti")
+    number = airflow_build_number(run.dag_id, run.run_id, conf)
+    env = jenkins_variables(job=job, build_number=number, workspace=workspace, dag_id=run.dag_id,
+                            run_id=run.run_id, node=str(getattr(ti, "hostname", "") or ""), base_url=_base_url())
+    env.update(scm_variables(conf))
+    return env
+
+
+def run_context(context: Mapping[str, Any], *, params: Mapping[str, Any], env: Mapping[str, str],
+                outputs: Mapping[str, Mapping[str, Any]] | None = None) -> Context:
+    """The facts an expression tree reads at run time (expressions.Context) for the task of `context`: the run's
+    parameters, `env` (the task's environment, Jenkins' variables included), recorded outputs, the build number and
+    result so far (from the states of the run's other tasks), and the causes."""
+    run, ti = context["dag_run"], context.get("ti")
+    failed = False
+    if ti is not None and hasattr(ti, "get_task_states"):
+        states = ti.get_task_states(dag_id=run.dag_id, run_ids=[run.run_id]).get(run.run_id) or {}
+        failed = any(str(getattr(s, "value", s)) in _FAILED for s in states.values())
+    build: dict[str, Any] = {"result": "FAILURE" if failed else None,
+                             "currentResult": "FAILURE" if failed else "SUCCESS"}
+    if env.get("BUILD_NUMBER", "").isdigit():
+        build["number"] = int(env["BUILD_NUMBER"])
+    conf = getattr(run, "conf", None) or {}
+    return Context(params=dict(params), env=dict(env), outputs=dict(outputs or {}), build=build,
+                   causes=causes(getattr(run, "run_type", ""), getattr(run, "triggering_user_name", None), conf))

@@ -1,0 +1,83 @@
+"""One Ant-style glob for the runtime (copyArtifacts) and the shadow harness: Ant's documented examples
+(https://ant.apache.org/manual/dirtasks.html#patterns), Jenkins' comma lists, excludes and default excludes.
+The shadow harness's use of it: tests/shadow/test_artifacts_outputs.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from jenkins2flow_runtime.antglob import AntGlob, ant_match
+from jenkins2flow_runtime.fallback import copy_artifacts
+
+# (pattern, paths it matches, paths it does not), from Ant's manual.
+ANT_EXAMPLES = [
+    ("*.java", [".java", "x.java", "FooBar.java"], ["FooBar.xml", "src/x.java"]),
+    ("?.java", ["x.java", "A.java"], [".java", "xyz.java"]),
+    ("**/CVS/*", ["CVS/Repository", "org/apache/CVS/Entries", "org/apache/jakarta/tools/ant/CVS/Entries"],
+     ["org/apache/CVS/foo/bar/Entries"]),
+    ("org/apache/jakarta/**", ["org/apache/jakarta/tools/ant/docs/index.html", "org/apache/jakarta/test.xml"],
+     ["org/apache/xyz.java"]),
+    ("org/apache/**/CVS/*", ["org/apache/CVS/Entries", "org/apache/jakarta/tools/ant/CVS/Entries"],
+     ["org/apache/CVS/foo/bar/Entries"]),
+    ("**/test/**", ["test", "a/test", "test/x.txt", "a/test/b/c.txt"], ["a/testing/x", "atest/x", "a/b"]),
+    ("mypackage/test/", ["mypackage/test/A.java", "mypackage/test/deep/B.java"], ["mypackage/A.java"]),
+    ("mypackage\\test\\", ["mypackage/test/A.java"], ["mypackage/A.java"]),
+]
+
+
+@pytest.mark.parametrize(("pattern", "good", "bad"), ANT_EXAMPLES, ids=[e[0] for e in ANT_EXAMPLES])
+def test_ant_documented_examples(pattern: str, good: list[str], bad: list[str]) -> None:
+    assert [p for p in good if not ant_match(p, pattern)] == []
+    assert [p for p in bad if ant_match(p, pattern)] == []
+
+
+@pytest.mark.parametrize(("path", "pattern", "expected"), [
+    ("a/b/c.txt", "**", True),
+    ("A.TXT", "*.txt", False),  # case-sensitive
+    ("a[1].txt", "a[1].txt", True),  # no character classes: `[` is literal
+    ("a1.txt", "a[1].txt", False),
+    ("ab/c.txt", "a**/c.txt", True),  # `**` inside a segment is `*`
+    ("a/x/c.txt", "a**/c.txt", False),
+    ("out/a.csv", "out/**/*.csv", True),  # `**` stands for zero folders too
+    ("out/warehouse/s.csv", "out/**/*.csv", True),
+    ("out/warehouse/s.json", "out/**/*.csv", False),
+    ("out/w/a.csv", "out/*.csv", False),
+    ("x.xml", "**/*.xml", True),
+    ("dist/app-1.2.tar", "dist/app-?.?.tar", True),
+    ("target/site/index.html", "target/", True),
+    ("out", "out/", True),
+])
+def test_ant_rules(path: str, pattern: str, expected: bool) -> None:
+    assert ant_match(path, pattern) is expected
+
+
+def _tree(root: Path, files: list[str]) -> Path:
+    for rel in files:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel, encoding="utf-8")
+    return root
+
+
+FILES = ["out/a.csv", "out/w/b.csv", "out/w/b.csv~", "out/c.json", "out/.git/HEAD", "out/tmp/x.csv", "log.txt",
+         ".gitignore"]
+
+
+def test_comma_lists_excludes_and_default_excludes(tmp_path: Path) -> None:
+    root = _tree(tmp_path, FILES)
+    assert AntGlob.parse("out/**/*.csv, out/*.json", "out/tmp/").select(root) == [
+        "out/a.csv", "out/c.json", "out/w/b.csv"]
+    assert AntGlob.parse("").select(root) == ["log.txt", "out/a.csv", "out/c.json", "out/tmp/x.csv", "out/w/b.csv"]
+    assert AntGlob.parse("", default_excludes=False).select(root) == sorted(FILES)
+
+
+def test_copy_artifacts_copies_what_the_glob_selects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JENKINS2FLOW_WORKSPACE", str(tmp_path / "ws"))
+    _tree(tmp_path / "ws" / "upstream" / "run1", FILES)
+    here = tmp_path / "here"
+    result = copy_artifacts("upstream", filter="out/**/*.csv,out/*.json", excludes="**/tmp/**", target="got",
+                            workspace=str(here))
+    assert result["copied"] == ["out/a.csv", "out/c.json", "out/w/b.csv"]
+    assert sorted(p.relative_to(here / "got").as_posix() for p in (here / "got").rglob("*") if p.is_file()) == \
+        result["copied"]
+    assert (here / "got" / "out/w/b.csv").read_text(encoding="utf-8") == "out/w/b.csv"
