@@ -213,14 +213,22 @@ def test_maven_moduleset_mavenopts_and_installation(rules: Any) -> None:
   <mavenName>M3</mavenName>
   <mavenOpts>-Xmx1g -Dfile.encoding=UTF-8</mavenOpts>
   <aggregatorStyleBuild>true</aggregatorStyleBuild>
+  <ignoreUpstremChanges>true</ignoreUpstremChanges>
+  <settings class="jenkins.mvn.DefaultSettingsProvider"/>
+  <globalSettings class="jenkins.mvn.DefaultGlobalSettingsProvider"/>
   <runPostStepsIfResult><name>SUCCESS</name></runPostStepsIfResult>
 </maven2-moduleset>"""
     conv = convert_job(parse_config_xml(xml, "config.xml", "mod"), rules)
-    assert conv.status == "converted", conv.reasons
+    assert conv.status == "converted", conv.reasons  # Maven's default settings ask for nothing
     [task] = conv.pipeline.tasks
     assert task.bindings["MAVEN_OPTS"] == "-Xmx1g -Dfile.encoding=UTF-8"
     assert task.bindings["JAVA_HOME"] == "/opt/jdk8" and task.bindings["MAVEN_HOME"] == "/opt/maven"
     assert conv.tasks[0].spec.command == "mvn -B deploy -f app/pom.xml"
+    own = xml.replace(b'<settings class="jenkins.mvn.DefaultSettingsProvider"/>',
+                      b'<settings class="jenkins.mvn.FilePathSettingsProvider"><path>ci/settings.xml</path></settings>')
+    flagged = convert_job(parse_config_xml(own, "config.xml", "mod"), rules)
+    [approx] = flagged.approximations
+    assert approx.element.endswith(" settings") and "FilePathSettingsProvider" in approx.reason
 
 
 def test_mappings_with_an_unknown_key_are_refused(tmp_path: Path) -> None:

@@ -17,7 +17,8 @@ from jenkins2flow.ir import GString, Interp, Span
 
 # `$$` (an escaped dollar), `${NAME}` / `${NAME, arg=...}`, or `$NAME`
 _TOKEN = re.compile(r"\$\$|\$\{\s*([A-Za-z_][\w.]*)\s*(,[^}]*)?\}|\$([A-Za-z_]\w*)")
-_EMAILEXT_DEFAULTS = ("DEFAULT_RECIPIENTS", "DEFAULT_SUBJECT", "DEFAULT_CONTENT", "DEFAULT_REPLYTO")
+_EMAILEXT_DEFAULTS = ("DEFAULT_RECIPIENTS", "DEFAULT_SUBJECT", "DEFAULT_CONTENT", "DEFAULT_REPLYTO",
+                      "DEFAULT_PRESEND_SCRIPT", "DEFAULT_POSTSEND_SCRIPT")
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Texts:
                 return self.tokens(self.project.get(name, ""), depth + 1) if depth < 3 else m.group(0)
             if name in _EMAILEXT_DEFAULTS:
                 default = str(self._table("emailext_defaults").get(name, ""))
-                if not default:
+                if not default and name in ("DEFAULT_RECIPIENTS", "DEFAULT_SUBJECT", "DEFAULT_CONTENT"):
                     self.empty_defaults.append(name)
                 return self.tokens(default, depth + 1) if depth < 3 else m.group(0)
             mapped = self._mapped(name) if not args else None

@@ -112,7 +112,14 @@ def _empty(value: Any, neutral: list[Any]) -> bool:
         return True
     if value in (None, "", False, (), {}) or text(value).lower() in ("false", *(text(n).lower() for n in neutral)):
         return True
-    return isinstance(value, dict) and set(value) == {"class"} and ".Default" in text(value["class"])
+    cls = text(value["class"]) if isinstance(value, dict) and set(value) == {"class"} else text(value)
+    return bool(re.fullmatch(r"jenkins\.mvn\.Default\w*Provider", cls))  # Maven's own settings, as Jenkins' default
+
+
+def _shown(value: Any) -> str:
+    """A field value in a ledger reason: plugins by class, the rest as text."""
+    items = value if isinstance(value, tuple | list) else (value,)
+    return ", ".join(v.cls if isinstance(v, Plugin) else text(v) for v in items)[:200]
 
 
 def command(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -146,7 +153,7 @@ def command(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     used = {*names, *args, *env, props, tool_rule.get("field", "")}
     for name, value in raw.items():
         if name not in used and not _empty(value, list(neutral.get(name) or ())):
-            ctx.approximated(f"{_element(node)} {name}", node.span, f"{name} {text(value)[:200]!r} is not applied "
+            ctx.approximated(f"{_element(node)} {name}", node.span, f"{name} {_shown(value)!r} is not applied "
                              "to the task", key(node))
     shell_name = str(rule.get("shell", "sh"))
     emit_shell(ctx, scope, script, shell_name, node, _element(node), str(rule.get("needs", shell_name)))

@@ -181,7 +181,7 @@ def emailext_publisher(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     for name, why in (("presendScript", "a Groovy script Jenkins runs before sending"),
                       ("postsendScript", "a Groovy script Jenkins runs after sending"),
                       ("attachmentsPattern", "attachments are not sent")):
-        if text(pl.field(name) or "").strip():
+        if Texts(ctx, project).tokens(text(pl.field(name) or "")).strip():  # $DEFAULT_PRESEND_SCRIPT: the global one
             ctx.approximated(f"{elem} {name}", pl.span, why, pl.cls)
     ctx.mapped(elem, pl.span, pl.cls, "one notification per trigger")
 
