@@ -48,7 +48,8 @@ def test_freestyle_job_maps_builders_wrappers_publishers_and_properties() -> Non
     assert spec is not None and conv.status == "partial"  # the unknown builder
     ids = [t.id for t in spec.tasks]
     assert ids[:2] == ["build", "build_2"]
-    assert spec.tasks[0].timeout_seconds == 1800
+    # the absolute build-timeout covers the whole build: the run's limit, not the same limit on every task
+    assert spec.dagrun_timeout_seconds == 1800 and all(t.timeout_seconds is None for t in spec.tasks)
     assert spec.max_active_runs == 1
     assert spec.schedule is not None and spec.schedule.cron[0].split()[1] == "2"
     assert [s.id for s in conv.tasks[0].spec.secrets] == ["wh-token"]

@@ -9,7 +9,7 @@ from typing import Any
 
 from jenkins2flow_runtime import model
 
-from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, triggers
+from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, regions, triggers
 from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.classify import classify
 from jenkins2flow.convert.context import Ctx, Scope
@@ -104,6 +104,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         _jenkinsfile(job, ctx, scope)
     else:
         _xml(job, ctx, scope)
+    regions.finish(ctx)
     for unknown in job.unknown:
         ctx.waived(f"element {unknown.tag}", unknown.span, "a job setting with no meaning outside Jenkins", unknown.tag)
     if not ctx.tasks:
@@ -125,6 +126,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         notifications=ctx.notifications,
         tags=sorted(set(ctx.tags + [f"kind:{job.kind}"] + [f"uses:{s}" for s in conv.signals])),
         max_active_runs=ctx.max_active_runs,
+        dagrun_timeout_seconds=ctx.dagrun_timeout,
         shadow_outputs=ctx.shadow_outputs,
         asset_events=_asset_events(ctx, links, conv.pipeline_name),
         provenance=model.Provenance(job=job.full_name, source=job.source or job.span.path,
@@ -159,7 +161,7 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
         ctx.waived(f"tool {tool}", job.span, "tool installers are an agent concern; the executor provides them", tool)
     scope = agent_scope(job.agent, ctx, scope)
     scope = env_scope(job.environment, ctx, scope)
-    scope = option_scope(job.options, ctx, scope)
+    scope = option_scope(job.options, ctx, scope, pipeline=True)
     if job.steps:  # scripted: top-level statements
         walk(job.steps, ctx, replace(scope, stage=scope.stage or "main"))
     if job.flavor != "scripted" or not job.steps:

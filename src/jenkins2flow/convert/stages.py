@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
+from jenkins2flow.convert import regions
 from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.context import Ctx, Scope
 from jenkins2flow.convert.environment import env_scope
@@ -26,17 +27,24 @@ def stages(items: tuple[Stage, ...], ctx: Ctx, scope: Scope) -> None:
 
 
 def stage(st: Stage, ctx: Ctx, scope: Scope) -> None:
-    scope = replace(scope, stage=st.name, id_suffix="")
+    outer = replace(scope, stage=st.name, id_suffix="")
     ctx.mapped("stage", st.span, "stage", st.name)
-    scope = agent_scope(st.agent, ctx, scope)
+    scope = agent_scope(st.agent, ctx, outer)
     scope = env_scope(st.environment, ctx, scope)
-    scope = option_scope(st.options, ctx, scope)
+    retries_mark = len(ctx.open_retries)
+    limits = len(scope.deadlines)
+    scope = option_scope(st.options, ctx, scope)  # a timeout option puts the group's clock first
     for tool, _ in st.tools:
         ctx.waived(f"tool {tool}", st.span, "tool installers are an agent concern; the executor provides them", tool)
     conditional = False
     if st.when is not None:
         gate(st, ctx, scope)
         conditional = True
+    # the task whose success means the stage runs (its post blocks ask): the when gate, the timeout clock, or one
+    # added for them when something ran before the stage
+    entry = ctx.frontier[0] if conditional or len(scope.deadlines) > limits else ""
+    if st.post and not entry:
+        entry = regions.entry(ctx, scope)
     if st.input is not None:
         manual_gate(ctx, scope, text(st.input.kwarg("message") or "Proceed?"), text(st.input.kwarg("ok") or ""),
                     text(st.input.kwarg("submitter") or ""))
@@ -57,7 +65,10 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> None:
     else:
         walk(st.steps, ctx, scope)
     if st.post:
-        post(st.post, ctx, scope, start)
+        post(st.post, ctx, scope, start, entry)
+    for deadline in reversed(scope.deadlines[limits:]):
+        regions.close_deadline(ctx, deadline, bool(scope.matrix) or st.matrix is not None)
+    regions.close_retries(ctx, retries_mark)
     if conditional:
         ctx.after_conditional = True  # a skipped stage must not skip the stages after it
 

@@ -253,6 +253,17 @@ class PipelineParameters(Strict):
         return self
 
 
+class Deadline(Strict):
+    """A time limit shared by a group of tasks (a Jenkins stage's `options { timeout }` or a `timeout {}` block):
+    the budget runs from the moment the `clock` task (jenkins2flow_runtime.control:enter) ran in the run, so every
+    task of the group gets what is left of `seconds` when it starts, and fails once it is spent."""
+
+    clock: str
+    seconds: int = Field(gt=0)
+    what: Literal["stage", "block"] = "block"
+    label: str = ""  # where in Jenkins: "stage 'Load'", "timeout at Jenkinsfile:12:5"
+
+
 class PipelineTask(Strict):
     id: str
     uses: Ref
@@ -263,6 +274,8 @@ class PipelineTask(Strict):
     timeout_seconds: int | None = Field(None, gt=0)
     executor: Literal["local", "fargate"] = "local"
     queue: str = ""
+    deadlines: list[Deadline] = Field(default_factory=list)
+    """The shared time limits (Deadline) of the groups the task belongs to; its own `timeout_seconds` still holds."""
     matrix: list[dict[str, str]] = Field(default_factory=list)
     """A Jenkins `matrix`: one dict per cell (axis name -> value), excludes already removed, in Jenkins' order.
     Empty: a plain task. Otherwise the task runs once per cell as an Airflow mapped task, each instance with its
@@ -347,6 +360,10 @@ def _graph_issues(tasks: list[PipelineTask]) -> list[tuple[Loc, str]]:
                 found.append((("tasks", i, "depends_on", j), f"unknown task {dep!r}{hint}"))
             elif dep == t.id:
                 found.append((("tasks", i, "depends_on", j), f"task {dep!r} depends on itself"))
+        for j, d in enumerate(t.deadlines):
+            if d.clock not in index or d.clock == t.id:
+                found.append((("tasks", i, "deadlines", j, "clock"), f"the clock {d.clock!r} of a deadline must be "
+                              "another task of the pipeline"))
     # cycles: iterative DFS over known edges
     state: dict[str, int] = {}  # 1 visiting, 2 done
     reported: set[frozenset[str]] = set()
@@ -392,6 +409,8 @@ class PipelineSpec(Strict):
     access_control: dict[str, list[str]] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list)
     max_active_runs: int | None = Field(None, gt=0)
+    # the limit of one whole run (Jenkins' pipeline-level `options { timeout }`, the build-timeout wrapper)
+    dagrun_timeout_seconds: int | None = Field(None, gt=0)
     shadow_outputs: list[dict[str, Any]] = Field(default_factory=list)
     # the assets this pipeline updates at its end (pipeline_asset_uri), for pipelines whose Schedule.upstream names it
     asset_events: list[AssetOn] = Field(default_factory=list)
