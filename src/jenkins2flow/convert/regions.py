@@ -267,12 +267,12 @@ def caught_region(ctx: Ctx, scope: Scope, span: Span, element: str, key: str, bo
     if catch_interruptions is False:
         problems.append("catchInterruptions: false: timeouts and aborts are caught here too (Airflow reports them as "
                         "failures)")
-    what = f"a failure of the body is caught and the steps after it run; build result {build}"
+    what = "a failure of the body is caught and the steps after it run"
     if problems:
         ctx.approximated(element, span, f"{what}; " + "; ".join(problems), key)
     else:
-        ctx.mapped(element, span, key, what + (" (the run fails at its end)" if build == "FAILURE" else "")
-                   + f"; stage result {stage} (the failed task shows it)")
+        ctx.mapped(element, span, key, f"{what}; build result {build}" + (" (the run fails at its end)" if build ==
+                   "FAILURE" else "") + f"; stage result {stage} (the failed task shows it)")
 
 
 def _result_name(value: Any) -> str | None:
@@ -391,7 +391,8 @@ def close_deadline(ctx: Ctx, deadline: model.Deadline, matrix: bool = False) -> 
     members = [t for t in ctx.tasks if deadline in t.deadlines]
     real = work(members)
     if len(real) > 1 or (real and (real[0].retries or 0) != (opened.outer_retries or 0)):
-        became = f"the {len(real)} tasks share {deadline.seconds} s from the start of the {deadline.what}"
+        became = (f"the {len(real)} tasks share" if len(real) > 1 else "its one task and the task's retries share")
+        became += f" {deadline.seconds} s from the start of the {deadline.what}"
         if matrix:
             ctx.approximated(opened.element, opened.span, f"{became}; {PER_CELL}", opened.key)
         else:

@@ -52,8 +52,10 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> None:
     start = list(ctx.frontier)
     if st.parallel:
         ends: list[str] = []
+        rule_in = (ctx.pending_rule, ctx.after_conditional)  # every branch starts as the first one does
         for branch in st.parallel:
             ctx.frontier = list(start)
+            ctx.pending_rule, ctx.after_conditional = rule_in
             stage(branch, ctx, scope)
             ends += [t for t in ctx.frontier if t not in ends]
         ctx.frontier = ends

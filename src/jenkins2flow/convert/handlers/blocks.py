@@ -62,8 +62,10 @@ def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         return
     ctx.mapped("step parallel", node.span, "parallel", f"{len(branches)} branches fan out")
     start, ends = list(ctx.frontier), []
+    rule_in = (ctx.pending_rule, ctx.after_conditional)  # every branch starts as the first one does
     for name, branch in branches:
         ctx.frontier = list(start)
+        ctx.pending_rule, ctx.after_conditional = rule_in
         ctx.walk(branch, replace(scope, stage=name))
         ends += [t for t in ctx.frontier if t not in ends]
     ctx.frontier = ends
