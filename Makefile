@@ -20,7 +20,7 @@ export DO_NOT_TRACK := 1
 export JENKINS2FLOW_STORE ?= $(STATE)/store.db
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv demo test lint bench clean chromium
+.PHONY: venv demo ui test lint bench clean chromium
 
 venv: $(VENV)/.installed $(VENV)/.reader
 
@@ -33,7 +33,7 @@ $(VENV)/.installed: pyproject.toml runtime/pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
 	set -o pipefail; $(BIN)/python -m pip install -q \
 		"apache-airflow==$(AIRFLOW_VERSION)" apache-airflow-providers-common-sql apache-airflow-providers-amazon \
-		-e "./runtime[airflow,aws,jenkins]" -e ".[test]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+		-e "./runtime[airflow,aws,jenkins,ui]" -e ".[test]" 2>&1 | { grep -v "^WARNING: Location" || true; }
 	touch $@
 
 $(VENV)/.reader: $(VENV)/.installed $(READER_SRC)
@@ -43,10 +43,17 @@ $(VENV)/.reader: $(VENV)/.installed $(READER_SRC)
 
 demo: venv
 	$(BIN)/jenkins2flow demo
+	@$(BIN)/jenkins2flow audit samples/jenkinsfiles --store "$(JENKINS2FLOW_STORE)" --json > /dev/null
+	@echo "Catalog UI: make ui, then open http://127.0.0.1:8765/ (the first start prints the admin password)"
 
-# Headless Chromium renders the shadow HTML report in a test (Debian's package; idempotent).
+# The catalog UI on 127.0.0.1:8765 (jenkins2flow ui --help for the options).
+ui: venv
+	$(BIN)/jenkins2flow ui --state-dir $(STATE)
+
+# Headless Chromium renders the shadow HTML report and drives the UI's browser tests (Debian's packages; idempotent).
 chromium:
-	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update && apt-get install -y chromium chromium-driver)
 
 test: venv chromium lint
 	$(BIN)/python -m pytest -p no:cacheprovider

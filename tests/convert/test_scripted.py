@@ -7,9 +7,11 @@ from typing import Any
 from jenkins2flow_runtime.fallback import evaluate
 
 from jenkins2flow.convert import convert_job
-from jenkins2flow.convert.context import FALLBACK_TASK
+from jenkins2flow.convert.context import FALLBACK_TASK, NOT_CONVERTED_TASK
 from jenkins2flow.convert.scripted import condition
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+
+from .helpers import work
 
 
 def _convert(body: str, params: str = "") -> Any:
@@ -19,7 +21,7 @@ def _convert(body: str, params: str = "") -> Any:
 
 def _by_command(conv: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for t in conv.pipeline.tasks:
+    for t in work(conv):
         doc = next(d for d in conv.tasks if d.name == t.uses.name)
         command = doc.spec.get("command") if isinstance(doc.spec, dict) else getattr(doc.spec, "command", None)
         out[str(command or t.uses.name)] = t
@@ -80,9 +82,12 @@ def test_bare_parameter_names_and_or_and_parentheses() -> None:
 
 def test_conditions_the_gate_cannot_decide_stay_placeholders_with_source() -> None:
     conv = _convert("if (fileExists('x.txt')) { sh 'a' }\nif (UNKNOWN_VAR) { sh 'b' }\nif (rc != 0) { sh 'c' }")
-    fallbacks = [t for t in conv.pipeline.tasks if t.uses.name == FALLBACK_TASK]
-    assert len(fallbacks) == 3
-    assert fallbacks[0].bindings["source"] == "if (fileExists('x.txt')) {...}"
+    assert conv.status == "jenkins_only"
+    assert [t.uses.name for t in conv.pipeline.tasks] == [FALLBACK_TASK]  # the whole job, once
+    drafts = [t for t in conv.pipeline.draft_tasks if t.uses.name == NOT_CONVERTED_TASK]
+    assert len(drafts) == 3
+    assert drafts[0].bindings["source"] == "if (fileExists('x.txt')) {...}"
+    assert [t.depends_on for t in drafts[1:]] == [[drafts[0].id], [drafts[1].id]]  # in place, in order
     assert condition("isUnix()", set()) is None
     assert condition("params.A == \"${x}\"", set()) is None
 
@@ -131,14 +136,15 @@ def test_scripted_parallel_with_literal_closures_fans_out() -> None:
 def test_for_over_a_literal_list_unrolls_with_the_variable_as_env() -> None:
     conv = _convert("def envs = ['qa', 'prod']\nfor (x in ['a', 'b']) { sh \"echo ${x}\" }\n"
                     "for (e in envs) { sh \"deploy ${e}\" }\nfor (y in computed()) { sh 'z' }")
-    tasks = conv.pipeline.tasks
+    tasks = work(conv)
     echo = [t for t in tasks if t.bindings.get("x")]
     assert [t.bindings["x"] for t in echo] == ["a", "b"]
     assert echo[1].depends_on == [echo[0].id]
     deploy = [t for t in tasks if t.bindings.get("e")]
     assert [t.bindings["e"] for t in deploy] == ["qa", "prod"]
     assert deploy[0].depends_on == [echo[1].id]
-    assert [t.uses.name for t in tasks][-1] == FALLBACK_TASK  # a loop over a computed value stays a fallback
+    assert [t.uses.name for t in tasks][-1] == NOT_CONVERTED_TASK  # a loop over a computed value is not converted
+    assert conv.status == "jenkins_only"
 
 
 def test_is_unix_is_decided_at_convert_time() -> None:

@@ -20,7 +20,8 @@ HANDLED = """pipeline {
       try { sh 'echo a > "$WORKSPACE/a"; exit 3' } catch (err) { sh 'echo handled > "$WORKSPACE/handled"' }
     } } }
     stage('B') { steps { script {
-      try { sh 'true' } catch (err) { sh 'echo never > "$WORKSPACE/never"' } finally { sh 'echo fin > "$WORKSPACE/fin"' }
+      try { sh 'true' } catch (err) { sh 'echo never > "$WORKSPACE/never"' }
+      finally { sh 'echo fin > "$WORKSPACE/fin"' }
     } } }
     stage('Skipped') {
       when { environment name: 'NOPE', value: 'x' }
@@ -44,7 +45,10 @@ LIMITED = """pipeline {
   stages {
     stage('Slow') {
       options { timeout(time: 2, unit: 'SECONDS') }
-      steps { catchError(buildResult: 'FAILURE') { sh 'sleep 1.5; echo one > "$WORKSPACE/one"'; sh 'sleep 1.5; echo two > "$WORKSPACE/two"' } }
+      steps { catchError(buildResult: 'FAILURE') {
+        sh 'sleep 1.5; echo one > "$WORKSPACE/one"'
+        sh 'sleep 1.5; echo two > "$WORKSPACE/two"'
+      } }
     }
     stage('After') { steps { sh 'echo after > "$WORKSPACE/after"' } }
   }

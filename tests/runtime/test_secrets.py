@@ -30,3 +30,15 @@ def test_missing_secret_names_what_to_create() -> None:
 
     with pytest.raises(SecretError, match="Secret 'X' needs the Airflow variable 'no_such_var_j2f'"):
         resolve_secrets([{"env": "X", "id": "no_such_var_j2f"}])
+
+
+def test_a_parameters_secret_default_is_read_only_when_the_run_gives_no_value(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from jenkins2flow_runtime.airflow.secrets import resolve_secrets
+
+    monkeypatch.setenv("AIRFLOW_VAR_J2F_PW_DEFAULT", "pw-from-variable")
+    refs = [{"env": "DB_PASSWORD", "source": "variable", "id": "j2f_pw_default", "param_default": True},
+            {"env": "GIVEN", "source": "variable", "id": "no_such_var_j2f", "param_default": True}]
+    # GIVEN has a value from the run: its variable (which does not exist) is never read
+    assert resolve_secrets(refs, {"DB_PASSWORD": None, "GIVEN": "from-conf"}) == {"DB_PASSWORD": "pw-from-variable"}
+    assert resolve_secrets(refs[:1], {"DB_PASSWORD": ""}) == {"DB_PASSWORD": "pw-from-variable"}

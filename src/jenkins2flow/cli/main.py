@@ -33,15 +33,18 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from jenkins2flow.cli import audit_cmd, convert_cmd, cron_cmd, demo, dry_run_cmd, render_cmd, shadow_cmd
+    from jenkins2flow.cli import audit_cmd, convert_cmd, cron_cmd, demo, dry_run_cmd, render_cmd, shadow_cmd, ui_cmd
 
-    for module in (convert_cmd, cron_cmd, demo, shadow_cmd, audit_cmd, dry_run_cmd, render_cmd):
+    for module in (convert_cmd, cron_cmd, demo, shadow_cmd, audit_cmd, dry_run_cmd, render_cmd, ui_cmd):
         module.register(cli)
     try:
         from jenkins2flow.cli import catalog
     except ImportError:  # pragma: no cover - the catalog commands are optional until they land
         return
     catalog.register(cli)
+    from jenkins2flow.cli import promote_cmd
+
+    promote_cmd.register(cli)
 
 
 _register()

@@ -89,6 +89,10 @@ def remove_task(ctx: Ctx, tid: str, restore: bool = False) -> None:
             t = t.model_copy(update=update)
         out.append(t)
     ctx.tasks = out
+    ctx.task_spans.pop(tid, None)
+    if not any(t.uses.name == gone.uses.name for t in out):  # its document too, when no other task uses it
+        ctx.docs.pop(gone.uses.name, None)
+        ctx.conv.tasks = [d for d in ctx.conv.tasks if d.name != gone.uses.name]
     if tid in ctx.frontier:
         ctx.frontier = [d for d in ctx.frontier if d != tid] + [d for d in gone.depends_on if d not in ctx.frontier]
         if restore and ctx.frontier == gone.depends_on and gone.trigger_rule != "all_success":

@@ -27,6 +27,7 @@ def stages(items: tuple[Stage, ...], ctx: Ctx, scope: Scope) -> None:
 
 
 def stage(st: Stage, ctx: Ctx, scope: Scope) -> None:
+    ctx.at = st.span  # its gate and input tasks come from the stage (convert.lint)
     outer = replace(scope, stage=st.name, id_suffix="")
     ctx.mapped("stage", st.span, "stage", st.name)
     scope = agent_scope(st.agent, ctx, outer)

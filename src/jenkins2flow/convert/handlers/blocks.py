@@ -7,11 +7,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from jenkins2flow_runtime.model import SecretRef
+
 from jenkins2flow.convert import regions
 from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.handlers.nodes import body
 from jenkins2flow.convert.rules import Rule
+from jenkins2flow.convert.secrets import classify
 from jenkins2flow.convert.shell import to_shell
 from jenkins2flow.convert.values import arg, as_list, text
 from jenkins2flow.ir import Agent, Closure, Step
@@ -73,13 +76,18 @@ def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 def with_env(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     pairs: list[tuple[str, str]] = []
+    refs: list[SecretRef] = []
     for item in as_list(node.args[0] if node.args and not isinstance(node.args[0], Closure) else ()):
         script, _ = to_shell(item)
         name, sep, value = script.partition("=")
-        if sep and name.strip():
+        kind = classify(name.strip(), value, literal_value=isinstance(item, str)) if sep else ""
+        if kind:  # written in clear: an Airflow variable to create, never the value
+            refs.append(ctx.literal_secret(name.strip(), value, kind, node.span, "withEnv"))
+        elif sep and name.strip():
             pairs.append((name.strip(), value))
-    ctx.mapped("step withEnv", node.span, "withEnv", f"environment {', '.join(k for k, _ in pairs) or '(none)'}")
-    ctx.walk(body(node), scope.with_env(pairs))
+    names = [k for k, _ in pairs] + [f"{r.env} (secret)" for r in refs]
+    ctx.mapped("step withEnv", node.span, "withEnv", f"environment {', '.join(names) or '(none)'}")
+    ctx.walk(body(node), scope.with_env(pairs).with_secrets(refs))
 
 
 def docker_container(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:

@@ -13,12 +13,14 @@ from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.handlers.nodes import key
 from jenkins2flow.convert.invocations import recognize
 from jenkins2flow.convert.rules import Rule
+from jenkins2flow.convert.secrets import find, line_of
 from jenkins2flow.convert.shell import script_arg, to_shell
 from jenkins2flow.convert.values import arg, text
 from jenkins2flow.ir import Plugin, Step
 
 
 def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plugin, element: str) -> None:
+    flag_secrets(ctx, script, node, element)
     if scope.cwd:
         script = f"cd {shlex.quote(scope.cwd)} || exit 1\n{script}"
     rec = recognize(script, ctx.rules.table("invocations"), ctx.workspace, {p.name for p in ctx.job.parameters})
@@ -43,6 +45,16 @@ def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plu
         spec["tags"] = sorted(rec.signals)
     ctx.emit(shell if shell != "powershell" else "ps", spec, scope)
     ctx.mapped(element, node.span, key(node))
+
+
+def flag_secrets(ctx: Ctx, script: str, node: Step | Plugin, element: str) -> None:
+    """A secret written in a script is flagged (a warning: the job is partial), never changed: the script runs as
+    Jenkins ran it, so the secret stays in it until someone moves it to a credential."""
+    for found in find(script):
+        ctx.note(f"{element}: line {line_of(script, found.start)} of the script holds a secret in clear "
+                 f"({found.kind}); the script is kept exactly as written, so the catalog stores it: move it to a "
+                 "Jenkins credential (withCredentials) or an Airflow variable and use it as an environment variable.",
+                 node.span)
 
 
 def _element(node: Step | Plugin) -> str:
@@ -91,7 +103,7 @@ def echo(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     else:
         body, _ = to_shell(value)
         script = "echo " + _dq(body)
-    emit_shell(ctx, scope, script, "sh", node, "step echo")
+    emit_shell(ctx, scope, script, "sh", node, f"step {node.name}")
 
 
 def sleep(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
