@@ -48,11 +48,13 @@ _DOCS = {
     "result": ("airflow.build-result", "build_result", "Fails the run at its end when the build result was set to "
                "FAILURE on the way (catchError, currentBuild.result), as Jenkins ends such a build."),
 }
+REGION_TASKS = frozenset(doc for doc, _, _ in _DOCS.values())  # the documents of the tasks this module adds
 # tasks that only decide or record (they run no Jenkins step): not counted as a retry or timeout body's work
-CONTROL_TASKS = frozenset({doc for doc, _, _ in _DOCS.values()} | {"airflow.when-gate", "airflow.post-gate"})
+CONTROL_TASKS = REGION_TASKS | {"airflow.when-gate", "airflow.post-gate"}
 # catch clause types that catch every error a step can raise (untyped `catch (e)` is Exception in Groovy)
-CATCH_ALL = frozenset({"", "Exception", "Throwable", "java.lang.Exception", "java.lang.Throwable", "Error",
-                       "java.lang.Error", "any"})
+CATCH_ALL = frozenset({"", "Exception", "Throwable", "java.lang.Exception", "java.lang.Throwable"})
+# ...and those that catch a failed step only (`sh` exiting non-zero, `error`: hudson.AbortException, an IOException)
+STEP_ERRORS = frozenset({"AbortException", "hudson.AbortException", "IOException", "java.io.IOException"})
 RESULTS = ("SUCCESS", "UNSTABLE", "FAILURE", "NOT_BUILT", "ABORTED")
 
 
@@ -162,18 +164,35 @@ class Catch:
         parts = label.split()[1:]  # "catch Type name" / "catch name" / "catch A | B name"
         return cls(" ".join(parts[:-1]), parts[-1] if parts else "", block)
 
+    @property
+    def label(self) -> str:
+        return f"catch ({self.type + ' ' if self.type else ''}{self.name})"
+
+    @property
+    def types(self) -> set[str]:
+        return {t.strip() for t in self.type.split("|")}
+
+    @property
+    def catches_all(self) -> bool:
+        return bool(self.types & CATCH_ALL)
+
+    @property
+    def catches_steps(self) -> bool:
+        """Whether a failed step (what a failed Airflow task stands for) reaches this clause in Jenkins."""
+        return self.catches_all or bool(self.types & STEP_ERRORS)
+
 
 def try_region(ctx: Ctx, scope: Scope, span: Span, body: tuple[Step, ...], catches: list[Catch],
                final: tuple[Step, ...] | None) -> None:
     """`try { body } catch (e) { ... } finally { ... }`: the body's tasks in order; the catch block runs only when
     the body failed, the finally block whenever the try was entered; the end task fails when the body failed with no
     catch (or the catch failed) or the finally block failed, and is what the steps after the try wait for."""
-    chosen = next((c for c in catches if c.type in CATCH_ALL), catches[0] if catches else None)
+    # the clause a failed step reaches in Jenkins (the first that catches it); else the first one, flagged
+    chosen = next((c for c in catches if c.catches_steps), catches[0] if catches else None)
     _record_catches(ctx, span, catches, chosen)
     if scope.matrix:
         ctx.approximated("try", span, "inside a matrix the catch and finally blocks run once for every cell when "
                          "any cell's body failed (Jenkins runs them per cell)", "try")
-    start = list(ctx.frontier)
     entry_task = entry(ctx, scope)
     first = len(ctx.tasks)
     # an enclosing retry never sees a failure the catch handles: the body is not retried for it
@@ -219,24 +238,28 @@ def try_region(ctx: Ctx, scope: Scope, span: Span, body: tuple[Step, ...], catch
     end(ctx, scope, entry_task, body_end, "catch" if chosen is not None else "none", catch_end, after,
         f"try at {span}")
     ctx.mapped("try", span, "try", "the body in order; the catch block runs only when it failed, the finally block "
-               "always; an end task decides the outcome and the steps after it wait for it" + (
-                   "" if start else " (nothing runs before it)"))
+               "always; an end task decides the outcome and the steps after it wait for it")
 
 
 def _record_catches(ctx: Ctx, span: Span, catches: list[Catch], chosen: Catch | None) -> None:
     """The ledger of a try's catch clauses: the one that runs on failure, and the others."""
     for i, c in enumerate(catches):
-        element = f"catch ({c.type + ' ' if c.type else ''}{c.name})"
-        if c is chosen and c.type in CATCH_ALL:
-            ctx.mapped(element, span, "catch", "runs when the body failed")
+        if c is chosen and c.catches_all:
+            ctx.mapped(c.label, span, "catch", "runs when the body failed")
+        elif c is chosen and c.catches_steps:
+            ctx.approximated(c.label, span, "runs when the body failed; a timeout or an abort reaches it too (Jenkins "
+                             f"raises those as FlowInterruptedException, which {c.type} does not catch)", "catch")
         elif c is chosen:
-            ctx.approximated(element, span, f"runs on any failure of the body; Jenkins runs it only for {c.type} "
-                             "errors (an Airflow task failure has no exception type)", "catch")
-        elif chosen is not None and chosen.type in CATCH_ALL and i > catches.index(chosen):
-            ctx.waived(element, span, "never runs: an earlier catch clause catches every error", "catch")
+            ctx.approximated(c.label, span, f"runs on any failure of the body; Jenkins runs it only for {c.type} "
+                             "errors (e.g. a timeout or an abort), not for a failed step", "catch")
+        elif chosen is not None and i > catches.index(chosen) and chosen.catches_all:
+            ctx.waived(c.label, span, f"never runs: the clause {chosen.label} before it catches every error", "catch")
         else:
-            ctx.approximated(element, span, f"not converted: Airflow tells no exception types apart, so failures go "
-                             f"to the clause catch ({chosen.name if chosen else ''})", "catch")
+            goes_to = chosen.label if chosen else "none"
+            which = (f"{c.type} errors" if chosen is None or i < catches.index(chosen) else
+                     f"the errors {goes_to} lets through")
+            ctx.approximated(c.label, span, f"Jenkins runs it for {which} (e.g. a timeout or an abort); Airflow "
+                             f"tells no error types apart, so every failure goes to {goes_to}", "catch")
 
 
 def caught_region(ctx: Ctx, scope: Scope, span: Span, element: str, key: str, body: tuple[Step, ...],
@@ -462,12 +485,12 @@ def close_retries(ctx: Ctx, mark: int) -> None:
     while len(ctx.open_retries) > mark:
         r: OpenRetry = ctx.open_retries.pop()
         tasks = work(ctx.tasks[r.first:])
-        retried = f"{r.count} attempts -> {r.count - 1} retries"
+        retried = f"{r.count} attempts -> {r.count - 1} {'retry' if r.count == 2 else 'retries'}"
         if r.problem:
             ctx.approximated(r.element, r.span, f"{retried} of each task; {r.problem}", r.key)
         elif len(tasks) <= 1:
             ctx.mapped(r.element, r.span, r.key, f"{retried} of its one task" if tasks else "no task to retry")
         else:
             ctx.approximated(r.element, r.span, f"Jenkins re-runs {r.whole} ({len(tasks)} tasks) up to {r.count} "
-                             f"times; Airflow retries each failed task on its own ({r.count - 1} retries each, the "
-                             "tasks before it are not run again)", r.key)
+                             f"times; Airflow retries each failed task on its own ({retried} each, the tasks "
+                             "before it are not run again)", r.key)

@@ -111,9 +111,11 @@ def retry(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         ctx.approximated("step retry", node.span, problem, "retry")
         ctx.walk(body(node), scope)
         return
-    if node.kwarg("conditions") is not None:
-        problem = (f"conditions {text(node.kwarg('conditions'))!r}: Jenkins retries only on those (e.g. a lost "
-                   "agent), Airflow retries on every failure")
+    conditions = node.kwarg("conditions")
+    if conditions is not None:
+        names = ", ".join(f"{c.name}()" if isinstance(c, Step) else text(c) for c in as_list(conditions))
+        problem = (f"conditions [{names}]: Jenkins retries only on those (e.g. a lost agent), Airflow retries on "
+                   "every failure")
     mark = len(ctx.open_retries)
     inner = regions.open_retries(ctx, scope, "step retry", node.span, "retry", count, "the whole block", problem)
     ctx.walk(body(node), inner)
