@@ -151,3 +151,8 @@ def test_a_pipeline_timeout_is_the_runs_limit_not_each_tasks(tmp_path: Path) -> 
     dag = build_dag(model.make("pipeline", "limited", conv.pipeline), conv.tasks)
     assert dag.dagrun_timeout is not None and dag.dagrun_timeout.total_seconds() == 5400
     assert all(t.execution_timeout is None for t in dag.tasks)
+    # a job still run by Jenkins as a whole enforces its timeout there: the run that triggers it waits for it
+    conv = convert_job(parse_jenkinsfile(text.replace("sh 'b'", "mystery 'b'"), "Jenkinsfile", "team/limited"))
+    assert conv.pipeline is not None and conv.status == "jenkins_only"
+    assert conv.pipeline.dagrun_timeout_seconds == 5400  # kept for when the draft is promoted
+    assert build_dag(model.make("pipeline", "limited", conv.pipeline), conv.tasks).dagrun_timeout is None

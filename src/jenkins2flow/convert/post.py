@@ -143,3 +143,6 @@ def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str]
     ctx.frontier = list(body_end)
     if post_ends:
         regions.end(ctx, scope, entry, body_end, "none", [], post_ends, f"post of {scope.stage or 'the pipeline'}")
+        if scope.matrix:
+            ctx.approximated("post", blocks[0].span, "inside a matrix a post block runs in every cell when any cell's "
+                             "stage ended as the block wants (Jenkins decides per cell)", "post")

@@ -128,7 +128,9 @@ class _Builder:
             doc_md=doc_md(doc),
             description=(spec.description or f"Jenkins job {spec.provenance.job}")[:200],
             max_active_runs=spec.max_active_runs or 16,
-            dagrun_timeout=timedelta(seconds=spec.dagrun_timeout_seconds) if spec.dagrun_timeout_seconds else None,
+            # a job still run by Jenkins (jenkins_fallback) has its timeout enforced there, from the build's start
+            dagrun_timeout=timedelta(seconds=spec.dagrun_timeout_seconds)
+            if spec.dagrun_timeout_seconds and spec.jenkins_fallback is None else None,
             default_args={"owner": ",".join(spec.owners) or spec.team or TAG, **task_defaults},
             access_control=access_control(spec.access_control) or None,
             **callbacks,

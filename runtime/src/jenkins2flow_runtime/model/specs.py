@@ -462,7 +462,8 @@ class PipelineSpec(Strict):
     max_active_runs: int | None = Field(default=None, gt=0, description="How many runs may be active at once (empty: "
                                         "Airflow's default).")
     dagrun_timeout_seconds: int | None = Field(default=None, gt=0, description="The limit of one whole run in "
-                                               "seconds (Jenkins' pipeline timeout, the build-timeout wrapper).")
+                                               "seconds (Jenkins' pipeline timeout, the build-timeout wrapper); not "
+                                               "applied while the job runs on Jenkins (jenkins_fallback).")
     shadow_outputs: list[dict[str, Any]] = Field(default_factory=list, description="What a shadow run compares "
                                                  "between the Jenkins build and the Airflow run.")
     # the assets this pipeline updates at its end (pipeline_asset_uri), for pipelines whose Schedule.upstream names it
