@@ -40,6 +40,7 @@ def dump(folders: list[str]) -> list[dict[str, Any]]:
             out.append({
                 "set": Path(folder).name, "job": c.job, "status": c.status,
                 "placeholders": sum(1 for e in c.ledger if e.outcome == "placeholder"),
+                "ledger": [[e.outcome, e.key, e.element] for e in c.ledger],  # read by bench/control_flow.py
                 "pipeline": c.pipeline.model_dump(mode="json") if c.pipeline is not None else None,
                 "documents": [{"kind": d.kind, "name": d.name, "spec": d.spec.model_dump(mode="json")}
                               for d in (*c.templates, *c.tasks)],
