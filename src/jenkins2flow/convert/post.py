@@ -125,6 +125,7 @@ def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str]
     body_end = list(ctx.frontier)
     if not body_end:
         body_end = list(start)
+    rule_after = (ctx.pending_rule, ctx.after_conditional)  # as the body left them (e.g. after an `if`)
     post_ends: list[str] = []
     for block in sorted(blocks, key=lambda b: _last(b, ctx)):
         ctx.at = block.span
@@ -141,7 +142,9 @@ def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str]
         kind = next((fn for name, fn in KINDS.items() if rule.get(name)), _run)
         post_ends += kind(block, rule, ctx, scope, body_end, post_ends, entry)
     ctx.frontier = list(body_end)
-    if post_ends:
+    if not post_ends:  # no block runs a task: what follows waits for the body as it would without post
+        ctx.pending_rule, ctx.after_conditional = rule_after
+    else:
         regions.end(ctx, scope, entry, body_end, "none", [], post_ends, f"post of {scope.stage or 'the pipeline'}")
         if scope.matrix:
             ctx.approximated("post", blocks[0].span, "inside a matrix a post block runs in every cell when any cell's "

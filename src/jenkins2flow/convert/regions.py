@@ -201,13 +201,13 @@ def try_region(ctx: Ctx, scope: Scope, span: Span, body: tuple[Step, ...], catch
         if entry_task:
             remove_task(ctx, entry_task, restore=True)
         for c in catches:
-            ctx.waived(f"catch ({c.type or 'any'} {c.name})", span, "the try body runs no task, so the catch block "
-                       "never runs", "catch")
+            ctx.waived(c.label, span, "the try body runs no task in Airflow (nothing there can fail), so the "
+                       "catch block never runs", "catch")
         if final:
             ctx.walk(final, scope)
         ctx.mapped("try", span, "try", "the body runs no task: the finally block runs in place")
         return
-    body_end = list(ctx.frontier)
+    body_end, rule_after = list(ctx.frontier), (ctx.pending_rule, ctx.after_conditional)
     catch_end: list[str] = []
     if chosen is not None:
         ctx.frontier = list(body_end)
@@ -230,6 +230,7 @@ def try_region(ctx: Ctx, scope: Scope, span: Span, body: tuple[Step, ...], catch
             after = list(ctx.frontier)
     if chosen is None and not after:  # try with an empty finally: the body's failure simply propagates
         ctx.frontier = body_end
+        ctx.pending_rule, ctx.after_conditional = rule_after  # as the body left them (e.g. after an `if`)
         if entry_task and not referenced(ctx, entry_task):
             remove_task(ctx, entry_task, restore=True)
         ctx.mapped("try", span, "try", "the body in order (the finally block runs no task)")

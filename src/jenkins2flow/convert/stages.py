@@ -44,8 +44,8 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> None:
     # the task whose success means the stage runs (its post blocks ask): the when gate, the timeout clock, or one
     # added for them when something ran before the stage
     entry = ctx.frontier[0] if conditional or len(scope.deadlines) > limits else ""
-    if st.post and not entry:
-        entry = regions.entry(ctx, scope)
+    own_entry = regions.entry(ctx, scope) if st.post and not entry else ""
+    entry = entry or own_entry
     if st.input is not None:
         manual_gate(ctx, scope, text(st.input.kwarg("message") or "Proceed?"), text(st.input.kwarg("ok") or ""),
                     text(st.input.kwarg("submitter") or ""))
@@ -69,6 +69,8 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> None:
         walk(st.steps, ctx, scope)
     if st.post:
         post(st.post, ctx, scope, start, entry)
+        if own_entry and not regions.referenced(ctx, own_entry):  # no post block runs a task: no need to ask
+            regions.remove_task(ctx, own_entry, restore=True)
     for deadline in reversed(scope.deadlines[limits:]):
         regions.close_deadline(ctx, deadline, bool(scope.matrix) or st.matrix is not None)
     regions.close_retries(ctx, retries_mark)
