@@ -11,15 +11,13 @@ Usage: python bench/control_flow.py [--before REV] [--corpus DIR]
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from honesty import CORPUS, ROOT, SETS, run_dump  # noqa: E402
+from honesty import CORPUS, SETS, before_and_after, columns  # noqa: E402
 
 # ledger keys of the elements these classes cover
 KEYS = {"try": "try", "catch": "catch", "catchError": "catchError", "warnError": "warnError",
@@ -79,10 +77,7 @@ def show(before: dict[str, Any], after: dict[str, Any], rev: str) -> str:
              ("tasks in a timeout group", before["tasks_with_deadlines"], after["tasks_with_deadlines"])]
     rows += [(f"control tasks {k}", before["control"].get(k, 0), after["control"].get(k, 0))
              for k in sorted(set(before["control"]) | set(after["control"]))]
-    width = max(len(r[0]) for r in rows)
-    lines = [f"{'':<{width}}  {'before ' + rev:>16}  {'after':>8}"]
-    lines += [f"{name:<{width}}  {b:>16}  {a:>8}" for name, b, a in rows]
-    return "\n".join(lines)
+    return columns(rows, rev)
 
 
 def main() -> None:
@@ -93,16 +88,8 @@ def main() -> None:
     folders = [args.corpus / s for s in SETS]
     if not all(f.is_dir() for f in folders):
         raise SystemExit(f"{args.corpus}: expected {', '.join(SETS)} in it (the shared corpus).")
-    with tempfile.TemporaryDirectory(prefix="j2f-before-") as tmp:
-        tree = Path(tmp) / "tree"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(tree), args.before],
-                       check=True)
-        try:
-            before = measure(run_dump(tree, folders))
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
-    after = measure(run_dump(ROOT, folders))
-    print(show(before, after, args.before))
+    before, after = before_and_after(args.before, folders)
+    print(show(measure(before), measure(after), args.before))
 
 
 if __name__ == "__main__":
