@@ -10,8 +10,6 @@ from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.context import FALLBACK_TASK, NOT_CONVERTED_TASK
 from jenkins2flow.parse.job_xml import parse_config_xml
 
-CORPUS = Path("../shared/corpus/configxml")
-
 
 def _phase(name: str, jobs: str, condition: str = "SUCCESSFUL", execution: str = "PARALLEL") -> str:
     return f"""<com.tikal.jenkins.plugins.multijob.MultiJobBuilder><phaseName>{name}</phaseName>
@@ -120,24 +118,6 @@ def test_buildflow_with_other_groovy_is_one_fallback_with_its_source() -> None:
     [draft] = conv.pipeline.draft_tasks  # the flow script as a whole, kept with its source for review
     assert draft.uses.name == NOT_CONVERTED_TASK and "for (i in 1..n)" in draft.bindings["source"]
     assert any("line 2: for" in r for r in conv.reasons)
-
-
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not checked out next to the project")
-def test_corpus_orchestration_jobs_are_no_longer_jenkins_only() -> None:
-    from jenkins2flow.convert.estate import iter_jobs
-
-    marks = (b"MultiJobProject", b"<com.cloudbees.plugins.flow.BuildFlow")
-    files = [p for p in sorted(CORPUS.glob("*.xml")) if any(m in p.read_bytes() for m in marks)]
-    assert len(files) >= 5
-    convs = [convert_job(j) for j in iter_jobs([str(p) for p in files])]
-    phased = [convert_job(j) for j in iter_jobs([str(p) for p in files if b"MultiJobBuilder" in p.read_bytes()])]
-    assert len(phased) >= 2
-    for c in phased:  # the phases convert; an unknown plugin elsewhere in the job may still keep it on Jenkins
-        assert c.pipeline is not None
-        work = c.pipeline.draft_tasks if c.jenkins_only else c.pipeline.tasks
-        assert any(t.uses.name == "airflow.trigger-pipeline" for t in work), c.job
-        assert not any("MultiJobProject" in e.element for e in c.placeholders), c.job
-    assert sum(1 for c in convs if c.status == "converted") >= 2
 
 
 def _flow_definition(script_path: str) -> bytes:

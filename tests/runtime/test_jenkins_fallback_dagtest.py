@@ -44,7 +44,7 @@ def test_a_jenkins_only_pipeline_runs_one_task_that_triggers_the_job_with_the_ru
     assert conv.status == "jenkins_only" and conv.pipeline is not None and len(conv.pipeline.draft_tasks) == 2
     store = tmp_path / "store.db"
     monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
-    with open_store(str(store)) as s:
+    with open_store(str(store), create=True) as s:
         save_conversion(s, conv)
     bag = DagBag(dag_folder=str(configured_dags_folder))
     assert bag.import_errors == {}

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.airflow
 
 
 def test_variables_and_connection_fields_are_read_and_masked(monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow.sdk.log import _secrets_masker
+    from airflow.sdk.log import redact  # the masker Airflow's task logs go through
     from jenkins2flow_runtime.airflow.secrets import resolve_secrets
 
     monkeypatch.setenv("AIRFLOW_VAR_API_TOKEN", "tok-123456789")
@@ -22,7 +22,7 @@ def test_variables_and_connection_fields_are_read_and_masked(monkeypatch: pytest
         {"env": "DB_ROLE", "source": "connection", "id": "warehouse", "field": "role"},
     ])
     assert values == {"TOKEN": "tok-123456789", "DB_PASSWORD": "pw-abcdefgh", "DB_ROLE": "rw"}
-    assert _secrets_masker().redact("t=tok-123456789 p=pw-abcdefgh") == "t=*** p=***"
+    assert redact("t=tok-123456789 p=pw-abcdefgh") == "t=*** p=***"
 
 
 def test_missing_secret_names_what_to_create() -> None:

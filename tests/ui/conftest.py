@@ -39,7 +39,7 @@ def store_uri(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     database = "j2f_ui_" + uuid.uuid4().hex[:12]
     uri = urlunsplit((base.scheme, base.netloc, "/" + database, base.query, ""))
     yield uri
-    store = open_store(uri)
+    store = open_store(uri, create=True)
     store.client.drop_database(database)  # type: ignore[attr-defined]
     store.close()
 

@@ -50,6 +50,9 @@ def airflow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT / "runtime" / "src"),
                                        os.environ.get("PYTHONPATH", "")]),
     }
+    from jenkins2flow_runtime.store import open_store
+
+    open_store(str(home / "store.db"), create=True).close()  # inside Airflow the UI opens a catalog, never makes one
     airflow_bin = str(Path(sys.executable).with_name("airflow"))
     subprocess.run([airflow_bin, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
     log = (home / "api-server.log").open("w")

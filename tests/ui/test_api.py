@@ -166,7 +166,7 @@ def test_secret_values_are_never_shown_and_kept_on_save(api: dict[str, Api], sto
     # saving what was shown (hidden values as shown) keeps the stored secrets
     saved = put(api["eddie"], "/tasks/deploy", {**shown, "command": "deploy --now"}, 1)
     assert saved.status_code == 200 and saved.json()["version"] == 2
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         doc = store.get("concrete_task", "deploy")
     assert doc.spec.env["DB_PASSWORD"] == "hunter2"  # type: ignore[union-attr]
     assert doc.spec.parameters[0].default == "tok-123"  # type: ignore[union-attr]

@@ -70,7 +70,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, users: Users) -> Iterator[s
 
     home = tmp_path_factory.mktemp("browser")
     store = str(home / "store.db")
-    with open_store(store) as st:  # something to look at besides what the test creates
+    with open_store(store, create=True) as st:  # something to look at besides what the test creates
         st.save(make("view_task", "sales-by-region", {
             "sql": "SELECT region, SUM(total)\nFROM sales\nWHERE day = '{{ ds }}'\nGROUP BY region\n",
             "description": "Totals per region."}), by="seed")

@@ -19,7 +19,7 @@ GROUP = {"concrete_task": "tasks", "view_task": "views", "parameter_template": "
 
 @pytest.fixture
 def seeded(store_uri: str, users: Users, tmp_path: Path) -> Any:
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         saved = store.save_many(rich_docs(), by="seed", comment="seeded")
         for d in saved:
             if d.kind != "pipeline":
@@ -71,7 +71,7 @@ def test_the_generated_form_reads_back_every_field_unchanged(seeded: TestClient,
     sent = client.post(f"/{GROUP[kind]}/{name}/edit", data=form_fields(page.text))
     assert sent.status_code == 303, sent.text[-3000:]
     assert "ok=unchanged" in sent.headers["location"]
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         assert store.get(kind, name).version == 1  # type: ignore[arg-type]
 
 
@@ -95,7 +95,7 @@ def test_editing_through_the_form_saves_a_new_version(seeded: TestClient, store_
                                                 "comment": "two lines"})
     sent = client.post("/tasks/sum-sales/edit", data=fields)
     assert sent.status_code == 303 and "ok=saved" in sent.headers["location"] and "v=2" in sent.headers["location"]
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         doc = store.get("concrete_task", "sum-sales")
     assert doc.spec.command == "echo one\necho two   \n" and doc.spec.retries == 4  # type: ignore[union-attr]
     assert doc.created_by == "eddie" and doc.comment == "two lines"
@@ -146,7 +146,7 @@ def test_a_concurrent_edit_is_a_conflict_with_the_differences_and_nothing_lost(s
     client = as_user(seeded, "eddie")
     page = client.get("/tasks/py-step/edit")
     # someone else saves version 2 meanwhile
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         from jenkins2flow_runtime.model import make
 
         store.save(make("concrete_task", "py-step", {"type": "python", "callable": "pkg.mod:other"}), by="erin",
@@ -160,7 +160,7 @@ def test_a_concurrent_edit_is_a_conflict_with_the_differences_and_nothing_lost(s
     assert 'name="expected_version" value="2"' in clash.text
     again = client.post("/tasks/py-step/edit", data=form_fields(clash.text))
     assert again.status_code == 303 and "v=3" in again.headers["location"]
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         versions = [(d.version, d.spec.callable, d.created_by) for d in store.history("concrete_task", "py-step")]
     assert versions[1:] == [(2, "pkg.mod:other", "erin"), (3, "pkg.mod:mine", "eddie")]
 
@@ -186,7 +186,7 @@ def test_the_yaml_editor(seeded: TestClient, store_uri: str) -> None:
         form_fields(client.get("/new/tasks/yaml").text),
         text="kind: concrete_task\nname: from-yaml\ntags: [x]\nspec:\n  type: shell\n  command: |\n    echo a\n"))
     assert created.status_code == 303 and "/tasks/from-yaml" in created.headers["location"]
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         doc = store.get("concrete_task", "from-yaml")
     assert doc.spec.command == "echo a\n" and doc.tags == ["x"]  # type: ignore[union-attr]
 
@@ -217,7 +217,7 @@ def test_publish_retire_rollback_buttons(seeded: TestClient, store_uri: str) -> 
     page = client.get(done.headers["location"])
     assert "Published version 1." in page.text and "Retire v1" in page.text
     editor = as_user(TestClient(seeded.app, follow_redirects=False), "eddie")
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         from jenkins2flow_runtime.model import make
 
         old = store.get("pipeline", "daily-sales")
@@ -271,7 +271,7 @@ def test_where_used_history_and_diff_pages(seeded: TestClient, store_uri: str) -
     client = as_user(seeded, "vic")
     task = client.get("/tasks/sum-sales").text
     assert "spec.tasks[0].uses" in task and "daily-sales" in task.split("Where used")[1]
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         from jenkins2flow_runtime.model import make
 
         store.save(make("concrete_task", "py-step", {"type": "python", "callable": "pkg.mod:two", "tags": ["py"]}),
@@ -336,5 +336,5 @@ def test_new_document_forms_for_every_kind(app_client: TestClient, store_uri: st
     sent = app_client.post("/new/pipelines", data=replace(form_fields(page.text), **{
         "name": "pipe", "spec.tasks.0.id": "one", "spec.tasks.0.uses.name": "t1"}))
     assert sent.status_code == 303
-    with open_store(store_uri) as store:
+    with open_store(store_uri, create=True) as store:
         assert {d.name for d in store.list()} == {"t1", "v1", "p1", "pipe"}

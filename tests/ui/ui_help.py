@@ -31,6 +31,8 @@ class Users:
 
 
 def make_client(store: str, users: Users, state_dir: Path, **settings: Any) -> TestClient:
+    """The app as `jenkins2flow ui` serves it (it may start a catalog from nothing)."""
+    settings.setdefault("create_store", True)
     app = create_app(UiSettings(store=store, state_dir=state_dir, users_file=users.path, **settings))
     return TestClient(app, follow_redirects=False)
 

@@ -45,6 +45,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jenkins2flow_runtime.extras import require
+
 CONTAINER = "main"
 CAPACITY_RE = re.compile(r"capacity|RESOURCE:|unavailable|throttl", re.IGNORECASE)
 # Exit codes for containers that never produced one (the ECS stop code says why).
@@ -179,7 +181,7 @@ class FargateLauncher:
     ) -> None:
         self.config = config
         if ecs is None or logs is None:
-            import boto3
+            boto3 = require("boto3", "aws", "Container tasks on Fargate")
             from botocore.config import Config
 
             # total_max_attempts counts the first call, as AWS_MAX_ATTEMPTS does (botocore's max_attempts does not)

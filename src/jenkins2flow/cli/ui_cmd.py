@@ -56,7 +56,7 @@ def ui(ctx: click.Context, store: str | None, host: str, port: int, refresh_seco
         password = first_admin(path)
         click.echo(f"Created the users file {path} with the user 'admin', password: {password}\n"
                    f"(shown once; `jenkins2flow ui user NAME --role ROLE` adds users or changes a password).")
-    settings = UiSettings(store=store_uri(store), state_dir=state_dir, users_file=path,
+    settings = UiSettings(store=store_uri(store), state_dir=state_dir, create_store=True, users_file=path,
                           refresh_seconds=refresh_seconds)
     try:
         app = create_app(settings)

@@ -63,7 +63,8 @@ def create_app(settings: UiSettings | None = None) -> FastAPI:
         users.refresh()
     app = FastAPI(title=settings.title, docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=_lifespan)
-    app.state.ui = UiState(settings, Catalog(settings.store, settings.refresh_seconds),
+    app.state.ui = UiState(settings, Catalog(settings.store, settings.refresh_seconds,
+                                                     settings.create_store),
                            Signer(_secret_key(settings, users)), users)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     for module in (login, api, migration_pages, editing, pages):

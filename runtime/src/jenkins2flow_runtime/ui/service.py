@@ -34,8 +34,9 @@ class Comparison:
 
 
 class Catalog:
-    def __init__(self, uri: str | None, refresh_seconds: float = 30.0) -> None:
+    def __init__(self, uri: str | None, refresh_seconds: float = 30.0, create: bool = False) -> None:
         self.uri = uri
+        self.create = create
         self._store: Store | None = None
         self._open = threading.Lock()
         self.index = CatalogIndex(self.store, refresh_seconds)
@@ -44,7 +45,7 @@ class Catalog:
         if self._store is None:
             with self._open:
                 if self._store is None:
-                    self._store = open_store(self.uri)
+                    self._store = open_store(self.uri, create=self.create)
         return self._store
 
     def close(self) -> None:

@@ -21,6 +21,7 @@ class UiSettings:
     refresh_seconds: float = 30.0  # the list pages' index is rebuilt at least this often when the store changed
     role_map: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ROLE_MAP))
     title: str = "jenkins2flow catalog"
+    create_store: bool = False  # `jenkins2flow ui` may start a catalog from nothing; inside Airflow it only reads one
 
     @property
     def users_path(self) -> Path:
