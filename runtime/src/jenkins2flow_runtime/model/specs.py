@@ -289,10 +289,12 @@ class Deadline(Strict):
     the budget runs from the moment the `clock` task (jenkins2flow_runtime.control:enter) ran in the run, so every
     task of the group gets what is left of `seconds` when it starts, and fails once it is spent."""
 
-    clock: str
-    seconds: int = Field(gt=0)
-    what: Literal["stage", "block"] = "block"
-    label: str = ""  # where in Jenkins: "stage 'Load'", "timeout at Jenkinsfile:12:5"
+    clock: str = Field(description="The id of the task whose run starts the group's time (its clock).")
+    seconds: int = Field(gt=0, description="The limit the group's tasks share, in seconds.")
+    what: Literal["stage", "block"] = Field(default="block", description="A stage's timeout option, or a "
+                                            "`timeout {}` block.")
+    label: str = Field(default="", description="Where in Jenkins (e.g. stage 'Load', timeout at Jenkinsfile:12:5), "
+                       "named when the limit is exceeded.")
 
 
 class PipelineTask(Strict):
