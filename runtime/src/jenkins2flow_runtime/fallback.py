@@ -315,24 +315,34 @@ def previous_outcome(ti: Any, dag_id: str, body_tasks: list[str]) -> str | None:
     return "success" if _state(prev.state) == "success" else "failed"
 
 
-def post_gate(post_condition: str = "changed", body_tasks: list[str] | None = None,
+def post_gate(post_condition: str = "changed", body_tasks: list[str] | None = None, entry_task: str = "",
               context: Any = None) -> dict[str, Any]:
     """Run the block only when the Jenkins post condition holds: this run's body outcome (the states of
-    `body_tasks`, by default the gate's upstream tasks) against the previous completed run's."""
+    `body_tasks`, by default the gate's upstream tasks) against the previous completed run's; never when the stage
+    did not run (`entry_task`, jenkins2flow_runtime.control)."""
+    from jenkins2flow_runtime.control import entered, task_states
+
     ctx = _context(context)
     ti, run = ctx["ti"], ctx["dag_run"]
+    if entry_task and (way := entered(task_states(ctx, [entry_task]), entry_task)) != "yes":
+        raise skip_exception(f"post {post_condition}: the stage did not run ({way})")
     body = list(body_tasks or sorted(ctx["task"].upstream_task_ids))
     current = outcome(_run_states(ti, ti.dag_id, run.run_id, body).values())
     previous = previous_outcome(ti, ti.dag_id, body)
     result = {"condition": post_condition, "current": current, "previous": previous}
     if not post_condition_holds(post_condition, current, previous):
-        try:
-            from airflow.sdk.exceptions import AirflowSkipException
-        except ImportError:  # pragma: no cover - outside Airflow
-            raise Skip(f"post {post_condition}: does not hold ({result})") from None
-        raise AirflowSkipException(f"post {post_condition}: does not hold (this run {current}, previous "
-                                   f"{previous or 'none'})")
+        raise skip_exception(f"post {post_condition}: does not hold (this run {current}, previous "
+                              f"{previous or 'none'})")
     return result
+
+
+def skip_exception(message: str) -> Exception:
+    """AirflowSkipException (Skip outside Airflow): the task is skipped, and so are the tasks waiting on it."""
+    try:
+        from airflow.sdk.exceptions import AirflowSkipException
+    except ImportError:  # pragma: no cover - outside Airflow
+        return Skip(message)
+    return AirflowSkipException(message)
 
 
 def manual_gate(message: str = "", ok: str = "", submitter: str = "", context: Any = None,

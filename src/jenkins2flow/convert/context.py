@@ -71,6 +71,8 @@ class Scope:
     bindings: tuple[tuple[str, Any], ...] = ()
     id_suffix: str = ""
     matrix: tuple[tuple[tuple[str, str], ...], ...] = ()  # inside a Jenkins matrix: its cells (axis, value) pairs
+    deadlines: tuple[model.Deadline, ...] = ()  # the timeout groups the tasks are in (convert.regions)
+    caught: tuple[str, ...] = ()  # variables bound by the enclosing catch clauses (`throw e` rethrows)
 
     def with_env(self, pairs: list[tuple[str, str]]) -> Scope:
         keep = [(k, v) for k, v in self.env if k not in {p[0] for p in pairs}]
@@ -141,6 +143,10 @@ class Ctx:
     at: Span | None = None  # the element being converted (set by the walker and the plugin loop)
     task_spans: dict[str, Span] = field(default_factory=dict)  # task id -> the element that made it (convert.lint)
     aside: set[str] = field(default_factory=set)  # draft tasks beside the graph (placeholders that are no step)
+    dagrun_timeout: int | None = None  # PipelineSpec.dagrun_timeout_seconds (the whole build's limit)
+    results: list[dict[str, Any]] = field(default_factory=list)  # build results set on the way (convert.regions)
+    open_retries: list[Any] = field(default_factory=list)  # retry bodies not yet judged (convert.regions)
+    open_limits: dict[str, Any] = field(default_factory=dict)  # timeout groups being converted (convert.regions)
 
     def walk(self, steps: Sequence[Step], scope: Scope) -> None:
         """Convert `steps` in order after the frontier (a handler converting its body)."""
@@ -219,7 +225,8 @@ class Ctx:
 
     def new_id(self, scope: Scope, label: str = "") -> str:
         base = task_id(scope.stage or label or "step") + re.sub(r"[^A-Za-z0-9_.\-]+", "_", scope.id_suffix)
-        if label and scope.stage and label.startswith(("gate", "not_converted", "trigger", "wait", "copy", "input")):
+        if label and scope.stage and label.startswith(("gate", "not_converted", "trigger", "wait", "copy", "input",
+                                                         "enter", "catch", "finally", "end", "timeout", "result")):
             base = f"{base}_{task_id(label)}"
         n = self.stage_counts.get(base, 0) + 1
         self.stage_counts[base] = n
@@ -261,6 +268,7 @@ class Ctx:
             trigger_rule=rule, retries=scope.retries, timeout_seconds=scope.timeout,
             executor="fargate" if scope.image else scope.executor,  # type: ignore[arg-type]
             queue=scope.queue, pool=scope.pool, matrix=[dict(cell) for cell in scope.matrix],
+            deadlines=list(scope.deadlines),
         ))
         self.frontier = [tid]
         return tid

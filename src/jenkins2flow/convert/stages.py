@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 
+from jenkins2flow.convert import regions
 from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.context import Ctx, Scope
 from jenkins2flow.convert.environment import env_scope
@@ -33,11 +34,18 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> None:
     scope = agent_scope(st.agent, ctx, scope)
     scope = tools_scope(st.tools, ctx, scope)
     scope = env_scope(st.environment, ctx, scope)
-    scope = option_scope(st.options, ctx, scope)
+    retries_mark = len(ctx.open_retries)
+    limits = len(scope.deadlines)
+    scope = option_scope(st.options, ctx, scope)  # a timeout option puts the group's clock first
     conditional = False
     if st.when is not None:
         gate(st, ctx, scope)
         conditional = True
+    # the task whose success means the stage runs (its post blocks ask): the when gate, the timeout clock, or one
+    # added for them when something ran before the stage
+    entry = ctx.frontier[0] if conditional or len(scope.deadlines) > limits else ""
+    own_entry = regions.entry(ctx, scope) if st.post and not entry else ""
+    entry = entry or own_entry
     if st.input is not None:
         manual_gate(ctx, scope, text(st.input.kwarg("message") or "Proceed?"), text(st.input.kwarg("ok") or ""),
                     text(st.input.kwarg("submitter") or ""))
@@ -45,8 +53,10 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> None:
     start = list(ctx.frontier)
     if st.parallel:
         ends: list[str] = []
+        rule_in = (ctx.pending_rule, ctx.after_conditional)  # every branch starts as the first one does
         for branch in st.parallel:
             ctx.frontier = list(start)
+            ctx.pending_rule, ctx.after_conditional = rule_in
             stage(branch, ctx, scope)
             ends += [t for t in ctx.frontier if t not in ends]
         ctx.frontier = ends
@@ -58,7 +68,12 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> None:
     else:
         walk(st.steps, ctx, scope)
     if st.post:
-        post(st.post, ctx, scope, start)
+        post(st.post, ctx, scope, start, entry)
+        if own_entry and not regions.referenced(ctx, own_entry):  # no post block runs a task: no need to ask
+            regions.remove_task(ctx, own_entry, restore=True)
+    for deadline in reversed(scope.deadlines[limits:]):
+        regions.close_deadline(ctx, deadline, bool(scope.matrix) or st.matrix is not None)
+    regions.close_retries(ctx, retries_mark)
     if conditional:
         ctx.after_conditional = True  # a skipped stage must not skip the stages after it
 

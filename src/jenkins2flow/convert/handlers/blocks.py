@@ -1,5 +1,6 @@
 """Steps with a body converted in place: `script`, `node`, `dir`, `stage`, `parallel`, `withEnv`,
-`withDockerContainer`, `retry`, `timeout`, `catchError`; each changes the scope of its body or the graph around it."""
+`withDockerContainer`, `retry`, `timeout`, `catchError`; each changes the scope of its body or the graph around it
+(the last three through convert.regions)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from jenkins2flow_runtime.model import SecretRef
 
+from jenkins2flow.convert import regions
 from jenkins2flow.convert.agents import agent_scope, custom_workspace
 from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.handlers.nodes import body
@@ -15,7 +17,7 @@ from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.secrets import classify
 from jenkins2flow.convert.shell import to_shell
 from jenkins2flow.convert.values import arg, as_list, text
-from jenkins2flow.ir import Agent, Closure, Plugin, Step
+from jenkins2flow.ir import Agent, Closure, Step
 
 
 def block(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -69,8 +71,10 @@ def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         return
     ctx.mapped("step parallel", node.span, "parallel", f"{len(branches)} branches fan out")
     start, ends = list(ctx.frontier), []
+    rule_in = (ctx.pending_rule, ctx.after_conditional)  # every branch starts as the first one does
     for name, branch in branches:
         ctx.frontier = list(start)
+        ctx.pending_rule, ctx.after_conditional = rule_in
         ctx.walk(branch, replace(scope, stage=name))
         ends += [t for t in ctx.frontier if t not in ends]
     ctx.frontier = ends
@@ -106,35 +110,40 @@ def docker_container(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 
 def retry(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    try:
-        count = int(text(arg(node, "count", 1)))
-    except ValueError:
-        count = 1
-    ctx.mapped("step retry", node.span, "retry", f"{count} attempts -> retries {max(count - 1, 0)} on each task")
-    ctx.walk(body(node), replace(scope, retries=max(count - 1, 0)))
-
-
-def seconds_of(node: Step | Plugin) -> int | None:
-    """The limit of `timeout(time: 5, unit: 'MINUTES')` in seconds (MINUTES when no unit), None when none."""
-    try:
-        amount = int(text(arg(node, "time", 0)))
-    except ValueError:
-        return None
-    unit = text(node.kwarg("unit") if isinstance(node, Step) else "MINUTES").upper() or "MINUTES"
-    factor = {"SECONDS": 1, "MINUTES": 60, "HOURS": 3600, "DAYS": 86400}.get(unit, 60)
-    return amount * factor if amount > 0 else None
+    """`retry(3) { body }`: Jenkins runs the whole body again after a failure, up to 3 attempts in all; each task of
+    the body gets 2 Airflow retries (faithful for a body of one task, flagged otherwise: regions.close_retries)."""
+    count, problem = regions.retry_count(ctx, arg(node, "count", 1), node.span)
+    if count is None:
+        ctx.approximated("step retry", node.span, problem, "retry")
+        ctx.walk(body(node), scope)
+        return
+    conditions = node.kwarg("conditions")
+    if conditions is not None:
+        names = ", ".join(f"{c.name}()" if isinstance(c, Step) else text(c) for c in as_list(conditions))
+        problem = (f"conditions [{names}]: Jenkins retries only on those (e.g. a lost agent), Airflow retries on "
+                   "every failure")
+    mark = len(ctx.open_retries)
+    inner = regions.open_retries(ctx, scope, "step retry", node.span, "retry", count, "the whole block", problem)
+    ctx.walk(body(node), inner)
+    regions.close_retries(ctx, mark)
 
 
 def timeout(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    seconds = seconds_of(node)
-    ctx.mapped("step timeout", node.span, "timeout", f"timeout {seconds}s on each task" if seconds else "no limit")
-    ctx.walk(body(node), replace(scope, timeout=seconds or scope.timeout))
+    """`timeout(time: 5, unit: 'MINUTES') { body }`: the body's tasks share the limit (regions.timeout_block)."""
+    limit = regions.limit_of(ctx, node, arg(node, "time", None), node.kwarg("unit"), node.kwarg("activity"))
+    regions.timeout_block(ctx, scope, node, limit, body(node), ctx.walk)
 
 
 def catch_error(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    ctx.mapped(f"step {node.name}", node.span, node.name, "the tasks after it run even when its body fails")
-    ctx.walk(body(node), scope)
-    ctx.after_conditional = True
+    """`catchError(buildResult: 'FAILURE', stageResult: 'SUCCESS') { body }` and `warnError('msg') { body }` (both
+    results UNSTABLE): a failure of the body is caught and the build goes on (regions.caught_region)."""
+    default = "UNSTABLE" if node.name == "warnError" else "FAILURE"
+    build = node.kwarg("buildResult") if node.kwarg("buildResult") is not None else default
+    stage = node.kwarg("stageResult")
+    if stage is None:
+        stage = "UNSTABLE" if node.name == "warnError" else "SUCCESS"
+    regions.caught_region(ctx, scope, node.span, f"step {node.name}", node.name, body(node), build, stage,
+                          node.kwarg("catchInterruptions"))
 
 
 HANDLERS: dict[str, Handler] = {

@@ -16,6 +16,7 @@ from jenkins2flow.convert import tools
 from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.context import RUNTIME, Ctx, Handler, Scope
 from jenkins2flow.convert.handlers.commands import shells_of
+from jenkins2flow.convert.regions import Catch, result_assignment, try_region
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.scripted import AFTER_IF_RULE, JENKINS_ENV, condition, image_of, negate, remember
 from jenkins2flow.convert.values import text
@@ -47,6 +48,9 @@ _NOT_STATIC = {"if": "a condition evaluated by Groovy at build time", "for": "a 
 def variable(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
     """`def x = ...` / `x = ...`: a literal becomes an environment variable of the steps after it."""
     remember(step, ctx)
+    if text(step.kwarg("target")) == "currentBuild.result":
+        result_assignment(ctx, scope, step.span, step.kwarg("value"))
+        return scope
     name = text(step.kwarg("name") or (step.args[0] if step.args else ""))
     value = step.kwarg("value")
     if value is None and len(step.args) > 1:
@@ -78,21 +82,12 @@ def function(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 
 def try_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    ctx.mapped("try", step.span, "try", "body in order; catch runs on failure; finally always")
-    start = list(ctx.frontier)
-    ctx.walk(step.body or (), scope)
-    body_end = list(ctx.frontier)
-    for label, block in step.children:
-        if label.startswith("catch") and block:
-            ctx.frontier = list(body_end) or start
-            ctx.pending_rule, ctx.notify_on = "one_failed", "failure"
-            ctx.walk(block, scope)
-            ctx.notify_on = ""
-            ctx.frontier = body_end + [t for t in ctx.frontier if t not in body_end]
-        elif label.startswith("finally") and block:
-            ctx.pending_rule, ctx.notify_on = "all_done", "always"
-            ctx.walk(block, scope)
-            ctx.notify_on = ""
+    """`try {} catch (e) {} finally {}`: see regions.try_region."""
+    children = list(step.children)
+    body = step.body if step.body is not None else next((b for label, b in children if label == "try"), ())
+    catches = [Catch.of(label, b) for label, b in children if label.startswith("catch")]
+    final = next((b for label, b in children if label == "finally"), None)
+    try_region(ctx, scope, step.span, body, catches, final)
 
 
 def not_static(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
