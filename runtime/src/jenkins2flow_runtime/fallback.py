@@ -162,26 +162,48 @@ def wait_for_pipeline(pipeline: str, threshold: str = "SUCCESS", context: Any = 
     return {"pipeline": pipeline}
 
 
-def _workspace_root() -> Path:
-    return Path(os.environ.get("JENKINS2FLOW_WORKSPACE", ".jenkins2flow/workspaces"))
+# copyArtifacts selectors the runtime follows -> the run states they accept (Jenkins' lastSuccessful also takes an
+# UNSTABLE build: Airflow has no such state)
+SELECTORS = {"lastSuccessful": ("success",), "lastCompleted": ("success", "failed")}
+
+
+def _run_state(pipeline: str, run_id: str) -> str:
+    """The state of a run of another DAG, asked of Airflow by the running task (Task SDK)."""
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    return str(getattr(state := RuntimeTaskInstance.get_dagrun_state(pipeline, run_id), "value", state))
 
 
 def copy_artifacts(pipeline: str, filter: str = "", target: str = "", workspace: str = "",  # noqa: A002
-                   excludes: str = "", **_: Any) -> dict[str, Any]:
-    """Copy the files selected by the Ant globs `filter` (comma-separated; empty: all) minus `excludes` from the
-    latest run workspace of `pipeline` into `target`, keeping their relative paths (Jenkins' copyArtifacts)."""
+                   excludes: str = "", flatten: bool = False, optional: bool = False,
+                   selector: str = "lastSuccessful", **_: Any) -> dict[str, Any]:
+    """Jenkins' copyArtifacts: the files selected by the Ant globs `filter` (comma-separated; empty: all) minus
+    `excludes`, from the workspace of the newest run of `pipeline` that `selector` accepts (lastSuccessful: a run that
+    succeeded; lastCompleted: one that ended), into `target` under this run's workspace, keeping their relative paths
+    (`flatten`: file names only). Nothing to copy fails the task, as in Jenkins, unless `optional`."""
     from jenkins2flow_runtime.antglob import AntGlob
+    from jenkins2flow_runtime.workspace import recorded_runs
 
-    runs = sorted((_workspace_root() / pipeline).glob("*"), key=lambda p: p.stat().st_mtime)
-    if not runs:
-        raise FallbackError(f"No run of pipeline {pipeline!r} has left a workspace to copy artifacts from.")
-    source, dest = runs[-1], Path(workspace or os.getcwd()) / target
-    copied = AntGlob.parse(filter, excludes).select(source)
+    if selector not in SELECTORS:
+        raise FallbackError(f"copyArtifacts selector {selector!r} is not one the runtime follows "
+                            f"({', '.join(SELECTORS)}).")
+    dest = Path(workspace or os.environ.get("WORKSPACE") or os.getcwd()) / target
+    runs = recorded_runs(pipeline)
+    source = next((ws for run_id, ws in runs if _run_state(pipeline, run_id) in SELECTORS[selector]), None)
+    if source is None:
+        if optional:
+            return {"pipeline": pipeline, "copied": [], "run": None}
+        raise FallbackError(f"Unable to find a build of pipeline {pipeline!r} to copy artifacts from ({selector}; "
+                            f"{len(runs)} run(s) recorded).")
+    copied = AntGlob.parse(filter, excludes).select(source) if source.is_dir() else []
+    if not copied and not optional:
+        raise FallbackError(f"Failed to copy artifacts from pipeline {pipeline!r} with filter {filter or '**'!r}: "
+                            f"no file matches in {source}.")
     for rel in copied:
-        out = dest / rel
+        out = dest / (Path(rel).name if flatten else rel)
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source / rel, out)
-    return {"pipeline": pipeline, "copied": copied}
+    return {"pipeline": pipeline, "copied": copied, "run": source.name}
 
 
 class Skip(Exception):

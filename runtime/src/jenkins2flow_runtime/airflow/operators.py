@@ -21,7 +21,7 @@ from jenkins2flow_runtime.executors.environment import apply_prepends, prepend_c
 from jenkins2flow_runtime.executors.shell import ShellError, run_shell
 from jenkins2flow_runtime.executors.ssh_agent import ssh_agent
 from jenkins2flow_runtime.params import declared_map, env_value, resolve
-from jenkins2flow_runtime.workspace import SHADOW_FLAG, is_shadow, run_workspace
+from jenkins2flow_runtime.workspace import SHADOW_FLAG, is_shadow, record_run, run_workspace
 
 
 class TaskFailed(RuntimeError):
@@ -203,7 +203,7 @@ class ConcreteTaskOperator(_CatalogOperator):
         # on Fargate, ECS reads the secrets itself (task definition `secrets`): their values are never read here
         on_fargate = kind == "container" and container_executor(self.run_on) == "fargate"
         secrets = {} if on_fargate else resolve_secrets(refs)
-        workspace = run_workspace(self.pipeline, run_id, shadow=shadow)
+        workspace = record_run(self.pipeline, run_id, shadow=shadow)  # findable by other pipelines (copyArtifacts)
         if kind == "python":
             return self._python(params, secrets, workspace)
         jenkins = jenkins_env.from_context(context, job=self.jenkins_job or self.pipeline, workspace=str(workspace))

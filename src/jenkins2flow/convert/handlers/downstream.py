@@ -84,17 +84,56 @@ def build_job(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.mapped("step build", node.span, "build", f"{how} the pipeline of job {job!r}")
 
 
+# copyArtifacts build selectors (step `selector: lastSuccessful()`, config.xml `<selector class="...">`) -> the run the
+# runtime copies from (jenkins2flow_runtime.fallback.SELECTORS); others are approximated by lastSuccessful
+SELECTORS = {"lastSuccessful": "lastSuccessful", "StatusBuildSelector": "lastSuccessful",
+             "lastCompleted": "lastCompleted", "LastCompletedBuildSelector": "lastCompleted"}
+# arguments that need nothing in Airflow, and why
+WAIVED_ARGS = {"fingerprintArtifacts": "fingerprints track artifacts in Jenkins only",
+               "doNotFingerprintArtifacts": "fingerprints track artifacts in Jenkins only",
+               "resultVariableSuffix": "the copied build's number is not exposed in Airflow"}
+KNOWN_ARGS = {"projectName", "project", "filter", "excludes", "target", "flatten", "optional", "selector",
+              "parameters", *WAIVED_ARGS}
+
+
+def _true(value: Any) -> bool:
+    return value is True or text(value).strip().lower() == "true"
+
+
 def copy_artifact(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """Jenkins' copyArtifacts: a task copying another pipeline's files from the run its selector names."""
     project = text(arg(node, "projectName", "") or arg(node, "project", ""))
     if not project:
         ctx.placeholder(element(node), node.span, "no source project", scope, key=key(node))
         return
+    named = dict(node.kwargs) if isinstance(node, Step) else dict(node.fields)
+    raw = named.get("selector")
+    found = call(raw) if raw is not None else None
+    chosen = ("lastSuccessful", {}) if raw is None else found or (text(raw).rsplit(".", 1)[-1], {})
+    selector = SELECTORS.get(chosen[0].rsplit(".", 1)[-1])
+    problems = []
+    if selector is None:
+        selector = "lastSuccessful"
+        problems.append(f"build selector {text(raw)!r} is not followed: the newest successful run is copied")
+    if named.get("parameters"):
+        problems.append(f"the build filter parameters={text(named['parameters'])!r} are not applied")
+    problems += [f"argument {k!r} is not converted" for k in named if k not in KNOWN_ARGS]
     spec = {"type": "python", "callable": f"{RUNTIME}:copy_artifacts",
-            "description": "Copies the outputs of another pipeline's last successful run into this workspace."}
+            "description": "Copies another pipeline's files from its newest successful (or completed) run into this "
+                           "workspace (Jenkins copyArtifacts)."}
     ctx.emit("airflow.copy-artifacts", spec, scope, label="copy_artifacts", named=True,
-             bindings={"pipeline": safe_name(project.strip("/")), "filter": text(arg(node, "filter", "")),
-                       "target": text(arg(node, "target", ""))})
-    ctx.mapped(element(node), node.span, key(node), f"copies outputs of pipeline {safe_name(project)!r}")
+             bindings={"pipeline": safe_name(project.strip("/")), "filter": text(named.get("filter", "")),
+                       "excludes": text(named.get("excludes", "")), "target": text(named.get("target", "")),
+                       "flatten": _true(named.get("flatten")), "optional": _true(named.get("optional")),
+                       "selector": selector})
+    for name, why in WAIVED_ARGS.items():
+        if name in named:
+            ctx.waived(f"{element(node)} {name}", node.span, why, key(node))
+    if problems:
+        ctx.approximated(element(node), node.span, "; ".join(problems), key(node))
+    else:
+        ctx.mapped(element(node), node.span, key(node), f"copies the files of pipeline {safe_name(project)!r} from "
+                   f"its {selector} run")
 
 
 def _predefined(params: object) -> dict[str, str]:
