@@ -57,11 +57,15 @@ class Scope:
     stage: str = ""
     env: tuple[tuple[str, str], ...] = ()
     secrets: tuple[model.SecretRef, ...] = ()
+    ssh_keys: tuple[str, ...] = ()  # secrets (env names) an ssh-agent holds for the tasks (sshagent)
     retries: int | None = None
     timeout: int | None = None
     executor: str = "local"
     queue: str = ""
+    pool: str = ""
     image: str = ""
+    shells: tuple[str, ...] | None = None  # shells the workers run besides sh (agents rules); None: those of `any`
+    workspace: str = ""  # a custom workspace (customWorkspace, ws) relative to the run's workspace
     cwd: str = ""
     trigger_rule: str = ""
     bindings: tuple[tuple[str, Any], ...] = ()
@@ -132,6 +136,8 @@ class Ctx:
     param_secrets: list[model.SecretRef] = field(default_factory=list)  # parameter defaults that are secrets
     literal_secrets: dict[str, str] = field(default_factory=dict)  # Airflow variable id -> value (memory only)
     seen_secrets: set[str] = field(default_factory=set)  # every secret value found so far (memory only)
+    timezone: str = "UTC"  # Jenkins' default time zone for cron specs without TZ= (--timezone)
+    timezone_given: bool = False  # the user gave it (else UTC is assumed, and said so)
     at: Span | None = None  # the element being converted (set by the walker and the plugin loop)
     task_spans: dict[str, Span] = field(default_factory=dict)  # task id -> the element that made it (convert.lint)
     aside: set[str] = field(default_factory=set)  # draft tasks beside the graph (placeholders that are no step)
@@ -235,6 +241,8 @@ class Ctx:
             # param_default is dumped only when set, so that tasks named by content keep their names
             spec = {**spec, "secrets": [s.model_dump(exclude=None if s.param_default else {"param_default"})
                                         for s in scope.secrets]}
+        if kind == "concrete_task" and scope.ssh_keys and spec.get("type") == "shell":
+            spec = {**spec, "ssh_agent": list(scope.ssh_keys)}
         if kind == "concrete_task" and scope.image and spec.get("type") == "shell":
             spec = {**spec, "type": "container", "image": scope.image}
         name = prefix if named else content_name(prefix, spec, text or spec.get("command", "") or spec.get("sql", ""))
@@ -252,7 +260,7 @@ class Ctx:
             depends_on=list(self.frontier if depends_on is None else depends_on),
             trigger_rule=rule, retries=scope.retries, timeout_seconds=scope.timeout,
             executor="fargate" if scope.image else scope.executor,  # type: ignore[arg-type]
-            queue=scope.queue, matrix=[dict(cell) for cell in scope.matrix],
+            queue=scope.queue, pool=scope.pool, matrix=[dict(cell) for cell in scope.matrix],
         ))
         self.frontier = [tid]
         return tid

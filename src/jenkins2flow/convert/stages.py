@@ -12,6 +12,7 @@ from jenkins2flow.convert.environment import env_scope
 from jenkins2flow.convert.handlers.gates import manual_gate
 from jenkins2flow.convert.options import option_scope
 from jenkins2flow.convert.post import post
+from jenkins2flow.convert.tools import tools_scope
 from jenkins2flow.convert.values import text
 from jenkins2flow.convert.walker import walk
 from jenkins2flow.convert.when import gate
@@ -30,10 +31,9 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> None:
     scope = replace(scope, stage=st.name, id_suffix="")
     ctx.mapped("stage", st.span, "stage", st.name)
     scope = agent_scope(st.agent, ctx, scope)
+    scope = tools_scope(st.tools, ctx, scope)
     scope = env_scope(st.environment, ctx, scope)
     scope = option_scope(st.options, ctx, scope)
-    for tool, _ in st.tools:
-        ctx.waived(f"tool {tool}", st.span, "tool installers are an agent concern; the executor provides them", tool)
     conditional = False
     if st.when is not None:
         gate(st, ctx, scope)

@@ -8,7 +8,7 @@ from typing import Any
 
 from jenkins2flow_runtime.model import SecretRef
 
-from jenkins2flow.convert.agents import agent_scope
+from jenkins2flow.convert.agents import agent_scope, custom_workspace
 from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.handlers.nodes import body
 from jenkins2flow.convert.rules import Rule
@@ -38,6 +38,12 @@ def dir_(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     cwd = f"{scope.cwd}/{path}" if scope.cwd and not path.startswith("/") else path
     ctx.mapped(f"step {node.name}", node.span, node.name, f"tasks inside run in {cwd!r}")
     ctx.walk(body(node), replace(scope, cwd=cwd))
+
+
+def ws(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """`ws('dir') { ... }`: the body runs in another workspace (under the run's), which is its WORKSPACE."""
+    inner = custom_workspace(text(arg(node, "dir", "")), node.span, ctx, scope, "step ws", "ws")
+    ctx.walk(body(node), inner)
 
 
 def stage(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -132,6 +138,6 @@ def catch_error(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 
 HANDLERS: dict[str, Handler] = {
-    "block": block, "node": node_, "dir": dir_, "stage": stage, "parallel": parallel, "with_env": with_env,
+    "block": block, "node": node_, "dir": dir_, "ws": ws, "stage": stage, "parallel": parallel, "with_env": with_env,
     "docker_container": docker_container, "retry": retry, "timeout": timeout, "catch_error": catch_error,
 }

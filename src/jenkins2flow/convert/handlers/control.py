@@ -12,8 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from jenkins2flow.convert import tools
 from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.context import RUNTIME, Ctx, Handler, Scope
+from jenkins2flow.convert.handlers.commands import shells_of
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.scripted import AFTER_IF_RULE, JENKINS_ENV, condition, image_of, negate, remember
 from jenkins2flow.convert.values import text
@@ -49,12 +51,26 @@ def variable(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
     value = step.kwarg("value")
     if value is None and len(step.args) > 1:
         value = step.args[1]
+    if isinstance(value, Step) and value.name == "tool":  # `def mvn = tool 'M3'`, `env.JAVA_HOME = tool ...`
+        return tool_variable(step, value, ctx, scope)
     if isinstance(value, str | int | float | bool) and name.isidentifier():
         ctx.mapped(f"variable {name}", step.span, step.name, "a literal value, exported as an environment variable")
         return scope.with_env([(name, text(value))])
     ctx.waived(f"variable {name or '?'}", step.span, "Groovy variables are evaluated by Jenkins; the shell "
                "steps that use them get a diagnostic", step.name)
     return scope
+
+
+def tool_variable(step: Step, call: Step, ctx: Ctx, scope: Scope) -> Scope:
+    """A variable (or `env.X`) holding a tool installation's home: an environment variable of the steps after it,
+    when the installation's rule gives its home (convert.tools.home_of flags it otherwise)."""
+    target = text(step.kwarg("name") or step.kwarg("target") or "")
+    name = target.removeprefix("env.")
+    home = tools.home_of(call, call.span, ctx)
+    if home is None or not name.isidentifier():
+        return scope
+    ctx.mapped(f"variable {name}", step.span, step.name, "the tool's home, exported as an environment variable")
+    return scope.with_env([(name, home)])
 
 
 def function(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -101,14 +117,17 @@ def if_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     source = text(step.args[0]) if step.args else ""
     branches = dict(step.children)
     unix = _UNIX.match(source)
-    if unix:  # decided at convert time: Airflow workers run Linux
-        keep, drop = ("else", "then") if unix.group(1) else ("then", "else")
+    if unix:  # decided at convert time by the workers' shells: sh on Linux, bat/powershell on Windows
+        windows = "sh" not in shells_of(ctx, scope)
+        keep, drop = ("else", "then") if bool(unix.group(1)) != windows else ("then", "else")
         ctx.walk(branches.get(keep, ()), scope)
-        ctx.mapped("if statement", step.span, "if", f"{source!r} is decided on Airflow's Linux workers: the {keep} "
-                   "branch runs")
+        kind = "Windows" if windows else "Linux"
+        ctx.mapped("if statement", step.span, "if", f"{source!r} is decided on these tasks' {kind} workers: the "
+                   f"{keep} branch runs")
         if branches.get(drop):
-            ctx.waived(f"if statement ({drop} branch)", step.span, f"{source!r} never holds the other way on Linux "
-                       f"workers: the {drop} branch (for Windows agents) does not run", "if")
+            ctx.waived(f"if statement ({drop} branch)", step.span, f"{source!r} never holds the other way on {kind} "
+                       f"workers: the {drop} branch (for {'Linux' if windows else 'Windows'} agents) does not run",
+                       "if")
         return
     names = {p.name for p in ctx.job.parameters} | {k for k, _ in scope.env} | JENKINS_ENV
     cond = condition(source, names)

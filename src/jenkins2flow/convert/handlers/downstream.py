@@ -22,8 +22,9 @@ CONDITIONS = {"SUCCESS": "all_success", "UNSTABLE": "all_success", "UNSTABLE_OR_
 
 
 def trigger_task(ctx: Ctx, scope: Scope, job: str, conf: dict[str, Any], wait: bool, span: Any,
-                 trigger_rule: str = "", label: str = "trigger") -> None:
-    """A task that triggers the converted pipeline of Jenkins job `job` with `conf` (and waits for it)."""
+                 trigger_rule: str = "", label: str = "trigger", propagate: bool = True) -> None:
+    """A task that triggers the converted pipeline of Jenkins job `job` with `conf` (and waits for it; with
+    `propagate` False its failure does not fail the task)."""
     spec = {"type": "python", "callable": f"{RUNTIME}:trigger_pipeline",
             "description": "Triggers another converted pipeline (Jenkins `build job:` / downstream trigger)."}
     for name, value in list(conf.items()):
@@ -34,8 +35,11 @@ def trigger_task(ctx: Ctx, scope: Scope, job: str, conf: dict[str, Any], wait: b
             ctx.placeholder(f"parameter {name} of the trigger of {job!r}", span, f"its value is a secret in clear "
                             f"({kind}), and an Airflow run's conf is visible to anyone who can see the run: pass it "
                             "through a credential in Jenkins first", scope, key="secret-parameter", fallback=False)
+    bindings = {"pipeline": safe_name(job.strip("/")), "jenkins_job": job, "conf": conf, "wait": wait}
+    if wait and not propagate:
+        bindings["propagate"] = False
     ctx.emit("airflow.trigger-pipeline", spec, scope, label=label, named=True, trigger_rule=trigger_rule,
-             bindings={"pipeline": safe_name(job.strip("/")), "jenkins_job": job, "conf": conf, "wait": wait})
+             bindings=bindings)
 
 
 def _build_params(value: Any) -> dict[str, Any]:
@@ -49,15 +53,35 @@ def _build_params(value: Any) -> dict[str, Any]:
     return out
 
 
+BUILD_ARGS = frozenset({"job", "parameters", "wait", "propagate"})
+
+
+def _flag(node: Step, name: str, ctx: Ctx) -> bool:
+    """`wait:` / `propagate:` of `build job:` (Jenkins' default: true); computed by Groovy: the default, flagged."""
+    value = node.kwarg(name)
+    if value is None or isinstance(value, bool):
+        return value is not False
+    ctx.approximated(f"step build {name}", node.span, f"{name}: {text(value)!r} is computed by Groovy: the task "
+                     "uses Jenkins' default, true", "build")
+    return True
+
+
 def build_job(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     job = text(arg(node, "job", ""))
     if not job or isinstance(node.kwarg("job"), GString):
         ctx.placeholder("step build", node.span, "the downstream job name is computed by Groovy", scope,
                         key="build", source=node.raw)
         return
-    wait = node.kwarg("wait") is not False
-    trigger_task(ctx, scope, job, _build_params(node.kwarg("parameters")), wait, node.span)
-    ctx.mapped("step build", node.span, "build", f"{'waits for' if wait else 'triggers'} pipeline of job {job!r}")
+    wait = _flag(node, "wait", ctx)
+    propagate = _flag(node, "propagate", ctx)
+    for name, value in node.kwargs:
+        if name not in BUILD_ARGS:
+            ctx.approximated(f"step build {name}", node.span, f"build argument {name}: {text(value)!r} has no "
+                             "equivalent on the trigger task", "build")
+    trigger_task(ctx, scope, job, _build_params(node.kwarg("parameters")), wait, node.span, propagate=propagate)
+    how = ("triggers and goes on (wait: false)" if not wait else "waits for" if propagate
+           else "waits for (its failure does not fail this task: propagate: false)")
+    ctx.mapped("step build", node.span, "build", f"{how} the pipeline of job {job!r}")
 
 
 def copy_artifact(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -108,16 +132,33 @@ def downstream(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.mapped(f"publisher {pl.cls}", pl.span, pl.cls, "triggers downstream pipelines")
 
 
+def _blocking(block: Any, pl: Plugin, ctx: Ctx) -> bool:
+    """Whether a blocking TriggerBuilder fails when its downstream does: its buildStepFailureThreshold or
+    failureThreshold is set (at FAILURE, or UNSTABLE, which Airflow cannot tell from FAILURE). Only an
+    unstableThreshold marks this build UNSTABLE, which Airflow has not: flagged."""
+    if not isinstance(block, dict):
+        return True
+    fails = {k: v for k, v in block.items() if k in ("buildStepFailureThreshold", "failureThreshold") and v}
+    if block.get("unstableThreshold") and not fails:
+        ctx.approximated(f"builder {pl.cls} unstableThreshold", pl.span, "a downstream failure marks this build "
+                         "UNSTABLE in Jenkins; Airflow has no UNSTABLE result: the task succeeds", pl.cls)
+    if "UNSTABLE" in fails.values():
+        ctx.approximated(f"builder {pl.cls} threshold", pl.span, "an UNSTABLE downstream fails this step in "
+                         "Jenkins; Airflow has no UNSTABLE result: only a failed downstream fails the task", pl.cls)
+    return bool(fails)
+
+
 def trigger_builder(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     start, ends = list(ctx.frontier), []
     for cfg in as_list(pl.field("configs")):
         if not isinstance(cfg, dict):
             continue
-        block = cfg.get("block")
+        blocking = "block" in cfg  # `<block/>` blocks too, with no threshold
+        propagate = _blocking(cfg.get("block"), pl, ctx) if blocking else True
         conf = _predefined(cfg.get("parameters"))
         for job in split_names(cfg.get("projects")):
             ctx.frontier = list(start)
-            trigger_task(ctx, scope, job, conf, bool(block), pl.span)
+            trigger_task(ctx, scope, job, conf, blocking, pl.span, propagate=propagate)
             ends += ctx.frontier
     ctx.frontier = ends or start
     ctx.mapped(f"builder {pl.cls}", pl.span, pl.cls, "triggers (and waits for, when blocking) other pipelines")
