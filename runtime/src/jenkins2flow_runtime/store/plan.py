@@ -115,24 +115,31 @@ def publish_problems(doc: Document, heads: dict[str, Head]) -> list[str]:
     """Why `doc` (a pipeline) cannot be published: each reference missing, never published, or retired."""
     if not isinstance(doc.spec, PipelineSpec):
         return []
+    return ref_problems(((f"spec.{dotted(loc)}", ref.kind, ref.name, ref.version) for loc, ref in doc.spec.refs()),
+                        heads)
+
+
+def ref_problems(refs: Iterable[tuple[str, str, str, int]], heads: dict[str, Head]) -> list[str]:
+    """`publish_problems` for references given as (field path, kind, name, version)."""
     problems: list[str] = []
-    for loc, ref in doc.spec.refs():
-        head = heads.get(ref.key())
-        where = f"spec.{dotted(loc)}"
-        if head is None or not 1 <= ref.version <= head.latest:
+    for where, kind, name, version in refs:
+        head = heads.get(key(kind, name))
+        ref = f"{kind} {name!r} version {version}"
+        if head is None or not 1 <= version <= head.latest:
             problems.append(f"{where}: {ref} is missing from the store")
-        elif not head.usable(ref.version):
-            state = "retired" if ref.version in head.retired else "not published"
+        elif not head.usable(version):
+            state = "retired" if version in head.retired else "not published"
             problems.append(
-                f"{where}: {ref} is {state} (publish it first: jenkins2flow {CLI_GROUP[ref.kind]} publish "
-                f"{ref.name} --version {ref.version})"
+                f"{where}: {ref} is {state} (publish it first: jenkins2flow {CLI_GROUP[kind]} publish "
+                f"{name} --version {version})"
             )
     return problems
 
 
 @dataclass(slots=True)
 class Plan:
-    results: list[Document | tuple[str, int]]  # per input: the new version, or (key, existing version)
+    results: list[Document | tuple[str, int, Document]]  # per input: the new version, or (key, existing version,
+    # the document as given, its references pinned)
     new: list[Document]  # new versions in write order (tasks and templates before pipelines)
     before: dict[str, int]  # latest version of each touched document before the batch (for compare-and-set)
     heads: dict[str, Head]
@@ -148,7 +155,7 @@ def plan(
     now: datetime,
 ) -> Plan:
     """Number every changed document; the same spec as the latest version is a no-op. Mutates `heads`."""
-    results: list[Document | tuple[str, int]] = [("", 0)] * len(docs)
+    results: list[Document | tuple[str, int, Document]] = [("", 0, d) for d in docs]
     new: list[Document] = []
     before: dict[str, int] = {}
     for i in sorted(range(len(docs)), key=lambda i: docs[i].kind == "pipeline"):
@@ -162,7 +169,7 @@ def plan(
             )
         doc = resolve_refs(doc, heads)
         if head.latest and head.latest_hash == doc.spec_hash:
-            results[i] = (k, head.latest)
+            results[i] = (k, head.latest, doc)
             continue
         before.setdefault(k, head.latest)
         head.latest += 1
@@ -180,6 +187,13 @@ def plan(
         new.append(stored)
         results[i] = stored
     return Plan(results, new, before, heads)
+
+
+def as_given(result: tuple[str, int, Document], head: Head) -> Document:
+    """An unchanged document as it was given, with the stored version's number and status (its envelope is not
+    read back: created_at, created_by and comment are the given ones)."""
+    _, version, doc = result
+    return doc.model_copy(update={"version": version, "status": head.status(version)})
 
 
 def version_number(head: Head, version: int | str) -> int:
