@@ -4,8 +4,15 @@ The file holds the pipeline document and the documents it pins as plain data, an
 `jenkins2flow_runtime.airflow.build_dag`, the function the loader builds every pipeline of the store with, so both
 give the same DAG and the store is not read when Airflow parses the file. Every value reaches the file through the
 `to_python` filter (a Python literal of plain data), so no job name, script or SQL can become Python or Jinja; the
-template is StrictUndefined, and the output must pass `ast.parse`. The first line marks the file as static
-(`jenkins2flow_runtime.dagfile`), so a loader in the same folder leaves the pipeline to it.
+template is StrictUndefined. The first line marks the file as static (`jenkins2flow_runtime.dagfile`), so a loader in
+the same folder leaves the pipeline to it.
+
+The file is valid Python by construction, so it is not parsed again after rendering: the template is plain text whose
+only holes are `to_python` (the `repr` of a str, int, finite float, bool or None, or of lists, tuples and dicts of
+them: exact types, so no subclass brings its own `repr`) and `to_python_lines` (the same literals laid out over lines
+inside their brackets, where Python joins lines). `repr` never writes a line break (it escapes \n, \r and every
+unprintable character), so a value in a comment stays in it. tests/render/test_render.py holds these rules on
+hostile values, and parses the template with every hole filled once per process (`check_template`).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import ast
 import difflib
 import functools
-import pprint
+import math
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +36,9 @@ from jenkins2flow.errors import Jenkins2flowError
 
 TEMPLATES = Path(__file__).parent / "templates"
 _PLAIN = (str, int, float, bool, type(None))
+WIDTH = 120  # to_python_lines: a container that fits on its line stays on it
+INDENT = 4
+DocTexts = dict[tuple[str, str, int, str], str]  # (kind, name, version, status) -> an embedded document's text
 
 
 class RenderError(Jenkins2flowError):
@@ -42,25 +52,47 @@ def to_python(value: Any) -> str:
     return repr(value)
 
 
-def to_python_lines(value: Any) -> str:
-    """`to_python` laid out over lines for reading (`pprint`); an expression, never for a comment."""
+def to_python_lines(value: Any, indent: int = 0) -> str:
+    """`to_python` laid out over lines for reading (an expression, never for a comment): a list, tuple or dict
+    that does not fit in WIDTH columns puts one item per line, INDENT deeper than `indent`, each followed by a
+    comma (so a one-item tuple stays a tuple)."""
     _check_plain(value)
-    return pprint.pformat(value, width=120, sort_dicts=False)
+    return _lines(value, indent, indent)
+
+
+def _lines(value: Any, indent: int, column: int) -> str:
+    """`value` written from `column` on a line indented by `indent` (one column kept for a comma after it)."""
+    text = repr(value)
+    if column + len(text) < WIDTH or not value or not isinstance(value, list | tuple | dict):
+        return text
+    pad = indent + INDENT
+    if isinstance(value, dict):
+        items = []
+        for k, v in value.items():
+            key = f"{k!r}: "
+            items.append(" " * pad + key + _lines(v, pad, pad + len(key)))
+    else:
+        items = [" " * pad + _lines(v, pad, pad) for v in value]
+    opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]") if isinstance(value, list) else ("(", ")")
+    return opening + "\n" + "".join(item + ",\n" for item in items) + " " * indent + closing
 
 
 def _check_plain(value: Any) -> None:
-    if isinstance(value, _PLAIN):
+    kind = type(value)
+    if kind in _PLAIN:
+        if kind is float and not math.isfinite(value):
+            raise TypeError(f"Only finite numbers may be rendered into a DAG file, not {value!r}.")
         return
-    if isinstance(value, list | tuple):
+    if kind is list or kind is tuple:
         for v in value:
             _check_plain(v)
         return
-    if isinstance(value, dict):
+    if kind is dict:
         for k, v in value.items():
             _check_plain(k)
             _check_plain(v)
         return
-    raise TypeError(f"Only plain data may be rendered into a DAG file, not {type(value).__name__}.")
+    raise TypeError(f"Only plain data may be rendered into a DAG file, not {kind.__name__}.")
 
 
 @functools.cache
@@ -69,23 +101,50 @@ def environment() -> Environment:
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["to_python"] = to_python
     env.filters["to_python_lines"] = to_python_lines
+    env.filters["python_items"] = python_items
     return env
 
 
-def render_dag(pipeline: model.Document, documents: Iterable[model.Document]) -> str:
-    """The static DAG file of `pipeline`; `documents` must hold every document it pins (others are left out)."""
+def python_items(texts: list[str]) -> str:
+    """A list literal of items already written by `to_python_lines(item, INDENT)`, one per line."""
+    return "[\n" + "".join(f"{' ' * INDENT}{t},\n" for t in texts) + "]" if texts else "[]"
+
+
+def render_dag(pipeline: model.Document, documents: Iterable[model.Document], texts: DocTexts | None = None) -> str:
+    """The static DAG file of `pipeline`; `documents` must hold every document it pins (others are left out).
+
+    `texts`: a cache of embedded documents' texts that the caller keeps for documents of one store, where a (kind,
+    name, version) never changes (its status can: it is part of the key)."""
     spec = pipeline.spec
     if not isinstance(spec, model.PipelineSpec):
         raise TypeError(f"{pipeline.ref()} is not a pipeline.")
+    check_template()
     pins = dagfile.pinned(pipeline, documents)
     embedded = sorted({d.ref(): d for d in pins.values()}.values(), key=lambda d: (d.kind, d.name, d.version))
-    text = environment().get_template("dag.py.j2").render(
+    return environment().get_template("dag.py.j2").render(
         marker=dagfile.marker_line(pipeline.name), name=pipeline.name, version=pipeline.version,
         job=spec.provenance.job, loader=dagfile.LOADER_FILE,
-        pipeline=model.to_dict(pipeline), documents=[model.to_dict(d) for d in embedded],
+        pipeline=model.to_dict(pipeline), documents=[_doc_text(d, texts) for d in embedded],
     )
-    ast.parse(text)  # a template bug must never ship a broken file
-    return text
+
+
+def _doc_text(doc: model.Document, texts: DocTexts | None) -> str:
+    if texts is None:
+        return to_python_lines(model.to_dict(doc), INDENT)
+    key = (doc.kind, doc.name, doc.version, doc.status)
+    if key not in texts:
+        texts[key] = to_python_lines(model.to_dict(doc), INDENT)
+    return texts[key]
+
+
+@functools.cache
+def check_template() -> None:
+    """The template, its holes filled with values of every shape, parses as Python (once per process)."""
+    value = {"s": "x'\"\n\u2028", "n": [1, 2.5, None, True, (1,)], "d": {"k": "v" * WIDTH}}
+    text = environment().get_template("dag.py.j2").render(
+        marker=dagfile.marker_line("p"), name="p\n'", version=1, job="j\r\n", loader=dagfile.LOADER_FILE,
+        pipeline=value, documents=[to_python_lines(value, INDENT)] * 2)
+    ast.parse(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +155,12 @@ class Written:
     changed: bool  # False: the file already held this text and was not rewritten
 
 
-def write_dag(directory: Path, pipeline: model.Document, documents: Iterable[model.Document]) -> Written:
+def write_dag(directory: Path, pipeline: model.Document, documents: Iterable[model.Document],
+              texts: DocTexts | None = None) -> Written:
     """Write the static DAG file of `pipeline` into `directory` (named by `dagfile.dag_file_name`) unless it
     already holds that text. Refuses to overwrite a file that is not this pipeline's static file."""
     path = directory / dagfile.dag_file_name(pipeline.name)
-    text = render_dag(pipeline, documents)
+    text = render_dag(pipeline, documents, texts) if texts is not None else render_dag(pipeline, documents)
     if path.exists():
         owner = dagfile.static_pipeline(path)
         if owner != pipeline.name:
