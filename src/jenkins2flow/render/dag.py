@@ -38,6 +38,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 _PLAIN = (str, int, float, bool, type(None))
 WIDTH = 120  # to_python_lines: a container that fits on its line stays on it
 INDENT = 4
+_CONTAINERS = (list, tuple, dict)
 DocTexts = dict[tuple[str, str, int, str], str]  # (kind, name, version, status) -> an embedded document's text
 
 
@@ -62,19 +63,25 @@ def to_python_lines(value: Any, indent: int = 0) -> str:
 
 def _lines(value: Any, indent: int, column: int) -> str:
     """`value` written from `column` on a line indented by `indent` (one column kept for a comma after it)."""
+    kind = type(value)
+    if kind not in _CONTAINERS or not value:
+        return repr(value)
     text = repr(value)
-    if column + len(text) < WIDTH or not value or not isinstance(value, list | tuple | dict):
+    if column + len(text) < WIDTH:
         return text
     pad = indent + INDENT
-    if isinstance(value, dict):
-        items = []
+    space = " " * pad
+    if kind is dict:
+        out = ["{\n"]
         for k, v in value.items():
-            key = f"{k!r}: "
-            items.append(" " * pad + key + _lines(v, pad, pad + len(key)))
+            key = repr(k)
+            out.append(f"{space}{key}: {_lines(v, pad, pad + len(key) + 2)},\n")
+        out.append(" " * indent + "}")
     else:
-        items = [" " * pad + _lines(v, pad, pad) for v in value]
-    opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]") if isinstance(value, list) else ("(", ")")
-    return opening + "\n" + "".join(item + ",\n" for item in items) + " " * indent + closing
+        out = ["[\n" if kind is list else "(\n"]
+        out += [f"{space}{_lines(v, pad, pad)},\n" for v in value]
+        out.append(" " * indent + ("]" if kind is list else ")"))
+    return "".join(out)
 
 
 def _check_plain(value: Any) -> None:
@@ -192,17 +199,47 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+@dataclass
+class StoredDocs:
+    """Versions of one store's documents read or saved during a run, by (kind, name, version): a version never
+    changes, so each is read once; with the texts they take in DAG files (`DocTexts`)."""
+
+    store: Store
+    docs: dict[tuple[str, str, int], model.Document] = field(default_factory=dict)
+    texts: DocTexts = field(default_factory=dict)
+    published: dict[tuple[str, str], int] = field(default_factory=dict)  # the published version of each document
+
+    def get(self, kind: str, name: str, version: int) -> model.Document:
+        key = (kind, name, version)
+        if key not in self.docs:
+            self.put(self.store.get(kind, name, version))  # type: ignore[arg-type]
+        return self.docs[key]
+
+    def put(self, doc: model.Document) -> None:
+        """A version as stored, its status as it is now (publishing it sends the version published before it back to
+        draft, as the store does)."""
+        self.docs[doc.kind, doc.name, doc.version] = doc
+        if doc.status == "published":
+            before = self.published.get((doc.kind, doc.name))
+            if before is not None and before != doc.version and (doc.kind, doc.name, before) in self.docs:
+                old = self.docs[doc.kind, doc.name, before]
+                self.docs[doc.kind, doc.name, before] = old.model_copy(update={"status": "draft"})
+            self.published[doc.kind, doc.name] = doc.version
+
+
 def write_stored_dag(directory: Path, store: Store, pipeline: model.Document,
-                     warn: Callable[[str], None] = _stderr) -> Written:
+                     warn: Callable[[str], None] = _stderr, cache: StoredDocs | None = None) -> Written:
     """`write_dag` with the documents `pipeline` pins read from `store` (what `convert --dags-dir` writes after
-    saving: the same file `jenkins2flow render` writes for that version). Warns once per folder holding a loader."""
+    saving: the same file `jenkins2flow render` writes for that version). Warns once per folder holding a loader.
+    `cache`: the documents already read or saved in this run (refs pinned to a version are looked up there)."""
     assert isinstance(pipeline.spec, model.PipelineSpec)
-    docs = [store.get(ref.kind, ref.name, ref.version or "published") for _, ref in pipeline.spec.refs()]
+    docs = [cache.get(ref.kind, ref.name, ref.version) if cache is not None and ref.version
+            else store.get(ref.kind, ref.name, ref.version or "published") for _, ref in pipeline.spec.refs()]
     if directory.resolve() not in _WARNED:
         _WARNED.add(directory.resolve())
         if message := loader_warning(directory):
             warn(message)
-    return write_dag(directory, pipeline, docs)
+    return write_dag(directory, pipeline, docs, cache.texts if cache is not None else None)
 
 
 @dataclass

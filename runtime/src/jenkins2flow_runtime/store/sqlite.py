@@ -91,6 +91,21 @@ def _folder_problem(path: Path) -> str:
     return ""
 
 
+def explain(path: str, exc: sqlite3.Error, timeout: float) -> str:
+    """A sqlite3 error on the catalog at `path` as one line a person can act on."""
+    msg = str(exc)
+    where = f"The store {path!r}"
+    if "not a database" in msg or "malformed" in msg:
+        return f"{where} is not a readable SQLite catalog ({msg}): restore it from a backup or use another --store."
+    if "readonly" in msg or "read-only" in msg:
+        return f"{where} is read-only ({msg}): make the file and its folder writable, or pass another --store."
+    if "locked" in msg or "busy" in msg:
+        return f"{where} is locked by another writer ({msg}, waited {timeout:g} s): try again when it is done."
+    if "unable to open" in msg:
+        return f"Cannot open the store {path!r} ({msg}): check that it and its folder are readable."
+    return f"{where} failed: {type(exc).__name__}: {msg}"
+
+
 class SqliteStore(Store):
     def __init__(self, path: str, *, create: bool = False, timeout: float | None = None) -> None:
         self.path = path
@@ -151,18 +166,7 @@ class SqliteStore(Store):
             raise StoreUnavailable(self._explain(exc)) from None
 
     def _explain(self, exc: sqlite3.Error) -> str:
-        msg = str(exc)
-        where = f"The store {self.path!r}"
-        if "not a database" in msg or "malformed" in msg:
-            return f"{where} is not a readable SQLite catalog ({msg}): restore it from a backup or use another --store."
-        if "readonly" in msg or "read-only" in msg:
-            return f"{where} is read-only ({msg}): make the file and its folder writable, or pass another --store."
-        if "locked" in msg or "busy" in msg:
-            return (f"{where} is locked by another writer ({msg}, waited {self.timeout:g} s): try again when it is "
-                    "done.")
-        if "unable to open" in msg:
-            return f"Cannot open the store {self.path!r} ({msg}): check that it and its folder are readable."
-        return f"{where} failed: {type(exc).__name__}: {msg}"
+        return explain(self.path, exc, self.timeout)
 
     def close(self) -> None:
         self.db.close()
