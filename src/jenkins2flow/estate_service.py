@@ -15,11 +15,13 @@ look found) and `on_job` (each job's `JobResult`, in order).
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -113,6 +115,19 @@ class EstateRun:
     report_id: str = ""
 
 
+@contextmanager
+def fewer_collections(allocations: int = 50_000) -> Iterator[None]:
+    """Python's cycle collector runs every 700 allocations by default, and each third-generation pass walks every
+    object alive (the converter's rules, caches, a batch's documents) to find nothing: on the bench's estate those
+    passes cost ~10 % of a run. A run allocates in larger steps between them; the default comes back after."""
+    before = gc.get_threshold()
+    gc.set_threshold(allocations, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def may_link(data: bytes) -> bool:
     """Whether a job's bytes may hold a link to another job: a word of LINK_WORDS, also when written with XML
     character references (`&#117;pstream`), or text that bytes do not show as is (UTF-16)."""
@@ -140,6 +155,7 @@ class _Pending:
     job: str
     source: str
     summary: JobSummary
+    row: str  # the summary as JSON (EstateReport.add_summary)
     conv: Conversion | None = None  # None: left alone
     state: JobState | None = None  # left alone: its state; converted: the state to record once saved
 
@@ -195,6 +211,10 @@ class EstateService:
 
     def convert(self) -> EstateRun:
         """Convert into the store (and DAG files), record the report next to the catalog, return it."""
+        with fewer_collections():
+            return self._convert()
+
+    def _convert(self) -> EstateRun:
         start = time.perf_counter()
         opts, copts = self.options, self.options.convert
         uri = store_uri(opts.store)
@@ -215,17 +235,18 @@ class EstateService:
                 if item.conv is None:  # left alone: it counts from its last conversion
                     state = unchanged.states[item.job.full_name]
                     summary = JobSummary.from_dict(records.job_summary(item.job.full_name) or {})
-                    report.add_summary(summary)
-                    pending.append(_Pending(item.job.full_name, source, summary, state=state))
+                    row = report.add_summary(summary)
+                    pending.append(_Pending(item.job.full_name, source, summary, row, state=state))
                 else:
                     conv = item.conv
-                    summary = report.add(conv)
+                    summary = JobSummary.of(conv, copts.timezone is not None)
+                    row = report.add_summary(summary)
                     state = None
                     if item.links is not None:  # refused jobs have none: they depend on the batch
                         asked = getattr(item.links.pipelines, "asked", {})
                         state = JobState(conv.job, source, unchanged.take(conv.job, source), unchanged.context,
                                          links.read_by(conv.pipeline_name, asked), published=opts.publish)
-                    pending.append(_Pending(conv.job, source, summary, conv, state))
+                    pending.append(_Pending(conv.job, source, summary, row, conv, state))
                 if len(pending) >= opts.batch:
                     run.flush(pending)
                     pending = []
@@ -233,7 +254,7 @@ class EstateService:
             totals.elapsed = time.perf_counter() - start
             report_id = records.save_estate_report(
                 report.totals(), command="convert", sources=self.sources, by=opts.by,
-                jobs=(s.to_dict() for s in report.summaries()))
+                jobs=report.rows())
         return EstateRun(report, totals, report_id)
 
 
@@ -253,7 +274,7 @@ class _Run:
     def flush(self, pending: list[_Pending]) -> None:
         convs = [p.conv for p in pending if p.conv is not None and p.conv.pipeline is not None]
         saved = dict(zip((id(c) for c in convs), self.saver.save(convs), strict=True))
-        states: list[tuple[JobState, dict[str, Any]]] = []
+        states: list[tuple[JobState, str]] = []
         for p in pending:
             if p.conv is None:
                 assert p.state is not None
@@ -264,7 +285,7 @@ class _Run:
             else:
                 result, state = self._saved(p, p.conv, saved[id(p.conv)])
             if state is not None:
-                states.append((state, p.summary.to_dict()))
+                states.append((state, p.row))
             self.totals.add(result, p.summary)
             if self.on_job is not None:
                 self.on_job(result)
@@ -275,7 +296,7 @@ class _Run:
             return _result(p.summary, conv, f"{conv.source}:1:1: cannot save {conv.job!r}: {saved}"), None
         self.totals.documents_new += saved.new
         self.totals.documents_unchanged += saved.unchanged
-        for doc in (*saved.documents, saved.pipeline):
+        for doc in saved.documents:  # tasks and templates, which other pipelines pin too (never the pipelines)
             if doc.created_at is not None:  # as stored (unchanged ones came back as given)
                 self.docs.put(doc)
         dag, stat, error = self._dag(saved.pipeline.name, lambda: saved.pipeline, conv)
@@ -290,7 +311,7 @@ class _Run:
                 dag = "unchanged"  # the file written then, untouched since: not even rendered
             else:
                 dag, stat, error = self._dag(state.pipeline,
-                                             lambda: self.docs.get("pipeline", state.pipeline, state.version), None)
+                                             lambda: self.store.get("pipeline", state.pipeline, state.version), None)
         if not error and p.summary.status == "failed":
             error = p.summary.failure()
         result = JobResult(p.job, p.source, p.summary.status, p.summary.reasons[0] if p.summary.reasons else "",
@@ -341,7 +362,7 @@ def record_report(uri: str, report: EstateReport, *, command: str, sources: list
     """Keep an estate report next to the catalog at `uri` (for the catalog UI's migration view)."""
     with Records(uri, write=True) as records:
         return records.save_estate_report(report.totals(), command=command, sources=sources, by=by,
-                                          jobs=(s.to_dict() for s in report.summaries()))
+                                          jobs=report.rows())
 
 
 __all__ = ["EstateOptions", "EstateRun", "EstateService", "JobResult", "Totals", "failure_line", "may_link",

@@ -140,14 +140,14 @@ class Records:
     # -- estate reports ------------------------------------------------------------------------------------------
 
     def save_estate_report(self, report: dict[str, Any], *, command: str, sources: list[str], by: str = "",
-                           jobs: Iterable[dict[str, Any]] = ()) -> str:
+                           jobs: Iterable[dict[str, Any] | str] = ()) -> str:
         """Store one estate report: its totals (`report`) and, one row each, its jobs (dicts with at least `job`
-        and `status`, read from `jobs` as it goes: it may be a generator). Returns the report's id."""
+        and `status`, or their JSON text, read from `jobs` as it goes: it may be a generator). Returns its id."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
         row = {"at": at, "command": command, "by": by, "sources": sources, "jobs": int(report.get("jobs", 0))}
         if self.mongo is not None:
             report_id = self.mongo["estate_reports"].insert_one({**row, "body": report}).inserted_id
-            for part in _chunks(enumerate(jobs)):
+            for part in _chunks(enumerate(_as_dict(j) for j in jobs)):
                 self.mongo["estate_report_jobs"].insert_many(
                     [{"report": report_id, "seq": i, "job": j["job"], "status": j["status"], "body": j}
                      for i, j in part])
@@ -157,7 +157,7 @@ class Records:
             return self._save_estate_report(db, at, command, by, sources, row, report, jobs)
 
     def _save_estate_report(self, db: sqlite3.Connection, at: str, command: str, by: str, sources: list[str],
-                            row: dict[str, Any], report: dict[str, Any], jobs: Iterable[dict[str, Any]]) -> str:
+                            row: dict[str, Any], report: dict[str, Any], jobs: Iterable[dict[str, Any] | str]) -> str:
         db.execute("BEGIN IMMEDIATE")
         try:
             cur = db.execute(
@@ -167,7 +167,7 @@ class Records:
             report_id = cur.lastrowid
             for part in _chunks(enumerate(jobs)):
                 db.executemany("INSERT INTO estate_report_jobs VALUES (?,?,?,?,?)",
-                               [(report_id, i, j["job"], j["status"], json.dumps(j, default=str)) for i, j in part])
+                               [(report_id, i, *_columns(j)) for i, j in part])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -257,14 +257,14 @@ class Records:
         row = self.db.execute("SELECT summary FROM job_states WHERE job=?", (job,)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def save_job_states(self, states: Iterable[tuple[JobState, dict[str, Any]]]) -> None:
-        """Replace the states of these jobs, each with its report row; one transaction."""
+    def save_job_states(self, states: Iterable[tuple[JobState, dict[str, Any] | str]]) -> None:
+        """Replace the states of these jobs, each with its report row (or its JSON text); one transaction."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
         rows = [(*(getattr(st, f) for f in STATE_FIELDS[:7]), int(st.published), st.dag, summary)
                 for st, summary in states]
         if self.mongo is not None:  # replaced as delete + insert (mongomock's bulk_write refuses pymongo 4's ops)
-            docs = [{"_id": r[0], **dict(zip(STATE_FIELDS[1:], r[1:9], strict=True)), "summary": r[9], "at": at}
-                    for r in rows]
+            docs = [{"_id": r[0], **dict(zip(STATE_FIELDS[1:], r[1:9], strict=True)), "summary": _as_dict(r[9]),
+                     "at": at} for r in rows]
             if docs:
                 self.mongo["job_states"].delete_many({"_id": {"$in": [d["_id"] for d in docs]}})
                 self.mongo["job_states"].insert_many(docs)
@@ -274,7 +274,7 @@ class Records:
             db.execute("BEGIN IMMEDIATE")
             try:
                 db.executemany("INSERT OR REPLACE INTO job_states VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                               [(*r[:9], json.dumps(r[9], default=str), at) for r in rows])
+                               [(*r[:9], _as_text(r[9]), at) for r in rows])
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
@@ -335,6 +335,20 @@ def save_estate_report(uri: str | None, report: dict[str, Any], *, command: str,
 
 
 T = TypeVar("T")
+
+
+def _as_dict(row: dict[str, Any] | str) -> dict[str, Any]:
+    return json.loads(row) if isinstance(row, str) else row  # type: ignore[no-any-return]
+
+
+def _as_text(row: dict[str, Any] | str) -> str:
+    return row if isinstance(row, str) else json.dumps(row, default=str)
+
+
+def _columns(row: dict[str, Any] | str) -> tuple[str, str, str]:
+    """A job's row as its columns: job, status and the JSON body."""
+    data = _as_dict(row)
+    return data["job"], data["status"], _as_text(row)
 
 
 def _chunks(items: Iterator[T], size: int = CHUNK) -> Iterator[list[T]]:

@@ -150,7 +150,8 @@ class EstateReport:
         self.add_summary(summary)
         return summary
 
-    def add_summary(self, s: JobSummary) -> None:
+    def add_summary(self, s: JobSummary) -> str:
+        """Count the job in; returns its row as spooled (JSON)."""
         self.jobs += 1
         self.runnable += bool(s.pipeline)
         self.jenkins_only += s.jenkins_only
@@ -177,16 +178,22 @@ class EstateReport:
         self.lint_jobs += bool(s.lint)
         self.warnings += s.warnings
         self.warning_jobs += bool(s.warnings)
-        self._spool.write(json.dumps(s.to_dict(), ensure_ascii=False, default=str).encode("utf-8") + b"\n")
+        row = json.dumps(s.to_dict(), ensure_ascii=False, default=str)  # one line: control characters are escaped
+        self._spool.write(row.encode("utf-8") + b"\n")
+        return row
 
     # ---- reading ----------------------------------------------------------------------------------------------
 
-    def summaries(self) -> Iterator[JobSummary]:
-        """Every job's summary, in the order added."""
+    def rows(self) -> Iterator[str]:
+        """Every job's summary as JSON (`JobSummary.to_dict`), in the order added."""
         self._spool.flush()
         with open(self.path, "rb") as fh:
             for line in fh:
-                yield JobSummary.from_dict(json.loads(line))
+                yield line[:-1].decode("utf-8")
+
+    def summaries(self) -> Iterator[JobSummary]:
+        """Every job's summary, in the order added."""
+        return (JobSummary.from_dict(json.loads(row)) for row in self.rows())
 
     def details(self) -> Iterator[dict[str, Any]]:
         """The report's jobs_detail rows, in order."""

@@ -64,11 +64,9 @@ def to_python_lines(value: Any, indent: int = 0) -> str:
 def _lines(value: Any, indent: int, column: int) -> str:
     """`value` written from `column` on a line indented by `indent` (one column kept for a comma after it)."""
     kind = type(value)
-    if kind not in _CONTAINERS or not value:
-        return repr(value)
-    text = repr(value)
-    if column + len(text) < WIDTH:
-        return text
+    text = _inline(value, WIDTH - 1 - column) if value else repr(value)
+    if text is not None or kind not in _CONTAINERS:
+        return text if text is not None else repr(value)
     pad = indent + INDENT
     space = " " * pad
     if kind is dict:
@@ -82,6 +80,36 @@ def _lines(value: Any, indent: int, column: int) -> str:
         out += [f"{space}{_lines(v, pad, pad)},\n" for v in value]
         out.append(" " * indent + ("]" if kind is list else ")"))
     return "".join(out)
+
+
+def _inline(value: Any, room: int) -> str | None:
+    """`repr(value)` when it is at most `room` characters long, else None: built from its items' reprs, stopping as
+    soon as it is too long (a large container is not written out whole at each level of the layout)."""
+    kind = type(value)
+    if kind not in _CONTAINERS or not value:
+        text = repr(value)
+        return text if len(text) <= room else None
+    used = 2
+    parts: list[str] = []
+    for item in value.items() if kind is dict else value:
+        used += 2 if parts else 0
+        if kind is dict:
+            key = repr(item[0])
+            used += len(key) + 2
+            item_text = _inline(item[1], room - used)
+            text = None if item_text is None else f"{key}: {item_text}"
+        else:
+            text = _inline(item, room - used)
+        if text is None:
+            return None
+        used += len(text) - (len(key) + 2 if kind is dict else 0)
+        if used > room:
+            return None
+        parts.append(text)
+    if kind is tuple and len(parts) == 1:
+        return f"({parts[0]},)" if used + 1 <= room else None
+    opening, closing = ("{", "}") if kind is dict else ("[", "]") if kind is list else ("(", ")")
+    return opening + ", ".join(parts) + closing
 
 
 def _check_plain(value: Any) -> None:
@@ -168,16 +196,25 @@ def write_dag(directory: Path, pipeline: model.Document, documents: Iterable[mod
     already holds that text. Refuses to overwrite a file that is not this pipeline's static file."""
     path = directory / dagfile.dag_file_name(pipeline.name)
     text = render_dag(pipeline, documents, texts) if texts is not None else render_dag(pipeline, documents)
-    if path.exists():
+    try:
+        old: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        old = None
+    except OSError:  # a folder or an unreadable file in the way
+        old = b""
+    if old is not None:
         owner = dagfile.static_pipeline(path)
         if owner != pipeline.name:
             what = f"the static DAG file of pipeline {owner!r}" if owner else "a file jenkins2flow did not write"
             raise RenderError(f"{path}: holds {what}; not overwritten with pipeline {pipeline.name!r}. Move it "
                               "away or render into another folder.")
-        if path.read_text(encoding="utf-8") == text:
+        if old == text.encode("utf-8"):
             return Written(path, pipeline.name, pipeline.version, False)
-    directory.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except FileNotFoundError:  # the folder is new
+        directory.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
     return Written(path, pipeline.name, pipeline.version, True)
 
 
@@ -192,7 +229,8 @@ def loader_warning(directory: Path) -> str:
             "the other, not both; delete the loader file to serve only the static files.")
 
 
-_WARNED: set[Path] = set()
+_WARNED: set[Path] = set()  # folders (resolved) whose loader file was warned about
+_LOOKED_AT: set[Path] = set()  # folders as given
 
 
 def _stderr(message: str) -> None:
@@ -235,10 +273,12 @@ def write_stored_dag(directory: Path, store: Store, pipeline: model.Document,
     assert isinstance(pipeline.spec, model.PipelineSpec)
     docs = [cache.get(ref.kind, ref.name, ref.version) if cache is not None and ref.version
             else store.get(ref.kind, ref.name, ref.version or "published") for _, ref in pipeline.spec.refs()]
-    if directory.resolve() not in _WARNED:
-        _WARNED.add(directory.resolve())
-        if message := loader_warning(directory):
-            warn(message)
+    if directory not in _LOOKED_AT:  # as given: resolving a path costs a system call per part of it
+        _LOOKED_AT.add(directory)
+        if (folder := directory.resolve()) not in _WARNED:
+            _WARNED.add(folder)
+            if message := loader_warning(directory):
+                warn(message)
     return write_dag(directory, pipeline, docs, cache.texts if cache is not None else None)
 
 

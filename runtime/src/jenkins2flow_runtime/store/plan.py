@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from jenkins2flow_runtime.model import SCHEMA_VERSION, Document, PipelineSpec, Status, make
+from jenkins2flow_runtime.model import SCHEMA_VERSION, Document, PipelineSpec, Status
+from jenkins2flow_runtime.model.document import spec_hash
 from jenkins2flow_runtime.model.errors import dotted
 from jenkins2flow_runtime.store.base import (
     ConflictError,
@@ -79,18 +80,12 @@ def ref_keys(docs: Iterable[Document]) -> set[str]:
     return out
 
 
-def _set(data: Any, loc: tuple[str | int, ...], version: int) -> None:
-    for part in loc:
-        data = data[part]
-    data["version"] = version
-
-
 def resolve_refs(doc: Document, heads: dict[str, Head]) -> Document:
     """Pin version-0 references to the latest version; RefError naming every missing document or version."""
     if not isinstance(doc.spec, PipelineSpec):
         return doc
     problems: list[str] = []
-    pins: list[tuple[tuple[str | int, ...], int]] = []
+    pins: dict[str, int] = {}
     for loc, ref in doc.spec.refs():
         head = heads.get(ref.key())
         where = f"{doc.kind} {doc.name!r}: spec.{dotted(loc)}"
@@ -99,16 +94,13 @@ def resolve_refs(doc: Document, heads: dict[str, Head]) -> Document:
         elif ref.version > head.latest:
             problems.append(f"{where}: {ref.kind} {ref.name!r} has no version {ref.version} (latest is {head.latest})")
         elif ref.version == 0:
-            pins.append((tuple(loc), head.latest))
+            pins[ref.key()] = head.latest
     if problems:
         raise RefError(problems)
     if not pins:
         return doc
-    spec = doc.spec.model_dump(mode="json")
-    for loc, version in pins:
-        _set(spec, loc, version)
-    envelope = doc.model_dump(exclude={"spec", "spec_hash", "kind", "name"})
-    return make(doc.kind, doc.name, spec, **envelope)
+    spec = doc.spec.pinned(pins)
+    return doc.model_copy(update={"spec": spec, "spec_hash": spec_hash(spec)})
 
 
 def publish_problems(doc: Document, heads: dict[str, Head]) -> list[str]:
