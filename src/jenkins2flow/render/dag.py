@@ -87,25 +87,21 @@ def _inline(value: Any, room: int) -> str | None:
     soon as it is too long (a large container is not written out whole at each level of the layout)."""
     kind = type(value)
     if kind not in _CONTAINERS or not value:
-        text = repr(value)
-        return text if len(text) <= room else None
+        leaf = repr(value)
+        return leaf if len(leaf) <= room else None
     used = 2
     parts: list[str] = []
     for item in value.items() if kind is dict else value:
         used += 2 if parts else 0
-        if kind is dict:
-            key = repr(item[0])
-            used += len(key) + 2
-            item_text = _inline(item[1], room - used)
-            text = None if item_text is None else f"{key}: {item_text}"
-        else:
-            text = _inline(item, room - used)
+        key = f"{item[0]!r}: " if kind is dict else ""
+        used += len(key)
+        text = _inline(item[1] if kind is dict else item, room - used)
         if text is None:
             return None
-        used += len(text) - (len(key) + 2 if kind is dict else 0)
+        used += len(text)
         if used > room:
             return None
-        parts.append(text)
+        parts.append(key + text)
     if kind is tuple and len(parts) == 1:
         return f"({parts[0]},)" if used + 1 <= room else None
     opening, closing = ("{", "}") if kind is dict else ("[", "]") if kind is list else ("(", ")")
