@@ -166,6 +166,8 @@ def find(text: str, fields: bool = False) -> list[Found]:
 
 def _apart(found: list[Found]) -> list[Found]:
     """In order of place, the longest first where two start together; overlapping ones left out."""
+    if not found:
+        return found
     found.sort(key=lambda f: (f.start, -f.end))
     out: list[Found] = []
     for f in found:
