@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -128,6 +128,7 @@ class Store(ABC):
         action: Action = "save",
         batch_size: int | None = None,
         read_unchanged: bool = True,
+        progress: Callable[[int], None] | None = None,
     ) -> builtins.list[Document]:
         """Save many documents in one transaction (SQLite) / a few bulk round trips (MongoDB), results in input
         order. Tasks and templates are written before pipelines, so pipelines may pin what the same batch saves.
@@ -139,7 +140,8 @@ class Store(ABC):
 
         With `read_unchanged=False`, a document whose spec is unchanged comes back as given (references pinned) with
         the stored version's number and status, instead of being read back from the store: less work for a caller
-        that needs only version numbers (its created_at, created_by and comment are then the given ones)."""
+        that needs only version numbers (its created_at, created_by and comment are then the given ones).
+        `progress` is told how many documents each committed batch held."""
         docs = list(docs)
         expected: builtins.list[int | None] = (
             list(expected_versions) if expected_versions is not None else [None] * len(docs)
@@ -147,8 +149,11 @@ class Store(ABC):
         if len(expected) != len(docs):
             raise ValueError("expected_versions must have one entry per document")
         if batch_size is None or len(docs) <= batch_size:
-            return self._write(docs, by=by, comment=comment, expected=expected, action=action,
-                               read_unchanged=read_unchanged)
+            written = self._write(docs, by=by, comment=comment, expected=expected, action=action,
+                                  read_unchanged=read_unchanged)
+            if progress is not None:
+                progress(len(docs))
+            return written
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         order = sorted(range(len(docs)), key=lambda i: docs[i].kind == "pipeline")
@@ -159,6 +164,8 @@ class Store(ABC):
                                 action=action, read_unchanged=read_unchanged)
             for i, d in zip(part, saved, strict=True):
                 out[i] = d
+            if progress is not None:
+                progress(len(part))
         return [d for d in out if d is not None]
 
     @abstractmethod
