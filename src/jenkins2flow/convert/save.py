@@ -109,11 +109,13 @@ class BatchSaver:
         if self.publish:
             stored = self._published(stored)
         out = []
+        counted: set[int] = set()  # a new version shared by jobs of the batch counts for the first one
         for (conv, _), mine in zip(batch, per_conv, strict=True):
             mine_docs = [stored[i] for i in mine]
             # a new version comes back as stored (created_at set); an unchanged one as given (the converter sets no
             # created_at): its pipeline is read back, as a DAG file embeds the stored envelope
-            new = sum(1 for d in mine_docs if d.created_at is not None)
+            new = sum(1 for i in mine if stored[i].created_at is not None and i not in counted)
+            counted.update(mine)
             pipeline = mine_docs[-1]
             if pipeline.created_at is None:
                 pipeline = self.store.get("pipeline", pipeline.name, pipeline.version)
