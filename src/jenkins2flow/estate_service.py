@@ -223,8 +223,8 @@ class EstateService:
         totals = Totals()
         with open_store(uri, create=True) as store, Records(uri, write=True) as records:
             saver = BatchSaver(store, publish=opts.publish, by=opts.by)
-            unchanged = Unchanged(
-                states={} if opts.force else records.job_states(), heads=saver.heads,
+            unchanged = Unchanged(  # one job's state and head read at a time: memory stays flat on a re-run too
+                state_of=records.job_state, head_of=lambda name: store.pipeline_heads([name]).get(name),
                 context=context_fingerprint(copts, publish=opts.publish), links=links, publish=opts.publish,
                 job_name=copts.job_name, only=copts.only, enabled=not opts.force and copts.workspace is None)
             self.inputs.peek = unchanged
@@ -233,7 +233,7 @@ class EstateService:
             for item in convert_stream(self.inputs, copts, links):
                 source = source_of(item.job)
                 if item.conv is None:  # left alone: it counts from its last conversion
-                    state = unchanged.states[item.job.full_name]
+                    state = unchanged.take_state(item.job.full_name)
                     summary = JobSummary.from_dict(records.job_summary(item.job.full_name) or {})
                     row = report.add_summary(summary)
                     pending.append(_Pending(item.job.full_name, source, summary, row, state=state))

@@ -51,8 +51,9 @@ def test_one_jobs_error_stays_with_that_job(tmp_path: Path) -> None:
         # someone saves d's pipeline after the saver read the heads: the batch fails, its jobs are saved one by one
         saver = BatchSaver(store)
         d = _conv("d", "make d")
+        heads = store.pipeline_heads(["e", "d", "f"])  # read before someone else saves d
         save_conversion(store, _conv("d", "other"), publish=False)
-        second = saver.save([_conv("e"), d, _conv("f", "make f")])
+        second = saver.save([_conv("e"), d, _conv("f", "make f")], heads)
         assert isinstance(second[1], ConflictError)
         assert [s.pipeline.name for s in second if isinstance(s, Saved)] == ["e", "f"]
         assert store.get("pipeline", "f").status == "published"

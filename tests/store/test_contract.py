@@ -241,6 +241,8 @@ def test_pipeline_heads_name_each_pipeline_with_its_latest_provenance(store: Sto
         "etl": PipelineHead("etl", 2, 1, False, "team/etl2", provenance["source"]),
         "plain": PipelineHead("plain", 1, None, True, "", ""),
     }
+    assert store.pipeline_heads(["plain", "nope", "plain"]) == {"plain": heads["plain"]}
+    assert store.pipeline_heads([]) == {} and store.pipeline_heads(["a"]) == {}  # a task is not a pipeline
 
 
 def test_save_many_without_reading_unchanged_documents_back(store: Store) -> None:

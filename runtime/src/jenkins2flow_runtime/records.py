@@ -234,28 +234,21 @@ class Records:
 
     # -- job states (written by the toolkit's convert) ------------------------------------------------------------
 
-    def job_states(self) -> dict[str, JobState]:
-        """Every job's state by full name (without its report row: `job_summary` reads one)."""
+    def job_state(self, job: str) -> JobState | None:
+        """One job's state (without its report row), or None."""
         if self.mongo is not None:
-            docs = self.mongo["job_states"].find({}, {"summary": 0, "at": 0})
-            return {d["_id"]: JobState(d["_id"], d["source"], d["input"], d["context"], d["links"], d["pipeline"],
-                                       d["version"], bool(d["published"]), d["dag"]) for d in docs}
-        if not self._has_table("job_states"):
-            return {}
-        assert self.db is not None
-        rows = self.db.execute(f"SELECT {', '.join(STATE_FIELDS)} FROM job_states").fetchall()
-        return {r[0]: JobState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8]) for r in rows}
-
-    def job_summary(self, job: str) -> dict[str, Any] | None:
-        """The report row of a job's last conversion, or None."""
-        if self.mongo is not None:
-            doc = self.mongo["job_states"].find_one({"_id": job}, {"summary": 1})
-            return dict(doc["summary"]) if doc else None
+            d = self.mongo["job_states"].find_one({"_id": job}, {"summary": 0, "at": 0})
+            return None if d is None else JobState(d["_id"], d["source"], d["input"], d["context"], d["links"],
+                                                   d["pipeline"], d["version"], bool(d["published"]), d["dag"])
         if not self._has_table("job_states"):
             return None
         assert self.db is not None
-        row = self.db.execute("SELECT summary FROM job_states WHERE job=?", (job,)).fetchone()
-        return json.loads(row[0]) if row else None
+        r = self.db.execute(f"SELECT {', '.join(STATE_FIELDS)} FROM job_states WHERE job=?", (job,)).fetchone()
+        return None if r is None else JobState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8])
+
+    def job_summary(self, job: str) -> dict[str, Any] | None:
+        """The report row of a job's last conversion, or None."""
+        return self._body("job_states", "job", job, "summary")
 
     def save_job_states(self, states: Iterable[tuple[JobState, dict[str, Any] | str]]) -> None:
         """Replace the states of these jobs, each with its report row (or its JSON text); one transaction."""
@@ -311,13 +304,17 @@ class Records:
 
     def shadow_run(self, run_id: str) -> dict[str, Any] | None:
         """One shadow run's whole result (ShadowResult.to_dict()), or None."""
+        return self._body("shadow_runs", "run_id", run_id, "body")
+
+    def _body(self, table: str, key: str, value: str, field: str) -> dict[str, Any] | None:
+        """The JSON `field` of the row (document) of `table` whose `key` (`_id`) is `value`, or None."""
         if self.mongo is not None:
-            doc = self.mongo["shadow_runs"].find_one({"_id": run_id})
-            return dict(doc["body"]) if doc else None
-        if not self._has_table("shadow_runs"):
+            doc = self.mongo[table].find_one({"_id": value}, {field: 1})
+            return dict(doc[field]) if doc else None
+        if not self._has_table(table):
             return None
         assert self.db is not None
-        row = self.db.execute("SELECT body FROM shadow_runs WHERE run_id = ?", (run_id,)).fetchone()
+        row = self.db.execute(f"SELECT {field} FROM {table} WHERE {key} = ?", (value,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def _has_table(self, name: str) -> bool:

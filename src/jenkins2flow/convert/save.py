@@ -4,8 +4,8 @@ a batch is idempotent and resumes where it stopped. A pipeline that belongs to a
 name read from another source) is never saved over: IdentityConflict (convert.identity).
 
 `BatchSaver` saves many jobs' conversions in one transaction and publishes them in one more (SQLite), reading who
-owns each pipeline once at the start (`Store.pipeline_heads`); when a batch fails, its jobs are saved one by one, so
-one job's error never stops the others. `save_conversion` saves one.
+owns their pipelines in one query per batch (`Store.pipeline_heads`); when a batch fails, its jobs are saved one by
+one, so one job's error never stops the others. `save_conversion` saves one.
 """
 
 from __future__ import annotations
@@ -36,16 +36,19 @@ class Saved:
 class BatchSaver:
     """Saves conversions into `store`, many at a time."""
 
-    def __init__(self, store: Store, *, publish: bool = True, by: str = "jenkins2flow",
-                 heads: dict[str, PipelineHead] | None = None) -> None:
+    def __init__(self, store: Store, *, publish: bool = True, by: str = "jenkins2flow") -> None:
         self.store = store
         self.publish = publish
         self.by = by
-        self.heads = store.pipeline_heads() if heads is None else heads
+        self.heads: dict[str, PipelineHead] = {}  # the stored pipelines of the batch being saved
 
-    def save(self, convs: Sequence[Conversion]) -> list[Saved | Exception]:
+    def save(self, convs: Sequence[Conversion],
+             heads: dict[str, PipelineHead] | None = None) -> list[Saved | Exception]:
         """Save (and publish) each conversion that has a pipeline; per conversion, what was saved or the error
-        that kept it out (StoreUnavailable stops everything: every other job would fail the same way)."""
+        that kept it out (StoreUnavailable stops everything: every other job would fail the same way). `heads`: the
+        stored pipelines of these conversions when the caller has them (else read in one query)."""
+        self.heads = heads if heads is not None else self.store.pipeline_heads(
+            c.pipeline_name for c in convs if c.pipeline is not None)
         out: list[Saved | Exception | None] = [None] * len(convs)
         todo: list[tuple[int, int]] = []  # (conversion, expected version of its pipeline)
         for i, conv in enumerate(convs):
@@ -150,7 +153,7 @@ def save_conversion(
         assert isinstance(head.spec, model.PipelineSpec)
         heads[head.name] = PipelineHead(head.name, head.version, None, head.status == "retired",
                                         head.spec.provenance.job, head.spec.provenance.source)
-    result = BatchSaver(store, publish=publish, by=by, heads=heads).save([conv])[0]
+    result = BatchSaver(store, publish=publish, by=by).save([conv], heads)[0]
     if isinstance(result, Exception):
         raise result
     return result.pipeline

@@ -27,6 +27,7 @@ import hashlib
 import importlib
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any
@@ -86,8 +87,8 @@ class Unchanged:
     """The `sources.Peek` of a re-run: notes the sha256 of every job's bytes (`inputs`), and says which jobs need not
     be read (the module's rules). `enabled` False: every job is read (--force, --workspace), the hashes still noted."""
 
-    states: dict[str, JobState]
-    heads: dict[str, PipelineHead]
+    state_of: Callable[[str], JobState | None]  # a job's last state (Records.job_state)
+    head_of: Callable[[str], PipelineHead | None]  # a stored pipeline's head (from Store.pipeline_heads)
     context: str
     links: Links
     publish: bool
@@ -95,6 +96,7 @@ class Unchanged:
     only: str = ""  # --only: the other jobs' hashes are not noted
     enabled: bool = True
     inputs: dict[tuple[str, str], str] = field(default_factory=dict)  # (full name, source) -> sha256, until taken
+    left: dict[str, JobState] = field(default_factory=dict)  # the states of the jobs left alone, until taken
 
     def __call__(self, full_name: str, source: str, data: bytes) -> str | None:
         name = self.job_name.strip("/") or full_name
@@ -102,11 +104,14 @@ class Unchanged:
             return NOT_SELECTED  # left out by convert.estate.picked: no need to parse it
         sha = hashlib.sha256(data).hexdigest()
         self.inputs[name, source] = sha
-        return UNCHANGED if self.enabled and self.same(name, source, sha) else None
+        state = self.state_of(name) if self.enabled else None
+        if state is None or not self.same(state, name, source, sha):
+            return None
+        self.left[name] = state
+        return UNCHANGED
 
-    def same(self, name: str, source: str, sha: str) -> bool:
-        state = self.states.get(name)
-        if state is None or state.input != sha or state.context != self.context or state.source != source:
+    def same(self, state: JobState, name: str, source: str, sha: str) -> bool:
+        if state.input != sha or state.context != self.context or state.source != source:
             return False  # a source spelled otherwise is recorded in the provenance: converted again
         try:
             asked = [str(n) for n, _ in json.loads(state.links)[2]]
@@ -116,13 +121,17 @@ class Unchanged:
             return False
         if not state.pipeline:
             return True
-        head = self.heads.get(state.pipeline)
+        head = self.head_of(state.pipeline)
         return (head is not None and head.latest == state.version and not head.retired and head.job == name
                 and head.source == source and (not self.publish or head.published == state.version))
 
     def take(self, name: str, source: str) -> str:
         """The sha256 noted for a job's bytes ("" when its bytes were not seen: a job that could not be read)."""
         return self.inputs.pop((name, source), "")
+
+    def take_state(self, name: str) -> JobState:
+        """The state of a job left alone (its stub has come through)."""
+        return self.left.pop(name)
 
 
 __all__ = ["NOT_SELECTED", "UNCHANGED", "Unchanged", "context_fingerprint", "converter_digest", "rules_digest"]

@@ -230,8 +230,9 @@ class Store(ABC):
         provenance.job."""
 
     @abstractmethod
-    def pipeline_heads(self) -> dict[str, PipelineHead]:
-        """Every stored pipeline by name: its versions and its latest version's provenance, in a few queries."""
+    def pipeline_heads(self, names: Iterable[str] | None = None) -> dict[str, PipelineHead]:
+        """The stored pipelines (all, or those of `names` that exist) by name: their versions and their latest
+        version's provenance, in a few queries."""
 
     @abstractmethod
     def history(self, kind: Kind, name: str) -> builtins.list[Document]:

@@ -21,7 +21,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -418,8 +418,12 @@ class MongoStore(Store):
         return self._doc(found, head)
 
     @_guarded
-    def pipeline_heads(self) -> dict[str, PipelineHead]:
-        heads = {h["_id"]: _head(h) for h in self.heads.find({"kind": "pipeline"}, {"events": 0})}
+    def pipeline_heads(self, names: Iterable[str] | None = None) -> dict[str, PipelineHead]:
+        if names is None:
+            found = self.heads.find({"kind": "pipeline"}, {"events": 0})
+        else:
+            found = self._by_ids(self.heads, {key("pipeline", n) for n in names}, {"events": 0})
+        heads = {h["_id"]: _head(h) for h in found}
         out: dict[str, PipelineHead] = {}
         for v in self._by_ids(self.versions, [f"{k}/{h.latest}" for k, h in heads.items()], {"body": 1}):
             kind, name, version = v["_id"].rsplit("/", 2)

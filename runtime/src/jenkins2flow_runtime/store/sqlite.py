@@ -422,13 +422,18 @@ class SqliteStore(Store):
         docs = build_valid(((r[0], r[1], r[7], r) for r in rows), lambda r: self._doc(r[8], _head(r), r[7]), invalid)
         return [d for d in docs if status is None or d.status == status]
 
-    def pipeline_heads(self) -> dict[str, PipelineHead]:
+    def pipeline_heads(self, names: Iterable[str] | None = None) -> dict[str, PipelineHead]:
+        sql = ("SELECT h.name, h.latest, h.published, h.retired, json_extract(v.body, '$.spec.provenance.job'),"
+               " json_extract(v.body, '$.spec.provenance.source') FROM heads h JOIN versions v"
+               " ON v.kind=h.kind AND v.name=h.name AND v.version=h.latest WHERE h.kind='pipeline'")
         with self._reading():
-            rows = self.db.execute(
-                "SELECT h.name, h.latest, h.published, h.retired, json_extract(v.body, '$.spec.provenance.job'),"
-                " json_extract(v.body, '$.spec.provenance.source') FROM heads h JOIN versions v"
-                " ON v.kind=h.kind AND v.name=h.name AND v.version=h.latest WHERE h.kind='pipeline'"
-            ).fetchall()
+            if names is None:
+                rows = self.db.execute(sql).fetchall()
+            else:
+                wanted, rows = builtins.list(dict.fromkeys(names)), []
+                for i in range(0, len(wanted), CHUNK):
+                    part = wanted[i : i + CHUNK]
+                    rows += self.db.execute(f"{sql} AND h.name IN ({','.join('?' * len(part))})", part).fetchall()
         return {r[0]: PipelineHead(r[0], r[1], r[2], r[1] in json.loads(r[3]), r[4] or "", r[5] or "")
                 for r in rows}
 
