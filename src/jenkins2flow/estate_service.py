@@ -131,11 +131,9 @@ def fewer_collections(allocations: int = 50_000) -> Iterator[None]:
 def may_link(data: bytes) -> bool:
     """Whether a job's bytes may hold a link to another job: a word of LINK_WORDS, also when written with XML
     character references (`&#117;pstream`), or text that bytes do not show as is (UTF-16)."""
-    if b"\x00" in data or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if b"\x00" in data or data[:2] in (b"\xff\xfe", b"\xfe\xff") or any(w in data for w in LINK_WORDS):
         return True
-    if b"&#" in data:
-        data = _CHAR_REF.sub(_char, data)
-    return any(w in data for w in LINK_WORDS)
+    return b"&#" in data and any(w in _CHAR_REF.sub(_char, data) for w in LINK_WORDS)
 
 
 _CHAR_REF = re.compile(rb"&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));")

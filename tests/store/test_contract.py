@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from jenkins2flow_runtime.model import PipelineSpec, make
+from jenkins2flow_runtime.model import PipelineSpec, make, spec_hash
 from jenkins2flow_runtime.store import (
     ConflictError,
     NotFoundError,
@@ -243,6 +243,13 @@ def test_pipeline_heads_name_each_pipeline_with_its_latest_provenance(store: Sto
     }
     assert store.pipeline_heads(["plain", "nope", "plain"]) == {"plain": heads["plain"]}
     assert store.pipeline_heads([]) == {} and store.pipeline_heads(["a"]) == {}  # a task is not a pipeline
+
+
+def test_a_document_given_without_its_spec_hash_is_hashed_on_save(store: Store) -> None:
+    first = store.save_many([task("a").model_copy(update={"spec_hash": ""}),
+                             pipeline("p", ("a", 0)).model_copy(update={"spec_hash": ""})])
+    assert [d.spec_hash for d in first] == [spec_hash(d.spec) for d in first] and "" not in [d.spec_hash for d in first]
+    assert [d.version for d in store.save_many([task("a"), pipeline("p", ("a", 0))])] == [1, 1]  # the same specs
 
 
 def test_save_many_without_reading_unchanged_documents_back(store: Store) -> None:

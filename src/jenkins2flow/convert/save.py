@@ -96,7 +96,8 @@ class BatchSaver:
         for conv, version in batch:
             assert conv.pipeline is not None
             comment = f"converted from Jenkins job {conv.job!r}"  # each new version keeps its job's comment
-            pipeline = model.make("pipeline", conv.pipeline_name, conv.pipeline, comment=comment)
+            # its spec is valid already, and its hash is computed once its references are pinned (store.plan)
+            pipeline = model.Document(kind="pipeline", name=conv.pipeline_name, spec=conv.pipeline, comment=comment)
             mine = []
             for doc in [*conv.templates, *conv.tasks]:
                 at = unique.setdefault((doc.kind, doc.name, doc.spec_hash), len(docs))

@@ -81,9 +81,10 @@ def ref_keys(docs: Iterable[Document]) -> set[str]:
 
 
 def resolve_refs(doc: Document, heads: dict[str, Head]) -> Document:
-    """Pin version-0 references to the latest version; RefError naming every missing document or version."""
+    """Pin version-0 references to the latest version; RefError naming every missing document or version. The
+    result has its spec hash (computed here when the document came without one)."""
     if not isinstance(doc.spec, PipelineSpec):
-        return doc
+        return doc if doc.spec_hash else doc.model_copy(update={"spec_hash": spec_hash(doc.spec)})
     problems: list[str] = []
     pins: dict[str, int] = {}
     for loc, ref in doc.spec.refs():
@@ -98,7 +99,7 @@ def resolve_refs(doc: Document, heads: dict[str, Head]) -> Document:
     if problems:
         raise RefError(problems)
     if not pins:
-        return doc
+        return doc if doc.spec_hash else doc.model_copy(update={"spec_hash": spec_hash(doc.spec)})
     spec = doc.spec.pinned(pins)
     return doc.model_copy(update={"spec": spec, "spec_hash": spec_hash(spec)})
 
