@@ -36,6 +36,7 @@ what is found by `<masked KIND>` in every text that is not a script (messages, d
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -183,6 +184,19 @@ def line_of(text: str, offset: int) -> int:
 def mask(text: str, fields: bool = False) -> str:
     """`text` with every secret found replaced by `<masked KIND>`; with `fields`, also the values of `name: value`
     lines under a secret name (for text that is data, not a sentence: a plugin's fields, inspect's output)."""
+    if len(text) > 500:
+        return _mask(text, fields)
+    masked = _short_mask(text, fields)
+    return text if masked == text else masked  # the text itself when nothing is masked, as _mask gives it
+
+
+@functools.lru_cache(maxsize=8192)
+def _short_mask(text: str, fields: bool) -> str:
+    """`mask` of a short text, remembered: an estate's messages and reasons repeat from job to job."""
+    return _mask(text, fields)
+
+
+def _mask(text: str, fields: bool) -> str:
     parts, last = [], 0
     for f in find(text, fields):
         parts += [text[last:f.start], f"<masked {f.kind}>"]
