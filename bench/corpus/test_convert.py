@@ -11,7 +11,8 @@ from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.render.dag import write_dag
 from tests.convert.test_estate_invariants import runnable_rate
-from tests.render.test_render import _dagbag, _docs
+from tests.render.dagcheck import conversion_docs
+from tests.render.test_render import _dagbag
 
 
 def test_jenkinsfiles_reach_85_percent() -> None:
@@ -45,7 +46,8 @@ def test_rendered_dags_load_in_one_dagbag(tmp_path: Path) -> None:
     written = 0
     for conv in estate.conversions:
         if conv.pipeline is not None:
-            write_dag(dags, conv.pipeline_name, conv.pipeline, _docs(conv))
+            pipeline, docs = conversion_docs(conv)
+            write_dag(dags, pipeline, docs)
             written += 1
     assert written > 200
     result = _dagbag(dags, tmp_path / "state")
