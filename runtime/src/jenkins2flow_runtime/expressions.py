@@ -254,6 +254,21 @@ def environment(bindings: Mapping[str, Any], ctx: Context) -> dict[str, str]:
     return {name: as_text(tree, ctx) for name, tree in bindings.items()}
 
 
+def outputs_read(*trees: Any) -> set[tuple[str, str]]:
+    """The (task, key) pairs of the `output` nodes in `trees`: what the run must pull before evaluating them."""
+    found: set[tuple[str, str]] = set()
+    stack = list(trees)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if isinstance(node.get("output"), str):
+                found.add((node["output"], str(node.get("key", ""))))
+            stack.extend(v for k, v in node.items() if k in ("args", "list", "map"))
+    return found
+
+
 class _Eval:
     def __init__(self, ctx: Context, budget: Budget) -> None:
         self.ctx = ctx

@@ -7,7 +7,8 @@ Each takes its pipeline bindings as keyword arguments (plus `context`, the Airfl
 - `trigger_pipeline`: `build job:` / downstream triggers: triggers the converted pipeline's DAG (and waits).
 - `wait_for_pipeline`: upstream triggers: waits for a successful run of the upstream pipeline.
 - `copy_artifacts`: copies files (Ant globs) from another pipeline's latest run workspace.
-- `when_gate`: a Jenkins `when` evaluated against parameters and environment; false -> the stage is skipped.
+- `when_gate`: a Jenkins `when` or scripted `if` (an expression tree) decided in the run; false -> the stage is
+  skipped; undecidable -> the task fails with the Jenkins place.
 - `post_gate`: Jenkins post `changed` / `fixed` / `regression`: compares this run's body outcome with the previous
   completed run of the same DAG; false -> the block's tasks are skipped.
 - `manual_gate`: Jenkins `input`: waits until the Airflow variable `jenkins2flow_gate.<dag_id>.<run_id>` is
@@ -16,9 +17,7 @@ Each takes its pipeline bindings as keyword arguments (plus `context`, the Airfl
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import re
 import shutil
 import time
 from pathlib import Path
@@ -92,10 +91,12 @@ def _api() -> Any:
 
 
 def trigger_pipeline(pipeline: str, conf: dict[str, Any] | None = None, wait: bool = True, jenkins_job: str = "",
-                     context: Any = None, **_: Any) -> dict[str, Any]:
-    """Trigger the DAG `pipeline` with `conf`; with `wait`, poll until it ends and fail if it failed."""
+                     conf_values: dict[str, Any] | None = None, context: Any = None, **params: Any) -> dict[str, Any]:
+    """Trigger the DAG `pipeline` with `conf` (and `conf_values`: parameters Jenkins computes, as expression trees
+    evaluated in this run); with `wait`, poll until it ends and fail if it failed."""
     from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-    op = TriggerDagRunOperator(task_id=f"trigger_{pipeline}"[:250], trigger_dag_id=pipeline, conf=conf or {},
+    conf = {**(conf or {}), **run_values(conf_values or {}, params, context, f"build job {jenkins_job or pipeline!r}")}
+    op = TriggerDagRunOperator(task_id=f"trigger_{pipeline}"[:250], trigger_dag_id=pipeline, conf=conf,
                                wait_for_completion=wait, poke_interval=POLL_SECONDS)
     op.execute(_context(context))
     return {"pipeline": pipeline, "waited": wait}
@@ -137,54 +138,49 @@ class Skip(Exception):
     """Raised to skip a stage; the Airflow adapter turns it into AirflowSkipException."""
 
 
-def _value(name: str, params: dict[str, Any]) -> str:
-    name = re.sub(r"^(params|env)\.", "", name.strip())
-    value = params.get(name, os.environ.get(name, ""))
-    return "true" if value is True else "false" if value is False else str(value)
+class GateError(RuntimeError):
+    """A condition that cannot be decided in this run: the gate fails (never true by default), naming the place."""
 
 
-def evaluate(cond: dict[str, Any], params: dict[str, Any]) -> bool:
-    """A Jenkins `when` condition against parameters and environment; what cannot be decided counts as true."""
-    kind, args, kwargs = cond.get("kind", ""), cond.get("args") or [], cond.get("kwargs") or {}
-    children = cond.get("children") or []
-    if kind == "allOf":
-        return all(evaluate(c, params) for c in children)
-    if kind == "anyOf":
-        return any(evaluate(c, params) for c in children)
-    if kind == "not":
-        return not all(evaluate(c, params) for c in children)
-    if kind == "environment":
-        return _value(str(kwargs.get("name", "")), params) == str(kwargs.get("value", ""))
-    if kind == "equals":
-        return str(kwargs.get("expected")) == str(kwargs.get("actual"))
-    if kind == "branch":
-        pattern = str(kwargs.get("pattern") or (args[0] if args else "*"))
-        branch = _value("BRANCH_NAME", params) or _value("GIT_BRANCH", params)
-        return fnmatch.fnmatchcase(branch, pattern) if branch else True
-    if kind == "expression":
-        text = str(args[0] if args else "").strip()
-        m = re.fullmatch(r"(?:return\s+)?(params\.\w+|env\.\w+)\s*(==|!=)\s*['\"]([^'\"]*)['\"]", text)
-        if m:
-            equal = _value(m.group(1), params) == m.group(3)
-            return equal if m.group(2) == "==" else not equal
-        m = re.fullmatch(r"(?:return\s+)?(!?)\s*(params\.\w+)", text)
-        if m:
-            truthy = _value(m.group(2), params).lower() in ("true", "1", "yes")
-            return not truthy if m.group(1) else truthy
-        return True
-    return True  # buildingTag, changeRequest, changeset...: CI-side facts, the data pipeline runs
+def run_values(trees: dict[str, Any], params: dict[str, Any], context: Any, what: str,
+               text: bool = False) -> dict[str, Any]:
+    """Expression trees (name -> tree) evaluated in this run: its parameters, the task's environment (the operator
+    sets it: Jenkins' variables, parameters, env), the outputs of earlier tasks; each as its Groovy string with
+    `text`, else its value (a BigDecimal as its string, for JSON). Raises GateError naming the Jenkins place."""
+    from jenkins2flow_runtime import expressions, groovy, jenkins_env
+
+    if not trees:
+        return {}
+    ctx = _context(context)
+    outputs = jenkins_env.recorded_outputs(ctx, expressions.outputs_read(*trees.values()))
+    facts = jenkins_env.run_context(ctx, params=params, env=dict(os.environ), outputs=outputs)
+    out: dict[str, Any] = {}
+    for name, tree in trees.items():
+        try:
+            value = expressions.evaluate(tree, facts)
+        except expressions.ExpressionError as exc:
+            raise GateError(f"{what}: {name} cannot be computed in this run: {exc}") from None
+        out[name] = groovy.to_str(value) if text or not isinstance(value, str | int | bool | None | list | dict) \
+            else value
+    return out
 
 
-def when_gate(conditions: list[dict[str, Any]] | None = None, stage: str = "", params: dict[str, Any] | None = None,
-              **values: Any) -> dict[str, Any]:
-    """Called with the run's parameters as keyword arguments (or in `params`)."""
-    ok = all(evaluate(c, {**values, **(params or {})}) for c in conditions or [])
-    if not ok:
+def when_gate(condition: dict[str, Any] | None = None, stage: str = "", context: Any = None,
+              **params: Any) -> dict[str, Any]:
+    """A Jenkins `when` or scripted `if` condition (an expression tree, jenkins2flow_runtime.expressions) decided in
+    this run: true -> the stage's tasks run; false -> skipped (AirflowSkipException); a condition that cannot be
+    decided (a `fail` node the converter wrote for what it did not understand, a missing value) fails the task with
+    its Jenkins place: never true by default. `params` are the run's parameters."""
+    if not isinstance(condition, dict):
+        raise GateError(f"stage {stage!r}: the gate has no condition to decide")
+    holds = run_values({"condition": {"op": "bool", "args": [condition]}}, params, context,
+                       f"stage {stage!r}: the `when` condition")["condition"]
+    if not holds:
         try:
             from airflow.sdk.exceptions import AirflowSkipException
         except ImportError:  # pragma: no cover - outside Airflow
             raise Skip(f"stage {stage!r}: when conditions are false") from None
-        raise AirflowSkipException(f"stage {stage!r}: when conditions are false")
+        raise AirflowSkipException(f"stage {stage!r}: the condition is false")
     return {"stage": stage, "run": True}
 
 

@@ -12,14 +12,16 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from jenkins2flow_runtime import model
+from jenkins2flow_runtime import groovy, model
+from jenkins2flow_runtime.expressions import outputs_read
 
 from jenkins2flow.convert.conversion import FALLBACK_TASK, Conversion, CredentialUse, LedgerEntry, Outcome
+from jenkins2flow.convert.evaluate import Evaluator, Result, Runtime, Static, Unknown
 from jenkins2flow.convert.naming import task_id
 from jenkins2flow.convert.rules import Rule, Rules
 from jenkins2flow.ir import Diagnostic, Job, Span, Step, Trigger
@@ -31,25 +33,106 @@ __all__ = ["FALLBACK_TASK", "RUNTIME", "Ctx", "Handler", "Scope", "Walker", "con
 @dataclass(frozen=True, slots=True)
 class Scope:
     stage: str = ""
-    env: tuple[tuple[str, str], ...] = ()
+    ev: Evaluator = field(default_factory=Evaluator)  # Groovy values (def, assignments, env) in conversion order
+    declared: frozenset[str] = frozenset()  # names declared with `def` in the enclosing closures (locals)
     secrets: tuple[model.SecretRef, ...] = ()
     retries: int | None = None
     timeout: int | None = None
     executor: str = "local"
     queue: str = ""
     image: str = ""
-    cwd: str = ""
+    cwd: str = ""  # the working directory as one shell word (dir/ws), relative to the workspace
+    cwd_env: tuple[tuple[str, Any], ...] = ()  # the run-time values that word reads (name -> expression tree)
     trigger_rule: str = ""
     bindings: tuple[tuple[str, Any], ...] = ()
     id_suffix: str = ""
     matrix: tuple[tuple[tuple[str, str], ...], ...] = ()  # inside a Jenkins matrix: its cells (axis, value) pairs
-
-    def with_env(self, pairs: list[tuple[str, str]]) -> Scope:
-        keep = [(k, v) for k, v in self.env if k not in {p[0] for p in pairs}]
-        return replace(self, env=tuple(keep + pairs))
+    cell_condition: dict[str, Any] | None = None  # inside a matrix: the `when` each cell decides at run time
 
     def with_secrets(self, refs: list[model.SecretRef]) -> Scope:
         return replace(self, secrets=self.secrets + tuple(refs))
+
+    # ---- Groovy values -----------------------------------------------------------------------------------------
+
+    def bind(self, name: str, value: Any, span: Span | None = None, *, declare: bool = False) -> Scope:
+        """`def name = value` (declare: a local of the enclosing closure) or `name = value`."""
+        declared = self.declared | {name} if declare else self.declared
+        return replace(self, ev=self.ev.bind(name, value, span), declared=declared)
+
+    def bind_env(self, name: str, value: Any, span: Span | None = None) -> Scope:
+        """`environment { name = value }`, `withEnv(["name=value"])`, `env.name = value`."""
+        return replace(self, ev=self.ev.bind_env(name, value, span))
+
+    def static_int(self, value: Any, span: Span) -> int | Unknown:
+        """A whole number Jenkins reads from a Groovy value (`timeout(3*60)`, `retry(count: n)`), known now; a
+        value the run decides or that is not a whole number is Unknown with its place."""
+        result = self.ev.value(value, span)
+        if isinstance(result, Static):
+            v = result.value
+            if isinstance(v, str) and re.fullmatch(r"\s*[+-]?\d+\s*", v):
+                return int(v)
+            if isinstance(v, int) and not isinstance(v, bool):
+                return v
+            return Unknown(f"{v!r} is not a whole number", span)
+        if isinstance(result, Runtime):
+            return Unknown("the number depends on the run; Airflow fixes it when the DAG is built", span)
+        return result
+
+    def carry(self, *ends: Scope, env_names: Iterable[str] = ()) -> Scope:
+        """The scope after a block whose body (bodies, one after the other) ended with `ends`: what the body
+        assigned (Groovy globals, outer locals, `env.X`) carries on; the body's own `def` locals and `env_names`
+        (the block's `withEnv` / `environment {}`) end with it."""
+        out = self
+        for end in ends:
+            local = end.declared - self.declared
+            variables = _restore(end.ev.variables, self.ev.variables, local)
+            env = _restore(end.ev.env, self.ev.env, set(env_names))
+            ev = replace(out.ev, variables=variables, env=env, outputs={**out.ev.outputs, **end.ev.outputs})
+            out = replace(out, ev=ev)
+        return out
+
+    def join(self, arms: Sequence[Scope], pick: Callable[[str, list[Result]], Result]) -> Scope:
+        """The scope after blocks of which one or some ran (if/else arms, parallel branches): a name the arms left
+        alike keeps its value; `pick(name, values)` decides the others (one value per arm, Unknown when an arm
+        has none)."""
+        carried = [self.carry(a) for a in arms]
+        merged: dict[str, dict[str, Result]] = {}
+        for kind in ("variables", "env"):
+            names = {n for c in carried for n in getattr(c.ev, kind)}
+            merged[kind] = {}
+            for name in sorted(names):
+                unset: Result = Runtime({"env": name}) if kind == "env" else \
+                    Unknown(f"{name!r} has no value when this arm runs")  # env.X unset reads null in the run
+                values = [getattr(c.ev, kind).get(name, unset) for c in carried]
+                same = all(v == values[0] for v in values)
+                merged[kind][name] = values[0] if same else pick(name, values)
+        outputs = {k: v for c in carried for k, v in c.ev.outputs.items()}
+        ev = replace(self.ev, variables=merged["variables"], env=merged["env"], outputs=outputs)
+        return replace(self, ev=ev)
+
+    def task_env(self) -> dict[str, Any]:
+        """The environment a task here receives: bound values as strings, run-time ones as expression trees."""
+        out: dict[str, Any] = {}
+        for name, result in self.ev.task_env().items():
+            if not ENV_NAME.fullmatch(name):
+                continue
+            if isinstance(result, Static) and result.value is not None:
+                out[name] = groovy.to_str(result.value)
+            elif isinstance(result, Runtime):
+                out[name] = result.tree
+        out.update(dict(self.cwd_env))
+        return out
+
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _restore(after: Mapping[str, Result], before: Mapping[str, Result], names: Iterable[str]) -> dict[str, Result]:
+    """`after`, except that `names` get their value of `before` back (or none)."""
+    names = set(names)
+    out = {k: v for k, v in after.items() if k not in names}
+    out.update({k: before[k] for k in names if k in before})
+    return out
 
 
 def slug(text: str, words: int = 4, max_len: int = 40) -> str:
@@ -69,7 +152,7 @@ def content_name(prefix: str, spec: dict[str, Any], text: str) -> str:
     return f"{prefix}.{slug(text)}-{digest}"
 
 
-Walker = Callable[[Sequence[Step], "Ctx", Scope], None]
+Walker = Callable[[Sequence[Step], "Ctx", Scope], Scope]
 # A handler converts one node (Step, Plugin, Trigger) by its rule; it returns the scope for the elements after it
 # (a variable, a wrapper) or None when it leaves the scope as it is.
 Handler = Callable[[Any, Rule, "Ctx", Scope], "Scope | None"]
@@ -100,17 +183,23 @@ class Ctx:
     pending_rule: str = ""  # the trigger rule of the next task emitted (post, catch, finally)
     links: Any = None  # convert.links.Links of the estate being converted, when known
     asset_events: set[str] = field(default_factory=set)  # PipelineSpec.asset_events
-    lists: dict[str, tuple[str, ...]] = field(default_factory=dict)  # variables holding literal lists (for loops)
     images: dict[str, str] = field(default_factory=dict)  # variables holding docker.image('img')
     crons: list[Trigger] = field(default_factory=list)  # triggers whose rule is `schedule` (convert.triggers)
     upstream: list[tuple[str, str]] = field(default_factory=list)  # (pipeline, asset event) from upstream triggers
     walker: Walker | None = None  # convert.walker.walk, set by convert.job
+    # per step being converted: the scopes its bodies ended with (the walker carries their assignments on)
+    body_ends: list[list[Scope]] = field(default_factory=list)
 
-    def walk(self, steps: Sequence[Step], scope: Scope) -> None:
-        """Convert `steps` in order after the frontier (a handler converting its body)."""
+    def walk(self, steps: Sequence[Step], scope: Scope) -> Scope:
+        """Convert `steps` in order after the frontier (a handler converting its body); returns the scope the
+        body ended with (its assignments), which the walker carries on after the handler's step unless the handler
+        returns a scope of its own."""
         if self.walker is None:
             raise RuntimeError("Ctx.walker is not set: build the Ctx with walker=convert.walker.walk.")
-        self.walker(steps, self, scope)
+        end = self.walker(steps, self, scope)
+        if self.body_ends:
+            self.body_ends[-1].append(end)
+        return end
 
     # ---- ledger -----------------------------------------------------------------------------------------------
 
@@ -171,30 +260,51 @@ class Ctx:
 
     def emit(self, prefix: str, spec: dict[str, Any], scope: Scope, *, label: str = "", text: str = "",
              bindings: dict[str, Any] | None = None, kind: str = "concrete_task", named: bool = False,
-             depends_on: list[str] | None = None, trigger_rule: str = "") -> str:
-        """Add a task (its concrete/view document named by content, reused when identical) after the frontier."""
+             depends_on: list[str] | None = None, trigger_rule: str = "", env: dict[str, Any] | None = None,
+             outputs: Sequence[str] = ()) -> str:
+        """Add a task (its concrete/view document named by content, reused when identical) after the frontier.
+        A concrete task gets the scope's environment (and `env`: the run-time values its script reads) and
+        records `outputs` (stdout, status) for later tasks; it runs after every task whose output it reads."""
         if kind == "concrete_task" and scope.secrets:
             spec = {**spec, "secrets": [s.model_dump() for s in scope.secrets]}
         if kind == "concrete_task" and scope.image and spec.get("type") == "shell":
             spec = {**spec, "type": "container", "image": scope.image}
         name = prefix if named else content_name(prefix, spec, text or spec.get("command", "") or spec.get("sql", ""))
         ref = self.add_doc(kind, name, spec)
-        all_bindings = {k: v for k, v in scope.env}
-        all_bindings.update(dict(scope.bindings))
+        all_bindings = dict(scope.bindings)
         all_bindings.update(bindings or {})
+        task_env = {**scope.task_env(), **(env or {})} if kind == "concrete_task" else {}
+        condition = scope.cell_condition if kind == "concrete_task" else None
         tid = self.new_id(scope, label)
         rule = trigger_rule or self.pending_rule or ("none_failed" if self.after_conditional else "all_success")
         self.after_conditional = False
         self.pending_rule = ""
+        after = list(self.frontier if depends_on is None else depends_on)
+        after += self.missing_producers(after, [*task_env.values(), *all_bindings.values(), condition])
         self.tasks.append(model.PipelineTask(
-            id=tid, uses=ref, bindings=all_bindings,
-            depends_on=list(self.frontier if depends_on is None else depends_on),
+            id=tid, uses=ref, bindings=all_bindings, depends_on=after,
             trigger_rule=rule, retries=scope.retries, timeout_seconds=scope.timeout,
             executor="fargate" if scope.image else scope.executor,  # type: ignore[arg-type]
-            queue=scope.queue, matrix=[dict(cell) for cell in scope.matrix],
+            queue=scope.queue, matrix=[dict(cell) for cell in scope.matrix], env=task_env,
+            outputs=list(outputs), condition=condition,  # type: ignore[arg-type]
         ))
         self.frontier = [tid]
         return tid
+
+    def missing_producers(self, after: list[str], values: list[Any]) -> list[str]:
+        """The tasks whose recorded output `values` read and that do not already run before (through `after`):
+        a value set in one parallel branch and read in another makes the reader wait for its producer."""
+        wanted = sorted({task for task, _ in outputs_read(*(v for v in values if isinstance(v, dict | list)))})
+        if not wanted:
+            return []
+        deps = {t.id: t.depends_on for t in self.tasks}
+        seen, stack = set(after), list(after)
+        while stack:
+            for d in deps.get(stack.pop(), ()):
+                if d not in seen:
+                    seen.add(d)
+                    stack.append(d)
+        return [t for t in wanted if t not in seen and t in deps]
 
     def credential(self, credentials_id: str, binding: str, env: list[str], source: str, span: Span,
                    fields: list[str] | None = None) -> list[model.SecretRef]:

@@ -1,16 +1,17 @@
-"""The declarative `environment {}` directive: literal values (GStrings as shell references) become task environment,
-`credentials('id')` a secret reference (and its _USR/_PSW parts when the script uses them)."""
+"""The declarative `environment {}` directive: each value a Groovy value (static, or computed in the run: the task
+receives it as an expression tree; the steps it calls, such as `sh(returnStdout: true)`, run first) bound in the
+scope's evaluator; `credentials('id')` a secret reference (and its _USR/_PSW parts when the script uses them). A
+value the converter cannot compute is a placeholder, never pasted."""
 
 from __future__ import annotations
 
 from jenkins2flow.convert.context import Ctx, Scope
-from jenkins2flow.convert.shell import to_shell
-from jenkins2flow.convert.values import text
+from jenkins2flow.convert.evaluate import Runtime, Unknown
+from jenkins2flow.convert.scripted import run_calls
 from jenkins2flow.ir import EnvVar
 
 
 def env_scope(env: tuple[EnvVar, ...], ctx: Ctx, scope: Scope) -> Scope:
-    pairs: list[tuple[str, str]] = []
     for var in env:
         if var.credential:
             script = ctx.job.script
@@ -22,11 +23,18 @@ def env_scope(env: tuple[EnvVar, ...], ctx: Ctx, scope: Scope) -> Scope:
             scope = scope.with_secrets(refs)
             ctx.mapped(f"environment {var.name}", var.span, "credentials", f"secret {var.credential!r} by reference")
             continue
-        plain = isinstance(var.value, int | float | bool)
-        value, unresolved = (text(var.value), []) if plain else to_shell(var.value)
-        if unresolved:
-            ctx.note(f"environment {var.name}: Groovy expression(s) {', '.join(unresolved)} are left as text.",
-                     var.span)
-        pairs.append((var.name, value))
-        ctx.mapped(f"environment {var.name}", var.span, "environment")
-    return scope.with_env(pairs) if pairs else scope
+        scope = run_calls(var.value, ctx, scope)
+        value = scope.ev.value(var.value, var.span)
+        scope = scope.bind_env(var.name, value, var.span)
+        if isinstance(value, Unknown):
+            ctx.placeholder(f"environment {var.name}", var.span, f"the value is not converted: {value}", scope,
+                            key="environment", fallback=False)
+            continue
+        ctx.mapped(f"environment {var.name}", var.span, "environment",
+                   "a value of the run, computed when the task starts" if isinstance(value, Runtime) else "")
+    return scope
+
+
+def names(env: tuple[EnvVar, ...]) -> list[str]:
+    """The variables an `environment {}` sets (they end with the stage that declares them)."""
+    return [var.name for var in env]

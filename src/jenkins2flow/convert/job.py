@@ -15,6 +15,7 @@ from jenkins2flow.convert.classify import classify
 from jenkins2flow.convert.context import Ctx, Scope
 from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.environment import env_scope
+from jenkins2flow.convert.evaluate import Evaluator
 from jenkins2flow.convert.links import Links
 from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.options import option_scope
@@ -89,7 +90,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         return
     ctx = Ctx(job=job, rules=rules, conv=conv, workspace=workspace, links=links, walker=walk)
     ctx.functions = {text(f.kwarg("name") or (f.args[0] if f.args else "")): f for f in job.functions}
-    scope = Scope()
+    scope = Scope(ev=Evaluator(params=frozenset(p.name for p in job.parameters), path=job.span.path))
     templates = parameters.templates(job, ctx)
     schedule = triggers.schedule_of(job, ctx, scope)
     if flow is not None:
@@ -161,11 +162,11 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
     scope = env_scope(job.environment, ctx, scope)
     scope = option_scope(job.options, ctx, scope)
     if job.steps:  # scripted: top-level statements
-        walk(job.steps, ctx, replace(scope, stage=scope.stage or "main"))
+        scope = replace(walk(job.steps, ctx, replace(scope, stage=scope.stage or "main")), stage=scope.stage)
     if job.flavor != "scripted" or not job.steps:
         # a scripted job's stages are read from its statements (and functions, converted where called): walking
         # the statements converts them once, in place
-        stages(job.stages, ctx, scope)
+        scope = stages(job.stages, ctx, scope)
     if job.post:
         post(job.post, ctx, replace(scope, stage="post"), list(ctx.frontier))
 

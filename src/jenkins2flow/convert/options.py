@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from jenkins2flow.convert.context import Ctx, Scope
+from jenkins2flow.convert.evaluate import Unknown
 from jenkins2flow.convert.handlers.blocks import seconds_of
 from jenkins2flow.convert.registry import apply
 from jenkins2flow.convert.rules import Rule
-from jenkins2flow.convert.values import text
 from jenkins2flow.ir import Step
 
 
@@ -26,17 +26,22 @@ def _max_active_runs(opt: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
 
 
 def _retries(opt: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
-    try:
-        scope = replace(scope, retries=max(int(text(opt.args[0] if opt.args else opt.kwarg("count"))) - 1, 0))
-        ctx.mapped(f"option {opt.name}", opt.span, opt.name, f"retries {scope.retries} on each task")
-    except (ValueError, TypeError):
-        ctx.placeholder(f"option {opt.name}", opt.span, "the count is not a number", scope, key=opt.name,
+    count = scope.static_int(opt.args[0] if opt.args else opt.kwarg("count"), opt.span)
+    if isinstance(count, Unknown):
+        ctx.placeholder(f"option {opt.name}", opt.span, f"the count is not converted: {count}", scope, key=opt.name,
                         fallback=False)
+        return scope
+    scope = replace(scope, retries=max(count - 1, 0))
+    ctx.mapped(f"option {opt.name}", opt.span, opt.name, f"retries {scope.retries} on each task")
     return scope
 
 
 def _timeout(opt: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
-    seconds = seconds_of(opt)
+    seconds = seconds_of(opt, scope)
+    if isinstance(seconds, Unknown):
+        ctx.placeholder(f"option {opt.name}", opt.span, f"the time limit is not converted: {seconds}", scope,
+                        key=opt.name, fallback=False)
+        return scope
     ctx.mapped(f"option {opt.name}", opt.span, opt.name, f"timeout {seconds}s on each task")
     return replace(scope, timeout=seconds or scope.timeout)
 

@@ -9,8 +9,10 @@ body, if any, is still converted. Handlers convert the bodies they enclose throu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from jenkins2flow.convert.context import Ctx, Scope
+from jenkins2flow.convert.evaluate import Result, Unknown
 from jenkins2flow.convert.registry import STATEMENTS, apply
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.ir import Step
@@ -18,31 +20,73 @@ from jenkins2flow.ir import Step
 MAX_DEPTH = 20  # nested calls of the script's own functions converted in place
 
 
-def walk(steps: Sequence[Step], ctx: Ctx, scope: Scope) -> None:
-    """Convert steps in order; each either emits tasks after the frontier, changes scope, or is recorded."""
+def walk(steps: Sequence[Step], ctx: Ctx, scope: Scope) -> Scope:
+    """Convert steps in order; each either emits tasks after the frontier, changes scope, or is recorded. Returns
+    the scope after the last one (what the statements assigned)."""
     for step in steps:
         scope = convert_step(step, ctx, scope)
+    return scope
 
 
 def convert_step(step: Step, ctx: Ctx, scope: Scope) -> Scope:
-    """Convert one step; returns the scope for the steps after it (a variable definition changes it)."""
+    """Convert one step; returns the scope for the steps after it: a variable definition changes it, and what the
+    bodies a handler converts assign carries on (unless the handler returns the scope after it itself)."""
+    ctx.body_ends.append([])
+    try:
+        after = _convert(step, ctx, scope)
+    finally:
+        ends = ctx.body_ends.pop()
+    return scope.carry(*ends) if after is None else after
+
+
+def _convert(step: Step, ctx: Ctx, scope: Scope) -> Scope | None:
     statement = STATEMENTS.get(step.name)
     if statement is not None:
-        after = statement(step, Rule(step.name), ctx, scope)
-        return scope if after is None else after
+        return statement(step, Rule(step.name), ctx, scope)
     if step.name in ctx.functions and ctx.depth < MAX_DEPTH:
         fn = ctx.functions[step.name]
         ctx.mapped(f"call {step.name}()", step.span, step.name, "the function body is converted in place")
         ctx.depth += 1
-        walk(fn.body or (), ctx, scope)
-        ctx.depth -= 1
-        return scope
+        try:
+            end = walk(fn.body or (), ctx, call_scope(fn, step, scope))
+        finally:
+            ctx.depth -= 1
+        return returned(end, scope)
     rule = ctx.rules.rule("steps", step.name)
     if rule is None:
         ctx.placeholder(f"step {step.name}", step.span, ctx.rules.unknown("steps", step.name, "step"), scope,
                         key=step.name, source=step.raw)
         if step.body:
-            walk(step.body, ctx, scope)
-        return scope
-    after = apply(rule, step, ctx, scope, f"step {step.name}")
-    return scope if after is None else after
+            ctx.walk(step.body, scope)
+        return None
+    return apply(rule, step, ctx, scope, f"step {step.name}")
+
+
+def call_scope(fn: Step, call: Step, scope: Scope) -> Scope:
+    """The scope a function body starts with: the script's globals (not the caller's locals) and its parameters
+    bound to the call's arguments (evaluated where the call is), else their defaults."""
+    ev = scope.ev
+    inner = replace(scope, ev=replace(ev, variables={k: v for k, v in ev.variables.items()
+                                                     if k not in scope.declared}), declared=frozenset())
+    params = fn.kwarg("params") or ()
+    defaults = fn.kwarg("defaults") or {}
+    for i, name in enumerate(params if isinstance(params, tuple) else ()):
+        if call.kwargs:
+            value: Result = Unknown(f"named arguments to {fn.kwarg('name')}() are not bound to its parameters",
+                                    call.span)
+        elif i < len(call.args):
+            value = ev.value(call.args[i], call.span)
+        elif isinstance(defaults, dict) and name in defaults:
+            value = inner.ev.value(defaults[name], fn.span)
+        else:
+            value = Unknown(f"{fn.kwarg('name')}() is called without its parameter {name!r}", call.span)
+        inner = inner.bind(str(name), value, declare=True)
+    return inner
+
+
+def returned(end: Scope, caller: Scope) -> Scope:
+    """The caller's scope after a function body: the globals the body assigned, the caller's own locals kept."""
+    variables = {k: v for k, v in end.ev.variables.items() if k not in end.declared}
+    variables.update({k: v for k, v in caller.ev.variables.items() if k in caller.declared})
+    ev = replace(caller.ev, variables=variables, env=end.ev.env, outputs={**caller.ev.outputs, **end.ev.outputs})
+    return replace(caller, ev=ev)

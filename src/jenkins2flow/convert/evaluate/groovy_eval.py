@@ -54,6 +54,17 @@ _WHOLE = {"params": "params", "env": "env", "currentBuild": "currentBuild"}
 _BOOLEAN_OPS = frozenset({"and", "or", "not", "bool", "==", "!=", "<", "<=", ">", ">=", "in", "!in", "==~", "=~",
                           "branch", "tag", "changeRequest", "environment", "triggeredBy"})
 OUTPUT_KEYS = ("stdout", "status")
+# currentBuild properties that are Jenkins' variables of the run (RunWrapper: getFullDisplayName is the job's full
+# display name, folders joined by " » ", then the display name "#N"; the job's names are taken as its display names).
+BUILD_ALIASES: dict[str, dict[str, Any]] = {
+    "id": {"bare": "BUILD_ID"},
+    "projectName": {"bare": "JOB_BASE_NAME"},
+    "fullProjectName": {"bare": "JOB_NAME"},
+    "absoluteUrl": {"env": "BUILD_URL"},
+    "fullDisplayName": {"op": "str", "args": [
+        {"op": "call", "name": "replace", "args": [{"bare": "JOB_NAME"}, {"lit": "/"}, {"lit": " \u00bb "}]},
+        {"lit": " "}, {"build": "displayName"}]},
+}
 
 
 def output_ref(task_id: str, key: str = "stdout", at: Span | None = None) -> Runtime:
@@ -355,6 +366,9 @@ class _Walk:
     def current_build(self, name: str, at: Span) -> Result:
         if name in ("number", "result", "currentResult", "displayName"):
             return Runtime({"build": name, "at": str(at)})
+        alias = BUILD_ALIASES.get(name)
+        if alias is not None:
+            return Runtime({**alias, "at": str(at)})
         return Unknown(f"currentBuild.{name} is not known outside Jenkins", at)
 
     def _global(self, obj: A.Node, key: str, at: Span) -> Result | None:

@@ -6,12 +6,12 @@ values are Groovy values as Python (`jenkins2flow_runtime.groovy`: str, int, Dec
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from jenkins2flow.ir import Span
+from jenkins2flow.ir import Closure, Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,28 @@ class Unknown:
 
 
 Result = Static | Runtime | Unknown
+
+
+class Values(Protocol):
+    """What shell_text and when read of an evaluator (groovy_eval.Evaluator), named here so that they need not
+    import the module that imports them."""
+
+    @property
+    def params(self) -> frozenset[str]: ...
+
+    @property
+    def known_env(self) -> frozenset[str]: ...
+
+    @property
+    def env(self) -> Mapping[str, Result]: ...
+
+    def value(self, v: Any, span: Span | None = None) -> Result: ...
+
+    def expression(self, text: str, span: Span) -> Result: ...
+
+    def truth(self, v: Any, span: Span | None = None) -> Result: ...
+
+    def closure(self, c: Closure, span: Span | None = None) -> Result: ...
 
 
 def literal(value: Any) -> dict[str, Any]:

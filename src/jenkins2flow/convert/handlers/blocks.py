@@ -6,13 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from jenkins2flow_runtime import groovy
+
 from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.context import Ctx, Handler, Scope
+from jenkins2flow.convert.evaluate import Runtime, Static, Unknown
 from jenkins2flow.convert.handlers.nodes import body
 from jenkins2flow.convert.rules import Rule
-from jenkins2flow.convert.shell import to_shell
+from jenkins2flow.convert.scripted import in_parallel
 from jenkins2flow.convert.values import arg, as_list, text
-from jenkins2flow.ir import Agent, Closure, Plugin, Step
+from jenkins2flow.ir import Agent, Closure, GString, Plugin, Span, Step
 
 
 def block(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -31,10 +34,21 @@ def node_(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 
 def dir_(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    path = text(arg(node, "path", ""))
-    cwd = f"{scope.cwd}/{path}" if scope.cwd and not path.startswith("/") else path
-    ctx.mapped(f"step {node.name}", node.span, node.name, f"tasks inside run in {cwd!r}")
-    ctx.walk(body(node), replace(scope, cwd=cwd))
+    """`dir(path) { ... }`: the body's shell tasks start with `cd` to the path, a Groovy value (static text, or
+    run-time values the task receives as variables); a path the converter cannot compute is a placeholder."""
+    value = arg(node, "path", "")
+    word = scope.ev.shell_word(value, node.span)
+    if not word.ok or not word.script:
+        reason = "; ".join(str(u) for u in word.unknown) or "the path is empty"
+        ctx.placeholder(f"step {node.name}", node.span, f"the directory is not converted: {reason}", scope,
+                        key=node.name, source=node.raw)
+        ctx.walk(body(node), scope)
+        return
+    path = scope.ev.value(value, node.span)
+    absolute = isinstance(path, Static) and str(path.value).startswith("/")
+    cwd = word.script if absolute or not scope.cwd else f"{scope.cwd}/{word.script}"
+    ctx.mapped(f"step {node.name}", node.span, node.name, f"tasks inside run in {cwd}")
+    ctx.walk(body(node), replace(scope, cwd=cwd, cwd_env=scope.cwd_env + tuple(word.env.items())))
 
 
 def stage(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -43,7 +57,7 @@ def stage(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.walk(body(node), replace(scope, stage=name, id_suffix=""))
 
 
-def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
     branches: list[tuple[str, tuple[Step, ...]]] = []
     items: list[tuple[Any, Any]] = list(node.kwargs)
     for a in node.args:
@@ -57,33 +71,55 @@ def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     if not branches:
         ctx.placeholder("step parallel", node.span, "the branches are built dynamically by Groovy", scope,
                         key="parallel", source=node.raw)
-        return
+        return scope
     ctx.mapped("step parallel", node.span, "parallel", f"{len(branches)} branches fan out")
-    start, ends = list(ctx.frontier), []
+    start, ends, arms = list(ctx.frontier), [], []
     for name, branch in branches:
         ctx.frontier = list(start)
-        ctx.walk(branch, replace(scope, stage=name))
+        arms.append(ctx.walk(branch, replace(scope, stage=name)))
         ends += [t for t in ctx.frontier if t not in ends]
     ctx.frontier = ends
+    return scope.join(arms, in_parallel(node.span))
 
 
-def with_env(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    pairs: list[tuple[str, str]] = []
+def with_env(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
+    """`withEnv(["A=value", ...]) { ... }`: each value a Groovy string (static, or computed in the run) that the
+    body's tasks receive; the variables end with the block."""
+    inner, names = scope, []
     for item in as_list(node.args[0] if node.args and not isinstance(node.args[0], Closure) else ()):
-        script, _ = to_shell(item)
-        name, sep, value = script.partition("=")
-        if sep and name.strip():
-            pairs.append((name.strip(), value))
-    ctx.mapped("step withEnv", node.span, "withEnv", f"environment {', '.join(k for k, _ in pairs) or '(none)'}")
-    ctx.walk(body(node), scope.with_env(pairs))
+        pair = env_pair(item, scope, node.span)
+        if isinstance(pair, Unknown):
+            ctx.placeholder("step withEnv", node.span, f"an entry is not converted: {pair}", scope, key="withEnv",
+                            source=node.raw, fallback=False)
+            continue
+        inner = inner.bind_env(pair[0], pair[1], node.span)
+        names.append(pair[0])
+    ctx.mapped("step withEnv", node.span, "withEnv", f"environment {', '.join(names) or '(none)'}")
+    return scope.carry(ctx.walk(body(node), inner), env_names=names)
+
+
+def env_pair(item: Any, scope: Scope, span: Span) -> tuple[str, Any] | Unknown:
+    """A `withEnv` entry `"NAME=value"` as (NAME, the value as an IR value): the name must be written out."""
+    if isinstance(item, GString) and item.parts and isinstance(item.parts[0], str) and "=" in item.parts[0]:
+        name, _, head = item.parts[0].partition("=")
+        return name.strip(), GString(((head,) if head else ()) + item.parts[1:])
+    value = scope.ev.string(item, span)
+    if isinstance(value, Static) and "=" in str(value.value):
+        name, _, rest = str(value.value).partition("=")
+        return name.strip(), rest
+    if isinstance(value, Unknown):
+        return value
+    return Unknown(f"the variable name of {text(item)!r} is only known in the run", span)
 
 
 def docker_container(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     """`withDockerContainer('img') { steps }`: the body's tasks run in that image, like `.inside`."""
-    image = arg(node, "image", "")
-    if not isinstance(image, str) or not image:
-        ctx.placeholder(f"step {node.name}", node.span, "the image is computed by Groovy", scope, key=node.name,
-                        source=node.raw)
+    found = scope.ev.value(arg(node, "image", ""), node.span)
+    image = found.value if isinstance(found, Static) and isinstance(found.value, str) else ""
+    if not image:
+        ctx.placeholder(f"step {node.name}", node.span, "the image is only known in the run" if
+                        isinstance(found, Static | Runtime) else f"the image is not converted: {found}", scope,
+                        key=node.name, source=node.raw)
         ctx.walk(body(node), scope)
         return
     inner = agent_scope(Agent("docker", image=image, span=node.span), ctx, scope)
@@ -92,27 +128,40 @@ def docker_container(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 
 def retry(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    try:
-        count = int(text(arg(node, "count", 1)))
-    except ValueError:
-        count = 1
+    count = scope.static_int(arg(node, "count", 1), node.span)
+    if isinstance(count, Unknown):
+        ctx.placeholder("step retry", node.span, f"the number of attempts is not converted: {count}", scope,
+                        key="retry", fallback=False)
+        ctx.walk(body(node), scope)
+        return
     ctx.mapped("step retry", node.span, "retry", f"{count} attempts -> retries {max(count - 1, 0)} on each task")
     ctx.walk(body(node), replace(scope, retries=max(count - 1, 0)))
 
 
-def seconds_of(node: Step | Plugin) -> int | None:
-    """The limit of `timeout(time: 5, unit: 'MINUTES')` in seconds (MINUTES when no unit), None when none."""
-    try:
-        amount = int(text(arg(node, "time", 0)))
-    except ValueError:
-        return None
-    unit = text(node.kwarg("unit") if isinstance(node, Step) else "MINUTES").upper() or "MINUTES"
-    factor = {"SECONDS": 1, "MINUTES": 60, "HOURS": 3600, "DAYS": 86400}.get(unit, 60)
+def seconds_of(node: Step | Plugin, scope: Scope) -> int | Unknown | None:
+    """The limit of `timeout(time: 5, unit: 'MINUTES')` in seconds (MINUTES when no unit), None when none, Unknown
+    when the time or unit is not known when converting."""
+    amount = scope.static_int(arg(node, "time", 0), node.span) if isinstance(node, Step) else \
+        scope.static_int(text(arg(node, "time", 0)), node.span)
+    if isinstance(amount, Unknown):
+        return amount
+    unit: Any = Static("MINUTES")
+    if isinstance(node, Step) and node.kwarg("unit") is not None:
+        unit = scope.ev.value(node.kwarg("unit"), node.span)
+        if not isinstance(unit, Static):
+            return unit if isinstance(unit, Unknown) else Unknown("the unit depends on the run", node.span)
+    name = groovy.to_str(unit.value).upper().rsplit(".", 1)[-1] or "MINUTES"
+    factor = {"SECONDS": 1, "MINUTES": 60, "HOURS": 3600, "DAYS": 86400}.get(name, 60)
     return amount * factor if amount > 0 else None
 
 
 def timeout(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    seconds = seconds_of(node)
+    seconds = seconds_of(node, scope)
+    if isinstance(seconds, Unknown):
+        ctx.placeholder("step timeout", node.span, f"the time limit is not converted: {seconds}", scope,
+                        key="timeout", fallback=False)
+        ctx.walk(body(node), scope)
+        return
     ctx.mapped("step timeout", node.span, "timeout", f"timeout {seconds}s on each task" if seconds else "no limit")
     ctx.walk(body(node), replace(scope, timeout=seconds or scope.timeout))
 

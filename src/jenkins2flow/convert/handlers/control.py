@@ -9,16 +9,14 @@ These are not mapping rules: the walker looks a statement up in STATEMENTS befor
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from jenkins2flow.convert.agents import agent_scope
-from jenkins2flow.convert.context import RUNTIME, Ctx, Handler, Scope
+from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.rules import Rule
-from jenkins2flow.convert.scripted import AFTER_IF_RULE, JENKINS_ENV, condition, image_of, negate, remember
+from jenkins2flow.convert.scripted import assign, if_gates, image_of, in_parallel, static_items, unroll
 from jenkins2flow.convert.values import text
 from jenkins2flow.ir import Agent, Expr, Step
 
-MAX_UNROLL = 64
 _UNIX = re.compile(r"^\s*(!)?\s*isUnix\(\s*\)\s*$")
 _DOCKER_CALL = re.compile(r"^(?P<obj>.+)\.(?P<method>inside|withRun)(?:\s*\((?P<args>.*)\))?$", re.S)
 _NOT_STATIC = {"if": "a condition evaluated by Groovy at build time", "for": "a loop evaluated by Groovy",
@@ -26,40 +24,33 @@ _NOT_STATIC = {"if": "a condition evaluated by Groovy at build time", "for": "a 
 
 
 def variable(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
-    """`def x = ...` / `x = ...`: a literal becomes an environment variable of the steps after it."""
-    remember(step, ctx)
-    name = text(step.kwarg("name") or (step.args[0] if step.args else ""))
-    value = step.kwarg("value")
-    if value is None and len(step.args) > 1:
-        value = step.args[1]
-    if isinstance(value, str | int | float | bool) and name.isidentifier():
-        ctx.mapped(f"variable {name}", step.span, step.name, "a literal value, exported as an environment variable")
-        return scope.with_env([(name, text(value))])
-    ctx.waived(f"variable {name or '?'}", step.span, "Groovy variables are evaluated by Jenkins; the shell "
-               "steps that use them get a diagnostic", step.name)
-    return scope
+    """`def x = ...` / `x = ...` / `env.X = ...`: the value bound in the scope's evaluator (convert.scripted)."""
+    return assign(step, ctx, scope)
 
 
 def function(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.mapped("function definition", step.span, "function", "converted where it is called")
 
 
-def try_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+def try_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
     ctx.mapped("try", step.span, "try", "body in order; catch runs on failure; finally always")
     start = list(ctx.frontier)
-    ctx.walk(step.body or (), scope)
+    after = scope.carry(ctx.walk(step.body or (), scope))
     body_end = list(ctx.frontier)
     for label, block in step.children:
         if label.startswith("catch") and block:
             ctx.frontier = list(body_end) or start
             ctx.pending_rule, ctx.notify_on = "one_failed", "failure"
-            ctx.walk(block, scope)
+            caught = ctx.walk(block, scope)
             ctx.notify_on = ""
             ctx.frontier = body_end + [t for t in ctx.frontier if t not in body_end]
+            if block[-1].name not in ("throw", "error"):  # the catch ends the try: values depend on which ran
+                after = scope.join([after, caught], in_parallel(step.span))
         elif label.startswith("finally") and block:
             ctx.pending_rule, ctx.notify_on = "all_done", "always"
-            ctx.walk(block, scope)
+            after = after.carry(ctx.walk(block, after))
             ctx.notify_on = ""
+    return after
 
 
 def not_static(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -77,67 +68,34 @@ def _source(step: Step) -> str:
     return ""
 
 
-def if_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """`if (cond) {A} else {B}`: a gate per branch (then: cond; else: not cond) before the branch's tasks; what
-    follows waits for both ends and runs when one branch was skipped. A placeholder when the condition is not
-    readable."""
+def if_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
+    """`if (cond) {A} else {B}`: decided now when the condition is static (`isUnix()` is: Airflow workers run
+    Linux), else run-time gates per branch (convert.scripted.if_gates)."""
     source = text(step.args[0]) if step.args else ""
     branches = dict(step.children)
     unix = _UNIX.match(source)
     if unix:  # decided at convert time: Airflow workers run Linux
         keep, drop = ("else", "then") if unix.group(1) else ("then", "else")
-        ctx.walk(branches.get(keep, ()), scope)
+        end = ctx.walk(branches.get(keep, ()), scope)
         ctx.mapped("if statement", step.span, "if", f"{source!r} is decided on Airflow's Linux workers: the {keep} "
                    "branch runs")
         if branches.get(drop):
             ctx.waived(f"if statement ({drop} branch)", step.span, f"{source!r} never holds the other way on Linux "
                        f"workers: the {drop} branch (for Windows agents) does not run", "if")
-        return
-    names = {p.name for p in ctx.job.parameters} | {k for k, _ in scope.env} | JENKINS_ENV
-    cond = condition(source, names)
-    if cond is None:
-        not_static(step, rule, ctx, scope)
-        return
-    start = list(ctx.frontier)
-    trigger_rule = ctx.pending_rule or ("none_failed" if ctx.after_conditional else "all_success")
-    ctx.pending_rule, ctx.after_conditional = "", False
-    spec = {"type": "python", "callable": f"{RUNTIME}:when_gate",
-            "description": "Skips the stage's tasks when its Jenkins `when` conditions are false (short-circuit)."}
-    ends: list[str] = []
-    arms = [("then", cond, branches.get("then", ()))]
-    if "else" in branches:
-        arms.append(("else", negate(cond), branches["else"]))
-    for label, gate_cond, body in arms:
-        ctx.frontier = list(start)
-        ctx.emit("airflow.when-gate", spec, scope, label="gate", named=True, trigger_rule=trigger_rule,
-                 bindings={"conditions": [gate_cond], "stage": f"{scope.stage or 'if'}: {label} of if ({source})"})
-        ctx.walk(body, scope)
-        ends += [t for t in ctx.frontier if t not in ends]
-    if "else" not in branches:
-        ends = start + [t for t in ends if t not in start]
-    ctx.frontier = ends
-    if len(arms) == 2 or start:
-        ctx.pending_rule, ctx.after_conditional = AFTER_IF_RULE, False
-    else:
-        ctx.pending_rule, ctx.after_conditional = "", True  # nothing before: a skipped branch must not skip the rest
-    ctx.mapped("if statement", step.span, "if", f"run-time gate on {source!r}; "
-               f"{'both branches' if len(arms) == 2 else 'the branch'} gated, what follows waits for either")
+        return scope.carry(end)
+    return if_gates(step, ctx, scope)
 
 
-def for_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """`for (x in ['a', 'b']) { ... }` (or a variable holding a literal list): one copy of the body per item,
-    with x bound as an environment variable. A placeholder for other loops."""
-    var, items = text(step.kwarg("var") or ""), step.kwarg("in")
-    if isinstance(items, Expr) and re.fullmatch(r"\w+", items.text.strip()):
-        items = ctx.lists.get(items.text.strip())
-    if (not var.isidentifier() or not isinstance(items, tuple) or not items or len(items) > MAX_UNROLL
-            or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in items)):
+def for_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
+    """`for (x in items) { ... }` over items known now (a literal list, a variable holding one, a split...): one
+    copy of the body per item, x bound to it. A placeholder for other loops."""
+    var = text(step.kwarg("var") or "")
+    scope, items = static_items(step, ctx, scope)
+    if not var.isidentifier() or isinstance(items, str):
         not_static(step, rule, ctx, scope)
-        return
-    for i, item in enumerate(items):
-        ctx.walk(step.body or (), replace(scope.with_env([(var, text(item))]),
-                                          id_suffix=f"{scope.id_suffix}_{var}_{i + 1}"))
-    ctx.mapped("for statement", step.span, "for", f"unrolled over {len(items)} literal items, {var} as environment")
+        return scope
+    ctx.mapped("for statement", step.span, "for", f"unrolled over {len(items)} items known when converting")
+    return unroll(step, items, ctx, scope)
 
 
 def expression(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -146,7 +104,7 @@ def expression(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     container is not started. Any other expression is a placeholder."""
     head = text(step.args[0]) if step.args and isinstance(step.args[0], Expr | str) else ""
     m = _DOCKER_CALL.match(head.strip())
-    image = image_of(m.group("obj"), ctx) if m is not None and step.body is not None else ""
+    image = image_of(m.group("obj"), scope, ctx) if m is not None and step.body is not None else ""
     if m is None or step.body is None or not image:
         ctx.placeholder("expression", step.span, "a Groovy expression evaluated by Jenkins", scope, key="expr",
                         source=step.raw or text(step.args[0] if step.args else ""))

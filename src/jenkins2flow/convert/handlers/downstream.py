@@ -7,12 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from jenkins2flow.convert.context import RUNTIME, Ctx, Handler, Scope
+from jenkins2flow.convert.evaluate import Runtime, Static, Unknown
 from jenkins2flow.convert.handlers.nodes import element, key
 from jenkins2flow.convert.links import asset_on
 from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.rules import Rule
-from jenkins2flow.convert.values import arg, as_list, call, split_names, text
-from jenkins2flow.ir import GString, Plugin, Step
+from jenkins2flow.convert.values import arg, as_list, split_names, text
+from jenkins2flow.ir import Plugin, Span, Step
 
 # parameterized-trigger conditions and BuildTrigger thresholds -> the trigger rule of the trigger task
 CONDITIONS = {"SUCCESS": "all_success", "UNSTABLE": "all_success", "UNSTABLE_OR_BETTER": "all_success",
@@ -21,34 +22,76 @@ CONDITIONS = {"SUCCESS": "all_success", "UNSTABLE": "all_success", "UNSTABLE_OR_
 
 
 def trigger_task(ctx: Ctx, scope: Scope, job: str, conf: dict[str, Any], wait: bool, span: Any,
-                 trigger_rule: str = "", label: str = "trigger") -> None:
-    """A task that triggers the converted pipeline of Jenkins job `job` with `conf` (and waits for it)."""
+                 trigger_rule: str = "", label: str = "trigger", conf_values: dict[str, Any] | None = None) -> None:
+    """A task that triggers the converted pipeline of Jenkins job `job` with `conf` (and `conf_values`: parameters
+    computed in the run, as expression trees the trigger task evaluates), and waits for it."""
     spec = {"type": "python", "callable": f"{RUNTIME}:trigger_pipeline",
             "description": "Triggers another converted pipeline (Jenkins `build job:` / downstream trigger)."}
+    bindings = {"pipeline": safe_name(job.strip("/")), "jenkins_job": job, "conf": conf, "wait": wait}
+    if conf_values:
+        bindings["conf_values"] = conf_values
     ctx.emit("airflow.trigger-pipeline", spec, scope, label=label, named=True, trigger_rule=trigger_rule,
-             bindings={"pipeline": safe_name(job.strip("/")), "jenkins_job": job, "conf": conf, "wait": wait})
+             bindings=bindings)
 
 
-def _build_params(value: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+# build parameter steps whose value Jenkins passes as a boolean (any other: as a string)
+BOOLEAN_PARAMS = frozenset({"booleanParam", "BooleanParameterValue"})
+
+
+def build_params(value: Any, scope: Scope, span: Span) -> tuple[dict[str, Any], dict[str, Any]] | Unknown:
+    """`parameters: [string(name: 'X', value: v), booleanParam(...), [$class: ..., name:, value:]]` as (the
+    values known now, the values computed in the run as expression trees), or what is not converted."""
+    fixed: dict[str, Any] = {}
+    computed: dict[str, Any] = {}
     for item in as_list(value):
-        found = call(item)
-        if found:
-            _, kw = found
-            if "name" in kw:
-                out[kw["name"]] = kw.get("value", "")
-    return out
+        if isinstance(item, Step):
+            kind, fields = item.name, dict(item.kwargs)
+            if item.args and "value" not in fields:
+                fields["value"] = item.args[0]
+        elif isinstance(item, dict):
+            kind, fields = str(item.get("$class", "")).rsplit(".", 1)[-1], dict(item)
+        else:
+            return Unknown(f"the build parameter {text(item)!r} is not a parameter step", span)
+        name = scope.ev.value(fields.get("name"), span)
+        if not (isinstance(name, Static) and isinstance(name.value, str) and name.value):
+            return name if isinstance(name, Unknown) else Unknown("a build parameter's name is only known in the run",
+                                                                  span)
+        raw = fields.get("value", "")
+        result = scope.ev.truth(raw, span) if kind in BOOLEAN_PARAMS else scope.ev.string(raw, span)
+        if isinstance(result, Unknown):
+            return result
+        if isinstance(result, Static):
+            fixed[name.value] = result.value
+        else:
+            computed[name.value] = result.tree
+    return fixed, computed
+
+
+def _problem(what: str, result: Any) -> str:
+    if isinstance(result, Unknown):
+        return f"{what} is not converted: {result}"
+    return f"{what} is only known in the run" if isinstance(result, Runtime) else ""
 
 
 def build_job(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    job = text(arg(node, "job", ""))
-    if not job or isinstance(node.kwarg("job"), GString):
-        ctx.placeholder("step build", node.span, "the downstream job name is computed by Groovy", scope,
-                        key="build", source=node.raw)
+    """`build job: name, parameters: [...], wait: b`: a task triggering the job's converted pipeline; the name and
+    `wait` are known now, the parameters known now or computed in the run (the trigger task evaluates them)."""
+    job = scope.ev.string(arg(node, "job", ""), node.span)
+    wait = scope.ev.truth(node.kwarg("wait") if node.kwarg("wait") is not None else True, node.span)
+    params = build_params(node.kwarg("parameters"), scope, node.span)
+    problems = [p for p in (_problem("the downstream job name", job), _problem("wait:", wait)) if p]
+    if isinstance(params, Unknown):
+        problems.append(f"a parameter is not converted: {params}")
+    if isinstance(job, Static) and not job.value:
+        problems.append("the downstream job name is empty")
+    if problems or isinstance(params, Unknown) or not isinstance(job, Static) or not isinstance(wait, Static):
+        ctx.placeholder("step build", node.span, "; ".join(problems), scope, key="build", source=node.raw)
         return
-    wait = node.kwarg("wait") is not False
-    trigger_task(ctx, scope, job, _build_params(node.kwarg("parameters")), wait, node.span)
-    ctx.mapped("step build", node.span, "build", f"{'waits for' if wait else 'triggers'} pipeline of job {job!r}")
+    name, waits = str(job.value), bool(wait.value)
+    conf, computed = params
+    trigger_task(ctx, scope, name, conf, waits, node.span, conf_values=computed)
+    ctx.mapped("step build", node.span, "build", f"{'waits for' if waits else 'triggers'} pipeline of job {name!r}"
+               + (f"; {', '.join(sorted(computed))} computed in the run" if computed else ""))
 
 
 def copy_artifact(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:

@@ -23,7 +23,9 @@ def env_inject(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
         ctx.note(f"{pl.cls}: properties files and scripts are read at build time; only inline properties are "
                  "converted.", pl.span)
     ctx.mapped(f"plugin {pl.cls}", pl.span, pl.cls, f"environment {', '.join(k for k, _ in pairs) or '(none)'}")
-    return scope.with_env(pairs)
+    for name, value in pairs:
+        scope = scope.bind_env(name, value, pl.span)
+    return scope
 
 
 def build_timeout(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
