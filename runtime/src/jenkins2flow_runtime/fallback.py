@@ -142,26 +142,31 @@ class GateError(RuntimeError):
     """A condition that cannot be decided in this run: the gate fails (never true by default), naming the place."""
 
 
-def run_values(trees: dict[str, Any], params: dict[str, Any], context: Any, what: str,
-               text: bool = False) -> dict[str, Any]:
-    """Expression trees (name -> tree) evaluated in this run: its parameters, the task's environment (the operator
-    sets it: Jenkins' variables, parameters, env), the outputs of earlier tasks; each as its Groovy string with
-    `text`, else its value (a BigDecimal as its string, for JSON). Raises GateError naming the Jenkins place."""
-    from jenkins2flow_runtime import expressions, groovy, jenkins_env
+def run_facts(trees: list[Any], params: dict[str, Any], context: Any) -> Any:
+    """The expression context of this run for `trees` (expressions.Context): its parameters, the task's environment
+    (the operator sets it: Jenkins' variables, parameters, env) and the outputs of earlier tasks the trees read."""
+    from jenkins2flow_runtime import expressions, jenkins_env
+
+    ctx = _context(context)
+    outputs = jenkins_env.recorded_outputs(ctx, expressions.outputs_read(*trees))
+    return jenkins_env.run_context(ctx, params=params, env=dict(os.environ), outputs=outputs)
+
+
+def run_values(trees: dict[str, Any], params: dict[str, Any], context: Any, what: str) -> dict[str, Any]:
+    """Expression trees (name -> tree) evaluated in this run (see run_facts), each as its value (a BigDecimal as
+    its string, for JSON). Raises GateError naming the Jenkins place."""
+    from jenkins2flow_runtime import expressions, groovy
 
     if not trees:
         return {}
-    ctx = _context(context)
-    outputs = jenkins_env.recorded_outputs(ctx, expressions.outputs_read(*trees.values()))
-    facts = jenkins_env.run_context(ctx, params=params, env=dict(os.environ), outputs=outputs)
+    facts = run_facts(list(trees.values()), params, context)
     out: dict[str, Any] = {}
     for name, tree in trees.items():
         try:
             value = expressions.evaluate(tree, facts)
         except expressions.ExpressionError as exc:
             raise GateError(f"{what}: {name} cannot be computed in this run: {exc}") from None
-        out[name] = groovy.to_str(value) if text or not isinstance(value, str | int | bool | None | list | dict) \
-            else value
+        out[name] = value if isinstance(value, str | int | bool | None | list | dict) else groovy.to_str(value)
     return out
 
 
@@ -171,10 +176,14 @@ def when_gate(condition: dict[str, Any] | None = None, stage: str = "", context:
     this run: true -> the stage's tasks run; false -> skipped (AirflowSkipException); a condition that cannot be
     decided (a `fail` node the converter wrote for what it did not understand, a missing value) fails the task with
     its Jenkins place: never true by default. `params` are the run's parameters."""
+    from jenkins2flow_runtime import expressions
+
     if not isinstance(condition, dict):
         raise GateError(f"stage {stage!r}: the gate has no condition to decide")
-    holds = run_values({"condition": {"op": "bool", "args": [condition]}}, params, context,
-                       f"stage {stage!r}: the `when` condition")["condition"]
+    try:
+        holds = expressions.condition(condition, run_facts([condition], params, context))
+    except expressions.ExpressionError as exc:
+        raise GateError(f"stage {stage!r}: the condition cannot be decided in this run: {exc}") from None
     if not holds:
         try:
             from airflow.sdk.exceptions import AirflowSkipException

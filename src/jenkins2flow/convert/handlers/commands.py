@@ -25,8 +25,8 @@ def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plu
                env: dict[str, Any] | None = None, outputs: list[str] | None = None) -> str:
     """A shell task for `script` (in the scope's directory); `env` the run-time values it reads, `outputs` what it
     records. A script that is one SQL client call becomes a view task when nothing else is asked of it."""
-    if scope.cwd:
-        script = f"cd {scope.cwd} || exit 1\n{script}"
+    if scope.cwd:  # dir() creates the directory, as Jenkins does
+        script = f"mkdir -p {scope.cwd} && cd {scope.cwd} || exit 1\n{script}"
     task_env = {**scope.task_env(), **(env or {})}
     params = {p.name for p in ctx.job.parameters} - set(task_env)  # a variable the task env sets is not a param
     rec = recognize(script, ctx.rules.table("invocations"), ctx.workspace, params)
