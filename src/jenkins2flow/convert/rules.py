@@ -1,6 +1,6 @@
 """Conversion rules as data: `mappings/*.yaml`, overridable with `--mappings DIR`.
 
-One registry per extension point (steps, plugins, options, triggers, post, when, agents, invocations), each keyed by
+One registry per extension point (steps, plugins, options, triggers, post, agents, invocations), each keyed by
 the exact Jenkins id (`sh`, `hudson.tasks.Shell`). A rule names a handler with its parameters, waives the element
 with a reason, or points at a Python hook `module:function` for what data cannot say.
 """
@@ -18,7 +18,7 @@ import yaml
 
 from jenkins2flow.errors import UsageError
 
-REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "when", "agents", "invocations")
+REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "agents", "invocations")
 DEFAULT_DIR = Path(__file__).resolve().parents[3] / "mappings"
 
 
@@ -81,6 +81,11 @@ def load_rules(extra_dirs: Iterable[Path] = (), handlers: Iterable[str] | None =
     return rules
 
 
+# Registries that are no more: their conditions are decided by the Groovy evaluator (convert.evaluate.when).
+RETIRED = {"when": "`when` conditions are decided by the converter's Groovy evaluator (convert/evaluate/when.py); "
+                   "remove the `when:` table"}
+
+
 def _merge(rules: Rules, path: Path) -> None:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -92,6 +97,8 @@ def _merge(rules: Rules, path: Path) -> None:
         raise UsageError(f"{path}:1:1: a mappings file is a mapping of registries ({', '.join(REGISTRIES)}).")
     rules.origins.append(str(path))
     for registry, table in data.items():
+        if registry in RETIRED:
+            raise UsageError(f"{path}: registry {registry!r} is no longer read: {RETIRED[registry]}.")
         if registry not in REGISTRIES:
             raise UsageError(f"{path}: unknown registry {registry!r}.{did_you_mean(str(registry), REGISTRIES)}")
         if not isinstance(table, dict):

@@ -69,11 +69,15 @@ def call_scope(fn: Step, call: Step, scope: Scope) -> Scope:
     inner = replace(scope, ev=replace(ev, variables={k: v for k, v in ev.variables.items()
                                                      if k not in scope.declared}), declared=frozenset())
     params = fn.kwarg("params") or ()
+    params = params if isinstance(params, tuple) else ()
     defaults = fn.kwarg("defaults") or {}
-    for i, name in enumerate(params if isinstance(params, tuple) else ()):
+    closure = call.body is not None and len(params) == len(call.args) + 1  # f(a) { ... }: the closure is last
+    for i, name in enumerate(params):
         if call.kwargs:
             value: Result = Unknown(f"named arguments to {fn.kwarg('name')}() are not bound to its parameters",
                                     call.span)
+        elif closure and i == len(params) - 1:
+            value = Unknown(f"{name!r} is the closure given to {fn.kwarg('name')}(), run by Groovy", call.span)
         elif i < len(call.args):
             value = ev.value(call.args[i], call.span)
         elif isinstance(defaults, dict) and name in defaults:

@@ -95,15 +95,26 @@ def build_job(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 
 def copy_artifact(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    project = text(arg(node, "projectName", "") or arg(node, "project", ""))
-    if not project:
+    """copyArtifacts / CopyArtifact: the project, filter and target are Groovy values known now (a name from
+    `env.X` or a `def` is evaluated); one only known in the run is a placeholder."""
+    fields: dict[str, str] = {}
+    for name, raw in (("project", arg(node, "projectName", "") or arg(node, "project", "")),
+                      ("filter", arg(node, "filter", "")), ("target", arg(node, "target", ""))):
+        value = scope.ev.string(raw, node.span) if isinstance(node, Step) else Static(text(raw))
+        if not isinstance(value, Static):
+            ctx.placeholder(element(node), node.span, _problem(f"the {name}", value), scope, key=key(node),
+                            source=getattr(node, "raw", ""))
+            return
+        fields[name] = str(value.value)
+    if not fields["project"]:
         ctx.placeholder(element(node), node.span, "no source project", scope, key=key(node))
         return
+    project = fields["project"]
     spec = {"type": "python", "callable": f"{RUNTIME}:copy_artifacts",
             "description": "Copies the outputs of another pipeline's last successful run into this workspace."}
     ctx.emit("airflow.copy-artifacts", spec, scope, label="copy_artifacts", named=True,
-             bindings={"pipeline": safe_name(project.strip("/")), "filter": text(arg(node, "filter", "")),
-                       "target": text(arg(node, "target", ""))})
+             bindings={"pipeline": safe_name(project.strip("/")), "filter": fields["filter"],
+                       "target": fields["target"]})
     ctx.mapped(element(node), node.span, key(node), f"copies outputs of pipeline {safe_name(project)!r}")
 
 
