@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from jenkins2flow_runtime import groovy, model
-from jenkins2flow_runtime.expressions import outputs_read
 
 from jenkins2flow.convert.conversion import FALLBACK_TASK, Conversion, CredentialUse, LedgerEntry, Outcome
 from jenkins2flow.convert.evaluate import Evaluator, Result, Runtime, Static, Unknown
@@ -264,7 +263,8 @@ class Ctx:
              outputs: Sequence[str] = ()) -> str:
         """Add a task (its concrete/view document named by content, reused when identical) after the frontier.
         A concrete task gets the scope's environment (and `env`: the run-time values its script reads) and
-        records `outputs` (stdout, status) for later tasks; it runs after every task whose output it reads."""
+        records `outputs` (stdout, status) for later tasks. A task reading an output runs after its producer: values
+        follow the conversion order, and a value a parallel branch sets is not known in another (Scope.join)."""
         if kind == "concrete_task" and scope.secrets:
             spec = {**spec, "secrets": [s.model_dump() for s in scope.secrets]}
         if kind == "concrete_task" and scope.image and spec.get("type") == "shell":
@@ -279,10 +279,9 @@ class Ctx:
         rule = trigger_rule or self.pending_rule or ("none_failed" if self.after_conditional else "all_success")
         self.after_conditional = False
         self.pending_rule = ""
-        after = list(self.frontier if depends_on is None else depends_on)
-        after += self.missing_producers(after, [*task_env.values(), *all_bindings.values(), condition])
         self.tasks.append(model.PipelineTask(
-            id=tid, uses=ref, bindings=all_bindings, depends_on=after,
+            id=tid, uses=ref, bindings=all_bindings,
+            depends_on=list(self.frontier if depends_on is None else depends_on),
             trigger_rule=rule, retries=scope.retries, timeout_seconds=scope.timeout,
             executor="fargate" if scope.image else scope.executor,  # type: ignore[arg-type]
             queue=scope.queue, matrix=[dict(cell) for cell in scope.matrix], env=task_env,
@@ -290,21 +289,6 @@ class Ctx:
         ))
         self.frontier = [tid]
         return tid
-
-    def missing_producers(self, after: list[str], values: list[Any]) -> list[str]:
-        """The tasks whose recorded output `values` read and that do not already run before (through `after`):
-        a value set in one parallel branch and read in another makes the reader wait for its producer."""
-        wanted = sorted({task for task, _ in outputs_read(*(v for v in values if isinstance(v, dict | list)))})
-        if not wanted:
-            return []
-        deps = {t.id: t.depends_on for t in self.tasks}
-        seen, stack = set(after), list(after)
-        while stack:
-            for d in deps.get(stack.pop(), ()):
-                if d not in seen:
-                    seen.add(d)
-                    stack.append(d)
-        return [t for t in wanted if t not in seen and t in deps]
 
     def credential(self, credentials_id: str, binding: str, env: list[str], source: str, span: Span,
                    fields: list[str] | None = None) -> list[model.SecretRef]:

@@ -5,6 +5,8 @@ value the converter cannot compute is a placeholder, never pasted."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from jenkins2flow.convert.context import Ctx, Scope
 from jenkins2flow.convert.evaluate import Runtime, Unknown
 from jenkins2flow.convert.scripted import run_calls
@@ -23,7 +25,8 @@ def env_scope(env: tuple[EnvVar, ...], ctx: Ctx, scope: Scope) -> Scope:
             scope = scope.with_secrets(refs)
             ctx.mapped(f"environment {var.name}", var.span, "credentials", f"secret {var.credential!r} by reference")
             continue
-        scope = run_calls(var.value, ctx, scope)
+        ran = run_calls(var.value, ctx, replace(scope, stage=scope.stage or "environment"))  # its sh steps
+        scope = replace(ran, stage=scope.stage)
         value = scope.ev.value(var.value, var.span)
         scope = scope.bind_env(var.name, value, var.span)
         if isinstance(value, Unknown):

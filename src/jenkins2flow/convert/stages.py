@@ -110,12 +110,15 @@ def matrix(mx: Matrix, ctx: Ctx, scope: Scope) -> Scope:
     ev = replace(inner.ev, known_env=inner.ev.known_env | set(names_))
     inner = replace(inner, ev=ev, matrix=tuple(tuple(c.items()) for c in combos))
     inner = env_scope(mx.environment, ctx, inner)
+    condition: Result | None = None
     if mx.when is not None:
-        gated = cell_gate(mx.when, ctx, inner, inner, "matrix")
+        gated, condition = cell_gate(mx.when, ctx, inner, inner, "matrix", "matrix")
         if gated is None:
             return scope
         inner = gated
     end = stages(mx.stages, ctx, inner)
+    if condition is not None:
+        ctx.after_conditional = True  # a skipped matrix must not skip what follows it
     return scope.join([scope.carry(end, env_names=names(mx.environment)), scope], in_matrix(mx))
 
 

@@ -46,7 +46,7 @@ def gate(st: Stage, ctx: Ctx, scope: Scope, before: Scope) -> tuple[Scope | None
                              ("beforeOptions", block.before_options)) if on]
     said = f" ({', '.join(flags)}: decided before the stage's agent and environment)" if flags else ""
     if scope.matrix:
-        return cell_gate(block, ctx, scope, base, f"stage {st.name!r}"), None
+        return cell_gate(block, ctx, scope, base, f"stage {st.name!r}", st.name)
     result = base.ev.when(block)
     if isinstance(result, Static):
         if result.value:
@@ -65,9 +65,12 @@ def gate(st: Stage, ctx: Ctx, scope: Scope, before: Scope) -> tuple[Scope | None
     return scope, result
 
 
-def cell_gate(block: WhenBlock, ctx: Ctx, scope: Scope, base: Scope, what: str) -> Scope | None:
-    """A `when` inside a matrix, decided per cell: the cells where it holds when that is known for every cell
-    (None when none), else the scope whose tasks carry the condition (ANDed with an enclosing one)."""
+def cell_gate(block: WhenBlock, ctx: Ctx, scope: Scope, base: Scope, what: str,
+              stage: str) -> tuple[Scope | None, Result | None]:
+    """A `when` inside a matrix, decided per cell: (the scope of the stage's tasks, or None when no cell runs it;
+    the condition of a gate task, None when there is none). Known for every cell now -> the cells where it holds.
+    Not reading the cell (the axes) -> one gate task before the mapped tasks, as outside a matrix: exact.
+    Else the tasks carry the condition (ANDed with an enclosing one), an approximation (CELL_NOTE)."""
     decided: list[bool] = []
     for cell in scope.matrix:
         ev = base.ev
@@ -81,13 +84,32 @@ def cell_gate(block: WhenBlock, ctx: Ctx, scope: Scope, base: Scope, what: str) 
         keep = tuple(cell for cell, holds in zip(scope.matrix, decided, strict=True) if holds)
         ctx.mapped(f"when ({what})", block.span, "when", f"decided per cell when converting: {len(keep)} of "
                    f"{len(decided)} cells run it")
-        return replace(scope, matrix=keep) if keep else None
+        return (replace(scope, matrix=keep) if keep else None), None
     result = base.ev.when(block)
+    axes = {axis for cell in scope.matrix for axis, _ in cell}
+    if not isinstance(result, Unknown) and not reads(gate_tree(result), axes):
+        ctx.mapped(f"when ({what})", block.span, "when", "the same for every cell: a gate task decides it in the "
+                   "run, before the cells")
+        ctx.emit("airflow.when-gate", GATE_SPEC, replace(scope, ev=base.ev, matrix=(), cell_condition=None),
+                 label="gate", named=True, bindings={"condition": gate_tree(result), "stage": stage})
+        return scope, result
     tree: dict[str, Any] = gate_tree(result)
     why = f"the condition is not converted ({result}): every cell fails there. " if isinstance(result, Unknown) \
         else ""
     ctx.approximated(f"when ({what})", block.span, why + CELL_NOTE, "when")
     if scope.cell_condition is not None:
         tree = {"op": "and", "args": [scope.cell_condition, tree]}
-    return replace(scope, cell_condition=tree)
+    return replace(scope, cell_condition=tree), None
 
+
+def reads(tree: Any, names: set[str]) -> bool:
+    """Whether the tree reads one of `names` (as a variable, an environment variable or a parameter)."""
+    if isinstance(tree, list):
+        return any(reads(t, names) for t in tree)
+    if not isinstance(tree, dict):
+        return False
+    if any(tree.get(kind) in names for kind in ("env", "bare", "param")):
+        return True
+    if tree.get("op") == "environment" and tree.get("name") in names:
+        return True
+    return any(reads(tree.get(key), names) for key in ("args", "list", "map"))
