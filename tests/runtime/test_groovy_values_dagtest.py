@@ -65,19 +65,11 @@ JENKINSFILE = """pipeline {
 
 def test_groovy_values_reach_the_run(airflow_db: Path, configured_dags_folder: Path, tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow.dag_processing.dagbag import DagBag
-
-    conv = convert_job(parse_jenkinsfile(JENKINSFILE, "Jenkinsfile", "groovy/values"))
+    conv, dag = published(JENKINSFILE, "groovy/values", configured_dags_folder, tmp_path, monkeypatch)
     assert conv.status == "partial" and [e.element for e in conv.approximations] == ["when"]  # the changelog
-    store = tmp_path / "store.db"
-    monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
-    with open_store(str(store), create=True) as opened:
-        save_conversion(opened, conv)
-    bag = DagBag(dag_folder=str(configured_dags_folder))
-    assert bag.import_errors == {}
     errors = task_errors(monkeypatch)
 
-    run = bag.dags[conv.pipeline_name].test(run_conf={"TARGET": "prod", "MODE": "quick", "BRANCH_NAME": "main",
+    run = dag.test(run_conf={"TARGET": "prod", "MODE": "quick", "BRANCH_NAME": "main",
                                                       "BUILD_NUMBER": 41})
 
     states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
@@ -98,6 +90,20 @@ def test_groovy_values_reach_the_run(airflow_db: Path, configured_dags_folder: P
                      "converted: when changelog", errors["changelog_gate"]), errors
 
 
+def published(text: str, name: str, dags: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
+    """The Jenkinsfile converted, saved and published in a fresh store, and its DAG as Airflow loads it."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    conv = convert_job(parse_jenkinsfile(text, "Jenkinsfile", name))
+    store = tmp_path / "store.db"
+    monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
+    with open_store(str(store), create=True) as opened:
+        save_conversion(opened, conv)
+    bag = DagBag(dag_folder=str(dags))
+    assert bag.import_errors == {}
+    return conv, bag.dags[conv.pipeline_name]
+
+
 def task_errors(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The error each task of a dag.test() run ended with (dag.test() itself keeps only the states)."""
     from airflow.sdk.execution_time import supervisor
@@ -113,3 +119,37 @@ def task_errors(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
     monkeypatch.setattr(supervisor, "run_task_in_process", recording)
     return found
+
+
+MATRIX = """pipeline {
+  agent any
+  parameters { string(name: 'ONLY', defaultValue: 'mac') }
+  stages {
+    stage('Cells') {
+      matrix {
+        axes { axis { name 'OS'; values 'linux', 'mac', 'windows' } }
+        when { not { environment name: 'OS', value: 'windows' } }
+        stages {
+          stage('All') { steps { sh 'touch "all-$OS"' } }
+          stage('One') { when { expression { env.OS == params.ONLY } } steps { sh "touch one-${OS}" } }
+          stage('After') { steps { sh 'touch "after-$OS"' } }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def test_a_matrix_when_decided_per_cell_in_the_run(airflow_db: Path, configured_dags_folder: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    conv, dag = published(MATRIX, "groovy/cells", configured_dags_folder, tmp_path, monkeypatch)
+    assert [e.element for e in conv.approximations] == ["when (stage 'One')"]
+
+    run = dag.test(run_conf={"ONLY": "linux"})
+
+    ws = run_workspace(conv.pipeline_name, run.run_id)
+    assert sorted(p.name for p in ws.iterdir()) == ["after-linux", "after-mac", "all-linux", "all-mac", "one-linux"]
+    states = sorted((ti.task_id, ti.map_index, str(ti.state)) for ti in run.get_task_instances())
+    assert states == [(t, i, "success") for t in ("after", "all", "one") for i in (0, 1)]  # windows: no cell
+    assert str(run.state) == "success"
