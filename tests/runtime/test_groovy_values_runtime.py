@@ -145,6 +145,8 @@ def test_the_when_gate_runs_skips_or_fails_closed(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(GateError, match="stage 'Deploy': the condition cannot be decided in this run: "
                                         "Jenkinsfile:9:5: not converted: when changeset"):
         when_gate(fail, "Deploy", context=_context(TI()))
+    with pytest.raises(GateError, match="converted by an earlier jenkins2flow"):  # never true by default either
+        when_gate(None, "Old", context=_context(TI()), conditions=[{"kind": "branch", "args": ["main"]}])
     status = {"op": "==", "args": [{"output": "probe", "key": "status"}, {"lit": 0}], "at": "Jenkinsfile:3:5"}
     assert when_gate(status, "if", context=_context(TI({("probe", "status"): 0})))["run"] is True
     with pytest.raises(GateError, match="Jenkinsfile:3:5: task 'probe' has recorded no 'status'"):

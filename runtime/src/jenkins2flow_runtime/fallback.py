@@ -179,7 +179,9 @@ def when_gate(condition: dict[str, Any] | None = None, stage: str = "", context:
     from jenkins2flow_runtime import expressions
 
     if not isinstance(condition, dict):
-        raise GateError(f"stage {stage!r}: the gate has no condition to decide")
+        earlier = " (it was converted by an earlier jenkins2flow, whose `conditions` are no longer decided: convert " \
+            "the job again)" if "conditions" in params else ""
+        raise GateError(f"stage {stage!r}: the gate has no condition to decide{earlier}")
     try:
         holds = expressions.condition(condition, run_facts([condition], params, context))
     except expressions.ExpressionError as exc:
