@@ -20,39 +20,64 @@ export DO_NOT_TRACK := 1
 export JENKINS2FLOW_STORE ?= $(STATE)/store.db
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: venv demo test lint bench clean chromium
+# the oldest Airflow the runtime supports: the floor in runtime/pyproject.toml
+AIRFLOW_OLDEST := 3.2.0
+OLDEST := $(CURDIR)/.venv-airflow-$(AIRFLOW_OLDEST)
 
-venv: $(VENV)/.installed $(VENV)/.reader
+.PHONY: venv demo ui test test-airflow-oldest corpus lint bench clean chromium
 
-# The config.xml reader is compiled in place by setup.py (mypyc). After an edit of one of these files the compiled
-# modules no longer match their source (the source then runs, with a warning): rebuild them, and only then.
-READER_SRC := setup.py $(wildcard src/jenkins2flow/parse/*.py src/jenkins2flow/parse/xml/*.py)
+venv: $(VENV)/.installed
+
+# $(call install,VENV,AIRFLOW_VERSION[,MORE]): a virtualenv with that Airflow (and MORE requirements), the runtime
+# and the toolkit (editable) and the extras the tests use
+define install
+	@test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
+	$(1)/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+	set -o pipefail; $(1)/bin/python -m pip install -q \
+		"apache-airflow==$(2)" $(3) apache-airflow-providers-common-sql apache-airflow-providers-amazon \
+		-e "./runtime[airflow,aws,jenkins,mongo,ui]" -e ".[test,aws,mongo]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+	touch $(1)/.installed
+endef
 
 $(VENV)/.installed: pyproject.toml runtime/pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	set -o pipefail; $(BIN)/python -m pip install -q \
-		"apache-airflow==$(AIRFLOW_VERSION)" apache-airflow-providers-common-sql apache-airflow-providers-amazon \
-		-e "./runtime[airflow,aws,jenkins]" -e ".[test]" 2>&1 | { grep -v "^WARNING: Location" || true; }
-	touch $@
+	$(call install,$(VENV),$(AIRFLOW_VERSION))
 
-$(VENV)/.reader: $(VENV)/.installed $(READER_SRC)
-	$(BIN)/python -W ignore -m jenkins2flow.parse.compiled --check || { set -o pipefail; \
-		$(BIN)/python -m pip install -q --no-deps -e . 2>&1 | { grep -v "^WARNING: Location" || true; }; }
-	touch $@
+# Airflow 3.2 does not cap FastAPI; FastAPI 0.137 breaks its task execution API (Airflow 3.3 caps it there too)
+$(OLDEST)/.installed: pyproject.toml runtime/pyproject.toml
+	$(call install,$(OLDEST),$(AIRFLOW_OLDEST),"fastapi<0.137")
 
 demo: venv
 	$(BIN)/jenkins2flow demo
+	@$(BIN)/jenkins2flow audit samples/jenkinsfiles --store "$(JENKINS2FLOW_STORE)" --json > /dev/null
+	@echo "Catalog UI: make ui, then open http://127.0.0.1:8765/ (the first start prints the admin password)"
 
-# Headless Chromium renders the shadow HTML report in a test (Debian's package; idempotent).
+# The catalog UI on 127.0.0.1:8765 (jenkins2flow ui --help for the options).
+ui: venv
+	$(BIN)/jenkins2flow ui --state-dir $(STATE)
+
+# The browser tests (the shadow HTML report in headless Chromium, the UI through Selenium) use Debian's chromium and
+# chromium-driver: installed once with apt-get, as root.
 chromium:
-	@command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		command -v apt-get >/dev/null || { echo "make test needs chromium and chromedriver (Debian: apt-get install" \
+			"chromium chromium-driver); apt-get is not available here: install them, then run make test again."; \
+			exit 1; }; \
+		apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
 
+# The whole suite, on the project's own files (CI runs it, then `make corpus` when ../shared/corpus is there).
 test: venv chromium lint
 	$(BIN)/python -m pytest -p no:cacheprovider
 
+# The runtime's tests on the oldest Airflow the runtime supports, in a virtualenv of its own.
+test-airflow-oldest: $(OLDEST)/.installed
+	$(OLDEST)/bin/python -m pytest -p no:cacheprovider tests/runtime tests/render
+
+# The shared corpus (../shared/corpus, beside the project): the rates and checks that must hold on real Jenkins files.
+corpus: venv
+	$(BIN)/python -m pytest -p no:cacheprovider bench/corpus
+
 lint: venv
-	$(BIN)/ruff check setup.py src runtime tests bench
+	$(BIN)/ruff check src runtime tests bench
 	$(BIN)/mypy src runtime/src
 
 bench: venv
@@ -60,4 +85,5 @@ bench: venv
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(STATE) .pytest_cache build *.egg-info
+	rm -rf $(STATE) .pytest_cache build dist *.egg-info
+	find src -name '*.so' -delete  # extension modules left by the old compiled build shadow their source

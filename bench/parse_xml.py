@@ -13,17 +13,12 @@ ratios ours / lxml as the median of the per-chunk CPU-time ratios, with their qu
 XML part).
 Peak memory is the tracemalloc peak of one pass over all files that keeps every result (Jobs vs lxml trees),
 traced separately so that tracing does not slow the timed runs.
-The reader is what this install runs: the mypyc-compiled modules (setup.py) or their Python source. When it is the
-compiled one, the same measurement is then made again in a child process that runs the source (JENKINS2FLOW_PURE=1),
-with its own lxml reference; `--installed-only` skips that.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tracemalloc
 from pathlib import Path
@@ -32,7 +27,6 @@ from typing import Any
 from _chunks import one_run, ratios, total
 from lxml import etree
 
-from jenkins2flow.parse.compiled import PURE_ENV, running
 from jenkins2flow.parse.job_xml import parse_config_xml
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "configxml"
@@ -51,7 +45,6 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=10_000, help="at least this many files (corpus repeated)")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--installed-only", action="store_true", help="do not also measure the Python source reader")
     args = ap.parse_args()
     if not CORPUS.is_dir():
         print(f"skipped: {CORPUS} is absent")
@@ -69,8 +62,6 @@ def main() -> int:
     }
     runs = [one_run(chunks, parsers) for _ in range(args.runs)]
     scripts = sum(1 for _, d in base if b"CpsFlowDefinition" in d and b"<script>" in d)
-    reader = running()
-    print(f"reader: {reader} ({'mypyc-compiled modules' if reader == 'compiled' else 'Python source'})")
     print(f"files: {n} ({len(base)} distinct x {reps}, {scripts} distinct with an inline pipeline script), "
           f"{total_mb:.1f} MB; {args.runs} runs of {reps} chunks; throughput of the median run, wall clock "
           "(CPU time of this process)")
@@ -91,10 +82,6 @@ def main() -> int:
     print(f"peak memory (tracemalloc, all {n} results kept): ours {ours_peak / 1e6:.1f} MB, "
           f"lxml trees {lxml_peak / 1e6:.1f} MB (lxml's C heap is not traced by tracemalloc); each Job also keeps "
           f"its input bytes for its raw nodes ({total_mb:.1f} MB in all here, allocated before tracing)")
-    if reader == "compiled" and not args.installed_only:
-        print("\n-- the same, in a child process running the Python source of the reader", flush=True)
-        child = [sys.executable, __file__, "--files", str(args.files), "--runs", str(args.runs), "--installed-only"]
-        return subprocess.run(child, env={**os.environ, PURE_ENV: "1"}, check=False).returncode
     return 0
 
 

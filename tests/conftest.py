@@ -1,18 +1,9 @@
-"""Shared test helpers: where the project and the shared corpus are."""
+"""Shared test helpers: where the project and its samples are. Tests use only the project's own files (the shared
+corpus is measured by `make corpus`, in bench/corpus)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
-CORPUS = ROOT.parent / "shared" / "corpus"
-
-
-@pytest.fixture
-def corpus() -> Path:
-    if not CORPUS.is_dir():
-        pytest.skip("../shared/corpus is absent")
-    return CORPUS

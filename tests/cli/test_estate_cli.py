@@ -44,7 +44,7 @@ def test_convert_strict_fails_on_partial_and_only_filters(tmp_path: Path) -> Non
     store = str(tmp_path / "s.db")
     assert CliRunner().invoke(cli, ["convert", str(f), "--store", store]).exit_code == 0
     strict = CliRunner().invoke(cli, ["convert", str(f), "--store", store, "--strict"])
-    assert strict.exit_code == 1 and "is partial" in strict.stderr
+    assert strict.exit_code == 1 and "is jenkins_only" in strict.stderr
     none = CliRunner().invoke(cli, ["convert", str(f), "--store", store, "--only", "nothing*"])
     assert none.exit_code == 0 and none.output == ""
 

@@ -28,3 +28,8 @@ def stage(name: str, *steps: Step, line: int = 1, **kw: Any) -> Stage:
 def job(*stages: Stage, name: str = "team/etl", **kw: Any) -> Job:
     kw.setdefault("flavor", "declarative")
     return Job(full_name=name, kind="pipeline", span=SPAN, stages=stages, **kw)
+
+
+def work(conv: Any) -> list[Any]:
+    """The converted tasks of a conversion: its tasks, or its draft when the job runs on Jenkins (jenkins_only)."""
+    return list(conv.pipeline.draft_tasks if conv.status == "jenkins_only" else conv.pipeline.tasks)

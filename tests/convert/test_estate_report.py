@@ -1,4 +1,5 @@
-"""The estate report says how many runnable pipelines only trigger the Jenkins job (every step a fallback)."""
+"""The estate report says how many runnable pipelines only trigger the Jenkins job (one element that cannot be
+converted is enough: Jenkins cannot run part of a job)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ def test_jenkins_only_pipelines_are_counted_and_flagged() -> None:
     ])
     report = estate.report()
     flags = {j["job"]: j["jenkins_only"] for j in report["jobs_detail"]}
-    assert flags == {"moved": False, "mixed": False, "stays": True}
-    assert report["runnable"] == 3 and report["jenkins_only"] == 1
-    assert "1 of them only trigger the Jenkins job" in markdown(report)
+    assert flags == {"moved": False, "mixed": True, "stays": True}
+    assert report["runnable"] == 3 and report["jenkins_only"] == 2
+    assert report["by_status"] == {"jenkins_only": 2, "converted": 1}
+    assert "2 of them only trigger the Jenkins job" in markdown(report)
+    mixed = next(c for c in estate.conversions if c.job == "mixed")
+    assert mixed.pipeline is not None and [t.uses.name for t in mixed.pipeline.tasks] == ["jenkins.run-original-job"]
+    assert [t.uses.name.split(".")[0] for t in mixed.pipeline.draft_tasks] == ["sh", "jenkins"]  # the draft kept

@@ -45,16 +45,24 @@ XML = b"""<?xml version='1.1' encoding='UTF-8'?>
 def test_freestyle_job_maps_builders_wrappers_publishers_and_properties() -> None:
     conv = convert_job(parse_config_xml(XML, "jobs/nightly/config.xml", "nightly"))
     spec = conv.pipeline
-    assert spec is not None and conv.status == "partial"  # the unknown builder
-    ids = [t.id for t in spec.tasks]
+    assert spec is not None and conv.status == "jenkins_only"  # the unknown builder: the whole job runs on Jenkins
+    [whole] = spec.tasks
+    assert whole.uses.name == "jenkins.run-original-job"
+    assert whole.bindings == {"jenkins_job": "nightly", "jenkins_parameters": {"DAY": "DAY"}}
+    assert spec.jenkins_fallback is not None and spec.jenkins_fallback.job == "nightly"
+    assert [r.split(": ")[1] for r in spec.jenkins_fallback.reasons] == ["builder com.example.UnknownBuilder"]
+    ids = [t.id for t in spec.draft_tasks]  # the converted draft, kept for review
     assert ids[:2] == ["build", "build_2"]
-    assert spec.tasks[0].timeout_seconds == 1800
+    assert spec.draft_tasks[0].timeout_seconds == 1800
+    assert spec.draft_tasks[2].uses.name == "jenkins.not-converted"
+    assert spec.draft_tasks[2].bindings["element"] == "builder com.example.UnknownBuilder"
     assert spec.max_active_runs == 1
     assert spec.schedule is not None and spec.schedule.cron[0].split()[1] == "2"
     assert [s.id for s in conv.tasks[0].spec.secrets] == ["wh-token"]
-    assert spec.notifications[0].to == ["data@example.com"]
+    assert spec.notifications == []  # the Jenkins job sends its own mail meanwhile; the draft's wait in the record
+    assert spec.jenkins_fallback.notifications[0].to == ["data@example.com"]
     assert spec.shadow_outputs[0]["path"] == "out/*.csv"
-    trigger = [t for t in spec.tasks if t.bindings.get("pipeline") == "report-job"]
+    trigger = [t for t in spec.draft_tasks if t.bindings.get("pipeline") == "report-job"]
     assert trigger and trigger[0].depends_on == [ids[2]]
     placeholder = [e for e in conv.placeholders if e.key == "com.example.UnknownBuilder"]
     assert placeholder and placeholder[0].span.line > 1

@@ -67,3 +67,10 @@ def test_freestyle_matrix_maps_cells_and_a_combination_filter_is_reported_once()
     assert [t.matrix for t in conv.pipeline.tasks] == [[{"OS": "linux"}, {"OS": "mac"}]]
     assert conv.status == "partial"
     assert len([r for r in conv.reasons if "combinationFilter" in r]) == 1
+
+
+def test_ordinary_names_are_kept_and_a_literal_dot_never_meets_a_folder() -> None:
+    assert [safe_name(n) for n in ("etl", "team/etl_daily", "a/b-c/D9")] == ["etl", "team.etl_daily", "a.b-c.D9"]
+    assert safe_name("a/b") == "a.b"
+    dotted = {safe_name(n) for n in ("a.b", "a/b", "a.b/c", "a/b.c", "a/b/c", "v1.2")}
+    assert len(dotted) == 6 and safe_name("a.b").startswith("a.b-") and safe_name("v1.2").startswith("v1.2-")

@@ -7,10 +7,8 @@ from pathlib import Path
 import pytest
 
 from jenkins2flow.convert import convert_job
-from jenkins2flow.convert.context import FALLBACK_TASK
+from jenkins2flow.convert.context import FALLBACK_TASK, NOT_CONVERTED_TASK
 from jenkins2flow.parse.job_xml import parse_config_xml
-
-CORPUS = Path("../shared/corpus/configxml")
 
 
 def _phase(name: str, jobs: str, condition: str = "SUCCESSFUL", execution: str = "PARALLEL") -> str:
@@ -115,21 +113,11 @@ def test_buildflow_with_other_groovy_is_one_fallback_with_its_source() -> None:
     conv = _convert(_flow('def n = 3\nfor (i in 1..n) { build("x") }\n'))
     tasks = list(_tasks(conv).values())
     assert len(tasks) == 1 and tasks[0].uses.name == FALLBACK_TASK  # the whole flow runs once in Jenkins
-    assert "for (i in 1..n)" in tasks[0].bindings["source"]
+    assert tasks[0].bindings["jenkins_job"] == "team/orchestrate"
+    assert conv.pipeline is not None
+    [draft] = conv.pipeline.draft_tasks  # the flow script as a whole, kept with its source for review
+    assert draft.uses.name == NOT_CONVERTED_TASK and "for (i in 1..n)" in draft.bindings["source"]
     assert any("line 2: for" in r for r in conv.reasons)
-
-
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared corpus is not checked out next to the project")
-def test_corpus_orchestration_jobs_are_no_longer_jenkins_only() -> None:
-    from jenkins2flow.convert.estate import iter_jobs
-
-    marks = (b"MultiJobProject", b"<com.cloudbees.plugins.flow.BuildFlow")
-    files = [p for p in sorted(CORPUS.glob("*.xml")) if any(m in p.read_bytes() for m in marks)]
-    assert len(files) >= 5
-    convs = [convert_job(j) for j in iter_jobs([str(p) for p in files])]
-    phased = [convert_job(j) for j in iter_jobs([str(p) for p in files if b"MultiJobBuilder" in p.read_bytes()])]
-    assert len(phased) >= 2 and not any(c.jenkins_only for c in phased)
-    assert sum(1 for c in convs if c.status == "converted") >= 2
 
 
 def _flow_definition(script_path: str) -> bytes:
@@ -217,7 +205,8 @@ def test_multibranch_converts_the_default_jenkinsfile(tmp_path: Path) -> None:
 @pytest.mark.parametrize("xml", [_multijob(""), _flow("")])
 def test_empty_orchestration_jobs_keep_the_jenkins_fallback(xml: bytes) -> None:
     conv = _convert(xml)
-    assert conv.jenkins_only and conv.status == "partial"
+    assert conv.jenkins_only and conv.status == "jenkins_only"
+    assert conv.pipeline is not None and [t.uses.name for t in conv.pipeline.tasks] == [FALLBACK_TASK]
     assert any("no phase or flow script" in r for r in conv.reasons)
 
 

@@ -20,14 +20,16 @@ def test_default_rules_load_and_name_known_handlers() -> None:
 
 def test_unknown_step_is_a_placeholder_with_did_you_mean_and_a_fallback_task() -> None:
     conv = convert_job(job(stage("Build", step("shh", "make"))))
-    assert conv.status == "partial"
+    assert conv.status == "jenkins_only"
     [entry] = conv.placeholders
     assert "Did you mean 'sh'?" in entry.reason
     assert str(entry.span) == "Jenkinsfile:1:1"
-    fallback = [t for t in conv.tasks if t.spec.type == "python"]
-    assert fallback and fallback[0].spec.callable == "jenkins2flow_runtime.fallback:run_jenkins_job"
-    task = conv.pipeline.tasks[0]  # type: ignore[union-attr]
-    assert task.bindings["jenkins_job"] == "team/etl"
+    callables = sorted(t.spec.callable for t in conv.tasks if t.spec.type == "python")
+    assert callables == ["jenkins2flow_runtime.fallback:not_converted", "jenkins2flow_runtime.fallback:run_jenkins_job"]
+    [task] = conv.pipeline.tasks  # type: ignore[union-attr]
+    assert task.bindings == {"jenkins_job": "team/etl", "jenkins_parameters": {}}
+    [draft] = conv.pipeline.draft_tasks  # type: ignore[union-attr]
+    assert draft.bindings["element"] == "step shh" and draft.bindings["at"] == "Jenkinsfile:1:1"
 
 
 def test_did_you_mean() -> None:

@@ -8,8 +8,10 @@ import pytest
 from jenkins2flow_runtime.expressions import Context, ExpressionError, condition
 
 from jenkins2flow.convert import convert_job
-from jenkins2flow.convert.context import FALLBACK_TASK
+from jenkins2flow.convert.context import FALLBACK_TASK, NOT_CONVERTED_TASK
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+
+from .helpers import work
 
 
 def evaluate(tree: dict[str, Any], facts: dict[str, Any]) -> bool:
@@ -25,7 +27,7 @@ def _convert(body: str, params: str = "") -> Any:
 
 def _by_command(conv: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for t in conv.pipeline.tasks:
+    for t in work(conv):
         doc = next(d for d in conv.tasks if d.name == t.uses.name)
         command = doc.spec.get("command") if isinstance(doc.spec, dict) else getattr(doc.spec, "command", None)
         out[str(command or t.uses.name)] = t
@@ -87,9 +89,9 @@ def test_bare_parameter_names_are_environment_strings_and_or_and_parentheses() -
 
 def test_conditions_not_understood_fail_closed_at_their_gates_with_the_place() -> None:
     conv = _convert("if (fileExists('x.txt')) { sh 'a' }\nif (UNKNOWN_VAR) { sh 'b' }\nif (rc != 0) { sh 'c' }")
-    assert not any(t.uses.name == FALLBACK_TASK for t in conv.pipeline.tasks)
+    assert not any(t.uses.name in (FALLBACK_TASK, NOT_CONVERTED_TASK) for t in conv.pipeline.tasks)
     gates = [t for t in conv.pipeline.tasks if t.uses.name == "airflow.when-gate"]
-    assert len(gates) == 3 and conv.status == "partial"
+    assert len(gates) == 3 and conv.status == "partial"  # runnable: each gate fails the run at its place
     for gate, line in zip(gates, (2, 3, 4), strict=True):
         tree = gate.bindings["condition"]
         assert tree["op"] == "fail" and tree["at"].startswith(f"Jenkinsfile:{line}:")
@@ -142,11 +144,13 @@ def test_scripted_parallel_with_literal_closures_fans_out() -> None:
 def test_for_over_a_static_list_unrolls_with_the_item_in_the_script() -> None:
     conv = _convert("def envs = 'qa,prod'.split(',')\nfor (x in ['a', 'b']) { sh \"echo ${x}\" }\n"
                     "for (e in envs) { sh \"deploy ${e}\" }\nfor (y in computed()) { sh 'z' }")
+    tasks = work(conv)
     by = _by_command(conv)
     assert by["echo b"].depends_on == [by["echo a"].id]
     assert by["deploy qa"].depends_on == [by["echo b"].id] and by["deploy prod"].depends_on == [by["deploy qa"].id]
-    assert not any(t.bindings for t in conv.pipeline.tasks if t.uses.name != FALLBACK_TASK)
-    assert [t.uses.name for t in conv.pipeline.tasks][-1] == FALLBACK_TASK  # a loop over a computed value
+    assert not any(t.bindings for t in tasks if t.uses.name != NOT_CONVERTED_TASK)
+    assert [t.uses.name for t in tasks][-1] == NOT_CONVERTED_TASK  # a loop over a computed value is not converted
+    assert conv.status == "jenkins_only"
 
 
 def test_is_unix_is_decided_at_convert_time() -> None:

@@ -34,10 +34,24 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
+def _type_only(tree: ast.Module) -> set[int]:
+    """The ids of the import nodes under `if TYPE_CHECKING:`: names for annotations, not dependencies at run time."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            out |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    return out
+
+
 def _imports(path: Path) -> set[str]:
-    """The converter modules `path` imports, at any depth of the file (function-level and TYPE_CHECKING too)."""
+    """The converter modules `path` imports at run time, at any depth of the file (function-level too; imports
+    under `if TYPE_CHECKING:` only name types and are left out)."""
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = _type_only(tree)
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name in MODULES}
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(PKG):

@@ -3,7 +3,10 @@ python-jenkins calls, with the JSON shapes of a real Jenkins (see shared/referen
 
 Data-driven: `jobs` maps a full name (`folder/sub/job`) to a FakeJob with its config.xml and builds; folders are
 implied by the names. Faults can be injected per path: `fail(path_substring, status, times)` answers that status
-the next `times` matching requests, `delay(path_substring, seconds)` sleeps before answering. Every request is
+the next `times` matching requests, `delay(path_substring, seconds)` sleeps before answering, and
+`stream(path_substring, size, piece, pause)` answers a generated body of `size` bytes (None: endless), written in
+pieces with a pause between them (a huge answer, or one drip-fed a byte at a time); `streamed` counts the bytes of
+such a body that were written before the client hung up. Every request is
 logged in `requests` as (method, path). Triggering a build (POST build / buildWithParameters) creates a queue
 item that becomes a build at once, made by `on_build(job, params) -> FakeBuild` (default: SUCCESS).
 
@@ -66,6 +69,8 @@ class FakeJenkins:
         self.queue: dict[int, dict[str, Any]] = {}
         self._faults: list[list[Any]] = []  # [substring, status, remaining]
         self._delays: list[tuple[str, float]] = []
+        self._streams: list[tuple[str, int | None, int, float]] = []
+        self.streamed: dict[str, int] = {}
         self._lock = threading.Lock()
         self._next_queue = 100
         self._server: ThreadingHTTPServer | None = None
@@ -80,6 +85,14 @@ class FakeJenkins:
     def delay(self, path_substring: str, seconds: float) -> None:
         with self._lock:
             self._delays.append((path_substring, seconds))
+
+    def stream(self, path_substring: str, size: int | None, piece: int = 64 * 1024, pause: float = 0.0) -> None:
+        with self._lock:
+            self._streams.append((path_substring, size, piece, pause))
+
+    def _stream_for(self, path: str) -> tuple[int | None, int, float] | None:
+        with self._lock:
+            return next(((size, piece, pause) for sub, size, piece, pause in self._streams if sub in path), None)
 
     def start(self) -> FakeJenkins:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -217,6 +230,27 @@ def _handler_for(fake: FakeJenkins) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
+        def _stream(self, path: str, size: int | None, piece: int, pause: float) -> None:
+            """A body of `size` bytes (None: endless) in chunked encoding, `piece` bytes at a time."""
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            block = b"<project>" + b"x" * max(0, piece - 9)
+            sent = 0
+            try:
+                while size is None or sent < size:
+                    data = block[: piece if size is None else min(piece, size - sent)]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    self.wfile.flush()
+                    sent += len(data)
+                    fake.streamed[path] = sent
+                    if pause:
+                        time.sleep(pause)
+                self.wfile.write(b"0\r\n\r\n")
+            except OSError:  # the client hung up: what it took is in `streamed`
+                self.close_connection = True
+
         def _authorized(self) -> bool:
             if not fake.user:
                 return True
@@ -239,6 +273,10 @@ def _handler_for(fake: FakeJenkins) -> type[BaseHTTPRequestHandler]:
                 time.sleep(delay)
             if status is not None:
                 self._send(status, f"injected {status}")
+                return
+            streamed = fake._stream_for(url.path)
+            if streamed is not None:
+                self._stream(url.path, *streamed)
                 return
             if not self._authorized():
                 self._send(401, "Unauthorized", headers={"WWW-Authenticate": 'Basic realm="Jenkins"'})

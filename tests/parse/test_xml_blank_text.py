@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 import random
 import re
-from pathlib import Path
 
 import pytest
 
 from jenkins2flow.ir.to_json import job_to_dict
 from jenkins2flow.parse import job_xml
 from jenkins2flow.parse.job_xml import _blanks_ok, _has_inner_pi, parse_config_xml
+from tests.parse.test_job_xml import FLOW, FREESTYLE, MULTIBRANCH, PROJECT_XML, ROOT
 
 DECL = "<?xml version='1.1' encoding='UTF-8'?>\n"
+OUR_JOBS = [("freestyle", FREESTYLE.encode()), ("flow", FLOW.encode()), ("multibranch", MULTIBRANCH.encode()),
+            *((str(p.relative_to(ROOT)), p.read_bytes()) for p in PROJECT_XML)]
 
 # Elements with children where a handler reads the element's own text (the blank tree has None there).
 NON_LEAF_TEXT = {
@@ -104,14 +106,10 @@ def test_eligibility_rules() -> None:
     assert not _has_inner_pi(b"<?xml version='1.0'?><a>" + b"?" * 40 + b"</a>")
 
 
-def test_corpus_jobs_are_the_usual_ones() -> None:
-    corpus = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "configxml"
-    files = sorted(corpus.glob("*.xml"))[:40]
-    if not files:
-        pytest.skip(f"{corpus} is absent")
-    for path in files:
-        data = path.read_bytes()
-        assert _job(data) == _usual(data), path.name
+def test_our_jobs_are_the_usual_ones() -> None:
+    """Our own config.xml files and inline jobs (`make corpus` checks the corpus files the same way)."""
+    for name, data in OUR_JOBS:
+        assert _job(data) == _usual(data), name
 
 
 def test_documents_in_other_encodings_use_the_usual_tree(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -129,19 +127,14 @@ _LEAF = re.compile(rb"<([A-Za-z_][\w.\-]*)((?:\s[^>]*)?)>([^<]*)</\1>")
 _INNERS = (b"   ", b"\n", b"", b"\n  <x/>\n", b"\n  <x>1</x>\n  ", b" <y/>", b"\n    <string>a</string>\n  ")
 
 
-def test_corpus_leaves_turned_into_parents_give_the_usual_job() -> None:
-    """Random leaves of corpus files get children (or blank text): wherever a handler reads such an element's own
+def test_leaves_turned_into_parents_give_the_usual_job() -> None:
+    """Random leaves of our jobs get children (or blank text): wherever a handler reads such an element's own
     text, the Job must still be the usual one."""
-    corpus = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "configxml"
-    files = sorted(corpus.glob("*.xml"))[::3]
-    if not files:
-        pytest.skip(f"{corpus} is absent")
     rng = random.Random(5)
-    for path in files:
-        data = path.read_bytes()
+    for name, data in OUR_JOBS:
         leaves = list(_LEAF.finditer(data))
-        for _ in range(3):
+        for _ in range(10):
             out = data
             for m in sorted(rng.sample(leaves, min(len(leaves), rng.randint(1, 10))), key=lambda m: -m.start()):
                 out = out[:m.start(3)] + rng.choice(_INNERS) + out[m.end(3):]
-            assert _job(out) == _usual(out), path.name
+            assert _job(out) == _usual(out), name

@@ -21,9 +21,22 @@ for sub in ("airflow", "dags", "workspaces"):
     (_ROOT / sub).mkdir(parents=True, exist_ok=True)
 sys.path.insert(0, str(Path(__file__).parent))  # the test callables (j2f_test_callables) for python tasks
 
+# Airflow's one-time process set-up runs here, before any test: importing airflow configures its logging and routes
+# Python warnings to its logger (it replaces warnings.showwarning). Run inside the first test that touches Airflow,
+# that set-up would take that test's warnings away from pytest (pytest.warns saw nothing when the test ran alone).
+import airflow  # noqa: E402, F401
 import pytest  # noqa: E402
 
 DAG_FILE = "from jenkins2flow_runtime.airflow import load_dags; load_dags(globals())\n"
+
+
+@pytest.fixture(autouse=True)
+def _no_parsing_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts outside a task runner's parsing context. Airflow 3.2's `dag.test()` leaves
+    _AIRFLOW_PARSING_CONTEXT_DAG_ID set behind it (its context manager restores only a value that was set before), so
+    the next DagBag in the process would build that one pipeline (see `sync._parsing_dag_id`)."""
+    for name in ("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "_AIRFLOW_PARSING_CONTEXT_TASK_ID"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.airflow
 
 
 def test_variables_and_connection_fields_are_read_and_masked(monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow.sdk.log import _secrets_masker
+    from airflow.sdk.log import redact  # the masker Airflow's task logs go through
     from jenkins2flow_runtime.airflow.secrets import resolve_secrets
 
     monkeypatch.setenv("AIRFLOW_VAR_API_TOKEN", "tok-123456789")
@@ -22,7 +22,7 @@ def test_variables_and_connection_fields_are_read_and_masked(monkeypatch: pytest
         {"env": "DB_ROLE", "source": "connection", "id": "warehouse", "field": "role"},
     ])
     assert values == {"TOKEN": "tok-123456789", "DB_PASSWORD": "pw-abcdefgh", "DB_ROLE": "rw"}
-    assert _secrets_masker().redact("t=tok-123456789 p=pw-abcdefgh") == "t=*** p=***"
+    assert redact("t=tok-123456789 p=pw-abcdefgh") == "t=*** p=***"
 
 
 def test_missing_secret_names_what_to_create() -> None:
@@ -30,3 +30,15 @@ def test_missing_secret_names_what_to_create() -> None:
 
     with pytest.raises(SecretError, match="Secret 'X' needs the Airflow variable 'no_such_var_j2f'"):
         resolve_secrets([{"env": "X", "id": "no_such_var_j2f"}])
+
+
+def test_a_parameters_secret_default_is_read_only_when_the_run_gives_no_value(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from jenkins2flow_runtime.airflow.secrets import resolve_secrets
+
+    monkeypatch.setenv("AIRFLOW_VAR_J2F_PW_DEFAULT", "pw-from-variable")
+    refs = [{"env": "DB_PASSWORD", "source": "variable", "id": "j2f_pw_default", "param_default": True},
+            {"env": "GIVEN", "source": "variable", "id": "no_such_var_j2f", "param_default": True}]
+    # GIVEN has a value from the run: its variable (which does not exist) is never read
+    assert resolve_secrets(refs, {"DB_PASSWORD": None, "GIVEN": "from-conf"}) == {"DB_PASSWORD": "pw-from-variable"}
+    assert resolve_secrets(refs[:1], {"DB_PASSWORD": ""}) == {"DB_PASSWORD": "pw-from-variable"}

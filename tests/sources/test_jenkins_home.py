@@ -22,7 +22,6 @@ from jenkins2flow.sources.builds import (
 from jenkins2flow.sources.jenkins_home import iter_job_refs, job_directory
 
 DATA = Path(__file__).parent / "data" / "jenkins_home"
-CORPUS_BUILDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "builds"
 
 
 @pytest.fixture()
@@ -136,14 +135,30 @@ def test_helpers() -> None:
     assert strip_console_notes(b"a\x1b[8mha:////xyz=\x1b[0mb\x1b[31mred") == "ab\x1b[31mred"
 
 
-@pytest.mark.skipif(not CORPUS_BUILDS.is_dir(), reason="../shared/corpus is absent")
-def test_real_corpus_build_dirs() -> None:
-    flow = read_build(CORPUS_BUILDS / "laith-leo__git_server__Build-Nginx_builds_1", "Build-Nginx")
-    assert (flow.result, flow.duration_ms, flow.timestamp_ms) == ("FAILURE", 829, 1592694140706)
-    assert flow.causes[0].kind == "user" and flow.causes[0].user_id == "leo"
-    assert flow.log is not None and flow.log.startswith("Started by user LAITH LEO ALOBAIDY\n")
-    assert "ha:////" not in flow.log and "\x1b[8m" not in flow.log
-    free = read_build(CORPUS_BUILDS / "rgguruprakash__jenkins-backup__build-job_builds_2", "build-job")
-    assert (free.result, free.duration_ms, free.built_on) == ("SUCCESS", 12850, "node2")
-    assert free.causes[0].cls == "com.cloudbees.jenkins.GitHubPushCause" and free.causes[0].kind == "scm"
-    assert not free.diagnostics and not flow.diagnostics
+def test_a_build_started_by_a_push_on_an_agent(tmp_path: Path) -> None:
+    """A freestyle build started by a GitHub push, on agent node2 (as a real Jenkins 2.332 writes it)."""
+    build = tmp_path / "2"
+    build.mkdir()
+    (build / "build.xml").write_text("""<?xml version='1.1' encoding='UTF-8'?>
+<build>
+  <actions>
+    <hudson.model.CauseAction><causeBag class="linked-hash-map"><entry>
+      <com.cloudbees.jenkins.GitHubPushCause plugin="github@1.34.3"><pushedBy>dev</pushedBy>
+      </com.cloudbees.jenkins.GitHubPushCause>
+      <int>1</int>
+    </entry></causeBag></hudson.model.CauseAction>
+    <hudson.triggers.SCMTrigger_-BuildAction/>
+  </actions>
+  <queueId>111</queueId>
+  <timestamp>1650251332159</timestamp>
+  <result>SUCCESS</result>
+  <duration>12850</duration>
+  <builtOn>node2</builtOn>
+</build>
+""", encoding="utf-8")
+    (build / "log").write_bytes(b"Started by GitHub push by dev\n\x1b[8mha:////4AbC=\x1b[0m+ make\n")
+    b = read_build(build, "build-job")
+    assert (b.number, b.result, b.duration_ms, b.timestamp_ms, b.built_on) == (2, "SUCCESS", 12850, 1650251332159,
+                                                                                "node2")
+    assert [(c.cls, c.kind) for c in b.causes] == [("com.cloudbees.jenkins.GitHubPushCause", "scm")]
+    assert b.log == "Started by GitHub push by dev\n+ make\n" and not b.diagnostics

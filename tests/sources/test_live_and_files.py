@@ -118,7 +118,7 @@ def test_live_source_through_iter_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
         assert names == ["team", "team/etl", "team/etl/pipe", "team/other", "top"]
         monkeypatch.setenv("JENKINS_TOKEN", "wrong")
         (failed,) = list(iter_jobs(fj.url, attempts=1))
-        assert failed.kind == "unsupported" and failed.diagnostics[0].code == "live-error"
+        assert failed.kind == "unsupported" and failed.diagnostics[0].code == "live-unreachable"
 
 
 # ---- loose files -------------------------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def test_files_by_content_names_and_globs(tmp_path: Path) -> None:
     assert jobs["deploy"].kind == "pipeline" and jobs["deploy"].root_tag == "Jenkinsfile"
     assert jobs["svc"].kind == "pipeline" and "sh 'make'" in jobs["svc"].script
     assert jobs["odd"].description == "by content"
-    assert jobs["missing"].diagnostics[0].code == "io-error"
+    assert jobs["missing"].diagnostics[0].code == "not-found"
     assert source_kind(str(tmp_path / "svc")) == "files"
 
 
@@ -149,3 +149,13 @@ def test_job_names_from_paths() -> None:
     assert job_name_for(Path("/x/ci/Jenkinsfile.groovy")) == "ci"
     assert job_name_for(Path("/x/deploy.Jenkinsfile")) == "deploy"
     assert job_name_for(Path("/x/nightly.xml")) == "nightly"
+
+
+def test_loose_config_files_in_a_jenkins_home_layout_get_their_full_names(tmp_path: Path) -> None:
+    assert job_name_for(Path("/x/home/jobs/team/jobs/etl/config.xml")) == "team/etl"
+    assert job_name_for(Path("/x/test/config.xml")) == "test"
+    assert job_name_for(Path("/x/jobs/team/jobs/etl/Jenkinsfile")) == "etl"  # only a config.xml is a job folder
+    branch = tmp_path / "jobs" / "team" / "jobs" / "mb" / "branches" / "feature-x.3f2a"
+    branch.mkdir(parents=True)
+    (branch / "name-utf8.txt").write_text("feature/x")
+    assert job_name_for(branch / "config.xml") == "team/mb/feature%2Fx"

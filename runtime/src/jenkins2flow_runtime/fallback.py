@@ -1,9 +1,13 @@
 """Callables for the python tasks the converter emits where a Jenkins element has no direct Airflow equivalent.
 
 Each takes its pipeline bindings as keyword arguments (plus `context`, the Airflow task context, when given).
-- `run_jenkins_job`: the fallback for what could not be converted: triggers the original Jenkins job and waits for
-  its result, with python-jenkins (only if installed); credentials from env JENKINS_URL/JENKINS_USER/JENKINS_TOKEN
-  or an Airflow connection id in JENKINS2FLOW_JENKINS_CONN (host = URL, login, password = API token).
+- `run_jenkins_job`: the one task of a pipeline whose job could not be converted: triggers the whole original
+  Jenkins job with the run's parameters (under their Jenkins names) and waits for its result, with python-jenkins
+  (only if installed); credentials from env JENKINS_URL/JENKINS_USER/JENKINS_TOKEN or an Airflow connection id in
+  JENKINS2FLOW_JENKINS_CONN (host = URL, login, password = API token); waits up to JENKINS2FLOW_FALLBACK_TIMEOUT
+  seconds (default 6 hours).
+- `not_converted`: stands in a pipeline's draft for an element that could not be converted; it always fails, naming
+  the element, its place and its source, so a draft promoted before it is finished never runs silently.
 - `trigger_pipeline`: `build job:` / downstream triggers: triggers the converted pipeline's DAG (and waits).
 - `wait_for_pipeline`: upstream triggers: waits for a successful run of the upstream pipeline.
 - `copy_artifacts`: copies files (Ant globs) from another pipeline's latest run workspace.
@@ -56,9 +60,32 @@ def _jenkins() -> Any:
     return jenkins.Jenkins(url, username=user, password=token)
 
 
-def run_jenkins_job(jenkins_job: str, element: str = "", at: str = "", source: str = "",
-                    parameters: dict[str, Any] | None = None, timeout: int = 6 * 3600, **_: Any) -> dict[str, Any]:
-    """Trigger the original Jenkins job and wait for it; raise unless it ends SUCCESS."""
+def jenkins_parameters(forward: dict[str, str], values: dict[str, Any]) -> dict[str, str]:
+    """The Jenkins build parameters of a run: each Jenkins parameter (key of `forward`) gets the run's value of the
+    pipeline parameter it became (its value in `forward`: a name Airflow accepts), as Jenkins forms send it (booleans
+    `true`/`false`); parameters without a value (a password nobody gave) are left to the job's defaults."""
+    out: dict[str, str] = {}
+    for jenkins_name, name in forward.items():
+        value = values.get(name)
+        if value is None:
+            continue
+        out[jenkins_name] = "true" if value is True else "false" if value is False else str(value)
+    return out
+
+
+def run_jenkins_job(**values: Any) -> dict[str, Any]:
+    """Trigger the whole original Jenkins job and wait for it; raise unless it ends SUCCESS.
+
+    Bindings: `jenkins_job` (its full name) and `jenkins_parameters` (Jenkins parameter name -> pipeline parameter
+    name); every other keyword is a value of the run (its parameters, resolved by the operator). Pipelines saved
+    before the whole-job fallback bind `parameters` (literal values) instead of `jenkins_parameters`."""
+    jenkins_job = str(values.get("jenkins_job") or "")
+    if not jenkins_job:
+        raise FallbackError("run_jenkins_job needs the binding 'jenkins_job' (the Jenkins job's full name).")
+    forward = values.get("jenkins_parameters")
+    parameters = (jenkins_parameters(forward, values) if isinstance(forward, dict)
+                  else dict(values.get("parameters") or {}))
+    timeout = int(os.environ.get("JENKINS2FLOW_FALLBACK_TIMEOUT", str(6 * 3600)))
     server = _jenkins()
     queue_id = server.build_job(jenkins_job, parameters or None)
     deadline = time.monotonic() + timeout
@@ -80,8 +107,19 @@ def run_jenkins_job(jenkins_job: str, element: str = "", at: str = "", source: s
             raise FallbackError(f"Jenkins build {jenkins_job!r} #{number} did not finish in time.")
         time.sleep(POLL_SECONDS)
     if info["result"] != "SUCCESS":
-        raise FallbackError(f"Jenkins build {jenkins_job!r} #{number} ended {info['result']} (for {element} at {at}).")
-    return {"jenkins_job": jenkins_job, "build": number, "result": info["result"]}
+        raise FallbackError(f"Jenkins build {jenkins_job!r} #{number} ended {info['result']}.")
+    return {"jenkins_job": jenkins_job, "build": number, "result": info["result"], "parameters": parameters}
+
+
+class NotConverted(FallbackError):
+    """A draft task standing for an element that could not be converted was run."""
+
+
+def not_converted(element: str = "", at: str = "", reason: str = "", source: str = "", **_: Any) -> None:
+    """Fail loudly: this task stands in a pipeline's draft for a Jenkins element that could not be converted."""
+    excerpt = "\n".join(source.splitlines()[:12])
+    raise NotConverted(f"{at}: {element} was not converted ({reason}); convert it by hand and replace this task "
+                       f"before the draft runs." + (f"\nJenkins source:\n{excerpt}" if excerpt else ""))
 
 
 def _api() -> Any:

@@ -7,6 +7,17 @@ Throttling and transient AWS errors of every call are retried by botocore itself
 default: exponential backoff with jitter); only ECS's "no capacity" answer, a successful response listing
 failures, which botocore cannot see as an error, is retried here.
 
+Secrets never travel as values: ECS `containerOverrides` cannot carry `secrets`, so a task's secret references
+(SecretRef: an Airflow variable or connection) become `secrets` of its task definition, each `{name: ENV,
+valueFrom: ARN}`, and ECS reads them from Secrets Manager or SSM Parameter Store when the container starts. The ARN
+comes from JENKINS2FLOW_FARGATE_SECRET_ARNS, else from a prefix; a connection field (login, password, an extra key)
+is the JSON key of a Secrets Manager secret (`ARN:FIELD::`). A reference with no ARN fails the task before anything
+is registered or run (`secret_value_from`): a value is never put in the environment overrides. The task definition
+is registered again only when its image, cpu, memory or secrets change. A prefix follows how Airflow's AWS secrets
+backends name things, e.g. `arn:aws:secretsmanager:REGION:ACCOUNT:secret:airflow/variables/` or
+`arn:aws:ssm:REGION:ACCOUNT:parameter/airflow/variables/` (ECS accepts a secret's or parameter's name in the task's
+region; the execution role must be allowed to read them).
+
 Configuration comes from the environment (FargateConfig.from_env):
 
 | variable | meaning |
@@ -16,7 +27,9 @@ Configuration comes from the environment (FargateConfig.from_env):
 | JENKINS2FLOW_FARGATE_ASSIGN_PUBLIC_IP | `true` to give the task a public IP |
 | JENKINS2FLOW_FARGATE_EXECUTION_ROLE_ARN / _TASK_ROLE_ARN | roles of the registered task definitions |
 | JENKINS2FLOW_FARGATE_LOG_GROUP | CloudWatch log group of the containers (default `/jenkins2flow/tasks`) |
-| JENKINS2FLOW_FARGATE_SECRETS | JSON {ENV: secret or parameter ARN}, passed as ECS secrets (valueFrom) |
+| JENKINS2FLOW_FARGATE_SECRETS | JSON {ENV: secret or parameter ARN}, passed as ECS secrets (valueFrom) to every task |
+| JENKINS2FLOW_FARGATE_SECRET_ARNS | JSON {"variable:ID", "connection:ID" or "connection:ID:FIELD": ARN} |
+| JENKINS2FLOW_FARGATE_VARIABLE_ARN_PREFIX / _CONNECTION_ARN_PREFIX | else the ARN is prefix + id (see above) |
 | AWS_REGION / AWS_DEFAULT_REGION, AWS_ENDPOINT_URL | boto3's own (the endpoint for moto in tests) |
 | AWS_RETRY_MODE, AWS_MAX_ATTEMPTS | botocore's retries (default `standard`, 8 attempts; `adaptive` also rate-limits) |
 """
@@ -28,9 +41,11 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from jenkins2flow_runtime.extras import require
 
 CONTAINER = "main"
 CAPACITY_RE = re.compile(r"capacity|RESOURCE:|unavailable|throttl", re.IGNORECASE)
@@ -61,6 +76,9 @@ class FargateConfig:
     log_group: str = "/jenkins2flow/tasks"
     log_prefix: str = "jenkins2flow"
     secrets: dict[str, str] = field(default_factory=dict)
+    secret_arns: dict[str, str] = field(default_factory=dict)  # "variable:ID" / "connection:ID[:FIELD]" -> ARN
+    variable_arn_prefix: str = ""
+    connection_arn_prefix: str = ""
     region: str | None = None
     endpoint_url: str | None = None
     platform_version: str = "LATEST"
@@ -84,6 +102,9 @@ class FargateConfig:
             task_role_arn=e.get(p + "TASK_ROLE_ARN", ""),
             log_group=e.get(p + "LOG_GROUP", "/jenkins2flow/tasks"),
             secrets=json.loads(e.get(p + "SECRETS", "") or "{}"),
+            secret_arns=json.loads(e.get(p + "SECRET_ARNS", "") or "{}"),
+            variable_arn_prefix=e.get(p + "VARIABLE_ARN_PREFIX", ""),
+            connection_arn_prefix=e.get(p + "CONNECTION_ARN_PREFIX", ""),
             region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION"),
             endpoint_url=e.get("AWS_ENDPOINT_URL"),
             poll_initial=float(e.get(p + "POLL_SECONDS", "2")),
@@ -101,6 +122,37 @@ class ContainerRun:
     env: dict[str, str] = field(default_factory=dict)
     name: str = "task"  # pipeline.task, used for the task definition family
     started_by: str = "jenkins2flow"
+    secrets: dict[str, str] = field(default_factory=dict)  # ENV -> ARN (valueFrom), never a value
+
+
+def secret_value_from(refs: Iterable[Mapping[str, Any]], config: FargateConfig) -> dict[str, str]:
+    """ENV -> the ARN ECS reads the secret from, for each secret reference (SecretRef dicts: env, source, id,
+    field); FargateError naming what to configure when one has none."""
+    out: dict[str, str] = {}
+    for ref in refs:
+        env, source, ref_id, key = ref["env"], ref.get("source", "variable"), ref["id"], ref.get("field", "")
+        key = "" if key == "uri" else key
+        arns = config.secret_arns
+        exact = arns.get(f"{source}:{ref_id}:{key}") if key else None
+        arn = exact or arns.get(f"{source}:{ref_id}")
+        if arn is None:
+            prefix = config.connection_arn_prefix if source == "connection" else config.variable_arn_prefix
+            arn = prefix + ref_id if prefix else None
+        if arn is not None and key and not exact:
+            if ":secretsmanager:" not in arn or ":" in key:
+                arn = None  # only a Secrets Manager JSON secret has fields ECS can pick
+            else:
+                arn = f"{arn}:{key}::"
+        if arn is None:
+            what = f"{source} {ref_id!r}" + (f" field {key!r}" if key else "")
+            name = f"{source}:{ref_id}" + (f":{key}" if key else "")
+            raise FargateError(
+                f"Secret {env!r} (Airflow {what}) has no ARN for ECS: add {name!r} to "
+                f"JENKINS2FLOW_FARGATE_SECRET_ARNS or set JENKINS2FLOW_FARGATE_{source.upper()}_ARN_PREFIX "
+                "(a field needs a Secrets Manager JSON secret). Its value is never passed to ECS as a plain "
+                "environment variable, so the task does not run.")
+        out[env] = arn
+    return out
 
 
 @dataclass
@@ -129,7 +181,7 @@ class FargateLauncher:
     ) -> None:
         self.config = config
         if ecs is None or logs is None:
-            import boto3
+            boto3 = require("boto3", "aws", "Container tasks on Fargate")
             from botocore.config import Config
 
             # total_max_attempts counts the first call, as AWS_MAX_ATTEMPTS does (botocore's max_attempts does not)
@@ -145,14 +197,22 @@ class FargateLauncher:
 
     # -- task definition -------------------------------------------------------------------------------------------
 
+    def secrets_of(self, run: ContainerRun) -> list[dict[str, str]]:
+        """The task definition's `secrets`: the deployment's (config.secrets), then the task's own."""
+        merged = {**self.config.secrets, **run.secrets}
+        return [{"name": k, "valueFrom": v} for k, v in sorted(merged.items())]
+
     def ensure_task_definition(self, run: ContainerRun) -> str:
-        """The ARN of a task definition for `run`'s image, cpu and memory; registered when none is active."""
+        """The ARN of a task definition for `run`'s image, cpu, memory and secrets; registered when the active one
+        differs."""
         family = family_name(run)
+        secrets = self.secrets_of(run)
         try:
             current = self.ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
             container = current["containerDefinitions"][0]
             if (container.get("image") == run.image and str(current.get("cpu")) == str(run.cpu)
-                    and str(current.get("memory")) == str(run.memory) and current.get("status") == "ACTIVE"):
+                    and str(current.get("memory")) == str(run.memory) and current.get("status") == "ACTIVE"
+                    and sorted(container.get("secrets") or [], key=lambda s: s["name"]) == secrets):
                 return str(current["taskDefinitionArn"])
         except Exception as exc:  # ClientError: no such family yet
             if "ClientException" not in type(exc).__name__ and not _is_client_error(exc):
@@ -166,8 +226,8 @@ class FargateLauncher:
                 "awslogs-group": self.config.log_group, "awslogs-region": self.config.region or "us-east-1",
                 "awslogs-stream-prefix": self.config.log_prefix}},
         }
-        if self.config.secrets:
-            container_def["secrets"] = [{"name": k, "valueFrom": v} for k, v in sorted(self.config.secrets.items())]
+        if secrets:
+            container_def["secrets"] = secrets
         kwargs: dict[str, Any] = {
             "family": family, "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
             "cpu": str(run.cpu), "memory": str(run.memory), "containerDefinitions": [container_def],
@@ -196,7 +256,9 @@ class FargateLauncher:
             "networkConfiguration": {"awsvpcConfiguration": network},
             "overrides": {"containerOverrides": [{
                 "name": CONTAINER, "command": ["/bin/sh", "-c", run.command],
-                "environment": [{"name": k, "value": v} for k, v in sorted(run.env.items())],
+                # a name ECS fills from a secret is never also sent as a plain value
+                "environment": [{"name": k, "value": v} for k, v in sorted(run.env.items())
+                                if k not in run.secrets and k not in self.config.secrets],
             }]},
         }
         delay = self.config.poll_initial

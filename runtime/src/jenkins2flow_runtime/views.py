@@ -2,8 +2,10 @@
 
 Rendering uses jinja2's ImmutableSandboxedEnvironment with StrictUndefined: a template sees only the run's
 values (logical date and its usual spellings, params, upstream results) and nothing of Python's internals; a
-template that reaches for `__class__`, `__globals__`, ... fails closed with ViewTemplateError. Execution goes
-through SQLAlchemy (imported lazily). No Airflow import here; the operator supplies the context and the URL.
+template that reaches for `__class__`, `__globals__`, ... fails closed with ViewTemplateError. The render is
+bounded in time, steps, output size and arithmetic (`view_sandbox`): a template past a limit, and any other failure
+while rendering, is a ViewTemplateError that names the view. Execution goes through SQLAlchemy (imported lazily).
+No Airflow import here; the operator supplies the context and the URL.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from datetime import date, datetime
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
+
+from jenkins2flow_runtime.view_sandbox import MAX_CHARS, RENDER_SECONDS, BoundedSandbox, ViewLimit, budget
 
 MATERIALIZE = ("query", "view", "table", "insert")
 _TARGET_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
@@ -35,8 +39,8 @@ def _sql_string(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+def _environment() -> BoundedSandbox:
+    env = BoundedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     # Fewer built-in objects means less to reach through: keep only plain data helpers.
     for name in ("cycler", "joiner", "lipsum"):
         env.globals.pop(name, None)
@@ -75,10 +79,23 @@ def template_context(
     return ctx
 
 
-def render_sql(template: str, context: Mapping[str, Any], *, name: str = "view") -> str:
-    """Render `template` in the sandbox; every failure is a ViewTemplateError that names the view."""
+def render_sql(template: str, context: Mapping[str, Any], *, name: str = "view", seconds: float = RENDER_SECONDS,
+               max_chars: int = MAX_CHARS) -> str:
+    """Render `template` in the sandbox, within `seconds` and `max_chars` characters of SQL; every failure is a
+    ViewTemplateError that names the view."""
     try:
-        return _ENV.from_string(template).render(**context)
+        with budget(seconds, max_chars):
+            pieces: list[str] = []
+            size = 0
+            for piece in _ENV.from_string(template).generate(**context):
+                size += len(piece)
+                if size > max_chars:
+                    raise ViewLimit(f"the SQL is longer than {max_chars:,} characters")
+                pieces.append(piece)
+            return "".join(pieces)
+    except ViewLimit as err:
+        raise ViewTemplateError(f"View {name!r}: the SQL template went past a limit: {err}. Simplify the template "
+                                "or its loops.") from None
     except SecurityError as err:
         raise ViewTemplateError(
             f"View {name!r}: the SQL template tried something the sandbox forbids ({err}). Templates may use "
@@ -87,6 +104,9 @@ def render_sql(template: str, context: Mapping[str, Any], *, name: str = "view")
         ) from None
     except TemplateError as err:
         raise ViewTemplateError(f"View {name!r}: the SQL template cannot be rendered: {err}") from None
+    except Exception as err:  # ZeroDivisionError, OverflowError, RecursionError, MemoryError...: still the view's
+        raise ViewTemplateError(f"View {name!r}: the SQL template failed while rendering: "
+                                f"{type(err).__name__}: {err}") from None
 
 
 def materialized_sql(sql: str, materialize: str, target: str, quote: Callable[[str], str]) -> list[str]:

@@ -8,10 +8,16 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from jenkins2flow.cli.catalog import _user
 from jenkins2flow.cli.console import make_console
+from jenkins2flow.cli.estate_record import record_estate
+from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
-from jenkins2flow.convert.estate import convert_estate, iter_jobs
+from jenkins2flow.convert.estate import convert_estate
+from jenkins2flow.errors import UsageError
 from jenkins2flow.render.audit import html_page, markdown
+from jenkins2flow.render.explain import explain
+from jenkins2flow.sources import Inputs
 
 
 @click.command()
@@ -22,23 +28,44 @@ from jenkins2flow.render.audit import html_page, markdown
 @click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the report as one self-contained HTML page with charts.")
 @click.option("--only", default="", metavar="GLOB", help="Audit only the jobs whose full name matches.")
+@click.option("--explain", "explain_job", default="", metavar="JOB",
+              help="Print, for the job(s) whose full name matches JOB (a name or glob), the status, its reasons, the "
+                   "whole ledger and the lint's findings, instead of the report.")
+@click.option("--store", "store", default=None, metavar="URI",
+              help="Also keep the report next to this catalog (a SQLite path or mongodb://...), for the catalog "
+                   "UI's migration view.")
 @conversion_options
 def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_path: Path | None, only: str,
-          mappings: tuple[Path, ...], workspace: Path | None, classify_file: Path | None) -> None:
-    """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate."""
+          explain_job: str, store: str | None, mappings: tuple[Path, ...], workspace: Path | None,
+          classify_file: Path | None) -> None:
+    """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate;
+    each job's ledger (--md, --html) or one job's whole story (--explain JOB)."""
     rules, overrides = setup(mappings, classify_file)
-    estate = convert_estate(iter_jobs(sources), rules=rules, workspace=workspace, overrides=overrides, only=only)
+    inputs = Inputs(sources)
+    estate = convert_estate(inputs, rules=rules, workspace=workspace, overrides=overrides, only=explain_job or only)
+    if explain_job:
+        if not estate.conversions:
+            raise UsageError(f"No job matches {explain_job!r} in {', '.join(sources)}; give its full name "
+                             "(folder/job) or a glob.")
+        click.echo("\n\n".join(explain(c) for c in estate.conversions))
+        finish(inputs)
+        return
     report = estate.report()
+    if store:
+        record_estate(store, estate, report, command="audit", sources=list(sources), by=_user())
     if md_path:
         md_path.write_text(markdown(report), encoding="utf-8")
     if html_path:
         html_path.write_text(html_page(report), encoding="utf-8")
     if as_json:
         click.echo(json.dumps(report, indent=1, default=str))
+        finish(inputs)
         return
     console = make_console()
+    lint = report["lint"]
     summary = Table(title=f"{report['jobs']} jobs, {report['runnable']} with a runnable pipeline "
-                          f"({report['jenkins_only']} of them only trigger the Jenkins job)")
+                          f"({report['jenkins_only']} of them only trigger the Jenkins job); lint: "
+                          f"{lint['findings']} findings in {lint['jobs']} jobs")
     for col in ("status", "jobs", "kind", "jobs ", "class", "jobs  "):
         summary.add_column(col)
     cols = [list(report[k].items()) for k in ("by_status", "by_kind", "by_classification")]
@@ -66,6 +93,7 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
                   f"(x{r['collapse_ratio']}); {r['jobs_with_parameters']} parameter sets -> "
                   f"{r['distinct_parameter_templates']} templates.")
     console.print(f"Effort estimate: {eff['hours']} h (~{eff['days']} engineer-days).")
+    finish(inputs)
 
 
 def register(cli: click.Group) -> None:

@@ -10,13 +10,18 @@ import click
 from jenkins2flow_runtime.store import StoreUnavailable, open_store, store_uri
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from jenkins2flow.cli.catalog import _user
 from jenkins2flow.cli.console import make_console
+from jenkins2flow.cli.estate_record import record_estate
+from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
 from jenkins2flow.convert.conversion import Conversion
-from jenkins2flow.convert.estate import convert_estate, iter_jobs
+from jenkins2flow.convert.estate import convert_estate
 from jenkins2flow.convert.save import save_conversion
+from jenkins2flow.convert.secrets import mask, mask_data
 from jenkins2flow.errors import ConversionFailed
 from jenkins2flow.ir import Job
+from jenkins2flow.sources import Inputs
 
 store_option = click.option(
     "--store", "store", default=None, metavar="URI",
@@ -24,7 +29,7 @@ store_option = click.option(
 )
 
 
-def _failure_line(conv: Conversion) -> str:
+def failure_line(conv: Conversion) -> str:
     """One `path:line:col: message` line for a failed job."""
     first = (conv.errors or conv.diagnostics)
     if first:
@@ -64,7 +69,7 @@ def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, 
             progress.update(bar, advance=1, description=f"converting {conv.job[:40]}")
             if conv.pipeline is None:
                 if conv.status == "failed":
-                    failed.append(_failure_line(conv))
+                    failed.append(failure_line(conv))
                 else:
                     click.echo(f"{conv.job}: {conv.status} ({conv.reasons[0] if conv.reasons else ''})")
                     strict_fail.append(f"{conv.source}:1:1: {conv.job} is {conv.status}")
@@ -79,40 +84,52 @@ def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, 
             if dags_dir is not None:
                 from jenkins2flow.render.dag import write_stored_dag
 
-                write_stored_dag(dags_dir, st, saved)
+                try:  # one DAG file that cannot be rendered or written (memory, a folder in the way) never stops
+                    write_stored_dag(dags_dir, st, saved)
+                except Exception as exc:
+                    failed.append(f"{conv.source}:1:1: cannot write the DAG file of {conv.job!r}: "
+                                  f"{type(exc).__name__}{f': {exc}' if str(exc) else ''}")
             warnings = sum(1 for d in conv.diagnostics if d.level == "warning")
             click.echo(f"{conv.job}: {conv.status}, pipeline {saved.name} v{saved.version} "
                        f"({len(conv.pipeline.tasks)} tasks{f', {warnings} warnings' if warnings else ''})")
             if conv.status != "converted":
                 strict_fail.append(f"{conv.source}:1:1: {conv.job} is {conv.status}")
 
-        estate = convert_estate(iter_jobs(sources), rules=rules, workspace=workspace, overrides=overrides,
+        inputs = Inputs(sources)
+        estate = convert_estate(inputs, rules=rules, workspace=workspace, overrides=overrides,
                                 only=only, on_job=on_job)
+    report = estate.report()
+    record_estate(store_uri(store), estate, report, command="convert", sources=list(sources), by=_user())
     if report_path is not None:
-        report_path.write_text(json.dumps(estate.report(), indent=1, default=str), encoding="utf-8")
-    if failed or (strict and strict_fail):
-        raise ConversionFailed("\n".join(failed + (strict_fail if strict else [])))
+        report_path.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
+    finish(inputs, unreadable=False, more=failed + (strict_fail if strict else []), error=ConversionFailed)
 
 
 @click.command()
 @click.argument("sources", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per job.")
 def inspect(sources: tuple[str, ...], as_json: bool) -> None:
-    """Print the intermediate representation of Jenkins jobs (a JENKINS_HOME, folders, files, globs or a URL)."""
+    """Print the intermediate representation of Jenkins jobs (a JENKINS_HOME, folders, files, globs or a URL).
+
+    Secrets written in clear (tokens, keys, values of variables named like passwords) are shown masked."""
     from jenkins2flow.ir.to_json import job_to_dict
 
-    for job in iter_jobs(sources):
-        data = job_to_dict(job)
+    inputs = Inputs(sources)
+    for job in inputs:
         if as_json:
-            click.echo(json.dumps(data, ensure_ascii=False))
+            click.echo(json.dumps(mask_data(job_to_dict(job)), ensure_ascii=False))
         else:
-            click.echo(_outline(job))
+            click.echo(mask(_outline(job), fields=True))
+    finish(inputs)
 
 
 def _outline(job: Job) -> str:
+    from jenkins2flow.ir.to_json import to_jsonable
+
     lines = [f"{job.full_name} ({job.kind}{', ' + job.flavor if job.flavor else ''})  {job.span}"]
     for p in job.parameters:
-        lines.append(f"  param {p.name}: {p.type} = {p.default!r}")
+        default = mask_data({"name": p.name, "default": to_jsonable(p.default)})["default"]
+        lines.append(f"  param {p.name}: {p.type} = {default!r}")
     for t in job.triggers:
         lines.append(f"  trigger {t.kind} {t.spec or ','.join(t.upstream)}")
 

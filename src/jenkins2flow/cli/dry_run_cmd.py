@@ -1,4 +1,5 @@
-"""`jenkins2flow dry-run JOB|FILE`: the converted pipeline as YAML and its DAG, or a diff against the store."""
+"""`jenkins2flow dry-run JOB|FILE`: the status and what keeps the job from `converted`, then the converted pipeline
+as YAML and its DAG; or a diff against the store; or (--explain) the job's whole ledger."""
 
 from __future__ import annotations
 
@@ -10,34 +11,38 @@ import click
 import yaml
 from jenkins2flow_runtime import model
 
-from jenkins2flow.cli.convert_cmd import store_option
+from jenkins2flow.cli.convert_cmd import failure_line, store_option
+from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
-from jenkins2flow.convert.estate import convert_estate, iter_jobs
-from jenkins2flow.errors import UsageError
+from jenkins2flow.convert.estate import convert_estate
 from jenkins2flow.render.dag import render_dag
+from jenkins2flow.render.explain import explain as explanation
+from jenkins2flow.render.explain import pipeline_data, summary
+from jenkins2flow.sources import Inputs
 
 
 @click.command("dry-run")
 @click.argument("source")
 @click.option("--diff", "show_diff", is_flag=True, help="Show the difference with the stored pipeline instead.")
 @click.option("--dag/--no-dag", default=True, help="Also print the rendered DAG file.")
+@click.option("--explain", is_flag=True, help="Print the status, its reasons, the whole ledger (element, outcome, "
+              "file:line:col, reason) and the lint's findings instead of the pipeline.")
 @store_option
 @conversion_options
-def dry_run(source: str, show_diff: bool, dag: bool, store: str | None, mappings: tuple[Path, ...],
+def dry_run(source: str, show_diff: bool, dag: bool, explain: bool, store: str | None, mappings: tuple[Path, ...],
             workspace: Path | None, classify_file: Path | None) -> None:
     """Convert one job without saving: print its pipeline as YAML and its rendered DAG (or --diff the store)."""
     rules, overrides = setup(mappings, classify_file)
-    estate = convert_estate(iter_jobs([source]), rules=rules, workspace=workspace, overrides=overrides)
-    if not estate.conversions:
-        raise UsageError(f"{source}: no job found.")
+    inputs = Inputs([source])
+    estate = convert_estate(inputs, rules=rules, workspace=workspace, overrides=overrides)
     for conv in estate.conversions:
-        click.echo(f"# {conv.job}: {conv.status} ({conv.classification}); " + "; ".join(conv.reasons[:3]))
+        if explain:
+            click.echo(explanation(conv))
+            continue
+        click.echo("\n".join(summary(conv)))
         if conv.pipeline is None:
             continue
-        data = {"pipeline": {"name": conv.pipeline_name, "spec": conv.pipeline.model_dump(mode="json")},
-                "documents": [{"kind": d.kind, "name": d.name, "spec": d.spec.model_dump(mode="json")}
-                              for d in (*conv.templates, *conv.tasks)]}
-        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        text = yaml.safe_dump(pipeline_data(conv), sort_keys=False, allow_unicode=True)
         if show_diff:
             old = _stored_spec(store, conv.pipeline_name)
             new = conv.pipeline.model_dump(mode="json")
@@ -55,6 +60,7 @@ def dry_run(source: str, show_diff: bool, dag: bool, store: str | None, mappings
         if dag:
             click.echo(render_dag(model.make("pipeline", conv.pipeline_name, conv.pipeline),
                                   [*conv.templates, *conv.tasks]))
+    finish(inputs, unreadable=False, more=[failure_line(c) for c in estate.conversions if c.status == "failed"])
 
 
 def _stored_spec(store: str | None, name: str) -> dict[str, Any]:

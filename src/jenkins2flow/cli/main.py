@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from jenkins2flow_runtime.extras import MissingExtra
 from jenkins2flow_runtime.store import StoreError
 
 from jenkins2flow import __version__
@@ -24,6 +25,9 @@ class Group(click.Group):
         except StoreError as exc:
             click.echo("Error: " + " ".join(str(exc).split()), err=True)
             sys.exit(1)
+        except MissingExtra as exc:  # an optional dependency (boto3, pymongo) the command needs
+            click.echo(str(exc), err=True)
+            sys.exit(2)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,15 +37,18 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from jenkins2flow.cli import audit_cmd, convert_cmd, cron_cmd, demo, dry_run_cmd, render_cmd, shadow_cmd
+    from jenkins2flow.cli import audit_cmd, convert_cmd, cron_cmd, demo, dry_run_cmd, render_cmd, shadow_cmd, ui_cmd
 
-    for module in (convert_cmd, cron_cmd, demo, shadow_cmd, audit_cmd, dry_run_cmd, render_cmd):
+    for module in (convert_cmd, cron_cmd, demo, shadow_cmd, audit_cmd, dry_run_cmd, render_cmd, ui_cmd):
         module.register(cli)
     try:
         from jenkins2flow.cli import catalog
     except ImportError:  # pragma: no cover - the catalog commands are optional until they land
         return
     catalog.register(cli)
+    from jenkins2flow.cli import promote_cmd
+
+    promote_cmd.register(cli)
 
 
 _register()

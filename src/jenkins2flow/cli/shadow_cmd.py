@@ -17,7 +17,7 @@ from rich.table import Table
 
 from jenkins2flow.cli.console import make_console
 from jenkins2flow.shadow.outcome import ShadowResult
-from jenkins2flow.shadow.report import write_reports
+from jenkins2flow.shadow.report import Limits, write_reports
 from jenkins2flow.shadow.results import ResultsStore
 from jenkins2flow.shadow.run import ShadowRequest, run_shadow
 
@@ -38,6 +38,8 @@ def report_options(f: click.decorators.FC) -> click.decorators.FC:
     for fmt, help_text in (("json", "JSON"), ("md", "Markdown"), ("junit", "JUnit XML"), ("html", "HTML")):
         f = click.option(f"--{fmt}", f"{fmt}_path", type=click.Path(path_type=Path), default=None,
                          help=f"Write the {help_text} report to this file.")(f)
+    f = click.option("--max-differences", type=click.IntRange(min=0), default=Limits().differences, show_default=True,
+                     help="Differences listed per output in the reports (the rest are counted in a note).")(f)
     return f
 
 
@@ -99,7 +101,7 @@ def run_cmd(pipeline: str, store: str | None, job: str, params: tuple[str, ...],
             jenkins_token: str | None, airflow_url: str, airflow_user: str | None, airflow_password: str | None,
             airflow_token: str | None, candidate_workspace_root: Path | None, outputs_file: Path | None,
             state_dir: Path, timeout: float, report_dir: Path | None, json_path: Path | None, md_path: Path | None,
-            junit_path: Path | None, html_path: Path | None) -> None:
+            junit_path: Path | None, html_path: Path | None, max_differences: int) -> None:
     """Run PIPELINE's Jenkins baseline and Airflow candidate, compare their outputs, report and store the result."""
     from jenkins2flow.cli.demo import absolute_store
 
@@ -120,7 +122,7 @@ def run_cmd(pipeline: str, store: str | None, job: str, params: tuple[str, ...],
     if report_dir is not None:
         names = {"json": "result.json", "md": "report.md", "junit": "junit.xml", "html": "report.html"}
         targets = {k: v or report_dir / names[k] for k, v in targets.items()}
-    for fmt, path in write_reports(result, **targets).items():
+    for fmt, path in write_reports(result, Limits(differences=max_differences), **targets).items():
         console.print(f"  {fmt:5} report: {path}", highlight=False, markup=False)
     sys.exit(result.exit_code)
 
@@ -130,7 +132,7 @@ def run_cmd(pipeline: str, store: str | None, job: str, params: tuple[str, ...],
 @click.option("--store", default=None, metavar="URI")
 @report_options
 def report_cmd(run_id: str, store: str | None, json_path: Path | None, md_path: Path | None,
-               junit_path: Path | None, html_path: Path | None) -> None:
+               junit_path: Path | None, html_path: Path | None, max_differences: int) -> None:
     """Write the reports of a stored shadow run (Markdown to stdout when no file is given); exit with its code."""
     from jenkins2flow.cli.demo import absolute_store
 
@@ -140,8 +142,8 @@ def report_cmd(run_id: str, store: str | None, json_path: Path | None, md_path: 
     if not any(targets.values()):
         from jenkins2flow.shadow.report import render_markdown
 
-        click.echo(render_markdown(result), nl=False)
-    for fmt, path in write_reports(result, **targets).items():
+        click.echo(render_markdown(result, Limits(differences=max_differences)), nl=False)
+    for fmt, path in write_reports(result, Limits(differences=max_differences), **targets).items():
         click.echo(f"{fmt} report: {path}", err=True)
     sys.exit(result.exit_code)
 

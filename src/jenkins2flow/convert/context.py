@@ -19,14 +19,38 @@ from typing import Any
 
 from jenkins2flow_runtime import groovy, model
 
-from jenkins2flow.convert.conversion import FALLBACK_TASK, Conversion, CredentialUse, LedgerEntry, Outcome
+from jenkins2flow.convert.conversion import (
+    FALLBACK_TASK,
+    NOT_CONVERTED_TASK,
+    Conversion,
+    CredentialUse,
+    LedgerEntry,
+    Outcome,
+)
 from jenkins2flow.convert.evaluate import Evaluator, Result, Runtime, Static, Unknown
 from jenkins2flow.convert.naming import task_id
 from jenkins2flow.convert.rules import Rule, Rules
+from jenkins2flow.convert.secrets import mask
 from jenkins2flow.ir import Diagnostic, Job, Span, Step, Trigger
 
 RUNTIME = "jenkins2flow_runtime.fallback"
-__all__ = ["FALLBACK_TASK", "RUNTIME", "Ctx", "Handler", "Scope", "Walker", "content_name", "slug"]
+# In a draft, the task standing for an element that could not be converted: one spec for every job and element (what
+# it stands for is in the pipeline task's bindings), so saving many jobs never makes it a new version.
+NOT_CONVERTED_SPEC: dict[str, Any] = {
+    "type": "python", "callable": f"{RUNTIME}:not_converted",
+    "description": "Stands in a pipeline's draft for a Jenkins element that could not be converted: always fails, "
+                   "naming the element, its place and its source.",
+}
+# The one task of a jenkins_only pipeline: triggers the whole Jenkins job (which job, with which parameters: bindings).
+FALLBACK_SPEC: dict[str, Any] = {
+    "type": "python", "callable": f"{RUNTIME}:run_jenkins_job",
+    "description": "Triggers the whole original Jenkins job with the run's parameters and waits for its result: the "
+                   "job could not be converted (the pipeline's jenkins_fallback says why; draft_tasks holds the "
+                   "converted draft).",
+}
+FALLBACK_TASK_ID = "run_jenkins_job"
+__all__ = ["FALLBACK_SPEC", "FALLBACK_TASK", "FALLBACK_TASK_ID", "NOT_CONVERTED_SPEC", "NOT_CONVERTED_TASK", "RUNTIME",
+           "Ctx", "Handler", "Scope", "Walker", "content_name", "slug"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +73,10 @@ class Scope:
     cell_condition: dict[str, Any] | None = None  # inside a matrix: the `when` each cell decides at run time
 
     def with_secrets(self, refs: list[model.SecretRef]) -> Scope:
-        return replace(self, secrets=self.secrets + tuple(refs))
+        """The secrets the tasks here receive; their variables are known to the run (a Groovy `"${TOKEN}"` reads the
+        task's variable: the secret never enters the script)."""
+        ev = replace(self.ev, known_env=self.ev.known_env | {r.env for r in refs})
+        return replace(self, secrets=self.secrets + tuple(refs), ev=ev)
 
     # ---- Groovy values -----------------------------------------------------------------------------------------
 
@@ -148,7 +175,7 @@ def slug(text: str, words: int = 4, max_len: int = 40) -> str:
 def content_name(prefix: str, spec: dict[str, Any], text: str) -> str:
     """A task name by content: `sh.<first words>-<hash8>`; identical specs anywhere get the same name."""
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:8]
-    return f"{prefix}.{slug(text)}-{digest}"
+    return f"{prefix}.{slug(mask(text))}-{digest}"  # a name never shows a secret of the script
 
 
 Walker = Callable[[Sequence[Step], "Ctx", Scope], Scope]
@@ -186,6 +213,12 @@ class Ctx:
     crons: list[Trigger] = field(default_factory=list)  # triggers whose rule is `schedule` (convert.triggers)
     upstream: list[tuple[str, str]] = field(default_factory=list)  # (pipeline, asset event) from upstream triggers
     walker: Walker | None = None  # convert.walker.walk, set by convert.job
+    param_secrets: list[model.SecretRef] = field(default_factory=list)  # parameter defaults that are secrets
+    literal_secrets: dict[str, str] = field(default_factory=dict)  # Airflow variable id -> value (memory only)
+    seen_secrets: set[str] = field(default_factory=set)  # every secret value found so far (memory only)
+    at: Span | None = None  # the element being converted (set by the walker and the plugin loop)
+    task_spans: dict[str, Span] = field(default_factory=dict)  # task id -> the element that made it (convert.lint)
+    aside: set[str] = field(default_factory=set)  # draft tasks beside the graph (placeholders that are no step)
     # per step being converted: the scopes its bodies ended with (the walker carries their assignments on)
     body_ends: list[list[Scope]] = field(default_factory=list)
 
@@ -220,18 +253,43 @@ class Ctx:
 
     def placeholder(self, element: str, span: Span, reason: str, scope: Scope, *, key: str = "", source: str = "",
                     fallback: bool = True) -> None:
-        """An element we cannot convert: a diagnostic, a ledger entry and (by default) a fallback task that
-        triggers the original Jenkins job, so the pipeline still runs end to end."""
+        """An element we cannot convert: a diagnostic, a ledger entry, and in the draft a task that fails loudly
+        naming it (NOT_CONVERTED_TASK). The job becomes jenkins_only: its pipeline runs the whole Jenkins job and
+        keeps these tasks as a draft (convert.job). With `fallback` (a step of the graph) that task takes the
+        element's place; without (a trigger, an option, a binding: no step of the graph) it stands beside the graph,
+        depending on nothing, so the draft still fails loudly and its shape is unchanged."""
         self.record(element, "placeholder", span, reason, key)
         self.note(f"{element}: {reason}", span)
+        source = self.masked(source or self.excerpt(span))
+        bindings = {"element": element, "at": str(span), "reason": reason, "source": source[:4000]}
+        # one task, not one per matrix cell; no environment or secret: it runs nothing
+        bare = replace(scope, matrix=(), ev=Evaluator(), cwd_env=(), cell_condition=None, bindings=(), secrets=(),
+                       image="")
+        label = f"not_converted_{key or 'step'}"
         if fallback:
-            spec = {"type": "python", "callable": f"{RUNTIME}:run_jenkins_job",
-                    "description": "Triggers the original Jenkins job for a step that could not be converted."}
-            bindings = {"jenkins_job": self.job.full_name, "element": element, "at": str(span),
-                        "source": source[:4000]}
-            # one trigger of the original job, not one per matrix cell: the Jenkins job runs every cell itself
-            self.emit(FALLBACK_TASK, spec, replace(scope, matrix=()), label=f"fallback_{key or 'step'}",
-                      bindings=bindings, named=True)
+            self.emit(NOT_CONVERTED_TASK, NOT_CONVERTED_SPEC, bare, label=label, bindings=bindings, named=True,
+                      span=span)
+            return
+        frontier, pending, after = self.frontier, self.pending_rule, self.after_conditional
+        self.aside.add(self.emit(NOT_CONVERTED_TASK, NOT_CONVERTED_SPEC, bare, label=label, bindings=bindings,
+                                 named=True, span=span, depends_on=[], trigger_rule="all_success"))
+        self.frontier, self.pending_rule, self.after_conditional = frontier, pending, after
+
+    def masked(self, text: str) -> str:
+        """Source text (an excerpt, a plugin's fields) with the secrets it shows masked: those found by their shape
+        or name, and every value already found in this job."""
+        text = mask(text, fields=True)
+        for value in sorted(self.seen_secrets, key=len, reverse=True):
+            text = text.replace(value, "<masked secret>") if len(value) >= 4 else text
+        return text
+
+    def excerpt(self, span: Span, max_lines: int = 12) -> str:
+        """The lines of a Jenkinsfile that `span` covers (at most `max_lines`), '' when the job has no such text."""
+        if self.job.root_tag != "Jenkinsfile" or not self.job.script or span.line < 1:
+            return ""
+        lines = self.job.script.splitlines()
+        end = min(max(span.end_line, span.line), span.line + max_lines - 1)
+        return "\n".join(lines[span.line - 1:end])
 
     # ---- tasks ------------------------------------------------------------------------------------------------
 
@@ -247,7 +305,7 @@ class Ctx:
 
     def new_id(self, scope: Scope, label: str = "") -> str:
         base = task_id(scope.stage or label or "step") + re.sub(r"[^A-Za-z0-9_.\-]+", "_", scope.id_suffix)
-        if label and scope.stage and label.startswith(("gate", "fallback", "trigger", "wait", "copy", "input")):
+        if label and scope.stage and label.startswith(("gate", "not_converted", "trigger", "wait", "copy", "input")):
             base = f"{base}_{task_id(label)}"
         n = self.stage_counts.get(base, 0) + 1
         self.stage_counts[base] = n
@@ -259,14 +317,20 @@ class Ctx:
 
     def emit(self, prefix: str, spec: dict[str, Any], scope: Scope, *, label: str = "", text: str = "",
              bindings: dict[str, Any] | None = None, kind: str = "concrete_task", named: bool = False,
-             depends_on: list[str] | None = None, trigger_rule: str = "", env: dict[str, Any] | None = None,
-             outputs: Sequence[str] = ()) -> str:
+             depends_on: list[str] | None = None, trigger_rule: str = "", span: Span | None = None,
+             env: dict[str, Any] | None = None, outputs: Sequence[str] = ()) -> str:
         """Add a task (its concrete/view document named by content, reused when identical) after the frontier.
-        A concrete task gets the scope's environment (and `env`: the run-time values its script reads) and
-        records `outputs` (stdout, status) for later tasks. A task reading an output runs after its producer: values
+
+        A `named` task (a runtime callable: gate, trigger, not_converted) has one spec whatever the job, so that
+        saving many jobs never makes it a new version: the scope's secrets are not added to it (those callables
+        read none). `span`: the element that made the task, by default the one being converted (Ctx.at).
+        A concrete task gets the scope's environment (and `env`: the run-time values its script reads) and records
+        `outputs` (stdout, status) for later tasks. A task reading an output runs after its producer: values
         follow the conversion order, and a value a parallel branch sets is not known in another (Scope.join)."""
-        if kind == "concrete_task" and scope.secrets:
-            spec = {**spec, "secrets": [s.model_dump() for s in scope.secrets]}
+        if kind == "concrete_task" and scope.secrets and not named:
+            # param_default is dumped only when set, so that tasks named by content keep their names
+            spec = {**spec, "secrets": [s.model_dump(exclude=None if s.param_default else {"param_default"})
+                                        for s in scope.secrets]}
         if kind == "concrete_task" and scope.image and spec.get("type") == "shell":
             spec = {**spec, "type": "container", "image": scope.image}
         name = prefix if named else content_name(prefix, spec, text or spec.get("command", "") or spec.get("sql", ""))
@@ -276,6 +340,7 @@ class Ctx:
         task_env = {**scope.task_env(), **(env or {})} if kind == "concrete_task" else {}
         condition = scope.cell_condition if kind == "concrete_task" else None
         tid = self.new_id(scope, label)
+        self.task_spans[tid] = span or self.at or self.job.span
         rule = trigger_rule or self.pending_rule or ("none_failed" if self.after_conditional else "all_success")
         self.after_conditional = False
         self.pending_rule = ""
@@ -289,6 +354,23 @@ class Ctx:
         ))
         self.frontier = [tid]
         return tid
+
+    def literal_secret(self, name: str, value: str, kind: str, span: Span, where: str, *,
+                       param_default: bool = False) -> model.SecretRef:
+        """A secret written in clear in the job (environment, parameter default, EnvInject) is never copied: it
+        becomes a reference to an Airflow variable the user creates, listed in the credentials plan, with a warning
+        at its place. One variable per job and name (`<pipeline>.<NAME>`, `_2`... for another value)."""
+        base = re.sub(r"[^A-Za-z0-9_.\-]+", "_", f"{self.conv.pipeline_name}.{name}")
+        airflow_id, n = base, 1
+        self.seen_secrets.add(value)
+        while self.literal_secrets.setdefault(airflow_id, value) != value:
+            n += 1
+            airflow_id = f"{base}_{n}"
+        self.conv.credentials.append(CredentialUse(airflow_id, self.job.full_name, span, f"literal {where} ({kind})",
+                                                   (name,), "variable", airflow_id))
+        self.note(f"{where} {name} holds a secret in clear ({kind}); it is not copied: create the Airflow variable "
+                  f"{airflow_id!r} with that value (see the credentials plan).", span)
+        return model.SecretRef(env=name, source="variable", id=airflow_id, param_default=param_default)
 
     def credential(self, credentials_id: str, binding: str, env: list[str], source: str, span: Span,
                    fields: list[str] | None = None) -> list[model.SecretRef]:

@@ -9,9 +9,12 @@ from jenkins2flow_runtime.model import Document, PipelineSpec
 
 from jenkins2flow.ir import Diagnostic, Span
 
-Status = Literal["converted", "partial", "unsupported", "failed"]
+# converted: every element faithful; partial: runnable, every approximation listed with its place; jenkins_only: one
+# task triggers the whole Jenkins job (the converted draft kept for review); see docs/conversion-status.md
+Status = Literal["converted", "partial", "jenkins_only", "unsupported", "failed"]
 Outcome = Literal["mapped", "waived", "approximated", "placeholder"]
-FALLBACK_TASK = "jenkins.run-original-job"  # the task that triggers the original Jenkins job
+FALLBACK_TASK = "jenkins.run-original-job"  # the one task of a jenkins_only pipeline: triggers the whole Jenkins job
+NOT_CONVERTED_TASK = "jenkins.not-converted"  # in a draft, an element that could not be converted: fails loudly
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,23 @@ class LedgerEntry:
     def to_dict(self) -> dict[str, Any]:
         return {"element": self.element, "outcome": self.outcome, "at": str(self.span), "reason": self.reason,
                 "key": self.key}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A silent error the lint (convert.lint) found in a converted task: `kind` (unbound, groovy, gate, fallback),
+    the task, the place of the element that made the task, and what is wrong."""
+
+    kind: str
+    task: str
+    span: Span
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.span}: task {self.task!r}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "task": self.task, "at": str(self.span), "message": self.message}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +79,7 @@ class Conversion:
     class_reasons: list[str] = field(default_factory=list)
     signals: list[str] = field(default_factory=list)  # recognized invocations: sql, spark, dbt, python...
     reasons: list[str] = field(default_factory=list)  # why the status is what it is
+    lint: list[Finding] = field(default_factory=list)  # convert.lint: silent errors found in the tasks
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -66,9 +87,8 @@ class Conversion:
 
     @property
     def jenkins_only(self) -> bool:
-        """A pipeline whose every task is the fallback that triggers the Jenkins job: it runs, but nothing of the
-        job's work moved to Airflow yet."""
-        return self.pipeline is not None and all(t.uses.name == FALLBACK_TASK for t in self.pipeline.tasks)
+        """The pipeline runs the whole Jenkins job (one task): nothing of the job's work moved to Airflow yet."""
+        return self.status == "jenkins_only"
 
     @property
     def placeholders(self) -> list[LedgerEntry]:
@@ -90,5 +110,6 @@ class Conversion:
             "tasks": [t.name for t in self.tasks],
             "templates": [t.name for t in self.templates],
             "ledger": [e.to_dict() for e in self.ledger],
+            "lint": [f.to_dict() for f in self.lint],
             "diagnostics": [{"level": d.level, "message": d.message, "at": str(d.span)} for d in self.diagnostics],
         }

@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from jenkins2flow.convert.conversion import Conversion
+from jenkins2flow.convert.identity import claim, source_of
 from jenkins2flow.convert.job import convert_job, default_rules
 from jenkins2flow.convert.links import estate_links
+from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.rules import Rules
 from jenkins2flow.ir import Diagnostic, Job
 
 # effort in engineer-hours: per job by status, plus per placeholder to finish by hand
-EFFORT_HOURS = {"converted": 0.25, "partial": 1.0, "unsupported": 4.0, "failed": 2.0}
+EFFORT_HOURS = {"converted": 0.25, "partial": 1.0, "jenkins_only": 1.0, "unsupported": 4.0, "failed": 2.0}
 EFFORT_PER_PLACEHOLDER = 0.5
 
 
@@ -98,11 +100,28 @@ class Estate:
             "credentials": self.credentials_plan(),
             "reuse": self.reuse(),
             "effort": self.effort(),
+            "lint": self.lint(),
             "jobs_detail": [{"job": c.job, "kind": c.kind, "status": c.status, "classification": c.classification,
                              "reasons": c.reasons[:5], "classification_reasons": c.class_reasons[:5],
                              "placeholders": len(c.placeholders), "jenkins_only": c.jenkins_only,
-                             "source": c.source} for c in self.conversions],
+                             "source": c.source, "ledger": ledger(c)} for c in self.conversions],
         }
+
+    def lint(self) -> dict[str, Any]:
+        """The lint's findings over the estate: by kind, and how many jobs have any."""
+        kinds = Counter(f.kind for c in self.conversions for f in c.lint)
+        return {"findings": sum(kinds.values()), "by_kind": dict(kinds.most_common()),
+                "jobs": sum(1 for c in self.conversions if c.lint)}
+
+
+def ledger(conv: Conversion) -> list[dict[str, str]]:
+    """What keeps a job from `converted`, each with its place and why: placeholders (not convertible), then
+    approximations (runnable, not exactly Jenkins), then the lint's findings (silent errors in the tasks)."""
+    out = [{"outcome": e.outcome, "element": e.element, "at": str(e.span), "reason": e.reason}
+           for e in (*conv.placeholders, *conv.approximations)]
+    out += [{"outcome": f"lint {f.kind}", "element": f"task {f.task}", "at": str(f.span), "reason": f.message}
+            for f in conv.lint]
+    return out
 
 
 def convert_estate(jobs: Iterable[Job], *, rules: Rules | None = None, workspace: Path | None = None,
@@ -110,14 +129,20 @@ def convert_estate(jobs: Iterable[Job], *, rules: Rules | None = None, workspace
                    on_job: Callable[[Conversion], None] | None = None) -> Estate:
     rules = rules or default_rules()
     estate = Estate()
-    selected = [job for job in jobs if not only or fnmatch.fnmatchcase(job.full_name, only)]
-    links = estate_links(selected)  # upstream/downstream links need the whole estate before any job converts
-    for job in selected:
-        try:
-            conv = convert_job(job, rules, workspace, overrides, links)
-        except Exception as exc:  # pragma: no cover - convert_job already isolates; belt and braces
-            conv = Conversion(job=job.full_name, pipeline_name=job.full_name, status="failed", kind=job.kind)
-            conv.diagnostics.append(Diagnostic("error", f"internal error: {exc}", job.span))
+    # each pipeline name belongs to one job of the batch: a later job claiming it is refused (convert.identity)
+    claimed = list(claim(job for job in jobs if not only or fnmatch.fnmatchcase(job.full_name, only)))
+    # upstream/downstream links need the whole estate before any job converts
+    links = estate_links(job for job, refused in claimed if refused is None)
+    for job, refused in claimed:
+        if refused is not None:
+            conv = Conversion(job=job.full_name, pipeline_name=safe_name(job.full_name), status="failed",
+                              kind=job.kind, source=source_of(job), diagnostics=[refused], reasons=[str(refused)])
+        else:
+            try:
+                conv = convert_job(job, rules, workspace, overrides, links)
+            except Exception as exc:  # pragma: no cover - convert_job already isolates; belt and braces
+                conv = Conversion(job=job.full_name, pipeline_name=job.full_name, status="failed", kind=job.kind)
+                conv.diagnostics.append(Diagnostic("error", f"internal error: {exc}", job.span))
         estate.add(conv)
         if on_job is not None:
             on_job(conv)

@@ -17,8 +17,9 @@ MAX_COMBINATIONS = 64
 
 def plugin(pl: Plugin, group: str, ctx: Ctx, scope: Scope) -> Scope | None:
     """Convert one plugin of `group` (builder, publisher, wrapper, property); returns the scope its handler sets for
-    what follows (wrappers), else None. A plugin no rule covers is a placeholder (a builder: run by the original
-    job)."""
+    what follows (wrappers), else None. A plugin no rule covers is a placeholder (the job runs on Jenkins; in the
+    draft a builder's place is kept by a task that fails loudly)."""
+    ctx.at = pl.span  # the element that makes the tasks emitted now (convert.lint)
     rule = ctx.rules.rule("plugins", pl.cls)
     element = f"{group} {pl.cls}"
     if rule is None:
@@ -59,9 +60,9 @@ def builders(ctx: Ctx, scope: Scope) -> None:
             return
         flt = str(dict(ctx.job.settings).get("combinationFilter") or "").strip()
         if flt:
-            ctx.placeholder("matrix combinationFilter", ctx.job.span, f"combination filter {flt!r} is Groovy that "
-                            "Jenkins evaluates: every combination is kept; drop the excluded cells from the task's "
-                            "matrix by hand", scope, key="combinationFilter", fallback=False)
+            ctx.approximated("matrix combinationFilter", ctx.job.span, f"combination filter {flt!r} is Groovy that "
+                             "Jenkins evaluates: every combination runs here; drop the excluded cells from the task's "
+                             "matrix by hand", "combinationFilter")
         if all(_ENV_NAME.match(n) for n in names):  # one mapped task per builder, one instance per cell
             ctx.mapped("matrix axes", ctx.job.span, "matrix", f"{len(combos)} cells, as Airflow dynamic task mapping")
             sc = replace(scope, matrix=tuple(tuple(c.items()) for c in combos), stage=scope.stage or "build")

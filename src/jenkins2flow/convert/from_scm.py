@@ -31,7 +31,7 @@ def script_in_scm(job: Job) -> str | None:
 
 def load(job: Job, script_path: str, workspace: Path) -> tuple[Job | None, str]:
     """(the job with the Jenkinsfile's pipeline, "") or (None, why it stays with Jenkins). Never raises."""
-    from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+    from jenkins2flow.sources.files import read_jenkinsfile
 
     root = workspace.resolve()
     target = (root / script_path).resolve()
@@ -45,7 +45,7 @@ def load(job: Job, script_path: str, workspace: Path) -> tuple[Job | None, str]:
         return None, f"{str(target)!r} could not be read ({exc.strerror or exc})"
     if len(data) > MAX_BYTES:
         return None, f"{str(target)!r} is larger than {MAX_BYTES} bytes"
-    parsed = parse_jenkinsfile(data.decode("utf-8", errors="replace"), str(target), job.full_name)
+    parsed = read_jenkinsfile(data, str(target), job.full_name)  # encodings checked, the step limit applied
     errors = [d for d in parsed.diagnostics if d.level == "error"]
     if errors:
         return None, f"the Jenkinsfile {str(target)!r} could not be parsed: {errors[0]}"

@@ -9,10 +9,11 @@ contains Jinja markers stays a shell task, so nothing from Jenkins is ever read 
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from jenkins2flow import shell_words
 
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1\s*$")
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -77,7 +78,7 @@ def recognize(script: str, table: dict[str, Any], workspace: Path | None, params
     elif len(lines) != 1:
         return rec
     try:
-        argv = shlex.split(first)
+        argv = shell_words.split(first)  # linear, with a length cap (shlex.split is quadratic on long lines)
     except ValueError:
         return rec
     if not argv:

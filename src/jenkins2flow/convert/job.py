@@ -12,16 +12,18 @@ from jenkins2flow_runtime import model
 from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, triggers
 from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.classify import classify
-from jenkins2flow.convert.context import Ctx, Scope
-from jenkins2flow.convert.conversion import Conversion
+from jenkins2flow.convert.context import FALLBACK_SPEC, FALLBACK_TASK_ID, Ctx, Scope
+from jenkins2flow.convert.conversion import FALLBACK_TASK, Conversion, Status
 from jenkins2flow.convert.environment import env_scope
 from jenkins2flow.convert.evaluate import Evaluator
 from jenkins2flow.convert.links import Links
+from jenkins2flow.convert.lint import lint_pipeline
 from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.options import option_scope
 from jenkins2flow.convert.post import post
 from jenkins2flow.convert.registry import HANDLERS
 from jenkins2flow.convert.rules import Rules, load_rules
+from jenkins2flow.convert.secrets import mask
 from jenkins2flow.convert.stages import stages
 from jenkins2flow.convert.values import text
 from jenkins2flow.convert.walker import walk
@@ -59,6 +61,7 @@ def convert_job(job: Job, rules: Rules | None = None, workspace: Path | None = N
         conv.diagnostics.append(Diagnostic("error", f"internal error while converting: {type(exc).__name__}: {text}",
                                            job.span))
         conv.status, conv.pipeline, conv.reasons = "failed", None, [f"converter error: {text}"]
+    _mask_messages(conv)
     conv.classification, conv.class_reasons = classify(job, conv, overrides or {})
     return conv
 
@@ -92,6 +95,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     ctx.functions = {text(f.kwarg("name") or (f.args[0] if f.args else "")): f for f in job.functions}
     scope = Scope(ev=Evaluator(params=frozenset(p.name for p in job.parameters), path=job.span.path))
     templates = parameters.templates(job, ctx)
+    scope = scope.with_secrets(ctx.param_secrets)  # parameter defaults that are secrets: on every task
     schedule = triggers.schedule_of(job, ctx, scope)
     if flow is not None:
         _xml(job, ctx, scope, dsl=dict(job.settings).get("dsl", "") if flow == "buildflow" else None)
@@ -107,7 +111,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         _xml(job, ctx, scope)
     for unknown in job.unknown:
         ctx.waived(f"element {unknown.tag}", unknown.span, "a job setting with no meaning outside Jenkins", unknown.tag)
-    if not ctx.tasks:
+    if all(t.id in ctx.aside for t in ctx.tasks):  # nothing but draft tasks beside the graph: no step
         if job.kind == "pipeline" and job.scm is not None and job.scm.script_path:
             ctx.placeholder("pipeline from SCM", job.span, f"the Jenkinsfile {job.scm.script_path!r} lives in the "
                             f"repository: {scm_reason}", scope, key="CpsScmFlowDefinition")
@@ -118,8 +122,8 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     if ctx.default_retries is not None:
         ctx.tasks = [t if t.retries is not None else t.model_copy(update={"retries": ctx.default_retries})
                      for t in ctx.tasks]
-    conv.pipeline = model.PipelineSpec(
-        description=job.description or f"Converted from Jenkins job {job.full_name!r}.",
+    spec = model.PipelineSpec(
+        description=mask(job.description) or f"Converted from Jenkins job {job.full_name!r}.",
         schedule=schedule,
         parameters=model.PipelineParameters(templates=templates),
         tasks=ctx.tasks,
@@ -128,17 +132,50 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         max_active_runs=ctx.max_active_runs,
         shadow_outputs=ctx.shadow_outputs,
         asset_events=_asset_events(ctx, links, conv.pipeline_name),
-        provenance=model.Provenance(job=job.full_name, source=job.source or job.span.path,
-                                    config_sha256=_sha(job), diagnostics=[str(d) for d in conv.diagnostics][:200]),
     )
-    holes = conv.placeholders + conv.approximations
+    if conv.placeholders:
+        spec = _whole_job(spec, job, ctx, conv)
+    conv.lint = lint_pipeline(spec, ctx.docs, ctx.task_spans, job.span)
+    conv.diagnostics += [Diagnostic("warning", f"task {f.task!r}: {f.message}", f.span, code=f"lint-{f.kind}")
+                         for f in conv.lint]
+    provenance = model.Provenance(job=job.full_name, source=job.source or job.span.path, config_sha256=_sha(job),
+                                  diagnostics=[mask(str(d)) for d in conv.diagnostics][:200])
+    conv.pipeline = spec.model_copy(update={"provenance": provenance})
+    conv.status, conv.reasons = status(conv)
+
+
+def status(conv: Conversion) -> tuple[Status, list[str]]:
+    """The status of a conversion that has a pipeline, and why (docs/conversion-status.md):
+    any placeholder -> jenkins_only; else any approximation or warning (lint findings included) -> partial;
+    else converted."""
+    if conv.placeholders:
+        return "jenkins_only", list(dict.fromkeys(f"{e.span}: {e.element}: {e.reason}" for e in conv.placeholders))
     warnings = [d for d in conv.diagnostics if d.level == "warning"]
-    if holes or warnings:
-        conv.status = "partial"
-        reasons = [f"{e.span}: {e.element}: {e.reason}" for e in holes][:20] + [str(d) for d in warnings][:20]
-        conv.reasons = list(dict.fromkeys(reasons))  # a placeholder is a ledger entry and a warning: say it once
-    else:
-        conv.reasons = ["every element is mapped or waived"]
+    if conv.approximations or warnings:
+        reasons = [f"{e.span}: {e.element}: {e.reason}" for e in conv.approximations] + [str(d) for d in warnings]
+        return "partial", list(dict.fromkeys(reasons))
+    return "converted", ["every element is mapped or waived"]
+
+
+def _whole_job(spec: model.PipelineSpec, job: Job, ctx: Ctx, conv: Conversion) -> model.PipelineSpec:
+    """Jenkins cannot run part of a job: the pipeline runs the whole job, as one task that triggers it with every
+    parameter of the run under its Jenkins name and waits for it. The converted tasks stay as the draft; their
+    notifications wait in the fallback record (the Jenkins job sends its own)."""
+    ref = ctx.add_doc("concrete_task", FALLBACK_TASK, FALLBACK_SPEC)
+    task = model.PipelineTask(id=FALLBACK_TASK_ID, uses=ref, retries=None, timeout_seconds=None, bindings={
+        "jenkins_job": job.full_name, "jenkins_parameters": parameters.forwarded(job)})
+    ctx.task_spans[FALLBACK_TASK_ID] = job.span
+    reasons = list(dict.fromkeys(f"{e.span}: {e.element}: {e.reason}" for e in conv.placeholders))
+    record = model.JenkinsFallback(job=job.full_name, reasons=reasons, notifications=spec.notifications)
+    return model.PipelineSpec(**{**dict(spec), "tasks": [task], "draft_tasks": spec.tasks,
+                                 "jenkins_fallback": record, "notifications": []})
+
+
+def _mask_messages(conv: Conversion) -> None:
+    """Messages never carry a secret's value, whoever wrote them (a parser quoting its input): masked."""
+    conv.diagnostics = [replace(d, message=mask(d.message)) for d in conv.diagnostics]
+    conv.ledger = [replace(e, reason=mask(e.reason)) for e in conv.ledger]
+    conv.reasons = [mask(r) for r in conv.reasons]
 
 
 def _sha(job: Job) -> str:

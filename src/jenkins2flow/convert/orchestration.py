@@ -25,11 +25,12 @@ IGNORED = {"UNSTABLE": "all_success", "FAILURE": "all_done", "ABORTED": "all_don
 def buildflow(job: Job, dsl: str, ctx: Ctx, scope: Scope) -> None:
     """Convert a Build Flow job's `dsl` script; statements other than the flow's own verbs become placeholders."""
     from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+    from jenkins2flow.sources.limits import check_steps
 
     if not dsl.strip():
         return
     path = job.source or job.span.path
-    parsed = parse_jenkinsfile(dsl, path, job.full_name)
+    parsed = check_steps(parse_jenkinsfile(dsl, path, job.full_name))
     lines = dsl.splitlines()
     offset = max(job.span.line, 1)  # dsl spans are relative to the script; report them inside the config.xml
 
@@ -136,9 +137,9 @@ class _Flow:
             if isinstance(v, str | int | float | bool) and not isinstance(v, GString):
                 conf[str(k)] = v
             else:
-                self.ctx.placeholder(f"flow build {job} parameter {k}", self.at(step), f"the value is computed by "
-                                     f"Groovy ({self.src(step).strip()!r}): pass it in the trigger's conf by hand",
-                                     scope, key="flow:build", fallback=False)
+                self.ctx.approximated(f"flow build {job} parameter {k}", self.at(step), f"the value is computed by "
+                                      f"Groovy ({self.src(step).strip()!r}): the pipeline is triggered without it "
+                                      "(pass it in the trigger's conf by hand)", "flow:build")
         trigger_task(self.ctx, scope, job, conf, True, step.span)
         self.ctx.mapped("flow build", self.at(step), "build", f"waits for pipeline of job {job!r}")
 

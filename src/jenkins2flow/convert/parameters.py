@@ -1,4 +1,8 @@
-"""Job parameters -> one parameter template (named by content, so identical parameter sets share it)."""
+"""Job parameters -> one parameter template (named by content, so identical parameter sets share it).
+
+A default that is a secret written in clear (convert.secrets) is not copied: the parameter has no default, and
+every task gets a reference to an Airflow variable (`SecretRef.param_default`) that fills it when a run gives it no
+value."""
 
 from __future__ import annotations
 
@@ -8,11 +12,24 @@ import json
 from jenkins2flow_runtime import model
 
 from jenkins2flow.convert.context import Ctx, slug
+from jenkins2flow.convert.secrets import classify, mask
 from jenkins2flow.convert.values import text
 from jenkins2flow.ir import GString, Job, Param
 
 # Jenkins parameter type -> template parameter type; any other type is kept as a string, with a diagnostic
 PARAM_TYPES = {"string": "string", "text": "text", "boolean": "boolean", "choice": "choice", "password": "password"}
+TEXT = ("string", "text")  # the types whose default may be a secret written in clear (convert.secrets)
+
+
+def airflow_name(jenkins_name: str) -> str:
+    """The name of a Jenkins parameter in the pipeline: as it is, or with `p_` before a leading digit or sign."""
+    ok = jenkins_name and jenkins_name[0].isalpha() or jenkins_name.startswith("_")
+    return jenkins_name if ok else f"p_{jenkins_name}"
+
+
+def forwarded(job: Job) -> dict[str, str]:
+    """Every Jenkins parameter of `job` -> the pipeline parameter that holds its value in a run (whole-job fallback)."""
+    return {p.name: airflow_name(p.name) for p in job.parameters}
 
 
 def templates(job: Job, ctx: Ctx) -> list[model.Ref]:
@@ -35,6 +52,11 @@ def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
     default = p.default.text if isinstance(p.default, GString) else p.default
     if kind == "password":
         default = None  # never copy a secret's value
+    secret = classify(p.name, default, literal_value=not isinstance(p.default, GString)) if kind in TEXT else ""
+    if secret and isinstance(default, str):  # written in clear: the default comes from an Airflow variable
+        ref = ctx.literal_secret(airflow_name(p.name), default, secret, p.span, "parameter default", param_default=True)
+        ctx.param_secrets.append(ref)
+        default = None
     if kind == "boolean":
         default = default.strip().lower() == "true" if isinstance(default, str) else bool(default)
     elif default is not None and not isinstance(default, str):
@@ -42,6 +64,5 @@ def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
     choices = [text(c) for c in p.choices] if kind == "choice" else []
     if kind == "choice" and (default is None or default not in choices) and choices:
         default = choices[0]
-    name = p.name if p.name and p.name[0].isalpha() or p.name.startswith("_") else f"p_{p.name}"
-    return model.ParamSpec(name=name, type=kind, default=default,  # type: ignore[arg-type]
-                           choices=choices, description=text(p.description))
+    return model.ParamSpec(name=airflow_name(p.name), type=kind, default=default,  # type: ignore[arg-type]
+                           choices=choices, description=mask(text(p.description)))

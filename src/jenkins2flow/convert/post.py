@@ -104,6 +104,7 @@ def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str]
         body_end = list(start)
     post_ends: list[str] = []
     for block in sorted(blocks, key=lambda b: _last(b, ctx)):
+        ctx.at = block.span
         rule = ctx.rules.rule("post", block.condition)
         if rule is None:
             ctx.placeholder(f"post {block.condition}", block.span,

@@ -11,6 +11,7 @@ import difflib
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,8 @@ import yaml
 from jenkins2flow.errors import UsageError
 
 REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "agents", "invocations")
-DEFAULT_DIR = Path(__file__).resolve().parents[3] / "mappings"
+# The default rules: the top-level mappings/ folder, which the package links to and the wheel carries a copy of.
+DEFAULT_DIR = Path(str(resources.files("jenkins2flow") / "mappings"))
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

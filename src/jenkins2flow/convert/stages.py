@@ -32,6 +32,7 @@ def stages(items: tuple[Stage, ...], ctx: Ctx, scope: Scope) -> Scope:
 
 def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
     outer = scope
+    ctx.at = st.span  # its gate and input tasks come from the stage (convert.lint)
     scope = replace(scope, stage=st.name, id_suffix="")
     ctx.mapped("stage", st.span, "stage", st.name)
     before = scope

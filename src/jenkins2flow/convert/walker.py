@@ -2,13 +2,19 @@
 
 A statement is, in this order: a Groovy statement (if, try, for, def... -> registry.STATEMENTS), a call of a function
 the script defines (its body converted in place), or a step converted by its rule in mappings `steps:` (waiver,
-hook or handler, through registry.apply). A step no rule covers is a placeholder (the original job runs it) and its
-body, if any, is still converted. Handlers convert the bodies they enclose through `ctx.walk`, which is `walk`.
+hook or handler, through registry.apply). A step no rule covers is a placeholder (the job then runs on Jenkins as a
+whole; the draft keeps a task that fails loudly in its place) and its body, if any, is still converted. Handlers
+convert the bodies they enclose through `ctx.walk`, which is `walk`.
+
+`return` ends the list being walked, as it ends the script, the function or the closure it is written in: what
+follows it in the same list never runs (waived as unreachable). A `return` nested in an if/try/loop/switch ends the
+enclosing body on some paths only; when statements follow that construct, they would run in Airflow on every path,
+so the return is a placeholder.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from jenkins2flow.convert.context import Ctx, Scope
@@ -18,23 +24,50 @@ from jenkins2flow.convert.rules import Rule
 from jenkins2flow.ir import Step
 
 MAX_DEPTH = 20  # nested calls of the script's own functions converted in place
+# Groovy statements whose blocks belong to the enclosing body (a `return` inside ends that body, not the block)
+_COMPOUND = frozenset({"if", "try", "for", "while", "switch", "block"})
 
 
 def walk(steps: Sequence[Step], ctx: Ctx, scope: Scope) -> Scope:
     """Convert steps in order; each either emits tasks after the frontier, changes scope, or is recorded. Returns
     the scope after the last one (what the statements assigned)."""
-    for step in steps:
+    for i, step in enumerate(steps):
         scope = convert_step(step, ctx, scope)
+        rest = steps[i + 1:]
+        if not rest:
+            break
+        if step.name == "return":
+            for s in rest:
+                ctx.waived(f"unreachable {s.name}", s.span, f"after the `return` at {step.span.line}:{step.span.col}"
+                           ": Groovy never runs it", s.name)
+            break
+        early = next(_returns_in(step), None) if step.name in _COMPOUND else None
+        if early is not None:
+            ctx.placeholder("conditional return", early.span, f"this `return` ends the enclosing body on some paths "
+                            f"only; the {len(rest)} statement(s) after the {step.name} would run on every path",
+                            scope, key="return")
     return scope
+
+
+def _returns_in(step: Step) -> Iterator[Step]:
+    """The `return` statements of a compound statement's blocks (not inside closures or function definitions)."""
+    for block in (step.body or (), *(b for _, b in step.children)):
+        for s in block:
+            if s.name == "return":
+                yield s
+            elif s.name in _COMPOUND:
+                yield from _returns_in(s)
 
 
 def convert_step(step: Step, ctx: Ctx, scope: Scope) -> Scope:
     """Convert one step; returns the scope for the steps after it: a variable definition changes it, and what the
     bodies a handler converts assign carries on (unless the handler returns the scope after it itself)."""
+    outer, ctx.at = ctx.at, step.span
     ctx.body_ends.append([])
     try:
         after = _convert(step, ctx, scope)
     finally:
+        ctx.at = outer
         ends = ctx.body_ends.pop()
     return scope.carry(*ends) if after is None else after
 

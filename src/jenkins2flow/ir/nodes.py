@@ -10,7 +10,7 @@ but do not evaluate) and `Closure` (a block of statements passed as an argument)
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Level = Literal["error", "warning", "info"]
@@ -362,50 +362,3 @@ class Job:
     aliases: tuple[str, ...] = ()  # other names for the job, e.g. a multibranch branch's mangled directory path
     diagnostics: tuple[Diagnostic, ...] = field(default=())
 
-
-def _fast_new(cls: type) -> tuple[Any, Any]:
-    """A `__new__` and a `__reduce__` for a frozen slotted dataclass, so that building a node stays cheap.
-
-    The dataclass's own `__init__` stores each field through `object.__setattr__`, as frozen requires: a C-level call
-    per field, which made building IR nodes a fifth of the config.xml reader's time. This `__new__` builds the node
-    as an instance of a mutable twin class (same slots, same layout, no frozen `__setattr__`), where each store is a
-    plain slot store, then makes it a `cls` (`__class__` assignment, allowed between classes of one layout); the
-    class keeps no `__init__` of its own. The result is the same frozen object: same fields, same equality, hash,
-    repr, `replace`, and assignment still raises FrozenInstanceError. A subclass (`parse.xml.raw.LazyXmlNode`) gets a
-    bare instance and builds it in its own `__init__`. `__reduce__` rebuilds a node through the constructor, for
-    copy, deepcopy and pickle (whose default calls `cls.__new__(cls)` with no fields)."""
-    twin = type(f"_{cls.__name__}Builder", (), {"__slots__": cls.__dict__["__slots__"], "__module__": cls.__module__})
-    names: dict[str, Any] = {"_cls": cls, "_twin": twin, "_bare": object.__new__}
-    params, body = [], []
-    all_fields = fields(cls)
-    field_names = tuple(f.name for f in all_fields)
-    for i, f in enumerate(all_fields):
-        if f.default is not MISSING:
-            names[f"_default{i}"] = f.default
-            params.append(f"{f.name}=_default{i}")
-        else:
-            assert f.default_factory is MISSING, f"{cls.__name__}.{f.name}: default factories are not supported"
-            params.append(f.name)
-        body.append(f"    node.{f.name} = {f.name}")
-    source = (f"def __new__(_k, {', '.join(params)}):\n"
-              "    if _k is not _cls:\n"
-              "        return _bare(_k)\n"
-              "    node = _twin()\n" + "\n".join(body) + "\n"
-              "    node.__class__ = _cls\n"
-              "    return node\n")
-    exec(source, names)  # noqa: S102 - a fixed template over the class's own field names, like dataclasses'
-    new = names["__new__"]
-    new.__qualname__ = f"{cls.__qualname__}.__new__"
-
-    def __reduce__(self: Any) -> tuple[Any, ...]:
-        return type(self), tuple(getattr(self, name) for name in field_names)
-
-    __reduce__.__qualname__ = f"{cls.__qualname__}.__reduce__"
-    return staticmethod(new), __reduce__
-
-
-for _cls in [v for v in globals().values() if isinstance(v, type) and v.__module__ == __name__]:
-    if is_dataclass(_cls):
-        assert not hasattr(_cls, "__post_init__"), _cls
-        _cls.__new__, _cls.__reduce__ = _fast_new(_cls)  # type: ignore[method-assign,assignment]
-        del _cls.__init__  # object's: it accepts the arguments `__new__` took

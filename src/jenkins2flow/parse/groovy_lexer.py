@@ -113,11 +113,31 @@ class Lexer:
         self.errors: list[LexError] = []
         self.tokens: list[Token] = []
         self._depth = 0
+        self._mark = (0, 1, 0)  # (position, its line, the start of that line) of the last `_line_at` answer
 
     # -- position helpers ------------------------------------------------------------------------------------
+    def _line_at(self, pos: int) -> tuple[int, int]:
+        """The line of `pos` and where that line starts, counted from the last position asked: the lexer asks in
+        nearly increasing order (each `${` and each error), so the work stays linear in the input, where counting
+        from the start every time made a file of many `${...}` or errors quadratic."""
+        src = self.src
+        mark, line, start = self._mark
+        if pos >= mark:
+            k = src.count("\n", mark, pos)
+            if k:
+                line += k
+                start = src.rfind("\n", mark, pos) + 1
+        else:
+            k = src.count("\n", pos, mark)
+            if k:
+                line -= k
+                start = src.rfind("\n", 0, pos) + 1
+        self._mark = (pos, line, start)
+        return line, start
+
     def _linecol(self, pos: int) -> tuple[int, int]:
-        line = self.src.count("\n", 0, pos) + 1
-        return line, pos - (self.src.rfind("\n", 0, pos) + 1) + 1
+        line, start = self._line_at(pos)
+        return line, pos - start + 1
 
     def _error(self, message: str, pos: int) -> None:
         line, col = self._linecol(pos)
@@ -140,8 +160,7 @@ class Lexer:
         position after it (tokens go to `out`, a scratch list)."""
         src = self.src
         n = self.n
-        line = src.count("\n", 0, pos) + 1
-        line_start = src.rfind("\n", 0, pos) + 1
+        line, line_start = self._line_at(pos)
         nl = True
         depth = 0
         skip_match = _SKIP.match
@@ -259,8 +278,11 @@ class Lexer:
     def _find_close(self, pos: int, quote: str, triple: bool) -> int:
         src = self.src
         q = quote[0]
+        eol = -1 if triple else src.find("\n", pos)  # once per line: many escaped quotes on a line stay linear
         while True:
-            i = src.find(q, pos) if triple else _next_of(src, pos, q)
+            if 0 <= eol < pos:  # past an escaped newline
+                eol = src.find("\n", pos)
+            i = src.find(q, pos) if triple else _next_of(src, pos, q, eol)
             if i < 0:
                 return -1
             # count preceding backslashes
@@ -404,13 +426,10 @@ def _next_special(src: str, pos: int, triple: bool) -> int:
     return m.start() if m else -1
 
 
-def _next_of(src: str, pos: int, q: str) -> int:
-    """Next `q` or newline from `pos` (single-line strings)."""
-    i = src.find(q, pos)
-    j = src.find("\n", pos)
-    if j >= 0 and (i < 0 or j < i):
-        return j
-    return i
+def _next_of(src: str, pos: int, q: str, eol: int) -> int:
+    """Next `q` from `pos` before the end of the line `eol` (-1: none), else `eol` (single-line strings)."""
+    i = src.find(q, pos) if eol < 0 else src.find(q, pos, eol)
+    return eol if eol >= 0 and i < 0 else i
 
 
 def _flush(chunks: list[str], parts: list[str | Interp], decode: bool = True) -> None:

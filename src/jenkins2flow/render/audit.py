@@ -5,14 +5,16 @@ from __future__ import annotations
 import html
 from typing import Any
 
-COLORS = {"converted": "#2e7d32", "partial": "#f9a825", "unsupported": "#8e24aa", "failed": "#c62828",
+COLORS = {"converted": "#2e7d32", "partial": "#f9a825", "jenkins_only": "#ef6c00", "unsupported": "#8e24aa",
+          "failed": "#c62828",
           "data": "#1565c0", "cicd": "#6d4c41"}
 
 
 def markdown(report: dict[str, Any]) -> str:
     out = [f"# Jenkins estate audit: {report['jobs']} jobs", "",
            f"{report['runnable']} jobs get a runnable pipeline; {report['jenkins_only']} of them only trigger the "
-           "Jenkins job (every step a fallback). "
+           "Jenkins job (an element could not be converted; the draft is kept for review). "
+           f"The lint found {report['lint']['findings']} silent errors in {report['lint']['jobs']} jobs. "
            f"Effort estimate: **{report['effort']['hours']} h** "
            f"(~{report['effort']['days']} engineer-days).", ""]
     for title, key in (("Status", "by_status"), ("Kind", "by_kind"), ("Classification", "by_classification")):
@@ -33,6 +35,14 @@ def markdown(report: dict[str, Any]) -> str:
     for j in report["jobs_detail"]:
         reason = j["reasons"][0] if j["reasons"] else ""
         out.append(f"| {_md(j['job'])} | {j['kind']} | {j['status']} | {j['classification']} | {_md(reason)[:160]} |")
+    out += ["", "## Ledger", "", "What keeps each job from `converted`: elements not converted, approximations and the "
+            "lint's findings, each with its place (`jenkins2flow audit SOURCE --explain JOB` prints a job's whole "
+            "ledger).", ""]
+    for j in report["jobs_detail"]:
+        if j["ledger"]:
+            out += [f"### {_md(j['job'])} ({j['status']})", ""]
+            out += [f"- {e['outcome']}: `{_md(e['at'])}` {_md(e['element'])}: {_md(e['reason'])}" for e in j["ledger"]]
+            out.append("")
     return "\n".join(out) + "\n"
 
 
@@ -57,6 +67,16 @@ def _bars(title: str, data: dict[str, int]) -> str:
     return "".join(parts)
 
 
+def _ledger(entries: list[dict[str, str]]) -> str:
+    """A job's ledger gaps as a collapsible list (what keeps it from `converted`, each with its place)."""
+    if not entries:
+        return ""
+    e = html.escape
+    items = "".join(f"<li><b>{e(x['outcome'])}</b> <code>{e(x['at'])}</code> {e(x['element'])}: {e(x['reason'])}"
+                    "</li>" for x in entries)
+    return f"<details><summary>ledger: {len(entries)} entries</summary><ul>{items}</ul></details>"
+
+
 def html_page(report: dict[str, Any]) -> str:
     e = html.escape
     charts = "".join(_bars(t, report[k]) for t, k in (("Status", "by_status"), ("Kind", "by_kind"),
@@ -64,7 +84,8 @@ def html_page(report: dict[str, Any]) -> str:
     top = {u["element"][-40:]: u["count"] for u in report["unsupported"][:12]}
     rows = "".join(
         f"<tr><td>{e(j['job'])}</td><td>{e(j['kind'])}</td><td class='{e(j['status'])}'>{e(j['status'])}</td>"
-        f"<td>{e(j['classification'])}</td><td>{e(j['reasons'][0] if j['reasons'] else '')[:200]}</td></tr>"
+        f"<td>{e(j['classification'])}</td><td>{e(j['reasons'][0] if j['reasons'] else '')[:200]}"
+        f"{_ledger(j['ledger'])}</td></tr>"
         for j in report["jobs_detail"])
     creds = "".join(
         f"<tr><td><code>{e(c['credentials_id'])}</code></td><td>"
@@ -75,10 +96,13 @@ def html_page(report: dict[str, Any]) -> str:
 <html lang="en"><head><meta charset="utf-8"><title>Jenkins estate audit</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse}}
 td,th{{border:1px solid #ccc;padding:3px 6px;font-size:13px}}.converted{{color:#2e7d32}}.partial{{color:#b28704}}
-.unsupported{{color:#8e24aa}}.failed{{color:#c62828}}svg{{margin:0 1em 1em 0}}</style></head><body>
+.unsupported{{color:#8e24aa}}.failed{{color:#c62828}}.jenkins_only{{color:#ef6c00}}svg{{margin:0 1em 1em 0}}
+summary{{cursor:pointer}}</style></head><body>
 <h1>Jenkins estate audit: {report['jobs']} jobs</h1>
 <p>{report['runnable']} jobs get a runnable pipeline; {report['jenkins_only']} of them only trigger the Jenkins
-job (every step a fallback). Effort estimate: <b>{report['effort']['hours']} h</b>
+job (an element could not be converted; the draft is kept for review). The lint found
+{report['lint']['findings']} silent errors in {report['lint']['jobs']} jobs. Effort estimate:
+<b>{report['effort']['hours']} h</b>
 (~{report['effort']['days']} engineer-days). Reuse: {r['pipeline_tasks']} pipeline tasks collapse to
 {r['distinct_tasks']} distinct tasks; {r['jobs_with_parameters']} parameter sets to {r['distinct_parameter_templates']}
 templates.</p>

@@ -11,6 +11,7 @@ files the pipeline writes never land where production runs keep theirs.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -26,6 +27,7 @@ from jenkins2flow.shadow.errors import CannotRun
 from jenkins2flow.shadow.outcome import SideRun
 
 SUMMARY_MARK = "JENKINS2FLOW-SUMMARY "
+_DATABASE_ERROR = re.compile(r"OperationalError|ProgrammingError|database|no such table", re.I)
 SHADOW_FLAG = "JENKINS2FLOW_SHADOW"
 def shadow_conf(params: dict[str, Any]) -> dict[str, Any]:
     return {**params, SHADOW_FLAG: "1"}
@@ -59,11 +61,13 @@ class LocalAirflow:
         except OSError as exc:
             raise CannotRun(f"Could not start Airflow for {dag_id!r}: {exc}") from exc
         if summary is None:
-            tail = "\n".join(output.splitlines()[-15:])
-            raise CannotRun(f"The Airflow run of {dag_id!r} ended without a summary (exit {code}):\n{tail}")
+            last = next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "no output")
+            raise CannotRun(f"The Airflow run of {dag_id!r} ended without a summary (exit {code}): {last}"
+                            f"{self._database_hint(last)}")
         if summary.get("state") == "not run":
-            raise CannotRun(f"Airflow could not run {dag_id!r}: {summary.get('error')} "
-                            f"{summary.get('import_errors') or ''}".strip())
+            error = str(summary.get("error") or "")
+            raise CannotRun(f"Airflow could not run {dag_id!r}: {error} {summary.get('import_errors') or ''}".strip()
+                            + self._database_hint(error))
         run_id = str(summary.get("run_id", ""))
         return SideRun(
             side="candidate", source="airflow-local", id=run_id, status=status_of(summary.get("state")),
@@ -73,6 +77,15 @@ class LocalAirflow:
             started_at=time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(started)),
             duration_s=round(time.time() - started, 3), log=output,
         )
+
+
+    def _database_hint(self, error: str) -> str:
+        """Where Airflow looked, when the failure is about its database (e.g. AIRFLOW_HOME set to another folder)."""
+        if not _DATABASE_ERROR.search(error):
+            return ""
+        return (f" (AIRFLOW_HOME {self.env.get('AIRFLOW_HOME', '?')}, database "
+                f"{self.env.get('AIRFLOW__DATABASE__SQL_ALCHEMY_CONN', '?')}: it must open and be migrated; unset "
+                "AIRFLOW_HOME and AIRFLOW__DATABASE__SQL_ALCHEMY_CONN to use the project's own)")
 
 
 class RestAirflow:

@@ -6,17 +6,28 @@ becomes a Job with an error diagnostic and the walk goes on.
 - an http(s) URL -> live Jenkins (user and token from arguments or JENKINS_USER / JENKINS_TOKEN);
 - a directory with `jobs/` or with `NAME/config.xml` children -> JENKINS_HOME walk;
 - anything else (files, other directories, globs, or a list of them) -> loose files.
+
+`Inputs(sources)` is what the commands walk: the jobs of several SOURCE arguments, minus what is not a job, with
+one line per argument that gave nothing usable (a missing path, an empty folder, a file that is not a Jenkins job, a
+Jenkins that cannot be reached) and per job that could not be read at all; the commands exit 1 when there are any.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
 
 Source = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+
+# Diagnostics that say the input is not a job at all: such a "job" is not handed on.
+NOT_A_JOB = frozenset({"not-found", "not-jenkins", "live-unreachable"})
+# Diagnostics that say a job could not be read at all: it is handed on (and fails to convert), and reported.
+UNREADABLE = frozenset({"io-error", "encoding", "oversize", "bad-config", "live-error", "malformed-xml", "dtd-refused",
+                        "too-many-steps", "bad-input", "internal-error"})
 
 
 def source_kind(source: Source) -> str:
@@ -41,7 +52,7 @@ def iter_jobs(source: Source, **live_options: Any) -> Iterator[Job]:
         try:
             yield from LiveJenkins.from_env(url, **live_options).iter_jobs()
         except LiveError as exc:  # the listing itself failed: nothing to walk, say so as one failed job
-            diag = Diagnostic("error", str(exc), Span(url), code="live-error")
+            diag = Diagnostic("error", str(exc), Span(url), code="live-unreachable")
             yield Job("<jenkins>", "unsupported", Span(url), source=url, diagnostics=(diag,))
         return
     if kind == "jenkins_home":
@@ -61,4 +72,52 @@ def iter_jobs(source: Source, **live_options: Any) -> Iterator[Job]:
     yield from files.iter_jobs(loose)
 
 
-__all__ = ["Source", "iter_jobs", "source_kind"]
+@dataclass
+class Inputs:
+    """The jobs of SOURCE arguments, as `for job in Inputs(sources)`; what went wrong is collected while walking:
+    `errors` (an argument or a named file that is not a job, an argument that gave no job), `unreadable` (jobs that
+    could not be read at all: handed on, they fail to convert), `skipped` (files found in a folder or by a glob
+    that are not jobs). One line each, `path:line:col: message`."""
+
+    sources: Sequence[str | os.PathLike[str]]
+    live_options: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Job]:
+        for src in self.sources:
+            found = skipped = failed = 0
+            for job in iter_jobs(src, **self.live_options):
+                bad = next((d for d in job.diagnostics if d.code in NOT_A_JOB), None)
+                if bad is not None:
+                    if bad.level == "error":
+                        self.errors.append(str(bad))
+                        failed += 1
+                    else:
+                        self.skipped.append(str(bad))
+                        skipped += 1
+                    continue
+                found += 1
+                unreadable = next((d for d in job.diagnostics if d.level == "error" and d.code in UNREADABLE), None)
+                if unreadable is not None:
+                    self.unreadable.append(str(unreadable))
+                yield job
+            if not found and not failed:
+                self.errors.append(_nothing_found(os.fspath(src), skipped))
+
+
+
+def _nothing_found(src: str, skipped: int) -> str:
+    if src.startswith(("http://", "https://")):
+        return f"{src}: the Jenkins server lists no job."
+    if skipped:
+        return (f"{src}: no Jenkins job here; the {skipped} file(s) found are not Jenkins jobs (see the notes "
+                "above).")
+    if os.path.isdir(src):
+        return (f"{src}: no Jenkins job here: the folder holds no config.xml, *.xml, Jenkinsfile or *.groovy file "
+                "(nor a jobs/ folder).")
+    return f"{src}: no file matches this pattern."
+
+
+__all__ = ["Inputs", "NOT_A_JOB", "Source", "UNREADABLE", "iter_jobs", "source_kind"]

@@ -1,6 +1,8 @@
 """Loose files: any mix of config.xml files, Jenkinsfiles, directories and glob patterns.
 
-What a file is, is decided by its content (an XML root element, or Groovy), not by its name. The job's full name
+What a file is, is decided by its content (an XML root element, or Groovy), and its name for Groovy (see
+`sources.content`). A file that is not a Jenkins job gives a Job with a `not-jenkins` diagnostic: an error for a
+file named on the command line, a warning (skipped) for one found in a folder or by a glob. The job's full name
 comes from the file name, or from the parent folder for `config.xml` and a bare `Jenkinsfile`.
 """
 
@@ -10,9 +12,11 @@ import glob
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
-from jenkins2flow.parse.job_xml import parse_config_xml
+from jenkins2flow.sources.content import decode, looks_like_xml, read_config_xml, text_problem, xml_problem
+from jenkins2flow.sources.limits import check_steps
 
 MAX_BYTES = 10 * 1024 * 1024
 # In directories, only these names are considered (a repository holds much else); explicit files are always read.
@@ -23,23 +27,50 @@ _NOT_JOBS = {"build.xml", "changelog.xml", "flowNodeStore.xml", "junitResult.xml
 _NOT_JOB_DIRS = {"builds", "workflow", "workflow-completed", "archive", ".git"}
 
 
-def looks_like_xml(data: bytes) -> bool:
-    head = data[:512].lstrip(b"\xef\xbb\xbf").lstrip()
-    return head.startswith(b"<") or data[:2] in (b"\xff\xfe", b"\xfe\xff")
-
-
 def job_name_for(path: Path) -> str:
     """`jobs/etl/config.xml` -> `etl`; `ci/Jenkinsfile` -> `ci`; `nightly.xml` -> `nightly`;
-    `deploy.Jenkinsfile` -> `deploy`; `Jenkinsfile.groovy` -> its folder."""
+    `deploy.Jenkinsfile` -> `deploy`; `Jenkinsfile.groovy` -> its folder.
+
+    A `config.xml` laid out as in a JENKINS_HOME gets the full name Jenkins gives it: `.../jobs/A/jobs/B/config.xml`
+    -> `A/B`, a multibranch branch `.../jobs/MB/branches/<dir>/config.xml` -> `MB/<branch name>`. Elsewhere only the
+    folder is known (`x/test/config.xml` -> `test`), so two such files are one job name: the batch refuses the
+    second (convert.identity)."""
     stem = path.name.split(".", 1)[0] if path.name.lower().startswith("jenkinsfile") else path.stem
-    if stem.lower() in _GENERIC_NAMES:
-        parent = path.resolve().parent.name
-        return parent or stem
-    return stem
+    if stem.lower() not in _GENERIC_NAMES:
+        return stem
+    folder = path.resolve().parent
+    if path.name == "config.xml":
+        names = _home_names(folder)
+        if names:
+            return "/".join(names)
+    return folder.name or stem
+
+
+def _home_names(folder: Path) -> list[str]:
+    """The Jenkins full name of the job in `folder` when its path reads `jobs/A/jobs/B` (or `B/branches/X`)."""
+    names: list[str] = []
+    if folder.parent.name == "branches":  # a multibranch branch: its project is the folder above
+        from jenkins2flow.sources.jenkins_home import branch_name
+
+        project = folder.parent.parent
+        names = [project.name, quote(branch_name(folder), safe="")]
+        if project.parent.name != "jobs":
+            return names
+        folder = project.parent.parent
+    while folder.parent.name == "jobs" and folder.name:
+        names.insert(0, folder.name)
+        folder = folder.parent.parent
+    return names
 
 
 def expand(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
     """Files named by paths, directories (searched recursively) and globs, each once, in a stable order."""
+    for path, _named in expand_named(inputs):
+        yield path
+
+
+def expand_named(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[Path, bool]]:
+    """`expand`, each path with whether it was named as is (True) or found in a folder or by a glob (False)."""
     seen: set[Path] = set()
     for item in inputs:
         text = os.fspath(item)
@@ -48,6 +79,7 @@ def expand(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
         else:
             candidates = [Path(text)]
         for cand in candidates:
+            named = cand == Path(text) and not cand.is_dir()
             if cand.is_dir():
                 found = sorted({p for pat in _DIR_PATTERNS for p in cand.rglob(pat) if p.is_file()
                                 and p.name not in _NOT_JOBS
@@ -58,12 +90,22 @@ def expand(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
                 key = f.resolve()
                 if key not in seen:
                     seen.add(key)
-                    yield f
+                    yield f, named
 
 
-def read_file(path: Path, full_name: str | None = None) -> Job:
-    """One file as a Job: config.xml by content, else a Jenkinsfile. Never raises."""
+def _not_a_job(path: Path, name: str, message: str, code: str, named: bool = True) -> Job:
+    diag = Diagnostic("error" if named else "warning", message, Span(str(path)), code=code)
+    return Job(name, "unsupported", Span(str(path)), source=str(path), diagnostics=(diag,))
+
+
+def read_file(path: Path, full_name: str | None = None, *, named: bool = True) -> Job:
+    """One file as a Job: config.xml by content, else a Jenkinsfile. Never raises. A file that is neither gives
+    a Job with a `not-jenkins` diagnostic (an error when `named`, else a warning: a file skipped in a folder)."""
     name = full_name or job_name_for(path)
+    if not path.exists():
+        return _not_a_job(path, name, f"No such file or directory: {str(path)!r}.", "not-found")
+    if path.is_dir():
+        return _not_a_job(path, name, f"{str(path)!r} is a folder.", "not-found")
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -74,18 +116,26 @@ def read_file(path: Path, full_name: str | None = None) -> Job:
         diag = Diagnostic("error", f"Cannot read {str(path)!r}: {exc.strerror or exc}.", Span(str(path)),
                           code="io-error")
         return Job(name, "unsupported", Span(str(path)), source=str(path), diagnostics=(diag,))
+    problem = xml_problem(data) if looks_like_xml(data) else text_problem(data, path.name)
+    if problem:
+        return _not_a_job(path, name, f"Not a Jenkins job: {problem}.", "not-jenkins", named)
     if looks_like_xml(data):
-        return parse_config_xml(data, str(path), name)
+        return read_config_xml(data, str(path), name)
     return read_jenkinsfile(data, str(path), name)
 
 
 def read_jenkinsfile(data: bytes, path: str, full_name: str) -> Job:
-    """A Jenkinsfile through the Jenkinsfile parser (when installed); without it, the script kept as text."""
+    """A Jenkinsfile through the Jenkinsfile parser (when installed); without it, the script kept as text. Bytes
+    that are not UTF-8 (or UTF-16) are an error with their place, and the step limit applies."""
     if len(data) > MAX_BYTES:
         diag = Diagnostic("error", f"The file is above the {MAX_BYTES:,}-byte limit for a Jenkinsfile; not read.",
                           Span(path), code="oversize")
         return Job(full_name, "pipeline", Span(path), source=path, root_tag="Jenkinsfile", diagnostics=(diag,))
-    text = data.decode("utf-8", "replace")
+    decoded = decode(data)
+    if decoded.text is None:
+        diag = Diagnostic("error", decoded.message, decoded.span(path), code="encoding")
+        return Job(full_name, "pipeline", Span(path), source=path, root_tag="Jenkinsfile", diagnostics=(diag,))
+    text = decoded.text
     try:
         from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile  # type: ignore[attr-defined]
     except ImportError:
@@ -94,7 +144,7 @@ def read_jenkinsfile(data: bytes, path: str, full_name: str) -> Job:
         return Job(full_name, "pipeline", Span(path), source=path, root_tag="Jenkinsfile", script=text,
                    diagnostics=(diag,))
     try:
-        return parse_jenkinsfile(text, path, full_name)
+        return check_steps(parse_jenkinsfile(text, path, full_name))
     except Exception as exc:
         diag = Diagnostic("error", f"Internal error while reading this Jenkinsfile ({type(exc).__name__}: {exc}).",
                           Span(path), code="internal-error")
@@ -103,5 +153,5 @@ def read_jenkinsfile(data: bytes, path: str, full_name: str) -> Job:
 
 
 def iter_jobs(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Job]:
-    for path in expand(inputs):
-        yield read_file(path)
+    for path, named in expand_named(inputs):
+        yield read_file(path, named=named)

@@ -15,7 +15,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
-from jenkins2flow.parse.job_xml import parse_config_xml, safe_fromstring
+from jenkins2flow.parse.job_xml import safe_fromstring
+from jenkins2flow.sources.content import read_config_xml, xml_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,12 @@ def read_job(ref: JobRef) -> Job:
         diag = Diagnostic("error", f"Cannot read {str(ref.config)!r}: {exc.strerror or exc}.", Span(str(ref.config)),
                           code="io-error")
         return Job(ref.full_name, "unsupported", Span(str(ref.config)), source=str(ref.config), diagnostics=(diag,))
-    job = parse_config_xml(data, str(ref.config), ref.full_name)
+    problem = xml_problem(data)
+    if problem:
+        diag = Diagnostic("error", f"This config.xml is not a job: {problem}.", Span(str(ref.config)),
+                          code="bad-config")
+        return Job(ref.full_name, "unsupported", Span(str(ref.config)), source=str(ref.config), diagnostics=(diag,))
+    job = read_config_xml(data, str(ref.config), ref.full_name)
     if ref.children or ref.aliases:
         job = replace(job, children=ref.children, aliases=ref.aliases)
     return job

@@ -4,6 +4,10 @@ artifacts, pipeline stages (wfapi), and triggering builds.
 Credentials: URL + user + API token, from arguments or JENKINS_URL / JENKINS_USER / JENKINS_TOKEN. python-jenkins
 fetches the CSRF crumb itself when the server issues one. Every call is retried with exponential backoff on 5xx
 answers, timeouts and dropped connections, a bounded number of times; other errors (401, 404...) are not retried.
+
+Every answer is read under a byte cap (`max_bytes`, 10 MiB) while it streams in, and every request has a deadline
+(`deadline` seconds, or JENKINS2FLOW_LIVE_DEADLINE): a job whose config.xml is too big or too slow to come fails
+with an error saying which, and the walk goes on (see `sources.bounded_http`).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import requests
 
 from jenkins2flow.ir.builds import Artifact, Build, Cause, StageResult
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
-from jenkins2flow.parse.job_xml import parse_config_xml
+from jenkins2flow.sources.bounded_http import DEADLINE_SECONDS, MAX_RESPONSE_BYTES, bound
 from jenkins2flow.sources.builds import cause_from_fields
+from jenkins2flow.sources.content import read_config_xml, xml_problem
 
 T = TypeVar("T")
 _SERVER_ERROR = re.compile(r"\[5\d\d\]|Error communicating with server")
@@ -57,16 +62,24 @@ def job_path(full_name: str) -> str:
 class LiveJenkins:
     def __init__(self, url: str, user: str | None = None, token: str | None = None, *, timeout: float = 30.0,
                  attempts: int = 4, backoff: float = 0.5, max_backoff: float = 8.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, max_bytes: int = MAX_RESPONSE_BYTES,
+                 deadline: float = DEADLINE_SECONDS) -> None:
         if not url:
             raise LiveError("No Jenkins URL: pass --jenkins-url or set JENKINS_URL.")
         self.url = url if url.endswith("/") else url + "/"
         self.attempts, self.backoff, self.max_backoff, self._sleep = max(1, attempts), backoff, max_backoff, sleep
         self.server = jenkins.Jenkins(self.url, username=user or None, password=token or None, timeout=timeout)
+        bound(self.server._session, max_bytes, deadline)
 
     @classmethod
     def from_env(cls, url: str | None = None, user: str | None = None, token: str | None = None,
                  **kwargs: Any) -> LiveJenkins:
+        if "deadline" not in kwargs and os.environ.get("JENKINS2FLOW_LIVE_DEADLINE"):
+            try:
+                kwargs["deadline"] = float(os.environ["JENKINS2FLOW_LIVE_DEADLINE"])
+            except ValueError:
+                raise LiveError(f"JENKINS2FLOW_LIVE_DEADLINE must be a number of seconds, not "
+                                f"{os.environ['JENKINS2FLOW_LIVE_DEADLINE']!r}.") from None
         return cls(url or os.environ.get("JENKINS_URL", ""), user or os.environ.get("JENKINS_USER"),
                    token or os.environ.get("JENKINS_TOKEN"), **kwargs)
 
@@ -109,7 +122,12 @@ class LiveJenkins:
         except LiveError as exc:
             diag = Diagnostic("error", str(exc), Span(source), code="live-error")
             return Job(full_name, "unsupported", Span(source), source=source, diagnostics=(diag,))
-        job = parse_config_xml(data, source, full_name)
+        problem = xml_problem(data)
+        if problem:
+            diag = Diagnostic("error", f"The server's answer for this config.xml is not a job: {problem}.",
+                              Span(source), code="live-error")
+            return Job(full_name, "unsupported", Span(source), source=source, diagnostics=(diag,))
+        job = read_config_xml(data, source, full_name)
         return replace(job, children=children) if children else job
 
     def iter_jobs(self) -> Iterator[Job]:

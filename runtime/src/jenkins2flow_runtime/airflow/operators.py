@@ -8,7 +8,7 @@ engine shares one spec dict between every task that uses the same document), so 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -166,14 +166,18 @@ class ConcreteTaskOperator(_CatalogOperator):
         return jenkins_env.run_context(context, params=params, env={**os.environ, **env}, outputs=outputs)
 
     def execute(self, context: Any) -> Any:
-        from jenkins2flow_runtime.airflow.secrets import resolve_secrets
+        from jenkins2flow_runtime.airflow.secrets import needed, resolve_secrets
+        from jenkins2flow_runtime.executors.container import container_executor
 
         self.keep_run_version(context)
         run_id = context["dag_run"].run_id
         shadow = is_shadow(context["dag_run"].conf)
         params = self.resolved_params(context)
-        secrets = resolve_secrets(self.spec.get("secrets", ()))
         kind = self.spec["type"]
+        refs = needed(self.spec.get("secrets", ()), params)
+        # on Fargate, ECS reads the secrets itself (task definition `secrets`): their values are never read here
+        on_fargate = kind == "container" and container_executor(self.run_on) == "fargate"
+        secrets = {} if on_fargate else resolve_secrets(refs)
         workspace = run_workspace(self.pipeline, run_id, shadow=shadow)
         jenkins = jenkins_env.from_context(context, job=self.jenkins_job or self.pipeline, workspace=str(workspace))
         job_env = self._job_env(params, secrets, run_id, shadow, jenkins, context)
@@ -189,7 +193,7 @@ class ConcreteTaskOperator(_CatalogOperator):
             return self._recorded(context, ran, ShellError(f"script returned exit code {ran.code}", ran.code),
                                   {"exit_code": ran.code, "workspace": str(workspace)})
         if kind == "container":
-            return self._container(context, env, job_env, workspace, run_id, timeout)
+            return self._container(context, env, job_env, workspace, run_id, timeout, refs)
         raise TaskFailed(f"Concrete task type {kind!r} is not supported by this runtime.")
 
     def _holds(self, context: Any, params: Mapping[str, Any], env: Mapping[str, str]) -> bool:
@@ -231,7 +235,7 @@ class ConcreteTaskOperator(_CatalogOperator):
             return call_with_params(func, params)
 
     def _container(self, context: Any, env: dict[str, str], job_env: dict[str, str], workspace: Any, run_id: str,
-                   timeout: float | None) -> dict[str, Any]:
+                   timeout: float | None, refs: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
         from jenkins2flow_runtime.executors.container import container_executor, run_local
 
         where = container_executor(self.run_on)
@@ -246,15 +250,17 @@ class ConcreteTaskOperator(_CatalogOperator):
                              "returnStdout/returnStatus), which a Fargate container task cannot do yet; run it with "
                              "the local container executor (JENKINS2FLOW_CONTAINER_EXECUTOR=local) or as a shell "
                              "task.")
-        from jenkins2flow_runtime.fargate import ContainerRun, FargateConfig, FargateLauncher
+        from jenkins2flow_runtime.fargate import ContainerRun, FargateConfig, FargateLauncher, secret_value_from
 
-        task_env = {k: v for k, v in job_env.items() if k != "WORKSPACE"}
+        config = FargateConfig.from_env()
+        value_from = secret_value_from(refs, config)  # ENV -> ARN; fails here when one has none
+        task_env = {k: v for k, v in job_env.items() if k != "WORKSPACE" and k not in value_from}
         run = ContainerRun(
             image=self.spec["image"], command=self.spec["command"], cpu=self.spec.get("cpu", 256),
             memory=self.spec.get("memory", 512), env=task_env, name=f"{self.pipeline}.{self.task_id}",
-            started_by=f"airflow:{self.dag_id}:{run_id}"[:36],
+            started_by=f"airflow:{self.dag_id}:{run_id}"[:36], secrets=value_from,
         )
-        self._fargate = FargateLauncher(FargateConfig.from_env(), log=self.log.info)
+        self._fargate = FargateLauncher(config, log=self.log.info)
         result = self._fargate.run(run)
         return {"exit_code": result.exit_code, "executor": "fargate", "task_arn": result.task_arn}
 

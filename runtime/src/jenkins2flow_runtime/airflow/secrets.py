@@ -25,13 +25,20 @@ def connection_field(conn: Any, field: str, ref_id: str) -> str:
     return str(value)
 
 
-def resolve_secrets(refs: Iterable[Mapping[str, Any]]) -> dict[str, str]:
-    """env name -> secret value for each SecretRef (dicts with env, source, id, field); every value masked."""
+def needed(refs: Iterable[Mapping[str, Any]], params: Mapping[str, Any] | None = None) -> list[Mapping[str, Any]]:
+    """The references a run needs: a parameter's secret default only when the run gives that parameter no value."""
+    given = {k for k, v in (params or {}).items() if v is not None and v != ""}
+    return [r for r in refs if not (r.get("param_default") and r["env"] in given)]
+
+
+def resolve_secrets(refs: Iterable[Mapping[str, Any]], params: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """env name -> secret value for each SecretRef (dicts with env, source, id, field) the run needs (see
+    `needed`); every value masked."""
     from airflow.sdk import Connection, Variable
     from airflow.sdk.log import mask_secret
 
     out: dict[str, str] = {}
-    for ref in refs:
+    for ref in needed(refs, params):
         env, source, ref_id, field = ref["env"], ref.get("source", "variable"), ref["id"], ref.get("field", "")
         try:
             if source == "connection":

@@ -152,6 +152,8 @@ class _Builder:
             kwargs["trigger_rule"] = task.trigger_rule
         if task.queue:
             kwargs["queue"] = task.queue
+        if task.title:  # a readable name beside the stable id (Airflow's display name)
+            kwargs["task_display_name"] = task.title
         if task.uses.kind == "view_task":
             if task.retries:
                 kwargs["retries"] = task.retries

@@ -2,7 +2,8 @@
 
     python -m jenkins2flow_runtime.airflow.testrun DAG_ID [--conf JSON]
 
-Exit codes: 0 the run succeeded, 1 it failed, 2 it could not run (import errors, unknown DAG).
+Exit codes: 0 the run succeeded, 1 it failed, 2 it could not run (import errors, unknown DAG, no usable database:
+the summary's `error` says why, in one line).
 """
 
 from __future__ import annotations
@@ -47,7 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dag_id")
     parser.add_argument("--conf", default="{}")
     args = parser.parse_args(argv)
-    summary = run(args.dag_id, json.loads(args.conf))
+    try:
+        summary = run(args.dag_id, json.loads(args.conf))
+    except Exception as exc:  # no database, an unmigrated one, a broken config...: one line for the caller
+        first = (str(exc).strip().splitlines() or [""])[0]
+        summary = {"dag_id": args.dag_id, "state": "not run", "error": f"{type(exc).__name__}: {first}".rstrip(": ")}
     print("JENKINS2FLOW-SUMMARY " + json.dumps(summary, default=str))
     if summary["state"] == "not run":
         return 2

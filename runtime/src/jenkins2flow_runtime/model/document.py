@@ -36,16 +36,18 @@ def spec_hash(spec: BaseModel | dict[str, Any]) -> str:
 
 
 class Envelope(Strict):
-    schema_version: int = SCHEMA_VERSION
-    kind: Kind
-    name: str
-    version: int = 0
-    spec_hash: str = ""
-    status: Status = "draft"
-    tags: list[str] = Field(default_factory=list)
-    created_at: datetime | None = None
-    created_by: str = ""
-    comment: str = ""
+    schema_version: int = Field(
+        default=SCHEMA_VERSION, description="The layout version of the document (migrated on load).")
+    kind: Kind = Field(description="concrete_task, view_task, parameter_template or pipeline.")
+    name: str = Field(description="The document's unique name within its kind: letters, digits, '_', '.', '-'.")
+    version: int = Field(
+        default=0, description="Its version number, given by the store (1, 2, 3...); versions never change.")
+    spec_hash: str = Field(default="", description="The sha256 of the spec: an unchanged spec makes no new version.")
+    status: Status = Field(default="draft", description="draft, published (the version Airflow runs) or retired.")
+    tags: list[str] = Field(default_factory=list, description="Labels on the document, for search and filters.")
+    created_at: datetime | None = Field(default=None, description="When this version was saved.")
+    created_by: str = Field(default="", description="Who saved this version.")
+    comment: str = Field(default="", description="Why this version was saved (the audit trail's comment).")
 
     @field_validator("name")
     @classmethod
@@ -123,7 +125,8 @@ def _document_models() -> dict[str, type[BaseModel]]:
     out: dict[str, type[BaseModel]] = {}
     for kind, spec_type in SPEC_TYPES.items():
         title = "".join(p.title() for p in kind.split("_")) + "Document"
-        out[kind] = create_model(title, __base__=Envelope, spec=(spec_type, ...))
+        spec = Field(description=f"The {kind.replace('_', ' ')} itself: what is versioned and validated.")
+        out[kind] = create_model(title, __base__=Envelope, spec=(spec_type, spec))
     return out
 
 
@@ -133,6 +136,7 @@ DOCUMENT_MODELS = _document_models()
 def json_schema(kind: str) -> dict[str, Any]:
     """The JSON Schema of a whole document of `kind` (envelope + spec)."""
     schema = DOCUMENT_MODELS[_kind(kind)].model_json_schema()
-    schema["properties"]["kind"] = {"const": kind, "title": "Kind", "type": "string"}
+    schema["properties"]["kind"] = {"const": kind, "title": "Kind", "type": "string",
+                                    "description": schema["properties"]["kind"].get("description", "")}
     schema["$id"] = f"https://jenkins2flow.dev/schema/v{SCHEMA_VERSION}/{kind}.json"
     return schema

@@ -21,6 +21,9 @@ TASK_ID_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,249}$")
 PARAM_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,199}$")
 CALLABLE_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,199}$")
+# Tasks in one pipeline: Airflow parses, serializes and schedules every DAG whole, and the graph checks here grow
+# with the edges; a pipeline above this is refused with a field error before its tasks are read.
+MAX_TASKS = 5_000
 
 Kind = Literal["concrete_task", "view_task", "parameter_template", "pipeline"]
 KINDS: tuple[Kind, ...] = ("concrete_task", "view_task", "parameter_template", "pipeline")
@@ -53,12 +56,12 @@ class Strict(BaseModel):
 
 
 class ParamSpec(Strict):
-    name: str
-    type: ParamType = "string"
-    default: Any = None
-    required: bool = False
-    choices: list[str] = Field(default_factory=list)
-    description: str = ""
+    name: str = Field(description="The parameter's name, as tasks and SQL templates see it (`params.NAME`).")
+    type: ParamType = Field(default="string", description="Its type; `password` values are never shown by the UI.")
+    default: Any = Field(default=None, description="The value when a run does not give one (of the parameter's type).")
+    required: bool = Field(default=False, description="A run must give a value.")
+    choices: list[str] = Field(default_factory=list, description="For `choice`: the allowed values, in order.")
+    description: str = Field(default="", description="What the parameter means, shown to whoever triggers a run.")
 
     @field_validator("name")
     @classmethod
@@ -85,10 +88,13 @@ class ParamSpec(Strict):
 class SecretRef(Strict):
     """A secret by reference: the env var it fills and the Airflow connection or variable it comes from."""
 
-    env: str
-    source: Literal["connection", "variable"] = "variable"
-    id: str
-    field: str = ""  # for connections: login, password, host, extra key...
+    env: str = Field(description="The environment variable the secret fills when the task runs.")
+    source: Literal["connection", "variable"] = Field(
+        default="variable", description="Where Airflow keeps the secret: a connection or a variable.")
+    id: str = Field(description="The Airflow connection or variable id (a reference: never the value).")
+    field: str = Field(default="", description="For connections: login, password, host, or an extra key.")
+    param_default: bool = Field(default=False, description="The default of the parameter of the same name (a secret "
+                                "written in clear in Jenkins): used only when the run gives that parameter no value.")
 
 
 def _param_dupes(params: list[ParamSpec], at: str) -> list[tuple[Loc, str]]:
@@ -102,21 +108,27 @@ def _param_dupes(params: list[ParamSpec], at: str) -> list[tuple[Loc, str]]:
 
 
 class ConcreteTaskSpec(Strict):
-    type: Literal["python", "shell", "container"]
-    callable: str = ""  # python: "pkg.module:function"
-    command: str = ""  # shell: the script; container: the command run in the image
-    shell: Literal["sh", "bat", "powershell"] = "sh"
-    image: str = ""
-    cpu: int = Field(256, gt=0)
-    memory: int = Field(512, gt=0)
-    parameters: list[ParamSpec] = Field(default_factory=list)
-    env: dict[str, str] = Field(default_factory=dict)
-    secrets: list[SecretRef] = Field(default_factory=list)
-    retries: int = Field(0, ge=0)
-    retry_delay_seconds: int = Field(60, ge=0)
-    timeout_seconds: int | None = Field(None, gt=0)
-    description: str = ""
-    tags: list[str] = Field(default_factory=list)
+    type: Literal["python", "shell", "container"] = Field(
+        description="What runs: a Python callable, a shell script, or a container image (on Fargate).")
+    callable: str = Field(default="", description="python: the function to call, `pkg.module:function`.")
+    command: str = Field(default="", description="shell: the script, run as written (never templated); container: the "
+                         "command run in the image.", json_schema_extra={"x-widget": "code", "x-language": "shell"})
+    shell: Literal["sh", "bat", "powershell"] = Field(default="sh", description="shell: which shell runs the script.")
+    image: str = Field(default="", description="container: the image, e.g. `python:3.12-slim`.")
+    cpu: int = Field(default=256, gt=0, description="container: CPU units (1024 = one vCPU).")
+    memory: int = Field(default=512, gt=0, description="container: memory in MiB.")
+    parameters: list[ParamSpec] = Field(default_factory=list, description="The parameters the task reads.")
+    env: dict[str, str] = Field(default_factory=dict, description="Environment variables (name: value); no "
+                                "secrets here, use `secrets`.")
+    secrets: list[SecretRef] = Field(default_factory=list, description="Secrets by reference to Airflow "
+                                     "connections or variables, put in the environment at run time.")
+    retries: int = Field(default=0, ge=0, description="How many times a failed run is retried.")
+    retry_delay_seconds: int = Field(default=60, ge=0, description="Seconds between retries.")
+    timeout_seconds: int | None = Field(
+        default=None, gt=0, description="A run longer than this fails (empty: no limit).")
+    description: str = Field(default="", description="What the task does, for whoever reuses it.",
+                             json_schema_extra={"x-widget": "textarea"})
+    tags: list[str] = Field(default_factory=list, description="Free labels for search and filters.")
 
     @model_validator(mode="after")
     def _by_type(self) -> ConcreteTaskSpec:
@@ -134,14 +146,18 @@ class ConcreteTaskSpec(Strict):
 
 
 class ViewTaskSpec(Strict):
-    sql: str
-    connection: str = "default"
-    materialize: Literal["query", "view", "table", "insert"] = "query"
-    target: str = ""
-    capture: bool = False
-    parameters: list[ParamSpec] = Field(default_factory=list)
-    description: str = ""
-    tags: list[str] = Field(default_factory=list)
+    sql: str = Field(description="The SQL, a Jinja template rendered in a sandbox at run time: `params`, "
+                     "`results`, `ds`, `ds_nodash`, `ts`, `logical_date`, `run_id`, `dag_id`, `task_id`.",
+                     json_schema_extra={"x-widget": "code", "x-language": "sql"})
+    connection: str = Field(default="default", description="The Airflow connection id the SQL runs on.")
+    materialize: Literal["query", "view", "table", "insert"] = Field(
+        default="query", description="Run the query as is, or create a view / table from it, or insert its rows.")
+    target: str = Field(default="", description="view, table, insert: the `table` or `schema.table` written.")
+    capture: bool = Field(default=False, description="Keep the query's rows (up to 1,000) for downstream tasks.")
+    parameters: list[ParamSpec] = Field(default_factory=list, description="The parameters the SQL reads.")
+    description: str = Field(
+        default="", description="What the view computes.", json_schema_extra={"x-widget": "textarea"})
+    tags: list[str] = Field(default_factory=list, description="Free labels for search and filters.")
 
     @model_validator(mode="after")
     def _target(self) -> ViewTaskSpec:
@@ -157,9 +173,10 @@ class ViewTaskSpec(Strict):
 
 
 class ParameterTemplateSpec(Strict):
-    parameters: list[ParamSpec]
-    description: str = ""
-    tags: list[str] = Field(default_factory=list)
+    parameters: list[ParamSpec] = Field(description="The parameters of the set, in the order a run form shows them.")
+    description: str = Field(default="", description="When to use this parameter set.",
+                             json_schema_extra={"x-widget": "textarea"})
+    tags: list[str] = Field(default_factory=list, description="Free labels for search and filters.")
 
     @model_validator(mode="after")
     def _dupes(self) -> ParameterTemplateSpec:
@@ -172,9 +189,9 @@ class Ref(Strict):
     """A pinned reference to another document. Version 0 means "the latest version when the pipeline is saved":
     the store resolves it in the same transaction, so a batch can save tasks and the pipelines using them at once."""
 
-    kind: Kind
-    name: str
-    version: int = Field(0, ge=0)
+    kind: Kind = Field(description="The kind of the document referred to.")
+    name: str = Field(description="Its name.")
+    version: int = Field(default=0, ge=0, description="The pinned version; 0 pins the latest one when saved.")
 
     @field_validator("name")
     @classmethod
@@ -200,8 +217,8 @@ class Upstream(Strict):
     """A pipeline whose end starts this one (Jenkins upstream / reverse build trigger / upstream BuildTrigger):
     `success` -> when it succeeds (threshold SUCCESS, UNSTABLE), `done` -> whatever its result (FAILURE)."""
 
-    pipeline: str
-    on: AssetOn = "success"
+    pipeline: str = Field(description="The upstream pipeline's name.")
+    on: AssetOn = Field(default="success", description="`success`: when it succeeds; `done`: whatever its result.")
 
     @field_validator("pipeline")
     @classmethod
@@ -210,11 +227,17 @@ class Upstream(Strict):
 
 
 class Schedule(Strict):
-    cron: list[str] = Field(default_factory=list)  # resolved five-field expressions, H replaced
-    timezone: str = "UTC"
-    jenkins_spec: str = ""  # the original Jenkins spec text
-    and_dom_dow: bool = False  # Jenkins ANDs day-of-month and day-of-week: needs a timetable
-    upstream: list[Upstream] = Field(default_factory=list)  # any of them ending starts a run (or the cron)
+    cron: list[str] = Field(default_factory=list, description="Five-field cron lines (Jenkins `H` already "
+                            "resolved); a run starts at each time any line gives.")
+    timezone: str = Field(
+        default="UTC", description="The IANA timezone the cron lines are read in, e.g. `Europe/Paris`.")
+    jenkins_spec: str = Field(default="", description="The original Jenkins spec text, for reference.",
+                              json_schema_extra={"x-widget": "textarea"})
+    and_dom_dow: bool = Field(
+        default=False, description="Fire only when day-of-month AND day-of-week both match (Jenkins' rule); "
+        "standard cron fires when either does.")
+    upstream: list[Upstream] = Field(default_factory=list, description="Pipelines whose end starts a run (any "
+                                     "of them, as well as the cron).")
 
     @field_validator("cron")
     @classmethod
@@ -240,8 +263,10 @@ class Schedule(Strict):
 
 
 class PipelineParameters(Strict):
-    templates: list[Ref] = Field(default_factory=list)
-    overrides: list[ParamSpec] = Field(default_factory=list)
+    templates: list[Ref] = Field(default_factory=list, description="Parameter templates whose parameters the "
+                                 "pipeline takes, in order.")
+    overrides: list[ParamSpec] = Field(default_factory=list, description="Parameters of this pipeline only, or "
+                                       "a template's parameter redefined (same name).")
 
     @model_validator(mode="after")
     def _kinds(self) -> PipelineParameters:
@@ -257,30 +282,40 @@ class PipelineParameters(Strict):
 
 
 class PipelineTask(Strict):
-    id: str
-    uses: Ref
-    bindings: dict[str, Any] = Field(default_factory=dict)
-    depends_on: list[str] = Field(default_factory=list)
-    trigger_rule: str = "all_success"
-    retries: int | None = Field(None, ge=0)
-    timeout_seconds: int | None = Field(None, gt=0)
-    executor: Literal["local", "fargate"] = "local"
-    queue: str = ""
-    matrix: list[dict[str, str]] = Field(default_factory=list)
+    id: str = Field(description="The task's stable id in the pipeline (the Airflow task id).")
+    title: str = Field(default="", description="A readable name shown beside the id (converted tasks: from the Jenkins "
+                       "stage and step); the Airflow task's display name.")
+    uses: Ref = Field(description="The concrete task or view task this step runs, at a pinned version.")
+    bindings: dict[str, Any] = Field(default_factory=dict, description="Parameter values for this use (name: "
+                                     "value), over the pipeline's parameters.")
+    depends_on: list[str] = Field(default_factory=list, description="Ids of the tasks that must end first.")
+    trigger_rule: str = Field(default="all_success", description="When the task runs, given its upstream tasks' states "
+                              "(Airflow trigger rule: all_success, all_done, one_failed, none_failed...).")
+    retries: int | None = Field(default=None, ge=0, description="Retries for this use (empty: the task's own).")
+    timeout_seconds: int | None = Field(default=None, gt=0, description="Timeout for this use (empty: the task's own).")
+    executor: Literal["local", "fargate"] = Field(
+        default="local", description="Where it runs: on the Airflow worker, or as an AWS Fargate task.")
+    queue: str = Field(default="", description="The Airflow queue (empty: the default one).")
+    matrix: list[dict[str, str]] = Field(default_factory=list, description="A Jenkins matrix: one mapping per "
+                                         "cell (axis: value); the task runs once per cell. Empty: once.")
     """A Jenkins `matrix`: one dict per cell (axis name -> value), excludes already removed, in Jenkins' order.
     Empty: a plain task. Otherwise the task runs once per cell as an Airflow mapped task, each instance with its
     cell's values as parameters (over the bindings and over the run conf: a Jenkins cell always gets its axis
     values). Every cell has the same axis names, each valid as an environment variable; no cell twice."""
-    env: dict[str, str | dict[str, Any]] = Field(default_factory=dict)
+    env: dict[str, str | dict[str, Any]] = Field(default_factory=dict, description="Environment variables of this "
+                                                 "use (name: text, or an expression computed in the run); they beat "
+                                                 "parameters of the same name.")
     """Environment variables of the task (Jenkins `environment {}`, `withEnv`, `env.X = ...`, and the run-time
     values a script uses): a string as written, or an expression tree (jenkins2flow_runtime.expressions) evaluated
     when the task starts, to its Groovy string. They beat the parameters of the same name, as in Jenkins; secrets
     beat them."""
-    outputs: list[OutputKey] = Field(default_factory=list)
+    outputs: list[OutputKey] = Field(default_factory=list, description="What the task records for later tasks: "
+                                     "stdout, status (then it succeeds whatever its exit code).")
     """What the task records for later tasks, as XCom keys: `stdout` (its whole standard output, untrimmed, as
     `sh(returnStdout: true)` returns it) and/or `status` (its exit code; with `status` the task succeeds whatever
     the code, as `sh(returnStatus: true)` does). Later tasks read them through `{"output": id, "key": ...}` trees."""
-    condition: dict[str, Any] | None = None
+    condition: dict[str, Any] | None = Field(default=None, description="A Jenkins `when` decided per matrix cell "
+                                             "(an expression): false, the cell runs nothing here.")
     """A Jenkins `when` decided per matrix cell (an expression tree): evaluated when the task starts; false -> the
     task instance runs nothing and ends (a matrix cell's stage that Jenkins skips); failing -> the task fails."""
 
@@ -350,15 +385,18 @@ def _matrix_issues(cells: list[dict[str, str]]) -> list[tuple[Loc, str]]:
 
 
 class Notification(Strict):
-    on: Literal["success", "failure", "retry", "always"] = "failure"
-    channel: Literal["email", "slack", "other"] = "email"
-    to: list[str] = Field(default_factory=list)
-    subject: str = ""
-    body: str = ""
+    on: Literal["success", "failure", "retry", "always"] = Field(
+        default="failure", description="The run outcome that sends it.")
+    channel: Literal["email", "slack", "other"] = Field(default="email", description="How it is sent.")
+    to: list[str] = Field(default_factory=list, description="Recipients: addresses or channels, one per line.")
+    subject: str = Field(default="", description="The subject line.")
+    body: str = Field(default="", description="The message.", json_schema_extra={"x-widget": "textarea"})
     # Jenkins post `changed`/`fixed`/`regression`: send only when that condition holds for the run
     # (jenkins2flow_runtime.fallback.post_condition_holds on this run's and the previous completed run's results).
-    condition: Literal["", "changed", "fixed", "regression"] = ""
-    values: dict[Literal["to", "subject", "body"], dict[str, Any]] = Field(default_factory=dict)
+    condition: Literal["", "changed", "fixed", "regression"] = Field(
+        default="", description="Jenkins post `changed`/`fixed`/`regression`: send only when that holds for the run.")
+    values: dict[Literal["to", "subject", "body"], dict[str, Any]] = Field(
+        default_factory=dict, description="Fields computed in the run (expression trees), evaluated when it is sent.")
     """Fields Jenkins computes in the build (`subject: "${env.JOB_NAME} #${env.BUILD_NUMBER}"`): expression trees
     (jenkins2flow_runtime.expressions) evaluated when the notification is sent, replacing the field (`to` split on
     commas and spaces); the field itself keeps the Jenkins text, sent when a value cannot be computed."""
@@ -377,19 +415,33 @@ class Notification(Strict):
 
 
 class Provenance(Strict):
-    job: str = ""
-    source: str = ""
-    config_sha256: str = ""
-    diagnostics: list[str] = Field(default_factory=list)
+    job: str = Field(
+        default="", description="The Jenkins job's full name (folder/job) this pipeline was converted from.")
+    source: str = Field(default="", description="The file it was read from.")
+    config_sha256: str = Field(default="", description="The sha256 of that file, to tell when the job changed.")
+    diagnostics: list[str] = Field(default_factory=list, description="What the conversion flagged, with "
+                                   "`file:line:col`.")
 
 
-def _graph_issues(tasks: list[PipelineTask]) -> list[tuple[Loc, str]]:
+class JenkinsFallback(Strict):
+    """Why a pipeline's `tasks` trigger the whole Jenkins job instead of running the converted work: the job (full
+    name) and, per element that could not be converted, `file:line:col: element: reason`. The converted draft is in
+    `PipelineSpec.draft_tasks`; the draft's notifications wait here (the Jenkins job sends its own meanwhile)."""
+
+    job: str = Field(description="The Jenkins job's full name (folder/job) the pipeline triggers.")
+    reasons: list[str] = Field(default_factory=list, description="Each element that could not be converted, as "
+                               "`file:line:col: element: reason`.")
+    notifications: list[Notification] = Field(default_factory=list, description="The draft's notifications, "
+                                              "restored when the draft is promoted (Jenkins sends its own meanwhile).")
+
+
+def _graph_issues(tasks: list[PipelineTask], at: str = "tasks") -> list[tuple[Loc, str]]:
     """Duplicate ids, dependencies on missing tasks, and cycles (each cycle reported once, at its first edge)."""
     found: list[tuple[Loc, str]] = []
     index: dict[str, int] = {}
     for i, t in enumerate(tasks):
         if t.id in index:
-            found.append((("tasks", i, "id"), f"duplicate task id {t.id!r} (first at tasks[{index[t.id]}])"))
+            found.append(((at, i, "id"), f"duplicate task id {t.id!r} (first at {at}[{index[t.id]}])"))
         else:
             index[t.id] = i
     for i, t in enumerate(tasks):
@@ -397,9 +449,9 @@ def _graph_issues(tasks: list[PipelineTask]) -> list[tuple[Loc, str]]:
             if dep not in index:
                 close = [k for k in index if k.lower().startswith(dep.lower()[:2])]
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                found.append((("tasks", i, "depends_on", j), f"unknown task {dep!r}{hint}"))
+                found.append(((at, i, "depends_on", j), f"unknown task {dep!r}{hint}"))
             elif dep == t.id:
-                found.append((("tasks", i, "depends_on", j), f"task {dep!r} depends on itself"))
+                found.append(((at, i, "depends_on", j), f"task {dep!r} depends on itself"))
     # cycles: iterative DFS over known edges
     state: dict[str, int] = {}  # 1 visiting, 2 done
     reported: set[frozenset[str]] = set()
@@ -421,7 +473,7 @@ def _graph_issues(tasks: list[PipelineTask]) -> list[tuple[Loc, str]]:
                         reported.add(frozenset(cycle))
                         k = tasks[index[node]].depends_on.index(dep)
                         found.append(
-                            (("tasks", index[node], "depends_on", k), "dependency cycle " + " -> ".join(cycle))
+                            ((at, index[node], "depends_on", k), "dependency cycle " + " -> ".join(cycle))
                         )
                 elif not state.get(dep):
                     state[dep] = 1
@@ -435,33 +487,69 @@ def _graph_issues(tasks: list[PipelineTask]) -> list[tuple[Loc, str]]:
 
 
 class PipelineSpec(Strict):
-    description: str = ""
-    schedule: Schedule | None = None
-    parameters: PipelineParameters = Field(default_factory=PipelineParameters)
-    tasks: list[PipelineTask]
-    notifications: list[Notification] = Field(default_factory=list)
-    owners: list[str] = Field(default_factory=list)
-    team: str = ""
-    access_control: dict[str, list[str]] = Field(default_factory=dict)
-    tags: list[str] = Field(default_factory=list)
-    max_active_runs: int | None = Field(None, gt=0)
-    shadow_outputs: list[dict[str, Any]] = Field(default_factory=list)
+    description: str = Field(
+        default="", description="What the pipeline does.", json_schema_extra={"x-widget": "textarea"})
+    schedule: Schedule | None = Field(default=None, description="When it runs by itself (empty: only when triggered).")
+    parameters: PipelineParameters = Field(default_factory=PipelineParameters, description="The parameters a run "
+                                           "takes: templates, then this pipeline's own.")
+    tasks: list[PipelineTask] = Field(description="The steps and their dependencies.")
+    notifications: list[Notification] = Field(default_factory=list, description="Messages sent when a run ends.")
+    owners: list[str] = Field(default_factory=list, description="People who own the pipeline (user names); with "
+                              "`team`, the only ones who may edit or publish it.")
+    team: str = Field(default="", description="The team that owns the pipeline; its members may edit and publish it.")
+    access_control: dict[str, list[str]] = Field(default_factory=dict, description="Airflow role: permissions on "
+                                                 "the DAG (e.g. `Op: [can_read, can_edit]`).")
+    tags: list[str] = Field(default_factory=list, description="Free labels for search and filters (DAG tags).")
+    max_active_runs: int | None = Field(default=None, gt=0, description="How many runs may be active at once (empty: "
+                                        "Airflow's default).")
+    shadow_outputs: list[dict[str, Any]] = Field(default_factory=list, description="What a shadow run compares "
+                                                 "between the Jenkins build and the Airflow run.")
     # the assets this pipeline updates at its end (pipeline_asset_uri), for pipelines whose Schedule.upstream names it
-    asset_events: list[AssetOn] = Field(default_factory=list)
-    provenance: Provenance = Field(default_factory=Provenance)
+    asset_events: list[AssetOn] = Field(default_factory=list, description="Airflow assets updated when a run ends "
+                                        "(for pipelines that start after this one).")
+    provenance: Provenance = Field(default_factory=Provenance, description="Where the pipeline came from.")
+    # A pipeline whose job could not be converted as a whole: `tasks` is one task triggering the Jenkins job, and
+    # the converted work waits here for review (never run by Airflow: a DAG is built from `tasks` only). Promoting
+    # the draft moves draft_tasks into tasks and clears jenkins_fallback (docs/conversion-status.md).
+    draft_tasks: list[PipelineTask] = Field(default_factory=list, description="The converted tasks, kept for review "
+                                            "while the job still runs on Jenkins (never run by Airflow).")
+    jenkins_fallback: JenkinsFallback | None = Field(default=None, description="Set while the whole job runs on "
+                                                     "Jenkins: the job and why it could not be converted.")
+
+    @field_validator("tasks", mode="before")
+    @classmethod
+    def _task_count(cls, value: Any) -> Any:
+        if isinstance(value, list | tuple) and len(value) > MAX_TASKS:
+            raise ValueError(f"a pipeline holds at most {MAX_TASKS:,} tasks; this one has {len(value):,}: split the "
+                             "job into several pipelines")
+        return value
 
     @model_validator(mode="after")
     def _graph(self) -> PipelineSpec:
-        if found := _graph_issues(self.tasks):
+        if found := _graph_issues(self.tasks) + _graph_issues(self.draft_tasks, "draft_tasks"):
             raise issues(*found)
         return self
 
     def refs(self) -> list[tuple[Loc, Ref]]:
-        """Every pinned reference with its field path: parameter templates, then the tasks' `uses`."""
+        """Every pinned reference with its field path: parameter templates, the tasks' `uses`, then the draft's
+        (so a draft that is promoted later finds its documents in the store, pinned and published alike)."""
         templates = self.parameters.templates
         out: list[tuple[Loc, Ref]] = [(("parameters", "templates", i), r) for i, r in enumerate(templates)]
         out += [(("tasks", i, "uses"), t.uses) for i, t in enumerate(self.tasks)]
+        out += [(("draft_tasks", i, "uses"), t.uses) for i, t in enumerate(self.draft_tasks)]
         return out
+
+    def promoted(self) -> PipelineSpec:
+        """The spec with its reviewed draft as the tasks that run: draft_tasks become tasks, the fallback record's
+        notifications come back, and the record is cleared."""
+        if self.jenkins_fallback is None or not self.draft_tasks:
+            raise ValueError("this pipeline has no draft to promote: its tasks already run the converted work")
+        data = self.model_dump(mode="json")
+        data["tasks"], data["draft_tasks"] = data["draft_tasks"], []
+        notes = data["notifications"] + data["jenkins_fallback"]["notifications"]
+        data["notifications"] = [n for i, n in enumerate(notes) if n not in notes[:i]]
+        data["jenkins_fallback"] = None
+        return PipelineSpec.model_validate(data)
 
 
 SPEC_TYPES: dict[str, type[Strict]] = {

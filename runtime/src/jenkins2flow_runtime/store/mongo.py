@@ -26,9 +26,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from pymongo import ASCENDING, MongoClient, UpdateOne
-from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
-
+from jenkins2flow_runtime.extras import missing
 from jenkins2flow_runtime.model import Document, Kind, from_dict
 from jenkins2flow_runtime.store.base import (
     Action,
@@ -55,6 +53,12 @@ from jenkins2flow_runtime.store.plan import (
     ref_keys,
     version_number,
 )
+
+try:
+    from pymongo import ASCENDING, MongoClient, UpdateOne
+    from pymongo.errors import BulkWriteError, DuplicateKeyError, PyMongoError
+except ImportError as exc:
+    raise missing("pymongo", "mongo", "The MongoDB store") from exc
 
 CHUNK = 1000
 NEW_HEAD: dict[str, Any] = {"published": None, "released": [], "retired": [], "events": []}

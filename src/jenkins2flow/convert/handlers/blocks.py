@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from jenkins2flow_runtime import groovy
+from jenkins2flow_runtime.model import SecretRef
 
 from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.context import Ctx, Handler, Scope
@@ -14,6 +15,7 @@ from jenkins2flow.convert.evaluate import Runtime, Static, Unknown
 from jenkins2flow.convert.handlers.nodes import body
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.scripted import in_parallel
+from jenkins2flow.convert.secrets import classify
 from jenkins2flow.convert.values import arg, as_list, text
 from jenkins2flow.ir import Agent, Closure, GString, Plugin, Span, Step
 
@@ -84,18 +86,28 @@ def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
 
 def with_env(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
     """`withEnv(["A=value", ...]) { ... }`: each value a Groovy string (static, or computed in the run) that the
-    body's tasks receive; the variables end with the block."""
+    body's tasks receive; the variables end with the block. A secret written in clear becomes a reference to an
+    Airflow variable to create (convert.secrets), never a value."""
     inner, names = scope, []
+    refs: list[SecretRef] = []
     for item in as_list(node.args[0] if node.args and not isinstance(node.args[0], Closure) else ()):
         pair = env_pair(item, scope, node.span)
         if isinstance(pair, Unknown):
             ctx.placeholder("step withEnv", node.span, f"an entry is not converted: {pair}", scope, key="withEnv",
                             source=node.raw, fallback=False)
             continue
-        inner = inner.bind_env(pair[0], pair[1], node.span)
-        names.append(pair[0])
-    ctx.mapped("step withEnv", node.span, "withEnv", f"environment {', '.join(names) or '(none)'}")
-    return scope.carry(ctx.walk(body(node), inner), env_names=names)
+        name, value = pair
+        found = scope.ev.string(value, node.span)
+        written = str(found.value) if isinstance(found, Static) else text(value)
+        kind = classify(name, written, literal_value=isinstance(item, str))
+        if kind:  # written in clear: an Airflow variable to create, never the value
+            refs.append(ctx.literal_secret(name, written, kind, node.span, "withEnv"))
+            continue
+        inner = inner.bind_env(name, found, node.span)
+        names.append(name)
+    shown = names + [f"{r.env} (secret)" for r in refs]
+    ctx.mapped("step withEnv", node.span, "withEnv", f"environment {', '.join(shown) or '(none)'}")
+    return scope.carry(ctx.walk(body(node), inner.with_secrets(refs)), env_names=names)
 
 
 def env_pair(item: Any, scope: Scope, span: Span) -> tuple[str, Any] | Unknown:

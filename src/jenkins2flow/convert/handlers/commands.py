@@ -16,6 +16,7 @@ from jenkins2flow.convert.evaluate import ShellText, Static, Unknown
 from jenkins2flow.convert.handlers.nodes import key
 from jenkins2flow.convert.invocations import recognize
 from jenkins2flow.convert.rules import Rule
+from jenkins2flow.convert.secrets import find, line_of
 from jenkins2flow.convert.shell import script_arg
 from jenkins2flow.convert.values import arg, text
 from jenkins2flow.ir import Plugin, Step
@@ -25,6 +26,7 @@ def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plu
                env: dict[str, Any] | None = None, outputs: list[str] | None = None) -> str:
     """A shell task for `script` (in the scope's directory); `env` the run-time values it reads, `outputs` what it
     records. A script that is one SQL client call becomes a view task when nothing else is asked of it."""
+    flag_secrets(ctx, script, node, element)
     if scope.cwd:  # dir() creates the directory, as Jenkins does
         script = f"mkdir -p {scope.cwd} && cd {scope.cwd} || exit 1\n{script}"
     task_env = {**scope.task_env(), **(env or {})}
@@ -55,6 +57,16 @@ def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plu
 
 
 EMPTY = "''"  # the empty shell word
+
+
+def flag_secrets(ctx: Ctx, script: str, node: Step | Plugin, element: str) -> None:
+    """A secret written in a script is flagged (a warning: the job is partial), never changed: the script runs as
+    Jenkins ran it, so the secret stays in it until someone moves it to a credential."""
+    for found in find(script):
+        ctx.note(f"{element}: line {line_of(script, found.start)} of the script holds a secret in clear "
+                 f"({found.kind}); the script is kept exactly as written, so the catalog stores it: move it to a "
+                 "Jenkins credential (withCredentials) or an Airflow variable and use it as an environment variable.",
+                 node.span)
 
 
 def _element(node: Step | Plugin) -> str:
@@ -136,10 +148,11 @@ def _word(node: Step, value: Any, ctx: Ctx, scope: Scope, element: str) -> Shell
 
 
 def echo(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """`echo msg`: the message printed as Jenkins prints it (printf: no escape is interpreted)."""
-    word = _word(node, arg(node, "message", ""), ctx, scope, "step echo")
+    """`echo msg` (and `println`): the message printed as Jenkins prints it (printf: no escape is interpreted)."""
+    element = f"step {node.name}"
+    word = _word(node, arg(node, "message", ""), ctx, scope, element)
     if word is not None:
-        emit_shell(ctx, scope, f"printf '%s\\n' {word.script or EMPTY}", "sh", node, "step echo", env=word.env)
+        emit_shell(ctx, scope, f"printf '%s\\n' {word.script or EMPTY}", "sh", node, element, env=word.env)
 
 
 def sleep(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:

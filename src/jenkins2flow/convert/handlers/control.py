@@ -1,7 +1,8 @@
 """Groovy statements of scripted pipelines (and of `script {}` blocks), keyed by the IR statement name: `def` and
-assignments, function definitions, `try`/`catch`/`finally`, `if`, `for`, `while`, `switch`, expressions and what
-the parser could not read. What can be decided without Groovy converts (convert.scripted reads conditions); the rest
-stays a placeholder that keeps its source.
+assignments, function definitions, `try`/`catch`/`finally`, `if`, `for`, `while`, `switch`, `return`, expressions
+and what the parser could not read; and the declarations, which are no steps: `import`, `class`, annotations
+(`@Library`, `@Field`, `@NonCPS`...). What can be decided without Groovy converts (convert.scripted reads
+conditions); the rest stays a placeholder that keeps its source.
 
 These are not mapping rules: the walker looks a statement up in STATEMENTS before it looks for a step rule.
 """
@@ -17,6 +18,21 @@ from jenkins2flow.convert.scripted import assign, if_gates, image_of, in_paralle
 from jenkins2flow.convert.values import text
 from jenkins2flow.ir import Agent, Expr, Step
 
+# Declarations: IR statement name -> why it needs nothing in Airflow (the ledger's waiver reason)
+DECLARATIONS = {
+    "import": "a Groovy import: a compile-time declaration, not a step (what the script does with the class is "
+              "converted, or flagged, where it is used)",
+    "class": "a Groovy class definition, not a step (calls of its methods are converted, or flagged, where they "
+             "are made)",
+    "@Library": "loads a shared library at compile time; the library is listed in the job's libraries, and its "
+                "steps need rules of their own (--mappings)",
+    "@NonCPS": "runs the function after it outside Jenkins' CPS interpreter; the function is converted where it is "
+               "called",
+    "@Field": "makes the variable declared after it visible in the script's functions, as the converter's scope "
+              "already does",
+    "@groovy.transform.Field": "makes the variable declared after it visible in the script's functions, as the "
+                               "converter's scope already does",
+}
 _UNIX = re.compile(r"^\s*(!)?\s*isUnix\(\s*\)\s*$")
 _DOCKER_CALL = re.compile(r"^(?P<obj>.+)\.(?P<method>inside|withRun)(?:\s*\((?P<args>.*)\))?$", re.S)
 _NOT_STATIC = {"if": "a condition evaluated by Groovy at build time", "for": "a loop evaluated by Groovy",
@@ -103,6 +119,10 @@ def expression(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     `agent { docker 'img' }`); `.withRun { }`: the body converted in place, with a warning that the service
     container is not started. Any other expression is a placeholder."""
     head = text(step.args[0]) if step.args and isinstance(step.args[0], Expr | str) else ""
+    if head.strip() == "_" and step.body is None:
+        ctx.waived("expression _", step.span, "the `_` an `@Library(...) _` annotation is written on: it does "
+                   "nothing itself", "_")
+        return
     m = _DOCKER_CALL.match(head.strip())
     image = image_of(m.group("obj"), scope, ctx) if m is not None and step.body is not None else ""
     if m is None or step.body is None or not image:
@@ -124,6 +144,24 @@ def expression(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.walk(step.body, scope)
 
 
+def declaration(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """`import`, `class`, `@Library`, `@Field`, `@NonCPS`: declarations, not steps (DECLARATIONS says why)."""
+    name = text(step.kwarg("name") or (step.args[0] if step.args else ""))
+    ctx.waived(f"{step.name} {name}".strip(), step.span, DECLARATIONS[step.name], step.name)
+
+
+def return_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """`return [value]`: ends the body it is written in (the walker stops there). A value computed by steps
+    (`return sh(...)`, `return f(x) + 1`) runs them, in place; what the returned value is used for is the caller's
+    business. A closure in the value is not run by the return (whoever calls it later decides)."""
+    calls = [v for v in step.args if isinstance(v, Step)]
+    calls += [c for v in step.args if isinstance(v, Expr) for c in v.calls if c.name != "closure"]
+    for call in calls:
+        ctx.walk((call,), scope)
+    ctx.mapped("return", step.span, "return", "ends the script, function or closure it is written in"
+               + (f"; its value's {len(calls)} step call(s) converted in place" if calls else ""))
+
+
 def unparsed(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.placeholder("unparsed source", step.span, "the parser could not read this statement", scope,
                     key="unparsed", source=step.raw)
@@ -132,5 +170,6 @@ def unparsed(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 # IR statement name -> handler
 STATEMENTS: dict[str, Handler] = {
     "def": variable, "assign": variable, "function": function, "try": try_, "if": if_, "for": for_,
-    "while": not_static, "switch": not_static, "expr": expression, "unparsed": unparsed,
+    "while": not_static, "switch": not_static, "return": return_, "expr": expression, "unparsed": unparsed,
+    **dict.fromkeys(DECLARATIONS, declaration),
 }

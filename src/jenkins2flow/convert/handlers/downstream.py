@@ -12,6 +12,7 @@ from jenkins2flow.convert.handlers.nodes import element, key
 from jenkins2flow.convert.links import asset_on
 from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.rules import Rule
+from jenkins2flow.convert.secrets import classify
 from jenkins2flow.convert.values import arg, as_list, split_names, text
 from jenkins2flow.ir import Plugin, Span, Step
 
@@ -27,6 +28,14 @@ def trigger_task(ctx: Ctx, scope: Scope, job: str, conf: dict[str, Any], wait: b
     computed in the run, as expression trees the trigger task evaluates), and waits for it."""
     spec = {"type": "python", "callable": f"{RUNTIME}:trigger_pipeline",
             "description": "Triggers another converted pipeline (Jenkins `build job:` / downstream trigger)."}
+    for name, value in list(conf.items()):
+        kind = classify(str(name), text(value), literal_value=isinstance(value, str))
+        if kind:  # a run's conf is shown to whoever sees the run: the value is not copied, the job stays on Jenkins
+            ctx.seen_secrets.add(text(value))
+            conf[name] = f"<masked {kind}>"
+            ctx.placeholder(f"parameter {name} of the trigger of {job!r}", span, f"its value is a secret in clear "
+                            f"({kind}), and an Airflow run's conf is visible to anyone who can see the run: pass it "
+                            "through a credential in Jenkins first", scope, key="secret-parameter", fallback=False)
     bindings = {"pipeline": safe_name(job.strip("/")), "jenkins_job": job, "conf": conf, "wait": wait}
     if conf_values:
         bindings["conf_values"] = conf_values

@@ -27,17 +27,18 @@ def _phase_conf(cfg: XmlNode, ctx: Ctx, scope: Scope, element: str) -> dict[str,
     configs = cfg.find("configs")
     for c in configs.children if configs is not None else ():
         if not c.tag.endswith("PredefinedBuildParameters"):
-            ctx.placeholder(f"{element} {c.tag}", c.span, "this parameter source is computed by Jenkins at build "
-                            "time: add the value to the trigger's conf by hand", scope, key=c.tag, fallback=False)
+            ctx.approximated(f"{element} {c.tag}", c.span, "this parameter source is computed by Jenkins at build "
+                             "time: the job is triggered without it (add the value to the trigger's conf by hand)",
+                             c.tag)
             continue
         for line in c.findtext("properties").splitlines():
             name, sep, value = line.partition("=")
             if not sep or not name.strip() or name.strip().startswith("#"):
                 continue
             if "$" in value:
-                ctx.placeholder(f"{element} parameter {name.strip()}", c.span, f"the value {value!r} is expanded by "
-                                "Jenkins at build time: pass it in the trigger's conf by hand", scope,
-                                key="PredefinedBuildParameters", fallback=False)
+                ctx.approximated(f"{element} parameter {name.strip()}", c.span, f"the value {value!r} is expanded "
+                                 "by Jenkins at build time: the job is triggered without it (pass it in the "
+                                 "trigger's conf by hand)", "PredefinedBuildParameters")
                 continue
             conf[name.strip()] = value
     return conf
@@ -62,9 +63,9 @@ def multijob_phase(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
             ctx.waived(f"{element} job {job}", cfg.span, "the phase job is disabled", "disableJob")
             continue
         if cfg.findtext("enableCondition").strip() == "true" and cfg.findtext("condition").strip():
-            ctx.placeholder(f"{element} job {job} condition", cfg.span, f"the run condition "
-                            f"{cfg.findtext('condition').strip()!r} is Groovy evaluated by Jenkins: the job always "
-                            "runs here", scope, key="condition", fallback=False)
+            ctx.approximated(f"{element} job {job} condition", cfg.span, f"the run condition "
+                             f"{cfg.findtext('condition').strip()!r} is Groovy evaluated by Jenkins: the job always "
+                             "runs here", "condition")
         if cfg.findtext("currParams").strip() == "true" and ctx.job.parameters:
             ctx.note(f"{element}: job {job!r} receives this job's parameters in Jenkins (currParams); the trigger "
                      "passes only the literal predefined parameters.", cfg.span, "info")

@@ -6,6 +6,7 @@ import hashlib
 from typing import Any
 from urllib.parse import urlsplit
 
+from jenkins2flow_runtime.extras import MissingExtra, require
 from jenkins2flow_runtime.model.shadow import S3Output
 
 from jenkins2flow.shadow.normalize import Normalizer
@@ -41,10 +42,12 @@ def compare_s3(output: S3Output, norm: Normalizer, client: Any = None) -> Output
     c_url = output.candidate_prefix or output.prefix
     try:
         if client is None:
-            import boto3
-
+            boto3 = require("boto3", "aws", "Comparing S3 outputs")
             client = boto3.client("s3", endpoint_url=output.endpoint_url or None)
         b, c = listing(client, b_url), listing(client, c_url)
+    except MissingExtra as exc:
+        result.status, result.error = "error", str(exc)
+        return result
     except ValueError as exc:
         result.status, result.error = "error", f"{exc}; declare s3 outputs as s3://bucket/prefix."
         return result

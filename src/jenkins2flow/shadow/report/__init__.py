@@ -1,10 +1,17 @@
 """Reports of a shadow run: JSON, JUnit XML (one testcase per compared output), Markdown (pull-request comments)
-and one self-contained HTML page (inline CSS, no external assets, every value escaped by Jinja's autoescape)."""
+and one self-contained HTML page (inline CSS, no external assets, every value escaped by Jinja's autoescape).
+
+Every report is written from a copy of the result cut to `Limits`: so many differences listed per output and in
+all, each value and text clipped to so many characters. What is left out is said: a note with the number of
+differences not listed, `… (N more characters)` after a clipped value, and in JSON `not_listed` per output and the
+limits used. Counts and verdicts are never cut.
+"""
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +21,47 @@ from jenkins2flow.shadow.outcome import OutputResult, ShadowResult
 
 MD_ROWS = 20
 _env: Environment | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much of a result a report lists; what is left out is counted in a note."""
+
+    differences: int = 100  # listed per output
+    total: int = 2_000  # listed in one report, over all outputs
+    value_chars: int = 500  # of each location, value and detail
+    text_chars: int = 5_000  # of each summary, explanation, error and reason
+
+
+def clip(text: str | None, limit: int) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+
+
+def not_listed(o: OutputResult) -> int:
+    """Differences of an output (noise included) that a report does not list."""
+    return max(0, o.total_differences + o.noise - len(o.differences))
+
+
+def capped(result: ShadowResult, limits: Limits | None = None) -> ShadowResult:
+    """A copy of `result` cut to `limits` (the stored result is never changed)."""
+    limits = limits or Limits()
+    out = ShadowResult.from_dict(result.to_dict())
+    out.reason = clip(out.reason, limits.text_chars) or ""
+    left = limits.total
+    for o in out.outputs:
+        keep = max(0, min(limits.differences, left, len(o.differences)))
+        left -= keep
+        o.differences = o.differences[:keep]
+        for d in o.differences:
+            d.location = clip(d.location, limits.value_chars) or ""
+            d.baseline, d.candidate = clip(d.baseline, limits.value_chars), clip(d.candidate, limits.value_chars)
+            d.detail = clip(d.detail, limits.value_chars) or ""
+        o.summary = clip(o.summary, limits.text_chars) or ""
+        o.error = clip(o.error, limits.text_chars) or ""
+        o.explanation = clip(o.explanation, limits.text_chars) or ""
+    return out
 
 
 def md_cell(value: Any) -> str:
@@ -40,20 +88,27 @@ def environment() -> Environment:
 
 
 def _context(result: ShadowResult) -> dict[str, Any]:
-    return {"r": result, "counts": result.counts, "md_rows": MD_ROWS,
+    return {"r": result, "counts": result.counts, "md_rows": MD_ROWS, "not_listed": not_listed,
             "sides": [s for s in (result.baseline, result.candidate, result.noise_baseline) if s is not None]}
 
 
-def render_html(result: ShadowResult) -> str:
-    return environment().get_template("report.html.j2").render(**_context(result))
+def render_html(result: ShadowResult, limits: Limits | None = None) -> str:
+    return environment().get_template("report.html.j2").render(**_context(capped(result, limits)))
 
 
-def render_markdown(result: ShadowResult) -> str:
-    return environment().get_template("report.md.j2").render(**_context(result))
+def render_markdown(result: ShadowResult, limits: Limits | None = None) -> str:
+    return environment().get_template("report.md.j2").render(**_context(capped(result, limits)))
 
 
-def render_json(result: ShadowResult) -> str:
-    return json.dumps(result.to_dict(), indent=2, default=str) + "\n"
+def render_json(result: ShadowResult, limits: Limits | None = None) -> str:
+    limits = limits or Limits()
+    cut = capped(result, limits)
+    data = cut.to_dict()
+    for o, out in zip(cut.outputs, data["outputs"], strict=True):
+        out["not_listed"] = not_listed(o)
+    data["report_limits"] = {"differences_per_output": limits.differences, "differences": limits.total,
+                             "value_chars": limits.value_chars, "text_chars": limits.text_chars}
+    return json.dumps(data, indent=2, default=str) + "\n"
 
 
 def _case_text(o: OutputResult) -> str:
@@ -61,13 +116,14 @@ def _case_text(o: OutputResult) -> str:
     for d in o.differences:
         mark = " (noise)" if d.noise else ""
         lines.append(f"{d.kind} {d.location}: baseline={d.baseline!r} candidate={d.candidate!r} {d.detail}{mark}")
-    if o.total_differences > len([d for d in o.differences if not d.noise]):
-        lines.append(f"... {o.total_differences} differences in all")
+    if not_listed(o):
+        lines.append(f"... {not_listed(o)} more not listed ({o.total_differences} differences in all)")
     return "\n".join(lines)
 
 
-def render_junit(result: ShadowResult) -> str:
+def render_junit(result: ShadowResult, limits: Limits | None = None) -> str:
     """One testsuite per shadow run, one testcase per compared output; a run that could not run is one error."""
+    result = capped(result, limits)
     suite = ET.Element("testsuite", name=f"shadow {result.pipeline}", timestamp=result.started_at,
                        hostname="jenkins2flow")
     cases = result.outputs or []
@@ -110,13 +166,13 @@ def render_junit(result: ShadowResult) -> str:
 RENDERERS = {"html": render_html, "junit": render_junit, "md": render_markdown, "json": render_json}
 
 
-def write_reports(result: ShadowResult, **targets: Path | None) -> dict[str, Path]:
+def write_reports(result: ShadowResult, limits: Limits | None = None, **targets: Path | None) -> dict[str, Path]:
     """write_reports(result, html=..., junit=..., md=..., json=...) -> the files written."""
     written = {}
     for fmt, path in targets.items():
         if path is None:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(RENDERERS[fmt](result), encoding="utf-8")
+        path.write_text(RENDERERS[fmt](result, limits), encoding="utf-8")
         written[fmt] = path
     return written
