@@ -42,7 +42,7 @@ def test_mongo_store_without_pymongo_names_the_mongo_extra(monkeypatch: pytest.M
     _hide(monkeypatch, "pymongo", "pymongo.errors")
     with pytest.raises(MissingExtra, match=r"^The MongoDB store needs pymongo, .*'jenkins2flow-runtime\[mongo\]'"):
         open_store("mongodb://localhost:1/catalog")
-    open_store(f"{tmp_path}/store.db").close()  # the SQLite store needs neither
+    open_store(f"{tmp_path}/store.db", create=True).close()  # the SQLite store needs neither
 
 
 def test_cli_prints_the_missing_extra_as_one_line(monkeypatch: pytest.MonkeyPatch) -> None:

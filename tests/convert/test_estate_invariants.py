@@ -42,7 +42,9 @@ def runnable_rate(estate: Estate) -> float:
 
 
 def test_every_project_job_is_accounted_for() -> None:
-    estate = convert_estate(iter_jobs([str(p) for p in PROJECT_JOBS]))
+    # each folder is its own batch: samples/jenkinsfiles and samples/jenkins_home both hold job 'daily_sales', which
+    # one batch refuses to save twice (tests/adversarial/test_identity.py)
+    estate = Estate([c for p in PROJECT_JOBS for c in convert_estate(iter_jobs([str(p)])).conversions])
     assert len(estate.conversions) >= 15 and runnable_rate(estate) > 0.75, estate.by("status")
     # only the two broken inputs fail (a Jenkinsfile with a syntax error, a config.xml that is not XML)
     assert sorted(c.job for c in estate.conversions if c.status == "failed") == ["broken", "recovery"]

@@ -37,9 +37,19 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from jenkins2flow.cli import audit_cmd, convert_cmd, cron_cmd, demo, dry_run_cmd, render_cmd, shadow_cmd, ui_cmd
+    from jenkins2flow.cli import (
+        airflow_cmd,
+        audit_cmd,
+        convert_cmd,
+        cron_cmd,
+        demo,
+        dry_run_cmd,
+        render_cmd,
+        shadow_cmd,
+        ui_cmd,
+    )
 
-    for module in (convert_cmd, cron_cmd, demo, shadow_cmd, audit_cmd, dry_run_cmd, render_cmd, ui_cmd):
+    for module in (convert_cmd, cron_cmd, demo, shadow_cmd, audit_cmd, dry_run_cmd, render_cmd, ui_cmd, airflow_cmd):
         module.register(cli)
     try:
         from jenkins2flow.cli import catalog
