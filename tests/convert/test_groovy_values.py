@@ -1,7 +1,7 @@
 """Groovy values through the conversion (issue 12): what is static is computed when converting, what depends on the
 run becomes an expression tree the runtime evaluates (task env, gate conditions, trigger parameters, notification
 fields), what neither can be is flagged and never pasted into a shell. Each test reads the property a golden case
-(tests/convert/golden_groovy) is about, and evaluates the trees as the runtime will."""
+(tests/convert/golden) is about, and evaluates the trees as the runtime will."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.rules import load_rules
 from jenkins2flow.errors import UsageError
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
-from tests.convert.test_groovy_golden import convert_case
+from tests.convert.helpers import work
+from tests.convert.test_golden import convert_case
 
 
 def _convert(text: str, name: str = "t") -> Conversion:
@@ -25,8 +26,9 @@ def _convert(text: str, name: str = "t") -> Conversion:
 
 
 def _tasks(conv: Conversion) -> dict[str, Any]:
+    """The converted tasks by id (a jenkins_only job's draft: its pipeline runs the whole Jenkins job)."""
     assert conv.pipeline is not None
-    return {t.id: t for t in conv.pipeline.tasks}
+    return {t.id: t for t in work(conv)}
 
 
 def _command(conv: Conversion, task: Any) -> str:
@@ -158,8 +160,18 @@ def test_return_stdout_and_status_are_tasks_whose_outputs_later_steps_read() -> 
     assert _run(cmds["main_2"], _env(tasks["main_2"], ctx)) == "echo hello > out.txt"  # trimmed by the Groovy
     assert _env(tasks["main_5"], ctx) == {"SHA": "abc123"}  # env.SHA set from an output, for every later task
     assert _run(cmds["main_6"], _env(tasks["main_6"], ctx)) == "printf '%s\\n' \"rc=1\""
-    [flag] = conv.placeholders  # a value set by one parallel branch is not known in the other
-    assert flag.span.line == 14 and "'x' is not a variable" in flag.reason
+    assert tasks["a"].outputs == ["stdout"] and tasks["a_2"].depends_on == ["a"]
+    later = Context(outputs={**ctx.outputs, "a": {"stdout": "17\n"}})
+    assert _run(cmds["a_2"], _env(tasks["a_2"], later)) == "echo 17"
+    assert conv.status == "converted"
+
+
+def test_a_value_one_parallel_branch_sets_is_not_known_in_another() -> None:
+    conv = _convert("node {\n parallel a: { x = sh(returnStdout: true, script: 'date') }, b: { sh \"echo ${x}\" }\n"
+                    " sh \"echo ${x}\"\n}")
+    [inside, after] = conv.placeholders  # which branch runs first is only known in the run
+    assert inside.span.line == 2 and "'x' is not a variable" in inside.reason
+    assert after.span.line == 3 and "set by parallel branches" in after.reason
 
 
 def test_an_environment_value_from_sh_and_values_set_in_stages() -> None:

@@ -23,9 +23,10 @@ from jenkins2flow.ir import Plugin, Step
 
 
 def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plugin, element: str,
-               env: dict[str, Any] | None = None, outputs: list[str] | None = None) -> str:
+               env: dict[str, Any] | None = None, outputs: list[str] | None = None, named: str = "") -> str:
     """A shell task for `script` (in the scope's directory); `env` the run-time values it reads, `outputs` what it
-    records. A script that is one SQL client call becomes a view task when nothing else is asked of it."""
+    records, `named` the text its task's name is made from (default: the script). A script that is one SQL client
+    call becomes a view task when nothing else is asked of it."""
     flag_secrets(ctx, script, node, element)
     if scope.cwd:  # dir() creates the directory, as Jenkins does
         script = f"mkdir -p {scope.cwd} && cd {scope.cwd} || exit 1\n{script}"
@@ -51,7 +52,7 @@ def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plu
     spec: dict[str, Any] = {"type": "shell", "command": script, "shell": shell}
     if rec.signals:
         spec["tags"] = sorted(rec.signals)
-    tid = ctx.emit(shell if shell != "powershell" else "ps", spec, scope, env=env, outputs=outputs or [])
+    tid = ctx.emit(shell if shell != "powershell" else "ps", spec, scope, env=env, outputs=outputs or [], text=named)
     ctx.mapped(element, node.span, key(node), f"records its {' and '.join(outputs)}" if outputs else "")
     return tid
 
@@ -152,7 +153,8 @@ def echo(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     element = f"step {node.name}"
     word = _word(node, arg(node, "message", ""), ctx, scope, element)
     if word is not None:
-        emit_shell(ctx, scope, f"printf '%s\\n' {word.script or EMPTY}", "sh", node, element, env=word.env)
+        emit_shell(ctx, scope, f"printf '%s\\n' {word.script or EMPTY}", "sh", node, element, env=word.env,
+                   named=f"echo {word.script}")
 
 
 def sleep(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -172,7 +174,7 @@ def error(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     word = _word(node, arg(node, "message", "error"), ctx, scope, "step error")
     if word is not None:
         emit_shell(ctx, scope, f"printf '%s\\n' {word.script or EMPTY} >&2\nexit 1", "sh", node, "step error",
-                   env=word.env)
+                   env=word.env, named=f"error {word.script}")
 
 
 _THROWN = re.compile(r"""^new\s+[\w.]+\(\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\$]|\\.)*)")?\s*\)$""", re.S)
@@ -187,7 +189,8 @@ def throw(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
                         key="throw", source=node.raw)
         return
     message = m.group(1) or m.group(2) or source
-    emit_shell(ctx, scope, f"printf '%s\\n' {shlex.quote(message)} >&2\nexit 1", "sh", node, "step throw")
+    emit_shell(ctx, scope, f"printf '%s\\n' {shlex.quote(message)} >&2\nexit 1", "sh", node, "step throw",
+               named=f"error {message}")
 
 
 def write_file(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:

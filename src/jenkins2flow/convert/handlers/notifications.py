@@ -26,7 +26,7 @@ def notify(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         raw["subject"] = arg(node, str(rule.get("subject", "subject")), "")
     if rule.get("body"):
         field = str(rule.get("body", "body"))
-        raw["body"] = node.kwarg(field) if isinstance(node, Step) else node.field(field, "")
+        raw["body"] = (node.kwarg(field) if isinstance(node, Step) else node.field(field, "")) or ""
     fields: dict[str, str] = {}
     values: dict[str, Any] = {}
     approximated = False
