@@ -24,7 +24,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 AIRFLOW_OLDEST := 3.2.0
 OLDEST := $(CURDIR)/.venv-airflow-$(AIRFLOW_OLDEST)
 
-.PHONY: venv demo ui test test-airflow-oldest corpus lint bench clean chromium
+.PHONY: venv demo ui airflow test test-airflow-oldest corpus lint bench clean chromium
 
 venv: $(VENV)/.installed
 
@@ -54,6 +54,10 @@ demo: venv
 # The catalog UI on 127.0.0.1:8765 (jenkins2flow ui --help for the options).
 ui: venv
 	$(BIN)/jenkins2flow ui --state-dir $(STATE)
+
+# A local Airflow over the catalog on 127.0.0.1:8080: the migrated pipelines are its DAGs (Ctrl-C stops it).
+airflow: venv
+	$(BIN)/jenkins2flow airflow --state-dir $(STATE)
 
 # The browser tests (the shadow HTML report in headless Chromium, the UI through Selenium) use Debian's chromium and
 # chromium-driver: installed once with apt-get, as root.

@@ -76,7 +76,7 @@ def test_shell_steps_really_ran(demo_run: tuple[dict, Path]) -> None:
 
 
 def test_sample_converts_to_template_three_shell_tasks_and_a_pipeline(tmp_path: Path) -> None:
-    conv = convert_job(load_path(SAMPLE))
+    conv = convert_job(load_path(SAMPLE, "daily_sales"))  # its Jenkins full name: the seed of H in its schedule
     assert conv.status == "converted", [str(d) for d in conv.diagnostics]
     assert [t.spec.parameters[0].name for t in conv.templates] == ["RUN_DATE"]
     assert [t.spec.type for t in conv.tasks] == ["shell", "shell", "shell"]
@@ -89,7 +89,7 @@ def test_sample_converts_to_template_three_shell_tasks_and_a_pipeline(tmp_path: 
     assert [(n.on, n.to) for n in conv.pipeline.notifications] == [("failure", ["data-team@example.com"])]
     with open_store(str(tmp_path / "store.db"), create=True) as store:
         first = save_conversion(store, conv)
-        again = save_conversion(store, convert_job(load_path(SAMPLE)))
+        again = save_conversion(store, convert_job(load_path(SAMPLE, "daily_sales")))
         assert (first.version, again.version) == (1, 1)  # converting twice makes no new version
         stored = store.get("pipeline", "daily_sales", "published")
         assert stored.spec == first.spec

@@ -138,5 +138,5 @@ def local_airflow(state_dir: Path, store_uri: str, port: int = 0, *, timeout: fl
         yield running
     finally:
         _stop(running.procs)
-        for log in logs:
-            log.close()
+        for opened in logs:
+            opened.close()

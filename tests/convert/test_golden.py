@@ -15,6 +15,7 @@ import yaml
 
 from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.conversion import Conversion
+from jenkins2flow.convert.rules import load_rules
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 from jenkins2flow.parse.job_xml import parse_config_xml
 from jenkins2flow.render.explain import ledger_data, pipeline_data
@@ -29,13 +30,16 @@ def case_name(path: Path) -> str:
 
 
 def convert_case(name: str) -> Conversion:
-    """The conversion of golden case `name` (its input file found by name), with the file name as its path."""
+    """The conversion of golden case `name` (its input file found by name), with the file name as its path, by the
+    default rules plus the case's own folder of rules `<name>.mappings/` when it has one (as --mappings)."""
+    mappings = GOLDEN / f"{name}.mappings"
+    rules = load_rules([mappings]) if mappings.is_dir() else None
     for suffix in SUFFIXES:
         path = GOLDEN / f"{name}{suffix}"
         if path.is_file():
             if suffix == ".config.xml":
-                return convert_job(parse_config_xml(path.read_bytes(), path.name, name))
-            return convert_job(parse_jenkinsfile(path.read_text(encoding="utf-8"), path.name, name))
+                return convert_job(parse_config_xml(path.read_bytes(), path.name, name), rules)
+            return convert_job(parse_jenkinsfile(path.read_text(encoding="utf-8"), path.name, name), rules)
     raise FileNotFoundError(f"no golden case {name!r} in {GOLDEN}")
 
 

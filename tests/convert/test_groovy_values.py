@@ -79,9 +79,9 @@ def test_environment_and_with_env_values_reach_their_tasks_and_end_with_their_bl
 def test_a_computed_dir_is_cd_to_its_value_never_to_its_source() -> None:
     conv = convert_case("values_dir_computed")
     cmds = list(_shell(conv).values())
-    assert cmds[0].startswith('mkdir -p "etl/${job}" && cd "etl/${job}" || exit 1\n')
-    assert cmds[1].startswith("mkdir -p \"etl/${job}\"/'sub dir' && cd \"etl/${job}\"/'sub dir' || exit 1")
-    assert cmds[2].startswith("mkdir -p etl/static && cd etl/static ||") and "cd /tmp/etl ||" in cmds[3]
+    assert cmds[0].startswith('mkdir -p -- "etl/${job}" && cd -- "etl/${job}" || exit 1\n')
+    assert cmds[1].startswith("mkdir -p -- \"etl/${job}\"/'sub dir' && cd -- \"etl/${job}\"/'sub dir' || exit 1")
+    assert cmds[2].startswith("mkdir -p -- etl/static && cd -- etl/static ||") and "cd -- /tmp/etl ||" in cmds[3]
     assert not any("params." in c or '"+' in c for c in cmds) and conv.status == "converted"
 
 
@@ -109,10 +109,13 @@ def test_notification_fields_static_resolved_and_run_time_ones_as_trees() -> Non
     assert conv.pipeline is not None
     mail, slack = conv.pipeline.notifications
     assert mail.to == ["data-team@example.com"] and "to" not in mail.values  # env.TEAM is written in the file
-    ctx = Context(env={"JOB_NAME": "data/etl", "BUILD_NUMBER": "7"}, build={"number": 7, "currentResult": "FAILURE"})
-    assert as_text(mail.values["subject"], ctx) == "data/etl #7: FAILURE"
-    assert as_text(mail.values["body"], ctx) == "See data » etl #7"
-    assert as_text(slack.values["body"], ctx) == "done: data/etl" and conv.status == "converted"
+    ctx = Context(params={"REGION": "eu"})
+    # Jenkins' tokens by mappings notifications.tokens, the parameter computed when the notifier sends
+    assert as_text(mail.values["subject"], ctx) == "values_notifications #${AIRFLOW_RUN_ID} in EU"
+    assert as_text(slack.values["body"], ctx) == "done: values_notifications for eu"
+    assert "body" not in mail.values and "${currentBuild.durationString}" in mail.body  # sent as written...
+    [flag] = conv.approximations  # ... and flagged
+    assert flag.element == "step mail" and "durationString" in flag.reason
 
 
 def test_timeout_and_retry_numbers_come_from_the_evaluator() -> None:

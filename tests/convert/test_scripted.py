@@ -155,6 +155,7 @@ def test_for_over_a_static_list_unrolls_with_the_item_in_the_script() -> None:
 
 def test_is_unix_is_decided_at_convert_time() -> None:
     from jenkins2flow.convert import convert_job
+    from jenkins2flow.convert.rules import load_rules
     from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 
     text = "node { stage('b') { if (isUnix()) { sh 'make' } else { bat 'build.cmd' } } }\n"
@@ -165,7 +166,14 @@ def test_is_unix_is_decided_at_convert_time() -> None:
     outcomes = {(e.element, e.outcome) for e in conv.ledger}
     assert ("if statement", "mapped") in outcomes and ("if statement (else branch)", "waived") in outcomes
     negated = convert_job(parse_jenkinsfile(text.replace("isUnix()", "!isUnix()"), "u.Jenkinsfile", "u"))
-    assert [t.spec.shell for t in negated.tasks] == ["bat"]
+    [placeholder] = negated.placeholders  # the else branch's bat: Linux workers cannot run it, Jenkins does
+    assert placeholder.element == "step bat" and "Windows workers" in placeholder.reason
+    on_windows = text.replace("node {", "node('win') {")
+    rules = load_rules()
+    rules.tables["agents"]["labels"] = {"win": {"queue": "windows", "shells": ["bat"]}}
+    windows = convert_job(parse_jenkinsfile(on_windows, "u.Jenkinsfile", "u"), rules)
+    assert [(t.spec.shell, t.spec.command) for t in windows.tasks] == [("bat", "build.cmd")]  # isUnix() is false
+    assert windows.status == "converted" and windows.pipeline.tasks[0].queue == "windows"  # type: ignore[union-attr]
 
 
 def test_throw_of_a_literal_message_fails_like_error_and_a_computed_one_stays_a_placeholder() -> None:

@@ -310,7 +310,8 @@ def test_declarative_pipeline() -> None:
     assert job.parameters[4].plugin == "gitParameter" and dict(job.parameters[4].extra) == {"type": "PT_BRANCH"}
     assert [(t.kind, t.spec) for t in job.triggers][:2] == [("cron", "H 2 * * 1-5"), ("pollscm", "H/15 * * * *")]
     assert job.triggers[2].upstream == ("up",) and job.triggers[2].threshold == "UNSTABLE"
-    assert job.tools == (("maven", "M3"), ("jdk", "jdk17"))
+    assert [(t.type, t.name) for t in job.tools] == [("maven", "M3"), ("jdk", "jdk17")]
+    assert all(t.span.line > 1 and t.span.path == job.span.path for t in job.tools)  # each tool keeps its place
     build, checks, matrix, outer, deploy = job.stages
     assert build.agent is not None and (build.agent.kind, build.agent.label) == ("label", "linux")
     assert build.when is not None and build.when.before_agent
@@ -331,7 +332,7 @@ def test_declarative_pipeline() -> None:
     assert m.stages[0].name == "Test ${PY}"
     assert [s.name for s in outer.stages] == ["A"]
     assert deploy.input is not None and deploy.input.kwarg("message") == "Go?"
-    assert deploy.environment[0].name == "X" and deploy.options[0].name == "retry" and deploy.tools == (("nodejs", "n"),)
+    assert deploy.environment[0].name == "X" and deploy.options[0].name == "retry" and [(t.type, t.name) for t in deploy.tools] == [("nodejs", "n")]
     assert [p.condition for p in job.post] == ["always", "success"]
 
 

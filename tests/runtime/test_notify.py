@@ -16,6 +16,7 @@ from email.policy import default as email_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from catalog_samples import publish_all
@@ -297,20 +298,25 @@ def test_converted_notifications_are_sent_by_real_runs(airflow_db: Path, configu
     assert bag.import_errors == {}
 
     _smtp_conn(monkeypatch, smtp.server_address[1])
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://airflow.example.com")
     run = bag.dags["notify-fail"].test()
     assert str(run.state) == "failed"
     [mail] = smtp.mails
     assert mail["to"] == ["dev@example.com", "qa@example.com"]
-    assert mail["message"]["Subject"] == "Build failed: ${env.JOB_NAME} #${env.BUILD_NUMBER}"
-    assert _text(mail["message"]).startswith("See ${env.BUILD_URL}\n")
+    # Groovy's ${env.JOB_NAME} / ${env.BUILD_NUMBER} / ${env.BUILD_URL}, by mappings notifications.tokens
+    assert mail["message"]["Subject"] == f"Build failed: notify-fail #{run.run_id}"
+    url = f"https://airflow.example.com/dags/notify-fail/runs/{quote(run.run_id, safe='')}"
+    assert _text(mail["message"]).startswith(f"See {url}\n")
     assert [p["json"].get("channel") for p in webhook.posts] == ["#changes"]
+    assert webhook.posts[0]["json"]["text"].startswith(f"changed {url}\n")
 
     webhook.posts.clear()
     _smtp_conn(monkeypatch, _closed_port())
     run = bag.dags["notify-pass"].test()
     assert str(run.state) == "success"
     assert [p["json"].get("channel") for p in webhook.posts] == ["#builds"]  # not '#fixed': first run
-    assert webhook.posts[0]["json"]["text"].startswith("built ${env.BUILD_URL}\n")
+    assert webhook.posts[0]["json"]["text"].startswith(f"built https://airflow.example.com/dags/notify-pass/runs/"
+                                                       f"{quote(run.run_id, safe='')}\n")
     assert len(smtp.mails) == 1  # nothing more reached the live server
 
 
@@ -358,3 +364,68 @@ def test_the_sync_engine_shares_one_notifier_per_pipeline(tmp_path: Path) -> Non
     failure = dag.on_failure_callback
     assert callable(failure) and owners == {id(failure.__self__)}  # type: ignore[attr-defined]
     assert not dag.on_success_callback
+
+
+EMAILEXT = """<project>
+  <builders><hudson.tasks.Shell><command>exit 1</command></hudson.tasks.Shell></builders>
+  <publishers>
+    <hudson.plugins.emailext.ExtendedEmailPublisher>
+      <recipientList>team@example.com</recipientList>
+      <configuredTriggers>
+        <hudson.plugins.emailext.plugins.trigger.FirstFailureTrigger><email>
+          <recipientList>first@example.com</recipientList><subject>$PROJECT_DEFAULT_SUBJECT</subject>
+          <body>$PROJECT_DEFAULT_CONTENT</body>
+          <recipientProviders><hudson.plugins.emailext.plugins.recipients.ListRecipientProvider/></recipientProviders>
+        </email></hudson.plugins.emailext.plugins.trigger.FirstFailureTrigger>
+        <hudson.plugins.emailext.plugins.trigger.StillFailingTrigger><email>
+          <recipientList>still@example.com</recipientList><subject>still: $BUILD_STATUS</subject><body>x</body>
+        </email></hudson.plugins.emailext.plugins.trigger.StillFailingTrigger>
+        <hudson.plugins.emailext.plugins.trigger.FixedTrigger><email>
+          <recipientList>fixed@example.com</recipientList><subject>fixed</subject><body>x</body>
+          <sendToRecipientList>false</sendToRecipientList>
+        </email></hudson.plugins.emailext.plugins.trigger.FixedTrigger>
+      </configuredTriggers>
+      <defaultSubject>$PROJECT_NAME - Build # $BUILD_NUMBER - $BUILD_STATUS!</defaultSubject>
+      <defaultContent>Check console output at ${BUILD_URL} to view the results.</defaultContent>
+    </hudson.plugins.emailext.ExtendedEmailPublisher>
+  </publishers>
+</project>
+"""
+
+
+@pytest.mark.airflow
+@pytest.mark.slow
+def test_emailext_triggers_follow_the_previous_run(airflow_db: Path, configured_dags_folder: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch, smtp: Any) -> None:
+    """Two failing dag.test() runs of a converted email-ext publisher: the first mails its "Failure - 1st"
+    recipients with the project's subject (tokens filled), the second its "Failure - Still" ones; "Fixed" never."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from jenkins2flow.convert import convert_job
+    from jenkins2flow.parse.job_xml import parse_config_xml
+
+    conv = convert_job(parse_config_xml(EMAILEXT.encode(), "config.xml", "mail/emailext-runs"))
+    assert conv.status == "converted", conv.reasons
+    store = tmp_path / "store.db"
+    monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
+    _smtp_conn(monkeypatch, smtp.server_address[1])
+    monkeypatch.setenv("AIRFLOW__API__BASE_URL", "https://airflow.example.com")
+    publish_all(store, [*conv.templates, *conv.tasks, model.make("pipeline", "emailext-runs", conv.pipeline)])
+    bag = DagBag(dag_folder=str(configured_dags_folder))
+    assert bag.import_errors == {}
+
+    first = bag.dags["emailext-runs"].test()
+    assert str(first.state) == "failed"
+    [mail] = smtp.mails
+    assert mail["to"] == ["first@example.com", "team@example.com"]
+    assert mail["message"]["Subject"] == f"mail/emailext-runs - Build # {first.run_id} - Failure!"
+    assert _text(mail["message"]).startswith(
+        f"Check console output at https://airflow.example.com/dags/emailext-runs/runs/{quote(first.run_id, safe='')}"
+        " to view the results.\n")
+
+    smtp.mails.clear()
+    second = bag.dags["emailext-runs"].test()
+    assert str(second.state) == "failed"
+    [mail] = smtp.mails
+    assert mail["to"] == ["still@example.com", "team@example.com"]
+    assert mail["message"]["Subject"] == "still: Still Failing"

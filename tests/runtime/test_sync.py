@@ -57,7 +57,7 @@ def test_pipelines_load_with_their_attributes(store: Path, dags_folder: Path) ->
     assert dag.params.get_param("ENV").schema["enum"] == ["dev", "prod"]
     assert dag.access_control == {"Viewer": {"DAGs": {"can_read"}}, "Op": {"DAGs": {"can_read", "can_edit"}}}
     assert "https://jenkins.example.com/job/nightly/" in dag.doc_md and "folder/nightly" in dag.doc_md
-    assert "H 2 * * *" in dag.doc_md
+    assert "H 2 * * *" in dag.doc_md and "runs at `0 2 * * *` in time zone Europe/Paris" in dag.doc_md
     assert type(bag.dags["multi"].timetable).__name__ == "MultipleCronTriggerTimetable"
     assert type(bag.dags["fri13"].timetable).__name__ == "JenkinsCronTriggerTimetable"
     op = dag.get_task("step2")

@@ -68,3 +68,14 @@ def test_cli_reports_a_bad_spec_without_traceback() -> None:
     result = CliRunner().invoke(cli, ["cron", "H H H", "--job", "x"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_default_timezone_applies_only_without_a_tz_line() -> None:
+    assert resolve("H * * * *", "stuff", "Europe/Paris").timezone == "Europe/Paris"
+    assert not resolve("H * * * *", "stuff", "Europe/Paris").tz_line
+    tz = resolve("TZ=Asia/Tokyo\nH * * * *", "stuff", "Europe/Paris")
+    assert (tz.timezone, tz.tz_line, tz.cron) == ("Asia/Tokyo", True, ["56 * * * *"])
+    result = CliRunner().invoke(cli, ["cron", "H * * * *", "--job", "stuff", "--next", "1", "--json",
+                                      "--timezone", "Europe/Paris", "--after", "2026-01-01T00:00:00+00:00"])
+    assert json.loads(result.output)["timezone"] == "Europe/Paris"
+    assert json.loads(result.output)["next"] == ["2026-01-01T01:56:00+01:00"]  # 00:00 UTC is 01:00 in Paris

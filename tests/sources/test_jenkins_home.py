@@ -19,7 +19,7 @@ from jenkins2flow.sources.builds import (
     strip_console_notes,
     unmangle,
 )
-from jenkins2flow.sources.jenkins_home import iter_job_refs, job_directory
+from jenkins2flow.sources.jenkins_home import encode_branch, iter_job_refs, job_directory
 
 DATA = Path(__file__).parent / "data" / "jenkins_home"
 
@@ -162,3 +162,19 @@ def test_a_build_started_by_a_push_on_an_agent(tmp_path: Path) -> None:
                                                                                 "node2")
     assert [(c.cls, c.kind) for c in b.causes] == [("com.cloudbees.jenkins.GitHubPushCause", "scm")]
     assert b.log == "Started by GitHub push by dev\n+ make\n" and not b.diagnostics
+
+
+def test_branch_names_are_encoded_as_branch_api_does() -> None:
+    """jenkins.branch.NameEncoder: only # % / ? [ ] \\ are escaped (the name is part of H's seed)."""
+    assert encode_branch("feature/x") == "feature%2Fx"
+    assert encode_branch("dependabot/npm_and_yarn/lodash-4.17.21") == "dependabot%2Fnpm_and_yarn%2Flodash-4.17.21"
+    assert encode_branch("release 1.0+hotfix@2:x") == "release 1.0+hotfix@2:x"  # URL quoting would change these
+    assert encode_branch("a#b%c?d[e]f\\g") == "a%23b%25c%3Fd%5Be%5Df%5Cg"
+    assert (encode_branch(""), encode_branch("."), encode_branch("..")) == ("%00", "%2E", "%2E.")
+
+
+def test_branch_full_name_keeps_characters_jenkins_keeps(home: Path) -> None:
+    branch = home / "jobs" / "mb" / "branches" / "feature-x.k2vbnr"
+    (branch / "name-utf8.txt").write_text("feature/new stuff+1", encoding="utf-8")
+    refs = {r.full_name for r in iter_job_refs(home)}
+    assert "mb/feature%2Fnew stuff+1" in refs

@@ -9,6 +9,7 @@ from helpers.fake_jenkins import FakeBuild, FakeJenkins, FakeJob
 
 from jenkins2flow.sources import iter_jobs, source_kind
 from jenkins2flow.sources.files import job_name_for
+from jenkins2flow.sources.jenkins_home import name_in_jenkins_home
 from jenkins2flow.sources.live import LiveError, LiveJenkins
 
 SHELL_JOB = """<?xml version='1.1' encoding='UTF-8'?>
@@ -152,10 +153,16 @@ def test_job_names_from_paths() -> None:
 
 
 def test_loose_config_files_in_a_jenkins_home_layout_get_their_full_names(tmp_path: Path) -> None:
-    assert job_name_for(Path("/x/home/jobs/team/jobs/etl/config.xml")) == "team/etl"
-    assert job_name_for(Path("/x/test/config.xml")) == "test"
-    assert job_name_for(Path("/x/jobs/team/jobs/etl/Jenkinsfile")) == "etl"  # only a config.xml is a job folder
-    branch = tmp_path / "jobs" / "team" / "jobs" / "mb" / "branches" / "feature-x.3f2a"
+    folder = tmp_path / "home" / "jobs" / "team"
+    (folder / "jobs" / "etl").mkdir(parents=True)
+    (folder / "config.xml").write_text("<com.cloudbees.hudson.plugins.folder.Folder/>")
+    assert name_in_jenkins_home(folder / "jobs" / "etl" / "config.xml") == "team/etl"
+    assert name_in_jenkins_home(tmp_path / "test" / "config.xml") is None  # no layout: the name is a guess
+    assert job_name_for(tmp_path / "test" / "config.xml") == "test"
+    assert name_in_jenkins_home(folder / "jobs" / "etl" / "Jenkinsfile") is None  # only a config.xml is a job
+    branch = folder / "jobs" / "mb" / "branches" / "feature-x.3f2a"
     branch.mkdir(parents=True)
+    (folder / "jobs" / "mb" / "config.xml").write_text("<org.jenkinsci.plugins.workflow.multibranch."
+                                                       "WorkflowMultiBranchProject/>")
     (branch / "name-utf8.txt").write_text("feature/x")
-    assert job_name_for(branch / "config.xml") == "team/mb/feature%2Fx"
+    assert name_in_jenkins_home(branch / "config.xml") == "team/mb/feature%2Fx"

@@ -8,7 +8,8 @@ Each takes its pipeline bindings as keyword arguments (plus `context`, the Airfl
   seconds (default 6 hours).
 - `not_converted`: stands in a pipeline's draft for an element that could not be converted; it always fails, naming
   the element, its place and its source, so a draft promoted before it is finished never runs silently.
-- `trigger_pipeline`: `build job:` / downstream triggers: triggers the converted pipeline's DAG (and waits).
+- `trigger_pipeline`: `build job:` / downstream triggers: triggers the converted pipeline's DAG (and waits; with
+  `propagate` false its failure does not fail the task).
 - `wait_for_pipeline`: upstream triggers: waits for a successful run of the upstream pipeline.
 - `copy_artifacts`: copies files (Ant globs) from another pipeline's latest run workspace.
 - `when_gate`: a Jenkins `when` or scripted `if` (an expression tree) decided in the run; false -> the stage is
@@ -128,16 +129,29 @@ def _api() -> Any:
     return trigger_dag
 
 
+def _poll_seconds() -> int:
+    """How often a wait polls, in whole seconds: JENKINS2FLOW_POLL_SECONDS, else POLL_SECONDS."""
+    try:
+        return max(1, int(os.environ.get("JENKINS2FLOW_POLL_SECONDS") or POLL_SECONDS))
+    except ValueError:
+        return POLL_SECONDS
+
+
 def trigger_pipeline(pipeline: str, conf: dict[str, Any] | None = None, wait: bool = True, jenkins_job: str = "",
-                     conf_values: dict[str, Any] | None = None, context: Any = None, **params: Any) -> dict[str, Any]:
-    """Trigger the DAG `pipeline` with `conf` (and `conf_values`: parameters Jenkins computes, as expression trees
-    evaluated in this run); with `wait`, poll until it ends and fail if it failed."""
+                     propagate: bool = True, conf_values: dict[str, Any] | None = None, context: Any = None,
+                     **params: Any) -> dict[str, Any]:
+    """Trigger the DAG `pipeline` with `conf` (Jenkins `build job:`), and `conf_values`: parameters Jenkins computes,
+    as expression trees evaluated in this run (`params`: the run's parameters). `wait`: poll until its run ends (else
+    trigger and go on, `wait: false`); `propagate`: its failure fails this task (`propagate: false`: it does not; the
+    triggered run's id is kept in this task's XCom `trigger_run_id` and its end state in the log)."""
     from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
     conf = {**(conf or {}), **run_values(conf_values or {}, params, context, f"build job {jenkins_job or pipeline!r}")}
     op = TriggerDagRunOperator(task_id=f"trigger_{pipeline}"[:250], trigger_dag_id=pipeline, conf=conf,
-                               wait_for_completion=wait, poke_interval=POLL_SECONDS)
-    op.execute(_context(context))
-    return {"pipeline": pipeline, "waited": wait}
+                               wait_for_completion=wait, poke_interval=_poll_seconds(),
+                               allowed_states=["success"] if propagate else ["success", "failed"],
+                               failed_states=["failed"] if propagate else [])
+    op.execute(_context(context))  # Airflow 3: raises the exception the task runner triggers (and waits) on
+    return {"pipeline": pipeline, "waited": wait, "propagate": propagate}
 
 
 def wait_for_pipeline(pipeline: str, threshold: str = "SUCCESS", context: Any = None, **_: Any) -> dict[str, Any]:
@@ -236,14 +250,21 @@ def when_gate(condition: dict[str, Any] | None = None, stage: str = "", context:
 # Task states that make a Jenkins build result worse than SUCCESS (Airflow has no UNSTABLE or ABORTED run result).
 FAILED_STATES = frozenset({"failed", "upstream_failed"})
 POST_GATES = ("changed", "fixed", "regression")
+# conditions of notifications only (email-ext's "Failure - 1st" and "Failure - Still", Slack's repeated failure)
+NOTIFY_CONDITIONS = (*POST_GATES, "first_failure", "still_failing")
 
 
 def post_condition_holds(condition: str, current: str, previous: str | None) -> bool:
-    """Jenkins' pipeline-model-definition conditions on two results, "success" or "failed" (`previous` None: no
-    completed run before this one): changed = differs (true on the first run), fixed = failed -> success,
-    regression = success -> failed (both false on the first run)."""
-    if condition not in POST_GATES:
-        raise ValueError(f"unknown post condition {condition!r}; use one of {', '.join(POST_GATES)}.")
+    """Jenkins' conditions on two results, "success" or "failed" (`previous` None: no completed run before this one):
+    changed = differs (true on the first run), fixed = failed -> success, regression = success -> failed (both false
+    on the first run), first_failure = failed after a success or on the first run, still_failing = failed after a
+    failure (email-ext's FirstFailureTrigger and StillFailingTrigger)."""
+    if condition not in NOTIFY_CONDITIONS:
+        raise ValueError(f"unknown post condition {condition!r}; use one of {', '.join(NOTIFY_CONDITIONS)}.")
+    if condition == "first_failure":
+        return current == "failed" and previous != "failed"
+    if condition == "still_failing":
+        return current == "failed" and previous == "failed"
     if previous is None:
         return condition == "changed"
     if condition == "changed":

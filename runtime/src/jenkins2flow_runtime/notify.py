@@ -17,14 +17,16 @@ docs/post-conditions.md):
   `slackwebhook`: the webhook URL as password, or host + the token as password; extra `timeout`, `proxy`). `to`
   holds the channels (one POST each, with `channel` set as legacy webhooks honour it).
 
-Subjects and bodies are Jenkins text and stay text. Where Jenkins computes a field (a GString such as
-`"${env.JOB_NAME} #${env.BUILD_NUMBER} ${currentBuild.currentResult}"`), the converter gives it as an expression tree
-(`Notification.values`), evaluated when the notification is sent by the safe evaluator (jenkins2flow_runtime.
-expressions) against the run's parameters, Jenkins' variables and the result; a value that cannot be computed is
-logged and the field's Jenkins text is sent instead. Only these placeholders of ours are replaced in the text, by
-exact match: `${AIRFLOW_DAG_ID}`, `${AIRFLOW_RUN_ID}`, `${AIRFLOW_RESULT}`, `${AIRFLOW_TASK_ID}`. Nothing is rendered
-through Jinja (the hooks template nothing; only operators and notifiers with template fields do, and none is used
-here).
+Subjects and bodies are Jenkins text and stay text: a token the converter did not map is sent as written. Where
+Jenkins computes a field (a GString such as `"${env.JOB_NAME} #${env.BUILD_NUMBER} ${currentBuild.currentResult}"`),
+the converter gives it as an expression tree (`Notification.values`), evaluated when the notification is sent by the
+safe evaluator (jenkins2flow_runtime.expressions) against the run's parameters, Jenkins' variables and the result; a
+value that cannot be computed is logged and the field's Jenkins text is sent instead. Only these placeholders of ours
+are replaced in the text, by exact match: `${AIRFLOW_DAG_ID}`, `${AIRFLOW_RUN_ID}`, `${AIRFLOW_RESULT}`,
+`${AIRFLOW_TASK_ID}`, `${AIRFLOW_RUN_URL}` (the run's page, from [api] base_url), `${AIRFLOW_BUILD_STATUS}`
+(email-ext's words: Successful, Failure, Fixed, Still Failing) and `${AIRFLOW_JENKINS_RESULT}` (SUCCESS, FAILURE);
+the converter writes them for the Jenkins tokens it maps (mappings/notifications.yaml). Nothing is rendered through
+Jinja (the hooks template nothing; only operators and notifiers with template fields do, and none is used here).
 
 No Airflow import at module top: the module loads without Airflow (sending needs it).
 """
@@ -36,8 +38,9 @@ import logging
 import os
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import quote
 
 from jenkins2flow_runtime.model.specs import Notification
 
@@ -61,10 +64,34 @@ class RunInfo:
     result: str = ""
     reason: str = ""
     task_id: str = ""
+    run_url: str = ""  # the run's page in the Airflow UI ([api] base_url), Jenkins' BUILD_URL
+    status: str = ""  # the result in email-ext's words (BUILD_STATUS): Successful, Failure, Fixed, Still Failing
 
     def placeholders(self) -> dict[str, str]:
         return {"${AIRFLOW_DAG_ID}": self.dag_id, "${AIRFLOW_RUN_ID}": self.run_id,
-                "${AIRFLOW_RESULT}": self.result, "${AIRFLOW_TASK_ID}": self.task_id}
+                "${AIRFLOW_RESULT}": self.result, "${AIRFLOW_TASK_ID}": self.task_id,
+                "${AIRFLOW_RUN_URL}": self.run_url, "${AIRFLOW_BUILD_STATUS}": self.status or self.result,
+                "${AIRFLOW_JENKINS_RESULT}": "SUCCESS" if self.result == "success" else "FAILURE"}
+
+
+def jenkins_status(result: str, previous: str | None) -> str:
+    """email-ext's BUILD_STATUS for a run's result and the previous completed run's (None: none)."""
+    if result == "success":
+        return "Fixed" if previous == "failed" else "Successful"
+    return "Still Failing" if previous == "failed" else "Failure"
+
+
+def run_url(dag_id: str, run_id: str) -> str:
+    """The run's page in the Airflow UI: [api] base_url + /dags/DAG/runs/RUN (the path alone when no base_url is
+    configured, as Jenkins leaves BUILD_URL without its root URL)."""
+    base = ""
+    try:
+        from airflow.configuration import conf
+
+        base = (conf.get("api", "base_url", fallback="") or "").rstrip("/")
+    except ImportError:  # pragma: no cover - outside Airflow
+        pass
+    return f"{base}/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe='')}" if run_id else base
 
 
 def fill(text: str, run: RunInfo) -> str:
@@ -206,7 +233,7 @@ def _run_info(context: Mapping[str, Any], pipeline: str, result: str) -> RunInfo
     ti = context.get("ti")
     run_id = context.get("run_id") or getattr(context.get("dag_run"), "run_id", "") or ""
     return RunInfo(dag_id=pipeline, run_id=str(run_id), result=result, reason=str(context.get("reason") or ""),
-                   task_id=str(getattr(ti, "task_id", "") or ""))
+                   task_id=str(getattr(ti, "task_id", "") or ""), run_url=run_url(pipeline, str(run_id)))
 
 
 def run_facts(context: Mapping[str, Any], result: str, job: str, declared: Iterable[Mapping[str, Any]]) -> Any:
@@ -296,7 +323,7 @@ class PipelineNotifier:
         looked_up = False
         sent = 0
         for n in self._for(event):
-            if n.condition:
+            if n.condition or "${AIRFLOW_BUILD_STATUS}" in n.subject + n.body:
                 if not looked_up:
                     looked_up = True
                     try:
@@ -305,6 +332,8 @@ class PipelineNotifier:
                         log.error("jenkins2flow: cannot find the run before %r of %r (%s: %s); judging %r "
                                   "notifications as on a first run.", run.run_id, self.pipeline,
                                   type(exc).__name__, exc, n.condition)
+                run = replace(run, status=jenkins_status(result, previous))
+            if n.condition:
                 if not post_condition_holds(n.condition, result, previous):
                     log.info("jenkins2flow: %s notification on %s not sent: %r does not hold (this run %s, "
                              "previous completed run %s)", n.channel, n.on, n.condition, result, previous or "none")

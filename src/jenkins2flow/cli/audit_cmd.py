@@ -13,7 +13,7 @@ from jenkins2flow.cli.console import make_console
 from jenkins2flow.cli.estate_record import record_estate
 from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
-from jenkins2flow.convert.estate import convert_estate
+from jenkins2flow.convert.estate import convert_estate, named
 from jenkins2flow.errors import UsageError
 from jenkins2flow.render.audit import html_page, markdown
 from jenkins2flow.render.explain import explain
@@ -37,12 +37,13 @@ from jenkins2flow.sources import Inputs
 @conversion_options
 def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_path: Path | None, only: str,
           explain_job: str, store: str | None, mappings: tuple[Path, ...], workspace: Path | None,
-          classify_file: Path | None) -> None:
+          classify_file: Path | None, timezone: str | None, job_name: str) -> None:
     """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate;
-    each job's ledger (--md, --html) or one job's whole story (--explain JOB)."""
+    schedules by time zone; each job's ledger (--md, --html) or one job's whole story (--explain JOB)."""
     rules, overrides = setup(mappings, classify_file)
     inputs = Inputs(sources)
-    estate = convert_estate(inputs, rules=rules, workspace=workspace, overrides=overrides, only=explain_job or only)
+    estate = convert_estate(named(inputs, job_name), rules=rules, workspace=workspace, overrides=overrides,
+                            only=explain_job or only, timezone=timezone)
     if explain_job:
         if not estate.conversions:
             raise UsageError(f"No job matches {explain_job!r} in {', '.join(sources)}; give its full name "
@@ -93,6 +94,11 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
                   f"(x{r['collapse_ratio']}); {r['jobs_with_parameters']} parameter sets -> "
                   f"{r['distinct_parameter_templates']} templates.")
     console.print(f"Effort estimate: {eff['hours']} h (~{eff['days']} engineer-days).")
+    sched = report["schedules"]
+    zones = ", ".join(f"{zone} {n}" for zone, n in sched["by_timezone"].items()) or "none"
+    console.print(f"Schedules by time zone: {zones}. Specs without TZ= run in {sched['default_timezone']}"
+                  + ("." if sched["default_given"] else " (assumed: Jenkins uses its JVM's zone; give it with "
+                     "--timezone ZONE)."), highlight=False)
     finish(inputs)
 
 

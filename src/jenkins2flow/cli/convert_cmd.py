@@ -16,7 +16,7 @@ from jenkins2flow.cli.estate_record import record_estate
 from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
 from jenkins2flow.convert.conversion import Conversion
-from jenkins2flow.convert.estate import convert_estate
+from jenkins2flow.convert.estate import convert_estate, named
 from jenkins2flow.convert.save import save_conversion
 from jenkins2flow.convert.secrets import mask, mask_data
 from jenkins2flow.errors import ConversionFailed
@@ -51,7 +51,7 @@ def failure_line(conv: Conversion) -> str:
 @conversion_options
 def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, only: str, strict: bool,
             no_publish: bool, report_path: Path | None, mappings: tuple[Path, ...], workspace: Path | None,
-            classify_file: Path | None) -> None:
+            classify_file: Path | None, timezone: str | None, job_name: str) -> None:
     """Convert Jenkins jobs (a JENKINS_HOME, folders, files, globs or a URL) and save them in the catalog.
 
     One failing job never stops the batch. Re-running is idempotent: unchanged documents get no new version."""
@@ -96,8 +96,8 @@ def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, 
                 strict_fail.append(f"{conv.source}:1:1: {conv.job} is {conv.status}")
 
         inputs = Inputs(sources)
-        estate = convert_estate(inputs, rules=rules, workspace=workspace, overrides=overrides,
-                                only=only, on_job=on_job)
+        estate = convert_estate(named(inputs, job_name), rules=rules, workspace=workspace, overrides=overrides,
+                                only=only, on_job=on_job, timezone=timezone)
     report = estate.report()
     record_estate(store_uri(store), estate, report, command="convert", sources=list(sources), by=_user())
     if report_path is not None:

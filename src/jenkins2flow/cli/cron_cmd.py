@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
+from jenkins2flow.cli.options import zone_option
 from jenkins2flow.errors import UsageError
 from jenkins2flow.schedule.cron import CronError, resolve
 
@@ -17,11 +18,13 @@ from jenkins2flow.schedule.cron import CronError, resolve
 @click.option("--next", "count", default=5, show_default=True, help="How many next fire times to print.")
 @click.option("--after", default=None, help="ISO time to count from (default: now).")
 @click.option("--json", "as_json", is_flag=True)
-def cron(spec: str, full_name: str, count: int, after: str | None, as_json: bool) -> None:
+@click.option("--timezone", "timezone", default=None, metavar="ZONE", callback=zone_option,
+              help="Jenkins' default time zone (its JVM's) for a spec without TZ= (default: UTC).")
+def cron(spec: str, full_name: str, count: int, after: str | None, as_json: bool, timezone: str | None) -> None:
     """Resolve a Jenkins cron SPEC (H, TZ=, @aliases, several lines) for a job and show its next fire times."""
     spec = spec.replace("\\n", "\n")
     try:
-        schedule = resolve(spec, full_name)
+        schedule = resolve(spec, full_name, timezone or "UTC")
     except CronError as exc:
         raise UsageError(f"<spec>:{exc.line}:1: {exc}") from None
     start = datetime.fromisoformat(after) if after else datetime.now(UTC)

@@ -14,7 +14,8 @@ from jenkins2flow_runtime import model
 from jenkins2flow.cli.convert_cmd import failure_line, store_option
 from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
-from jenkins2flow.convert.estate import convert_estate
+from jenkins2flow.convert.estate import convert_estate, named
+from jenkins2flow.convert.triggers import schedule_line
 from jenkins2flow.render.dag import render_dag
 from jenkins2flow.render.explain import explain as explanation
 from jenkins2flow.render.explain import pipeline_data, summary
@@ -30,11 +31,12 @@ from jenkins2flow.sources import Inputs
 @store_option
 @conversion_options
 def dry_run(source: str, show_diff: bool, dag: bool, explain: bool, store: str | None, mappings: tuple[Path, ...],
-            workspace: Path | None, classify_file: Path | None) -> None:
+            workspace: Path | None, classify_file: Path | None, timezone: str | None, job_name: str) -> None:
     """Convert one job without saving: print its pipeline as YAML and its rendered DAG (or --diff the store)."""
     rules, overrides = setup(mappings, classify_file)
     inputs = Inputs([source])
-    estate = convert_estate(inputs, rules=rules, workspace=workspace, overrides=overrides)
+    estate = convert_estate(named(inputs, job_name), rules=rules, workspace=workspace, overrides=overrides,
+                            timezone=timezone)
     for conv in estate.conversions:
         if explain:
             click.echo(explanation(conv))
@@ -42,6 +44,8 @@ def dry_run(source: str, show_diff: bool, dag: bool, explain: bool, store: str |
         click.echo("\n".join(summary(conv)))
         if conv.pipeline is None:
             continue
+        if conv.pipeline.schedule is not None and conv.pipeline.schedule.cron:
+            click.echo(f"# schedule: {schedule_line(conv.pipeline.schedule, timezone is not None)}")
         text = yaml.safe_dump(pipeline_data(conv), sort_keys=False, allow_unicode=True)
         if show_diff:
             old = _stored_spec(store, conv.pipeline_name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -14,7 +15,22 @@ from jenkins2flow.convert.registry import HANDLERS
 from jenkins2flow.convert.rules import Rules, load_rules
 
 
+def zone_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"{value!r} is not a time zone; use an IANA name such as 'Europe/Paris'.") from None
+    return value
+
+
 def conversion_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("--timezone", "timezone", default=None, metavar="ZONE", callback=zone_option,
+                      help="Jenkins' default time zone (its JVM's) for cron specs without TZ= (default: UTC).")(fn)
+    fn = click.option("--job-name", "job_name", default="", metavar="FOLDER/JOB",
+                      help="The Jenkins full name of the one job given as a loose file (the seed of H in its "
+                           "schedule); otherwise it is guessed from the file name.")(fn)
     fn = click.option("--mappings", "mappings", multiple=True, type=click.Path(path_type=Path, file_okay=False),
                       help="A folder of *.yaml rules added on top of the defaults (repeatable).")(fn)
     fn = click.option("--workspace", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,

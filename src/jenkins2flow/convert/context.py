@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -59,18 +59,31 @@ class Scope:
     ev: Evaluator = field(default_factory=Evaluator)  # Groovy values (def, assignments, env) in conversion order
     declared: frozenset[str] = frozenset()  # names declared with `def` in the enclosing closures (locals)
     secrets: tuple[model.SecretRef, ...] = ()
+    ssh_keys: tuple[str, ...] = ()  # secrets (env names) an ssh-agent holds for the tasks (sshagent)
     retries: int | None = None
     timeout: int | None = None
     executor: str = "local"
     queue: str = ""
+    pool: str = ""
     image: str = ""
-    cwd: str = ""  # the working directory as one shell word (dir/ws), relative to the workspace
+    shells: tuple[str, ...] | None = None  # shells the workers run besides sh (agents rules); None: those of `any`
+    workspace: str = ""  # a custom workspace (customWorkspace, ws) relative to the run's workspace
+    cwd: str = ""  # the folder of dir() steps, relative to the workspace (written when known when converting)
+    cwd_word: str = ""  # a dir() folder computed in the run: one sh word reading the variables of `cwd_env`
     cwd_env: tuple[tuple[str, Any], ...] = ()  # the run-time values that word reads (name -> expression tree)
     trigger_rule: str = ""
     bindings: tuple[tuple[str, Any], ...] = ()
     id_suffix: str = ""
     matrix: tuple[tuple[tuple[str, str], ...], ...] = ()  # inside a Jenkins matrix: its cells (axis, value) pairs
     cell_condition: dict[str, Any] | None = None  # inside a matrix: the `when` each cell decides at run time
+
+    def with_env(self, pairs: Iterable[tuple[str, str]]) -> Scope:
+        """Environment variables written as text (a tool's home and PATH+X, a rule's env), as `bind_env` binds
+        them."""
+        scope = self
+        for name, value in pairs:
+            scope = scope.bind_env(name, value)
+        return scope
 
     def with_secrets(self, refs: list[model.SecretRef]) -> Scope:
         """The secrets the tasks here receive; their variables are known to the run (a Groovy `"${TOKEN}"` reads the
@@ -104,18 +117,17 @@ class Scope:
             return Unknown("the number depends on the run; Airflow fixes it when the DAG is built", span)
         return result
 
-    def carry(self, *ends: Scope, env_names: Iterable[str] = ()) -> Scope:
-        """The scope after a block whose body (bodies, one after the other) ended with `ends`: what the body
-        assigned (Groovy globals, outer locals, `env.X`) carries on; the body's own `def` locals and `env_names`
-        (the block's `withEnv` / `environment {}`) end with it."""
-        out = self
-        for end in ends:
-            local = end.declared - self.declared
-            variables = _restore(end.ev.variables, self.ev.variables, local)
-            env = _restore(end.ev.env, self.ev.env, set(env_names))
-            ev = replace(out.ev, variables=variables, env=env, outputs={**out.ev.outputs, **end.ev.outputs})
-            out = replace(out, ev=ev)
-        return out
+    def carry(self, end: Scope, start: Scope | None = None) -> Scope:
+        """The scope after a block whose body ran from `start` (default: this scope) and ended with `end`: what the
+        body assigned (Groovy globals, outer locals, `env.X`) carries on; the body's own `def` locals do not, nor what
+        the block set up for its body (`withEnv`, a stage's environment and tools: equal in `start` and `end`)."""
+        base = start or self
+        local = end.declared - base.declared
+        variables = {k: v for k, v in end.ev.variables.items() if k not in local and base.ev.variables.get(k) != v}
+        env = {k: v for k, v in end.ev.env.items() if base.ev.env.get(k) != v}
+        ev = replace(self.ev, variables={**self.ev.variables, **variables}, env={**self.ev.env, **env},
+                     outputs={**self.ev.outputs, **end.ev.outputs})
+        return replace(self, ev=ev)
 
     def join(self, arms: Sequence[Scope], pick: Callable[[str, list[Result]], Result]) -> Scope:
         """The scope after blocks of which one or some ran (if/else arms, parallel branches): a name the arms left
@@ -150,15 +162,7 @@ class Scope:
         return out
 
 
-ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _restore(after: Mapping[str, Result], before: Mapping[str, Result], names: Iterable[str]) -> dict[str, Result]:
-    """`after`, except that `names` get their value of `before` back (or none)."""
-    names = set(names)
-    out = {k: v for k, v in after.items() if k not in names}
-    out.update({k: before[k] for k in names if k in before})
-    return out
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\+[A-Za-z0-9_]+)?")  # PATH+JDK: prepended to PATH (Jenkins)
 
 
 def slug(text: str, words: int = 4, max_len: int = 40) -> str:
@@ -216,11 +220,13 @@ class Ctx:
     param_secrets: list[model.SecretRef] = field(default_factory=list)  # parameter defaults that are secrets
     literal_secrets: dict[str, str] = field(default_factory=dict)  # Airflow variable id -> value (memory only)
     seen_secrets: set[str] = field(default_factory=set)  # every secret value found so far (memory only)
+    timezone: str = "UTC"  # Jenkins' default time zone for cron specs without TZ= (--timezone)
+    timezone_given: bool = False  # the user gave it (else UTC is assumed, and said so)
     at: Span | None = None  # the element being converted (set by the walker and the plugin loop)
     task_spans: dict[str, Span] = field(default_factory=dict)  # task id -> the element that made it (convert.lint)
     aside: set[str] = field(default_factory=set)  # draft tasks beside the graph (placeholders that are no step)
-    # per step being converted: the scopes its bodies ended with (the walker carries their assignments on)
-    body_ends: list[list[Scope]] = field(default_factory=list)
+    # per step being converted: (start, end) scopes of the bodies it converted (the walker carries their assignments)
+    body_ends: list[list[tuple[Scope, Scope]]] = field(default_factory=list)
 
     def walk(self, steps: Sequence[Step], scope: Scope) -> Scope:
         """Convert `steps` in order after the frontier (a handler converting its body); returns the scope the
@@ -230,7 +236,7 @@ class Ctx:
             raise RuntimeError("Ctx.walker is not set: build the Ctx with walker=convert.walker.walk.")
         end = self.walker(steps, self, scope)
         if self.body_ends:
-            self.body_ends[-1].append(end)
+            self.body_ends[-1].append((scope, end))
         return end
 
     # ---- ledger -----------------------------------------------------------------------------------------------
@@ -331,6 +337,8 @@ class Ctx:
             # param_default is dumped only when set, so that tasks named by content keep their names
             spec = {**spec, "secrets": [s.model_dump(exclude=None if s.param_default else {"param_default"})
                                         for s in scope.secrets]}
+        if kind == "concrete_task" and scope.ssh_keys and spec.get("type") == "shell":
+            spec = {**spec, "ssh_agent": list(scope.ssh_keys)}
         if kind == "concrete_task" and scope.image and spec.get("type") == "shell":
             spec = {**spec, "type": "container", "image": scope.image}
         name = prefix if named else content_name(prefix, spec, text or spec.get("command", "") or spec.get("sql", ""))
@@ -349,7 +357,7 @@ class Ctx:
             depends_on=list(self.frontier if depends_on is None else depends_on),
             trigger_rule=rule, retries=scope.retries, timeout_seconds=scope.timeout,
             executor="fargate" if scope.image else scope.executor,  # type: ignore[arg-type]
-            queue=scope.queue, matrix=[dict(cell) for cell in scope.matrix], env=task_env,
+            queue=scope.queue, pool=scope.pool, matrix=[dict(cell) for cell in scope.matrix], env=task_env,
             outputs=list(outputs), condition=condition,  # type: ignore[arg-type]
         ))
         self.frontier = [tid]

@@ -48,7 +48,3 @@ def env_scope(env: tuple[EnvVar, ...], ctx: Ctx, scope: Scope) -> Scope:
                    "a value of the run, computed when the task starts" if isinstance(value, Runtime) else "")
     return scope
 
-
-def names(env: tuple[EnvVar, ...]) -> list[str]:
-    """The variables an `environment {}` sets (they end with the stage that declares them)."""
-    return [var.name for var in env]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ from jenkins2flow.convert.job import convert_job, default_rules
 from jenkins2flow.convert.links import estate_links
 from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.rules import Rules
+from jenkins2flow.convert.triggers import schedule_line
+from jenkins2flow.errors import UsageError
 from jenkins2flow.ir import Diagnostic, Job
 
 # effort in engineer-hours: per job by status, plus per placeholder to finish by hand
@@ -31,9 +33,23 @@ def iter_jobs(sources: Iterable[str]) -> Iterator[Job]:
         yield from source_jobs(src)
 
 
+def named(jobs: Iterable[Job], job_name: str = "") -> Iterator[Job]:
+    """`jobs`, or, with `job_name` (--job-name), its one job under that Jenkins full name (a loose Jenkinsfile's
+    name is otherwise guessed from its file name); more than one job is a usage error."""
+    if not job_name:
+        yield from jobs
+        return
+    found = list(jobs)
+    if len(found) != 1:
+        raise UsageError(f"--job-name {job_name!r} names one job, but the sources hold {len(found)} jobs; give one "
+                         "file at a time.")
+    yield replace(found[0], full_name=job_name.strip("/"), name_guessed=False)
+
+
 @dataclass
 class Estate:
     conversions: list[Conversion] = field(default_factory=list)
+    timezone: str | None = None  # Jenkins' default time zone given with --timezone (None: UTC assumed)
 
     def add(self, conv: Conversion) -> None:
         self.conversions.append(conv)
@@ -86,6 +102,13 @@ class Estate:
         return {"hours": round(hours, 1), "days": round(hours / 6, 1),
                 "model": {"per_job": EFFORT_HOURS, "per_placeholder": EFFORT_PER_PLACEHOLDER}}
 
+    def schedules(self) -> dict[str, Any]:
+        """How many jobs run on a schedule, by time zone, and the default zone used for specs without TZ=."""
+        zones = Counter(c.pipeline.schedule.timezone for c in self.conversions
+                        if c.pipeline is not None and c.pipeline.schedule is not None and c.pipeline.schedule.cron)
+        return {"default_timezone": self.timezone or "UTC", "default_given": self.timezone is not None,
+                "by_timezone": dict(zones.most_common())}
+
     def report(self) -> dict[str, Any]:
         total = len(self.conversions)
         runnable = sum(1 for c in self.conversions if c.pipeline is not None)
@@ -100,8 +123,10 @@ class Estate:
             "credentials": self.credentials_plan(),
             "reuse": self.reuse(),
             "effort": self.effort(),
+            "schedules": self.schedules(),
             "lint": self.lint(),
             "jobs_detail": [{"job": c.job, "kind": c.kind, "status": c.status, "classification": c.classification,
+                             "schedule": _schedule(c, self.timezone is not None),
                              "reasons": c.reasons[:5], "classification_reasons": c.class_reasons[:5],
                              "placeholders": len(c.placeholders), "jenkins_only": c.jenkins_only,
                              "source": c.source, "ledger": ledger(c)} for c in self.conversions],
@@ -124,11 +149,16 @@ def ledger(conv: Conversion) -> list[dict[str, str]]:
     return out
 
 
+def _schedule(conv: Conversion, given: bool) -> str:
+    schedule = conv.pipeline.schedule if conv.pipeline is not None else None
+    return schedule_line(schedule, given) if schedule is not None and schedule.cron else ""
+
+
 def convert_estate(jobs: Iterable[Job], *, rules: Rules | None = None, workspace: Path | None = None,
                    overrides: dict[str, str] | None = None, only: str = "",
-                   on_job: Callable[[Conversion], None] | None = None) -> Estate:
+                   on_job: Callable[[Conversion], None] | None = None, timezone: str | None = None) -> Estate:
     rules = rules or default_rules()
-    estate = Estate()
+    estate = Estate(timezone=timezone)
     # each pipeline name belongs to one job of the batch: a later job claiming it is refused (convert.identity)
     claimed = list(claim(job for job in jobs if not only or fnmatch.fnmatchcase(job.full_name, only)))
     # upstream/downstream links need the whole estate before any job converts
@@ -139,7 +169,7 @@ def convert_estate(jobs: Iterable[Job], *, rules: Rules | None = None, workspace
                               kind=job.kind, source=source_of(job), diagnostics=[refused], reasons=[str(refused)])
         else:
             try:
-                conv = convert_job(job, rules, workspace, overrides, links)
+                conv = convert_job(job, rules, workspace, overrides, links, timezone)
             except Exception as exc:  # pragma: no cover - convert_job already isolates; belt and braces
                 conv = Conversion(job=job.full_name, pipeline_name=job.full_name, status="failed", kind=job.kind)
                 conv.diagnostics.append(Diagnostic("error", f"internal error: {exc}", job.span))

@@ -61,8 +61,8 @@ def merge(job: Job, jenkinsfile: Job, path: str) -> Job:
                       "jenkinsfile-from-scm")
     # Everything else the config.xml says stays too (properties such as the build discarder, throttling or
     # disabled concurrent builds, wrappers, publishers, unknown elements), so nothing is dropped on the way.
-    return replace(jenkinsfile, full_name=job.full_name, kind="pipeline", source=job.source or job.span.path,
-                   root_tag=job.root_tag,
+    return replace(jenkinsfile, full_name=job.full_name, name_guessed=job.name_guessed, kind="pipeline",
+                   source=job.source or job.span.path, root_tag=job.root_tag,
                    description=job.description or jenkinsfile.description, scm=job.scm, parameters=params,
                    triggers=triggers, disabled=job.disabled or jenkinsfile.disabled,
                    properties=job.properties + jenkinsfile.properties, wrappers=job.wrappers + jenkinsfile.wrappers,

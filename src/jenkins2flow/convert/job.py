@@ -10,12 +10,14 @@ from typing import Any
 from jenkins2flow_runtime import model
 
 from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, triggers
-from jenkins2flow.convert.agents import agent_scope
+from jenkins2flow.convert.agents import agent_scope, custom_workspace
+from jenkins2flow.convert.checkout import declarative_checkout, job_checkout
 from jenkins2flow.convert.classify import classify
 from jenkins2flow.convert.context import FALLBACK_SPEC, FALLBACK_TASK_ID, Ctx, Scope
 from jenkins2flow.convert.conversion import FALLBACK_TASK, Conversion, Status
 from jenkins2flow.convert.environment import env_scope
 from jenkins2flow.convert.evaluate import Evaluator
+from jenkins2flow.convert.handlers.scm import shell_emitter
 from jenkins2flow.convert.links import Links
 from jenkins2flow.convert.lint import lint_pipeline
 from jenkins2flow.convert.naming import safe_name
@@ -25,9 +27,10 @@ from jenkins2flow.convert.registry import HANDLERS
 from jenkins2flow.convert.rules import Rules, load_rules
 from jenkins2flow.convert.secrets import mask
 from jenkins2flow.convert.stages import stages
+from jenkins2flow.convert.tools import job_tools, tools_scope
 from jenkins2flow.convert.values import text
 from jenkins2flow.convert.walker import walk
-from jenkins2flow.ir import Agent, Diagnostic, Job
+from jenkins2flow.ir import Agent, Diagnostic, Job, span_of
 
 NOT_RUNNABLE = {
     "folder": "a folder holds other jobs; it has nothing to run itself",
@@ -49,13 +52,15 @@ def default_rules() -> Rules:
 
 
 def convert_job(job: Job, rules: Rules | None = None, workspace: Path | None = None,
-                overrides: dict[str, str] | None = None, links: Links | None = None) -> Conversion:
-    """Convert `job`; never raises for content problems: they become diagnostics, ledger entries and a status."""
+                overrides: dict[str, str] | None = None, links: Links | None = None,
+                timezone: str | None = None) -> Conversion:
+    """Convert `job`; never raises for content problems: they become diagnostics, ledger entries and a status.
+    `timezone`: Jenkins' default time zone (its JVM's), for cron specs without TZ= (None: UTC, and a note)."""
     conv = Conversion(job=job.full_name, pipeline_name=safe_name(job.full_name), kind=job.kind,
                       source=job.source or job.span.path)
     rules = rules or default_rules()
     try:
-        _convert(job, rules, workspace, conv, links)
+        _convert(job, rules, workspace, conv, links, timezone)
     except Exception as exc:  # one bad job never stops a batch: report it with its place, on one line
         text = " ".join(str(exc).split())
         conv.diagnostics.append(Diagnostic("error", f"internal error while converting: {type(exc).__name__}: {text}",
@@ -66,7 +71,8 @@ def convert_job(job: Job, rules: Rules | None = None, workspace: Path | None = N
     return conv
 
 
-def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, links: Links | None = None) -> None:
+def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, links: Links | None = None,
+             timezone: str | None = None) -> None:
     script_path = from_scm.script_in_scm(job)
     scm_reason = from_scm.WORKSPACE_HINT.format(path=script_path)
     if script_path is not None and workspace is not None:  # the Jenkinsfile is in the checkout: convert it
@@ -91,7 +97,8 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         conv.status, conv.reasons = "unsupported", [NOT_RUNNABLE[job.kind]]
         conv.diagnostics.append(Diagnostic("info", NOT_RUNNABLE[job.kind], job.span))
         return
-    ctx = Ctx(job=job, rules=rules, conv=conv, workspace=workspace, links=links, walker=walk)
+    ctx = Ctx(job=job, rules=rules, conv=conv, workspace=workspace, links=links, walker=walk,
+              timezone=timezone or "UTC", timezone_given=timezone is not None)
     ctx.functions = {text(f.kwarg("name") or (f.args[0] if f.args else "")): f for f in job.functions}
     scope = Scope(ev=Evaluator(params=frozenset(p.name for p in job.parameters), path=job.span.path))
     templates = parameters.templates(job, ctx)
@@ -193,11 +200,11 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
         _job_settings(job, ctx, scope)
     for lib in job.libraries:
         ctx.waived(f"library {lib}", job.span, "shared-library steps need rules of their own (--mappings)", "library")
-    for tool, _ in job.tools:
-        ctx.waived(f"tool {tool}", job.span, "tool installers are an agent concern; the executor provides them", tool)
     scope = agent_scope(job.agent, ctx, scope)
+    scope = tools_scope(job.tools, ctx, scope)
     scope = env_scope(job.environment, ctx, scope)
     scope = option_scope(job.options, ctx, scope)
+    declarative_checkout(job, ctx, scope, shell_emitter)
     if job.steps:  # scripted: top-level statements
         scope = replace(walk(job.steps, ctx, replace(scope, stage=scope.stage or "main")), stage=scope.stage)
     if job.flavor != "scripted" or not job.steps:
@@ -210,7 +217,12 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
 
 def _xml(job: Job, ctx: Ctx, scope: Scope, dsl: str | None = None) -> None:
     if job.assigned_node:
-        scope = agent_scope(Agent("label", label=job.assigned_node, span=job.span), ctx, scope)
+        scope = agent_scope(Agent("label", label=job.assigned_node, span=span_of(job, "assignedNode")), ctx, scope)
+    scope = tools_scope(job_tools(job), ctx, scope)
+    workspace = dict(job.settings).get("customWorkspace")
+    if workspace is not None:
+        scope = custom_workspace(workspace, span_of(job, "customWorkspace"), ctx, scope, "customWorkspace",
+                                 "customWorkspace")
     _job_settings(job, ctx, scope)
     scope = freestyle.wrappers(ctx, scope)
     freestyle.builders(ctx, scope)
@@ -227,9 +239,7 @@ def _job_settings(job: Job, ctx: Ctx, scope: Scope) -> None:
     if job.quiet_period:
         ctx.tags.append(f"jenkins-quiet-period:{job.quiet_period}")
         ctx.mapped("quietPeriod", job.span, "quietPeriod", "kept as a tag: Airflow starts a run when it is due")
-    if job.scm is not None:
-        ctx.waived(f"scm {job.scm.kind}", job.scm.span, "source checkout stays CI-side: the code ships with the DAG "
-                   "bundle or the task image", "scm")
+    job_checkout(job, ctx, scope, shell_emitter)
     for pl in job.properties:
         freestyle.plugin(pl, "property", ctx, scope)
 

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from jenkins2flow_runtime import model
+from jenkins2flow_runtime.executors.ssh_agent import VARIABLES as SSH_AGENT_VARIABLES
 from jenkins2flow_runtime.expressions import failures
 from jenkins2flow_runtime.fallback import POST_GATES
 
@@ -353,7 +354,7 @@ def lint_tasks(tasks: list[model.PipelineTask], docs: dict[str, model.Document],
         if isinstance(spec, model.ConcreteTaskSpec) and spec.type in ("shell", "container") and spec.shell == "sh":
             axes = {k for cell in t.matrix for k in cell}
             bound = params | set(t.bindings) | set(t.env) | set(spec.env) | {s.env for s in spec.secrets} | axes
-            bound |= {p.name for p in spec.parameters}
+            bound |= {p.name for p in spec.parameters} | (SSH_AGENT_VARIABLES if spec.ssh_agent else set())
             usage = shell_usage(spec.command, bound)
             for name in usage.unbound:
                 add("unbound", t, f"${name} is not bound: no parameter, binding, environment variable, Jenkins "

@@ -1,8 +1,12 @@
 """Conversion rules as data: `mappings/*.yaml`, overridable with `--mappings DIR`.
 
-One registry per extension point (steps, plugins, options, triggers, post, agents, invocations), each keyed by
-the exact Jenkins id (`sh`, `hudson.tasks.Shell`). A rule names a handler with its parameters, waives the element
-with a reason, or points at a Python hook `module:function` for what data cannot say.
+One registry per extension point (steps, plugins, options, triggers, post, invocations), each keyed by the exact
+Jenkins id (`sh`, `hudson.tasks.Shell`). A rule names a handler with its parameters, waives the element with a
+reason, or points at a Python hook `module:function` for what data cannot say.
+
+DATA_TABLES (agents, tools, scm, notifications) are facts of an estate rather than rules per element: nested
+mappings that a user's file merges into key by key (mappings/environments.yaml and notifications.yaml say what each
+holds).
 """
 
 from __future__ import annotations
@@ -19,7 +23,14 @@ import yaml
 
 from jenkins2flow.errors import UsageError
 
-REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "agents", "invocations")
+REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "agents", "invocations", "tools", "scm",
+              "notifications")
+DATA_TABLES = ("agents", "tools", "scm", "notifications")
+# the keys a rule of a data table may set (a typo is an error at load time, not a silent no-op)
+AGENT_KEYS = frozenset({"queue", "pool", "image", "shells"})
+INSTALLATION_KEYS = frozenset({"home", "image", "env"})
+OWN_KEYS = frozenset({"url", "branch", "credentials", "provided"})
+TRIGGER_KEYS = frozenset({"send", "condition", "never", "approximate"})
 # The default rules: the top-level mappings/ folder, which the package links to and the wheel carries a copy of.
 DEFAULT_DIR = Path(str(resources.files("jenkins2flow") / "mappings"))
 
@@ -105,16 +116,47 @@ def _merge(rules: Rules, path: Path) -> None:
             raise UsageError(f"{path}: unknown registry {registry!r}.{did_you_mean(str(registry), REGISTRIES)}")
         if not isinstance(table, dict):
             raise UsageError(f"{path}: registry {registry!r} must be a mapping of Jenkins ids to rules.")
-        if registry in ("agents",):
-            for k, v in table.items():
-                if isinstance(v, dict) and isinstance(rules.tables[registry].get(k), dict):
-                    rules.tables[registry][k] = {**rules.tables[registry][k], **v}
-                else:
-                    rules.tables[registry][k] = v
+        if registry in DATA_TABLES:
+            rules.tables[registry] = deep_merge(rules.tables[registry], table)
+            _check_data(registry, rules.tables[registry], path)
             continue
         for key, raw in table.items():
             rule = _rule(str(key), raw, str(path))
             rules.tables[registry][str(key)] = rule
+
+
+def deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `extra` merged in: nested mappings key by key, anything else replaced."""
+    out = dict(base)
+    for key, value in extra.items():
+        old = out.get(key)
+        out[key] = deep_merge(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+    return out
+
+
+def _check_data(registry: str, table: dict[str, Any], path: Path) -> None:
+    """The rules of agents and tools use only the keys they know."""
+    checked: list[tuple[str, Any, frozenset[str]]] = []
+    if registry == "agents":
+        checked += [(f"agents.{k}", table.get(k), AGENT_KEYS) for k in ("any", "default")]
+        checked += [(f"agents.labels.{k}", v, AGENT_KEYS) for k, v in (table.get("labels") or {}).items()]
+    if registry == "notifications":
+        checked += [(f"notifications.emailext_triggers.{k}", v, TRIGGER_KEYS)
+                    for k, v in (table.get("emailext_triggers") or {}).items()]
+    if registry == "scm":
+        checked += [("scm.own", table.get("own"), OWN_KEYS)]
+    if registry == "tools":
+        for kind, names in (table.get("installations") or {}).items():
+            checked += [(f"tools.installations.{kind}.{k}", v, INSTALLATION_KEYS) for k, v in (names or {}).items()]
+    for where, rule, known in checked:
+        if rule is None:
+            continue
+        if not isinstance(rule, dict):
+            raise UsageError(f"{path}: {where} must be a mapping such as {{{sorted(known)[0]}: ...}}, not {rule!r}.")
+        for key in rule:
+            if key not in known:
+                raise UsageError(f"{path}: {where} has unknown key {key!r}.{did_you_mean(str(key), known)} "
+                                 f"(known: {', '.join(sorted(known))})")
 
 
 def check(rules: Rules, handlers: set[str]) -> None:

@@ -231,5 +231,5 @@ def unroll(step: Step, items: list[Any], ctx: Ctx, scope: Scope) -> Scope:
     for i, item in enumerate(items):
         inner = replace(after.bind(var, Static(item), step.span, declare=True),
                         id_suffix=f"{scope.id_suffix}_{var}_{i + 1}")
-        after = after.carry(ctx.walk(step.body or (), inner))
+        after = after.carry(ctx.walk(step.body or (), inner), start=inner)
     return after

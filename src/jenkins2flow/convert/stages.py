@@ -9,12 +9,13 @@ from dataclasses import replace
 
 from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.context import Ctx, Scope
-from jenkins2flow.convert.environment import env_scope, names
+from jenkins2flow.convert.environment import env_scope
 from jenkins2flow.convert.evaluate import Result, Unknown
 from jenkins2flow.convert.handlers.gates import manual_gate
 from jenkins2flow.convert.options import option_scope
 from jenkins2flow.convert.post import post
 from jenkins2flow.convert.scripted import either, in_parallel
+from jenkins2flow.convert.tools import tools_scope
 from jenkins2flow.convert.values import text
 from jenkins2flow.convert.walker import walk
 from jenkins2flow.convert.when import cell_gate, gate
@@ -37,10 +38,9 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
     ctx.mapped("stage", st.span, "stage", st.name)
     before = scope
     scope = agent_scope(st.agent, ctx, scope)
+    scope = tools_scope(st.tools, ctx, scope)
     scope = env_scope(st.environment, ctx, scope)
     scope = option_scope(st.options, ctx, scope)
-    for tool, _ in st.tools:
-        ctx.waived(f"tool {tool}", st.span, "tool installers are an agent concern; the executor provides them", tool)
     input_first = st.input is not None and st.when is not None and not (st.when.before_input or
                                                                        st.when.before_options)
     if input_first:
@@ -74,7 +74,7 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
         end = walk(st.steps, ctx, scope)
     if st.post:
         post(st.post, ctx, end, start)
-    after = outer.carry(end, env_names=names(st.environment))
+    after = outer.carry(end, start=scope)  # not what the stage set up for its steps (environment, tools)
     if condition is not None:
         ctx.after_conditional = True  # a skipped stage must not skip the stages after it
         return outer.join([after, outer], either(condition, st.span))  # what it assigned holds when it ran
@@ -120,7 +120,7 @@ def matrix(mx: Matrix, ctx: Ctx, scope: Scope) -> Scope:
     end = stages(mx.stages, ctx, inner)
     if condition is not None:
         ctx.after_conditional = True  # a skipped matrix must not skip what follows it
-    return scope.join([scope.carry(end, env_names=names(mx.environment)), scope], in_matrix(mx))
+    return scope.join([scope.carry(end, start=inner), scope], in_matrix(mx))
 
 
 def in_matrix(mx: Matrix) -> Callable[[str, list[Result]], Result]:

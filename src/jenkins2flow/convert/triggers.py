@@ -11,6 +11,7 @@ same trigger in both is one trigger, not two schedules.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from jenkins2flow_runtime import model
 from jenkins2flow_runtime.model.specs import Upstream
@@ -20,7 +21,7 @@ from jenkins2flow.convert.handlers import triggers as trigger_handlers
 from jenkins2flow.convert.handlers.triggers import rule_key
 from jenkins2flow.convert.registry import HANDLERS
 from jenkins2flow.ir import Job, Span, Trigger
-from jenkins2flow.schedule.cron import CronError, resolve
+from jenkins2flow.schedule.cron import CronError, resolve, uses_hash
 
 TRIGGER_HANDLERS = frozenset(trigger_handlers.HANDLERS)  # the rule handlers that apply to a trigger
 Identity = tuple[str, tuple[str, ...], frozenset[str], str, str]
@@ -81,22 +82,54 @@ def schedule_of(job: Job, ctx: Ctx, scope: Scope) -> model.Schedule | None:
 
 
 def _cron(job: Job, ctx: Ctx, scope: Scope) -> model.Schedule | None:
-    """The cron specs the schedule handler collected, resolved as one Jenkins spec (one line per spec line)."""
-    crons = ctx.crons
-    if not crons:
+    """The cron specs the schedule handler collected, each resolved on its own (Jenkins gives every trigger its own
+    CronTabList, with a fresh hash of the job's full name), merged into one schedule. A spec without `TZ=` runs in
+    Jenkins' default time zone (`ctx.timezone`, the --timezone option)."""
+    resolved: list[tuple[Trigger, Any]] = []
+    for trig in ctx.crons:
+        if not trig.spec.strip():
+            continue
+        try:
+            resolved.append((trig, resolve(trig.spec, job.full_name, ctx.timezone)))
+        except CronError as exc:
+            span = trig.span
+            ctx.placeholder("trigger cron", Span(span.path, span.line + exc.line - 1, span.col),
+                            f"cron spec {trig.spec!r}: {exc}", scope, key="cron", fallback=False)
+    if not resolved:
         return None
-    text_ = "\n".join(t.spec for t in crons if t.spec.strip())
-    try:
-        resolved = resolve(text_, job.full_name)
-    except CronError as exc:
-        span = crons[0].span
-        ctx.placeholder("trigger cron", Span(span.path, span.line + exc.line - 1, span.col),
-                        f"cron spec {text_!r}: {exc}", scope, key="cron", fallback=False)
-        return None
-    schedule = model.Schedule(cron=resolved.cron, timezone=resolved.timezone, jenkins_spec=text_,
-                              and_dom_dow=resolved.and_dom_dow)
-    for t in crons:
-        ctx.mapped(f"trigger {t.kind}", t.span, t.kind, f"schedule {resolved.cron} {resolved.timezone}")
-    for n in resolved.notes:
-        ctx.note(n, crons[0].span, "info")
-    return schedule
+    zone = resolved[0][1].timezone
+    for trig, res in resolved:
+        origin = zone_origin(res.tz_line, ctx.timezone_given)
+        reason = f"schedule {', '.join(res.cron) or '(none)'} in {res.timezone} ({origin})"
+        if res.timezone != zone:
+            ctx.approximated(f"trigger {trig.kind}", trig.span, f"{reason}: the pipeline has one time zone and "
+                             f"runs this spec in {zone}, the zone of the first trigger; split the job's triggers "
+                             "into pipelines of their own to keep both", trig.kind)
+        elif uses_hash(trig.spec) and job.name_guessed:
+            ctx.approximated(f"trigger {trig.kind}", trig.span, f"{reason}; H is the hash of the job's full name, "
+                             f"which a loose file does not give: {job.full_name!r} is guessed from the file name. "
+                             "Give the real one (FOLDER/JOB) with --job-name", trig.kind)
+        else:
+            ctx.mapped(f"trigger {trig.kind}", trig.span, trig.kind, reason)
+        for n in res.notes:
+            ctx.note(n, trig.span, "info")
+    if not any(res.tz_line for _, res in resolved) and not ctx.timezone_given:
+        ctx.note(f"The schedule runs in {zone}: Jenkins runs a spec without TZ= in its JVM's default time zone; "
+                 "give that zone with --timezone ZONE if it is not UTC.", resolved[0][0].span, "info")
+    return model.Schedule(cron=[c for _, res in resolved for c in res.cron], timezone=zone,
+                          jenkins_spec="\n".join(t.spec for t, _ in resolved),
+                          and_dom_dow=any(res.and_dom_dow for _, res in resolved))
+
+
+def schedule_line(schedule: model.Schedule, given: bool) -> str:
+    """A schedule in one line for people: the Airflow cron, its time zone and where the zone comes from."""
+    tz_line = any(line.strip().startswith("TZ=") for line in schedule.jenkins_spec.splitlines())
+    return (f"{'; '.join(schedule.cron) or '(no time)'} in {schedule.timezone} ({zone_origin(tz_line, given)}); "
+            f"Jenkins spec {schedule.jenkins_spec!r}")
+
+
+def zone_origin(tz_line: bool, given: bool) -> str:
+    """Where a schedule's time zone comes from, in words (ledger, dry-run, audit)."""
+    if tz_line:
+        return "the spec's TZ= line"
+    return "Jenkins' default time zone, --timezone" if given else "UTC by default; Jenkins uses its JVM's zone"

@@ -69,7 +69,11 @@ def convert_step(step: Step, ctx: Ctx, scope: Scope) -> Scope:
     finally:
         ctx.at = outer
         ends = ctx.body_ends.pop()
-    return scope.carry(*ends) if after is None else after
+    if after is not None:
+        return after
+    for start, end in ends:
+        scope = scope.carry(end, start=start)
+    return scope
 
 
 def _convert(step: Step, ctx: Ctx, scope: Scope) -> Scope | None:

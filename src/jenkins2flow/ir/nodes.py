@@ -116,6 +116,15 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
+class Tool:
+    """A tool installation a pipeline or stage asks for: `tools { jdk 'JDK 11' }` -> Tool("jdk", "JDK 11")."""
+
+    type: str  # the tool type's symbol: jdk, maven, gradle, nodejs, ant...
+    name: Value  # the installation's name in Jenkins' global tool configuration
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Agent:
     """Where a pipeline or stage runs: any | none | label | node | docker | dockerfile | kubernetes | other."""
 
@@ -202,7 +211,7 @@ class Stage:
     when: WhenBlock | None = None
     options: tuple[Step, ...] = ()
     input: Step | None = None
-    tools: tuple[tuple[str, Value], ...] = ()
+    tools: tuple[Tool, ...] = ()
     post: tuple[PostBlock, ...] = ()
     fail_fast: bool = False
 
@@ -337,7 +346,7 @@ class Job:
     agent: Agent | None = None
     environment: tuple[EnvVar, ...] = ()
     options: tuple[Step, ...] = ()
-    tools: tuple[tuple[str, Value], ...] = ()
+    tools: tuple[Tool, ...] = ()
     libraries: tuple[str, ...] = ()
     stages: tuple[Stage, ...] = ()
     post: tuple[PostBlock, ...] = ()
@@ -360,5 +369,14 @@ class Job:
     settings: tuple[tuple[str, str], ...] = ()  # other top-level leaf elements as (tag, text): canRoam, jdk...
     sources: tuple[Scm, ...] = ()  # multibranch branch sources / organization-folder navigators
     aliases: tuple[str, ...] = ()  # other names for the job, e.g. a multibranch branch's mangled directory path
+    name_guessed: bool = False  # full_name comes from a loose file's name, not from Jenkins (H hashes it)
+    lines: tuple[tuple[str, int], ...] = ()  # config.xml: the line of each top-level element, by tag
     diagnostics: tuple[Diagnostic, ...] = field(default=())
 
+
+def span_of(job: Job, tag: str) -> Span:
+    """Where a config.xml job's top-level element `tag` (jdk, customWorkspace, assignedNode...) is; else the job's."""
+    for name, line in job.lines:
+        if name == tag:
+            return Span(job.span.path, line, 1)
+    return job.span

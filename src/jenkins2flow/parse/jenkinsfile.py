@@ -23,6 +23,7 @@ from jenkins2flow.ir.nodes import (
     Span,
     Stage,
     Step,
+    Tool,
     Trigger,
     Value,
     When,
@@ -163,7 +164,7 @@ class _Builder:
         self.options: list[Step] = []
         self.parameters: list[Param] = []
         self.triggers: list[Trigger] = []
-        self.tools: list[tuple[str, Value]] = []
+        self.tools: list[Tool] = []
         self.libraries: list[str] = []
         self.stages: list[Stage] = []
         self.post: list[PostBlock] = []
@@ -475,8 +476,8 @@ def _directive_steps(d: Step) -> tuple[Step, ...]:
     return tuple(v for v in _flatten(d.args) if isinstance(v, Step))
 
 
-def _tools(d: Step) -> list[tuple[str, Value]]:
-    return [(s.name, _first(s, "name")) for s in d.body or () if s.name != "unparsed"]
+def _tools(d: Step) -> list[Tool]:
+    return [Tool(s.name, _first(s, "name"), s.span) for s in d.body or () if s.name != "unparsed"]
 
 
 def _kw_options(s: Step, skip: tuple[str, ...]) -> tuple[tuple[str, Value], ...]:

@@ -277,9 +277,11 @@ def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc
                    "unsupported-kind")
     reader = TOP_LEVEL.get
     settings = acc.settings
+    lines = []
     for el in root[:]:
         el_tag = el.tag
         if el_tag.__class__ is str:
+            lines.append((el_tag, el.sourceline or 1))
             read = reader(el_tag)
             if read is not None:
                 read(el, ctx, acc)
@@ -300,6 +302,7 @@ def _read_job(root: Any, path: str, full_name: str, notes: list[Diagnostic], doc
         concurrent_build=acc.concurrent_build, quiet_period=acc.quiet_period, script=acc.script,
         unknown=tuple(acc.unknown), prebuilders=tuple(acc.prebuilders), postbuilders=tuple(acc.postbuilders),
         settings=tuple(acc.settings), sources=tuple(acc.sources), diagnostics=tuple(ctx.diagnostics),
+        lines=tuple(lines),
     )
     if read_script and acc.script.strip():
         job = _merge_script(job, acc.script, acc.script_line, path, full_name)

@@ -56,6 +56,7 @@ class Schedule:
     timezone: str = "UTC"
     spec: str = ""
     notes: tuple[str, ...] = field(default=())
+    tz_line: bool = False  # the timezone comes from the spec's `TZ=` line (else: the default time zone given)
 
     @property
     def cron(self) -> list[str]:
@@ -97,10 +98,13 @@ def _minutes_of_day(lines: tuple[CronLine, ...], t: datetime) -> list[int]:
     return sorted(found)
 
 
-def resolve(spec: str, full_name: str) -> Schedule:
-    """Resolve a Jenkins cron spec for the job `full_name`. Raises CronError for what Jenkins would refuse."""
+def resolve(spec: str, full_name: str, default_timezone: str = "UTC") -> Schedule:
+    """Resolve a Jenkins cron spec for the job `full_name`. Raises CronError for what Jenkins would refuse.
+
+    A spec without a `TZ=` first line runs in Jenkins' default time zone (its JVM's), given as `default_timezone`."""
     hash_ = JenkinsHash(full_name)  # one Random shared across all lines, as in CronTabList.create
-    timezone = "UTC"
+    timezone = default_timezone
+    from_tz_line = False
     lines: list[CronLine] = []
     notes: list[str] = []
     for number, raw in enumerate(spec.splitlines() or [""], start=1):
@@ -110,13 +114,13 @@ def resolve(spec: str, full_name: str) -> Schedule:
         if text.startswith("TZ="):
             if lines or number != _first_content_line(spec):
                 raise CronError("TZ= is only allowed on the first line of a spec.", number)
-            timezone = text[3:].strip()
+            timezone, from_tz_line = text[3:].strip(), True
             try:
                 ZoneInfo(timezone)
             except (ZoneInfoNotFoundError, ValueError) as exc:
                 raise CronError(f"Unknown timezone {timezone!r}.", number) from exc
             continue
-        if text.startswith("@") and timezone != "UTC":
+        if text.startswith("@") and from_tz_line:
             notes.append(f"{text.split()[0]} after TZ={timezone}: kept in {timezone}. Jenkins' alias path may reset "
                          "the spec timezone (suspected quirk, unverified); check the job's next runs in Jenkins.")
         text = ALIASES.get(text.split()[0], text) if text.startswith("@") else text
@@ -125,7 +129,16 @@ def resolve(spec: str, full_name: str) -> Schedule:
         lines.append(_parse_line(text, raw.strip(), hash_, number))
     if not lines:
         notes.append("The spec has no schedule line: the job never fires on a timer.")
-    return Schedule(lines=tuple(lines), timezone=timezone, spec=spec, notes=tuple(notes))
+    return Schedule(lines=tuple(lines), timezone=timezone, spec=spec, notes=tuple(notes), tz_line=from_tz_line)
+
+
+_HASHED = re.compile(r"(?:^|[\s,])H(?:$|[\s(/,])|^@")
+
+
+def uses_hash(spec: str) -> bool:
+    """True when a spec line uses `H` (or an @ alias, which is made of H): its times depend on the job's name."""
+    return any(_HASHED.search(line.strip()) for line in spec.splitlines()
+               if line.strip() and not line.strip().startswith(("#", "TZ=")))
 
 
 def _first_content_line(spec: str) -> int:

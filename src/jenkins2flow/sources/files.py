@@ -3,7 +3,10 @@
 What a file is, is decided by its content (an XML root element, or Groovy), and its name for Groovy (see
 `sources.content`). A file that is not a Jenkins job gives a Job with a `not-jenkins` diagnostic: an error for a
 file named on the command line, a warning (skipped) for one found in a folder or by a glob. The job's full name
-comes from the file name, or from the parent folder for `config.xml` and a bare `Jenkinsfile`.
+comes from the JENKINS_HOME layout the file sits in (`jobs/A/jobs/B/config.xml` -> `A/B`), else it is guessed from
+the file name, or from the parent folder for `config.xml` and a bare `Jenkinsfile` (the Job says so: `name_guessed`,
+and a schedule using H, which hashes the full name, is flagged). Two files whose guessed names are equal are one
+job name: the batch refuses the second (convert.identity).
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
-from urllib.parse import quote
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
 from jenkins2flow.sources.content import decode, looks_like_xml, read_config_xml, text_problem, xml_problem
+from jenkins2flow.sources.jenkins_home import name_in_jenkins_home
 from jenkins2flow.sources.limits import check_steps
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -29,38 +33,11 @@ _NOT_JOB_DIRS = {"builds", "workflow", "workflow-completed", "archive", ".git"}
 
 def job_name_for(path: Path) -> str:
     """`jobs/etl/config.xml` -> `etl`; `ci/Jenkinsfile` -> `ci`; `nightly.xml` -> `nightly`;
-    `deploy.Jenkinsfile` -> `deploy`; `Jenkinsfile.groovy` -> its folder.
-
-    A `config.xml` laid out as in a JENKINS_HOME gets the full name Jenkins gives it: `.../jobs/A/jobs/B/config.xml`
-    -> `A/B`, a multibranch branch `.../jobs/MB/branches/<dir>/config.xml` -> `MB/<branch name>`. Elsewhere only the
-    folder is known (`x/test/config.xml` -> `test`), so two such files are one job name: the batch refuses the
-    second (convert.identity)."""
+    `deploy.Jenkinsfile` -> `deploy`; `Jenkinsfile.groovy` -> its folder (a guess: see read_file)."""
     stem = path.name.split(".", 1)[0] if path.name.lower().startswith("jenkinsfile") else path.stem
     if stem.lower() not in _GENERIC_NAMES:
         return stem
-    folder = path.resolve().parent
-    if path.name == "config.xml":
-        names = _home_names(folder)
-        if names:
-            return "/".join(names)
-    return folder.name or stem
-
-
-def _home_names(folder: Path) -> list[str]:
-    """The Jenkins full name of the job in `folder` when its path reads `jobs/A/jobs/B` (or `B/branches/X`)."""
-    names: list[str] = []
-    if folder.parent.name == "branches":  # a multibranch branch: its project is the folder above
-        from jenkins2flow.sources.jenkins_home import branch_name
-
-        project = folder.parent.parent
-        names = [project.name, quote(branch_name(folder), safe="")]
-        if project.parent.name != "jobs":
-            return names
-        folder = project.parent.parent
-    while folder.parent.name == "jobs" and folder.name:
-        names.insert(0, folder.name)
-        folder = folder.parent.parent
-    return names
+    return path.resolve().parent.name or stem
 
 
 def expand(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
@@ -101,7 +78,12 @@ def _not_a_job(path: Path, name: str, message: str, code: str, named: bool = Tru
 def read_file(path: Path, full_name: str | None = None, *, named: bool = True) -> Job:
     """One file as a Job: config.xml by content, else a Jenkinsfile. Never raises. A file that is neither gives
     a Job with a `not-jenkins` diagnostic (an error when `named`, else a warning: a file skipped in a folder)."""
-    name = full_name or job_name_for(path)
+    known = full_name or name_in_jenkins_home(path)
+    job = _read_file(path, known or job_name_for(path), named)
+    return job if known else replace(job, name_guessed=True)
+
+
+def _read_file(path: Path, name: str, named: bool) -> Job:
     if not path.exists():
         return _not_a_job(path, name, f"No such file or directory: {str(path)!r}.", "not-found")
     if path.is_dir():

@@ -2,8 +2,8 @@
 
 Layout: `jobs/NAME/config.xml`; folders and organization folders nest as `jobs/A/jobs/B/...`; multibranch
 projects keep their branch jobs in `branches/<mangled>/config.xml`. Full names are formed as Jenkins does:
-`A/B/job`, a branch as `MB/<url-encoded branch name>` (`feature%2Fx`); the on-disk directory name is kept as an
-alias when it differs.
+`A/B/job`, a branch as `MB/<encoded branch name>` (`feature%2Fx`, branch-api's NameEncoder: only `# % / ? [ ] \\`
+are escaped); the on-disk directory name is kept as an alias when it differs.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import quote
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
 from jenkins2flow.parse.job_xml import safe_fromstring
@@ -76,9 +75,46 @@ def branch_name(branch_dir: Path) -> str:
     return branch_dir.name
 
 
+# branch-api's jenkins.branch.NameEncoder: a branch job's name is its branch name with these characters escaped
+_NAME_ESCAPES = {"#": "%23", "%": "%25", "/": "%2F", "?": "%3F", "[": "%5B", "]": "%5D", "\\": "%5C"}
+
+
+def encode_branch(name: str) -> str:
+    """The name Jenkins gives a multibranch branch's job (NameEncoder.encode): part of its full name, so of H."""
+    if name in ("", ".", ".."):
+        return {"": "%00", ".": "%2E", "..": "%2E."}[name]
+    return "".join(_NAME_ESCAPES.get(c, c) for c in name)
+
+
+def name_in_jenkins_home(path: Path) -> str | None:
+    """The Jenkins full name of a config.xml inside a JENKINS_HOME layout: `.../jobs/A/jobs/B/config.xml` -> `A/B`,
+    `.../jobs/MB/branches/<dir>/config.xml` -> `MB/<encoded branch name>`; None for a file outside such a layout."""
+    if path.name != "config.xml":
+        return None
+    names: list[str] = []
+    job_dir = path.resolve().parent
+    while True:
+        parent = job_dir.parent
+        if parent.name == "jobs":
+            names.insert(0, job_dir.name)
+        elif parent.name == "branches":
+            names.insert(0, encode_branch(branch_name(job_dir)))
+        else:
+            break
+        owner = parent.parent  # a folder or multibranch job holding this one, or the JENKINS_HOME
+        if owner.parent.name != "jobs" or not (owner / "config.xml").is_file():
+            break
+        job_dir = owner
+    return "/".join(names) or None
+
+
 def iter_job_refs(home: str | os.PathLike[str]) -> Iterator[JobRef]:
-    """Every job under a JENKINS_HOME, parents before children."""
-    yield from _walk(jobs_dir(home), "", "")
+    """Every job under a JENKINS_HOME, parents before children. Given a folder's directory inside a JENKINS_HOME
+    (`jobs/team`), the jobs in it keep their full names (`team/etl`)."""
+    root = Path(home)
+    folder = name_in_jenkins_home(root / "config.xml") if (root / "jobs").is_dir() else None
+    prefix = f"{folder}/" if folder else ""
+    yield from _walk(jobs_dir(home), prefix, prefix)
 
 
 def _walk(folder: Path, prefix: str, disk_prefix: str) -> Iterator[JobRef]:
@@ -95,7 +131,7 @@ def _walk(folder: Path, prefix: str, disk_prefix: str) -> Iterator[JobRef]:
         if (d / "branches").is_dir():
             for b in _subdirs(d / "branches"):
                 if (b / "config.xml").is_file():
-                    kids.append((f"{full}/{quote(branch_name(b), safe='')}", b, f"{disk}/branches/{b.name}"))
+                    kids.append((f"{full}/{encode_branch(branch_name(b))}", b, f"{disk}/branches/{b.name}"))
         yield JobRef(full, config, d, tuple(k[0] for k in kids), (disk,) if disk != full else ())
         if (d / "jobs").is_dir():
             yield from _walk(d / "jobs", full + "/", disk + "/")

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from airflow.sdk import BaseOperator
 
 from jenkins2flow_runtime import expressions, jenkins_env
+from jenkins2flow_runtime.executors.environment import apply_prepends, prepend_command
 from jenkins2flow_runtime.executors.shell import ShellError, run_shell
+from jenkins2flow_runtime.executors.ssh_agent import ssh_agent
 from jenkins2flow_runtime.params import declared_map, env_value, resolve
 from jenkins2flow_runtime.workspace import SHADOW_FLAG, is_shadow, run_workspace
 
@@ -183,17 +185,21 @@ class ConcreteTaskOperator(_CatalogOperator):
         job_env = self._job_env(params, secrets, run_id, shadow, jenkins, context)
         if self.cell_condition is not None and not self._holds(context, params, job_env):
             return {"skipped": True, "cell": self.cell_label}
+        env = apply_prepends({**os.environ, **job_env})  # PATH+JDK=... (tools, withEnv) as Jenkins applies them
         if kind == "python":
-            return self._python(params, job_env, workspace)
-        env = {**os.environ, **job_env}
+            return self._python(params, env, workspace)
         timeout = self.execution_timeout.total_seconds() if self.execution_timeout else None
-        if kind == "shell":
-            ran = run_shell(self.spec["command"], cwd=workspace, env=env, shell=self.spec.get("shell", "sh"),
-                            log=self.log.info, timeout=timeout, capture="stdout" in self.record)
-            return self._recorded(context, ran, ShellError(f"script returned exit code {ran.code}", ran.code),
-                                  {"exit_code": ran.code, "workspace": str(workspace)})
-        if kind == "container":
-            return self._container(context, env, job_env, workspace, run_id, timeout, refs)
+        keys = [env.pop(name) for name in self.spec.get("ssh_agent", ()) if name in env]  # Jenkins sshagent
+        agent: AbstractContextManager[dict[str, str]] = ssh_agent(keys, env) if keys else nullcontext({})
+        with agent as agent_env:
+            env.update(agent_env)
+            if kind == "shell":
+                ran = run_shell(self.spec["command"], cwd=workspace, env=env, shell=self.spec.get("shell", "sh"),
+                                log=self.log.info, timeout=timeout, capture="stdout" in self.record)
+                return self._recorded(context, ran, ShellError(f"script returned exit code {ran.code}", ran.code),
+                                      {"exit_code": ran.code, "workspace": str(workspace)})
+            if kind == "container":
+                return self._container(context, env, job_env, workspace, run_id, timeout, refs)
         raise TaskFailed(f"Concrete task type {kind!r} is not supported by this runtime.")
 
     def _holds(self, context: Any, params: Mapping[str, Any], env: Mapping[str, str]) -> bool:
@@ -254,9 +260,10 @@ class ConcreteTaskOperator(_CatalogOperator):
 
         config = FargateConfig.from_env()
         value_from = secret_value_from(refs, config)  # ENV -> ARN; fails here when one has none
-        task_env = {k: v for k, v in job_env.items() if k != "WORKSPACE" and k not in value_from}
+        task_env, command = prepend_command(
+            {k: v for k, v in job_env.items() if k != "WORKSPACE" and k not in value_from}, self.spec["command"])
         run = ContainerRun(
-            image=self.spec["image"], command=self.spec["command"], cpu=self.spec.get("cpu", 256),
+            image=self.spec["image"], command=command, cpu=self.spec.get("cpu", 256),
             memory=self.spec.get("memory", 512), env=task_env, name=f"{self.pipeline}.{self.task_id}",
             started_by=f"airflow:{self.dag_id}:{run_id}"[:36], secrets=value_from,
         )

@@ -154,6 +154,8 @@ class _Builder:
             kwargs["queue"] = task.queue
         if task.title:  # a readable name beside the stable id (Airflow's display name)
             kwargs["task_display_name"] = task.title
+        if task.pool:
+            kwargs["pool"] = task.pool
         if task.uses.kind == "view_task":
             if task.retries:
                 kwargs["retries"] = task.retries
@@ -244,7 +246,8 @@ def doc_md(doc: model.Document) -> str:
     if prov.config_sha256:
         lines.append(f"Jenkins config sha256 `{prov.config_sha256[:16]}`.")
     if spec.schedule and spec.schedule.jenkins_spec:
-        lines.append(f"Jenkins schedule: `{spec.schedule.jenkins_spec.strip()}` ({spec.schedule.timezone}).")
+        lines.append(f"Jenkins schedule: `{spec.schedule.jenkins_spec.strip()}` ({spec.schedule.timezone}); runs at "
+                     f"`{'`, `'.join(spec.schedule.cron) or '-'}` in time zone {spec.schedule.timezone}.")
     if spec.owners or spec.team:
         lines.append(f"Owners: {', '.join(spec.owners) or '-'}; team: {spec.team or '-'}.")
     if prov.diagnostics:

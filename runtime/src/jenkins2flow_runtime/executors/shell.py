@@ -6,6 +6,7 @@ is returned, and a non-zero code fails the task (Jenkins' fail-fast `sh`) unless
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
@@ -32,6 +33,8 @@ def shell_command(script_path: Path, script: str, shell: str) -> list[str]:
         if pwsh is None:
             raise ShellError("A powershell step needs `pwsh` on the worker, and none is installed.", 127)
         return [pwsh, "-NoProfile", "-NonInteractive", "-File", str(script_path)]
+    if os.name == "nt":  # Jenkins' bat: cmd /c call script
+        return [os.environ.get("COMSPEC", "cmd.exe"), "/d", "/c", "call", str(script_path)]
     raise ShellError(f"A {shell!r} step (Windows batch) cannot run on this worker; route it to a Windows queue.", 127)
 
 

@@ -122,6 +122,9 @@ class ConcreteTaskSpec(Strict):
                                 "secrets here, use `secrets`.")
     secrets: list[SecretRef] = Field(default_factory=list, description="Secrets by reference to Airflow "
                                      "connections or variables, put in the environment at run time.")
+    ssh_agent: list[str] = Field(default_factory=list, description="Jenkins sshagent: the secrets (by env name) "
+                                 "that are private keys, loaded into an ssh-agent of the task's own for its command "
+                                 "(SSH_AUTH_SOCK) instead of being environment variables.")
     retries: int = Field(default=0, ge=0, description="How many times a failed run is retried.")
     retry_delay_seconds: int = Field(default=60, ge=0, description="Seconds between retries.")
     timeout_seconds: int | None = Field(
@@ -133,6 +136,9 @@ class ConcreteTaskSpec(Strict):
     @model_validator(mode="after")
     def _by_type(self) -> ConcreteTaskSpec:
         found: list[tuple[Loc, str]] = []
+        envs = {s.env for s in self.secrets}
+        found += [(("ssh_agent", i), f"{name!r} is not the env of one of the task's secrets")
+                  for i, name in enumerate(self.ssh_agent) if name not in envs]
         if self.type == "python" and not CALLABLE_RE.match(self.callable):
             found.append((("callable",), f"python task needs a callable 'pkg.module:function', got {self.callable!r}"))
         if self.type == "shell" and not self.command.strip():
@@ -296,6 +302,8 @@ class PipelineTask(Strict):
     executor: Literal["local", "fargate"] = Field(
         default="local", description="Where it runs: on the Airflow worker, or as an AWS Fargate task.")
     queue: str = Field(default="", description="The Airflow queue (empty: the default one).")
+    pool: str = Field(default="", description="The Airflow pool (empty: the default one); from Jenkins agent label "
+                      "rules in mappings/environments.yaml.")
     matrix: list[dict[str, str]] = Field(default_factory=list, description="A Jenkins matrix: one mapping per "
                                          "cell (axis: value); the task runs once per cell. Empty: once.")
     """A Jenkins `matrix`: one dict per cell (axis name -> value), excludes already removed, in Jenkins' order.
@@ -344,8 +352,9 @@ def _tree_issues(task: PipelineTask) -> list[tuple[Loc, str]]:
     """Env names valid, every expression tree well formed; env, outputs and conditions only on concrete tasks."""
     found: list[tuple[Loc, str]] = []
     trees: list[tuple[Loc, Any]] = [(("env", name), v) for name, v in task.env.items() if not isinstance(v, str)]
-    found += [(("env", name), f"environment variable name {name!r} is not valid (pattern {ENV_NAME_RE.pattern})")
-              for name in task.env if not ENV_NAME_RE.match(name)]
+    found += [(("env", name), f"environment variable name {name!r} is not valid (pattern {ENV_NAME_RE.pattern}, or "
+               "NAME+SUFFIX: prepended to NAME)") for name in task.env if not ENV_NAME_RE.match(name.split("+", 1)[0])
+              or ("+" in name and not ENV_NAME_RE.match(name.split("+", 1)[1]))]
     if task.condition is not None:
         trees.append((("condition",), task.condition))
     for loc, tree in trees:
@@ -391,10 +400,12 @@ class Notification(Strict):
     to: list[str] = Field(default_factory=list, description="Recipients: addresses or channels, one per line.")
     subject: str = Field(default="", description="The subject line.")
     body: str = Field(default="", description="The message.", json_schema_extra={"x-widget": "textarea"})
-    # Jenkins post `changed`/`fixed`/`regression`: send only when that condition holds for the run
-    # (jenkins2flow_runtime.fallback.post_condition_holds on this run's and the previous completed run's results).
-    condition: Literal["", "changed", "fixed", "regression"] = Field(
-        default="", description="Jenkins post `changed`/`fixed`/`regression`: send only when that holds for the run.")
+    # Jenkins post `changed`/`fixed`/`regression`, email-ext's 1st failure / still failing: send only when that
+    # condition holds for the run (jenkins2flow_runtime.fallback.post_condition_holds on this run's and the previous
+    # completed run's results).
+    condition: Literal["", "changed", "fixed", "regression", "first_failure", "still_failing"] = Field(
+        default="", description="Jenkins post `changed`/`fixed`/`regression`, email-ext's 1st failure / still "
+        "failing: send only when that holds for the run.")
     values: dict[Literal["to", "subject", "body"], dict[str, Any]] = Field(
         default_factory=dict, description="Fields computed in the run (expression trees), evaluated when it is sent.")
     """Fields Jenkins computes in the build (`subject: "${env.JOB_NAME} #${env.BUILD_NUMBER}"`): expression trees

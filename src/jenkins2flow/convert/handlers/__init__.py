@@ -25,7 +25,9 @@ from jenkins2flow.convert.handlers import (
     multijob,
     notifications,
     outputs,
+    scm,
     settings,
+    tools,
     triggers,
     wrappers,
 )
@@ -33,6 +35,7 @@ from jenkins2flow.convert.handlers.control import STATEMENTS
 
 MODULES: tuple[ModuleType, ...] = (
     commands, blocks, credentials, notifications, outputs, downstream, gates, settings, wrappers, triggers, multijob,
+    tools, scm,
 )
 
 

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 from typing import Any
 
 from jenkins2flow_runtime import groovy
 from jenkins2flow_runtime.model import SecretRef
 
-from jenkins2flow.convert.agents import agent_scope
+from jenkins2flow.convert.agents import agent_scope, custom_workspace
 from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.evaluate import Runtime, Static, Unknown
 from jenkins2flow.convert.handlers.nodes import body
@@ -36,21 +37,36 @@ def node_(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 
 def dir_(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """`dir(path) { ... }`: the body's shell tasks start with `cd` to the path, a Groovy value (static text, or
-    run-time values the task receives as variables); a path the converter cannot compute is a placeholder."""
+    """`dir(path) { ... }`: the body's tasks run in the folder (created when missing, as Jenkins does), a Groovy
+    value: known when converting, or computed in the run (then a sh word reading variables the task receives); a
+    path the converter cannot compute is a placeholder."""
     value = arg(node, "path", "")
+    path = scope.ev.string(value, node.span)
     word = scope.ev.shell_word(value, node.span)
-    if not word.ok or not word.script:
+    if isinstance(path, Unknown) or not word.ok or not word.script or path == Static(""):
         reason = "; ".join(str(u) for u in word.unknown) or "the path is empty"
         ctx.placeholder(f"step {node.name}", node.span, f"the directory is not converted: {reason}", scope,
                         key=node.name, source=node.raw)
         ctx.walk(body(node), scope)
         return
-    path = scope.ev.value(value, node.span)
-    absolute = isinstance(path, Static) and str(path.value).startswith("/")
-    cwd = word.script if absolute or not scope.cwd else f"{scope.cwd}/{word.script}"
-    ctx.mapped(f"step {node.name}", node.span, node.name, f"tasks inside run in {cwd}")
-    ctx.walk(body(node), replace(scope, cwd=cwd, cwd_env=scope.cwd_env + tuple(word.env.items())))
+    if isinstance(path, Static) and not scope.cwd_word:
+        text_path = str(path.value)
+        cwd = f"{scope.cwd}/{text_path}" if scope.cwd and not text_path.startswith("/") else text_path
+        inner = replace(scope, cwd=cwd)
+    else:  # computed in the run, or inside a dir() that is
+        absolute = isinstance(path, Static) and str(path.value).startswith("/")
+        outer = scope.cwd_word or (shlex.quote(scope.cwd) if scope.cwd else "")
+        cwd_word = word.script if absolute or not outer else f"{outer}/{word.script}"
+        cwd = f"{scope.cwd}/{text(value)}" if scope.cwd and not absolute else text(value)
+        inner = replace(scope, cwd=cwd, cwd_word=cwd_word, cwd_env=scope.cwd_env + tuple(word.env.items()))
+    ctx.mapped(f"step {node.name}", node.span, node.name, f"tasks inside run in {inner.cwd!r}")
+    ctx.walk(body(node), inner)
+
+
+def ws(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """`ws('dir') { ... }`: the body runs in another workspace (under the run's), which is its WORKSPACE."""
+    inner = custom_workspace(text(arg(node, "dir", "")), node.span, ctx, scope, "step ws", "ws")
+    ctx.walk(body(node), inner)
 
 
 def stage(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -107,7 +123,8 @@ def with_env(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
         names.append(name)
     shown = names + [f"{r.env} (secret)" for r in refs]
     ctx.mapped("step withEnv", node.span, "withEnv", f"environment {', '.join(shown) or '(none)'}")
-    return scope.carry(ctx.walk(body(node), inner.with_secrets(refs)), env_names=names)
+    inner = inner.with_secrets(refs)
+    return scope.carry(ctx.walk(body(node), inner), start=inner)
 
 
 def env_pair(item: Any, scope: Scope, span: Span) -> tuple[str, Any] | Unknown:
@@ -185,6 +202,6 @@ def catch_error(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 
 HANDLERS: dict[str, Handler] = {
-    "block": block, "node": node_, "dir": dir_, "stage": stage, "parallel": parallel, "with_env": with_env,
+    "block": block, "node": node_, "dir": dir_, "ws": ws, "stage": stage, "parallel": parallel, "with_env": with_env,
     "docker_container": docker_container, "retry": retry, "timeout": timeout, "catch_error": catch_error,
 }

@@ -11,6 +11,7 @@ from typing import Any
 
 from jenkins2flow_runtime import groovy
 
+from jenkins2flow.convert import tools
 from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.evaluate import ShellText, Static, Unknown
 from jenkins2flow.convert.handlers.nodes import key
@@ -19,17 +20,61 @@ from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.secrets import find, line_of
 from jenkins2flow.convert.shell import script_arg
 from jenkins2flow.convert.values import arg, text
+from jenkins2flow.convert.workdir import in_workdir
 from jenkins2flow.ir import Plugin, Step
 
 
+def shells_of(ctx: Ctx, scope: Scope) -> tuple[str, ...]:
+    """The shells the tasks' workers run (agents rules; the `any` rule when no label said; sh when none says)."""
+    if scope.shells is not None:
+        return scope.shells
+    return tuple(str(s) for s in (ctx.rules.table("agents").get("any") or {}).get("shells") or ("sh",))
+
+
+# what a step in each shell needs, said when no agents rule gives it
+NEEDS = {"sh": "workers with a POSIX shell", "bat": "Windows workers (cmd.exe)",
+         "powershell": "Windows workers (Windows PowerShell)", "pwsh": "workers with PowerShell 7 (pwsh)"}
+
+
+def runnable(needs: str, node: Step | Plugin, ctx: Ctx, scope: Scope, element: str, source: str) -> bool:
+    """A step runs only where its shell is one the agents rules give the workers (sh unless a rule says
+    otherwise), and a container runs only sh (`sh -c`); elsewhere it is a placeholder: the runtime would refuse
+    it, so the job stays on Jenkins."""
+    shells = ("sh",) if scope.image else shells_of(ctx, scope)
+    if needs in shells:
+        return True
+    where = "a container (which runs sh)" if scope.image else f"workers whose agents rule gives {', '.join(shells)}"
+    ctx.placeholder(element, node.span, f"a {needs} step needs {NEEDS.get(needs, needs)}, and these tasks run on "
+                    f"{where}: the job stays on Jenkins. If Airflow has such workers, map the agent's label in a "
+                    f"--mappings file: `agents: {{labels: {{LABEL: {{queue: QUEUE, shells: [{needs}]}}}}}}`", scope,
+                    key=key(node), source=source)
+    return False
+
+
 def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plugin, element: str,
-               env: dict[str, Any] | None = None, outputs: list[str] | None = None, named: str = "") -> str:
-    """A shell task for `script` (in the scope's directory); `env` the run-time values it reads, `outputs` what it
-    records, `named` the text its task's name is made from (default: the script). A script that is one SQL client
-    call becomes a view task when nothing else is asked of it."""
+               needs: str = "", env: dict[str, Any] | None = None, outputs: list[str] | None = None,
+               named: str = "") -> str | None:
+    """A shell task (or a view task for one SQL call) running `script` in the scope's folder, when the scope's
+    workers run `needs` (default: `shell`); `env` the run-time values it reads, `outputs` what it records (then it
+    stays a shell task), `named` the text its task's name is made from (default: the script). Returns the task's
+    id, None when the step cannot run here (a placeholder)."""
     flag_secrets(ctx, script, node, element)
-    if scope.cwd:  # dir() creates the directory, as Jenkins does
-        script = f"mkdir -p {scope.cwd} && cd {scope.cwd} || exit 1\n{script}"
+    if not runnable(needs or shell, node, ctx, scope, element, script):
+        return None
+    if scope.cwd_word:  # a dir() computed in the run: a sh line reading the variables the task receives
+        if shell != "sh" or script.startswith("#!"):
+            ctx.placeholder(element, node.span, f"the directory {scope.cwd!r} is computed in the run, which only a "
+                            "sh script (without an interpreter line of its own) can enter", scope, key=key(node),
+                            source=script)
+            return None
+        script = f"mkdir -p -- {scope.cwd_word} && cd -- {scope.cwd_word} || exit 1\n{script}"
+    script, problem = in_workdir(script, shell, scope.workspace, "" if scope.cwd_word else scope.cwd)
+    if problem:
+        ctx.approximated(element, node.span, problem, key(node))
+    if scope.ssh_keys and scope.image:
+        ctx.approximated(element, node.span, "inside sshagent in a container: the runtime starts the ssh-agent for "
+                         "containers it runs on the worker, not on Fargate, where the keys are only environment "
+                         "variables", key(node))
     task_env = {**scope.task_env(), **(env or {})}
     params = {p.name for p in ctx.job.parameters} - set(task_env)  # a variable the task env sets is not a param
     rec = recognize(script, ctx.rules.table("invocations"), ctx.workspace, params)
@@ -110,31 +155,70 @@ def shell(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         ctx.approximated(element, node.span, f"it records its {' and '.join(outputs)} for later steps, which a "
                          "Fargate container task cannot do yet: it runs with the local container executor only",
                          key(node))
-    emit_shell(ctx, scope, script.script, kind, node, element, env=script.env, outputs=outputs)
+    emit_shell(ctx, scope, script.script, kind, node, element, str(rule.get("needs", kind)), env=script.env,
+               outputs=outputs)
+
+
+def _empty(value: Any, neutral: list[Any]) -> bool:
+    """A field value that asks for nothing: blank, false, Jenkins' default provider, or a value the rule lists
+    ("*": any value, for fields that only describe)."""
+    if "*" in neutral:
+        return True
+    if value in (None, "", False, (), {}) or text(value).lower() in ("false", *(text(n).lower() for n in neutral)):
+        return True
+    cls = text(value["class"]) if isinstance(value, dict) and set(value) == {"class"} else text(value)
+    return bool(re.fullmatch(r"jenkins\.mvn\.Default\w*Provider", cls))  # Maven's own settings, as Jenkins' default
+
+
+def _shown(value: Any) -> str:
+    """A field value in a ledger reason: plugins by class, the rest as text."""
+    items = value if isinstance(value, tuple | list) else (value,)
+    return ", ".join(v.cls if isinstance(v, Plugin) else text(v) for v in items)[:200]
 
 
 def command(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """A build tool invocation from a template (`mvn {goals}`): fields fill the braces with their Groovy string."""
-    raw: dict[str, Any] = {}
-    if isinstance(node, Plugin):
-        raw = {k: text(v) for k, v in node.fields}
-    else:
-        raw = dict(node.kwargs)
-        if node.args:
-            raw.setdefault("value", node.args[0])
+    """A build tool invocation from a template (`mvn {goals}`): fields fill the braces; `args` adds an option per
+    non-blank field (`{pom: "-f"}`), `properties` a `-Dk=v` per line of a properties field, `env` sets a variable
+    from a field (`{jvmOptions: MAVEN_OPTS}`), `tool` applies the installation a field names
+    (`{type: maven, field: mavenName}`). Any other field with a value is flagged, unless `neutral` lists the
+    values that ask for nothing (`{aggregatorStyleBuild: [true]}`)."""
+    raw: dict[str, Any] = dict(node.fields) if isinstance(node, Plugin) else dict(node.kwargs)
+    if isinstance(node, Step) and node.args:
+        raw.setdefault("value", node.args[0])
+    fields = {k: text(v) for k, v in raw.items()}
     template = str(rule.get("template", "{value}"))
     names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
-    fields: dict[str, str] = {}
-    for n in names:
-        value = scope.ev.string(raw.get(n, ""), node.span)
-        if not isinstance(value, Static):
-            reason = str(value) if isinstance(value, Unknown) else "it is only known in the run"
-            ctx.placeholder(_element(node), node.span, f"the argument {n!r} is not converted: {reason}", scope,
-                            key=key(node), source=getattr(node, "raw", ""))
-            return
-        fields[n] = str(value.value)
-    script = template.format(**fields).strip()
-    emit_shell(ctx, scope, script, str(rule.get("shell", "sh")), node, _element(node))
+    args: dict[str, str] = rule.get("args") or {}
+    if isinstance(node, Step):  # a step's arguments are Groovy values: the string Groovy makes of each used one
+        for field in [n for n in (*names, *args) if n in raw]:
+            found = scope.ev.string(raw[field], node.span)
+            if not isinstance(found, Static):
+                reason = str(found) if isinstance(found, Unknown) else "it is only known in the run"
+                ctx.placeholder(_element(node), node.span, f"the argument {field!r} is not converted: {reason}",
+                                scope, key=key(node), source=node.raw)
+                return
+            fields[field] = str(found.value)
+    script = template.format(**{n: fields.get(n, "") for n in names}).strip()
+    script += "".join(f" {flag} {shlex.quote(fields[f])}" for f, flag in args.items() if fields.get(f, "").strip())
+    props = str(rule.get("properties", ""))
+    for line in fields.get(props, "").splitlines() if props else ():
+        name, sep, value = line.strip().partition("=")
+        if sep and name.strip() and not name.startswith("#"):
+            script += " " + shlex.quote(f"-D{name.strip()}={value.strip()}")
+    env: dict[str, str] = rule.get("env") or {}
+    scope = scope.with_env([(var, fields[f]) for f, var in env.items() if fields.get(f, "").strip()])
+    tool_rule: dict[str, str] = rule.get("tool") or {}
+    if tool_rule and tool_rule.get("field") in raw:
+        scope = tools.apply(tool_rule["type"], raw[tool_rule["field"]], node.span, ctx, scope,
+                            f"{_element(node)} {tool_rule['field']}")
+    neutral: dict[str, list[Any]] = rule.get("neutral") or {}
+    used = {*names, *args, *env, props, tool_rule.get("field", "")}
+    for name, value in raw.items():
+        if name not in used and not _empty(value, list(neutral.get(name) or ())):
+            ctx.approximated(f"{_element(node)} {name}", node.span, f"{name} {_shown(value)!r} is not applied "
+                             "to the task", key(node))
+    shell_name = str(rule.get("shell", "sh"))
+    emit_shell(ctx, scope, script, shell_name, node, _element(node), str(rule.get("needs", shell_name)))
 
 
 def _word(node: Step, value: Any, ctx: Ctx, scope: Scope, element: str) -> ShellText | None:

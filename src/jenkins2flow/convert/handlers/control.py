@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import re
 
+from jenkins2flow.convert import tools
 from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.context import Ctx, Handler, Scope
+from jenkins2flow.convert.evaluate import Result, Static, Unknown
+from jenkins2flow.convert.handlers.commands import shells_of
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.scripted import assign, if_gates, image_of, in_parallel, static_items, unroll
 from jenkins2flow.convert.values import text
@@ -40,8 +43,31 @@ _NOT_STATIC = {"if": "a condition evaluated by Groovy at build time", "for": "a 
 
 
 def variable(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
-    """`def x = ...` / `x = ...` / `env.X = ...`: the value bound in the scope's evaluator (convert.scripted)."""
+    """`def x = ...` / `x = ...` / `env.X = ...`: the value bound in the scope's evaluator (convert.scripted); a
+    tool's home (`def mvn = tool 'M3'`) is the home its rule gives."""
+    value = step.kwarg("value")
+    if value is None and len(step.args) > 1:
+        value = step.args[1]
+    if isinstance(value, Step) and value.name == "tool":  # `def mvn = tool 'M3'`, `env.JAVA_HOME = tool ...`
+        return tool_variable(step, value, ctx, scope)
     return assign(step, ctx, scope)
+
+
+def tool_variable(step: Step, call: Step, ctx: Ctx, scope: Scope) -> Scope:
+    """A variable (or `env.X`) holding a tool installation's home: an environment variable of the steps after it,
+    when the installation's rule gives its home (convert.tools.home_of flags it otherwise)."""
+    target = text(step.kwarg("name") or step.kwarg("target") or "")
+    name = target.removeprefix("env.")
+    home = tools.home_of(call, call.span, ctx)
+    if not name.isidentifier():
+        return scope
+    value: Result = Static(home) if home is not None else Unknown(f"the home of `tool` at {call.span} is not known",
+                                                                  call.span)
+    if target.startswith("env."):
+        ctx.mapped(f"env.{name}", step.span, step.name, "the tool's home, an environment variable")
+        return scope.bind_env(name, value, step.span)
+    ctx.mapped(f"variable {name}", step.span, step.name, "the tool's home, a Groovy value")
+    return scope.bind(name, value, step.span, declare=step.name == "def")
 
 
 def function(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -90,14 +116,17 @@ def if_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
     source = text(step.args[0]) if step.args else ""
     branches = dict(step.children)
     unix = _UNIX.match(source)
-    if unix:  # decided at convert time: Airflow workers run Linux
-        keep, drop = ("else", "then") if unix.group(1) else ("then", "else")
+    if unix:  # decided at convert time by the workers' shells: sh on Linux, bat/powershell on Windows
+        windows = "sh" not in shells_of(ctx, scope)
+        keep, drop = ("else", "then") if bool(unix.group(1)) != windows else ("then", "else")
         end = ctx.walk(branches.get(keep, ()), scope)
-        ctx.mapped("if statement", step.span, "if", f"{source!r} is decided on Airflow's Linux workers: the {keep} "
-                   "branch runs")
+        kind = "Windows" if windows else "Linux"
+        ctx.mapped("if statement", step.span, "if", f"{source!r} is decided on these tasks' {kind} workers: the "
+                   f"{keep} branch runs")
         if branches.get(drop):
-            ctx.waived(f"if statement ({drop} branch)", step.span, f"{source!r} never holds the other way on Linux "
-                       f"workers: the {drop} branch (for Windows agents) does not run", "if")
+            ctx.waived(f"if statement ({drop} branch)", step.span, f"{source!r} never holds the other way on {kind} "
+                       f"workers: the {drop} branch (for {'Linux' if windows else 'Windows'} agents) does not run",
+                       "if")
         return scope.carry(end)
     return if_gates(step, ctx, scope)
 

@@ -3,6 +3,7 @@ references (Airflow connections or variables, never values) on the tasks they en
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from jenkins2flow_runtime import model
@@ -85,28 +86,41 @@ def with_credentials(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.walk(body(node), scope.with_secrets(refs))
 
 
-def ssh_agent(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+SSH_KEY_ENV = "JENKINS2FLOW_SSH_KEY_{n}"
+
+
+def agent_keys(credentials: list[str], node: Step | Plugin, ctx: Ctx, scope: Scope) -> Scope:
+    """The scope of tasks inside Jenkins' sshagent: each credential's private key (an Airflow connection's
+    `private_key` extra, read at run time) held by an ssh-agent the runtime starts for each task's command."""
     refs: list[model.SecretRef] = []
-    ids = scope.ev.value(arg(node, "credentials", ()), node.span)
+    names: list[str] = []
+    for cred in credentials:
+        name = SSH_KEY_ENV.format(n=len(scope.ssh_keys) + len(names) + 1)
+        refs += ctx.credential(cred, "sshagent", [name], "connection", node.span, ["private_key"])
+        names.append(name)
+    return replace(scope.with_secrets(refs), ssh_keys=scope.ssh_keys + tuple(names))
+
+
+def ssh_agent(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    ids = scope.ev.value(arg(node, "credentials", ()), node.span)  # ids from env.X or a def are known now
     if not isinstance(ids, Static):
         why = str(ids) if isinstance(ids, Unknown) else "they are only known in the run"
         ctx.placeholder("step sshagent", node.span, f"the credential ids are not converted: {why}", scope,
                         key="sshagent", fallback=False)
         ids = Static(())
-    for cred in split_names(ids.value):
-        refs += ctx.credential(cred, "sshagent", ["SSH_PRIVATE_KEY"], "connection", node.span, ["private_key"])
-    ctx.mapped("step sshagent", node.span, "sshagent", "the key is a connection secret exported as SSH_PRIVATE_KEY")
-    ctx.walk(body(node), scope.with_secrets(refs))
+    creds = split_names(ids.value)
+    ctx.mapped("step sshagent", node.span, "sshagent", f"{len(creds)} key(s) from Airflow connections, held by an "
+               "ssh-agent the runtime starts for each task (SSH_AUTH_SOCK)")
+    ctx.walk(body(node), agent_keys(creds, node, ctx, scope))
 
 
 def secret_wrapper(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
     """A credentials-binding or ssh-agent build wrapper: the builders after it get the secret references."""
     if pl.cls.endswith("SSHAgentBuildWrapper"):
-        refs = []
-        for cred in split_names(pl.field("credentialIds") or pl.field("user")):
-            refs += ctx.credential(cred, "sshagent", ["SSH_PRIVATE_KEY"], "connection", pl.span, ["private_key"])
-    else:
-        refs = secret_refs(as_list(pl.field("bindings")), pl, ctx, scope)
+        creds = split_names(pl.field("credentialIds") or pl.field("user"))
+        ctx.mapped(f"wrapper {pl.cls}", pl.span, pl.cls, f"{len(creds)} key(s) held by an ssh-agent for each task")
+        return agent_keys(creds, pl, ctx, scope)
+    refs = secret_refs(as_list(pl.field("bindings")), pl, ctx, scope)
     ctx.mapped(f"wrapper {pl.cls}", pl.span, pl.cls, f"{len(refs)} secret references")
     return scope.with_secrets(refs)
 

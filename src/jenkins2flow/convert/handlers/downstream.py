@@ -23,9 +23,11 @@ CONDITIONS = {"SUCCESS": "all_success", "UNSTABLE": "all_success", "UNSTABLE_OR_
 
 
 def trigger_task(ctx: Ctx, scope: Scope, job: str, conf: dict[str, Any], wait: bool, span: Any,
-                 trigger_rule: str = "", label: str = "trigger", conf_values: dict[str, Any] | None = None) -> None:
-    """A task that triggers the converted pipeline of Jenkins job `job` with `conf` (and `conf_values`: parameters
-    computed in the run, as expression trees the trigger task evaluates), and waits for it."""
+                 trigger_rule: str = "", label: str = "trigger", propagate: bool = True,
+                 conf_values: dict[str, Any] | None = None) -> None:
+    """A task that triggers the converted pipeline of Jenkins job `job` with `conf` and `conf_values` (parameters
+    computed in the run, as expression trees the trigger task evaluates), and waits for it (with `propagate` False
+    its failure does not fail the task)."""
     spec = {"type": "python", "callable": f"{RUNTIME}:trigger_pipeline",
             "description": "Triggers another converted pipeline (Jenkins `build job:` / downstream trigger)."}
     for name, value in list(conf.items()):
@@ -37,6 +39,8 @@ def trigger_task(ctx: Ctx, scope: Scope, job: str, conf: dict[str, Any], wait: b
                             f"({kind}), and an Airflow run's conf is visible to anyone who can see the run: pass it "
                             "through a credential in Jenkins first", scope, key="secret-parameter", fallback=False)
     bindings = {"pipeline": safe_name(job.strip("/")), "jenkins_job": job, "conf": conf, "wait": wait}
+    if wait and not propagate:
+        bindings["propagate"] = False
     if conf_values:
         bindings["conf_values"] = conf_values
     ctx.emit("airflow.trigger-pipeline", spec, scope, label=label, named=True, trigger_rule=trigger_rule,
@@ -82,24 +86,48 @@ def _problem(what: str, result: Any) -> str:
     return f"{what} is only known in the run" if isinstance(result, Runtime) else ""
 
 
+BUILD_ARGS = frozenset({"job", "parameters", "wait", "propagate"})
+
+
+def _flag(node: Step, name: str, ctx: Ctx, scope: Scope) -> bool:
+    """`wait:` / `propagate:` of `build job:` (Jenkins' default: true), a Groovy value known now; one only the run
+    knows: the default, flagged."""
+    value = node.kwarg(name)
+    if value is None:
+        return True
+    found = scope.ev.truth(value, node.span)
+    if isinstance(found, Static):
+        return bool(found.value)
+    ctx.approximated(f"step build {name}", node.span, f"{name}: {text(value)!r} is computed by Groovy in the run: "
+                     "the task uses Jenkins' default, true", "build")
+    return True
+
+
 def build_job(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """`build job: name, parameters: [...], wait: b`: a task triggering the job's converted pipeline; the name and
-    `wait` are known now, the parameters known now or computed in the run (the trigger task evaluates them)."""
+    """`build job: name, parameters: [...], wait: b, propagate: b`: a task triggering the job's converted pipeline;
+    the name is known now, the parameters known now or computed in the run (the trigger task evaluates them)."""
     job = scope.ev.string(arg(node, "job", ""), node.span)
-    wait = scope.ev.truth(node.kwarg("wait") if node.kwarg("wait") is not None else True, node.span)
     params = build_params(node.kwarg("parameters"), scope, node.span)
-    problems = [p for p in (_problem("the downstream job name", job), _problem("wait:", wait)) if p]
+    problems = [p for p in (_problem("the downstream job name", job),) if p]
     if isinstance(params, Unknown):
         problems.append(f"a parameter is not converted: {params}")
     if isinstance(job, Static) and not job.value:
         problems.append("the downstream job name is empty")
-    if problems or isinstance(params, Unknown) or not isinstance(job, Static) or not isinstance(wait, Static):
+    if problems or isinstance(params, Unknown) or not isinstance(job, Static):
         ctx.placeholder("step build", node.span, "; ".join(problems), scope, key="build", source=node.raw)
         return
-    name, waits = str(job.value), bool(wait.value)
+    name = str(job.value)
+    wait = _flag(node, "wait", ctx, scope)
+    propagate = _flag(node, "propagate", ctx, scope)
+    for arg_name, value in node.kwargs:
+        if arg_name not in BUILD_ARGS:
+            ctx.approximated(f"step build {arg_name}", node.span, f"build argument {arg_name}: {text(value)!r} has no "
+                             "equivalent on the trigger task", "build")
     conf, computed = params
-    trigger_task(ctx, scope, name, conf, waits, node.span, conf_values=computed)
-    ctx.mapped("step build", node.span, "build", f"{'waits for' if waits else 'triggers'} pipeline of job {name!r}"
+    trigger_task(ctx, scope, name, conf, wait, node.span, propagate=propagate, conf_values=computed)
+    how = ("triggers and goes on (wait: false)" if not wait else "waits for" if propagate
+           else "waits for (its failure does not fail this task: propagate: false)")
+    ctx.mapped("step build", node.span, "build", f"{how} the pipeline of job {name!r}"
                + (f"; {', '.join(sorted(computed))} computed in the run" if computed else ""))
 
 
@@ -162,16 +190,33 @@ def downstream(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.mapped(f"publisher {pl.cls}", pl.span, pl.cls, "triggers downstream pipelines")
 
 
+def _blocking(block: Any, pl: Plugin, ctx: Ctx) -> bool:
+    """Whether a blocking TriggerBuilder fails when its downstream does: its buildStepFailureThreshold or
+    failureThreshold is set (at FAILURE, or UNSTABLE, which Airflow cannot tell from FAILURE). Only an
+    unstableThreshold marks this build UNSTABLE, which Airflow has not: flagged."""
+    if not isinstance(block, dict):
+        return True
+    fails = {k: v for k, v in block.items() if k in ("buildStepFailureThreshold", "failureThreshold") and v}
+    if block.get("unstableThreshold") and not fails:
+        ctx.approximated(f"builder {pl.cls} unstableThreshold", pl.span, "a downstream failure marks this build "
+                         "UNSTABLE in Jenkins; Airflow has no UNSTABLE result: the task succeeds", pl.cls)
+    if "UNSTABLE" in fails.values():
+        ctx.approximated(f"builder {pl.cls} threshold", pl.span, "an UNSTABLE downstream fails this step in "
+                         "Jenkins; Airflow has no UNSTABLE result: only a failed downstream fails the task", pl.cls)
+    return bool(fails)
+
+
 def trigger_builder(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     start, ends = list(ctx.frontier), []
     for cfg in as_list(pl.field("configs")):
         if not isinstance(cfg, dict):
             continue
-        block = cfg.get("block")
+        blocking = "block" in cfg  # `<block/>` blocks too, with no threshold
+        propagate = _blocking(cfg.get("block"), pl, ctx) if blocking else True
         conf = _predefined(cfg.get("parameters"))
         for job in split_names(cfg.get("projects")):
             ctx.frontier = list(start)
-            trigger_task(ctx, scope, job, conf, bool(block), pl.span)
+            trigger_task(ctx, scope, job, conf, blocking, pl.span, propagate=propagate)
             ends += ctx.frontier
     ctx.frontier = ends or start
     ctx.mapped(f"builder {pl.cls}", pl.span, pl.cls, "triggers (and waits for, when blocking) other pipelines")

@@ -1,9 +1,9 @@
-"""Notification steps and publishers (`mail`, `emailext`, `slackSend`, Mailer, Email-ext, Slack) -> the pipeline's
-notifications, sent on the condition of the block they sit in (post conditions, catch) or of their rule.
-
-A field Groovy computes is evaluated: known now -> its text; computed in the run (`"${env.JOB_NAME} failed"`) ->
-an expression tree the runtime evaluates when it sends (Notification.values; the field keeps the Jenkins text);
-not converted -> the Jenkins text is sent as written, an approximation."""
+"""Notifications -> the pipeline's notifications, sent by the runtime when a run ends (`on`, `condition`), with
+their texts through convert.notify_text (a step's subject and body that Groovy computes in the run are expression
+trees the runtime evaluates when it sends: Notification.values). Steps (`mail`, `emailext`, `slackSend`) send when
+the block they sit in runs (post conditions, catch), or by their rule's `on`; the Mailer, email-ext and Slack
+publishers by their own triggers, mapped by mappings `notifications` (notifications.yaml). What the runtime cannot
+do is flagged."""
 
 from __future__ import annotations
 
@@ -12,44 +12,238 @@ from typing import Any
 from jenkins2flow_runtime import model
 
 from jenkins2flow.convert.context import Ctx, Handler, Scope
-from jenkins2flow.convert.evaluate import Runtime, Static, Unknown
 from jenkins2flow.convert.handlers.nodes import element, key
+from jenkins2flow.convert.notify_text import Texts
 from jenkins2flow.convert.rules import Rule
-from jenkins2flow.convert.values import arg, split_names, text
-from jenkins2flow.ir import Plugin, Step
+from jenkins2flow.convert.values import arg, as_list, call, text
+from jenkins2flow.ir import Plugin, Span, Step
+
+# step arguments that change nothing the runtime can do, with why: flagged (approximated) when given
+STEP_ARGS: dict[str, dict[str, str]] = {
+    "mail": {"cc": "cc recipients get the mail as To", "bcc": "bcc recipients get the mail as To",
+             "from": "the sender is the runtime's (JENKINS2FLOW_MAIL_FROM)", "replyTo": "no Reply-To is set",
+             "mimeType": "the body is sent as text", "charset": "the mail is UTF-8"},
+    "emailext": {"from": "the sender is the runtime's (JENKINS2FLOW_MAIL_FROM)", "replyTo": "no Reply-To is set",
+                 "mimeType": "the body is sent as text", "attachLog": "no build log is attached",
+                 "attachmentsPattern": "no attachment is sent", "compressLog": "no build log is attached",
+                 "presendScript": "Groovy scripts are not run", "postsendScript": "Groovy scripts are not run"},
+    "slackSend": {"color": "the message is plain text", "tokenCredentialId": "the runtime's Slack connection sends it",
+                  "baseUrl": "the runtime's Slack connection sends it", "teamDomain": "the runtime's Slack connection "
+                  "sends it", "botUser": "the runtime's Slack connection sends it", "attachments": "only the text is "
+                  "sent", "blocks": "only the text is sent", "notifyCommitters": "committers are Jenkins' records",
+                  "iconEmoji": "the webhook's icon is used", "username": "the webhook's name is used"},
+}
+# step arguments that need nothing (Jenkins-side behaviour only)
+STEP_WAIVED = {"failOnError": "a notification never fails an Airflow run", "sendAsText": "the message is text"}
 
 
-def notify(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    on = ctx.notify_on or str(rule.get("on", "always" if isinstance(node, Step) else "failure"))
-    raw: dict[str, Any] = {"to": arg(node, str(rule.get("to", "to")), "")}
-    if rule.get("subject"):
-        raw["subject"] = arg(node, str(rule.get("subject", "subject")), "")
-    if rule.get("body"):
-        field = str(rule.get("body", "body"))
-        raw["body"] = (node.kwarg(field) if isinstance(node, Step) else node.field(field, "")) or ""
-    fields: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    approximated = False
-    for name, value in raw.items():
-        result = scope.ev.string(value, node.span) if isinstance(node, Step) else Static(text(value))
-        if isinstance(result, Static):
-            fields[name] = str(result.value)
+def _add(ctx: Ctx, on: str, channel: str, to: list[str], subject: str, body: str, condition: str = "",
+         values: dict[str, Any] | None = None) -> None:
+    ctx.notifications.append(model.Notification(on=on, channel=channel, to=to, subject=subject, body=body,  # type: ignore[arg-type]
+                                                condition=condition, values=values or {}))  # type: ignore[arg-type]
+
+
+def _flag_args(node: Step, known: set[str], ctx: Ctx) -> None:
+    reasons = STEP_ARGS.get(node.name, {})
+    for name, value in node.kwargs:
+        if name in known or value in (None, "", False):
             continue
-        fields[name] = text(value)
-        if isinstance(result, Runtime) and not result.outputs():
-            values[name] = result.tree
+        if name in STEP_WAIVED:
+            ctx.waived(f"step {node.name} {name}", node.span, STEP_WAIVED[name], node.name)
+        else:
+            ctx.approximated(f"step {node.name} {name}", node.span, f"{name}: {reasons.get(name, 'not applied')}",
+                             node.name)
+
+
+def _providers(values: list[Any], ctx: Ctx, span: Span, elem: str, key_: str) -> bool:
+    """Whether the listed recipients are sent to; each provider of another kind is flagged (its people are
+    Jenkins' knowledge)."""
+    table = ctx.rules.table("notifications").get("recipient_providers") or {}
+    listed = False
+    for p in values:
+        found = call(p) if not isinstance(p, dict) else None
+        name = text(p.get("$class", "")) if isinstance(p, dict) else found[0] if found else text(p)
+        name = name.rsplit(".", 1)[-1]
+        why = table.get(name)
+        if why == "list":
+            listed = True
+        else:
+            ctx.approximated(f"{elem} {name}", span, f"recipient provider {name}: "
+                             f"{why or 'no rule in mappings notifications.recipient_providers'}; the mail goes to "
+                             "the listed recipients only", key_)
+    return listed
+
+
+def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """`mail`, `emailext`, `slackSend`: one notification sent when the block around the step runs."""
+    on = ctx.notify_on or str(rule.get("on", "always"))
+    channel = str(rule.get("channel", "email"))
+    email_tokens = node.name == "emailext"
+    texts = Texts(ctx, ev=scope.ev, span=node.span)
+    to_key, subject_key, body_key = (str(rule.get(k, k)) for k in ("to", "subject", "body"))
+    subject, subject_tree = texts.computed(arg(node, subject_key, "$DEFAULT_SUBJECT" if email_tokens else ""),
+                                           email_tokens)
+    body, body_tree = (subject, subject_tree) if body_key == subject_key else texts.computed(
+        node.kwarg(body_key) if node.kwarg(body_key) is not None else "$DEFAULT_CONTENT" if email_tokens else "",
+        email_tokens)
+    values = {k: t for k, t in (("subject", subject_tree), ("body", body_tree)) if t is not None}
+    to, odd = texts.recipients(node.kwarg(to_key) if node.kwarg(to_key) is not None else "", email_tokens)
+    known = {to_key, subject_key, body_key, "recipientProviders", "message"}
+    if node.name == "mail":  # cc and bcc still receive it, as To (flagged by _flag_args)
+        for extra in ("cc", "bcc"):
+            more, bad = texts.recipients(node.kwarg(extra) or "", False)
+            to += [m for m in more if m not in to]
+            odd += bad
+    _flag_args(node, known, ctx)
+    providers = as_list(node.kwarg("recipientProviders"))
+    if providers:
+        _providers(providers, ctx, node.span, f"step {node.name}", node.name)
+    if odd:
+        ctx.approximated(f"step {node.name} recipients", node.span, f"recipient(s) {', '.join(odd)} cannot be "
+                         "used as written (tokens without a value, cc:/bcc: prefixes, exclusions)", node.name)
+    texts.report(element(node), node.span, key(node))
+    if channel == "email" and not to:
+        ctx.approximated(element(node), node.span, "no recipient is known: the runtime sends to JENKINS2FLOW_MAIL_TO",
+                         key(node))
+    _add(ctx, on, channel, to, subject, body, values=values)
+    ctx.mapped(element(node), node.span, key(node), f"notification on {on} by {channel}"
+               + (f"; {', '.join(sorted(values))} computed when sent" if values else ""))
+
+
+def mailer(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """hudson.tasks.Mailer: a mail on every failed build, and one when a build is back to normal (success after a
+    failure); `sendToIndividuals` (the culprits) is Jenkins' knowledge."""
+    to = [r for r in as_list(pl.field("recipients")) if text(r).strip()]
+    recipients = [text(r) for r in to]
+    job = ctx.job.full_name
+    _add(ctx, "failure", "email", recipients, f"Build failed in Jenkins: {job} #${{AIRFLOW_RUN_ID}}", "")
+    _add(ctx, "success", "email", recipients, f"Jenkins build is back to normal : {job} #${{AIRFLOW_RUN_ID}}", "",
+         "fixed")
+    if text(pl.field("sendToIndividuals")).lower() == "true":
+        ctx.approximated(f"publisher {pl.cls} sendToIndividuals", pl.span, "the people who broke the build come "
+                         "from Jenkins' SCM changelogs: the mail goes to the listed recipients only", pl.cls)
+    if text(pl.field("dontNotifyEveryUnstableBuild")).lower() == "true":
+        ctx.waived(f"publisher {pl.cls} dontNotifyEveryUnstableBuild", pl.span, "Airflow has no UNSTABLE result",
+                   pl.cls)
+    if not recipients:
+        ctx.approximated(f"publisher {pl.cls}", pl.span, "no recipient is listed: the runtime sends to "
+                         "JENKINS2FLOW_MAIL_TO", pl.cls)
+    ctx.mapped(f"publisher {pl.cls}", pl.span, pl.cls, "a mail on failure and one when back to normal (fixed)")
+
+
+def _trigger_spans(pl: Plugin) -> list[Span]:
+    triggers = pl.raw.find("configuredTriggers") if pl.raw is not None else None
+    return [c.span for c in triggers.children] if triggers is not None else []
+
+
+def emailext_publisher(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """email-ext's publisher: one notification per configured trigger, with that trigger's recipients, subject and
+    body (the project's defaults where it says $PROJECT_DEFAULT_*)."""
+    elem = f"publisher {pl.cls}"
+    if text(pl.field("disabled")).lower() == "true":
+        ctx.waived(elem, pl.span, "disabled in Jenkins: no mail is sent", pl.cls)
+        return
+    project = {"PROJECT_DEFAULT_SUBJECT": text(pl.field("defaultSubject") or "$DEFAULT_SUBJECT"),
+               "PROJECT_DEFAULT_CONTENT": text(pl.field("defaultContent") or "$DEFAULT_CONTENT"),
+               "PROJECT_DEFAULT_REPLYTO": text(pl.field("replyTo") or "")}
+    table = ctx.rules.table("notifications").get("emailext_triggers") or {}
+    spans = _trigger_spans(pl)
+    for i, trig in enumerate(as_list(pl.field("triggers"))):
+        if not isinstance(trig, dict):
             continue
-        why = str(result) if isinstance(result, Unknown) else "it reads the output of a step, which a notification " \
-            "sent at the end of the run cannot"
-        ctx.approximated(element(node), node.span, f"its {name} is computed by Groovy and is not converted ({why}): "
-                         "it is sent as written in the Jenkinsfile", key(node))
-        approximated = True
-    ctx.notifications.append(model.Notification(
-        on=on, channel=rule.get("channel", "email"), to=split_names(fields.get("to", "")),  # type: ignore[arg-type]
-        subject=fields.get("subject", ""), body=fields.get("body", ""), values=values))  # type: ignore[arg-type]
-    if not approximated:
-        ctx.mapped(element(node), node.span, key(node), f"notification on {on} by {rule.get('channel', 'email')}"
-                   + (f"; {', '.join(sorted(values))} computed when sent" if values else ""))
+        span = spans[i] if i < len(spans) else pl.span
+        name = text(trig.get("class", "")).rsplit(".", 1)[-1]
+        how = table.get(name)
+        telem = f"{elem} {name}"
+        if how is None:
+            ctx.approximated(telem, span, f"trigger {name} has no rule in mappings notifications.emailext_triggers: "
+                             "this mail is never sent", pl.cls)
+            continue
+        if how.get("never"):
+            ctx.approximated(telem, span, str(how["never"]), pl.cls)
+            continue
+        texts = Texts(ctx, project)
+        listed = _providers(list(trig.get("recipientProviders") or ()), ctx, span, telem, pl.cls) \
+            if "recipientProviders" in trig else _old_flags(trig, ctx, span, telem, pl.cls)
+        to, odd = texts.recipients(trig.get("recipientList") or "", True)
+        if listed:
+            more, bad = texts.recipients(pl.field("recipientList") or "", True)
+            to += [m for m in more if m not in to]
+            odd += bad
+        subject = texts.tokens(text(trig.get("subject") or "$PROJECT_DEFAULT_SUBJECT"))
+        body = texts.tokens(text(trig.get("body") or "$PROJECT_DEFAULT_CONTENT"))
+        _email_extras(trig, ctx, span, telem, pl.cls)
+        if odd:
+            ctx.approximated(telem, span, f"recipient(s) {', '.join(odd)} cannot be used as written", pl.cls)
+        if not to:
+            ctx.approximated(telem, span, "no recipient is known: the runtime sends to JENKINS2FLOW_MAIL_TO", pl.cls)
+        texts.report(telem, span, pl.cls)
+        if how.get("approximate"):
+            ctx.approximated(telem, span, str(how["approximate"]), pl.cls)
+        else:
+            ctx.mapped(telem, span, pl.cls, f"a mail on {how['send']}" + (f" when {how['condition']}" if
+                                                                       how.get("condition") else ""))
+        _add(ctx, str(how["send"]), "email", to, subject, body, str(how.get("condition", "")))
+    for name, why in (("presendScript", "a Groovy script Jenkins runs before sending"),
+                      ("postsendScript", "a Groovy script Jenkins runs after sending"),
+                      ("attachmentsPattern", "attachments are not sent")):
+        if Texts(ctx, project).tokens(text(pl.field(name) or "")).strip():  # $DEFAULT_PRESEND_SCRIPT: the global one
+            ctx.approximated(f"{elem} {name}", pl.span, why, pl.cls)
+    ctx.mapped(elem, pl.span, pl.cls, "one notification per trigger")
 
 
-HANDLERS: dict[str, Handler] = {"notify": notify}
+def _old_flags(trig: dict[str, Any], ctx: Ctx, span: Span, elem: str, key_: str) -> bool:
+    """Triggers saved before recipient providers: sendToRecipientList (the list), and flags for people."""
+    for flag, why in (("sendToDevelopers", "developers"), ("sendToRequester", "requestor"),
+                      ("includeCulprits", "culprits")):
+        if text(trig.get(flag)).lower() == "true":
+            _providers([why], ctx, span, elem, key_)
+    return text(trig.get("sendToRecipientList", "true")).lower() != "false"
+
+
+def _email_extras(trig: dict[str, Any], ctx: Ctx, span: Span, elem: str, key_: str) -> None:
+    if text(trig.get("attachBuildLog")).lower() == "true" or text(trig.get("attachmentsPattern") or "").strip():
+        ctx.approximated(f"{elem} attachments", span, "no attachment or build log is sent", key_)
+    if text(trig.get("contentType") or "").strip() in ("text/html",):
+        ctx.approximated(f"{elem} contentType", span, "the body is sent as text, not HTML", key_)
+
+
+# Slack publisher flags -> (on, condition); notifySuccess covers back-to-normal, notifyRepeatedFailure with
+# notifyFailure covers every failure
+SLACK_FLAGS = {"notifySuccess": ("success", ""), "notifyBackToNormal": ("success", "fixed"),
+               "notifyFailure": ("failure", "first_failure"), "notifyRepeatedFailure": ("failure", "still_failing"),
+               "notifyRegression": ("failure", "regression")}
+SLACK_NEVER = {"notifyAborted": "an Airflow run that is stopped fails: no message for an abort as such",
+               "notifyNotBuilt": "Airflow has no NOT_BUILT result", "notifyUnstable": "Airflow has no UNSTABLE result",
+               "startNotification": "the runtime sends messages when a run ends, not when it starts"}
+
+
+def slack_notifier(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """jenkins.plugins.slack.SlackNotifier: a message per result its flags ask for, to its room/channel."""
+    elem = f"publisher {pl.cls}"
+    flags = {name for name in (*SLACK_FLAGS, *SLACK_NEVER) if text(pl.field(name)).lower() == "true"}
+    sends = [SLACK_FLAGS[f] for f in SLACK_FLAGS if f in flags]
+    if "notifySuccess" in flags:
+        sends = [s for s in sends if s != ("success", "fixed")]
+    if {"notifyFailure", "notifyRepeatedFailure"} <= flags:
+        sends = [s for s in sends if s[0] != "failure" or s[1] == "regression"] + [("failure", "")]
+    if ("failure", "") in sends:
+        sends = [s for s in sends if s != ("failure", "regression")]
+    rooms = [r for r in text(pl.field("room") or pl.field("channel") or "").replace(",", " ").split() if r]
+    message = text(pl.field("customMessage") or "") if text(pl.field("includeCustomMessage")).lower() == "true" \
+        else ""
+    for on, condition in sends:
+        _add(ctx, on, "slack", rooms, "", message, condition)
+    for name in flags & set(SLACK_NEVER):
+        ctx.approximated(f"{elem} {name}", pl.span, SLACK_NEVER[name], pl.cls)
+    for name in ("includeTestSummary", "includeFailedTests", "commitInfoChoice"):
+        value = text(pl.field(name) or "")
+        if value and value.lower() not in ("false", "none"):
+            ctx.approximated(f"{elem} {name}", pl.span, f"{name} {value!r}: Jenkins' build details are not in the "
+                             "message", pl.cls)
+    ctx.mapped(elem, pl.span, pl.cls, f"{len(sends)} Slack notification(s): "
+               + (", ".join(f"{on}{' when ' + c if c else ''}" for on, c in sends) or "none"))
+
+
+HANDLERS: dict[str, Handler] = {"notify": notify, "mailer": mailer, "emailext_publisher": emailext_publisher,
+                                "slack_notifier": slack_notifier}

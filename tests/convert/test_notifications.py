@@ -1,0 +1,186 @@
+"""Notifications map fully or are flagged: email-ext triggers -> the runtime's on/condition, per-trigger recipients
+and providers, email-ext defaults and tokens, Mailer's failure and back-to-normal mails, `mail`/`emailext`/`slackSend`
+arguments, the Slack publisher's flags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jenkins2flow_runtime.expressions import Context, as_text
+from jenkins2flow_runtime.fallback import post_condition_holds
+from jenkins2flow_runtime.notify import RunInfo, fill, jenkins_status
+
+from jenkins2flow.convert import convert_job
+from jenkins2flow.convert.rules import load_rules
+from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+from jenkins2flow.parse.job_xml import parse_config_xml
+
+TRIGGER = "hudson.plugins.emailext.plugins.trigger.{name}"
+
+
+def _emailext(triggers: str, top: str = "<recipientList>team@example.com</recipientList>") -> bytes:
+    return f"""<project>
+<builders><hudson.tasks.Shell><command>make</command></hudson.tasks.Shell></builders>
+<publishers><hudson.plugins.emailext.ExtendedEmailPublisher>
+{top}
+<configuredTriggers>
+{triggers}
+</configuredTriggers>
+<defaultSubject>$DEFAULT_SUBJECT</defaultSubject>
+<defaultContent>$DEFAULT_CONTENT</defaultContent>
+</hudson.plugins.emailext.ExtendedEmailPublisher></publishers></project>""".encode()
+
+
+def _trigger(name: str, email: str = "") -> str:
+    cls = TRIGGER.format(name=name)
+    return f"<{cls}><email>{email}</email></{cls}>"
+
+
+def _convert_xml(data: bytes, rules: Any = None, name: str = "sales/nightly") -> Any:
+    return convert_job(parse_config_xml(data, "config.xml", name), rules)
+
+
+@pytest.mark.parametrize(("trigger", "on", "condition"), [
+    ("AlwaysTrigger", "always", ""), ("SuccessTrigger", "success", ""), ("FailureTrigger", "failure", ""),
+    ("FirstFailureTrigger", "failure", "first_failure"), ("StillFailingTrigger", "failure", "still_failing"),
+    ("FixedTrigger", "success", "fixed"), ("FixedUnhealthyTrigger", "success", "fixed"),
+    ("StatusChangedTrigger", "always", "changed"),
+])
+def test_emailext_triggers_map_to_the_runtime_conditions(trigger: str, on: str, condition: str) -> None:
+    conv = _convert_xml(_emailext(_trigger(trigger, "<recipientList>x@example.com</recipientList>")))
+    [note] = conv.pipeline.notifications
+    assert (note.on, note.condition, note.channel) == (on, condition, "email")
+    assert note.to == ["x@example.com", "team@example.com"]  # the trigger's own, then the project's list
+    assert conv.status == "converted", conv.reasons
+
+
+@pytest.mark.parametrize("trigger", ["UnstableTrigger", "AbortedTrigger", "PreBuildTrigger", "ScriptTrigger",
+                                     "NoSuchTrigger"])
+def test_triggers_the_runtime_cannot_honour_are_flagged_at_their_element(trigger: str) -> None:
+    conv = _convert_xml(_emailext(_trigger("FailureTrigger") + "\n" + _trigger(trigger)))
+    assert [n.on for n in conv.pipeline.notifications] == ["failure"]
+    [approx] = conv.approximations
+    assert approx.element.endswith(trigger) and str(approx.span) == "config.xml:7:1"  # the trigger's own line
+
+
+def test_recipient_providers_and_default_recipients(tmp_path: Path) -> None:
+    triggers = _trigger("FailureTrigger", """<recipientList>$DEFAULT_RECIPIENTS, cc:boss@example.com</recipientList>
+<recipientProviders><hudson.plugins.emailext.plugins.recipients.DevelopersRecipientProvider/>
+<hudson.plugins.emailext.plugins.recipients.ListRecipientProvider/></recipientProviders>""")
+    conv = _convert_xml(_emailext(triggers))
+    [note] = conv.pipeline.notifications
+    assert note.to == ["boss@example.com", "team@example.com"]
+    reasons = [(e.element.rsplit(" ", 1)[-1], e.reason) for e in conv.approximations]
+    assert [r for e, r in reasons if e == "DevelopersRecipientProvider" and "SCM changelog" in r]
+    assert [r for e, r in reasons if e == "FailureTrigger" and "$DEFAULT_RECIPIENTS is email-ext's global" in r]
+    assert [r for e, r in reasons if e == "FailureTrigger" and "cc:boss@example.com" in r]
+    (tmp_path / "n.yaml").write_text("notifications: {emailext_defaults: {DEFAULT_RECIPIENTS: 'ops@example.com'}}\n")
+    given = _convert_xml(_emailext(_trigger("FailureTrigger", "<recipientList>$DEFAULT_RECIPIENTS</recipientList>"
+                                            )), load_rules([tmp_path]))
+    assert given.pipeline.notifications[0].to == ["ops@example.com", "team@example.com"]
+    assert given.status == "converted", given.reasons
+    only_providers = _convert_xml(_emailext(_trigger("FailureTrigger", "<recipientProviders>"
+                                                     "<hudson.plugins.emailext.plugins.recipients.CulpritsRecipientProvider/>"
+                                                     "</recipientProviders>")))
+    assert only_providers.pipeline.notifications[0].to == []  # the list provider is not among them
+    assert any("JENKINS2FLOW_MAIL_TO" in e.reason for e in only_providers.approximations)
+
+
+def test_tokens_become_the_job_name_or_runtime_placeholders_and_unknown_ones_are_flagged() -> None:
+    triggers = _trigger("FailureTrigger", "<subject>$PROJECT_DEFAULT_SUBJECT</subject>"
+                        "<body>$PROJECT_DEFAULT_CONTENT ${BUILD_LOG, maxLines=50} cost $$5</body>")
+    conv = _convert_xml(_emailext(triggers))
+    [note] = conv.pipeline.notifications
+    assert note.subject == "sales/nightly - Build # ${AIRFLOW_RUN_ID} - ${AIRFLOW_BUILD_STATUS}!"
+    assert note.body == ("sales/nightly - Build # ${AIRFLOW_RUN_ID} - ${AIRFLOW_BUILD_STATUS}:\n\nCheck console "
+                         "output at ${AIRFLOW_RUN_URL} to view the results. ${BUILD_LOG, maxLines=50} cost $5")
+    [approx] = conv.approximations
+    assert "${BUILD_LOG, maxLines=50}" in approx.reason and str(approx.span) == "config.xml:6:1"
+    run = RunInfo("sales.nightly", "manual__1", "failed", run_url="https://af/dags/x", status="Still Failing")
+    assert fill(note.subject, run) == "sales/nightly - Build # manual__1 - Still Failing!"
+
+
+def test_mailer_mails_on_failure_and_when_back_to_normal() -> None:
+    xml = b"""<project><builders><hudson.tasks.Shell><command>make</command></hudson.tasks.Shell></builders>
+<publishers><hudson.tasks.Mailer><recipients>a@example.com b@example.com</recipients>
+<dontNotifyEveryUnstableBuild>true</dontNotifyEveryUnstableBuild><sendToIndividuals>true</sendToIndividuals>
+</hudson.tasks.Mailer></publishers></project>"""
+    conv = _convert_xml(xml)
+    failed, fixed = conv.pipeline.notifications
+    assert (failed.on, failed.condition, failed.to) == ("failure", "", ["a@example.com", "b@example.com"])
+    assert (fixed.on, fixed.condition) == ("success", "fixed")
+    assert fixed.subject == "Jenkins build is back to normal : sales/nightly #${AIRFLOW_RUN_ID}"
+    [approx] = conv.approximations
+    assert approx.element.endswith("sendToIndividuals")
+    assert ("publisher hudson.tasks.Mailer dontNotifyEveryUnstableBuild", "waived") in {
+        (e.element, e.outcome) for e in conv.ledger}
+
+
+STEPS = """pipeline {
+  agent any
+  stages { stage('b') { steps { sh 'make' } } }
+  post {
+    failure {
+      mail to: 'dev@example.com', cc: 'lead@example.com', subject: "Failed: ${env.JOB_NAME} #${env.BUILD_NUMBER}",
+           body: 'Literal $BUILD_NUMBER: the mail step expands nothing'
+      emailext to: 'qa@example.com', subject: '$DEFAULT_SUBJECT', body: "${currentBuild.fullDisplayName}: $BUILD_URL",
+               recipientProviders: [developers(), requestor()]
+      slackSend channel: '#ci', color: 'danger', message: "Failed ${env.BUILD_URL} for ${params.REGION}"
+    }
+  }
+}
+"""
+
+
+def test_notification_steps_translate_groovy_references_and_flag_what_they_drop() -> None:
+    conv = convert_job(parse_jenkinsfile(STEPS, "Jenkinsfile", "sales/nightly"))
+    mail, ext, slack = conv.pipeline.notifications
+    assert mail.to == ["dev@example.com", "lead@example.com"]
+    assert mail.subject == "Failed: sales/nightly #${AIRFLOW_RUN_ID}"
+    assert mail.body == "Literal $BUILD_NUMBER: the mail step expands nothing"
+    assert ext.subject == "sales/nightly - Build # ${AIRFLOW_RUN_ID} - ${AIRFLOW_BUILD_STATUS}!"
+    assert ext.body == "sales/nightly #${AIRFLOW_RUN_ID}: ${AIRFLOW_RUN_URL}"
+    assert slack.body == "Failed ${AIRFLOW_RUN_URL} for ${params.REGION}" and slack.to == ["#ci"]
+    flagged = {e.element: (str(e.span), e.reason) for e in conv.approximations}
+    assert flagged["step mail cc"][0] == "Jenkinsfile:6:7" and "as To" in flagged["step mail cc"][1]
+    assert "SCM changelog" in flagged["step emailext developers"][1]
+    assert "Jenkins user" in flagged["step emailext requestor"][1]
+    assert "plain text" in flagged["step slackSend color"][1]
+    assert "step slackSend" not in flagged  # ${params.REGION} is computed when the message is sent:
+    assert as_text(slack.values["body"], Context(params={"REGION": "eu"})) == "Failed ${AIRFLOW_RUN_URL} for eu"
+    assert all(n.on == "failure" for n in conv.pipeline.notifications)
+
+
+def test_slack_publisher_flags() -> None:
+    def slack(**flags: bool) -> Any:
+        fields = "".join(f"<{k}>{str(v).lower()}</{k}>" for k, v in flags.items())
+        xml = (f"<project><builders><hudson.tasks.Shell><command>make</command></hudson.tasks.Shell></builders>"
+               f"<publishers><jenkins.plugins.slack.SlackNotifier><room>#etl</room>{fields}"
+               "</jenkins.plugins.slack.SlackNotifier></publishers></project>").encode()
+        return _convert_xml(xml)
+
+    conv = slack(notifyFailure=True, notifyBackToNormal=True, notifyUnstable=True)
+    assert [(n.on, n.condition, n.to) for n in conv.pipeline.notifications] == [
+        ("success", "fixed", ["#etl"]), ("failure", "first_failure", ["#etl"])]
+    [approx] = conv.approximations
+    assert approx.element.endswith("notifyUnstable")
+    every = slack(notifyFailure=True, notifyRepeatedFailure=True, notifySuccess=True, notifyBackToNormal=True)
+    assert sorted((n.on, n.condition) for n in every.pipeline.notifications) == [("failure", ""), ("success", "")]
+
+
+@pytest.mark.parametrize(("current", "previous", "first", "still"), [
+    ("failed", None, True, False), ("failed", "success", True, False), ("failed", "failed", False, True),
+    ("success", "failed", False, False), ("success", None, False, False),
+])
+def test_first_failure_and_still_failing_follow_email_ext(current: str, previous: str | None, first: bool,
+                                                          still: bool) -> None:
+    assert post_condition_holds("first_failure", current, previous) is first
+    assert post_condition_holds("still_failing", current, previous) is still
+
+
+def test_build_status_in_email_ext_words() -> None:
+    assert [jenkins_status(r, p) for r, p in (("success", None), ("success", "failed"), ("failed", "success"),
+                                              ("failed", "failed"))] == ["Successful", "Fixed", "Failure",
+                                                                         "Still Failing"]
