@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from jenkins2flow_runtime.store import open_store
+from catalog_samples import loaded_conversion
 from jenkins2flow_runtime.workspace import run_workspace
 
 from jenkins2flow.convert import convert_job
-from jenkins2flow.convert.save import save_conversion
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
@@ -91,17 +90,9 @@ def test_groovy_values_reach_the_run(airflow_db: Path, configured_dags_folder: P
 
 
 def published(text: str, name: str, dags: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
-    """The Jenkinsfile converted, saved and published in a fresh store, and its DAG as Airflow loads it."""
-    from airflow.dag_processing.dagbag import DagBag
-
+    """The Jenkinsfile converted, and its DAG as Airflow loads it from a fresh store."""
     conv = convert_job(parse_jenkinsfile(text, "Jenkinsfile", name))
-    store = tmp_path / "store.db"
-    monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
-    with open_store(str(store), create=True) as opened:
-        save_conversion(opened, conv)
-    bag = DagBag(dag_folder=str(dags))
-    assert bag.import_errors == {}
-    return conv, bag.dags[conv.pipeline_name]
+    return conv, loaded_conversion(conv, dags, tmp_path, monkeypatch)
 
 
 def task_errors(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
