@@ -40,6 +40,7 @@ def dump(folders: list[str]) -> list[dict[str, Any]]:
             out.append({
                 "set": Path(folder).name, "job": c.job, "status": c.status,
                 "placeholders": sum(1 for e in c.ledger if e.outcome == "placeholder"),
+                "ledger": [[e.outcome, e.key, e.element] for e in c.ledger],  # read by bench/control_flow.py
                 "pipeline": c.pipeline.model_dump(mode="json") if c.pipeline is not None else None,
                 "documents": [{"kind": d.kind, "name": d.name, "spec": d.spec.model_dump(mode="json")}
                               for d in (*c.templates, *c.tasks)],
@@ -55,6 +56,19 @@ def run_dump(tree: Path, folders: list[Path]) -> list[dict[str, Any]]:
     if proc.returncode != 0:
         raise SystemExit(f"converting with {tree} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def before_and_after(rev: str, folders: list[Path]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The dumped conversions of `folders` by git revision `rev` (in a temporary worktree) and by this tree."""
+    with tempfile.TemporaryDirectory(prefix="j2f-before-") as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(tree), rev],
+                       check=True)
+        try:
+            before = run_dump(tree, folders)
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
+    return before, run_dump(ROOT, folders)
 
 
 def measure(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -97,6 +111,11 @@ def table(before: dict[str, Any], after: dict[str, Any], rev: str) -> str:
              ("jobs with a lint finding", before["jobs_with_findings"], after["jobs_with_findings"]),
              ("lint findings in drafts (not run)", sum(before["draft_lint"].values()),
               sum(after["draft_lint"].values()))]
+    return columns(rows, rev)
+
+
+def columns(rows: list[tuple[str, Any, Any]], rev: str) -> str:
+    """Rows of (figure, before, after) as aligned text columns."""
     width = max(len(r[0]) for r in rows)
     lines = [f"{'':<{width}}  {'before ' + rev:>16}  {'after':>8}"]
     lines += [f"{name:<{width}}  {b:>16}  {a:>8}" for name, b, a in rows]
@@ -116,15 +135,7 @@ def main() -> None:
     folders = [args.corpus / s for s in SETS]
     if not all(f.is_dir() for f in folders):
         raise SystemExit(f"{args.corpus}: expected {', '.join(SETS)} in it (the shared corpus).")
-    with tempfile.TemporaryDirectory(prefix="j2f-before-") as tmp:
-        tree = Path(tmp) / "tree"
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(tree), args.before],
-                       check=True)
-        try:
-            before_rows = run_dump(tree, folders)
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
-    after_rows = run_dump(ROOT, folders)
+    before_rows, after_rows = before_and_after(args.before, folders)
     figures: dict[str, Any] = {}
     for name in (*SETS, "total"):
         pick = (lambda r: True) if name == "total" else (lambda r, n=name: r["set"] == n)  # type: ignore[misc]

@@ -57,7 +57,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 def test_installed_wheels_convert_the_samples_into_a_store(installed: Path, tmp_path: Path) -> None:
     store = tmp_path / "store.db"
-    done = _run(installed / "jenkins2flow", "convert", SAMPLES / "jenkinsfiles", "--store", store, cwd=tmp_path)
+    done = _run(installed / "jenkins2flow", "convert", SAMPLES / "jenkinsfiles", "--store", store, "--job-name",
+                "daily_sales", "--timezone", "UTC", cwd=tmp_path)  # the job's Jenkins name and zone: H is exact
     assert "daily_sales: converted" in done.stdout
     with sqlite3.connect(store) as db:
         heads = db.execute("SELECT name FROM versions WHERE kind='pipeline'").fetchall()

@@ -53,7 +53,8 @@ def test_freestyle_job_maps_builders_wrappers_publishers_and_properties() -> Non
     assert [r.split(": ")[1] for r in spec.jenkins_fallback.reasons] == ["builder com.example.UnknownBuilder"]
     ids = [t.id for t in spec.draft_tasks]  # the converted draft, kept for review
     assert ids[:2] == ["build", "build_2"]
-    assert spec.draft_tasks[0].timeout_seconds == 1800
+    # the absolute build-timeout covers the whole build: the run's limit, not the same limit on every task
+    assert spec.dagrun_timeout_seconds == 1800 and all(t.timeout_seconds is None for t in spec.draft_tasks)
     assert spec.draft_tasks[2].uses.name == "jenkins.not-converted"
     assert spec.draft_tasks[2].bindings["element"] == "builder com.example.UnknownBuilder"
     assert spec.max_active_runs == 1

@@ -121,11 +121,12 @@ def test_notification_fields_static_resolved_and_run_time_ones_as_trees() -> Non
 def test_timeout_and_retry_numbers_come_from_the_evaluator() -> None:
     conv = convert_case("values_timeout_retry")
     tasks = _tasks(conv)
-    assert (tasks["run"].timeout_seconds, tasks["run"].retries) == (3 * 60 * 60, 2)
-    assert (tasks["run_2"].timeout_seconds, tasks["run_2"].retries) == (90, 1)  # options: 2*30 min, retry(1+1)
-    assert tasks["run_3"].timeout_seconds == 3600
-    [flag] = conv.placeholders
-    assert flag.element == "step retry" and flag.span.line == 14 and "depends on the run" in flag.reason
+    assert conv.pipeline is not None and conv.pipeline.dagrun_timeout_seconds == 2 * 30 * 60  # options: 2*30 min
+    [block] = tasks["run"].deadlines  # timeout(3 * 60) minutes, shared by its block's tasks
+    assert block.seconds == 3 * 60 * 60 and tasks["run"].retries == 2  # retry(count: attempts), def attempts = 3
+    assert tasks["run_2"].timeout_seconds == 90 and tasks["run_2"].retries == 1  # options: retry(1 + 1)
+    flags = {e.span.line: e.reason for e in conv.approximations}
+    assert "not a number known at conversion time" in flags[14]  # retry(params.N as Integer): flagged, not guessed
 
 
 def test_values_the_converter_cannot_compute_are_flagged_and_never_pasted() -> None:

@@ -10,7 +10,6 @@ from jenkins2flow.ir import (
     Agent,
     Axis,
     EnvVar,
-    Expr,
     GString,
     Interp,
     Matrix,
@@ -71,22 +70,30 @@ def test_when_becomes_a_gate_and_later_stages_still_run() -> None:
     assert conv.status == "converted"
 
 
-def test_post_conditions_map_to_trigger_rules_and_notifications() -> None:
+def test_post_conditions_run_after_gates_and_end_with_a_task_that_fails_like_the_build() -> None:
     post = (PostBlock("failure", (step("mail", to="a@x.org, b@x.org", subject="failed"), sh("./page-oncall")), sp(9)),
             PostBlock("always", (sh("./cleanup-tmp"),), sp(10)),
             PostBlock("cleanup", (sh("rm -rf tmp"),), sp(11)),
             PostBlock("unstable", (sh("./flaky"),), sp(12)))
     conv = convert_job(job(stage("Build", sh("make")), post=post))
-    rules = {t.id: t.trigger_rule for t in conv.pipeline.tasks}  # type: ignore[union-attr]
-    assert rules["post_post_failure"] == "one_failed"
-    assert rules["post_post_always"] == "all_done"
-    assert rules["post_post_cleanup"] == "all_done"
-    cleanup = _tasks(conv)["post_post_cleanup"]
-    assert set(cleanup.depends_on) >= {"post_post_failure", "post_post_always"}
+    t = _tasks(conv)
+    for cond, runs_on in (("failure", "failure"), ("always", "always"), ("cleanup", "always")):
+        gate = t[f"post_post_{cond}_gate"]
+        assert gate.uses.name == "airflow.block-gate" and gate.trigger_rule == "all_done"
+        assert gate.bindings["runs_on"] == runs_on and gate.bindings["body_tasks"] == ["build"]
+        assert gate.bindings["entry_task"] == ""  # the pipeline's post always runs
+        assert t[f"post_post_{cond}"].depends_on == [gate.id] and t[f"post_post_{cond}"].trigger_rule == "all_success"
+    assert set(t["post_post_cleanup_gate"].depends_on) == {"build", "post_post_failure", "post_post_always"}
+    end = t["post_end"]  # the run's leaf: fails when the body or a post block failed, as the Jenkins build does
+    assert end.uses.name == "airflow.block-end" and end.trigger_rule == "all_done"
+    assert end.bindings["handled_by"] == "none" and end.bindings["body_tasks"] == ["build"]
+    assert set(end.bindings["after_tasks"]) == {"post_post_failure", "post_post_always", "post_post_cleanup"}
+    assert not any(u.depends_on == [end.id] for u in t.values())
     [note] = conv.pipeline.notifications  # type: ignore[union-attr]
     assert note.on == "failure" and note.to == ["a@x.org", "b@x.org"]
     assert any(e.key == "post unstable" and e.outcome == "waived" for e in conv.ledger)
-    assert not any("flaky" in t.uses.name for t in conv.pipeline.tasks)  # type: ignore[union-attr]
+    assert not any("flaky" in u.uses.name for u in t.values())
+    assert conv.status == "converted"
 
 
 def test_changed_fixed_regression_become_post_gates() -> None:
@@ -104,7 +111,8 @@ def test_changed_fixed_regression_become_post_gates() -> None:
         step_ = t[f"post_post_{cond}"]
         assert step_.depends_on == [f"post_post_{cond}_gate"] and step_.trigger_rule == "all_success"
     assert "post_post_changed_gate" not in t  # notifications only: the condition travels with them
-    assert set(t["post_post_cleanup"].depends_on) >= {"test", "post_post_fixed", "post_post_regression"}
+    assert set(t["post_post_cleanup_gate"].depends_on) == {"test", "post_post_fixed", "post_post_regression"}
+    assert t["post_post_cleanup"].depends_on == ["post_post_cleanup_gate"]
     notes = {n.to[0]: (n.on, n.condition) for n in conv.pipeline.notifications}  # type: ignore[union-attr]
     assert notes == {"a@x.org": ("success", "fixed"), "b@x.org": ("always", "changed")}
     gate_doc = next(d for d in conv.tasks if d.name == "airflow.post-gate")
@@ -131,7 +139,9 @@ def test_options_retry_timeout_concurrency_waivers() -> None:
             step("timestamps"), step("buildDiscarder", step("logRotator", numToKeepStr="5")), step("quietPeriod", 30))
     conv = convert_job(job(stage("Build", sh("make")), options=opts))
     task = conv.pipeline.tasks[0]  # type: ignore[union-attr]
-    assert task.retries == 2 and task.timeout_seconds == 7200
+    # the pipeline's timeout is the run's limit; its retry re-runs a pipeline of one task: that task's retries
+    assert task.retries == 2 and task.timeout_seconds is None and task.deadlines == []
+    assert conv.pipeline.dagrun_timeout_seconds == 7200  # type: ignore[union-attr]
     assert conv.pipeline.max_active_runs == 1  # type: ignore[union-attr]
     assert "jenkins-quiet-period:30" in conv.pipeline.tags  # type: ignore[union-attr]
     waived = {e.element for e in conv.ledger if e.outcome == "waived"}
@@ -209,15 +219,17 @@ def test_scm_polling_is_waived_as_ci_side_and_cron_is_resolved() -> None:
 
 
 def test_scripted_try_catch_finally_and_dynamic_if() -> None:
-    body = (sh("make"),)
-    tr = step("try", body=body)
-    tr = type(tr)("try", tr.span, body=body, children=(("catch e", (sh("./on-error"),)), ("finally", (sh("./tidy"),))))
-    iff = step("if", Expr("fileExists('x')", sp(3)), body=None)
+    tr = Step("try", sp(3), children=(("try", (sh("make"),)), ("catch e", (sh("./on-error"),)),
+                                      ("finally", (sh("./tidy"),))))
+    iff = step("if", body=None)
     conv = convert_job(job(flavor="scripted", steps=(step("node", body=(step("stage", "Build", body=(tr,)), iff)),)))
-    assert conv.status == "partial"  # the `if` the converter does not understand fails closed at its gate
-    rules = [t.trigger_rule for t in conv.pipeline.tasks]  # type: ignore[union-attr]
-    assert rules[:3] == ["all_success", "one_failed", "all_done"]
-    assert any(e.key == "if" for e in conv.approximations)  # never true by default
+    assert conv.status == "jenkins_only"  # the `if` without a readable condition
+    draft = conv.pipeline.draft_tasks  # type: ignore[union-attr]
+    shapes = [(t.uses.name.split("-")[0], t.trigger_rule) for t in draft]
+    assert shapes[:6] == [("sh.make", "all_success"), ("airflow.block", "all_done"), ("sh.on", "all_success"),
+                          ("airflow.block", "all_done"), ("sh.tidy", "all_success"), ("airflow.block", "all_done")]
+    assert draft[6].trigger_rule == "all_success"  # the if's placeholder: no rule leaks out of the try
+    assert any(e.key == "if" for e in conv.placeholders)
 
 
 def test_classification_signals_and_overrides() -> None:

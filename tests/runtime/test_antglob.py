@@ -4,11 +4,14 @@ The shadow harness's use of it: tests/shadow/test_artifacts_outputs.py."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from jenkins2flow_runtime import fallback
 from jenkins2flow_runtime.antglob import AntGlob, ant_match
-from jenkins2flow_runtime.fallback import copy_artifacts
+from jenkins2flow_runtime.fallback import FallbackError, copy_artifacts
+from jenkins2flow_runtime.workspace import record_run
 
 # (pattern, paths it matches, paths it does not), from Ant's manual.
 ANT_EXAMPLES = [
@@ -73,7 +76,8 @@ def test_comma_lists_excludes_and_default_excludes(tmp_path: Path) -> None:
 
 def test_copy_artifacts_copies_what_the_glob_selects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JENKINS2FLOW_WORKSPACE", str(tmp_path / "ws"))
-    _tree(tmp_path / "ws" / "upstream" / "run1", FILES)
+    _tree(record_run("upstream", "run1"), FILES)
+    monkeypatch.setattr(fallback, "_run_state", lambda pipeline, run_id: "success")  # the Task SDK's question
     here = tmp_path / "here"
     result = copy_artifacts("upstream", filter="out/**/*.csv,out/*.json", excludes="**/tmp/**", target="got",
                             workspace=str(here))
@@ -81,3 +85,26 @@ def test_copy_artifacts_copies_what_the_glob_selects(tmp_path: Path, monkeypatch
     assert sorted(p.relative_to(here / "got").as_posix() for p in (here / "got").rglob("*") if p.is_file()) == \
         result["copied"]
     assert (here / "got" / "out/w/b.csv").read_text(encoding="utf-8") == "out/w/b.csv"
+
+
+def test_copy_artifacts_takes_the_newest_run_its_selector_accepts(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JENKINS2FLOW_WORKSPACE", str(tmp_path / "ws"))
+    states = {"manual__1": "success", "manual__2": "failed", "manual__3": "running"}
+    for n, run_id in enumerate(states):
+        _tree(record_run("upstream", run_id), [f"out/{run_id}.txt"])
+        marker = tmp_path / "ws" / "upstream" / ".runs" / run_id
+        os.utime(marker, (1_000 + n, 1_000 + n))  # recorded in this order
+    monkeypatch.setattr(fallback, "_run_state", lambda pipeline, run_id: states[run_id])
+    here = tmp_path / "here"
+    assert copy_artifacts("upstream", workspace=str(here))["copied"] == ["out/manual__1.txt"]
+    assert copy_artifacts("upstream", selector="lastCompleted", workspace=str(here), flatten=True,
+                          target="flat")["copied"] == ["out/manual__2.txt"]
+    assert (here / "flat" / "manual__2.txt").is_file()  # flatten: the file name only
+    with pytest.raises(FallbackError, match="no file matches"):
+        copy_artifacts("upstream", filter="*.zip", workspace=str(here))
+    assert copy_artifacts("upstream", filter="*.zip", optional=True, workspace=str(here))["copied"] == []
+    with pytest.raises(FallbackError, match="Unable to find a build of pipeline 'nothing'"):
+        copy_artifacts("nothing", workspace=str(here))
+    monkeypatch.setenv("WORKSPACE", str(tmp_path / "run"))  # a task's own workspace when none is given
+    assert copy_artifacts("upstream")["copied"] and (tmp_path / "run" / "out" / "manual__1.txt").is_file()

@@ -164,26 +164,48 @@ def wait_for_pipeline(pipeline: str, threshold: str = "SUCCESS", context: Any = 
     return {"pipeline": pipeline}
 
 
-def _workspace_root() -> Path:
-    return Path(os.environ.get("JENKINS2FLOW_WORKSPACE", ".jenkins2flow/workspaces"))
+# copyArtifacts selectors the runtime follows -> the run states they accept (Jenkins' lastSuccessful also takes an
+# UNSTABLE build: Airflow has no such state)
+SELECTORS = {"lastSuccessful": ("success",), "lastCompleted": ("success", "failed")}
+
+
+def _run_state(pipeline: str, run_id: str) -> str:
+    """The state of a run of another DAG, asked of Airflow by the running task (Task SDK)."""
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    return str(getattr(state := RuntimeTaskInstance.get_dagrun_state(pipeline, run_id), "value", state))
 
 
 def copy_artifacts(pipeline: str, filter: str = "", target: str = "", workspace: str = "",  # noqa: A002
-                   excludes: str = "", **_: Any) -> dict[str, Any]:
-    """Copy the files selected by the Ant globs `filter` (comma-separated; empty: all) minus `excludes` from the
-    latest run workspace of `pipeline` into `target`, keeping their relative paths (Jenkins' copyArtifacts)."""
+                   excludes: str = "", flatten: bool = False, optional: bool = False,
+                   selector: str = "lastSuccessful", **_: Any) -> dict[str, Any]:
+    """Jenkins' copyArtifacts: the files selected by the Ant globs `filter` (comma-separated; empty: all) minus
+    `excludes`, from the workspace of the newest run of `pipeline` that `selector` accepts (lastSuccessful: a run that
+    succeeded; lastCompleted: one that ended), into `target` under this run's workspace, keeping their relative paths
+    (`flatten`: file names only). Nothing to copy fails the task, as in Jenkins, unless `optional`."""
     from jenkins2flow_runtime.antglob import AntGlob
+    from jenkins2flow_runtime.workspace import recorded_runs
 
-    runs = sorted((_workspace_root() / pipeline).glob("*"), key=lambda p: p.stat().st_mtime)
-    if not runs:
-        raise FallbackError(f"No run of pipeline {pipeline!r} has left a workspace to copy artifacts from.")
-    source, dest = runs[-1], Path(workspace or os.getcwd()) / target
-    copied = AntGlob.parse(filter, excludes).select(source)
+    if selector not in SELECTORS:
+        raise FallbackError(f"copyArtifacts selector {selector!r} is not one the runtime follows "
+                            f"({', '.join(SELECTORS)}).")
+    dest = Path(workspace or os.environ.get("WORKSPACE") or os.getcwd()) / target
+    runs = recorded_runs(pipeline)
+    source = next((ws for run_id, ws in runs if _run_state(pipeline, run_id) in SELECTORS[selector]), None)
+    if source is None:
+        if optional:
+            return {"pipeline": pipeline, "copied": [], "run": None}
+        raise FallbackError(f"Unable to find a build of pipeline {pipeline!r} to copy artifacts from ({selector}; "
+                            f"{len(runs)} run(s) recorded).")
+    copied = AntGlob.parse(filter, excludes).select(source) if source.is_dir() else []
+    if not copied and not optional:
+        raise FallbackError(f"Failed to copy artifacts from pipeline {pipeline!r} with filter {filter or '**'!r}: "
+                            f"no file matches in {source}.")
     for rel in copied:
-        out = dest / rel
+        out = dest / (Path(rel).name if flatten else rel)
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source / rel, out)
-    return {"pipeline": pipeline, "copied": copied}
+    return {"pipeline": pipeline, "copied": copied, "run": source.name}
 
 
 class Skip(Exception):
@@ -301,24 +323,34 @@ def previous_outcome(ti: Any, dag_id: str, body_tasks: list[str]) -> str | None:
     return "success" if _state(prev.state) == "success" else "failed"
 
 
-def post_gate(post_condition: str = "changed", body_tasks: list[str] | None = None,
+def post_gate(post_condition: str = "changed", body_tasks: list[str] | None = None, entry_task: str = "",
               context: Any = None) -> dict[str, Any]:
     """Run the block only when the Jenkins post condition holds: this run's body outcome (the states of
-    `body_tasks`, by default the gate's upstream tasks) against the previous completed run's."""
+    `body_tasks`, by default the gate's upstream tasks) against the previous completed run's; never when the stage
+    did not run (`entry_task`, jenkins2flow_runtime.control)."""
+    from jenkins2flow_runtime.control import entered, task_states
+
     ctx = _context(context)
     ti, run = ctx["ti"], ctx["dag_run"]
+    if entry_task and (way := entered(task_states(ctx, [entry_task]), entry_task)) != "yes":
+        raise skip_exception(f"post {post_condition}: the stage did not run ({way})")
     body = list(body_tasks or sorted(ctx["task"].upstream_task_ids))
     current = outcome(_run_states(ti, ti.dag_id, run.run_id, body).values())
     previous = previous_outcome(ti, ti.dag_id, body)
     result = {"condition": post_condition, "current": current, "previous": previous}
     if not post_condition_holds(post_condition, current, previous):
-        try:
-            from airflow.sdk.exceptions import AirflowSkipException
-        except ImportError:  # pragma: no cover - outside Airflow
-            raise Skip(f"post {post_condition}: does not hold ({result})") from None
-        raise AirflowSkipException(f"post {post_condition}: does not hold (this run {current}, previous "
-                                   f"{previous or 'none'})")
+        raise skip_exception(f"post {post_condition}: does not hold (this run {current}, previous "
+                              f"{previous or 'none'})")
     return result
+
+
+def skip_exception(message: str) -> Exception:
+    """AirflowSkipException (Skip outside Airflow): the task is skipped, and so are the tasks waiting on it."""
+    try:
+        from airflow.sdk.exceptions import AirflowSkipException
+    except ImportError:  # pragma: no cover - outside Airflow
+        return Skip(message)
+    return AirflowSkipException(message)
 
 
 def manual_gate(message: str = "", ok: str = "", submitter: str = "", context: Any = None,

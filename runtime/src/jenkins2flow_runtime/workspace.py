@@ -34,3 +34,25 @@ def run_workspace(pipeline: str, run_id: str, *, shadow: bool = False, root: Pat
         root = root / "shadow"
     safe_run = _UNSAFE.sub("_", run_id).strip("._") or "run"
     return root / _UNSAFE.sub("_", pipeline) / safe_run
+
+
+RUNS = ".runs"  # beside a pipeline's run workspaces: one file per run, holding its run id (workspace names are made
+# safe, so they cannot be read back as run ids)
+
+
+def record_run(pipeline: str, run_id: str, *, shadow: bool = False, root: Path | None = None) -> Path:
+    """The run's workspace, with the run recorded beside it (`<root>/<pipeline>/.runs/<safe run>`: the run id), so
+    that another pipeline can find this run's files and ask Airflow for its state (copyArtifacts)."""
+    workspace = run_workspace(pipeline, run_id, shadow=shadow, root=root)
+    marker = workspace.parent / RUNS / workspace.name
+    if not marker.is_file():
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(run_id, encoding="utf-8")
+    return workspace
+
+
+def recorded_runs(pipeline: str, *, root: Path | None = None) -> list[tuple[str, Path]]:
+    """(run id, workspace) of every recorded run of `pipeline`, newest first (by when the run was recorded)."""
+    base = (root if root is not None else workspace_root()) / _UNSAFE.sub("_", pipeline)
+    markers = sorted((base / RUNS).glob("*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    return [(m.read_text(encoding="utf-8"), base / m.name) for m in markers if m.is_file()]

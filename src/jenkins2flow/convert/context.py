@@ -76,6 +76,8 @@ class Scope:
     id_suffix: str = ""
     matrix: tuple[tuple[tuple[str, str], ...], ...] = ()  # inside a Jenkins matrix: its cells (axis, value) pairs
     cell_condition: dict[str, Any] | None = None  # inside a matrix: the `when` each cell decides at run time
+    deadlines: tuple[model.Deadline, ...] = ()  # the timeout groups the tasks are in (convert.regions)
+    caught: tuple[str, ...] = ()  # variables bound by the enclosing catch clauses (`throw e` rethrows)
 
     def with_env(self, pairs: Iterable[tuple[str, str]]) -> Scope:
         """Environment variables written as text (a tool's home and PATH+X, a rule's env), as `bind_env` binds
@@ -227,6 +229,10 @@ class Ctx:
     aside: set[str] = field(default_factory=set)  # draft tasks beside the graph (placeholders that are no step)
     # per step being converted: (start, end) scopes of the bodies it converted (the walker carries their assignments)
     body_ends: list[list[tuple[Scope, Scope]]] = field(default_factory=list)
+    dagrun_timeout: int | None = None  # PipelineSpec.dagrun_timeout_seconds (the whole build's limit)
+    results: list[dict[str, Any]] = field(default_factory=list)  # build results set on the way (convert.regions)
+    open_retries: list[Any] = field(default_factory=list)  # retry bodies not yet judged (convert.regions)
+    open_limits: dict[str, Any] = field(default_factory=dict)  # timeout groups being converted (convert.regions)
 
     def walk(self, steps: Sequence[Step], scope: Scope) -> Scope:
         """Convert `steps` in order after the frontier (a handler converting its body); returns the scope the
@@ -311,7 +317,8 @@ class Ctx:
 
     def new_id(self, scope: Scope, label: str = "") -> str:
         base = task_id(scope.stage or label or "step") + re.sub(r"[^A-Za-z0-9_.\-]+", "_", scope.id_suffix)
-        if label and scope.stage and label.startswith(("gate", "not_converted", "trigger", "wait", "copy", "input")):
+        if label and scope.stage and label.startswith(("gate", "not_converted", "trigger", "wait", "copy", "input",
+                                                         "enter", "catch", "finally", "end", "timeout", "result")):
             base = f"{base}_{task_id(label)}"
         n = self.stage_counts.get(base, 0) + 1
         self.stage_counts[base] = n
@@ -357,8 +364,8 @@ class Ctx:
             depends_on=list(self.frontier if depends_on is None else depends_on),
             trigger_rule=rule, retries=scope.retries, timeout_seconds=scope.timeout,
             executor="fargate" if scope.image else scope.executor,  # type: ignore[arg-type]
-            queue=scope.queue, pool=scope.pool, matrix=[dict(cell) for cell in scope.matrix], env=task_env,
-            outputs=list(outputs), condition=condition,  # type: ignore[arg-type]
+            queue=scope.queue, pool=scope.pool, matrix=[dict(cell) for cell in scope.matrix],
+            deadlines=list(scope.deadlines), env=task_env, outputs=list(outputs), condition=condition,  # type: ignore[arg-type]
         ))
         self.frontier = [tid]
         return tid

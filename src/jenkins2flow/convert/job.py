@@ -9,7 +9,7 @@ from typing import Any
 
 from jenkins2flow_runtime import model
 
-from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, triggers
+from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, regions, triggers
 from jenkins2flow.convert.agents import agent_scope, custom_workspace
 from jenkins2flow.convert.checkout import declarative_checkout, job_checkout
 from jenkins2flow.convert.classify import classify
@@ -116,6 +116,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         _jenkinsfile(job, ctx, scope)
     else:
         _xml(job, ctx, scope)
+    regions.finish(ctx)
     for unknown in job.unknown:
         ctx.waived(f"element {unknown.tag}", unknown.span, "a job setting with no meaning outside Jenkins", unknown.tag)
     if all(t.id in ctx.aside for t in ctx.tasks):  # nothing but draft tasks beside the graph: no step
@@ -137,6 +138,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         notifications=ctx.notifications,
         tags=sorted(set(ctx.tags + [f"kind:{job.kind}"] + [f"uses:{s}" for s in conv.signals])),
         max_active_runs=ctx.max_active_runs,
+        dagrun_timeout_seconds=ctx.dagrun_timeout,
         shadow_outputs=ctx.shadow_outputs,
         asset_events=_asset_events(ctx, links, conv.pipeline_name),
     )
@@ -203,7 +205,7 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
     scope = agent_scope(job.agent, ctx, scope)
     scope = tools_scope(job.tools, ctx, scope)
     scope = env_scope(job.environment, ctx, scope)
-    scope = option_scope(job.options, ctx, scope)
+    scope = option_scope(job.options, ctx, scope, pipeline=True)
     declarative_checkout(job, ctx, scope, shell_emitter)
     if job.steps:  # scripted: top-level statements
         scope = replace(walk(job.steps, ctx, replace(scope, stage=scope.stage or "main")), stage=scope.stage)

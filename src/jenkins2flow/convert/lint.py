@@ -346,6 +346,7 @@ def lint_tasks(tasks: list[model.PipelineTask], docs: dict[str, model.Document],
         for t in fallbacks[1:]:
             add("fallback", t, f"one of {len(fallbacks)} tasks triggering the Jenkins job: Jenkins cannot run part "
                 "of a job, so each runs all of it")
+    ids = {t.id for t in tasks}
     for t in tasks:
         doc = docs.get(t.uses.name)
         spec = doc.spec if doc is not None else None
@@ -367,7 +368,24 @@ def lint_tasks(tasks: list[model.PipelineTask], docs: dict[str, model.Document],
             add("gate", t, f"the condition cannot be decided ({what}): the run stops there")
         if t.uses.name == "airflow.post-gate" and t.bindings.get("post_condition") not in POST_GATES:
             add("gate", t, f"unknown post condition {t.bindings.get('post_condition')!r}")
+        for name in _named_tasks(t.bindings) - ids:
+            add("gate", t, f"it decides on task {name!r}, which is not in the pipeline: it reads no state for it")
     return found
+
+
+# the bindings in which a control task (a gate or a region's end, jenkins2flow_runtime.control) names other tasks
+TASK_BINDINGS = ("entry_task", "body_tasks", "catch_tasks", "after_tasks", "last_tasks")
+
+
+def _named_tasks(bindings: dict[str, object]) -> set[str]:
+    names: set[str] = set()
+    for key in TASK_BINDINGS:
+        value = bindings.get(key)
+        names |= {value} if isinstance(value, str) and value else set(value) if isinstance(value, list) else set()
+    blocks = bindings.get("caught_blocks")
+    for block in blocks if isinstance(blocks, list) else []:
+        names |= {block["end"], *block.get("body", ())} if isinstance(block, dict) else set()
+    return {str(n) for n in names}
 
 
 def lint_pipeline(spec: model.PipelineSpec, docs: dict[str, model.Document], spans: dict[str, Span] | None = None,

@@ -2,8 +2,10 @@
 
 A rule waives the block, or its first key found in KINDS says how the block converts (`gate`: a post_gate task
 decides against the previous run; `placeholder`: only the block's notifications convert); any other rule runs the
-block's steps after the body with the rule's `trigger_rule`. Notification steps inside carry the rule's `notify_on`.
-`last: true` blocks (cleanup) run after every other block.
+block's steps after a gate task that runs them on the rule's `runs_on` (always, success, failure) when the stage was
+entered (convert.regions). Notification steps inside carry the rule's `notify_on`. `last: true` blocks (cleanup) run
+after every other block. An end task after the blocks fails when the body or a block failed, as Jenkins fails the
+stage (or build) after running its post blocks, so what follows depends on it with all_success.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from jenkins2flow.convert import regions
 from jenkins2flow.convert.context import RUNTIME, Ctx, Scope
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.walker import walk
 from jenkins2flow.ir import PostBlock, Step
 
-# (block, rule, ctx, scope, body_end, post_ends) -> the tasks that end the block, added to post_ends
-Kind = Callable[[PostBlock, Rule, Ctx, Scope, list[str], list[str]], list[str]]
+# (block, rule, ctx, scope, body_end, post_ends, entry) -> the tasks that end the block, added to post_ends
+Kind = Callable[[PostBlock, Rule, Ctx, Scope, list[str], list[str], str], list[str]]
+# the trigger rules older rules give -> when the block runs (`runs_on`)
+RUNS_ON = {"all_done": "always", "all_success": "success", "one_failed": "failure"}
 
 
 def _notifies(step: Step, ctx: Ctx) -> bool:
@@ -29,7 +34,8 @@ def _block_scope(block: PostBlock, scope: Scope) -> Scope:
     return replace(scope, stage=scope.stage or "post", id_suffix=f"_post_{block.condition}")
 
 
-def _gated(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[str], _: list[str]) -> list[str]:
+def _gated(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[str], _: list[str], entry: str
+           ) -> list[str]:
     """changed/fixed/regression: a `post_gate` task (all_done after the body) skips the block's tasks unless the
     condition holds against the previous completed run; the block's notifications carry the condition."""
     condition = str(rule.get("gate"))
@@ -43,7 +49,8 @@ def _gated(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[
                 "description": "Runs a Jenkins post changed/fixed/regression block only when the condition holds "
                                "against the previous completed run (skips it otherwise)."}
         ctx.emit("airflow.post-gate", spec, sc, label="gate", named=True, trigger_rule="all_done",
-                 bindings={"post_condition": condition, "body_tasks": list(body_end)})
+                 bindings={"post_condition": condition, "body_tasks": list(body_end),
+                           **({"entry_task": entry} if entry else {})})
         walk(block.steps, ctx, sc)  # after the gate with all_success: a skipped gate skips them
         ends = list(ctx.frontier)
     else:
@@ -56,7 +63,7 @@ def _gated(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[
     return ends
 
 
-def _placeholder(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, *_: list[str]) -> list[str]:
+def _placeholder(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, *_: object) -> list[str]:
     """A condition Airflow cannot express: its notifications convert, anything else is a placeholder."""
     notes = [s for s in block.steps if _notifies(s, ctx)]
     for s in notes:
@@ -71,19 +78,34 @@ def _placeholder(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, *_: list[
     return []
 
 
-def _run(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[str], post_ends: list[str]
-         ) -> list[str]:
-    """The block's steps after the body (after the other blocks when `last`), with the rule's trigger rule."""
-    tr = str(rule.get("trigger_rule", "all_done"))
-    ctx.frontier = list(body_end) + (post_ends if rule.get("last") else [])
+def _run(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[str], post_ends: list[str],
+         entry: str) -> list[str]:
+    """The block's steps after a gate that runs them on the rule's `runs_on` when the stage was entered; after the
+    other blocks when `last`."""
+    runs_on = str(rule.get("runs_on") or RUNS_ON.get(str(rule.get("trigger_rule", "all_done")), ""))
+    if runs_on not in ("always", "success", "failure"):
+        given = runs_on or rule.get("trigger_rule")
+        ctx.placeholder(f"post {block.condition}", block.span, f"the rule's runs_on {given!r} is not always, success "
+                        "or failure", scope, key=f"post {block.condition}", fallback=False)
+        return []
+    sc = _block_scope(block, scope)
+    after = post_ends if rule.get("last") else []
+    ctx.frontier = list(body_end)
+    gate = regions.gate(ctx, sc, runs_on, entry, body_end, f"post {block.condition}", "gate", results=True,
+                        after=after)
     before = len(ctx.tasks)
-    ctx.pending_rule = tr
-    walk(block.steps, ctx, _block_scope(block, scope))
-    ctx.pending_rule = ""
+    walk(block.steps, ctx, sc)
     ctx.notify_on = ""
-    ends = [t for t in ctx.frontier if t not in post_ends] if len(ctx.tasks) > before else []
-    ctx.mapped(f"post {block.condition}", block.span, "post",
-               f"trigger rule {tr}" + (f"; {rule.get('note')}" if rule.get("note") else ""))
+    ends = [t for t in ctx.frontier if t not in post_ends]
+    if len(ctx.tasks) == before:  # notifications only: no task, no gate
+        regions.remove_task(ctx, gate)
+        ends = []
+    what = f"runs on {runs_on}" + (f"; {rule.get('note')}" if rule.get("note") else "")
+    if rule.get("approximate"):
+        ctx.approximated(f"post {block.condition}", block.span, f"{what}; {rule.get('approximate')}",
+                         f"post {block.condition}")
+    else:
+        ctx.mapped(f"post {block.condition}", block.span, "post", what)
     return ends
 
 
@@ -96,12 +118,14 @@ def _last(block: PostBlock, ctx: Ctx) -> bool:
     return rule is not None and bool(rule.get("last"))
 
 
-def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str]) -> None:
-    """Post conditions: each block's steps run after the body with the condition's trigger rule; notification
-    steps become callbacks. Cleanup runs last."""
+def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str], entry: str = "") -> None:
+    """Post conditions: each block's steps run after the body (after a gate that decides on the condition), then an
+    end task that fails when the body or a block failed; notification steps become callbacks. Cleanup runs last.
+    `entry`: the task whose success means the stage ran (none: the pipeline's post, which always runs)."""
     body_end = list(ctx.frontier)
     if not body_end:
         body_end = list(start)
+    rule_after = (ctx.pending_rule, ctx.after_conditional)  # as the body left them (e.g. after an `if`)
     post_ends: list[str] = []
     for block in sorted(blocks, key=lambda b: _last(b, ctx)):
         ctx.at = block.span
@@ -116,7 +140,12 @@ def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str]
             continue
         ctx.notify_on = str(rule.get("notify_on", "always"))
         kind = next((fn for name, fn in KINDS.items() if rule.get(name)), _run)
-        post_ends += kind(block, rule, ctx, scope, body_end, post_ends)
-    ctx.frontier = body_end + [t for t in post_ends if t not in body_end]
-    if post_ends:
-        ctx.after_conditional = True  # post tasks skipped by their rule must not skip what follows
+        post_ends += kind(block, rule, ctx, scope, body_end, post_ends, entry)
+    ctx.frontier = list(body_end)
+    if not post_ends:  # no block runs a task: what follows waits for the body as it would without post
+        ctx.pending_rule, ctx.after_conditional = rule_after
+    else:
+        regions.end(ctx, scope, entry, body_end, "none", [], post_ends, f"post of {scope.stage or 'the pipeline'}")
+        if scope.matrix:
+            ctx.approximated("post", blocks[0].span, "inside a matrix a post block runs in every cell when any cell's "
+                             "stage ended as the block wants (Jenkins decides per cell)", "post")

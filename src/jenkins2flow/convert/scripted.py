@@ -206,6 +206,36 @@ def in_parallel(span: Span) -> Callable[[str, list[Result]], Result]:
     return pick
 
 
+# ---- try -----------------------------------------------------------------------------------------------------------
+
+
+def after_try(scope: Scope, walked: list[tuple[Scope, Scope]], rethrows: bool, span: Span) -> Scope:
+    """The scope after `try {} catch {} finally {}` whose blocks were converted as `walked` ((start, end) scopes, the
+    body first; the catch block's start binds the caught exception): what the body assigned (read after a failed
+    body, a value the body did not record fails that task, naming it: fail closed); a name the catch block assigns
+    otherwise is Unknown, as it depends on whether the body failed, unless every catch block ends by rethrowing (then
+    nothing runs after a failure); what the finally block assigns on top."""
+    if not walked:
+        return scope
+    (body_start, body_end), rest = walked[0], walked[1:]
+    after = scope.carry(body_end, start=body_start)
+    for start, end in rest:
+        if len(start.caught) <= len(scope.caught):  # the finally block
+            after = after.carry(end, start=start)
+        elif not rethrows:  # the catch block
+            caught = scope.carry(end, start=start)
+            merged: dict[str, dict[str, Result]] = {}
+            for kind in ("variables", "env"):
+                mine, theirs = dict(getattr(after.ev, kind)), getattr(caught.ev, kind)
+                for name, value in getattr(end.ev, kind).items():
+                    if getattr(start.ev, kind).get(name) != value and mine.get(name) != theirs.get(name):
+                        mine[name] = Unknown(f"{name!r} is set by a catch block: its value depends on whether the "
+                                             "try body failed, which only the run knows", span)
+                merged[kind] = mine
+            after = replace(after, ev=replace(after.ev, variables=merged["variables"], env=merged["env"]))
+    return after
+
+
 # ---- for -----------------------------------------------------------------------------------------------------------
 
 

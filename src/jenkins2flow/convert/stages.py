@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import replace
 
+from jenkins2flow.convert import regions
 from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.context import Ctx, Scope
 from jenkins2flow.convert.environment import env_scope
@@ -32,6 +33,7 @@ def stages(items: tuple[Stage, ...], ctx: Ctx, scope: Scope) -> Scope:
 
 
 def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
+    """One stage; returns the scope after it (what its steps assigned, not what it set up for them)."""
     outer = scope
     ctx.at = st.span  # its gate and input tasks come from the stage (convert.lint)
     scope = replace(scope, stage=st.name, id_suffix="")
@@ -40,7 +42,9 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
     scope = agent_scope(st.agent, ctx, scope)
     scope = tools_scope(st.tools, ctx, scope)
     scope = env_scope(st.environment, ctx, scope)
-    scope = option_scope(st.options, ctx, scope)
+    retries_mark = len(ctx.open_retries)
+    limits = len(scope.deadlines)
+    scope = option_scope(st.options, ctx, scope)  # a timeout option puts the group's clock first
     input_first = st.input is not None and st.when is not None and not (st.when.before_input or
                                                                        st.when.before_options)
     if input_first:
@@ -49,18 +53,26 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
     if st.when is not None:
         gated, condition = gate(st, ctx, scope, before)
         if gated is None:  # false whatever the run: the stage has no task (nor its post)
+            _close(st, ctx, scope, limits, retries_mark)
             if input_first:
                 ctx.after_conditional = True
             return outer
         scope = gated
+    # the task whose success means the stage runs (its post blocks ask): the when gate, the timeout clock, or one
+    # added for them when something ran before the stage
+    entry = ctx.frontier[0] if condition is not None or len(scope.deadlines) > limits else ""
+    own_entry = regions.entry(ctx, scope) if st.post and not entry else ""
+    entry = entry or own_entry
     if st.input is not None and not input_first:
         _input(st, ctx, scope)
     start = list(ctx.frontier)
     if st.parallel:
         ends: list[str] = []
         arms: list[Scope] = []
+        rule_in = (ctx.pending_rule, ctx.after_conditional)  # every branch starts as the first one does
         for branch in st.parallel:
             ctx.frontier = list(start)
+            ctx.pending_rule, ctx.after_conditional = rule_in
             arms.append(stage(branch, ctx, scope))
             ends += [t for t in ctx.frontier if t not in ends]
         ctx.frontier = ends
@@ -73,12 +85,22 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
     else:
         end = walk(st.steps, ctx, scope)
     if st.post:
-        post(st.post, ctx, end, start)
+        post(st.post, ctx, end, start, entry)
+        if own_entry and not regions.referenced(ctx, own_entry):  # no post block runs a task: no need to ask
+            regions.remove_task(ctx, own_entry, restore=True)
+    _close(st, ctx, scope, limits, retries_mark)
     after = outer.carry(end, start=scope)  # not what the stage set up for its steps (environment, tools)
     if condition is not None:
         ctx.after_conditional = True  # a skipped stage must not skip the stages after it
         return outer.join([after, outer], either(condition, st.span))  # what it assigned holds when it ran
     return after
+
+
+def _close(st: Stage, ctx: Ctx, scope: Scope, limits: int, retries_mark: int) -> None:
+    """The timeout groups and retried bodies the stage's options opened."""
+    for deadline in reversed(scope.deadlines[limits:]):
+        regions.close_deadline(ctx, deadline, bool(scope.matrix) or st.matrix is not None)
+    regions.close_retries(ctx, retries_mark)
 
 
 def _input(st: Stage, ctx: Ctx, scope: Scope) -> None:

@@ -8,18 +8,20 @@ engine shares one spec dict between every task that uses the same document), so 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException, AirflowTaskTimeout
 
 from jenkins2flow_runtime import expressions, jenkins_env
 from jenkins2flow_runtime.executors.environment import apply_prepends, prepend_command
 from jenkins2flow_runtime.executors.shell import ShellError, run_shell
 from jenkins2flow_runtime.executors.ssh_agent import ssh_agent
 from jenkins2flow_runtime.params import declared_map, env_value, resolve
-from jenkins2flow_runtime.workspace import SHADOW_FLAG, is_shadow, run_workspace
+from jenkins2flow_runtime.workspace import SHADOW_FLAG, is_shadow, record_run, run_workspace
 
 
 class TaskFailed(RuntimeError):
@@ -28,6 +30,10 @@ class TaskFailed(RuntimeError):
     def __init__(self, message: str, exit_code: int | None = None) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class DeadlineExceeded(AirflowFailException):
+    """The shared time limit of the task's group (a Jenkins stage or `timeout {}` block) is spent: no retry helps."""
 
 
 class _CatalogOperator(BaseOperator):
@@ -60,12 +66,16 @@ class _CatalogOperator(BaseOperator):
             setattr(op, k, v)
         return op
 
-    _extra_fields: tuple[str, ...] = ()
+    _extra_fields: tuple[str, ...] = ("deadlines", "limit_seconds")
     # The pipeline task's run-time facts (model.PipelineTask env, outputs, condition), set by create().
     task_env: dict[str, Any] = {}
     record: tuple[str, ...] = ()
     cell_condition: dict[str, Any] | None = None
     matrix_cell: dict[str, str] = {}  # a mapped instance's Jenkins matrix cell (axis name -> value)
+    # The shared limits of the groups the task is in (model.Deadline as dicts); with them, the task's own timeout
+    # is `limit_seconds` (not execution_timeout) and `within_limits` enforces whichever ends first.
+    deadlines: list[dict[str, Any]] = []
+    limit_seconds: float | None = None
 
     @classmethod
     def create_mapped(cls, *, cells: list[dict[str, str]], **kwargs: Any) -> Any:
@@ -95,6 +105,50 @@ class _CatalogOperator(BaseOperator):
         if isinstance(self, ConcreteTaskOperator):
             self.run_on = task.executor
 
+    def budget(self, context: Any, now: float | None = None) -> tuple[float | None, str, bool]:
+        """The seconds this try may run, what ends it, and whether that is a group's limit (else its own timeout).
+        A group's budget runs from its clock task (jenkins2flow_runtime.control:enter) in this run."""
+        now = time.time() if now is None else now
+        best: float | None = self.limit_seconds
+        why, shared = (f"task timeout of {self.limit_seconds:g} s exceeded" if self.limit_seconds else ""), False
+        for d in self.deadlines:
+            clock = context["ti"].xcom_pull(task_ids=d["clock"], map_indexes=-1)
+            started = clock.get("started") if isinstance(clock, dict) else None
+            if not isinstance(started, int | float):
+                self.log.warning("The clock task %r of the %s timeout has no start time in this run; that limit is "
+                                 "not applied.", d["clock"], d.get("label") or d.get("what", "block"))
+                continue
+            left = d["seconds"] - (now - started)
+            if best is None or left < best:
+                where = f" ({d['label']})" if d.get("label") else ""
+                best, shared = left, True
+                why = f"{d.get('what', 'block')} timeout of {d['seconds']:g} s exceeded{where}"
+        return best, why, shared
+
+    @contextmanager
+    def within_limits(self, context: Any) -> Iterator[float | None]:
+        """Run the body within the task's budget (when it is in timeout groups); yields the seconds allowed."""
+        if not self.deadlines:
+            yield self.execution_timeout.total_seconds() if self.execution_timeout else None
+            return
+        from airflow.sdk.execution_time.timeout import timeout
+
+        seconds, why, shared = self.budget(context)
+        if seconds is None:
+            yield None
+            return
+        if seconds <= 0:
+            raise DeadlineExceeded(f"{why} before task {self.task_id!r} started")
+        self.log.info("This try may run %.1f s (then: %s)", seconds, why)
+        try:
+            with timeout(seconds, error_message=why):
+                yield seconds
+        except AirflowTaskTimeout:
+            self.on_kill()
+            if not shared:
+                raise  # its own timeout: an ordinary failure, retried like execution_timeout
+            raise DeadlineExceeded(f"{why}: task {self.task_id!r} was stopped") from None
+
     def resolved_params(self, context: Any) -> dict[str, Any]:
         """Task defaults < pipeline template defaults and overrides < bindings < run conf, type-checked; then a
         matrix cell's axis values."""
@@ -115,7 +169,7 @@ class ConcreteTaskOperator(_CatalogOperator):
     ui_color = "#d5e8f7"
     run_on: str = "local"  # the pipeline task's container executor (BaseOperator.executor is Airflow's own)
     jenkins_job: str = ""  # the Jenkins full name (pipeline provenance), for JOB_NAME; the pipeline name when empty
-    _extra_fields = ("run_on", "jenkins_job", "task_env", "record", "cell_condition")
+    _extra_fields = ("run_on", "jenkins_job", "deadlines", "limit_seconds", "task_env", "record", "cell_condition")
     _fargate: Any = None
 
     # Kept for the earlier name of the attribute.
@@ -168,6 +222,10 @@ class ConcreteTaskOperator(_CatalogOperator):
         return jenkins_env.run_context(context, params=params, env={**os.environ, **env}, outputs=outputs)
 
     def execute(self, context: Any) -> Any:
+        with self.within_limits(context) as seconds:
+            return self._execute(context, seconds)
+
+    def _execute(self, context: Any, timeout: float | None) -> Any:
         from jenkins2flow_runtime.airflow.secrets import needed, resolve_secrets
         from jenkins2flow_runtime.executors.container import container_executor
 
@@ -180,7 +238,7 @@ class ConcreteTaskOperator(_CatalogOperator):
         # on Fargate, ECS reads the secrets itself (task definition `secrets`): their values are never read here
         on_fargate = kind == "container" and container_executor(self.run_on) == "fargate"
         secrets = {} if on_fargate else resolve_secrets(refs)
-        workspace = run_workspace(self.pipeline, run_id, shadow=shadow)
+        workspace = record_run(self.pipeline, run_id, shadow=shadow)  # findable by other pipelines (copyArtifacts)
         jenkins = jenkins_env.from_context(context, job=self.jenkins_job or self.pipeline, workspace=str(workspace))
         job_env = self._job_env(params, secrets, run_id, shadow, jenkins, context)
         if self.cell_condition is not None and not self._holds(context, params, job_env):
@@ -188,7 +246,6 @@ class ConcreteTaskOperator(_CatalogOperator):
         env = apply_prepends({**os.environ, **job_env})  # PATH+JDK=... (tools, withEnv) as Jenkins applies them
         if kind == "python":
             return self._python(params, env, workspace)
-        timeout = self.execution_timeout.total_seconds() if self.execution_timeout else None
         keys = [env.pop(name) for name in self.spec.get("ssh_agent", ()) if name in env]  # Jenkins sshagent
         agent: AbstractContextManager[dict[str, str]] = ssh_agent(keys, env) if keys else nullcontext({})
         with agent as agent_env:
@@ -282,6 +339,10 @@ class ViewTaskOperator(_CatalogOperator):
     ui_color = "#e8f7d5"
 
     def execute(self, context: Any) -> dict[str, Any]:
+        with self.within_limits(context):
+            return self._execute(context)
+
+    def _execute(self, context: Any) -> dict[str, Any]:
         from jenkins2flow_runtime.views import execute_sql, render_sql, template_context
 
         self.keep_run_version(context)
@@ -310,11 +371,13 @@ class MappedConcreteTaskOperator(ConcreteTaskOperator):
     def __init__(self, *, pipeline: str, spec: dict[str, Any], declared: list[dict[str, Any]],
                  bindings: dict[str, Any] | None = None, run_on: str = "local",
                  matrix_cell: dict[str, str] | None = None, jenkins_job: str = "",
+                 deadlines: list[dict[str, Any]] | None = None, limit_seconds: float | None = None,
                  task_env: dict[str, Any] | None = None, record: tuple[str, ...] = (),
                  cell_condition: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.pipeline, self.spec, self.declared, self.bindings = pipeline, spec, declared, bindings or {}
         self.run_on, self.matrix_cell, self.jenkins_job = run_on, matrix_cell or {}, jenkins_job
+        self.deadlines, self.limit_seconds = deadlines or [], limit_seconds
         self.task_env, self.record, self.cell_condition = task_env or {}, tuple(record), cell_condition
 
 
@@ -323,10 +386,12 @@ class MappedViewTaskOperator(ViewTaskOperator):
 
     def __init__(self, *, pipeline: str, spec: dict[str, Any], declared: list[dict[str, Any]],
                  bindings: dict[str, Any] | None = None, matrix_cell: dict[str, str] | None = None,
+                 deadlines: list[dict[str, Any]] | None = None, limit_seconds: float | None = None,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.pipeline, self.spec, self.declared, self.bindings = pipeline, spec, declared, bindings or {}
         self.matrix_cell = matrix_cell or {}
+        self.deadlines, self.limit_seconds = deadlines or [], limit_seconds
 
 
 _MAPPED: dict[type[_CatalogOperator], type[_CatalogOperator]] = {

@@ -129,6 +129,9 @@ class _Builder:
             doc_md=doc_md(doc),
             description=(spec.description or f"Jenkins job {spec.provenance.job}")[:200],
             max_active_runs=spec.max_active_runs or 16,
+            # a job still run by Jenkins (jenkins_fallback) has its timeout enforced there, from the build's start
+            dagrun_timeout=timedelta(seconds=spec.dagrun_timeout_seconds)
+            if spec.dagrun_timeout_seconds and spec.jenkins_fallback is None else None,
             default_args={"owner": ",".join(spec.owners) or spec.team or TAG, **task_defaults},
             access_control=access_control(spec.access_control) or None,
             **callbacks,
@@ -159,8 +162,7 @@ class _Builder:
         if task.uses.kind == "view_task":
             if task.retries:
                 kwargs["retries"] = task.retries
-            if task.timeout_seconds:
-                kwargs["execution_timeout"] = timedelta(seconds=task.timeout_seconds)
+            _limits(kwargs, task, task.timeout_seconds)
             if task.matrix:
                 return ViewTaskOperator.create_mapped(cells=task.matrix, **kwargs)
             return ViewTaskOperator.create(**kwargs)
@@ -168,9 +170,7 @@ class _Builder:
         if retries:
             kwargs["retries"] = retries
             kwargs["retry_delay"] = timedelta(seconds=spec.get("retry_delay_seconds", 60))
-        timeout = task.timeout_seconds or spec.get("timeout_seconds")
-        if timeout:
-            kwargs["execution_timeout"] = timedelta(seconds=timeout)
+        _limits(kwargs, task, task.timeout_seconds or spec.get("timeout_seconds"))
         if task.executor != "local":
             kwargs["run_on"] = task.executor
         if jenkins_job:
@@ -186,24 +186,38 @@ class _Builder:
         return ConcreteTaskOperator.create(**kwargs)
 
 
+def _limits(kwargs: dict[str, Any], task: model.PipelineTask, timeout: int | None) -> None:
+    """The task's own timeout, and the shared limits of its timeout groups (Jenkins stage and `timeout {}` blocks).
+    With groups, the operator enforces whichever ends first itself (Airflow's execution_timeout holds one limit)."""
+    if task.deadlines:
+        kwargs["deadlines"] = [d.model_dump(mode="json") for d in task.deadlines]
+        kwargs["limit_seconds"] = timeout
+    elif timeout:
+        kwargs["execution_timeout"] = timedelta(seconds=timeout)
+
+
 # The marker tasks' ids are reserved in the model (model.RESERVED_TASK_IDS), so no pipeline task can take them.
 MARKERS = {on: (task_id, {"success": "none_failed", "done": "all_done"}[on])
            for on, task_id in model.specs.MARKER_TASK_IDS.items()}
 
 
 def asset_markers(dag: DAG, tasks: list[Any], events: Sequence[str]) -> None:
-    """Final marker tasks after every task that update the pipeline's assets (outlets) for its downstream pipelines:
-    `success` when no task failed (skipped gates and post blocks are fine), `done` whatever the result. The success
-    marker is always there, so a failed task still fails the run (an all_done leaf alone would hide it)."""
+    """Final marker tasks after the pipeline's last tasks (its leaves) that update the pipeline's assets (outlets)
+    for its downstream pipelines: `success` when no leaf failed (skipped gates are fine), `done` whatever the result.
+    The leaves decide a run's state in Airflow, and the converter ends every block that handles a failure (a try's
+    catch, catchError, post conditions) with a task that fails when Jenkins' build would, so a failure that was
+    handled (a failed task inside a try whose catch ran) does not fail the marker, and one that was not does. The
+    success marker is always there, so a failed leaf still fails the run (an all_done leaf alone would hide it)."""
     from airflow.providers.standard.operators.empty import EmptyOperator
     from airflow.sdk import Asset
 
+    leaves = [t for t in tasks if not t.downstream_task_ids]
     for on in ("success", *(["done"] if "done" in events else [])):
         uri = model.specs.pipeline_asset_uri(dag.dag_id, on)
         task_id, rule = MARKERS[on]
         outlets = [Asset(uri=uri, name=uri)] if on in events else []
         marker = EmptyOperator(task_id=task_id, dag=dag, trigger_rule=rule, outlets=outlets)
-        marker.set_upstream(tasks)
+        marker.set_upstream(leaves)
 
 
 def dag_params(declared: list[dict[str, Any]]) -> dict[str, Param]:

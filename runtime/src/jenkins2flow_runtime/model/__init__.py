@@ -29,6 +29,7 @@ from jenkins2flow_runtime.model.specs import (
     RESERVED_TASK_PREFIX,
     SPEC_TYPES,
     ConcreteTaskSpec,
+    Deadline,
     JenkinsFallback,
     Kind,
     Notification,
@@ -56,8 +57,8 @@ Pipeline = PipelineSpec
 
 __all__ = [
     "DOCUMENT_MODELS", "KINDS", "MIGRATIONS", "NAME_RE", "RESERVED_TASK_IDS", "RESERVED_TASK_PREFIX",
-    "SCHEMA_VERSION", "SPEC_TYPES", "AnySpec", "ConcreteTask", "ConcreteTaskSpec", "Document", "Envelope",
-    "JenkinsFallback", "Kind", "ModelError", "Notification", "ParamSpec", "ParamType", "ParameterTemplate",
+    "SCHEMA_VERSION", "SPEC_TYPES", "AnySpec", "ConcreteTask", "ConcreteTaskSpec", "Deadline", "Document",
+    "Envelope", "JenkinsFallback", "Kind", "ModelError", "Notification", "ParamSpec", "ParamType", "ParameterTemplate",
     "ParameterTemplateSpec", "Pipeline", "PipelineParameters", "PipelineSpec", "PipelineTask", "Provenance", "Ref",
     "Schedule", "SecretRef", "Status", "Strict", "ViewTask", "ViewTaskSpec", "from_dict", "is_reserved_task_id",
     "json_schema", "make", "migrate", "migration", "spec_hash", "to_dict",

@@ -287,6 +287,19 @@ class PipelineParameters(Strict):
         return self
 
 
+class Deadline(Strict):
+    """A time limit shared by a group of tasks (a Jenkins stage's `options { timeout }` or a `timeout {}` block):
+    the budget runs from the moment the `clock` task (jenkins2flow_runtime.control:enter) ran in the run, so every
+    task of the group gets what is left of `seconds` when it starts, and fails once it is spent."""
+
+    clock: str = Field(description="The id of the task whose run starts the group's time (its clock).")
+    seconds: int = Field(gt=0, description="The limit the group's tasks share, in seconds.")
+    what: Literal["stage", "block"] = Field(default="block", description="A stage's timeout option, or a "
+                                            "`timeout {}` block.")
+    label: str = Field(default="", description="Where in Jenkins (e.g. stage 'Load', timeout at Jenkinsfile:12:5), "
+                       "named when the limit is exceeded.")
+
+
 class PipelineTask(Strict):
     id: str = Field(description="The task's stable id in the pipeline (the Airflow task id).")
     title: str = Field(default="", description="A readable name shown beside the id (converted tasks: from the Jenkins "
@@ -304,6 +317,8 @@ class PipelineTask(Strict):
     queue: str = Field(default="", description="The Airflow queue (empty: the default one).")
     pool: str = Field(default="", description="The Airflow pool (empty: the default one); from Jenkins agent label "
                       "rules in mappings/environments.yaml.")
+    deadlines: list[Deadline] = Field(default_factory=list, description="The shared time limits of the timeout "
+                                      "groups (Jenkins stage or timeout block) the task is in; its own timeout holds.")
     matrix: list[dict[str, str]] = Field(default_factory=list, description="A Jenkins matrix: one mapping per "
                                          "cell (axis: value); the task runs once per cell. Empty: once.")
     """A Jenkins `matrix`: one dict per cell (axis name -> value), excludes already removed, in Jenkins' order.
@@ -463,6 +478,10 @@ def _graph_issues(tasks: list[PipelineTask], at: str = "tasks") -> list[tuple[Lo
                 found.append(((at, i, "depends_on", j), f"unknown task {dep!r}{hint}"))
             elif dep == t.id:
                 found.append(((at, i, "depends_on", j), f"task {dep!r} depends on itself"))
+        for j, d in enumerate(t.deadlines):
+            if d.clock not in index or d.clock == t.id:
+                found.append(((at, i, "deadlines", j, "clock"), f"the clock {d.clock!r} of a deadline must be "
+                              "another task of the pipeline"))
     # cycles: iterative DFS over known edges
     state: dict[str, int] = {}  # 1 visiting, 2 done
     reported: set[frozenset[str]] = set()
@@ -513,6 +532,9 @@ class PipelineSpec(Strict):
     tags: list[str] = Field(default_factory=list, description="Free labels for search and filters (DAG tags).")
     max_active_runs: int | None = Field(default=None, gt=0, description="How many runs may be active at once (empty: "
                                         "Airflow's default).")
+    dagrun_timeout_seconds: int | None = Field(default=None, gt=0, description="The limit of one whole run in "
+                                               "seconds (Jenkins' pipeline timeout, the build-timeout wrapper); not "
+                                               "applied while the job runs on Jenkins (jenkins_fallback).")
     shadow_outputs: list[dict[str, Any]] = Field(default_factory=list, description="What a shadow run compares "
                                                  "between the Jenkins build and the Airflow run.")
     # the assets this pipeline updates at its end (pipeline_asset_uri), for pipelines whose Schedule.upstream names it

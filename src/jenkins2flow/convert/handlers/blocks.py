@@ -1,5 +1,6 @@
 """Steps with a body converted in place: `script`, `node`, `dir`, `stage`, `parallel`, `withEnv`,
-`withDockerContainer`, `retry`, `timeout`, `catchError`; each changes the scope of its body or the graph around it."""
+`withDockerContainer`, `retry`, `timeout`, `catchError`; each changes the scope of its body or the graph around it
+(the last three through convert.regions)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import shlex
 from dataclasses import replace
 from typing import Any
 
-from jenkins2flow_runtime import groovy
 from jenkins2flow_runtime.model import SecretRef
 
+from jenkins2flow.convert import regions
 from jenkins2flow.convert.agents import agent_scope, custom_workspace
 from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.evaluate import Runtime, Static, Unknown
@@ -18,7 +19,7 @@ from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.scripted import in_parallel
 from jenkins2flow.convert.secrets import classify
 from jenkins2flow.convert.values import arg, as_list, text
-from jenkins2flow.ir import Agent, Closure, GString, Plugin, Span, Step
+from jenkins2flow.ir import Agent, Closure, GString, Span, Step
 
 
 def block(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -92,8 +93,10 @@ def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
         return scope
     ctx.mapped("step parallel", node.span, "parallel", f"{len(branches)} branches fan out")
     start, ends, arms = list(ctx.frontier), [], []
+    rule_in = (ctx.pending_rule, ctx.after_conditional)  # every branch starts as the first one does
     for name, branch in branches:
         ctx.frontier = list(start)
+        ctx.pending_rule, ctx.after_conditional = rule_in
         arms.append(ctx.walk(branch, replace(scope, stage=name)))
         ends += [t for t in ctx.frontier if t not in ends]
     ctx.frontier = ends
@@ -157,48 +160,41 @@ def docker_container(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 
 def retry(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    count = scope.static_int(arg(node, "count", 1), node.span)
-    if isinstance(count, Unknown):
-        ctx.placeholder("step retry", node.span, f"the number of attempts is not converted: {count}", scope,
-                        key="retry", fallback=False)
+    """`retry(3) { body }`: Jenkins runs the whole body again after a failure, up to 3 attempts in all; each task of
+    the body gets 2 Airflow retries (faithful for a body of one task, flagged otherwise: regions.close_retries)."""
+    count, problem = regions.retry_count(ctx, arg(node, "count", 1), node.span, scope.ev)
+    if count is None:
+        ctx.approximated("step retry", node.span, problem, "retry")
         ctx.walk(body(node), scope)
         return
-    ctx.mapped("step retry", node.span, "retry", f"{count} attempts -> retries {max(count - 1, 0)} on each task")
-    ctx.walk(body(node), replace(scope, retries=max(count - 1, 0)))
-
-
-def seconds_of(node: Step | Plugin, scope: Scope) -> int | Unknown | None:
-    """The limit of `timeout(time: 5, unit: 'MINUTES')` in seconds (MINUTES when no unit), None when none, Unknown
-    when the time or unit is not known when converting."""
-    amount = scope.static_int(arg(node, "time", 0), node.span) if isinstance(node, Step) else \
-        scope.static_int(text(arg(node, "time", 0)), node.span)
-    if isinstance(amount, Unknown):
-        return amount
-    unit: Any = Static("MINUTES")
-    if isinstance(node, Step) and node.kwarg("unit") is not None:
-        unit = scope.ev.value(node.kwarg("unit"), node.span)
-        if not isinstance(unit, Static):
-            return unit if isinstance(unit, Unknown) else Unknown("the unit depends on the run", node.span)
-    name = groovy.to_str(unit.value).upper().rsplit(".", 1)[-1] or "MINUTES"
-    factor = {"SECONDS": 1, "MINUTES": 60, "HOURS": 3600, "DAYS": 86400}.get(name, 60)
-    return amount * factor if amount > 0 else None
+    conditions = node.kwarg("conditions")
+    if conditions is not None:
+        names = ", ".join(f"{c.name}()" if isinstance(c, Step) else text(c) for c in as_list(conditions))
+        problem = (f"conditions [{names}]: Jenkins retries only on those (e.g. a lost agent), Airflow retries on "
+                   "every failure")
+    mark = len(ctx.open_retries)
+    inner = regions.open_retries(ctx, scope, "step retry", node.span, "retry", count, "the whole block", problem)
+    ctx.walk(body(node), inner)
+    regions.close_retries(ctx, mark)
 
 
 def timeout(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    seconds = seconds_of(node, scope)
-    if isinstance(seconds, Unknown):
-        ctx.placeholder("step timeout", node.span, f"the time limit is not converted: {seconds}", scope,
-                        key="timeout", fallback=False)
-        ctx.walk(body(node), scope)
-        return
-    ctx.mapped("step timeout", node.span, "timeout", f"timeout {seconds}s on each task" if seconds else "no limit")
-    ctx.walk(body(node), replace(scope, timeout=seconds or scope.timeout))
+    """`timeout(time: 5, unit: 'MINUTES') { body }`: the body's tasks share the limit (regions.timeout_block)."""
+    limit = regions.limit_of(ctx, node, arg(node, "time", None), node.kwarg("unit"), node.kwarg("activity"),
+                             scope.ev)
+    regions.timeout_block(ctx, scope, node, limit, body(node), ctx.walk)
 
 
 def catch_error(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    ctx.mapped(f"step {node.name}", node.span, node.name, "the tasks after it run even when its body fails")
-    ctx.walk(body(node), scope)
-    ctx.after_conditional = True
+    """`catchError(buildResult: 'FAILURE', stageResult: 'SUCCESS') { body }` and `warnError('msg') { body }` (both
+    results UNSTABLE): a failure of the body is caught and the build goes on (regions.caught_region)."""
+    default = "UNSTABLE" if node.name == "warnError" else "FAILURE"
+    build = node.kwarg("buildResult") if node.kwarg("buildResult") is not None else default
+    stage = node.kwarg("stageResult")
+    if stage is None:
+        stage = "UNSTABLE" if node.name == "warnError" else "SUCCESS"
+    regions.caught_region(ctx, scope, node.span, f"step {node.name}", node.name, body(node), build, stage,
+                          node.kwarg("catchInterruptions"))
 
 
 HANDLERS: dict[str, Handler] = {

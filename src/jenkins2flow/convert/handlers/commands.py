@@ -267,6 +267,10 @@ _THROWN = re.compile(r"""^new\s+[\w.]+\(\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\$]|\
 def throw(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     """`throw new Exception('msg')` fails the build like `error 'msg'`: a task that prints the message and exits 1."""
     source = text(node.args[0]).strip() if node.args else ""
+    if source in scope.caught:  # `catch (e) { ...; throw e }`: the caught error goes on (convert.regions)
+        emit_shell(ctx, scope, f"echo {shlex.quote(f'rethrows the error caught as {source}')} >&2\nexit 1", "sh",
+                   node, "step throw")
+        return
     m = _THROWN.match(source)
     if m is None:
         ctx.placeholder("step throw", node.span, f"the thrown value {source!r} is computed by Groovy", scope,

@@ -16,8 +16,9 @@ from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.evaluate import Result, Static, Unknown
 from jenkins2flow.convert.handlers.commands import shells_of
+from jenkins2flow.convert.regions import Catch, result_assignment, try_region
 from jenkins2flow.convert.rules import Rule
-from jenkins2flow.convert.scripted import assign, if_gates, image_of, in_parallel, static_items, unroll
+from jenkins2flow.convert.scripted import after_try, assign, if_gates, image_of, static_items, unroll
 from jenkins2flow.convert.values import text
 from jenkins2flow.ir import Agent, Expr, Step
 
@@ -44,7 +45,12 @@ _NOT_STATIC = {"if": "a condition evaluated by Groovy at build time", "for": "a 
 
 def variable(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
     """`def x = ...` / `x = ...` / `env.X = ...`: the value bound in the scope's evaluator (convert.scripted); a
-    tool's home (`def mvn = tool 'M3'`) is the home its rule gives."""
+    tool's home (`def mvn = tool 'M3'`) is the home its rule gives; `currentBuild.result = ...` marks the run's
+    result (regions.result_assignment)."""
+    if text(step.kwarg("target")) == "currentBuild.result":
+        result = scope.ev.string(step.kwarg("value"), step.span)
+        result_assignment(ctx, scope, step.span, result.value if isinstance(result, Static) else step.kwarg("value"))
+        return scope
     value = step.kwarg("value")
     if value is None and len(step.args) > 1:
         value = step.args[1]
@@ -75,24 +81,17 @@ def function(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 
 def try_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
-    ctx.mapped("try", step.span, "try", "body in order; catch runs on failure; finally always")
-    start = list(ctx.frontier)
-    after = scope.carry(ctx.walk(step.body or (), scope))
-    body_end = list(ctx.frontier)
-    for label, block in step.children:
-        if label.startswith("catch") and block:
-            ctx.frontier = list(body_end) or start
-            ctx.pending_rule, ctx.notify_on = "one_failed", "failure"
-            caught = ctx.walk(block, scope)
-            ctx.notify_on = ""
-            ctx.frontier = body_end + [t for t in ctx.frontier if t not in body_end]
-            if block[-1].name not in ("throw", "error"):  # the catch ends the try: values depend on which ran
-                after = scope.join([after, caught], in_parallel(step.span))
-        elif label.startswith("finally") and block:
-            ctx.pending_rule, ctx.notify_on = "all_done", "always"
-            after = after.carry(ctx.walk(block, after))
-            ctx.notify_on = ""
-    return after
+    """`try {} catch (e) {} finally {}`: see regions.try_region; the values the blocks assign: see after_try."""
+    children = list(step.children)
+    body = step.body if step.body is not None else next((b for label, b in children if label == "try"), ())
+    catches = [Catch.of(label, b) for label, b in children if label.startswith("catch")]
+    final = next((b for label, b in children if label == "finally"), None)
+    frame = ctx.body_ends[-1] if ctx.body_ends else []
+    mark = len(frame)
+    try_region(ctx, scope, step.span, body, catches, final)
+    walked, frame[mark:] = frame[mark:], []
+    rethrows = all(b[-1].name in ("throw", "error") for label, b in children if label.startswith("catch") and b)
+    return after_try(scope, walked, rethrows, step.span)
 
 
 def not_static(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -113,7 +112,10 @@ def _source(step: Step) -> str:
 def if_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
     """`if (cond) {A} else {B}`: decided now when the condition is static (`isUnix()` is: Airflow workers run
     Linux), else run-time gates per branch (convert.scripted.if_gates)."""
-    source = text(step.args[0]) if step.args else ""
+    if not step.args:  # the parser kept no condition
+        not_static(step, rule, ctx, scope)
+        return scope
+    source = text(step.args[0])
     branches = dict(step.children)
     unix = _UNIX.match(source)
     if unix:  # decided at convert time by the workers' shells: sh on Linux, bat/powershell on Windows

@@ -13,7 +13,7 @@ from jenkins2flow.convert.links import asset_on
 from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.secrets import classify
-from jenkins2flow.convert.values import arg, as_list, split_names, text
+from jenkins2flow.convert.values import arg, as_list, call, split_names, text
 from jenkins2flow.ir import Plugin, Span, Step
 
 # parameterized-trigger conditions and BuildTrigger thresholds -> the trigger rule of the trigger task
@@ -131,28 +131,68 @@ def build_job(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
                + (f"; {', '.join(sorted(computed))} computed in the run" if computed else ""))
 
 
+# copyArtifacts build selectors (step `selector: lastSuccessful()`, config.xml `<selector class="...">`) -> the run the
+# runtime copies from (jenkins2flow_runtime.fallback.SELECTORS); others are approximated by lastSuccessful
+SELECTORS = {"lastSuccessful": "lastSuccessful", "StatusBuildSelector": "lastSuccessful",
+             "lastCompleted": "lastCompleted", "LastCompletedBuildSelector": "lastCompleted"}
+# arguments that need nothing in Airflow, and why
+WAIVED_ARGS = {"fingerprintArtifacts": "fingerprints track artifacts in Jenkins only",
+               "doNotFingerprintArtifacts": "fingerprints track artifacts in Jenkins only",
+               "resultVariableSuffix": "the copied build's number is not exposed in Airflow"}
+KNOWN_ARGS = {"projectName", "project", "filter", "excludes", "target", "flatten", "optional", "selector",
+              "parameters", *WAIVED_ARGS}
+
+
+def _true(value: Any) -> bool:
+    return value is True or text(value).strip().lower() == "true"
+
+
 def copy_artifact(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """copyArtifacts / CopyArtifact: the project, filter and target are Groovy values known now (a name from
-    `env.X` or a `def` is evaluated); one only known in the run is a placeholder."""
-    fields: dict[str, str] = {}
-    for name, raw in (("project", arg(node, "projectName", "") or arg(node, "project", "")),
-                      ("filter", arg(node, "filter", "")), ("target", arg(node, "target", ""))):
-        value = scope.ev.string(raw, node.span) if isinstance(node, Step) else Static(text(raw))
-        if not isinstance(value, Static):
-            ctx.placeholder(element(node), node.span, _problem(f"the {name}", value), scope, key=key(node),
-                            source=getattr(node, "raw", ""))
-            return
-        fields[name] = str(value.value)
-    if not fields["project"]:
+    """Jenkins' copyArtifacts: a task copying another pipeline's files from the run its selector names. Its project,
+    filter, excludes and target are Groovy values known now (a name from `env.X` or a `def` is evaluated); one only
+    the run knows is a placeholder."""
+    named = dict(node.kwargs) if isinstance(node, Step) else dict(node.fields)
+    if isinstance(node, Step):
+        for name in ("projectName", "project", "filter", "excludes", "target"):
+            if name not in named and not (name == "projectName" and node.args):
+                continue
+            value = scope.ev.string(named.get(name, node.args[0] if node.args else ""), node.span)
+            if not isinstance(value, Static):
+                ctx.placeholder(element(node), node.span, _problem(f"the {name}", value), scope, key=key(node),
+                                source=node.raw)
+                return
+            named[name] = str(value.value)
+    project = text(named.get("projectName") or named.get("project") or "")
+    if not project:
         ctx.placeholder(element(node), node.span, "no source project", scope, key=key(node))
         return
-    project = fields["project"]
+    raw = named.get("selector")
+    found = call(raw) if raw is not None else None
+    chosen = ("lastSuccessful", {}) if raw is None else found or (text(raw).rsplit(".", 1)[-1], {})
+    selector = SELECTORS.get(chosen[0].rsplit(".", 1)[-1])
+    problems = []
+    if selector is None:
+        selector = "lastSuccessful"
+        problems.append(f"build selector {text(raw)!r} is not followed: the newest successful run is copied")
+    if named.get("parameters"):
+        problems.append(f"the build filter parameters={text(named['parameters'])!r} are not applied")
+    problems += [f"argument {k!r} is not converted" for k in named if k not in KNOWN_ARGS]
     spec = {"type": "python", "callable": f"{RUNTIME}:copy_artifacts",
-            "description": "Copies the outputs of another pipeline's last successful run into this workspace."}
+            "description": "Copies another pipeline's files from its newest successful (or completed) run into this "
+                           "workspace (Jenkins copyArtifacts)."}
     ctx.emit("airflow.copy-artifacts", spec, scope, label="copy_artifacts", named=True,
-             bindings={"pipeline": safe_name(project.strip("/")), "filter": fields["filter"],
-                       "target": fields["target"]})
-    ctx.mapped(element(node), node.span, key(node), f"copies outputs of pipeline {safe_name(project)!r}")
+             bindings={"pipeline": safe_name(project.strip("/")), "filter": text(named.get("filter", "")),
+                       "excludes": text(named.get("excludes", "")), "target": text(named.get("target", "")),
+                       "flatten": _true(named.get("flatten")), "optional": _true(named.get("optional")),
+                       "selector": selector})
+    for name, why in WAIVED_ARGS.items():
+        if name in named:
+            ctx.waived(f"{element(node)} {name}", node.span, why, key(node))
+    if problems:
+        ctx.approximated(element(node), node.span, "; ".join(problems), key(node))
+    else:
+        ctx.mapped(element(node), node.span, key(node), f"copies the files of pipeline {safe_name(project)!r} from "
+                   f"its {selector} run")
 
 
 def _predefined(params: object) -> dict[str, str]:

@@ -3,6 +3,7 @@ retries of the whole build (Naginator), the quiet period, and properties that ar
 
 from __future__ import annotations
 
+from jenkins2flow.convert import regions
 from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.handlers.nodes import element, key
 from jenkins2flow.convert.rules import Rule
@@ -37,13 +38,23 @@ def max_active_runs(node: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 
 def retries(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """Naginator: the failed build is rescheduled up to `maxSchedule` times -> retries on every task."""
+    """Naginator: the failed build is rescheduled up to `maxSchedule` times -> retries of every task (faithful when
+    the build is one task: judged at the end of the job, convert.regions.close_retries)."""
+    where = f"publisher {pl.cls}"
     try:
         count = int(text(pl.field(str(rule.get("field", "maxSchedule")), "1")))
     except ValueError:
-        count = 1
-    ctx.default_retries = max(count, 0)
-    ctx.mapped(f"publisher {pl.cls}", pl.span, pl.cls, f"retries {count} on each task")
+        count = -1
+    if count <= 0:
+        ctx.approximated(where, pl.span, f"maxSchedule {text(pl.field('maxSchedule'))!r}: an unlimited or unknown "
+                         "number of reschedules; the tasks are not retried", pl.cls)
+        return
+    problem = ""
+    if pl.field("checkRegexp") is True:
+        problem = (f"Naginator reschedules only when the log matches {text(pl.field('regexpForRerun'))!r}; Airflow "
+                   "retries on every failure")
+    ctx.default_retries = count
+    ctx.open_retries.insert(0, regions.OpenRetry(where, pl.span, pl.cls, count + 1, 0, "the whole build", problem))
 
 
 def quiet_period(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:

@@ -1,11 +1,9 @@
-"""Build wrappers that change the scope of every builder after them: EnvInject (environment) and build-timeout.
+"""Build wrappers: EnvInject (the environment of every builder after it) and build-timeout (the run's limit).
 (Credentials wrappers are in handlers.credentials.) Used as a builder, EnvInject only reaches the ledger: its
 environment applies to wrappers only. A secret written in clear (convert.secrets) becomes a reference to an Airflow
 variable to create, never a value."""
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 from jenkins2flow_runtime.model import SecretRef
 
@@ -39,19 +37,26 @@ def env_inject(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
 
 
 def build_timeout(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
+    """The build-timeout wrapper: an absolute limit is the limit of the whole build, the run's dagrun_timeout. Other
+    strategies (no activity, elastic, likely stuck, deadline) have no Airflow equivalent: no limit, flagged."""
     strategy = pl.field("strategy") or {}
     minutes = strategy.get("timeoutMinutes") if isinstance(strategy, dict) else None
+    if not strategy:  # the plugin's first format: the minutes on the wrapper itself, an absolute limit
+        minutes = pl.field("timeoutMinutes")
     try:
         seconds = int(text(minutes)) * 60 if minutes else None
     except ValueError:
         seconds = None
     kind = text(strategy.get("class", "")).rsplit(".", 1)[-1] if isinstance(strategy, dict) else ""
-    if seconds is None:
-        ctx.placeholder(f"wrapper {pl.cls}", pl.span, f"timeout strategy {kind!r} has no fixed limit", scope,
-                        key=pl.cls, fallback=False)
+    element = f"wrapper {pl.cls}"
+    if kind not in ("", "AbsoluteTimeOutStrategy") or seconds is None or seconds <= 0:
+        ctx.approximated(element, pl.span, f"timeout strategy {kind or '?'!r} " + (
+            f"with {text(minutes)!r} minutes " if minutes else "") + "has no Airflow equivalent: no limit is set",
+            pl.cls)
         return scope
-    ctx.mapped(f"wrapper {pl.cls}", pl.span, pl.cls, f"{kind}: timeout {seconds}s on each task")
-    return replace(scope, timeout=seconds)
+    ctx.dagrun_timeout = seconds
+    ctx.mapped(element, pl.span, pl.cls, f"{kind or 'absolute'}: the run's dagrun_timeout, {seconds} s")
+    return scope
 
 
 HANDLERS: dict[str, Handler] = {"env_inject": env_inject, "build_timeout": build_timeout}
