@@ -307,3 +307,12 @@ def test_a_function_gets_its_arguments_and_the_globals_not_the_callers_locals() 
                     "region = 'eu'\nnode { def mine = 'x'\n deploy('prod')\n sh \"echo ${done} ${mine}\" }")
     assert list(_shell(conv).values()) == ["deploy prod 2 eu", "echo prod x"]
     assert conv.status == "converted"
+
+
+def test_named_arguments_are_the_functions_map_parameter() -> None:
+    conv = _convert("def build(Map conf = [:]) {\n"
+                    " if (!conf.get('no_reboot', false)) { sh \"reboot ${conf.target}\" }\n"
+                    " sh \"make ${conf.target}\"\n}\n"
+                    "node { build(target: 'all', no_reboot: true); build(target: 'x') }")
+    assert list(_shell(conv).values()) == ["make all", "reboot x", "make x"]  # static: decided when converting
+    assert conv.status == "converted"

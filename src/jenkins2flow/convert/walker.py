@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from typing import Any
 
 from jenkins2flow.convert.context import Ctx, Scope
 from jenkins2flow.convert.evaluate import Result, Unknown
@@ -108,15 +109,15 @@ def call_scope(fn: Step, call: Step, scope: Scope) -> Scope:
     params = fn.kwarg("params") or ()
     params = params if isinstance(params, tuple) else ()
     defaults = fn.kwarg("defaults") or {}
-    closure = call.body is not None and len(params) == len(call.args) + 1  # f(a) { ... }: the closure is last
+    # f(a: 1, b: 2): Groovy collects named arguments into a map, the first parameter; the others follow it
+    args: list[Any] = ([{k: v for k, v in call.kwargs}] if call.kwargs else []) + list(call.args)
+    closure = call.body is not None and len(params) == len(args) + 1  # f(a) { ... }: the closure is last
     for i, name in enumerate(params):
-        if call.kwargs:
-            value: Result = Unknown(f"named arguments to {fn.kwarg('name')}() are not bound to its parameters",
-                                    call.span)
-        elif closure and i == len(params) - 1:
+        value: Result
+        if closure and i == len(params) - 1:
             value = Unknown(f"{name!r} is the closure given to {fn.kwarg('name')}(), run by Groovy", call.span)
-        elif i < len(call.args):
-            value = ev.value(call.args[i], call.span)
+        elif i < len(args):
+            value = ev.value(args[i], call.span)
         elif isinstance(defaults, dict) and name in defaults:
             value = inner.ev.value(defaults[name], fn.span)
         else:
