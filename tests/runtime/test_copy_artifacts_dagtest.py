@@ -24,7 +24,9 @@ UP = """pipeline {
 DOWN = """pipeline {
   agent any
   stages {
-    stage('Get') { steps { copyArtifacts projectName: 'team/up', filter: 'out/*.txt', target: 'got', flatten: true } }
+    stage('Get') {
+      steps { copyArtifacts projectName: 'team/copy_up', filter: 'out/*.txt', target: 'got', flatten: true }
+    }
     stage('Use') { steps { sh 'cat got/build.txt > used.txt' } }
   }
 }
@@ -47,16 +49,16 @@ def test_the_downstream_copies_from_the_last_successful_upstream_run(
 
     store = tmp_path / "store.db"
     monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
-    _publish(store, "team/up", UP)
-    down = _publish(store, "team/down", DOWN)
+    _publish(store, "team/copy_up", UP)
+    down = _publish(store, "team/copy_down", DOWN)
     assert down.pipeline.tasks[0].bindings["selector"] == "lastSuccessful"
     bag = DagBag(dag_folder=str(configured_dags_folder))
     assert bag.import_errors == {}
-    good = bag.dags["team.up"].test()
-    bad = bag.dags["team.up"].test(run_conf={"BREAK": True})  # newer, failed: its files are not copied
+    good = bag.dags["team.copy_up"].test()
+    bad = bag.dags["team.copy_up"].test(run_conf={"BREAK": True})  # newer, failed: its files are not copied
     assert (str(good.state), str(bad.state)) == ("success", "failed")
-    wanted = (run_workspace("team.up", good.run_id) / "out" / "build.txt").read_text()
-    assert wanted != (run_workspace("team.up", bad.run_id) / "out" / "build.txt").read_text()
-    run = bag.dags["team.down"].test()
+    wanted = (run_workspace("team.copy_up", good.run_id) / "out" / "build.txt").read_text()
+    assert wanted != (run_workspace("team.copy_up", bad.run_id) / "out" / "build.txt").read_text()
+    run = bag.dags["team.copy_down"].test()
     assert str(run.state) == "success"
-    assert (run_workspace("team.down", run.run_id) / "used.txt").read_text() == wanted
+    assert (run_workspace("team.copy_down", run.run_id) / "used.txt").read_text() == wanted

@@ -44,9 +44,12 @@ def _fail_triggered_runs(dag_id: str, stop: threading.Event, seen: list[dict[str
     from airflow.utils.session import create_session
     from airflow.utils.state import DagRunState
 
+    with create_session() as session:  # runs of that DAG from before this test are not this test's
+        before = {run.run_id for run in session.query(DagRun).filter(DagRun.dag_id == dag_id)}
     while not stop.is_set():
         with create_session() as session:
-            for run in session.query(DagRun).filter(DagRun.dag_id == dag_id, DagRun.state != DagRunState.FAILED):
+            for run in session.query(DagRun).filter(DagRun.dag_id == dag_id, DagRun.state != DagRunState.FAILED,
+                                                    DagRun.run_id.not_in(before)):
                 seen.append(dict(run.conf or {}))
                 run.state = DagRunState.FAILED
         time.sleep(0.2)
