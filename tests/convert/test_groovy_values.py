@@ -254,6 +254,18 @@ def test_scripted_if_gates_and_the_values_its_branches_set() -> None:
     assert _gate(conv, "main_gate_4")["op"] == "fail" and [e.span.line for e in conv.approximations] == [11]
 
 
+def test_a_value_grown_past_the_runtime_limits_by_ifs_is_flagged_not_a_failed_conversion() -> None:
+    """An `if` whose arms both extend a variable holds the old value twice (`c ? 'x' + s : 'y' + s`): nine of them
+    pass the runtime's 4000 parts. The value is then Unknown (the step using it a placeholder), never an invalid
+    task (ROCm composable_kernel's cmake_build failed the conversion)."""
+    ifs = "\n".join("        if (params.B) { s = 'x' + s } else { s = 'y' + s }" for _ in range(9))
+    conv = _convert(f"node {{\n    stage('s') {{\n        def s = params.A\n{ifs}\n"
+                    "        sh \"echo ${s}\"\n    }\n}\n")
+    assert conv.status != "failed"
+    [sh] = [e for e in conv.placeholders if e.element == "step sh"]
+    assert "more than 4000 parts" in sh.reason
+
+
 def test_matrix_when_per_cell_now_a_gate_for_all_cells_or_a_condition_per_cell() -> None:
     conv = convert_case("gates_matrix_when")
     tasks = _tasks(conv)

@@ -16,7 +16,8 @@ from typing import Any
 from jenkins2flow_runtime import groovy
 
 from jenkins2flow.convert.context import Ctx
-from jenkins2flow.convert.evaluate import Evaluator, Runtime, Static
+from jenkins2flow.convert.evaluate import Evaluator, Runtime, Static, Unknown
+from jenkins2flow.convert.evaluate.results import checked
 from jenkins2flow.convert.values import text
 from jenkins2flow.ir import Expr, GString, Interp, Span
 
@@ -108,8 +109,13 @@ class Texts:
             else:
                 out.append(self.tokens(part) if email_tokens else part)
                 args.append({"lit": out[-1]})
-        runtime = any("lit" not in a for a in args)
-        return "".join(out), ({"op": "str", "args": args, "at": str(self.span)} if runtime else None)
+        if all("lit" in a for a in args):
+            return "".join(out), None
+        tree = checked({"op": "str", "args": args, "at": str(self.span)}, self.span)
+        if isinstance(tree, Unknown):  # too large for the runtime
+            self.unknown.append(text(value))
+            return "".join(out), None
+        return "".join(out), tree.tree
 
     def _evaluated(self, part: Interp) -> Static | Runtime | None:
         """A reference no token maps, by the evaluator: its value now, its tree (not reading a step's output, which

@@ -14,7 +14,7 @@ from typing import Any
 
 from jenkins2flow.convert.context import RUNTIME, Ctx, Scope
 from jenkins2flow.convert.evaluate import Result, Runtime, Static, Unknown, gate_tree
-from jenkins2flow.convert.evaluate.results import node
+from jenkins2flow.convert.evaluate.results import checked, node
 from jenkins2flow.convert.values import text
 from jenkins2flow.ir import Expr, Span, Step
 
@@ -194,8 +194,8 @@ def either(cond: Result, span: Span) -> Callable[[str, list[Result]], Result]:
         if unknown is not None:
             return Unknown(f"{name!r} depends on an if whose value is not converted: {unknown}", span)
         then, other = values
-        return Runtime({"op": "?:", "args": [node(cond), node(then), node(other)],  # type: ignore[arg-type]
-                        "at": str(span)})
+        return checked({"op": "?:", "args": [node(cond), node(then), node(other)],  # type: ignore[arg-type]
+                        "at": str(span)}, span)
     return pick
 
 

@@ -32,7 +32,7 @@ from jenkins2flow_runtime import groovy
 from jenkins2flow_runtime.expressions import ExpressionError, check, evaluate
 from jenkins2flow_runtime.jenkins_env import JENKINS_VARIABLES, SCM_VARIABLES, URL_VARIABLES
 
-from jenkins2flow.convert.evaluate.results import Result, Runtime, Static, Unknown, literal, node
+from jenkins2flow.convert.evaluate.results import Result, Runtime, Static, Unknown, checked, literal, node
 from jenkins2flow.ir import Closure, Expr, GString, Interp, Span, Step, When, WhenBlock
 from jenkins2flow.parse import groovy_ast as A
 from jenkins2flow.parse.groovy_parser import parse_groovy
@@ -148,7 +148,7 @@ class Evaluator:
             tree = result.tree
             if tree.get("op") == "str" or isinstance(tree.get("bare"), str):
                 return result
-            return Runtime({"op": "str", "args": [tree], **({"at": tree["at"]} if "at" in tree else {})})
+            return checked({"op": "str", "args": [tree], **({"at": tree["at"]} if "at" in tree else {})}, span)
         return result
 
     def truth(self, v: Any, span: Span | None = None) -> Result:
@@ -159,7 +159,7 @@ class Evaluator:
         if isinstance(result, Runtime):
             if result.tree.get("op") in _BOOLEAN_OPS:
                 return result
-            return Runtime({"op": "bool", "args": [result.tree]})
+            return checked({"op": "bool", "args": [result.tree]}, span)
         return result
 
     def shell(self, v: Any, span: Span, shell: str = "sh") -> ShellText:

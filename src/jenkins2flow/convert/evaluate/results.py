@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
+from jenkins2flow_runtime.expressions import ExpressionError, check
+
 from jenkins2flow.ir import Closure, Span
 
 
@@ -90,6 +92,16 @@ def literal(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return {"map": [[literal(k), literal(v)] for k, v in value.items()]}
     raise TypeError(f"{type(value).__name__} is not a Groovy value")
+
+
+def checked(tree: dict[str, Any], span: Span | None) -> Runtime | Unknown:
+    """`tree` as a Runtime value if the runtime accepts it (well-formed, within its size limits), else Unknown at
+    `span`: values combined again and again (an `if` whose arms both extend a variable) can outgrow the limits."""
+    try:
+        check(tree)
+    except ExpressionError as exc:
+        return Unknown(exc.reason, span)
+    return Runtime(tree)
 
 
 def node(result: Static | Runtime) -> dict[str, Any]:
