@@ -29,13 +29,14 @@ OLDEST := $(CURDIR)/.venv-airflow-$(AIRFLOW_OLDEST)
 venv: $(VENV)/.installed
 
 # $(call install,VENV,AIRFLOW_VERSION[,MORE]): a virtualenv with that Airflow (and MORE requirements), the runtime
-# and the toolkit (editable) and the extras the tests use
+# and the toolkit (editable) and the extras the tests use. The big install shows pip's own progress (its bars on a
+# terminal; stdout untouched), only its location warnings filtered out of stderr; the small ones stay quiet.
 define install
 	@test -x $(1)/bin/python || $(PYTHON) -m venv $(1)
 	$(1)/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	set -o pipefail; $(1)/bin/python -m pip install -q \
+	$(1)/bin/python -m pip install \
 		"apache-airflow==$(2)" $(3) apache-airflow-providers-common-sql apache-airflow-providers-amazon \
-		-e "./runtime[airflow,aws,jenkins,mongo,ui]" -e ".[test,aws,mongo]" 2>&1 | { grep -v "^WARNING: Location" || true; }
+		-e "./runtime[airflow,aws,jenkins,mongo,ui]" -e ".[test,aws,mongo]" 2> >(grep -v "^WARNING: Location" >&2)
 	touch $(1)/.installed
 endef
 

@@ -1,28 +1,40 @@
-"""Convert a generated 10,000-job JENKINS_HOME into the SQLite store plus DAG files; print jobs/s and peak memory.
+"""A generated JENKINS_HOME converted end to end (the estate service: catalog store + DAG files), measured next to
+parsing the same estate alone, in the same run.
 
 The estate is generated from ../shared/corpus into a temp dir: config.xml files as they are, Jenkinsfiles wrapped in
-flow-definition config.xml, cycled (with folders) until N jobs. Usage: python bench/convert_estate.py [N]
+flow-definition config.xml, cycled (50 folders) until N jobs. Each run, in a fresh store, measures in turn:
+- parse only: every job read and parsed (`sources.Inputs`), nothing else: the reference;
+- first run: `EstateService.convert` into an empty SQLite store with --dags-dir (convert, save, publish, DAG files,
+  the report kept next to the catalog);
+- re-run: the same again on the unchanged estate (every job left alone).
+Each phase runs in a child process of its own, so that its peak memory (max RSS) is its own. Printed: the medians
+over the runs of jobs/s per phase, the ratios end to end / parse only (goal >= 1/3) and re-run / first run (goal
+>= 5x), and each phase's peak RSS (goal <= 300 MiB at 10,000 and 50,000 jobs). `--profile` prints the 15 functions
+with the most cumulative time of one first run (cProfile; slower).
+
+Usage: python bench/convert_estate.py [--jobs 10000] [--runs 3] [--profile]
 """
 
 from __future__ import annotations
 
+import argparse
 import html
+import json
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from jenkins2flow_runtime.store import open_store
-
-from jenkins2flow.convert.estate import convert_estate, iter_jobs
-from jenkins2flow.convert.save import save_conversion
-from jenkins2flow.render.dag import write_stored_dag
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
 FLOW = ("<?xml version='1.1' encoding='UTF-8'?>\n<flow-definition plugin=\"workflow-job\"><description/>"
         "<definition class=\"org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition\"><script>{}</script>"
         "<sandbox>true</sandbox></definition></flow-definition>\n")
+PHASES = ("parse", "first", "rerun")
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "runtime" / "src")]  # this checkout's code, in the children too
 
 
 def generate(home: Path, n: int) -> None:
@@ -38,37 +50,105 @@ def generate(home: Path, n: int) -> None:
             (folder / "config.xml").write_text("<com.cloudbees.hudson.plugins.folder.Folder/>", encoding="utf-8")
 
 
-def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+def child(phase: str, home: str, work: str, profile: bool) -> dict[str, object]:
+    """One phase, in this (child) process: its figures as JSON-ready data."""
+    from jenkins2flow.estate_service import EstateOptions, EstateService
+    from jenkins2flow.sources import Inputs
+
+    start = time.perf_counter()
+    if phase == "parse":
+        jobs = sum(1 for _ in Inputs([home]))
+        out: dict[str, object] = {"jobs": jobs}
+    else:
+        options = EstateOptions(store=str(Path(work) / "store.db"), dags_dir=Path(work) / "dags")
+        service = EstateService([home], options)
+        if profile:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            run = profiler.runcall(service.convert)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(15)
+        else:
+            run = service.convert()
+        t = run.totals
+        out = {"jobs": t.jobs, "statuses": dict(t.statuses), "left_alone": t.unchanged_jobs,
+               "documents_new": t.documents_new, "documents_unchanged": t.documents_unchanged,
+               "dags_written": t.dags_written, "dags_unchanged": t.dags_unchanged,
+               "reuse": run.report.totals()["reuse"]}
+        run.report.close()
+    out["seconds"] = time.perf_counter() - start
+    out["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def run_phase(phase: str, home: Path, work: Path, profile: bool = False) -> dict[str, object]:
+    cmd = [sys.executable, __file__, "--child", phase, "--home", str(home), "--work", str(work)]
+    proc = subprocess.run(cmd + (["--profile"] if profile else []), capture_output=True, text=True, check=False)
+    if profile:
+        print(proc.stderr)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("JSON")]
+    if proc.returncode or not lines:
+        raise SystemExit(f"the {phase} phase failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    result: dict[str, object] = json.loads(lines[-1][4:])
+    return result
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--jobs", type=int, default=10_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--profile", action="store_true", help="Print a cProfile of one first run (slower).")
+    ap.add_argument("--child", choices=PHASES, help=argparse.SUPPRESS)
+    ap.add_argument("--home", help=argparse.SUPPRESS)
+    ap.add_argument("--work", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        print("JSON" + json.dumps(child(a.child, a.home, a.work, a.profile)))
+        return 0
+    if not (CORPUS / "configxml").is_dir():
+        print(f"No corpus at {CORPUS}; nothing measured.")
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "jenkins_home"
         t0 = time.perf_counter()
-        generate(home, n)
-        print(f"generated {n} jobs in {time.perf_counter() - t0:.1f}s")
-        dags = Path(tmp) / "dags"
-        counts = {"saved": 0, "dags": 0}
-        t0 = time.perf_counter()
-        with open_store(str(Path(tmp) / "store.db"), create=True) as store:
-            def on_job(conv):  # type: ignore[no-untyped-def]
-                if conv.pipeline is None:
-                    return
-                saved = save_conversion(store, conv)
-                write_stored_dag(dags, store, saved)
-                counts["saved"] += 1
-                counts["dags"] += 1
+        generate(home, a.jobs)
+        print(f"generated {a.jobs:,} jobs (+50 folders) in {time.perf_counter() - t0:.1f}s; {a.runs} runs, each "
+              "phase in its own process")
+        runs: list[dict[str, dict[str, object]]] = []
+        for i in range(a.runs):
+            work = Path(tmp) / f"run{i}"
+            work.mkdir()
+            runs.append({phase: run_phase(phase, home, work, a.profile and i == 0 and phase == "first")
+                         for phase in PHASES})
+            r = runs[-1]
+            print(f"run {i + 1}: " + "; ".join(f"{p} {r[p]['seconds']:.1f}s ({r[p]['rss_mib']:.0f} MiB)"
+                                               for p in PHASES), flush=True)
+    report(runs)
+    return 0
 
-            estate = convert_estate(iter_jobs([str(home)]), on_job=on_job)
-        elapsed = time.perf_counter() - t0
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        jobs = len(estate.conversions)
-        reuse = estate.reuse()
-        print(f"converted {jobs} jobs (incl. folders) in {elapsed:.1f}s: {jobs / elapsed:.1f} jobs/s; "
-              f"{counts['saved']} pipelines saved and rendered")
-        print(f"statuses {estate.by('status')}")
-        print(f"reuse: {reuse['pipeline_tasks']} pipeline tasks -> {reuse['distinct_tasks']} distinct tasks; "
-              f"{reuse['jobs_with_parameters']} parameter sets -> {reuse['distinct_parameter_templates']} templates")
-        print(f"peak memory (max RSS of the process) {rss:.0f} MiB")
+
+def _rate(r: dict[str, object]) -> float:
+    return float(r["jobs"]) / float(r["seconds"])  # type: ignore[arg-type]
+
+
+def report(runs: list[dict[str, dict[str, object]]]) -> None:
+    med = {p: statistics.median(_rate(r[p]) for r in runs) for p in PHASES}
+    e2e = statistics.median(_rate(r["first"]) / _rate(r["parse"]) for r in runs)
+    rerun = statistics.median(_rate(r["rerun"]) / _rate(r["first"]) for r in runs)
+    first, again = runs[0]["first"], runs[0]["rerun"]
+    print(f"jobs (incl. folders): {first['jobs']:,}; statuses {first['statuses']}")
+    print(f"first run: {first['documents_new']:,} new document versions, {first['documents_unchanged']:,} unchanged; "
+          f"{first['dags_written']:,} DAG files written; re-run: {again['left_alone']:,} jobs left alone, "
+          f"{again['documents_new']} new versions, {again['dags_written']} DAG files written")
+    reuse = first["reuse"]
+    assert isinstance(reuse, dict)
+    print(f"reuse: {reuse['pipeline_tasks']:,} pipeline tasks -> {reuse['distinct_tasks']:,} distinct tasks")
+    print("medians of the runs (jobs/s): " + ", ".join(f"{p} {med[p]:,.1f}" for p in PHASES))
+    print(f"end to end / parse only: {e2e:.2f} (goal >= 0.33); re-run / first run: {rerun:.1f}x (goal >= 5x)")
+    print("peak RSS (max over the runs, MiB): " + ", ".join(
+        f"{p} {max(float(r[p]['rss_mib']) for r in runs):.0f}" for p in PHASES) + " (goal <= 300)")  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -74,9 +74,23 @@ def test_converting_an_unchanged_estate_twice_creates_no_version(tmp_path: Path)
     assert before["concrete_task/jenkins.not-converted"] == 1
     assert before["concrete_task/airflow.when-gate"] == 1
 
-    second = CliRunner().invoke(cli, ["convert", str(home), "--store", str(store)])
+    second = CliRunner().invoke(cli, ["convert", str(home), "--store", str(store), "--force"])  # converted again
 
     after, audit_after = _versions(store)
-    assert second.output == first.output, "the second run says the same as the first (same versions)"
+    assert _jobs(second.output) == _jobs(first.output), "the second run says the same as the first (same versions)"
+    assert "0 new versions" in second.output and " 0 left alone" in second.output
     assert after == before, {k: (before.get(k), v) for k, v in after.items() if before.get(k) != v}
     assert audit_after == audit_before, "no save, publish or retire recorded by the second run"
+
+    third = CliRunner().invoke(cli, ["convert", str(home), "--store", str(store)])  # unchanged jobs: left alone
+    assert _versions(store) == (before, audit_before)
+    left = [line for line in _jobs(third.output) if "(unchanged since the last run)" in line]
+    assert len(left) == sum(" v" in line for line in _jobs(first.output)) > 5
+    assert [line.split(" (")[0] for line in _jobs(third.output)] == [line.split(" (")[0] for line in
+                                                                     _jobs(first.output)]
+
+
+def _jobs(output: str) -> list[str]:
+    """The lines about jobs (the totals that end the output aside)."""
+    return [line for line in output.splitlines() if not line.startswith(("documents: ", "warnings: "))
+            and " jobs in " not in line]

@@ -3,7 +3,12 @@ converted is enough: Jenkins cannot run part of a job)."""
 
 from __future__ import annotations
 
-from jenkins2flow.convert.estate import convert_estate
+import io
+import json
+from pathlib import Path
+
+from jenkins2flow.convert.estate import convert_estate, iter_jobs
+from jenkins2flow.convert.summary import EstateReport
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 from jenkins2flow.render.audit import markdown
 
@@ -28,3 +33,46 @@ def test_jenkins_only_pipelines_are_counted_and_flagged() -> None:
     mixed = next(c for c in estate.conversions if c.job == "mixed")
     assert mixed.pipeline is not None and [t.uses.name for t in mixed.pipeline.tasks] == ["jenkins.run-original-job"]
     assert [t.uses.name.split(".")[0] for t in mixed.pipeline.draft_tasks] == ["sh", "jenkins"]  # the draft kept
+
+
+def test_the_streamed_report_is_the_report_of_every_conversion_kept_in_memory() -> None:
+    """The report built a job at a time (EstateReport: counters and a spool file) says what the conversions kept in
+    memory say, computed directly from them; its JSON is json.dumps(report, indent=1), written as it streams."""
+    from collections import Counter
+
+    from tests.convert.test_estate_invariants import PROJECT_JOBS
+
+    estate = convert_estate(iter_jobs([str(p) for p in PROJECT_JOBS]))
+    convs = estate.conversions
+    with EstateReport() as streamed:
+        for conv in convs:
+            streamed.add(conv)
+        report = {**streamed.totals(), "jobs_detail": list(streamed.details())}
+        out = io.StringIO()
+        streamed.write_json(out)
+        assert json.loads(out.getvalue()) == json.loads(json.dumps(report, default=str))
+        assert out.getvalue() == json.dumps(report, indent=1, default=str)
+        assert [s.job for s in streamed.summaries()] == [c.job for c in convs]
+    assert report == estate.report()
+    assert report["jobs"] == len(convs) and report["by_status"] == dict(Counter(c.status for c in convs).most_common())
+    assert report["runnable"] == sum(1 for c in convs if c.pipeline is not None)
+    placeholders = Counter(e.key or e.element for c in convs for e in c.placeholders)
+    assert [(u["element"], u["count"]) for u in report["unsupported"]] == placeholders.most_common(20)
+    uses = {t.uses.name for c in convs if c.pipeline is not None for t in c.pipeline.tasks}
+    assert report["reuse"]["distinct_tasks"] == len(uses) and report["reuse"]["pipeline_tasks"] == sum(
+        len(c.pipeline.tasks) for c in convs if c.pipeline is not None)
+    assert sum(len(e["uses"]) for e in report["credentials"]) == sum(len(c.credentials) for c in convs)
+    assert [d["job"] for d in report["jobs_detail"]] == [c.job for c in convs]
+    assert [len(d["ledger"]) for d in report["jobs_detail"]] == [
+        len(c.placeholders) + len(c.approximations) + len(c.lint) for c in convs]
+
+
+def test_an_empty_report_is_valid_json_and_its_spool_goes_away() -> None:
+    report = EstateReport()
+    out = io.StringIO()
+    report.write_json(out)
+    assert json.loads(out.getvalue())["jobs_detail"] == [] and out.getvalue().endswith('"jobs_detail": []\n}')
+    path = Path(report.path)
+    assert path.is_file()
+    report.close()
+    assert not path.exists()

@@ -8,7 +8,8 @@ from jenkins2flow_runtime import model
 
 from jenkins2flow.convert.context import FALLBACK_SPEC, NOT_CONVERTED_SPEC
 from jenkins2flow.convert.conversion import FALLBACK_TASK, NOT_CONVERTED_TASK
-from jenkins2flow.convert.lint import lint_pipeline, shell_usage
+from jenkins2flow.convert.jenkins_env import JENKINS_VARIABLES, SHELL_VARIABLES
+from jenkins2flow.convert.lint import _Reader, lint_pipeline, shell_usage
 from jenkins2flow.ir import Span
 
 # script -> (unbound names, Groovy left), with nothing bound but the Jenkins and shell names
@@ -53,6 +54,21 @@ def test_shell_reader(script: str, unbound: list[str], groovy: list[str]) -> Non
 
 def test_bound_names_are_not_findings() -> None:
     assert shell_usage("echo $DAY $OUT $MISSING", {"DAY", "OUT"}).unbound == ["MISSING"]
+
+
+@pytest.mark.parametrize(("script", "unbound", "groovy"), CASES, ids=[c[0][:40] for c in CASES])
+def test_a_script_read_once_answers_for_any_bound_names(script: str, unbound: list[str], groovy: list[str]) -> None:
+    """shell_usage reads each script once (cached) and filters by the bound names: the same answer as a reader
+    that starts with them bound, whichever they are."""
+    names = sorted({n for n in unbound} | {"DAY", "X", "LATER", "HOME"})
+    for i in range(len(names) + 1):
+        bound = set(names[:i]) | set(names[i + 1:])  # every name but one, then all of them
+        reader = _Reader(script, bound | JENKINS_VARIABLES | SHELL_VARIABLES)
+        reader.command(0)
+        usage = shell_usage(script, bound)
+        assert (usage.unbound, usage.groovy) == (reader.out.unbound, reader.out.groovy)
+    usage.unbound.append("CHANGED")  # the caller's copy: the next answer is unchanged
+    assert "CHANGED" not in shell_usage(script, set()).unbound
 
 
 @pytest.mark.parametrize("script", [

@@ -3,6 +3,8 @@ in environment, withEnv, EnvInject, parameter defaults and shell text."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from jenkins2flow.convert import convert_job
@@ -187,3 +189,38 @@ def test_a_secret_passed_to_a_downstream_job_keeps_the_job_on_jenkins_and_is_nev
 def test_groovy_assignments_are_masked_in_source_text() -> None:
     assert mask("    DB_PASSWORD = 'hunter2'\n    MODE = 'fast'", fields=True) == (
         "    DB_PASSWORD = '<masked named secret>'\n    MODE = 'fast'")
+
+
+def _find_without_needles(text: str, fields: bool = False) -> list[tuple[str, int, int]]:
+    """find(), every shape searched (no needle shortcut), as the reference."""
+    from jenkins2flow.convert import secrets
+
+    saved = secrets.NEEDLES, secrets._ANY_NEEDLE
+    try:
+        secrets.NEEDLES = {kind: ("",) for kind in secrets.NEEDLES}  # "" is in every text
+        secrets._ANY_NEEDLE = re.compile("")
+        return [(f.kind, f.start, f.end) for f in secrets.find(text, fields)]
+    finally:
+        secrets.NEEDLES, secrets._ANY_NEEDLE = saved
+
+
+PIECES = ["AKIA" + "A" * 16, "ASIAABCDEFGHIJKLMNOP", "aws_secret_access_key = " + "a/B+" * 10, "AWS_SECRET_ACCESS_KEY:",
+          "ghp_" + "x" * 36, "github_pat_" + "y" * 22, "glpat-" + "z" * 20, "xoxb-1234567890-abc", "AIza" + "q" * 35,
+          "sk_live_" + "9" * 24, "eyJabcdefghij.eyJabcdefghij.abcdefghij", "{AQAAABAAAAAQ" + "a" * 16 + "}",
+          "https://user:pw@host/x", "-----BEGIN RSA PRIVATE KEY-----\nMII\n-----END RSA PRIVATE KEY-----",
+          "https://hooks.slack.com/services/" + "T" * 24, "DB_PASSWORD=hunter2", "token: abc", "ACCEſS", "\u212a",
+          "é", " ", "\n", "=", ":", "x", "ak", "IA", "secret", "://"]
+
+
+def test_needles_never_change_what_is_found() -> None:
+    import random
+
+    rnd = random.Random(7)
+    texts = ["".join(rnd.choice(PIECES) for _ in range(rnd.randint(1, 8))) for _ in range(3000)]
+    texts += [p.lower() for p in PIECES] + [p.upper() for p in PIECES]
+    from jenkins2flow.convert.secrets import NEEDLES, SHAPES
+
+    assert set(NEEDLES) == {kind for kind, _ in SHAPES}  # every shape has its needles
+    for text in texts:
+        for fields in (False, True):
+            assert [(f.kind, f.start, f.end) for f in find(text, fields)] == _find_without_needles(text, fields), text

@@ -126,6 +126,24 @@ def test_spec_hash_is_canonical() -> None:
     assert make("concrete_task", "t", {"type": "shell", "command": "y"}).spec_hash != a.spec_hash
 
 
+def test_pinned_copies_only_the_version_0_references_as_validating_again_would() -> None:
+    spec = {"parameters": {"templates": [{"kind": "parameter_template", "name": "tpl", "version": 0}]},
+            "tasks": [{"id": "a", "uses": {"kind": "concrete_task", "name": "t", "version": 0}},
+                      {"id": "b", "uses": {"kind": "concrete_task", "name": "u", "version": 3}, "depends_on": ["a"]}],
+            "draft_tasks": [{"id": "d", "uses": {"kind": "concrete_task", "name": "t", "version": 0}}],
+            "jenkins_fallback": {"job": "j"}}
+    doc = make("pipeline", "p", spec)
+    assert isinstance(doc.spec, PipelineSpec)
+    pins = {"parameter_template/tpl": 2, "concrete_task/t": 5, "concrete_task/u": 9}
+    pinned = doc.spec.pinned(pins)
+    data = doc.spec.model_dump(mode="json")
+    data["parameters"]["templates"][0]["version"] = 2
+    data["tasks"][0]["uses"]["version"] = data["draft_tasks"][0]["uses"]["version"] = 5  # u stays at 3: pinned
+    again = PipelineSpec.model_validate(data)
+    assert pinned == again and spec_hash(pinned) == spec_hash(again) != spec_hash(doc.spec)
+    assert doc.spec.tasks[0].uses.version == 0 and pinned.tasks[1] is doc.spec.tasks[1]  # the original unchanged
+
+
 def test_round_trip_through_dict() -> None:
     doc = make("pipeline", "p", pipeline(owners=["ann"]), comment="c")
     assert from_dict(to_dict(doc)) == doc

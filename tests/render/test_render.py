@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from jenkins2flow.airflow_env import airflow_env
 from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.ir import Job, Param, Span, Stage, Step
-from jenkins2flow.render.dag import render_dag, to_python, to_python_lines, write_dag
+from jenkins2flow.render.dag import check_template, render_dag, to_python, to_python_lines, write_dag
 from tests.convert.test_estate_invariants import PROJECT_JOBS
 from tests.render.dagcheck import conversion_docs, echo_docs, one_task, static_data
 
@@ -68,6 +69,63 @@ def test_to_python_refuses_non_plain_values() -> None:
             render(object())
         with pytest.raises(TypeError):
             render({"a": [Path(".")]})
+
+
+def _reference_lines(value: object, indent: int = 0, column: int = 0) -> str:
+    """The layout rule written plainly: `repr` when it fits (a column kept for a comma), else one item per line."""
+    text = repr(value)
+    if column + len(text) < 120 or not value or not isinstance(value, list | tuple | dict):
+        return text
+    pad = " " * (indent + 4)
+    if isinstance(value, dict):
+        items = [f"{pad}{k!r}: {_reference_lines(v, indent + 4, indent + 4 + len(repr(k)) + 2)}"
+                 for k, v in value.items()]
+    else:
+        items = [pad + _reference_lines(v, indent + 4, indent + 4) for v in value]
+    brackets = "{}" if isinstance(value, dict) else "[]" if isinstance(value, list) else "()"
+    return brackets[0] + "\n" + "".join(i + ",\n" for i in items) + " " * indent + brackets[1]
+
+
+def _plain(rnd: random.Random, depth: int = 0) -> object:
+    leaves = [0, -7, 2.5, 1e300, None, True, False, "", "x", "it's \"q\" \\ \n\r\t\x00\x85\u2028" * rnd.randint(0, 9),
+              "\ud800", "日本" * rnd.randint(0, 70), (), [], {}]
+    roll = rnd.random()
+    if depth > 4 or roll < 0.35:
+        return rnd.choice(leaves)
+    if roll < 0.6:
+        return [_plain(rnd, depth + 1) for _ in range(rnd.randint(0, 7))]
+    if roll < 0.7:
+        return tuple(_plain(rnd, depth + 1) for _ in range(rnd.randint(0, 3)))
+    return {"k" * rnd.randint(1, 30) + str(i): _plain(rnd, depth + 1) for i in range(rnd.randint(0, 7))}
+
+
+def test_the_layout_is_valid_python_for_any_plain_value() -> None:
+    """What lets render_dag skip an ast.parse per file: every value goes in as a literal that reads back equal,
+    whatever its strings hold, laid out as the plain rule says; non-plain values are refused."""
+    rnd = random.Random(11)
+    for _ in range(3000):
+        value, indent = _plain(rnd), rnd.choice([0, 4, 8, 60])
+        text = to_python_lines(value, indent)
+        assert text == _reference_lines(value, indent, indent)
+        assert ast.literal_eval(text) == value
+        one_line = to_python(value)
+        assert "\n" not in one_line and "\r" not in one_line and ast.literal_eval(one_line) == value
+    class Sneaky(str):
+        def __repr__(self) -> str:
+            return "__import__('os')"
+    for bad in (Sneaky("x"), float("inf"), float("nan"), {"a": [Sneaky("y")]}, {1.5j: 1}, b"bytes"):
+        with pytest.raises(TypeError):
+            to_python_lines(bad)
+        with pytest.raises(TypeError):
+            to_python(bad)
+    check_template()  # the template itself, holes filled with values of every shape
+
+
+def test_cached_document_texts_render_the_same_file() -> None:
+    pipeline, docs = conversion_docs(convert_job(_hostile_job()))
+    texts: dict[tuple[str, str, int, str], str] = {}
+    assert render_dag(pipeline, docs, texts) == render_dag(pipeline, docs) == render_dag(pipeline, docs, texts)
+    assert len(texts) == len({(d.kind, d.name) for d in docs})
 
 
 def test_hostile_text_renders_to_valid_python_with_the_text_as_data() -> None:

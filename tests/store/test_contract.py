@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from jenkins2flow_runtime.model import PipelineSpec, make
+from jenkins2flow_runtime.model import PipelineSpec, make, spec_hash
 from jenkins2flow_runtime.store import (
     ConflictError,
     NotFoundError,
+    PipelineHead,
     RefError,
     Store,
     StoreError,
@@ -205,6 +206,62 @@ def test_bulk_save_and_resave_is_a_no_op(store: Store) -> None:
     assert {d.spec.tasks[0].uses.version for d in changed if isinstance(d.spec, PipelineSpec)} == {2}
     same_name_twice = store.save_many([task("dup", "echo 1"), task("dup", "echo 2"), task("dup", "echo 2")])
     assert [d.version for d in same_name_twice] == [1, 2, 2]
+
+
+def test_publish_many_publishes_in_order_and_refuses_a_pipeline_whose_tasks_are_not_published(store: Store) -> None:
+    saved = store.save_many([task("a"), task("b"), pipeline("p", ("a", 0), ("b", 0))])
+    with pytest.raises(RefError) as err:
+        store.publish_many([("concrete_task", "a", 1), ("pipeline", "p", 1)])
+    assert str(err.value).startswith("Cannot publish pipeline 'p' version 1: spec.tasks[1].uses: concrete_task 'b' "
+                                     "version 1 is not published")
+    if store.__class__.__name__ == "SqliteStore":  # one transaction: nothing of the refused batch is published
+        assert store.get("concrete_task", "a").status == "draft"
+    store.publish_many([(d.kind, d.name, d.version) for d in saved], by="batch", comment="converted")
+    assert {store.get(d.kind, d.name).status for d in saved} == {"published"}
+    assert [(e.name, e.action, e.by, e.comment) for e in store.audit() if e.action == "publish"][-3:] == [
+        ("a", "publish", "batch", "converted"), ("b", "publish", "batch", "converted"),
+        ("p", "publish", "batch", "converted")]
+    store.save(task("a", "echo 2"))
+    store.publish_many([("concrete_task", "a", 2)])
+    assert store.get("concrete_task", "a", 1).status == "draft" and store.get("concrete_task", "a", 2).status == (
+        "published")
+    with pytest.raises(NotFoundError, match="has no version 9"):
+        store.publish_many([("concrete_task", "a", 9)])
+
+
+def test_pipeline_heads_name_each_pipeline_with_its_latest_provenance(store: Store) -> None:
+    assert store.pipeline_heads() == {}
+    provenance = {"job": "team/etl", "source": "/jenkins/jobs/team/jobs/etl/config.xml"}
+    store.save_many([task("a"), pipeline("etl", ("a", 0), provenance=provenance), pipeline("plain", ("a", 0))])
+    store.publish_many([("concrete_task", "a", 1), ("pipeline", "etl", 1)])
+    store.save(pipeline("etl", ("a", 1), provenance={**provenance, "job": "team/etl2"}))
+    store.retire("pipeline", "plain", 1)
+    heads = store.pipeline_heads()
+    assert heads == {
+        "etl": PipelineHead("etl", 2, 1, False, "team/etl2", provenance["source"]),
+        "plain": PipelineHead("plain", 1, None, True, "", ""),
+    }
+    assert store.pipeline_heads(["plain", "nope", "plain"]) == {"plain": heads["plain"]}
+    assert store.pipeline_heads([]) == {} and store.pipeline_heads(["a"]) == {}  # a task is not a pipeline
+
+
+def test_a_document_given_without_its_spec_hash_is_hashed_on_save(store: Store) -> None:
+    first = store.save_many([task("a").model_copy(update={"spec_hash": ""}),
+                             pipeline("p", ("a", 0)).model_copy(update={"spec_hash": ""})])
+    assert [d.spec_hash for d in first] == [spec_hash(d.spec) for d in first] and "" not in [d.spec_hash for d in first]
+    assert [d.version for d in store.save_many([task("a"), pipeline("p", ("a", 0))])] == [1, 1]  # the same specs
+
+
+def test_save_many_without_reading_unchanged_documents_back(store: Store) -> None:
+    first = store.save_many([task("a"), pipeline("p", ("a", 0))], by="first", comment="one")
+    store.publish("concrete_task", "a")
+    again = store.save_many([task("a"), pipeline("p", ("a", 0)), task("b")], by="second", comment="two",
+                            read_unchanged=False)
+    assert [(d.name, d.version, d.status) for d in again] == [("a", 1, "published"), ("p", 1, "draft"),
+                                                              ("b", 1, "draft")]
+    assert again[1].spec == first[1].spec  # the pipeline as given, its reference pinned as stored
+    assert again[0].created_by == "" and again[2].created_by == "second"  # as given (unchanged); new: stored
+    assert store.get("concrete_task", "a").created_by == "first"
 
 
 # -- concurrency ----------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ verdicts and HTML reports (served from the state folder only), and promoting a p
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -49,10 +50,14 @@ def test_convert_and_audit_keep_their_report_next_to_the_catalog(store_uri: str,
     assert result.exit_code == 0, result.output
     with Records(store_uri) as records:
         record = records.latest_estate_report()
-    assert record is not None and record.command == "convert" and record.sources == [str(job)]
-    assert record.report["jobs"] == 1 and record.report["credentials"][0]["credentials_id"] == "warehouse-db"
-    (ledger,) = record.report["ledgers"]
+        assert record is not None and record.command == "convert" and record.sources == [str(job)]
+        assert record.report["jobs"] == 1 and record.report["credentials"][0]["credentials_id"] == "warehouse-db"
+        assert "jobs_detail" not in record.report and "ledgers" not in record.report  # one row per job instead
+        jobs = records.estate_jobs(record)
+    assert (jobs.matched, jobs.total) == (1, 1)
+    (ledger,) = jobs.rows
     assert ledger["pipeline"] == "loader" and ledger["status"] == "jenkins_only" and ledger["mapped"] >= 1
+    assert ledger["reasons"] and ledger["job"] == "loader"  # the report's jobs_detail row is there too
     placeholder = next(e for e in ledger["entries"] if e["outcome"] == "placeholder")
     assert placeholder["at"].startswith(f"{job}:10:")  # file:line:col of `shh`
     audited = CliRunner().invoke(cli, ["audit", str(job), "--json", "--store", store_uri])
@@ -67,6 +72,20 @@ def test_audit_without_a_store_writes_nothing(tmp_path: Path, monkeypatch: objec
     job.write_text(JENKINSFILE, encoding="utf-8")
     result = CliRunner().invoke(cli, ["audit", str(job), "--json"], env={"JENKINS2FLOW_STORE": str(tmp_path / "s.db")})
     assert result.exit_code == 0 and not (tmp_path / "s.db").exists()
+
+
+def test_estate_jobs_are_rows_read_a_page_at_a_time(store_uri: str) -> None:
+    jobs = [{"job": f"team{i % 3}/job{i}", "status": "converted" if i % 2 else "partial", "n": i} for i in range(10)]
+    with Records(store_uri, write=True) as records:
+        records.save_estate_report({"jobs": 10}, command="convert", sources=["home"], jobs=iter(jobs))
+        record = records.latest_estate_report()
+        assert record is not None and record.report == {"jobs": 10}
+        page = records.estate_jobs(record, limit=3)
+        assert (page.rows, page.matched, page.total) == (jobs[:3], 10, 10)
+        partial = records.estate_jobs(record, status="partial", q="TEAM1 job", limit=300)
+        assert [j["n"] for j in partial.rows] == [4] and partial.matched == 1
+        old = replace(record, report={"jobs": 2, "ledgers": jobs[:2]})  # a report stored before the rows
+        assert records.estate_jobs(old, status="converted").rows == [jobs[1]]
 
 
 def test_records_read_nothing_from_a_missing_store(tmp_path: Path) -> None:

@@ -1,8 +1,12 @@
 """Migration records kept next to the catalog: the estate reports of `convert` / `audit` and the shadow runs.
 
-Both live in the catalog's own database: tables of its SQLite file, or collections of its MongoDB database.
+They live in the catalog's own database: tables of its SQLite file, or collections of its MongoDB database.
 - `estate_reports`: written here (the toolkit's `convert` and `audit` call `save_estate_report`), one row per run,
-  the whole report as JSON;
+  the report's totals as JSON; `estate_report_jobs`: one row per job of that run (status, reasons, ledger,
+  diagnostics), so that neither the writer nor a reader ever holds a large estate's report at once;
+- `job_states`: per Jenkins job, what its last conversion read and saved (the input's sha256, a fingerprint of the
+  conversion's rules and options, the pipeline version, the DAG file) and its report row, so that `convert` leaves
+  a job alone when nothing it depends on changed;
 - `shadow_runs`: written by the toolkit's shadow harness (jenkins2flow.shadow.results); read here, by its columns
   and its JSON body, so that the runtime (and the catalog UI in it) never imports the toolkit.
 Readers never create anything: a missing file or table reads as "no records yet".
@@ -10,14 +14,18 @@ Readers never create anything: a missing file or table reads as "no records yet"
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from jenkins2flow_runtime.store import store_uri
+from jenkins2flow_runtime.store import StoreUnavailable, store_uri
+from jenkins2flow_runtime.store.sqlite import explain
 
 MONGO_SCHEMES = ("mongodb://", "mongodb+srv://", "mongomock://")
 ESTATE_SCHEMA = """
@@ -26,6 +34,21 @@ CREATE TABLE IF NOT EXISTS estate_reports (
     sources TEXT NOT NULL, jobs INTEGER NOT NULL, body TEXT NOT NULL
 )
 """
+ESTATE_JOBS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS estate_report_jobs (
+    report INTEGER NOT NULL, seq INTEGER NOT NULL, job TEXT NOT NULL, status TEXT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (report, seq)
+)
+"""
+JOB_STATES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS job_states (
+    job TEXT PRIMARY KEY, source TEXT NOT NULL, input TEXT NOT NULL, context TEXT NOT NULL, links TEXT NOT NULL,
+    pipeline TEXT NOT NULL, version INTEGER NOT NULL, published INTEGER NOT NULL, dag TEXT NOT NULL,
+    summary TEXT NOT NULL, at TEXT NOT NULL
+)
+"""
+STATE_FIELDS = ("job", "source", "input", "context", "links", "pipeline", "version", "published", "dag")
+CHUNK = 500
 SHADOW_FIELDS = ("run_id", "pipeline", "started_at", "finished_at", "verdict", "exit_code", "reason", "differences")
 
 
@@ -39,6 +62,30 @@ class EstateRecord:
     report: dict[str, Any]  # Estate.report() plus "ledgers": per job, what was not simply mapped
 
 
+@dataclass(frozen=True, slots=True)
+class EstateJobs:
+    """A page of one estate report's jobs: `rows` (at most the limit asked), how many match, how many in all."""
+
+    rows: list[dict[str, Any]]
+    matched: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class JobState:
+    """What the last conversion of one Jenkins job read and saved (written by the toolkit's `convert`)."""
+
+    job: str  # the Jenkins full name
+    source: str  # where it was read from
+    input: str  # the sha256 of the bytes read
+    context: str  # a fingerprint of the converter, its rules and options
+    links: str  # what the conversion read of other jobs (JSON, the toolkit's own format)
+    pipeline: str = ""  # the pipeline saved ("" when the job has none)
+    version: int = 0  # its version
+    published: bool = False  # saved as published
+    dag: str = ""  # the DAG file written, as "path size mtime_ns" ("" when none)
+
+
 def _sqlite_path(uri: str) -> Path:
     return Path(uri.removeprefix("sqlite:///"))
 
@@ -48,6 +95,7 @@ class Records:
 
     def __init__(self, uri: str | None = None, *, write: bool = False) -> None:
         self.uri = store_uri(uri)
+        self.write = write
         self.db: sqlite3.Connection | None = None
         self.mongo: Any = None
         self.client: Any = None
@@ -60,11 +108,22 @@ class Records:
         path = _sqlite_path(self.uri)
         if write:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute(ESTATE_SCHEMA)
+            with self._errors():
+                self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")  # as the catalog's own connection: no fsync per commit
+                for schema in (ESTATE_SCHEMA, ESTATE_JOBS_SCHEMA, JOB_STATES_SCHEMA):
+                    self.db.execute(schema)
         elif path.is_file():
             self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60, check_same_thread=False)
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """A SQLite error as the catalog's own store says it (StoreUnavailable: read-only, locked, corrupt...)."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(explain(str(_sqlite_path(self.uri)), exc, 60)) from None
 
     def close(self) -> None:
         if self.db is not None:
@@ -80,20 +139,45 @@ class Records:
 
     # -- estate reports ------------------------------------------------------------------------------------------
 
-    def save_estate_report(self, report: dict[str, Any], *, command: str, sources: list[str], by: str = "") -> str:
-        """Store one estate report; returns its id."""
+    def save_estate_report(self, report: dict[str, Any], *, command: str, sources: list[str], by: str = "",
+                           jobs: Iterable[dict[str, Any] | str] = ()) -> str:
+        """Store one estate report: its totals (`report`) and, one row each, its jobs (dicts with at least `job`
+        and `status`, or their JSON text, read from `jobs` as it goes: it may be a generator). Returns its id."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
         row = {"at": at, "command": command, "by": by, "sources": sources, "jobs": int(report.get("jobs", 0))}
         if self.mongo is not None:
-            result = self.mongo["estate_reports"].insert_one({**row, "body": report})
-            return str(result.inserted_id)
-        if self.db is None:
+            report_id = self.mongo["estate_reports"].insert_one({**row, "body": report}).inserted_id
+            for part in _chunks(enumerate(_as_dict(j) for j in jobs)):
+                self.mongo["estate_report_jobs"].insert_many(
+                    [{"report": report_id, "seq": i, "job": j["job"], "status": j["status"], "body": j}
+                     for i, j in part])
+            return str(report_id)
+        db = self._writer()
+        with self._errors():
+            return self._save_estate_report(db, at, command, by, sources, row, report, jobs)
+
+    def _save_estate_report(self, db: sqlite3.Connection, at: str, command: str, by: str, sources: list[str],
+                            row: dict[str, Any], report: dict[str, Any], jobs: Iterable[dict[str, Any] | str]) -> str:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            cur = db.execute(
+                "INSERT INTO estate_reports (at, command, by, sources, jobs, body) VALUES (?,?,?,?,?,?)",
+                (at, command, by, json.dumps(sources), row["jobs"], json.dumps(report, default=str)),
+            )
+            report_id = cur.lastrowid
+            for part in _chunks(enumerate(jobs)):
+                db.executemany("INSERT INTO estate_report_jobs VALUES (?,?,?,?,?)",
+                               [(report_id, i, *_columns(j)) for i, j in part])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return str(report_id)
+
+    def _writer(self) -> sqlite3.Connection:
+        if self.db is None or not self.write:
             raise RuntimeError("Records opened for reading only")
-        cur = self.db.execute(
-            "INSERT INTO estate_reports (at, command, by, sources, jobs, body) VALUES (?,?,?,?,?,?)",
-            (at, command, by, json.dumps(sources), row["jobs"], json.dumps(report, default=str)),
-        )
-        return str(cur.lastrowid)
+        return self.db
 
     def latest_estate_report(self, command: str | None = None) -> EstateRecord | None:
         """The last estate report (of `command`, if given), or None."""
@@ -115,6 +199,92 @@ class Records:
             return None
         return EstateRecord(str(row[0]), row[1], row[2], row[3], json.loads(row[4]), json.loads(row[5]))
 
+    def estate_jobs(self, record: EstateRecord, *, status: str = "", q: str = "", limit: int = 300) -> EstateJobs:
+        """The jobs of an estate report, in order: those of `status` (if given) whose name holds every word of `q`
+        (case-insensitive), at most `limit` of them, with how many match and how many there are. A report stored
+        before the jobs had rows of their own carries them in its body (`ledgers`)."""
+        words = q.lower().split()
+
+        def wanted(job: str, state: str) -> bool:
+            return (not status or state == status) and all(w in job.lower() for w in words)
+
+        if "ledgers" in record.report:
+            every = record.report["ledgers"]
+            shown = [j for j in every if wanted(str(j.get("job", "")), str(j.get("status", "")))]
+            return EstateJobs(shown[:limit], len(shown), len(every))
+        if self.mongo is not None:
+            coll = self.mongo["estate_report_jobs"]
+            query = {"report": _object_id(record.id)}
+            names = list(coll.find(query, {"seq": 1, "job": 1, "status": 1}).sort("seq", 1))
+            seqs = [n["seq"] for n in names if wanted(n["job"], n["status"])]
+            page = {d["seq"]: d["body"] for d in coll.find({**query, "seq": {"$in": seqs[:limit]}})}
+            return EstateJobs([page[i] for i in seqs[:limit]], len(seqs), len(names))
+        if not self._has_table("estate_report_jobs"):
+            return EstateJobs([], 0, 0)
+        assert self.db is not None
+        rows = self.db.execute("SELECT seq, job, status FROM estate_report_jobs WHERE report=? ORDER BY seq",
+                               (int(record.id),)).fetchall()
+        seqs = [seq for seq, job, state in rows if wanted(job, state)]
+        bodies: dict[int, dict[str, Any]] = {}
+        for part in _chunks(iter(seqs[:limit])):
+            found = self.db.execute(f"SELECT seq, body FROM estate_report_jobs WHERE report=? AND seq IN "
+                                    f"({','.join('?' * len(part))})", (int(record.id), *part)).fetchall()
+            bodies.update((seq, json.loads(body)) for seq, body in found)
+        return EstateJobs([bodies[i] for i in seqs[:limit]], len(seqs), len(rows))
+
+    # -- job states (written by the toolkit's convert) ------------------------------------------------------------
+
+    def job_state(self, job: str) -> JobState | None:
+        """One job's state (without its report row), or None."""
+        if self.mongo is not None:
+            d = self.mongo["job_states"].find_one({"_id": job}, {"summary": 0, "at": 0})
+            return None if d is None else JobState(d["_id"], d["source"], d["input"], d["context"], d["links"],
+                                                   d["pipeline"], d["version"], bool(d["published"]), d["dag"])
+        if not self._has_table("job_states"):
+            return None
+        assert self.db is not None
+        r = self.db.execute(f"SELECT {', '.join(STATE_FIELDS)} FROM job_states WHERE job=?", (job,)).fetchone()
+        return None if r is None else JobState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), r[8])
+
+    def job_summary(self, job: str) -> dict[str, Any] | None:
+        """The report row of a job's last conversion, or None."""
+        return self._body("job_states", "job", job, "summary")
+
+    def save_job_states(self, states: Iterable[tuple[JobState, dict[str, Any] | str]]) -> None:
+        """Replace the states of these jobs, each with its report row (or its JSON text); one transaction."""
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        rows = [(*(getattr(st, f) for f in STATE_FIELDS[:7]), int(st.published), st.dag, summary)
+                for st, summary in states]
+        if self.mongo is not None:  # replaced as delete + insert (mongomock's bulk_write refuses pymongo 4's ops)
+            docs = [{"_id": r[0], **dict(zip(STATE_FIELDS[1:], r[1:9], strict=True)), "summary": _as_dict(r[9]),
+                     "at": at} for r in rows]
+            if docs:
+                self.mongo["job_states"].delete_many({"_id": {"$in": [d["_id"] for d in docs]}})
+                self.mongo["job_states"].insert_many(docs)
+            return
+        db = self._writer()
+        with self._errors():
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany("INSERT OR REPLACE INTO job_states VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                               [(*r[:9], _as_text(r[9]), at) for r in rows])
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def forget_job_states(self, jobs: Iterable[str]) -> None:
+        """Drop these jobs' states (their next conversion reads and converts them again)."""
+        names = list(jobs)
+        if self.mongo is not None:
+            if names:
+                self.mongo["job_states"].delete_many({"_id": {"$in": names}})
+            return
+        db = self._writer()
+        with self._errors():
+            for part in _chunks(iter(names)):
+                db.execute(f"DELETE FROM job_states WHERE job IN ({','.join('?' * len(part))})", part)
+
     # -- shadow runs (written by the toolkit) --------------------------------------------------------------------
 
     def shadow_runs(self, pipeline: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
@@ -134,13 +304,17 @@ class Records:
 
     def shadow_run(self, run_id: str) -> dict[str, Any] | None:
         """One shadow run's whole result (ShadowResult.to_dict()), or None."""
+        return self._body("shadow_runs", "run_id", run_id, "body")
+
+    def _body(self, table: str, key: str, value: str, field: str) -> dict[str, Any] | None:
+        """The JSON `field` of the row (document) of `table` whose `key` (`_id`) is `value`, or None."""
         if self.mongo is not None:
-            doc = self.mongo["shadow_runs"].find_one({"_id": run_id})
-            return dict(doc["body"]) if doc else None
-        if not self._has_table("shadow_runs"):
+            doc = self.mongo[table].find_one({"_id": value}, {field: 1})
+            return dict(doc[field]) if doc else None
+        if not self._has_table(table):
             return None
         assert self.db is not None
-        row = self.db.execute("SELECT body FROM shadow_runs WHERE run_id = ?", (run_id,)).fetchone()
+        row = self.db.execute(f"SELECT {field} FROM {table} WHERE {key} = ?", (value,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def _has_table(self, name: str) -> bool:
@@ -151,7 +325,36 @@ class Records:
 
 
 def save_estate_report(uri: str | None, report: dict[str, Any], *, command: str, sources: list[str],
-                       by: str = "") -> str:
+                       by: str = "", jobs: Iterable[dict[str, Any]] = ()) -> str:
     """Store an estate report next to the catalog at `uri`; returns its id."""
     with Records(uri, write=True) as records:
-        return records.save_estate_report(report, command=command, sources=sources, by=by)
+        return records.save_estate_report(report, command=command, sources=sources, by=by, jobs=jobs)
+
+
+T = TypeVar("T")
+
+
+def _as_dict(row: dict[str, Any] | str) -> dict[str, Any]:
+    return json.loads(row) if isinstance(row, str) else row  # type: ignore[no-any-return]
+
+
+def _as_text(row: dict[str, Any] | str) -> str:
+    return row if isinstance(row, str) else json.dumps(row, default=str)
+
+
+def _columns(row: dict[str, Any] | str) -> tuple[str, str, str]:
+    """A job's row as its columns: job, status and the JSON body."""
+    data = _as_dict(row)
+    return data["job"], data["status"], _as_text(row)
+
+
+def _chunks(items: Iterator[T], size: int = CHUNK) -> Iterator[list[T]]:
+    while part := list(itertools.islice(items, size)):
+        yield part
+
+
+def _object_id(value: str) -> Any:
+    """A MongoDB `_id` as stored: an ObjectId when the text is one."""
+    from bson import ObjectId
+
+    return ObjectId(value) if ObjectId.is_valid(value) else value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
 
 import click
@@ -10,14 +10,15 @@ from rich.table import Table
 
 from jenkins2flow.cli.catalog import _user
 from jenkins2flow.cli.console import make_console
-from jenkins2flow.cli.estate_record import record_estate
 from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
-from jenkins2flow.convert.estate import convert_estate, named
+from jenkins2flow.cli.progress import progress_bar
+from jenkins2flow.convert.estate import ConvertOptions
+from jenkins2flow.convert.summary import EstateReport
 from jenkins2flow.errors import UsageError
+from jenkins2flow.estate_service import EstateOptions, EstateService, record_report
 from jenkins2flow.render.audit import html_page, markdown
 from jenkins2flow.render.explain import explain
-from jenkins2flow.sources import Inputs
 
 
 @click.command()
@@ -41,26 +42,39 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
     """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate;
     schedules by time zone; each job's ledger (--md, --html) or one job's whole story (--explain JOB)."""
     rules, overrides = setup(mappings, classify_file)
-    inputs = Inputs(sources)
-    estate = convert_estate(named(inputs, job_name), rules=rules, workspace=workspace, overrides=overrides,
-                            only=explain_job or only, timezone=timezone)
+    options = EstateOptions(ConvertOptions(rules, workspace, overrides, explain_job or only, timezone, job_name))
     if explain_job:
-        if not estate.conversions:
+        service = EstateService(sources, options)
+        found = 0
+        for conv in service.conversions():
+            click.echo(("\n" if found else "") + explain(conv))
+            found += 1
+        if not found:
             raise UsageError(f"No job matches {explain_job!r} in {', '.join(sources)}; give its full name "
                              "(folder/job) or a glob.")
-        click.echo("\n\n".join(explain(c) for c in estate.conversions))
-        finish(inputs)
+        finish(service.inputs)
         return
+    with progress_bar("reading the estate") as bar:
+        service = EstateService(sources, options, on_total=bar.start, on_job=lambda r: bar.advance(f"auditing {r.job}"))
+        estate = service.audit()
+    with estate:
+        _outputs(estate, sources, as_json, md_path, html_path, store)
+    finish(service.inputs)
+
+
+def _outputs(estate: EstateReport, sources: tuple[str, ...], as_json: bool, md_path: Path | None,
+             html_path: Path | None, store: str | None) -> None:
+    """The report: kept next to the catalog (--store), as Markdown, HTML, JSON, or tables on the console."""
     report = estate.report()
     if store:
-        record_estate(store, estate, report, command="audit", sources=list(sources), by=_user())
+        record_report(store, estate, command="audit", sources=list(sources), by=_user())
     if md_path:
         md_path.write_text(markdown(report), encoding="utf-8")
     if html_path:
         html_path.write_text(html_page(report), encoding="utf-8")
     if as_json:
-        click.echo(json.dumps(report, indent=1, default=str))
-        finish(inputs)
+        estate.write_json(sys.stdout)
+        sys.stdout.write("\n")
         return
     console = make_console()
     lint = report["lint"]
@@ -99,7 +113,6 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
     console.print(f"Schedules by time zone: {zones}. Specs without TZ= run in {sched['default_timezone']}"
                   + ("." if sched["default_given"] else " (assumed: Jenkins uses its JVM's zone; give it with "
                      "--timezone ZONE)."), highlight=False)
-    finish(inputs)
 
 
 def register(cli: click.Group) -> None:

@@ -32,6 +32,7 @@ from jenkins2flow_runtime.store import ConflictError, NotFoundError, Store, Stor
 from jenkins2flow_runtime.store.plan import Head, resolve_refs
 
 from jenkins2flow import safe_yaml
+from jenkins2flow.cli.progress import Bar, progress_bar
 
 GROUPS: dict[str, Kind] = {
     "tasks": "concrete_task",
@@ -332,20 +333,26 @@ def _resolved_hash(d: Document, stored: _Versions, changing: set[tuple[str, str]
 
 
 def import_dir(s: Store, folder: Path, *, by: str, comment: str, batch_size: int = IMPORT_BATCH,
-               files: list[tuple[Path, Document]] | None = None) -> tuple[int, int, int]:
+               files: list[tuple[Path, Document]] | None = None, bar: Bar | None = None) -> tuple[int, int, int]:
     """Validate everything, check hashes and base versions (plan_import), then save (in batches of `batch_size`,
     each committed on its own) and publish what the files mark published. Returns (documents, new versions,
-    publications). Idempotent: importing the same files again changes nothing."""
+    publications). Idempotent: importing the same files again changes nothing. `bar` follows the saves and
+    publications."""
+    bar = bar or Bar()
     docs, expected, before = plan_import(s, files if files is not None else read_dir(folder))
+    bar.start(len(docs))
+    bar.phase("saving")
     saved = s.save_many(docs, by=by, comment=comment, expected_versions=expected, action="import",
-                        batch_size=batch_size)
+                        batch_size=batch_size, progress=lambda n: bar.advance(steps=n))
     new = sum(1 for d, v in zip(saved, before, strict=True) if d.version != v)
-    published = 0
-    for wanted, got in sorted(zip(docs, saved, strict=True), key=lambda p: p[0].kind == "pipeline"):
-        if wanted.status == "published" and got.status != "published":
-            s.publish(got.kind, got.name, got.version, by=by, comment=comment or "import")
-            published += 1
-    return len(docs), new, published
+    to_publish = [got for wanted, got in sorted(zip(docs, saved, strict=True), key=lambda p: p[0].kind == "pipeline")
+                  if wanted.status == "published" and got.status != "published"]
+    bar.start(len(docs) + len(to_publish))
+    bar.phase("publishing")
+    for got in to_publish:
+        s.publish(got.kind, got.name, got.version, by=by, comment=comment or "import")
+        bar.advance(steps=1)
+    return len(docs), new, len(to_publish)
 
 
 def _repin(docs: list[Document]) -> list[Document]:
@@ -401,10 +408,10 @@ def import_cmd(path: Path, batch_size: int, by: str | None, comment: str, store:
     An exported file remembers its version: when someone saved a newer version of that document since, the import
     stops with a conflict instead of overwriting it."""
     files = read_dir(path)  # before opening the store: invalid files create no store
-    with _open(store, create=True) as s:
+    with _open(store, create=True) as s, progress_bar("importing") as bar:
         try:
             total, new, published = import_dir(s, path, by=by or _user(), comment=comment, batch_size=batch_size,
-                                               files=files)
+                                               files=files, bar=bar)
         except ConflictError as err:
             raise ConflictError(f"{_one_line(err)} (catalog import: export it again, redo your edit in the new "
                                 "file and import that; batches saved before this one are kept)") from None

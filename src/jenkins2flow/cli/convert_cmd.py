@@ -3,39 +3,27 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
-from jenkins2flow_runtime.store import StoreUnavailable, open_store, store_uri
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from jenkins2flow.cli.catalog import _user
-from jenkins2flow.cli.console import make_console
-from jenkins2flow.cli.estate_record import record_estate
 from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
-from jenkins2flow.convert.conversion import Conversion
-from jenkins2flow.convert.estate import convert_estate, named
-from jenkins2flow.convert.save import save_conversion
+from jenkins2flow.cli.progress import progress_bar
+from jenkins2flow.convert.estate import ConvertOptions
 from jenkins2flow.convert.secrets import mask, mask_data
 from jenkins2flow.errors import ConversionFailed
+from jenkins2flow.estate_service import EstateOptions, EstateService, JobResult, Totals, failure_line
 from jenkins2flow.ir import Job
 from jenkins2flow.sources import Inputs
+
+__all__ = ["convert", "failure_line", "inspect", "register", "store_option", "totals_lines"]
 
 store_option = click.option(
     "--store", "store", default=None, metavar="URI",
     help="Catalog store: a SQLite path or mongodb://... (default $JENKINS2FLOW_STORE or .jenkins2flow/store.db).",
 )
-
-
-def failure_line(conv: Conversion) -> str:
-    """One `path:line:col: message` line for a failed job."""
-    first = (conv.errors or conv.diagnostics)
-    if first:
-        more = len(conv.errors) - 1
-        return f"{first[0]}" + (f" (and {more} more errors)" if more > 0 else "")
-    return f"{conv.source}:1:1: {conv.reasons[0] if conv.reasons else conv.status}"
 
 
 @click.command()
@@ -46,63 +34,65 @@ def failure_line(conv: Conversion) -> str:
 @click.option("--only", default="", metavar="GLOB", help="Convert only the jobs whose full name matches.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when any job is partial or unsupported, not only failed.")
 @click.option("--no-publish", is_flag=True, help="Save as drafts instead of publishing.")
+@click.option("--force", is_flag=True, help="Read and convert every job, also those unchanged since the last run "
+              "(same input, rules and options), which are otherwise left alone.")
 @click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the estate report (statuses, ledger reasons, reuse, credentials) as JSON.")
 @conversion_options
 def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, only: str, strict: bool,
-            no_publish: bool, report_path: Path | None, mappings: tuple[Path, ...], workspace: Path | None,
-            classify_file: Path | None, timezone: str | None, job_name: str) -> None:
+            no_publish: bool, force: bool, report_path: Path | None, mappings: tuple[Path, ...],
+            workspace: Path | None, classify_file: Path | None, timezone: str | None, job_name: str) -> None:
     """Convert Jenkins jobs (a JENKINS_HOME, folders, files, globs or a URL) and save them in the catalog.
 
-    One failing job never stops the batch. Re-running is idempotent: unchanged documents get no new version."""
+    One failing job never stops the batch. Re-running is idempotent: unchanged documents get no new version, and a
+    job unchanged since the last run (same input, rules and options) is not even read again (--force reads it)."""
     rules, overrides = setup(mappings, classify_file)
     failed: list[str] = []
     strict_fail: list[str] = []
-    err = make_console(stderr=True)
-    with open_store(store_uri(store), create=True) as st, Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err, transient=True,
-        disable=not sys.stderr.isatty(),
-    ) as progress:
-        bar = progress.add_task("converting", total=None)
+    options = EstateOptions(ConvertOptions(rules, workspace, overrides, only, timezone, job_name), store=store,
+                            publish=not no_publish, dags_dir=dags_dir, by=_user(), force=force)
+    with progress_bar("reading the estate") as bar:
 
-        def on_job(conv: Conversion) -> None:
-            progress.update(bar, advance=1, description=f"converting {conv.job[:40]}")
-            if conv.pipeline is None:
-                if conv.status == "failed":
-                    failed.append(failure_line(conv))
-                else:
-                    click.echo(f"{conv.job}: {conv.status} ({conv.reasons[0] if conv.reasons else ''})")
-                    strict_fail.append(f"{conv.source}:1:1: {conv.job} is {conv.status}")
+        def on_job(r: JobResult) -> None:
+            bar.advance(f"converting {r.job}")
+            if r.error:
+                failed.append(r.error)
+            if r.status != "converted" and r.status != "failed":
+                strict_fail.append(f"{r.source}:1:1: {r.job} is {r.status}")
+            if not r.pipeline:
+                if r.status != "failed":
+                    click.echo(f"{r.job}: {r.status} ({r.reason})")
                 return
-            try:
-                saved = save_conversion(st, conv, publish=not no_publish)
-            except StoreUnavailable:
-                raise  # the store itself (read-only, locked, down): every other job would fail the same way
-            except Exception as exc:  # one job's store error never stops the batch
-                failed.append(f"{conv.source}:1:1: cannot save {conv.job!r}: {exc}")
-                return
-            if dags_dir is not None:
-                from jenkins2flow.render.dag import write_stored_dag
+            what = "unchanged since the last run" if r.unchanged else f"{r.tasks} tasks" + (
+                f", {r.warnings} warnings" if r.warnings else "")
+            click.echo(f"{r.job}: {r.status}, pipeline {r.pipeline} v{r.version} ({what})")
 
-                try:  # one DAG file that cannot be rendered or written (memory, a folder in the way) never stops
-                    write_stored_dag(dags_dir, st, saved)
-                except Exception as exc:
-                    failed.append(f"{conv.source}:1:1: cannot write the DAG file of {conv.job!r}: "
-                                  f"{type(exc).__name__}{f': {exc}' if str(exc) else ''}")
-            warnings = sum(1 for d in conv.diagnostics if d.level == "warning")
-            click.echo(f"{conv.job}: {conv.status}, pipeline {saved.name} v{saved.version} "
-                       f"({len(conv.pipeline.tasks)} tasks{f', {warnings} warnings' if warnings else ''})")
-            if conv.status != "converted":
-                strict_fail.append(f"{conv.source}:1:1: {conv.job} is {conv.status}")
+        service = EstateService(sources, options, on_total=bar.start, on_job=on_job)
+        run = service.convert()
+    with run.report:
+        if report_path is not None:
+            with report_path.open("w", encoding="utf-8") as out:
+                run.report.write_json(out)
+    for line in totals_lines(run.totals, sources, report_path):
+        click.echo(line)
+    finish(service.inputs, unreadable=False, more=failed + (strict_fail if strict else []), error=ConversionFailed)
 
-        inputs = Inputs(sources)
-        estate = convert_estate(named(inputs, job_name), rules=rules, workspace=workspace, overrides=overrides,
-                                only=only, on_job=on_job, timezone=timezone)
-    report = estate.report()
-    record_estate(store_uri(store), estate, report, command="convert", sources=list(sources), by=_user())
-    if report_path is not None:
-        report_path.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
-    finish(inputs, unreadable=False, more=failed + (strict_fail if strict else []), error=ConversionFailed)
+
+def totals_lines(totals: Totals, sources: tuple[str, ...], report_path: Path | None) -> list[str]:
+    """How the conversion ended: jobs by status, left alone, documents and DAG files, time; where the warnings are."""
+    statuses = ", ".join(f"{n:,} {status}" for status, n in totals.statuses.most_common()) or "no job"
+    lines = [f"{totals.jobs:,} jobs in {totals.elapsed:.1f} s ({totals.rate:,.1f} jobs/s): {statuses}; "
+             f"{totals.unchanged_jobs:,} left alone (unchanged since the last run)",
+             f"documents: {totals.documents_new:,} new versions, {totals.documents_unchanged:,} unchanged; DAG files: "
+             f"{totals.dags_written:,} written, {totals.dags_unchanged:,} unchanged"
+             + (f"; {totals.errors:,} jobs failed (listed on stderr)" if totals.errors else "")]
+    if totals.warnings:
+        source = sources[0] if len(sources) == 1 else "SOURCE"
+        where = f"the report {report_path}" if report_path is not None else "the report (--report FILE)"
+        lines.append(f"warnings: {totals.warnings:,} in {totals.warning_jobs:,} jobs; one job's with "
+                     f"`jenkins2flow audit {source} --explain JOB`, every job's in {where} and in the catalog UI's "
+                     "migration view (`jenkins2flow ui`)")
+    return lines
 
 
 @click.command()

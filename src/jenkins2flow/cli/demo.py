@@ -8,16 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from jenkins2flow_runtime.store import open_store, store_uri
+from jenkins2flow_runtime.store import store_uri
 from rich.console import Console
 from rich.table import Table
 
 from jenkins2flow.airflow_env import airflow_env, write_dag_file
 from jenkins2flow.cli.console import make_console
-from jenkins2flow.convert import convert_job
-from jenkins2flow.convert.estate import iter_jobs
-from jenkins2flow.convert.save import save_conversion
 from jenkins2flow.errors import Jenkins2flowError
+from jenkins2flow.estate_service import EstateOptions, EstateService, JobResult
 
 
 def absolute_store(uri: str) -> str:
@@ -47,16 +45,15 @@ def demo(samples: Path, pipeline: str, state_dir: Path, store: str | None) -> No
     console = make_console()
     uri = absolute_store(store_uri(store))
     console.rule("1. convert")
-    with open_store(uri, create=True) as st:
-        for job in iter_jobs([str(samples)]):
-            conv = convert_job(job)
-            if conv.pipeline is None:
-                first = conv.diagnostics[0] if conv.diagnostics else ""
-                console.print(f"[red]{job.full_name}: {conv.status}[/] {first}")
-                continue
-            saved = save_conversion(st, conv)
-            console.print(f"{job.full_name}: {conv.status} -> pipeline [bold]{saved.name}[/] v{saved.version}, "
-                          f"{len(conv.tasks)} tasks, store {uri}")
+
+    def on_job(r: JobResult) -> None:
+        if not r.pipeline:
+            console.print(f"[red]{r.job}: {r.status}[/] {r.error or r.reason}", highlight=False)
+        else:
+            console.print(f"{r.job}: {r.status} -> pipeline [bold]{r.pipeline}[/] v{r.version}, {r.tasks} tasks, "
+                          f"store {uri}" + (" (unchanged since the last run)" if r.unchanged else ""))
+
+    EstateService([str(samples)], EstateOptions(store=uri), on_job=on_job).convert().report.close()
     env = airflow_env(state_dir, uri)
     dag_file = write_dag_file(Path(env["AIRFLOW__CORE__DAGS_FOLDER"]))
     console.rule("2. run in Airflow")

@@ -11,15 +11,15 @@ import click
 import yaml
 from jenkins2flow_runtime import model
 
-from jenkins2flow.cli.convert_cmd import failure_line, store_option
+from jenkins2flow.cli.convert_cmd import store_option
 from jenkins2flow.cli.inputs import finish
 from jenkins2flow.cli.options import conversion_options, setup
-from jenkins2flow.convert.estate import convert_estate, named
+from jenkins2flow.convert.estate import ConvertOptions
 from jenkins2flow.convert.triggers import schedule_line
+from jenkins2flow.estate_service import EstateOptions, EstateService, failure_line
 from jenkins2flow.render.dag import render_dag
 from jenkins2flow.render.explain import explain as explanation
 from jenkins2flow.render.explain import pipeline_data, summary
-from jenkins2flow.sources import Inputs
 
 
 @click.command("dry-run")
@@ -34,10 +34,12 @@ def dry_run(source: str, show_diff: bool, dag: bool, explain: bool, store: str |
             workspace: Path | None, classify_file: Path | None, timezone: str | None, job_name: str) -> None:
     """Convert one job without saving: print its pipeline as YAML and its rendered DAG (or --diff the store)."""
     rules, overrides = setup(mappings, classify_file)
-    inputs = Inputs([source])
-    estate = convert_estate(named(inputs, job_name), rules=rules, workspace=workspace, overrides=overrides,
-                            timezone=timezone)
-    for conv in estate.conversions:
+    service = EstateService([source], EstateOptions(ConvertOptions(rules, workspace, overrides, "", timezone,
+                                                                   job_name)))
+    failed: list[str] = []
+    for conv in service.conversions():
+        if conv.status == "failed":
+            failed.append(failure_line(conv))
         if explain:
             click.echo(explanation(conv))
             continue
@@ -64,7 +66,7 @@ def dry_run(source: str, show_diff: bool, dag: bool, explain: bool, store: str |
         if dag:
             click.echo(render_dag(model.make("pipeline", conv.pipeline_name, conv.pipeline),
                                   [*conv.templates, *conv.tasks]))
-    finish(inputs, unreadable=False, more=[failure_line(c) for c in estate.conversions if c.status == "failed"])
+    finish(service.inputs, unreadable=False, more=failed)
 
 
 def _stored_spec(store: str | None, name: str) -> dict[str, Any]:

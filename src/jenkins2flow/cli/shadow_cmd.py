@@ -16,10 +16,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from jenkins2flow.cli.console import make_console
+from jenkins2flow.cli.progress import progress_bar
 from jenkins2flow.shadow.outcome import ShadowResult
 from jenkins2flow.shadow.report import Limits, write_reports
 from jenkins2flow.shadow.results import ResultsStore
-from jenkins2flow.shadow.run import ShadowRequest, run_shadow
+from jenkins2flow.shadow.run import PHASES, ShadowRequest, run_shadow
 
 COLORS = {"equivalent": "green", "different": "red", "error": "yellow", "equal": "green", "skipped": "dim"}
 
@@ -113,7 +114,8 @@ def run_cmd(pipeline: str, store: str | None, job: str, params: tuple[str, ...],
         candidate_workspace_root=candidate_workspace_root, state_dir=state_dir, outputs_file=outputs_file,
         timeout=timeout,
     )
-    result = run_shadow(request)
+    with progress_bar("shadow run", total=len(PHASES)) as bar:
+        result = run_shadow(request, on_phase=lambda text: bar.advance(text))
     console = make_console()
     print_result(result, console)
     targets = {"json": json_path, "md": md_path, "junit": junit_path, "html": html_path}

@@ -184,6 +184,25 @@ def content_name(prefix: str, spec: dict[str, Any], text: str) -> str:
     return f"{prefix}.{slug(mask(text))}-{digest}"  # a name never shows a secret of the script
 
 
+_DOCUMENTS: dict[tuple[str, str, str], model.Document] = {}  # documents already made, by kind, name and spec
+
+
+def document(kind: str, name: str, spec: dict[str, Any]) -> model.Document:
+    """`model.make`, made once per identical document: jobs share most tasks (an estate's reuse), and a document is
+    immutable, so the same spec is not validated and hashed again (at most 4,096 kept)."""
+    try:
+        key = (kind, name, json.dumps(spec))  # the exact spec, its dicts in their order
+    except (TypeError, ValueError):  # not plain data: made as it is
+        return model.make(kind, name, spec)  # type: ignore[arg-type]
+    doc = _DOCUMENTS.get(key)
+    if doc is None:
+        doc = model.make(kind, name, spec)  # type: ignore[arg-type]
+        if len(_DOCUMENTS) >= 4096:
+            _DOCUMENTS.clear()
+        _DOCUMENTS[key] = doc
+    return doc
+
+
 Walker = Callable[[Sequence[Step], "Ctx", Scope], Scope]
 # A handler converts one node (Step, Plugin, Trigger) by its rule; it returns the scope for the elements after it
 # (a variable, a wrapper) or None when it leaves the scope as it is.
@@ -307,7 +326,7 @@ class Ctx:
 
     def add_doc(self, kind: str, name: str, spec: dict[str, Any]) -> model.Ref:
         if name not in self.docs:
-            doc = model.make(kind, name, spec)  # type: ignore[arg-type]
+            doc = document(kind, name, spec)
             self.docs[name] = doc
             if kind == "parameter_template":
                 self.conv.templates.append(doc)

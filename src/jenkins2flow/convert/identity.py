@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from jenkins2flow.convert.naming import safe_name
-from jenkins2flow.ir import Diagnostic, Job
+from jenkins2flow.ir import Diagnostic, Job, Span
 
 
 class IdentityConflict(ValueError):
@@ -42,17 +42,18 @@ def same_source(a: str, b: str) -> bool:
 def claim(jobs: Iterable[Job]) -> Iterator[tuple[Job, Diagnostic | None]]:
     """Each job with None when its pipeline name is its own in the batch, else the error that refuses it (the first
     job keeps the name). A job read twice from the same source is yielded once."""
-    owners: dict[str, Job] = {}
+    owners: dict[str, tuple[str, str, Span]] = {}  # pipeline -> its job's full name, source and place (no Job kept)
     for job in jobs:
         name = safe_name(job.full_name)
-        first = owners.setdefault(name, job)
-        if first is job:
+        me = (job.full_name, source_of(job), job.span)
+        first = owners.setdefault(name, me)
+        if first is me:
             yield job, None
-        elif first.full_name == job.full_name and same_source(source_of(first), source_of(job)):
+        elif first[0] == job.full_name and same_source(first[1], me[1]):
             continue
         else:
-            yield job, Diagnostic("error", conflict(name, job.full_name, source_of(job), first.full_name,
-                                                    str(first.span), "in this batch"), job.span, code="identity")
+            yield job, Diagnostic("error", conflict(name, job.full_name, me[1], first[0], str(first[2]),
+                                                    "in this batch"), job.span, code="identity")
 
 
 def conflict(pipeline: str, job: str, source: str, owner: str, owner_at: str, where: str) -> str:

@@ -54,7 +54,7 @@ def _lines(script: str) -> list[str]:
 
 def recognize(script: str, table: dict[str, Any], workspace: Path | None, params: set[str]) -> Recognized:
     rec = Recognized()
-    for word in _WORDS.findall(script):
+    for word in dict.fromkeys(_WORDS.findall(script)):  # each word once, in order
         rule = table.get(word)
         kind = getattr(rule, "params", {}).get("kind") if rule is not None else None
         if kind and kind not in rec.signals:

@@ -182,8 +182,8 @@ def _whole_job(spec: model.PipelineSpec, job: Job, ctx: Ctx, conv: Conversion) -
 
 def _mask_messages(conv: Conversion) -> None:
     """Messages never carry a secret's value, whoever wrote them (a parser quoting its input): masked."""
-    conv.diagnostics = [replace(d, message=mask(d.message)) for d in conv.diagnostics]
-    conv.ledger = [replace(e, reason=mask(e.reason)) for e in conv.ledger]
+    conv.diagnostics = [d if (m := mask(d.message)) is d.message else replace(d, message=m) for d in conv.diagnostics]
+    conv.ledger = [e if (m := mask(e.reason)) is e.reason else replace(e, reason=m) for e in conv.ledger]
     conv.reasons = [mask(r) for r in conv.reasons]
 
 

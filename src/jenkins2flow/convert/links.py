@@ -15,7 +15,9 @@ in the estate being converted (a single-job conversion keeps the explicit trigge
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from jenkins2flow.convert.naming import safe_name
@@ -46,13 +48,44 @@ def trigger_configs(pl: Plugin) -> list[tuple[list[str], str, object]]:
     return out
 
 
+class Asked(AbstractSet[str]):
+    """The estate's pipeline names, noting each name a conversion asks about (and the answer): what a job's
+    conversion read of the other jobs, so that a re-run knows when that changed (convert.unchanged)."""
+
+    def __init__(self, names: AbstractSet[str]) -> None:
+        self.names = names
+        self.asked: dict[str, bool] = {}
+
+    def __contains__(self, name: object) -> bool:
+        found = name in self.names
+        if isinstance(name, str):
+            self.asked[name] = found
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
 @dataclass
 class Links:
     """What the whole estate says about pipeline links, computed before any job is converted."""
 
-    pipelines: set[str] = field(default_factory=set)
+    pipelines: AbstractSet[str] = field(default_factory=set)
     upstream: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # downstream -> [(upstream, on)]
     produces: dict[str, set[str]] = field(default_factory=dict)  # upstream -> asset events
+
+    def view(self) -> Links:
+        """The same links, for one job's conversion: its `pipelines` note what the conversion asks (`Asked`)."""
+        return Links(Asked(self.pipelines), self.upstream, self.produces)
+
+    def read_by(self, pipeline: str, asked: Iterable[str]) -> str:
+        """What the conversion of `pipeline` read of these links, as text to compare between runs: its upstream
+        links, the asset events downstreams wait for, and the answer for each name it asked about."""
+        return json.dumps([self.upstream.get(pipeline, []), sorted(self.produces.get(pipeline, set())),
+                           sorted((name, name in self.pipelines) for name in asked)])
 
     def link(self, up: str, down: str, on: str) -> None:
         if (up, on) not in self.upstream.setdefault(down, []):
@@ -61,22 +94,24 @@ class Links:
 
 
 def estate_links(jobs: Iterable[Job]) -> Links:
-    jobs = list(jobs)
-    links = Links(pipelines={safe_name(j.full_name) for j in jobs})
+    """The links of an estate, read from its jobs in one pass that keeps only each job's name and links."""
+    names: set[str] = set()
+    found: list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]] = []
     for job in jobs:
         me = safe_name(job.full_name)
-        for trig in job.triggers:
-            on = asset_on(trig.threshold) if trig.kind == "upstream" else None
-            if on is None:
-                continue
-            for up in trig.upstream:
-                links.link(safe_name(up.strip("/")), me, on)
-        for pl in job.publishers:
-            if pl.cls not in BUILD_TRIGGERS:
-                continue
-            for projects, cond, params in trigger_configs(pl):
-                on = asset_on(cond)
-                for down in projects:
-                    if on and not as_list(params) and safe_name(down.strip("/")) in links.pipelines:
-                        links.link(me, safe_name(down.strip("/")), on)
+        names.add(me)
+        ups = [(safe_name(up.strip("/")), on) for trig in job.triggers if trig.kind == "upstream"
+               and (on := asset_on(trig.threshold)) is not None for up in trig.upstream]
+        downs = [(safe_name(down.strip("/")), on) for pl in job.publishers if pl.cls in BUILD_TRIGGERS
+                 for projects, cond, params in trigger_configs(pl) if (on := asset_on(cond)) and not as_list(params)
+                 for down in projects]
+        if ups or downs:
+            found.append((me, ups, downs))
+    links = Links(pipelines=names)
+    for me, ups, downs in found:
+        for up, on in ups:
+            links.link(up, me, on)
+        for down, on in downs:
+            if down in names:
+                links.link(me, down, on)
     return links

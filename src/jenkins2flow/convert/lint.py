@@ -24,6 +24,7 @@ comments. Only `sh` scripts are read (`bat` and `powershell` are not POSIX shell
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -315,7 +316,15 @@ class _Reader:
 
 def shell_usage(script: str, bound: Iterable[str] = ()) -> Usage:
     """The names `script` uses that neither `bound` nor the script itself sets, and the Groovy left in it."""
-    reader = _Reader(script, set(bound) | JENKINS_VARIABLES | SHELL_VARIABLES)
+    usage, names = _usage(script), set(bound)
+    return Usage([name for name in usage.unbound if name not in names], list(usage.groovy))
+
+
+@functools.lru_cache(maxsize=4096)
+def _usage(script: str) -> Usage:
+    """`shell_usage` with only the variables Jenkins and the shell set (jobs share most scripts). The reader only
+    asks whether a name is bound when the script uses it, so binding more names only drops them from `unbound`."""
+    reader = _Reader(script, set(JENKINS_VARIABLES | SHELL_VARIABLES))
     reader.command(0)
     return reader.out
 

@@ -57,6 +57,9 @@ class Rule:
 class Rules:
     tables: dict[str, dict[str, Any]] = field(default_factory=lambda: {r: {} for r in REGISTRIES})
     origins: list[str] = field(default_factory=list)
+    # "did you mean" of unknown keys: difflib over a whole registry costs milliseconds, and an estate asks for the
+    # same unknown plugins and steps again and again (keyed with the registry's size, which grows as rules load)
+    _close: dict[tuple[str, str, int], str] = field(default_factory=dict, repr=False, compare=False)
 
     def rule(self, registry: str, key: str) -> Rule | None:
         raw = self.tables[registry].get(key)
@@ -68,7 +71,11 @@ class Rules:
 
     def unknown(self, registry: str, key: str, what: str) -> str:
         """The message for an element no rule covers, with a "did you mean" when a known key is close."""
-        return f"Unknown {what} {key!r}: no rule in mappings/{registry}.{did_you_mean(key, self.tables[registry])}"
+        table = self.tables[registry]
+        cached = (registry, key, len(table))
+        if cached not in self._close:
+            self._close[cached] = did_you_mean(key, table)
+        return f"Unknown {what} {key!r}: no rule in mappings/{registry}.{self._close[cached]}"
 
     def table(self, registry: str) -> dict[str, Any]:
         return self.tables[registry]

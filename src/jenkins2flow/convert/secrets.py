@@ -36,6 +36,7 @@ what is found by `<masked KIND>` in every text that is not a script (messages, d
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -56,6 +57,16 @@ SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("Jenkins-encrypted secret", re.compile(r"\{AQAAAB[A-Za-z0-9+/=]{16,}\}")),
     ("password in a URL", re.compile(r"\b[A-Za-z][A-Za-z0-9+.\-]*://[^/\s:@'\"]+:([^/\s@'\"$]+)@")),
 )
+# What each shape's text must hold (lower-cased, in an ASCII text): a shape whose words are all missing is not searched
+# for (a plain substring test costs a fraction of a regex search that starts with `\b`); same result, less time.
+NEEDLES: dict[str, tuple[str, ...]] = {
+    "private key": ("private key",), "AWS access key": ("akia", "asia"), "AWS secret key": ("access",),
+    "GitHub token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), "GitLab token": ("glpat-",),
+    "Slack token": ("xox",), "Slack webhook": ("hooks.slack.com",), "Google API key": ("aiza",),
+    "Stripe key": ("k_live_",), "JWT": ("eyj",), "Jenkins-encrypted secret": ("{aqaaab",),
+    "password in a URL": ("://",),
+}
+_ANY_NEEDLE = re.compile("|".join(re.escape(n) for needles in NEEDLES.values() for n in needles))
 SECRET_WORDS = {"PASSWORD", "PASSWD", "PASS", "PWD", "PASSPHRASE", "TOKEN", "SECRET", "APIKEY", "CREDENTIAL",
                 "CREDENTIALS", "SECRETKEY", "PRIVATEKEY", "ACCESSKEY", "AUTHTOKEN"}
 KEY_QUALIFIERS = {"API", "ACCESS", "PRIVATE", "SECRET", "SIGNING", "ENCRYPTION", "MASTER", "CLIENT"}
@@ -136,15 +147,28 @@ def find(text: str, fields: bool = False) -> list[Found]:
     """The secrets in a text (a script, a properties block), in order, not overlapping; with `fields`, also the
     values of `name: value` lines under a secret name."""
     found: list[Found] = []
-    for kind, pattern in SHAPES:
+    low = text.lower() if text.isascii() else None  # (?i) also folds a few non-ASCII letters: no shortcut then
+    shapes = () if low is not None and not _ANY_NEEDLE.search(low) else SHAPES  # most texts hold no needle at all
+    for kind, pattern in shapes:
+        if low is not None and not any(n in low for n in NEEDLES[kind]):
+            continue
         for m in pattern.finditer(text):
             start, end = m.span(m.lastindex or 0)
             found.append(Found(kind, start, end))
+    if "=" not in text and not (fields and ":" in text):  # both need one
+        return _apart(found)
     for m in itertools.chain(_ASSIGNMENT.finditer(text), _FIELD.finditer(text) if fields else ()):
         value = m.group(2)
         if secret_name(m.group(1)) and literal(value, m.group(1)):
             quoted = value[:1] in "'\"" and len(value) > 1
             found.append(Found("named secret", m.start(2) + quoted, m.end(2) - quoted))
+    return _apart(found)
+
+
+def _apart(found: list[Found]) -> list[Found]:
+    """In order of place, the longest first where two start together; overlapping ones left out."""
+    if not found:
+        return found
     found.sort(key=lambda f: (f.start, -f.end))
     out: list[Found] = []
     for f in found:
@@ -160,6 +184,19 @@ def line_of(text: str, offset: int) -> int:
 def mask(text: str, fields: bool = False) -> str:
     """`text` with every secret found replaced by `<masked KIND>`; with `fields`, also the values of `name: value`
     lines under a secret name (for text that is data, not a sentence: a plugin's fields, inspect's output)."""
+    if len(text) > 500:
+        return _mask(text, fields)
+    masked = _short_mask(text, fields)
+    return text if masked == text else masked  # the text itself when nothing is masked, as _mask gives it
+
+
+@functools.lru_cache(maxsize=8192)
+def _short_mask(text: str, fields: bool) -> str:
+    """`mask` of a short text, remembered: an estate's messages and reasons repeat from job to job."""
+    return _mask(text, fields)
+
+
+def _mask(text: str, fields: bool) -> str:
     parts, last = [], 0
     for f in find(text, fields):
         parts += [text[last:f.start], f"<masked {f.kind}>"]

@@ -4,8 +4,15 @@ The file holds the pipeline document and the documents it pins as plain data, an
 `jenkins2flow_runtime.airflow.build_dag`, the function the loader builds every pipeline of the store with, so both
 give the same DAG and the store is not read when Airflow parses the file. Every value reaches the file through the
 `to_python` filter (a Python literal of plain data), so no job name, script or SQL can become Python or Jinja; the
-template is StrictUndefined, and the output must pass `ast.parse`. The first line marks the file as static
-(`jenkins2flow_runtime.dagfile`), so a loader in the same folder leaves the pipeline to it.
+template is StrictUndefined. The first line marks the file as static (`jenkins2flow_runtime.dagfile`), so a loader in
+the same folder leaves the pipeline to it.
+
+The file is valid Python by construction, so it is not parsed again after rendering: the template is plain text whose
+only holes are `to_python` (the `repr` of a str, int, finite float, bool or None, or of lists, tuples and dicts of
+them: exact types, so no subclass brings its own `repr`) and `to_python_lines` (the same literals laid out over lines
+inside their brackets, where Python joins lines). `repr` never writes a line break (it escapes \n, \r and every
+unprintable character), so a value in a comment stays in it. tests/render/test_render.py holds these rules on
+hostile values, and parses the template with every hole filled once per process (`check_template`).
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from __future__ import annotations
 import ast
 import difflib
 import functools
-import pprint
+import math
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +36,10 @@ from jenkins2flow.errors import Jenkins2flowError
 
 TEMPLATES = Path(__file__).parent / "templates"
 _PLAIN = (str, int, float, bool, type(None))
+WIDTH = 120  # to_python_lines: a container that fits on its line stays on it
+INDENT = 4
+_CONTAINERS = (list, tuple, dict)
+DocTexts = dict[tuple[str, str, int, str], str]  # (kind, name, version, status) -> an embedded document's text
 
 
 class RenderError(Jenkins2flowError):
@@ -42,25 +53,77 @@ def to_python(value: Any) -> str:
     return repr(value)
 
 
-def to_python_lines(value: Any) -> str:
-    """`to_python` laid out over lines for reading (`pprint`); an expression, never for a comment."""
+def to_python_lines(value: Any, indent: int = 0) -> str:
+    """`to_python` laid out over lines for reading (an expression, never for a comment): a list, tuple or dict
+    that does not fit in WIDTH columns puts one item per line, INDENT deeper than `indent`, each followed by a
+    comma (so a one-item tuple stays a tuple)."""
     _check_plain(value)
-    return pprint.pformat(value, width=120, sort_dicts=False)
+    return _lines(value, indent, indent)
+
+
+def _lines(value: Any, indent: int, column: int) -> str:
+    """`value` written from `column` on a line indented by `indent` (one column kept for a comma after it)."""
+    kind = type(value)
+    text = _inline(value, WIDTH - 1 - column) if value else repr(value)
+    if text is not None or kind not in _CONTAINERS:
+        return text if text is not None else repr(value)
+    pad = indent + INDENT
+    space = " " * pad
+    if kind is dict:
+        out = ["{\n"]
+        for k, v in value.items():
+            key = repr(k)
+            out.append(f"{space}{key}: {_lines(v, pad, pad + len(key) + 2)},\n")
+        out.append(" " * indent + "}")
+    else:
+        out = ["[\n" if kind is list else "(\n"]
+        out += [f"{space}{_lines(v, pad, pad)},\n" for v in value]
+        out.append(" " * indent + ("]" if kind is list else ")"))
+    return "".join(out)
+
+
+def _inline(value: Any, room: int) -> str | None:
+    """`repr(value)` when it is at most `room` characters long, else None: built from its items' reprs, stopping as
+    soon as it is too long (a large container is not written out whole at each level of the layout)."""
+    kind = type(value)
+    if kind not in _CONTAINERS or not value:
+        leaf = repr(value)
+        return leaf if len(leaf) <= room else None
+    used = 2
+    parts: list[str] = []
+    for item in value.items() if kind is dict else value:
+        used += 2 if parts else 0
+        key = f"{item[0]!r}: " if kind is dict else ""
+        used += len(key)
+        text = _inline(item[1] if kind is dict else item, room - used)
+        if text is None:
+            return None
+        used += len(text)
+        if used > room:
+            return None
+        parts.append(key + text)
+    if kind is tuple and len(parts) == 1:
+        return f"({parts[0]},)" if used + 1 <= room else None
+    opening, closing = ("{", "}") if kind is dict else ("[", "]") if kind is list else ("(", ")")
+    return opening + ", ".join(parts) + closing
 
 
 def _check_plain(value: Any) -> None:
-    if isinstance(value, _PLAIN):
+    kind = type(value)
+    if kind in _PLAIN:
+        if kind is float and not math.isfinite(value):
+            raise TypeError(f"Only finite numbers may be rendered into a DAG file, not {value!r}.")
         return
-    if isinstance(value, list | tuple):
+    if kind is list or kind is tuple:
         for v in value:
             _check_plain(v)
         return
-    if isinstance(value, dict):
+    if kind is dict:
         for k, v in value.items():
             _check_plain(k)
             _check_plain(v)
         return
-    raise TypeError(f"Only plain data may be rendered into a DAG file, not {type(value).__name__}.")
+    raise TypeError(f"Only plain data may be rendered into a DAG file, not {kind.__name__}.")
 
 
 @functools.cache
@@ -69,23 +132,50 @@ def environment() -> Environment:
                       keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
     env.filters["to_python"] = to_python
     env.filters["to_python_lines"] = to_python_lines
+    env.filters["python_items"] = python_items
     return env
 
 
-def render_dag(pipeline: model.Document, documents: Iterable[model.Document]) -> str:
-    """The static DAG file of `pipeline`; `documents` must hold every document it pins (others are left out)."""
+def python_items(texts: list[str]) -> str:
+    """A list literal of items already written by `to_python_lines(item, INDENT)`, one per line."""
+    return "[\n" + "".join(f"{' ' * INDENT}{t},\n" for t in texts) + "]" if texts else "[]"
+
+
+def render_dag(pipeline: model.Document, documents: Iterable[model.Document], texts: DocTexts | None = None) -> str:
+    """The static DAG file of `pipeline`; `documents` must hold every document it pins (others are left out).
+
+    `texts`: a cache of embedded documents' texts that the caller keeps for documents of one store, where a (kind,
+    name, version) never changes (its status can: it is part of the key)."""
     spec = pipeline.spec
     if not isinstance(spec, model.PipelineSpec):
         raise TypeError(f"{pipeline.ref()} is not a pipeline.")
+    check_template()
     pins = dagfile.pinned(pipeline, documents)
     embedded = sorted({d.ref(): d for d in pins.values()}.values(), key=lambda d: (d.kind, d.name, d.version))
-    text = environment().get_template("dag.py.j2").render(
+    return environment().get_template("dag.py.j2").render(
         marker=dagfile.marker_line(pipeline.name), name=pipeline.name, version=pipeline.version,
         job=spec.provenance.job, loader=dagfile.LOADER_FILE,
-        pipeline=model.to_dict(pipeline), documents=[model.to_dict(d) for d in embedded],
+        pipeline=model.to_dict(pipeline), documents=[_doc_text(d, texts) for d in embedded],
     )
-    ast.parse(text)  # a template bug must never ship a broken file
-    return text
+
+
+def _doc_text(doc: model.Document, texts: DocTexts | None) -> str:
+    if texts is None:
+        return to_python_lines(model.to_dict(doc), INDENT)
+    key = (doc.kind, doc.name, doc.version, doc.status)
+    if key not in texts:
+        texts[key] = to_python_lines(model.to_dict(doc), INDENT)
+    return texts[key]
+
+
+@functools.cache
+def check_template() -> None:
+    """The template, its holes filled with values of every shape, parses as Python (once per process)."""
+    value = {"s": "x'\"\n\u2028", "n": [1, 2.5, None, True, (1,)], "d": {"k": "v" * WIDTH}}
+    text = environment().get_template("dag.py.j2").render(
+        marker=dagfile.marker_line("p"), name="p\n'", version=1, job="j\r\n", loader=dagfile.LOADER_FILE,
+        pipeline=value, documents=[to_python_lines(value, INDENT)] * 2)
+    ast.parse(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,21 +186,31 @@ class Written:
     changed: bool  # False: the file already held this text and was not rewritten
 
 
-def write_dag(directory: Path, pipeline: model.Document, documents: Iterable[model.Document]) -> Written:
+def write_dag(directory: Path, pipeline: model.Document, documents: Iterable[model.Document],
+              texts: DocTexts | None = None) -> Written:
     """Write the static DAG file of `pipeline` into `directory` (named by `dagfile.dag_file_name`) unless it
     already holds that text. Refuses to overwrite a file that is not this pipeline's static file."""
     path = directory / dagfile.dag_file_name(pipeline.name)
-    text = render_dag(pipeline, documents)
-    if path.exists():
+    text = render_dag(pipeline, documents, texts) if texts is not None else render_dag(pipeline, documents)
+    try:
+        old: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        old = None
+    except OSError:  # a folder or an unreadable file in the way
+        old = b""
+    if old is not None:
         owner = dagfile.static_pipeline(path)
         if owner != pipeline.name:
             what = f"the static DAG file of pipeline {owner!r}" if owner else "a file jenkins2flow did not write"
             raise RenderError(f"{path}: holds {what}; not overwritten with pipeline {pipeline.name!r}. Move it "
                               "away or render into another folder.")
-        if path.read_text(encoding="utf-8") == text:
+        if old == text.encode("utf-8"):
             return Written(path, pipeline.name, pipeline.version, False)
-    directory.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except FileNotFoundError:  # the folder is new
+        directory.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
     return Written(path, pipeline.name, pipeline.version, True)
 
 
@@ -125,24 +225,57 @@ def loader_warning(directory: Path) -> str:
             "the other, not both; delete the loader file to serve only the static files.")
 
 
-_WARNED: set[Path] = set()
+_WARNED: set[Path] = set()  # folders (resolved) whose loader file was warned about
+_LOOKED_AT: set[Path] = set()  # folders as given
 
 
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+@dataclass
+class StoredDocs:
+    """Versions of one store's documents read or saved during a run, by (kind, name, version): a version never
+    changes, so each is read once; with the texts they take in DAG files (`DocTexts`)."""
+
+    store: Store
+    docs: dict[tuple[str, str, int], model.Document] = field(default_factory=dict)
+    texts: DocTexts = field(default_factory=dict)
+    published: dict[tuple[str, str], int] = field(default_factory=dict)  # the published version of each document
+
+    def get(self, kind: str, name: str, version: int) -> model.Document:
+        key = (kind, name, version)
+        if key not in self.docs:
+            self.put(self.store.get(kind, name, version))  # type: ignore[arg-type]
+        return self.docs[key]
+
+    def put(self, doc: model.Document) -> None:
+        """A version as stored, its status as it is now (publishing it sends the version published before it back to
+        draft, as the store does)."""
+        self.docs[doc.kind, doc.name, doc.version] = doc
+        if doc.status == "published":
+            before = self.published.get((doc.kind, doc.name))
+            if before is not None and before != doc.version and (doc.kind, doc.name, before) in self.docs:
+                old = self.docs[doc.kind, doc.name, before]
+                self.docs[doc.kind, doc.name, before] = old.model_copy(update={"status": "draft"})
+            self.published[doc.kind, doc.name] = doc.version
+
+
 def write_stored_dag(directory: Path, store: Store, pipeline: model.Document,
-                     warn: Callable[[str], None] = _stderr) -> Written:
+                     warn: Callable[[str], None] = _stderr, cache: StoredDocs | None = None) -> Written:
     """`write_dag` with the documents `pipeline` pins read from `store` (what `convert --dags-dir` writes after
-    saving: the same file `jenkins2flow render` writes for that version). Warns once per folder holding a loader."""
+    saving: the same file `jenkins2flow render` writes for that version). Warns once per folder holding a loader.
+    `cache`: the documents already read or saved in this run (refs pinned to a version are looked up there)."""
     assert isinstance(pipeline.spec, model.PipelineSpec)
-    docs = [store.get(ref.kind, ref.name, ref.version or "published") for _, ref in pipeline.spec.refs()]
-    if directory.resolve() not in _WARNED:
-        _WARNED.add(directory.resolve())
-        if message := loader_warning(directory):
-            warn(message)
-    return write_dag(directory, pipeline, docs)
+    docs = [cache.get(ref.kind, ref.name, ref.version) if cache is not None and ref.version
+            else store.get(ref.kind, ref.name, ref.version or "published") for _, ref in pipeline.spec.refs()]
+    if directory not in _LOOKED_AT:  # as given: resolving a path costs a system call per part of it
+        _LOOKED_AT.add(directory)
+        if (folder := directory.resolve()) not in _WARNED:
+            _WARNED.add(folder)
+            if message := loader_warning(directory):
+                warn(message)
+    return write_dag(directory, pipeline, docs, cache.texts if cache is not None else None)
 
 
 @dataclass

@@ -8,6 +8,7 @@ builds or artifacts): it returns a result whose verdict is `error` and whose rea
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -154,24 +155,36 @@ def get_candidate(req: ShadowRequest, params: dict[str, Any]) -> SideRun:
     return LocalAirflow(local_env(req.state_dir, req.store), timeout=req.timeout).run(req.pipeline, params)
 
 
-def run_shadow(req: ShadowRequest) -> ShadowResult:
+PHASES = ("reading the pipeline", "Jenkins baseline", "Jenkins noise baseline", "Airflow candidate",
+          "comparing outputs", "storing the result")
+
+
+def run_shadow(req: ShadowRequest, on_phase: Callable[[str], None] | None = None) -> ShadowResult:
+    """Run both sides and compare; `on_phase` is told each phase of PHASES as it starts (one that does not apply,
+    a noise baseline nobody asked for, is passed over)."""
+    phase = on_phase or (lambda _: None)
     started = datetime.now(UTC).isoformat(timespec="seconds")
     result = ShadowResult(run_id=req.run_id or new_run_id(req.pipeline), pipeline=req.pipeline, verdict="error",
                           started_at=started)
     try:
+        phase(PHASES[0])
         declared, job, defaults = load_pipeline(req.store, req.pipeline)
         if req.outputs_file is not None:
             declared = read_outputs_file(req.outputs_file)
         config = config_for(declared, str(req.outputs_file or f"pipeline {req.pipeline!r}"))
         params = {**{k: v for k, v in defaults.items() if v is not None}, **req.params}
         job = req.job or job
+        phase(PHASES[1])
         result.baseline = get_baseline(req, job, params, req.build, "baseline")
         if req.jenkins_home is not None:  # a recorded build ran with its own parameters: replay exactly those
             params = {**result.baseline.params, **req.params}
         if req.noise_build:
+            phase(PHASES[2])
             which = None if req.noise_build == "trigger" else req.noise_build
             result.noise_baseline = get_baseline(req, job, params, which, "noise")
+        phase(PHASES[3])
         result.candidate = get_candidate(req, params)
+        phase(PHASES[4])
         config = with_auto_outputs(config, result.baseline)
         result.outputs = compare_all(config, result.baseline, result.candidate, result.noise_baseline)
         result.verdict, result.reason = decide(result.outputs)
@@ -181,6 +194,7 @@ def run_shadow(req: ShadowRequest) -> ShadowResult:
         result.verdict, result.reason = "error", f"Unexpected {type(exc).__name__}: {exc}"
     result.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     if req.save:
+        phase(PHASES[5])
         try:
             with ResultsStore(req.store) as results:
                 results.save(result)

@@ -7,6 +7,10 @@ becomes a Job with an error diagnostic and the walk goes on.
 - a directory with `jobs/` or with `NAME/config.xml` children -> JENKINS_HOME walk;
 - anything else (files, other directories, globs, or a list of them) -> loose files.
 
+A `peek` (`Peek`) given to `iter_jobs` or `Inputs` sees each job's bytes before they are parsed, and may have the
+job not read: it then comes as a stub with an `unread` diagnostic saying why (a re-run leaves an unchanged job
+alone; a first look for the estate's links parses only the jobs that may link to others).
+
 `Inputs(sources)` is what the commands walk: the jobs of several SOURCE arguments, minus what is not a job, with
 one line per argument that gave nothing usable (a missing path, an empty folder, a file that is not a Jenkins job, a
 Jenkins that cannot be reached) and per job that could not be read at all; the commands exit 1 when there are any.
@@ -15,13 +19,16 @@ Jenkins that cannot be reached) and per job that could not be read at all; the c
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
 
 Source = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+# (full name, path or URL, bytes) -> None to read the job, or why it is not read (the job then comes as a stub)
+Peek = Callable[[str, str, bytes], str | None]
+UNREAD = "unread"  # the diagnostic code of such a stub
 
 # Diagnostics that say the input is not a job at all: such a "job" is not handed on.
 NOT_A_JOB = frozenset({"not-found", "not-jenkins", "live-unreachable"})
@@ -43,14 +50,24 @@ def source_kind(source: Source) -> str:
     return "files"
 
 
-def iter_jobs(source: Source, **live_options: Any) -> Iterator[Job]:
+def unread_job(full_name: str, path: str, why: str) -> Job:
+    """The stub of a job that a peek kept from being read: its name and source, and why (an `unread` note)."""
+    return Job(full_name, "unsupported", Span(path), source=path,
+               diagnostics=(Diagnostic("info", why, Span(path), code=UNREAD),))
+
+
+def is_unread(job: Job) -> bool:
+    return any(d.code == UNREAD for d in job.diagnostics)
+
+
+def iter_jobs(source: Source, peek: Peek | None = None, **live_options: Any) -> Iterator[Job]:
     kind = source_kind(source)
     if kind == "live":
         from jenkins2flow.sources.live import LiveError, LiveJenkins
 
         url = os.fspath(source)  # type: ignore[arg-type]
         try:
-            yield from LiveJenkins.from_env(url, **live_options).iter_jobs()
+            yield from LiveJenkins.from_env(url, **live_options).iter_jobs(peek)
         except LiveError as exc:  # the listing itself failed: nothing to walk, say so as one failed job
             diag = Diagnostic("error", str(exc), Span(url), code="live-unreachable")
             yield Job("<jenkins>", "unsupported", Span(url), source=url, diagnostics=(diag,))
@@ -58,7 +75,7 @@ def iter_jobs(source: Source, **live_options: Any) -> Iterator[Job]:
     if kind == "jenkins_home":
         from jenkins2flow.sources import jenkins_home
 
-        yield from jenkins_home.iter_jobs(os.fspath(source))  # type: ignore[arg-type]
+        yield from jenkins_home.iter_jobs(os.fspath(source), peek)  # type: ignore[arg-type]
         return
     from jenkins2flow.sources import files, jenkins_home
 
@@ -66,10 +83,10 @@ def iter_jobs(source: Source, **live_options: Any) -> Iterator[Job]:
     loose = []
     for item in inputs:  # a list may name JENKINS_HOMEs among the files
         if isinstance(item, str | os.PathLike) and jenkins_home.is_jenkins_home(item) and len(inputs) > 1:
-            yield from iter_jobs(item)
+            yield from iter_jobs(item, peek)
         else:
             loose.append(item)
-    yield from files.iter_jobs(loose)
+    yield from files.iter_jobs(loose, peek)
 
 
 @dataclass
@@ -81,6 +98,7 @@ class Inputs:
 
     sources: Sequence[str | os.PathLike[str]]
     live_options: dict[str, Any] = field(default_factory=dict)
+    peek: Peek | None = None
     errors: list[str] = field(default_factory=list)
     unreadable: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -88,7 +106,7 @@ class Inputs:
     def __iter__(self) -> Iterator[Job]:
         for src in self.sources:
             found = skipped = failed = 0
-            for job in iter_jobs(src, **self.live_options):
+            for job in iter_jobs(src, self.peek, **self.live_options):
                 bad = next((d for d in job.diagnostics if d.code in NOT_A_JOB), None)
                 if bad is not None:
                     if bad.level == "error":
@@ -120,4 +138,5 @@ def _nothing_found(src: str, skipped: int) -> str:
     return f"{src}: no file matches this pattern."
 
 
-__all__ = ["Inputs", "NOT_A_JOB", "Source", "UNREADABLE", "iter_jobs", "source_kind"]
+__all__ = ["Inputs", "NOT_A_JOB", "Peek", "Source", "UNREAD", "UNREADABLE", "is_unread", "iter_jobs", "source_kind",
+           "unread_job"]

@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
+from jenkins2flow.sources import Peek, unread_job
 from jenkins2flow.sources.content import decode, looks_like_xml, read_config_xml, text_problem, xml_problem
 from jenkins2flow.sources.jenkins_home import name_in_jenkins_home
 from jenkins2flow.sources.limits import check_steps
@@ -75,15 +76,16 @@ def _not_a_job(path: Path, name: str, message: str, code: str, named: bool = Tru
     return Job(name, "unsupported", Span(str(path)), source=str(path), diagnostics=(diag,))
 
 
-def read_file(path: Path, full_name: str | None = None, *, named: bool = True) -> Job:
+def read_file(path: Path, full_name: str | None = None, *, named: bool = True, peek: Peek | None = None) -> Job:
     """One file as a Job: config.xml by content, else a Jenkinsfile. Never raises. A file that is neither gives
-    a Job with a `not-jenkins` diagnostic (an error when `named`, else a warning: a file skipped in a folder)."""
+    a Job with a `not-jenkins` diagnostic (an error when `named`, else a warning: a file skipped in a folder); what
+    `peek` keeps from being read gives a stub (`sources.unread_job`)."""
     known = full_name or name_in_jenkins_home(path)
-    job = _read_file(path, known or job_name_for(path), named)
+    job = _read_file(path, known or job_name_for(path), named, peek)
     return job if known else replace(job, name_guessed=True)
 
 
-def _read_file(path: Path, name: str, named: bool) -> Job:
+def _read_file(path: Path, name: str, named: bool, peek: Peek | None = None) -> Job:
     if not path.exists():
         return _not_a_job(path, name, f"No such file or directory: {str(path)!r}.", "not-found")
     if path.is_dir():
@@ -101,6 +103,8 @@ def _read_file(path: Path, name: str, named: bool) -> Job:
     problem = xml_problem(data) if looks_like_xml(data) else text_problem(data, path.name)
     if problem:
         return _not_a_job(path, name, f"Not a Jenkins job: {problem}.", "not-jenkins", named)
+    if peek is not None and (why := peek(name, str(path), data)) is not None:
+        return unread_job(name, str(path), why)
     if looks_like_xml(data):
         return read_config_xml(data, str(path), name)
     return read_jenkinsfile(data, str(path), name)
@@ -134,6 +138,6 @@ def read_jenkinsfile(data: bytes, path: str, full_name: str) -> Job:
                    diagnostics=(diag,))
 
 
-def iter_jobs(inputs: Iterable[str | os.PathLike[str]]) -> Iterator[Job]:
+def iter_jobs(inputs: Iterable[str | os.PathLike[str]], peek: Peek | None = None) -> Iterator[Job]:
     for path, named in expand_named(inputs):
-        yield read_file(path, named=named)
+        yield read_file(path, named=named, peek=peek)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
 from jenkins2flow.parse.job_xml import safe_fromstring
+from jenkins2flow.sources import Peek, unread_job
 from jenkins2flow.sources.content import read_config_xml, xml_problem
 
 
@@ -140,8 +141,9 @@ def _walk(folder: Path, prefix: str, disk_prefix: str) -> Iterator[JobRef]:
                 yield JobRef(name, b / "config.xml", b, (), (disk_path,) if disk_path != name else ())
 
 
-def read_job(ref: JobRef) -> Job:
-    """Parse one job; an unreadable file gives a Job with an error diagnostic."""
+def read_job(ref: JobRef, peek: Peek | None = None) -> Job:
+    """Parse one job; an unreadable file gives a Job with an error diagnostic; what `peek` keeps from being read
+    gives a stub (`sources.unread_job`)."""
     try:
         data = ref.config.read_bytes()
     except OSError as exc:
@@ -153,15 +155,17 @@ def read_job(ref: JobRef) -> Job:
         diag = Diagnostic("error", f"This config.xml is not a job: {problem}.", Span(str(ref.config)),
                           code="bad-config")
         return Job(ref.full_name, "unsupported", Span(str(ref.config)), source=str(ref.config), diagnostics=(diag,))
+    if peek is not None and (why := peek(ref.full_name, str(ref.config), data)) is not None:
+        return unread_job(ref.full_name, str(ref.config), why)
     job = read_config_xml(data, str(ref.config), ref.full_name)
     if ref.children or ref.aliases:
         job = replace(job, children=ref.children, aliases=ref.aliases)
     return job
 
 
-def iter_jobs(home: str | os.PathLike[str]) -> Iterator[Job]:
+def iter_jobs(home: str | os.PathLike[str], peek: Peek | None = None) -> Iterator[Job]:
     for ref in iter_job_refs(home):
-        yield read_job(ref)
+        yield read_job(ref, peek)
 
 
 def job_directory(home: str | os.PathLike[str], full_name: str) -> Path | None:

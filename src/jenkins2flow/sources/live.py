@@ -25,6 +25,7 @@ import requests
 
 from jenkins2flow.ir.builds import Artifact, Build, Cause, StageResult
 from jenkins2flow.ir.nodes import Diagnostic, Job, Span
+from jenkins2flow.sources import Peek, unread_job
 from jenkins2flow.sources.bounded_http import DEADLINE_SECONDS, MAX_RESPONSE_BYTES, bound
 from jenkins2flow.sources.builds import cause_from_fields
 from jenkins2flow.sources.content import read_config_xml, xml_problem
@@ -115,7 +116,7 @@ class LiveJenkins:
     def job_config(self, full_name: str) -> bytes:
         return self._get(job_path(full_name) + "config.xml", f"reading config.xml of {full_name!r}").content
 
-    def read_job(self, full_name: str, children: tuple[str, ...] = ()) -> Job:
+    def read_job(self, full_name: str, children: tuple[str, ...] = (), peek: Peek | None = None) -> Job:
         source = self.url + job_path(full_name) + "config.xml"
         try:
             data = self.job_config(full_name)
@@ -127,10 +128,12 @@ class LiveJenkins:
             diag = Diagnostic("error", f"The server's answer for this config.xml is not a job: {problem}.",
                               Span(source), code="live-error")
             return Job(full_name, "unsupported", Span(source), source=source, diagnostics=(diag,))
+        if peek is not None and (why := peek(full_name, source, data)) is not None:
+                return unread_job(full_name, source, why)
         job = read_config_xml(data, source, full_name)
         return replace(job, children=children) if children else job
 
-    def iter_jobs(self) -> Iterator[Job]:
+    def iter_jobs(self, peek: Peek | None = None) -> Iterator[Job]:
         items = self.list_jobs()
         kids: dict[str, list[str]] = {}
         for item in items:
@@ -138,7 +141,7 @@ class LiveJenkins:
             if parent:
                 kids.setdefault(parent, []).append(item["fullname"])
         for item in items:
-            yield self.read_job(item["fullname"], tuple(kids.get(item["fullname"], ())))
+            yield self.read_job(item["fullname"], tuple(kids.get(item["fullname"], ())), peek)
 
     # ---- builds ----------------------------------------------------------------------------------------------------
 

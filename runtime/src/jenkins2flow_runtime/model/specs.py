@@ -572,6 +572,22 @@ class PipelineSpec(Strict):
         out += [(("draft_tasks", i, "uses"), t.uses) for i, t in enumerate(self.draft_tasks)]
         return out
 
+    def pinned(self, versions: dict[str, int]) -> PipelineSpec:
+        """A copy with each version-0 reference to a document of `versions` (by `Ref.key()`) pinned to its version
+        (>= 1): only those Ref objects change, so nothing needs validating again."""
+
+        def pin(ref: Ref) -> Ref:
+            version = versions.get(ref.key(), 0) if ref.version == 0 else 0
+            return ref.model_copy(update={"version": version}) if version >= 1 else ref
+
+        def tasks(items: list[PipelineTask]) -> list[PipelineTask]:
+            return [t if (r := pin(t.uses)) is t.uses else t.model_copy(update={"uses": r}) for t in items]
+
+        params = self.parameters
+        return self.model_copy(update={
+            "parameters": params.model_copy(update={"templates": [pin(r) for r in params.templates]}),
+            "tasks": tasks(self.tasks), "draft_tasks": tasks(self.draft_tasks)})
+
     def promoted(self) -> PipelineSpec:
         """The spec with its reviewed draft as the tasks that run: draft_tasks become tasks, the fallback record's
         notifications come back, and the record is cleared."""

@@ -9,6 +9,7 @@ from jenkins2flow_runtime.store.base import (
     ConflictError,
     InvalidDocument,
     NotFoundError,
+    PipelineHead,
     RefError,
     Store,
     StoreError,
@@ -54,6 +55,7 @@ def open_store(uri: str | None = None, *, create: bool = False, timeout: float |
 
 
 __all__ = [
-    "DEFAULT_URI", "AuditEntry", "ConflictError", "InvalidDocument", "NotFoundError", "RefError", "Store",
-    "StoreError", "StoreMissing", "StoreUnavailable", "Usage", "is_mongo", "open_store", "sqlite_path", "store_uri",
+    "DEFAULT_URI", "AuditEntry", "ConflictError", "InvalidDocument", "NotFoundError", "PipelineHead", "RefError",
+    "Store", "StoreError", "StoreMissing", "StoreUnavailable", "Usage", "is_mongo", "open_store", "sqlite_path",
+    "store_uri",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -87,6 +87,19 @@ class Usage:
     where: str  # the field path of the reference, e.g. spec.tasks[2].uses
 
 
+@dataclass(frozen=True, slots=True)
+class PipelineHead:
+    """A stored pipeline's versions and the provenance of its latest one: what a batch conversion checks before it
+    saves over the pipeline (whose job it is) and before it leaves an unchanged job alone."""
+
+    name: str
+    latest: int
+    published: int | None
+    retired: bool  # the latest version is retired
+    job: str  # the latest version's provenance: the Jenkins job's full name
+    source: str  # and where it was read from
+
+
 class Store(ABC):
     # -- writes ------------------------------------------------------------------------------------------------------
 
@@ -114,6 +127,8 @@ class Store(ABC):
         expected_versions: Iterable[int | None] | None = None,
         action: Action = "save",
         batch_size: int | None = None,
+        read_unchanged: bool = True,
+        progress: Callable[[int], None] | None = None,
     ) -> builtins.list[Document]:
         """Save many documents in one transaction (SQLite) / a few bulk round trips (MongoDB), results in input
         order. Tasks and templates are written before pipelines, so pipelines may pin what the same batch saves.
@@ -121,7 +136,12 @@ class Store(ABC):
         With `batch_size`, the documents are written in successive batches of at most that many (tasks and
         templates first), each committed on its own: a long import never holds the store's write lock for long.
         A failure then leaves the earlier batches saved, each complete; saving the same documents again is a no-op
-        for them and completes the rest."""
+        for them and completes the rest.
+
+        With `read_unchanged=False`, a document whose spec is unchanged comes back as given (references pinned) with
+        the stored version's number and status, instead of being read back from the store: less work for a caller
+        that needs only version numbers (its created_at, created_by and comment are then the given ones).
+        `progress` is told how many documents each committed batch held."""
         docs = list(docs)
         expected: builtins.list[int | None] = (
             list(expected_versions) if expected_versions is not None else [None] * len(docs)
@@ -129,7 +149,11 @@ class Store(ABC):
         if len(expected) != len(docs):
             raise ValueError("expected_versions must have one entry per document")
         if batch_size is None or len(docs) <= batch_size:
-            return self._write(docs, by=by, comment=comment, expected=expected, action=action)
+            written = self._write(docs, by=by, comment=comment, expected=expected, action=action,
+                                  read_unchanged=read_unchanged)
+            if progress is not None:
+                progress(len(docs))
+            return written
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         order = sorted(range(len(docs)), key=lambda i: docs[i].kind == "pipeline")
@@ -137,9 +161,11 @@ class Store(ABC):
         for start in range(0, len(order), batch_size):
             part = order[start : start + batch_size]
             saved = self._write([docs[i] for i in part], by=by, comment=comment, expected=[expected[i] for i in part],
-                                action=action)
+                                action=action, read_unchanged=read_unchanged)
             for i, d in zip(part, saved, strict=True):
                 out[i] = d
+            if progress is not None:
+                progress(len(part))
         return [d for d in out if d is not None]
 
     @abstractmethod
@@ -151,6 +177,7 @@ class Store(ABC):
         comment: str,
         expected: builtins.list[int | None],
         action: Action,
+        read_unchanged: bool = True,
     ) -> builtins.list[Document]: ...
 
     @abstractmethod
@@ -159,6 +186,12 @@ class Store(ABC):
     ) -> Document:
         """Publish a version (default: latest); the previously published one goes back to draft. A pipeline is
         refused (RefError) when any task or template it pins is missing, unreleased or retired."""
+
+    def publish_many(self, items: Iterable[tuple[Kind, str, int]], *, by: str = "", comment: str = "") -> None:
+        """Publish each (kind, name, version), in the order given (tasks and templates before the pipelines that
+        pin them), as `publish` does one; a backend may do it in one transaction. RefError on the first refused."""
+        for kind, name, version in items:
+            self.publish(kind, name, version, by=by, comment=comment)
 
     @abstractmethod
     def retire(
@@ -195,6 +228,11 @@ class Store(ABC):
         The latest version of every document, filtered; with status="published", the published versions.
         Tags are the spec's and the envelope's; owner and source job are the pipeline spec's owners and
         provenance.job."""
+
+    @abstractmethod
+    def pipeline_heads(self, names: Iterable[str] | None = None) -> dict[str, PipelineHead]:
+        """The stored pipelines (all, or those of `names` that exist) by name: their versions and their latest
+        version's provenance, in a few queries."""
 
     @abstractmethod
     def history(self, kind: Kind, name: str) -> builtins.list[Document]:

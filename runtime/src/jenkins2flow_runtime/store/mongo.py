@@ -21,7 +21,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -33,6 +33,7 @@ from jenkins2flow_runtime.store.base import (
     AuditEntry,
     InvalidDocument,
     NotFoundError,
+    PipelineHead,
     RefError,
     Store,
     StoreError,
@@ -45,6 +46,7 @@ from jenkins2flow_runtime.store.base import (
 from jenkins2flow_runtime.store.plan import (
     Head,
     Plan,
+    as_given,
     build_valid,
     index_fields,
     key,
@@ -324,7 +326,9 @@ class MongoStore(Store):
             self._checkpoint("heads")
         return True
 
-    def _results(self, p: Plan) -> builtins.list[Document]:
+    def _results(self, p: Plan, read_unchanged: bool = True) -> builtins.list[Document]:
+        if not read_unchanged:
+            return [r if isinstance(r, Document) else as_given(r, p.heads[r[0]]) for r in p.results]
         wanted = {f"{r[0]}/{r[1]}" for r in p.results if not isinstance(r, Document)}
         found: dict[str, Document] = {}
         for v in self._by_ids(self.versions, wanted):
@@ -340,6 +344,7 @@ class MongoStore(Store):
         comment: str,
         expected: builtins.list[int | None],
         action: Action,
+        read_unchanged: bool = True,
     ) -> builtins.list[Document]:
         txn = uuid.uuid4().hex
         needed = ref_keys(docs)
@@ -347,12 +352,12 @@ class MongoStore(Store):
             now = datetime.now(UTC)
             p = plan(docs, self._fetch_heads(needed), expected, by=by, comment=comment, now=now)
             if not p.new:
-                return self._results(p)
+                return self._results(p, read_unchanged)
             vdocs = [self._vdoc(d, txn, action, now.isoformat()) for d in p.new]
             if self._insert_versions(vdocs, txn):
                 self._checkpoint("versions")
                 if self._commit_heads(p):
-                    return self._results(p)
+                    return self._results(p, read_unchanged)
             # Lost a race: drop what this attempt inserted and is not visible, then plan again.
             heads = self._fetch_heads({key(d.kind, d.name) for d in p.new})
             invisible = [
@@ -411,6 +416,22 @@ class MongoStore(Store):
         if found is None:
             raise NotFoundError(f"{describe(kind, name)} has no version {v} (latest is {head.latest}).")
         return self._doc(found, head)
+
+    @_guarded
+    def pipeline_heads(self, names: Iterable[str] | None = None) -> dict[str, PipelineHead]:
+        if names is None:
+            found = self.heads.find({"kind": "pipeline"}, {"events": 0})
+        else:
+            found = self._by_ids(self.heads, {key("pipeline", n) for n in names}, {"events": 0})
+        heads = {h["_id"]: _head(h) for h in found}
+        out: dict[str, PipelineHead] = {}
+        for v in self._by_ids(self.versions, [f"{k}/{h.latest}" for k, h in heads.items()], {"body": 1}):
+            kind, name, version = v["_id"].rsplit("/", 2)
+            head = heads[key(kind, name)]
+            provenance = json.loads(v["body"]).get("spec", {}).get("provenance", {})
+            out[name] = PipelineHead(name, head.latest, head.published, head.latest in head.retired,
+                                     str(provenance.get("job", "")), str(provenance.get("source", "")))
+        return out
 
     @_guarded
     def list(

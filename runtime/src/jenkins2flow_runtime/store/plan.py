@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from jenkins2flow_runtime.model import SCHEMA_VERSION, Document, PipelineSpec, Status, make
+from jenkins2flow_runtime.model import SCHEMA_VERSION, Document, PipelineSpec, Status
+from jenkins2flow_runtime.model.document import spec_hash
 from jenkins2flow_runtime.model.errors import dotted
 from jenkins2flow_runtime.store.base import (
     ConflictError,
@@ -79,18 +80,13 @@ def ref_keys(docs: Iterable[Document]) -> set[str]:
     return out
 
 
-def _set(data: Any, loc: tuple[str | int, ...], version: int) -> None:
-    for part in loc:
-        data = data[part]
-    data["version"] = version
-
-
 def resolve_refs(doc: Document, heads: dict[str, Head]) -> Document:
-    """Pin version-0 references to the latest version; RefError naming every missing document or version."""
+    """Pin version-0 references to the latest version; RefError naming every missing document or version. The
+    result has its spec hash (computed here when the document came without one)."""
     if not isinstance(doc.spec, PipelineSpec):
-        return doc
+        return doc if doc.spec_hash else doc.model_copy(update={"spec_hash": spec_hash(doc.spec)})
     problems: list[str] = []
-    pins: list[tuple[tuple[str | int, ...], int]] = []
+    pins: dict[str, int] = {}
     for loc, ref in doc.spec.refs():
         head = heads.get(ref.key())
         where = f"{doc.kind} {doc.name!r}: spec.{dotted(loc)}"
@@ -99,40 +95,44 @@ def resolve_refs(doc: Document, heads: dict[str, Head]) -> Document:
         elif ref.version > head.latest:
             problems.append(f"{where}: {ref.kind} {ref.name!r} has no version {ref.version} (latest is {head.latest})")
         elif ref.version == 0:
-            pins.append((tuple(loc), head.latest))
+            pins[ref.key()] = head.latest
     if problems:
         raise RefError(problems)
     if not pins:
-        return doc
-    spec = doc.spec.model_dump(mode="json")
-    for loc, version in pins:
-        _set(spec, loc, version)
-    envelope = doc.model_dump(exclude={"spec", "spec_hash", "kind", "name"})
-    return make(doc.kind, doc.name, spec, **envelope)
+        return doc if doc.spec_hash else doc.model_copy(update={"spec_hash": spec_hash(doc.spec)})
+    spec = doc.spec.pinned(pins)
+    return doc.model_copy(update={"spec": spec, "spec_hash": spec_hash(spec)})
 
 
 def publish_problems(doc: Document, heads: dict[str, Head]) -> list[str]:
     """Why `doc` (a pipeline) cannot be published: each reference missing, never published, or retired."""
     if not isinstance(doc.spec, PipelineSpec):
         return []
+    return ref_problems(((f"spec.{dotted(loc)}", ref.kind, ref.name, ref.version) for loc, ref in doc.spec.refs()),
+                        heads)
+
+
+def ref_problems(refs: Iterable[tuple[str, str, str, int]], heads: dict[str, Head]) -> list[str]:
+    """`publish_problems` for references given as (field path, kind, name, version)."""
     problems: list[str] = []
-    for loc, ref in doc.spec.refs():
-        head = heads.get(ref.key())
-        where = f"spec.{dotted(loc)}"
-        if head is None or not 1 <= ref.version <= head.latest:
+    for where, kind, name, version in refs:
+        head = heads.get(key(kind, name))
+        ref = f"{kind} {name!r} version {version}"
+        if head is None or not 1 <= version <= head.latest:
             problems.append(f"{where}: {ref} is missing from the store")
-        elif not head.usable(ref.version):
-            state = "retired" if ref.version in head.retired else "not published"
+        elif not head.usable(version):
+            state = "retired" if version in head.retired else "not published"
             problems.append(
-                f"{where}: {ref} is {state} (publish it first: jenkins2flow {CLI_GROUP[ref.kind]} publish "
-                f"{ref.name} --version {ref.version})"
+                f"{where}: {ref} is {state} (publish it first: jenkins2flow {CLI_GROUP[kind]} publish "
+                f"{name} --version {version})"
             )
     return problems
 
 
 @dataclass(slots=True)
 class Plan:
-    results: list[Document | tuple[str, int]]  # per input: the new version, or (key, existing version)
+    results: list[Document | tuple[str, int, Document]]  # per input: the new version, or (key, existing version,
+    # the document as given, its references pinned)
     new: list[Document]  # new versions in write order (tasks and templates before pipelines)
     before: dict[str, int]  # latest version of each touched document before the batch (for compare-and-set)
     heads: dict[str, Head]
@@ -148,7 +148,7 @@ def plan(
     now: datetime,
 ) -> Plan:
     """Number every changed document; the same spec as the latest version is a no-op. Mutates `heads`."""
-    results: list[Document | tuple[str, int]] = [("", 0)] * len(docs)
+    results: list[Document | tuple[str, int, Document]] = [("", 0, d) for d in docs]
     new: list[Document] = []
     before: dict[str, int] = {}
     for i in sorted(range(len(docs)), key=lambda i: docs[i].kind == "pipeline"):
@@ -162,7 +162,7 @@ def plan(
             )
         doc = resolve_refs(doc, heads)
         if head.latest and head.latest_hash == doc.spec_hash:
-            results[i] = (k, head.latest)
+            results[i] = (k, head.latest, doc)
             continue
         before.setdefault(k, head.latest)
         head.latest += 1
@@ -180,6 +180,13 @@ def plan(
         new.append(stored)
         results[i] = stored
     return Plan(results, new, before, heads)
+
+
+def as_given(result: tuple[str, int, Document], head: Head) -> Document:
+    """An unchanged document as it was given, with the stored version's number and status (its envelope is not
+    read back: created_at, created_by and comment are the given ones)."""
+    _, version, doc = result
+    return doc.model_copy(update={"version": version, "status": head.status(version)})
 
 
 def version_number(head: Head, version: int | str) -> int:

@@ -11,7 +11,7 @@ import builtins
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from jenkins2flow_runtime.store.base import (
     AuditEntry,
     InvalidDocument,
     NotFoundError,
+    PipelineHead,
     RefError,
     Store,
     StoreUnavailable,
@@ -32,12 +33,14 @@ from jenkins2flow_runtime.store.base import (
 )
 from jenkins2flow_runtime.store.plan import (
     Head,
+    as_given,
     build_valid,
     index_fields,
     key,
     plan,
     publish_problems,
     ref_keys,
+    ref_problems,
     version_number,
 )
 
@@ -86,6 +89,21 @@ def _folder_problem(path: Path) -> str:
         if parent.exists():
             return "" if parent.is_dir() else f"{str(parent)!r} is a file, not a folder"
     return ""
+
+
+def explain(path: str, exc: sqlite3.Error, timeout: float) -> str:
+    """A sqlite3 error on the catalog at `path` as one line a person can act on."""
+    msg = str(exc)
+    where = f"The store {path!r}"
+    if "not a database" in msg or "malformed" in msg:
+        return f"{where} is not a readable SQLite catalog ({msg}): restore it from a backup or use another --store."
+    if "readonly" in msg or "read-only" in msg:
+        return f"{where} is read-only ({msg}): make the file and its folder writable, or pass another --store."
+    if "locked" in msg or "busy" in msg:
+        return f"{where} is locked by another writer ({msg}, waited {timeout:g} s): try again when it is done."
+    if "unable to open" in msg:
+        return f"Cannot open the store {path!r} ({msg}): check that it and its folder are readable."
+    return f"{where} failed: {type(exc).__name__}: {msg}"
 
 
 class SqliteStore(Store):
@@ -148,18 +166,7 @@ class SqliteStore(Store):
             raise StoreUnavailable(self._explain(exc)) from None
 
     def _explain(self, exc: sqlite3.Error) -> str:
-        msg = str(exc)
-        where = f"The store {self.path!r}"
-        if "not a database" in msg or "malformed" in msg:
-            return f"{where} is not a readable SQLite catalog ({msg}): restore it from a backup or use another --store."
-        if "readonly" in msg or "read-only" in msg:
-            return f"{where} is read-only ({msg}): make the file and its folder writable, or pass another --store."
-        if "locked" in msg or "busy" in msg:
-            return (f"{where} is locked by another writer ({msg}, waited {self.timeout:g} s): try again when it is "
-                    "done.")
-        if "unable to open" in msg:
-            return f"Cannot open the store {self.path!r} ({msg}): check that it and its folder are readable."
-        return f"{where} failed: {type(exc).__name__}: {msg}"
+        return explain(self.path, exc, self.timeout)
 
     def close(self) -> None:
         self.db.close()
@@ -231,6 +238,7 @@ class SqliteStore(Store):
         comment: str,
         expected: builtins.list[int | None],
         action: Action,
+        read_unchanged: bool = True,
     ) -> builtins.list[Document]:
         now = datetime.now(UTC)
         with self._tx():
@@ -258,11 +266,14 @@ class SqliteStore(Store):
             )
             self._checkpoint("heads")
             self._audit(audit)
-            same = self._latest_bodies({r[0] for r in p.results if not isinstance(r, Document)})
+            unchanged = {r[0] for r in p.results if not isinstance(r, Document)}
+            same = self._latest_bodies(unchanged) if read_unchanged else {}
             out: builtins.list[Document] = []
             for r in p.results:
                 if isinstance(r, Document):
                     out.append(r)
+                elif not read_unchanged:
+                    out.append(as_given(r, p.heads[r[0]]))
                 elif (r[0], r[1]) in same:
                     out.append(self._doc(same[r[0], r[1]], p.heads[r[0]], r[1]))
                 else:
@@ -324,6 +335,47 @@ class SqliteStore(Store):
     ) -> Document:
         return self._set_status(kind, name, version, "publish", by, comment)
 
+    def publish_many(self, items: Iterable[tuple[Kind, str, int]], *, by: str = "", comment: str = "") -> None:
+        """One transaction: the heads and the pipelines' references read in a few queries (no version body is read),
+        each pipeline checked against the heads as the documents before it left them; nothing is published when
+        one is refused."""
+        items = builtins.list(items)
+        with self._tx():
+            refs = self._refs([(k, n, v) for k, n, v in items if k == "pipeline"])
+            pinned = {key(r[1], r[2]) for rs in refs.values() for r in rs}
+            heads = self._heads({key(k, n) for k, n, _ in items} | pinned)
+            at, audit = datetime.now(UTC).isoformat(), []
+            for kind, name, v in items:
+                head = heads.get(key(kind, name))
+                if head is None or not 1 <= v <= head.latest:
+                    raise NotFoundError(f"{describe(kind, name)} has no version {v}.")
+                problems = ref_problems(refs.get((kind, name, v), []), heads)
+                if problems:
+                    raise RefError([f"Cannot publish {describe(kind, name, v)}: " + problems[0], *problems[1:]])
+                head.published = v
+                head.released = sorted({*head.released, v})
+                head.retired = [x for x in head.retired if x != v]
+                audit.append((at, kind, name, v, "publish", by, comment))
+            self.db.executemany(
+                "UPDATE heads SET published=?, released=?, retired=? WHERE kind=? AND name=?",
+                [(h.published, json.dumps(h.released), json.dumps(h.retired), h.kind, h.name)
+                 for h in (heads[key(k, n)] for k, n in dict.fromkeys((k, n) for k, n, _ in items))],
+            )
+            self._audit(audit)
+
+    def _refs(self, items: builtins.list[tuple[str, str, int]]) -> dict[tuple[str, str, int], builtins.list[Any]]:
+        """The references of versions (kind, name, version), each as (field path, kind, name, version)."""
+        out: dict[tuple[str, str, int], builtins.list[Any]] = {}
+        for i in range(0, len(items), CHUNK // 3):
+            part = items[i : i + CHUNK // 3]
+            where = " OR ".join("(kind=? AND name=? AND version=?)" for _ in part)
+            rows = self.db.execute(
+                f"SELECT kind, name, version, path, ref_kind, ref_name, ref_version FROM refs WHERE {where}"
+                " ORDER BY kind, name, version, rowid", [x for item in part for x in item]).fetchall()
+            for k, n, v, *ref in rows:
+                out.setdefault((k, n, v), []).append(tuple(ref))
+        return out
+
     def retire(
         self, kind: Kind, name: str, version: int | None = None, *, by: str = "", comment: str = ""
     ) -> Document:
@@ -369,6 +421,21 @@ class SqliteStore(Store):
             rows = self.db.execute(sql, (kind, tag, owner, source_job)).fetchall()
         docs = build_valid(((r[0], r[1], r[7], r) for r in rows), lambda r: self._doc(r[8], _head(r), r[7]), invalid)
         return [d for d in docs if status is None or d.status == status]
+
+    def pipeline_heads(self, names: Iterable[str] | None = None) -> dict[str, PipelineHead]:
+        sql = ("SELECT h.name, h.latest, h.published, h.retired, json_extract(v.body, '$.spec.provenance.job'),"
+               " json_extract(v.body, '$.spec.provenance.source') FROM heads h JOIN versions v"
+               " ON v.kind=h.kind AND v.name=h.name AND v.version=h.latest WHERE h.kind='pipeline'")
+        with self._reading():
+            if names is None:
+                rows = self.db.execute(sql).fetchall()
+            else:
+                wanted, rows = builtins.list(dict.fromkeys(names)), []
+                for i in range(0, len(wanted), CHUNK):
+                    part = wanted[i : i + CHUNK]
+                    rows += self.db.execute(f"{sql} AND h.name IN ({','.join('?' * len(part))})", part).fetchall()
+        return {r[0]: PipelineHead(r[0], r[1], r[2], r[1] in json.loads(r[3]), r[4] or "", r[5] or "")
+                for r in rows}
 
     def history(self, kind: Kind, name: str) -> builtins.list[Document]:
         with self._reading():

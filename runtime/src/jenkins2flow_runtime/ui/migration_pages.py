@@ -16,6 +16,7 @@ from jenkins2flow_runtime.store import NotFoundError
 from jenkins2flow_runtime.ui.web import need, page, state
 
 router = APIRouter()
+SHOWN = 300  # jobs listed on the page; the filters find the others
 REPORT_FILES = ("report.html", "report.md", "junit.xml", "result.json")
 SERVED = {".html", ".md", ".xml", ".json", ".txt", ".csv"}
 REPORT_CSP = "sandbox allow-scripts; default-src 'none'; img-src data:; style-src 'unsafe-inline'; " \
@@ -36,13 +37,12 @@ async def migration(request: Request, status: str = "", q: str = "") -> Response
         with Records(st.catalog.uri) as records:
             estate = records.latest_estate_report()
             runs = records.shadow_runs(limit=200)
+            jobs = records.estate_jobs(estate, status=status, q=q, limit=SHOWN) if estate else None
         for run in runs:
             run["reports"] = _reports(st.settings.state_dir, str(run["run_id"]))
-        ledgers = (estate.report.get("ledgers") or []) if estate else []
-        words = q.lower().split()
-        shown = [j for j in ledgers if (not status or j.get("status") == status)
-                 and all(w in str(j.get("job", "")).lower() for w in words)]
-        return {"estate": estate, "runs": runs, "ledgers": shown, "ledger_total": len(ledgers)}
+        return {"estate": estate, "runs": runs, "ledgers": jobs.rows if jobs else [],
+                "ledger_matched": jobs.matched if jobs else 0, "ledger_total": jobs.total if jobs else 0,
+                "shown": SHOWN}
 
     return page(request, "migration.html", status_filter=status, q=q, **await run_in_threadpool(load))
 

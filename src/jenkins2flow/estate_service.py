@@ -1,0 +1,367 @@
+"""The estate service: one flow from Jenkins sources to the catalog, used by `convert`, the `demo` and
+bench/convert_estate.py; `audit` and `dry-run` use its reading and converting part.
+
+    first look (links) -> read a job -> identity claim -> convert -> report row -> save + publish (a batch of jobs
+    per transaction) -> DAG file -> job state
+
+Jobs stream through: each one is read, converted and reported, then let go, so memory does not grow with the estate
+(the report's rows go to a spool file, convert.summary). Links between jobs (upstream/downstream triggers) need the
+whole estate before a job converts: a first look reads every job's bytes but parses only those that may link to
+another one (`may_link`). On a re-run, a job unchanged since its last conversion is not read again
+(convert.unchanged); it still counts, from its last conversion. One failing job never stops the batch; a store that
+cannot be used at all (StoreUnavailable) does. The caller follows along through `on_total` (how many jobs the first
+look found) and `on_job` (each job's `JobResult`, in order).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from jenkins2flow_runtime import dagfile
+from jenkins2flow_runtime.records import JobState, Records
+from jenkins2flow_runtime.store import Store, open_store, store_uri
+
+from jenkins2flow.convert.conversion import Conversion
+from jenkins2flow.convert.estate import ConvertOptions, convert_stream, picked
+from jenkins2flow.convert.identity import claim, source_of
+from jenkins2flow.convert.links import Links, estate_links
+from jenkins2flow.convert.save import BatchSaver, Saved
+from jenkins2flow.convert.summary import EstateReport, JobSummary
+from jenkins2flow.convert.unchanged import Unchanged, context_fingerprint
+from jenkins2flow.ir import Job
+from jenkins2flow.render.dag import StoredDocs, write_stored_dag
+from jenkins2flow.sources import Inputs
+
+LINK_WORDS = (b"upstream", b"BuildTrigger")  # what a job that links to another one holds (convert.links)
+FIRST_LOOK = "a first look for links: nothing in it links to another job"
+
+
+@dataclass(frozen=True)
+class EstateOptions:
+    """What to convert (`convert`), and, for `EstateService.convert`, where it goes."""
+
+    convert: ConvertOptions = field(default_factory=ConvertOptions)
+    store: str | None = None  # the catalog (None: $JENKINS2FLOW_STORE or .jenkins2flow/store.db)
+    publish: bool = True
+    dags_dir: Path | None = None  # also write each pipeline's static DAG file here
+    by: str = "jenkins2flow"  # who saves (the audit trail)
+    force: bool = False  # read and convert every job, even those unchanged since the last run
+    batch: int = 200  # jobs saved per transaction
+
+
+@dataclass(frozen=True, slots=True)
+class JobResult:
+    """What became of one job, for the caller's output."""
+
+    job: str
+    source: str
+    status: str
+    reason: str  # the first reason for the status
+    pipeline: str = ""  # the pipeline saved ("" when none)
+    version: int = 0
+    tasks: int = 0
+    warnings: int = 0
+    unchanged: bool = False  # left alone: unchanged since its last conversion
+    dag: str = ""  # the DAG file: "written", "unchanged" or "" (none)
+    error: str = ""  # one `path:line:col: message` line when the job failed (conversion, save or DAG file)
+
+
+@dataclass
+class Totals:
+    """The counts `convert` ends with."""
+
+    jobs: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    unchanged_jobs: int = 0  # left alone (not read again)
+    documents_new: int = 0  # new document versions saved
+    documents_unchanged: int = 0  # documents already stored as converted
+    dags_written: int = 0
+    dags_unchanged: int = 0
+    errors: int = 0
+    warnings: int = 0
+    warning_jobs: int = 0
+    elapsed: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.jobs / self.elapsed if self.elapsed > 0 else 0.0
+
+    def add(self, result: JobResult, summary: JobSummary) -> None:
+        self.jobs += 1
+        self.statuses[result.status] += 1
+        self.unchanged_jobs += result.unchanged
+        self.dags_written += result.dag == "written"
+        self.dags_unchanged += result.dag == "unchanged"
+        self.errors += bool(result.error)
+        self.warnings += summary.warnings
+        self.warning_jobs += bool(summary.warnings)
+
+
+@dataclass
+class EstateRun:
+    """A conversion into the store: its report (close it when done), its totals, the stored report's id."""
+
+    report: EstateReport
+    totals: Totals
+    report_id: str = ""
+
+
+@contextmanager
+def fewer_collections(allocations: int = 50_000) -> Iterator[None]:
+    """Python's cycle collector runs every 700 allocations by default, and each third-generation pass walks every
+    object alive (the converter's rules, caches, a batch's documents) to find nothing: on the bench's estate those
+    passes cost ~10 % of a run. A run allocates in larger steps between them; the default comes back after."""
+    before = gc.get_threshold()
+    gc.set_threshold(allocations, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def may_link(data: bytes) -> bool:
+    """Whether a job's bytes may hold a link to another job: a word of LINK_WORDS, also when written with XML
+    character references (`&#117;pstream`), or text that bytes do not show as is (UTF-16)."""
+    if b"\x00" in data or data[:2] in (b"\xff\xfe", b"\xfe\xff") or any(w in data for w in LINK_WORDS):
+        return True
+    return b"&#" in data and any(w in _CHAR_REF.sub(_char, data) for w in LINK_WORDS)
+
+
+_CHAR_REF = re.compile(rb"&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));")
+
+
+def _char(m: re.Match[bytes]) -> bytes:
+    code = int(m.group(1)) if m.group(1) else int(m.group(2), 16)
+    return chr(code).encode("utf-8", "surrogatepass") if code <= 0x10FFFF else m.group(0)
+
+
+def _first_look(name: str, path: str, data: bytes) -> str | None:
+    return None if may_link(data) else FIRST_LOOK
+
+
+@dataclass
+class _Pending:
+    job: str
+    source: str
+    summary: JobSummary
+    row: str  # the summary as JSON (EstateReport.add_summary)
+    conv: Conversion | None = None  # None: left alone
+    state: JobState | None = None  # left alone: its state; converted: the state to record once saved
+
+
+class EstateService:
+    """One estate, from its SOURCE arguments: `conversions` (read and convert), `audit` (and the report), `convert`
+    (into the store). `inputs` says, once walked, what was skipped or could not be read (cli.inputs.finish)."""
+
+    def __init__(self, sources: Sequence[str], options: EstateOptions | None = None, *,
+                 on_total: Callable[[int], None] | None = None,
+                 on_job: Callable[[JobResult], None] | None = None) -> None:
+        self.sources = list(sources)
+        self.options = options or EstateOptions()
+        self.on_total = on_total
+        self.on_job = on_job
+        self.inputs = Inputs(self.sources)
+
+    # ---- reading and converting ---------------------------------------------------------------------------------
+
+    def look(self) -> Links:
+        """The first look: the estate's links, from every job's name and the jobs that may link (`may_link`)."""
+        count = 0
+
+        def claimed() -> Iterator[Job]:
+            nonlocal count
+            for job, refused in claim(picked(Inputs(self.sources, peek=_first_look), self.options.convert)):
+                count += 1
+                if refused is None:
+                    yield job
+
+        links = estate_links(claimed())
+        if self.on_total is not None:
+            self.on_total(count)
+        return links
+
+    def conversions(self) -> Iterator[Conversion]:
+        """Each selected job's conversion, as it is read."""
+        links = self.look()
+        for item in convert_stream(self.inputs, self.options.convert, links):
+            if item.conv is not None:
+                yield item.conv
+
+    def audit(self) -> EstateReport:
+        """The estate's report (nothing saved); `on_job` follows each job."""
+        report = EstateReport(self.options.convert.timezone)
+        for conv in self.conversions():
+            summary = report.add(conv)
+            if self.on_job is not None:
+                self.on_job(_result(summary, conv))
+        return report
+
+    # ---- into the store -------------------------------------------------------------------------------------------
+
+    def convert(self) -> EstateRun:
+        """Convert into the store (and DAG files), record the report next to the catalog, return it."""
+        with fewer_collections():
+            return self._convert()
+
+    def _convert(self) -> EstateRun:
+        start = time.perf_counter()
+        opts, copts = self.options, self.options.convert
+        uri = store_uri(opts.store)
+        links = self.look()
+        report = EstateReport(copts.timezone)
+        totals = Totals()
+        with open_store(uri, create=True) as store, Records(uri, write=True) as records:
+            saver = BatchSaver(store, publish=opts.publish, by=opts.by)
+            unchanged = Unchanged(  # one job's state and head read at a time: memory stays flat on a re-run too
+                state_of=records.job_state, head_of=lambda name: store.pipeline_heads([name]).get(name),
+                context=context_fingerprint(copts, publish=opts.publish), links=links, publish=opts.publish,
+                job_name=copts.job_name, only=copts.only, enabled=not opts.force and copts.workspace is None)
+            self.inputs.peek = unchanged
+            run = _Run(store, records, saver, StoredDocs(store), unchanged, opts, totals, self.on_job)
+            pending: list[_Pending] = []
+            for item in convert_stream(self.inputs, copts, links):
+                source = source_of(item.job)
+                if item.conv is None:  # left alone: it counts from its last conversion
+                    state = unchanged.take_state(item.job.full_name)
+                    summary = JobSummary.from_dict(records.job_summary(item.job.full_name) or {})
+                    row = report.add_summary(summary)
+                    pending.append(_Pending(item.job.full_name, source, summary, row, state=state))
+                else:
+                    conv = item.conv
+                    summary = JobSummary.of(conv, copts.timezone is not None)
+                    row = report.add_summary(summary)
+                    state = None
+                    if item.links is not None:  # refused jobs have none: they depend on the batch
+                        asked = getattr(item.links.pipelines, "asked", {})
+                        state = JobState(conv.job, source, unchanged.take(conv.job, source), unchanged.context,
+                                         links.read_by(conv.pipeline_name, asked), published=opts.publish)
+                    pending.append(_Pending(conv.job, source, summary, row, conv, state))
+                if len(pending) >= opts.batch:
+                    run.flush(pending)
+                    pending = []
+            run.flush(pending)
+            totals.elapsed = time.perf_counter() - start
+            report_id = records.save_estate_report(
+                report.totals(), command="convert", sources=self.sources, by=opts.by,
+                jobs=report.rows())
+        return EstateRun(report, totals, report_id)
+
+
+@dataclass
+class _Run:
+    """The store side of `EstateService.convert`: saves a batch of jobs, writes their DAG files, records states."""
+
+    store: Store
+    records: Records
+    saver: BatchSaver
+    docs: StoredDocs
+    unchanged: Unchanged
+    options: EstateOptions
+    totals: Totals
+    on_job: Callable[[JobResult], None] | None
+
+    def flush(self, pending: list[_Pending]) -> None:
+        convs = [p.conv for p in pending if p.conv is not None and p.conv.pipeline is not None]
+        saved = dict(zip((id(c) for c in convs), self.saver.save(convs), strict=True))
+        states: list[tuple[JobState, str]] = []
+        for p in pending:
+            if p.conv is None:
+                assert p.state is not None
+                result, state = self._left_alone(p, p.state)
+            elif p.conv.pipeline is None:
+                result = _result(p.summary, p.conv)
+                state = p.state
+            else:
+                result, state = self._saved(p, p.conv, saved[id(p.conv)])
+            if state is not None:
+                states.append((state, p.row))
+            self.totals.add(result, p.summary)
+            if self.on_job is not None:
+                self.on_job(result)
+        self.records.save_job_states(states)
+
+    def _saved(self, p: _Pending, conv: Conversion, saved: Saved | Exception) -> tuple[JobResult, JobState | None]:
+        if isinstance(saved, Exception):
+            return _result(p.summary, conv, f"{conv.source}:1:1: cannot save {conv.job!r}: {saved}"), None
+        self.totals.documents_new += saved.new
+        self.totals.documents_unchanged += saved.unchanged
+        for doc in saved.documents:  # tasks and templates, which other pipelines pin too (never the pipelines)
+            if doc.created_at is not None:  # as stored (unchanged ones came back as given)
+                self.docs.put(doc)
+        dag, stat, error = self._dag(saved.pipeline.name, lambda: saved.pipeline, conv)
+        result = _result(p.summary, conv, error, saved.pipeline.name, saved.pipeline.version, dag)
+        assert p.state is not None
+        return result, replace(p.state, pipeline=saved.pipeline.name, version=saved.pipeline.version, dag=stat)
+
+    def _left_alone(self, p: _Pending, state: JobState) -> tuple[JobResult, JobState | None]:
+        dag, stat, error = "", state.dag, ""
+        if state.pipeline:
+            if self.options.dags_dir is not None and state.dag and state.dag == _stat(self._dag_path(state.pipeline)):
+                dag = "unchanged"  # the file written then, untouched since: not even rendered
+            else:
+                dag, stat, error = self._dag(state.pipeline,
+                                             lambda: self.store.get("pipeline", state.pipeline, state.version), None)
+        if not error and p.summary.status == "failed":
+            error = p.summary.failure()
+        result = JobResult(p.job, p.source, p.summary.status, p.summary.reasons[0] if p.summary.reasons else "",
+                           state.pipeline, state.version, len(p.summary.tasks), p.summary.warnings, True, dag, error)
+        return result, (replace(state, dag=stat) if stat != state.dag else None)
+
+    def _dag(self, pipeline: str, stored: Callable[[], Any], conv: Conversion | None) -> tuple[str, str, str]:
+        """Write a pipeline's DAG file when a folder is given: (written | unchanged, the file's stat, error line)."""
+        if self.options.dags_dir is None:
+            return "", "", ""
+        try:  # one DAG file that cannot be rendered or written (memory, a folder in the way) never stops the batch
+            written = write_stored_dag(self.options.dags_dir, self.store, stored(), cache=self.docs)
+        except Exception as exc:
+            where = conv.source if conv is not None else pipeline
+            job = conv.job if conv is not None else pipeline
+            return "", "", (f"{where}:1:1: cannot write the DAG file of {job!r}: "
+                            f"{type(exc).__name__}{f': {exc}' if str(exc) else ''}")
+        return ("written" if written.changed else "unchanged"), _stat(written.path), ""
+
+    def _dag_path(self, pipeline: str) -> Path:
+        assert self.options.dags_dir is not None
+        return self.options.dags_dir / dagfile.dag_file_name(pipeline)
+
+
+def _stat(path: Path) -> str:
+    """A DAG file as the job state records it: its absolute path, size and modification time ("" when absent)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return ""
+    return f"{os.path.abspath(path)} {st.st_size} {st.st_mtime_ns}"
+
+
+def _result(summary: JobSummary, conv: Conversion, error: str = "", pipeline: str = "", version: int = 0,
+            dag: str = "") -> JobResult:
+    if not error and conv.status == "failed":
+        error = summary.failure()
+    return JobResult(conv.job, conv.source, conv.status, conv.reasons[0] if conv.reasons else "", pipeline, version,
+                     len(summary.tasks), summary.warnings, False, dag, error)
+
+
+def failure_line(conv: Conversion) -> str:
+    """One `path:line:col: message` line for a failed job."""
+    return JobSummary.of(conv).failure()
+
+
+def record_report(uri: str, report: EstateReport, *, command: str, sources: list[str], by: str) -> str:
+    """Keep an estate report next to the catalog at `uri` (for the catalog UI's migration view)."""
+    with Records(uri, write=True) as records:
+        return records.save_estate_report(report.totals(), command=command, sources=sources, by=by,
+                                          jobs=report.rows())
+
+
+__all__ = ["EstateOptions", "EstateRun", "EstateService", "JobResult", "Totals", "failure_line", "may_link",
+           "record_report"]
