@@ -71,9 +71,9 @@ def test_three_parallel_jdk_branches_are_three_different_tasks(rules: Any) -> No
     conv = _convert(PARALLEL_TOOLS, rules)
     assert conv.status == "converted", conv.reasons
     t = _tasks(conv)
-    assert t["java8"].bindings["JAVA_HOME"] == "/opt/jdk8" and t["java8"].bindings["PATH+JDK"] == "/opt/jdk8/bin"
-    assert t["java11"].bindings["JAVA_HOME"] == "/opt/jdk11"
-    assert "JAVA_HOME" not in t["java21"].bindings and t["java21"].executor == "fargate"
+    assert t["java8"].env["JAVA_HOME"] == "/opt/jdk8" and t["java8"].env["PATH+JDK"] == "/opt/jdk8/bin"
+    assert t["java11"].env["JAVA_HOME"] == "/opt/jdk11"
+    assert "JAVA_HOME" not in t["java21"].env and t["java21"].executor == "fargate"
     docs = _docs(conv)
     assert docs[t["java21"].uses.name].spec.image == "eclipse-temurin:21-jdk"
     assert docs[t["java8"].uses.name].spec.type == "shell"  # the same command: one shared shell task for 8 and 11
@@ -105,7 +105,7 @@ def test_an_unmapped_tool_runs_on_the_defaults_and_is_flagged_with_its_place() -
     [approx] = conv.approximations
     assert (approx.element, str(approx.span)) == ("tool jdk", "Jenkinsfile:4:5")
     assert "tools: {installations: {jdk: {'JDK 17': {home: /path/on/the/workers}}}}" in approx.reason
-    assert "JAVA_HOME" not in conv.pipeline.tasks[0].bindings  # it still runs, with the workers' java
+    assert "JAVA_HOME" not in conv.pipeline.tasks[0].env  # it still runs, with the workers' java
 
 
 def test_an_unmapped_label_runs_on_the_default_queue_and_is_flagged(rules: Any) -> None:
@@ -154,10 +154,11 @@ def test_tool_step_values_withmaven_and_system_installations(rules: Any) -> None
 }
 """, rules)
     first, second, third = conv.pipeline.tasks
-    assert first.bindings["mvnHome"] == "/opt/maven" and first.bindings["JAVA_HOME"] == "/opt/jdk11"
-    assert second.bindings["JAVA_HOME"] == "/opt/jdk8" and second.bindings["MAVEN_OPTS"] == "-Xmx1g"
-    assert second.bindings["PATH+MAVEN"] == "/opt/maven/bin" and second.bindings["MAVEN_CONFIG"] == "/etc/m2"
-    assert third.bindings["JAVA_HOME"] == "/opt/jdk11"  # env.JAVA_HOME still holds
+    assert "mvnHome" not in first.env and first.env["JAVA_HOME"] == "/opt/jdk11"  # a Groovy value, pasted:
+    assert next(d for d in conv.tasks if d.name == first.uses.name).spec.command == "/opt/maven/bin/mvn -v"
+    assert second.env["JAVA_HOME"] == "/opt/jdk8" and second.env["MAVEN_OPTS"] == "-Xmx1g"
+    assert second.env["PATH+MAVEN"] == "/opt/maven/bin" and second.env["MAVEN_CONFIG"] == "/etc/m2"
+    assert third.env["JAVA_HOME"] == "/opt/jdk11"  # env.JAVA_HOME still holds
     [approx] = conv.approximations
     assert approx.element == "step withMaven mavenLocalRepo" and str(approx.span) == "Jenkinsfile:7:5"
     waived = {e.element for e in conv.ledger if e.outcome == "waived"}
@@ -190,8 +191,8 @@ def test_freestyle_jdk_label_and_maven_builder(rules: Any) -> None:
     assert conv.status == "converted", conv.reasons
     [task] = conv.pipeline.tasks
     assert task.queue == "java11" and task.pool == "java"
-    assert task.bindings["JAVA_HOME"] == "/opt/jdk11" and task.bindings["M2_HOME"] == "/opt/maven"
-    assert task.bindings["MAVEN_OPTS"] == "-Xmx2g"
+    assert task.env["JAVA_HOME"] == "/opt/jdk11" and task.env["M2_HOME"] == "/opt/maven"
+    assert task.env["MAVEN_OPTS"] == "-Xmx2g"
     assert conv.tasks[0].spec.command == "mvn clean verify -f sub/pom.xml -DskipTests=true -Denv=ci"
     mapped = {e.element: str(e.span) for e in conv.ledger if e.outcome == "mapped"}
     assert mapped["tool jdk"] == "config.xml:2:1" and mapped["agent label"] == "config.xml:3:1"
@@ -221,8 +222,8 @@ def test_maven_moduleset_mavenopts_and_installation(rules: Any) -> None:
     conv = convert_job(parse_config_xml(xml, "config.xml", "mod"), rules)
     assert conv.status == "converted", conv.reasons  # Maven's default settings ask for nothing
     [task] = conv.pipeline.tasks
-    assert task.bindings["MAVEN_OPTS"] == "-Xmx1g -Dfile.encoding=UTF-8"
-    assert task.bindings["JAVA_HOME"] == "/opt/jdk8" and task.bindings["MAVEN_HOME"] == "/opt/maven"
+    assert task.env["MAVEN_OPTS"] == "-Xmx1g -Dfile.encoding=UTF-8"
+    assert task.env["JAVA_HOME"] == "/opt/jdk8" and task.env["MAVEN_HOME"] == "/opt/maven"
     assert conv.tasks[0].spec.command == "mvn -B deploy -f app/pom.xml"
     own = xml.replace(b'<settings class="jenkins.mvn.DefaultSettingsProvider"/>',
                       b'<settings class="jenkins.mvn.FilePathSettingsProvider"><path>ci/settings.xml</path></settings>')

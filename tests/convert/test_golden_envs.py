@@ -21,9 +21,9 @@ def _spec(conv: Any, task: Any) -> Any:
 def test_env_parallel_jdks_gives_each_branch_its_jdk() -> None:
     conv = convert_case("env_parallel_jdks")
     t = _tasks(conv)
-    assert [t[b].bindings.get("JAVA_HOME") for b in ("jdk8", "jdk11", "jdk21")] == ["/opt/jdk8", "/opt/jdk11", None]
+    assert [t[b].env.get("JAVA_HOME") for b in ("jdk8", "jdk11", "jdk21")] == ["/opt/jdk8", "/opt/jdk11", None]
     assert _spec(conv, t["jdk21"]).image == "eclipse-temurin:21-jdk" and t["jdk21"].executor == "fargate"
-    assert all(t[b].bindings["PATH+MAVEN"] == "/opt/maven/bin" for b in ("jdk8", "jdk11", "jdk21"))
+    assert all(t[b].env["PATH+MAVEN"] == "/opt/maven/bin" for b in ("jdk8", "jdk11", "jdk21"))
 
 
 def test_env_labels_and_unmapped() -> None:
@@ -39,10 +39,10 @@ def test_env_labels_and_unmapped() -> None:
 def test_env_freestyle_and_moduleset_builders() -> None:
     mvn = convert_case("env_freestyle_maven")
     [task] = mvn.pipeline.tasks
-    assert (task.queue, task.bindings["JAVA_HOME"], task.bindings["MAVEN_OPTS"]) == ("java11", "/opt/jdk11", "-Xmx2g")
+    assert (task.queue, task.env["JAVA_HOME"], task.env["MAVEN_OPTS"]) == ("java11", "/opt/jdk11", "-Xmx2g")
     assert mvn.tasks[0].spec.command == "mvn clean verify -f app/pom.xml -DskipTests=true"
     mod = convert_case("env_maven_moduleset")
-    assert mod.pipeline.tasks[0].bindings["MAVEN_OPTS"] == "-Xmx1g -Dfile.encoding=UTF-8"
+    assert mod.pipeline.tasks[0].env["MAVEN_OPTS"] == "-Xmx1g -Dfile.encoding=UTF-8"
     assert mod.status == "converted"
 
 

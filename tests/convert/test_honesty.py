@@ -91,14 +91,17 @@ def test_declarations_are_waived_with_reasons_and_make_no_task() -> None:
     assert {"import", "class", "@Library", "@Field", "@NonCPS", "_"} <= set(waived)
     assert all(waived.values())
     assert conv.pipeline is not None and len(conv.pipeline.tasks) == 1
-    assert conv.pipeline.tasks[0].bindings == {"TARGET": "warehouse", "REGION": "eu-west-1"}  # @Field def -> def
+    # @Field def -> def: the Groovy values are pasted into the script as Groovy does (not exported to the shell)
+    assert _commands(conv, conv.pipeline.tasks) == ["python load.py --target 'warehouse' --region 'eu-west-1'"]
+    assert conv.pipeline.tasks[0].bindings == {} and conv.pipeline.tasks[0].env == {}
 
 
 def test_println_and_print_are_echo() -> None:
     conv = convert_case("println")
     assert conv.status == "converted" and conv.pipeline is not None
-    assert _commands(conv, conv.pipeline.tasks) == ['echo "hello ${who}"', "echo 'plain text'", "echo 'echo too'"]
-    assert conv.pipeline.tasks[0].bindings == {"who": "data team"}
+    assert _commands(conv, conv.pipeline.tasks) == ["printf '%s\\n' 'hello data team'", "printf '%s\\n' 'plain text'",
+                                                    "printf '%s\\n' 'echo too'"]  # printed as written, no escapes
+    assert conv.pipeline.tasks[0].env == {}
     assert {e.element for e in conv.ledger if e.outcome == "mapped"} >= {"step println", "step print"}
 
 

@@ -49,9 +49,12 @@ def test_too_many_cells_fall_back_once() -> None:
     assert conv.status != "converted"
 
 
-def test_when_inside_a_matrix_is_noted() -> None:
+def test_when_on_an_axis_inside_a_matrix_is_decided_per_cell_when_converting() -> None:
     when = WhenBlock((When("environment", sp(4), kwargs=(("name", "PLATFORM"), ("value", "linux"))),), sp(4))
-    inner = (Stage("Only linux", sp(4), steps=(sh("x"),), when=when),)
+    inner = (stage("All", sh("make")), Stage("Only linux", sp(4), steps=(sh("x"),), when=when), stage("Then", sh("y")))
     conv = convert_job(job(Stage("M", sp(3), matrix=Matrix(axes=AXES, excludes=(), stages=inner, span=sp(3)))))
-    assert all(len(t.matrix) == 9 for t in conv.pipeline.tasks)  # type: ignore[union-attr]
-    assert any("`when` is evaluated per cell" in d.message for d in conv.diagnostics)
+    tasks = {t.id: t for t in conv.pipeline.tasks}  # type: ignore[union-attr]
+    assert len(tasks["all"].matrix) == len(tasks["then"].matrix) == 9
+    assert tasks["only_linux"].matrix == [{"PLATFORM": "linux", "BROWSER": b} for b in ("firefox", "chrome", "safari")]
+    assert tasks["only_linux"].condition is None and tasks["then"].depends_on == ["only_linux"]
+    assert conv.status == "converted"  # exact: the stage's tasks map over the cells where it holds

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+from jenkins2flow_runtime.expressions import Context, condition
 
 from jenkins2flow.convert import convert_job
 from jenkins2flow.ir import (
@@ -59,9 +62,12 @@ def test_when_becomes_a_gate_and_later_stages_still_run() -> None:
                            stage("Report", sh("./report"))))
     t = _tasks(conv)
     gate = t["deploy_gate"]
-    assert gate.bindings["conditions"][0]["kind"] == "environment"
+    tree = gate.bindings["condition"]
+    assert tree["op"] == "environment" and (tree["name"], tree["value"]) == ("DEPLOY", "yes")
+    assert condition(tree, Context(env={"DEPLOY": "yes"})) and not condition(tree, Context(env={"DEPLOY": "no"}))
     assert t["deploy"].depends_on == ["deploy_gate"]
     assert t["report"].trigger_rule == "none_failed"
+    assert conv.status == "converted"
 
 
 def test_post_conditions_run_after_gates_and_end_with_a_task_that_fails_like_the_build() -> None:
@@ -173,10 +179,17 @@ def test_parameters_identical_sets_across_jobs_share_one_template() -> None:
 
 
 def test_groovy_interpolation_of_params_becomes_shell_references() -> None:
-    script = GString(("load --day ", Interp("params.RUN_DATE"), " --n ", Interp("currentBuild.number")))
-    conv = convert_job(job(stage("Load", sh(script))))
-    assert conv.tasks[0].spec.command == "load --day ${RUN_DATE} --n ${currentBuild.number}"
-    assert conv.status == "partial"
+    script = GString(("load --day ", Interp("params.RUN_DATE"), " --n ", Interp("currentBuild.number"), " ",
+                      Interp("1 + 2")))
+    conv = convert_job(job(stage("Load", sh(script)), parameters=(Param("RUN_DATE", "string", sp(1)),)))
+    command = conv.tasks[0].spec.command
+    ref = re.fullmatch(r"load --day \$\{RUN_DATE\} --n \$\{(J2F_[0-9A-F]{10})\} 3", command)
+    assert ref, command  # a declared parameter is in the task's environment; what Groovy computes now is pasted
+    assert conv.pipeline.tasks[0].env[ref.group(1)]["build"] == "number"  # type: ignore[union-attr]
+    assert conv.status == "converted"
+    unknown = convert_job(job(stage("Load", sh(GString(("load ", Interp("readFile('x')")))))))
+    assert unknown.status == "jenkins_only" and unknown.placeholders[0].element == "step sh"
+    assert not any(t.spec.type == "shell" for t in unknown.tasks)  # never pasted into a shell task
 
 
 def test_inline_sql_becomes_a_view_task_and_file_sql_needs_workspace(tmp_path: Path) -> None:

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from jenkins2flow_runtime.fallback import evaluate
+import pytest
+from jenkins2flow_runtime.expressions import Context, ExpressionError, condition
 
 from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.context import FALLBACK_TASK, NOT_CONVERTED_TASK
-from jenkins2flow.convert.scripted import condition
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 
 from .helpers import work
+
+
+def evaluate(tree: dict[str, Any], facts: dict[str, Any]) -> bool:
+    """The gate's decision for a run whose parameters and environment are both `facts` (strings in the env)."""
+    env = {k: ("true" if v is True else "false" if v is False else str(v)) for k, v in facts.items()}
+    return condition(tree, Context(params=facts, env=env))
 
 
 def _convert(body: str, params: str = "") -> Any:
@@ -46,7 +52,7 @@ def test_if_else_on_params_becomes_two_gates_and_a_join() -> None:
     assert sorted(by["after"].depends_on) == sorted([by["deploy"].id, by["skip"].id])
     assert by["after"].trigger_rule == "none_failed_min_one_success"
     assert not any(t.uses.name == FALLBACK_TASK for t in tasks.values())
-    cond, other = then_gate.bindings["conditions"][0], else_gate.bindings["conditions"][0]
+    cond, other = then_gate.bindings["condition"], else_gate.bindings["condition"]
     main = {"DRY": False, "BRANCH_NAME": "main"}
     assert evaluate(cond, main) and not evaluate(other, main)
     dry = {"DRY": True, "BRANCH_NAME": "main"}
@@ -70,26 +76,28 @@ def test_if_first_with_nothing_before_uses_none_failed() -> None:
     assert by["after"].trigger_rule == "none_failed"
 
 
-def test_bare_parameter_names_and_or_and_parentheses() -> None:
-    conv = _convert("if (!(DRY_RUN || params.MODE == \"fast\")) { sh 'slow' }",
+def test_bare_parameter_names_are_environment_strings_and_or_and_parentheses() -> None:
+    conv = _convert("if (!(DRY_RUN || params.MODE == \"fast\")) { sh 'slow' }\nif (!params.DRY_RUN) { sh 'real' }",
                     "booleanParam(name: 'DRY_RUN', defaultValue: false), string(name: 'MODE', defaultValue: 'x')")
-    gate = next(t for t in conv.pipeline.tasks if t.uses.name == "airflow.when-gate")
-    cond = gate.bindings["conditions"][0]
-    assert evaluate(cond, {"DRY_RUN": False, "MODE": "slow"})
-    assert not evaluate(cond, {"DRY_RUN": True, "MODE": "slow"})
-    assert not evaluate(cond, {"DRY_RUN": False, "MODE": "fast"})
+    slow, real = (t.bindings["condition"] for t in conv.pipeline.tasks if t.uses.name == "airflow.when-gate")
+    # as in Jenkins: a bare name is the environment variable, a string ("false" is true), params.X is typed
+    assert not evaluate(slow, {"DRY_RUN": False, "MODE": "slow"})
+    assert evaluate(slow, {"DRY_RUN": "", "MODE": "slow"}) and not evaluate(slow, {"DRY_RUN": "", "MODE": "fast"})
+    assert evaluate(real, {"DRY_RUN": False, "MODE": "x"}) and not evaluate(real, {"DRY_RUN": True, "MODE": "x"})
+    assert conv.status == "converted"
 
 
-def test_conditions_the_gate_cannot_decide_stay_placeholders_with_source() -> None:
+def test_conditions_not_understood_fail_closed_at_their_gates_with_the_place() -> None:
     conv = _convert("if (fileExists('x.txt')) { sh 'a' }\nif (UNKNOWN_VAR) { sh 'b' }\nif (rc != 0) { sh 'c' }")
-    assert conv.status == "jenkins_only"
-    assert [t.uses.name for t in conv.pipeline.tasks] == [FALLBACK_TASK]  # the whole job, once
-    drafts = [t for t in conv.pipeline.draft_tasks if t.uses.name == NOT_CONVERTED_TASK]
-    assert len(drafts) == 3
-    assert drafts[0].bindings["source"] == "if (fileExists('x.txt')) {...}"
-    assert [t.depends_on for t in drafts[1:]] == [[drafts[0].id], [drafts[1].id]]  # in place, in order
-    assert condition("isUnix()", set()) is None
-    assert condition("params.A == \"${x}\"", set()) is None
+    assert not any(t.uses.name in (FALLBACK_TASK, NOT_CONVERTED_TASK) for t in conv.pipeline.tasks)
+    gates = [t for t in conv.pipeline.tasks if t.uses.name == "airflow.when-gate"]
+    assert len(gates) == 3 and conv.status == "partial"  # runnable: each gate fails the run at its place
+    for gate, line in zip(gates, (2, 3, 4), strict=True):
+        tree = gate.bindings["condition"]
+        assert tree["op"] == "fail" and tree["at"].startswith(f"Jenkinsfile:{line}:")
+        with pytest.raises(ExpressionError, match=f"Jenkinsfile:{line}:"):
+            condition(tree, Context(params={"UNKNOWN_VAR": True}, env={"rc": "0"}))
+    assert [e.span.line for e in conv.approximations] == [2, 3, 4]
 
 
 def test_else_if_chains_nest_gates() -> None:
@@ -133,16 +141,14 @@ def test_scripted_parallel_with_literal_closures_fans_out() -> None:
     assert sorted(by["last"].depends_on) == sorted([by["c"].id, by["d"].id])
 
 
-def test_for_over_a_literal_list_unrolls_with_the_variable_as_env() -> None:
-    conv = _convert("def envs = ['qa', 'prod']\nfor (x in ['a', 'b']) { sh \"echo ${x}\" }\n"
+def test_for_over_a_static_list_unrolls_with_the_item_in_the_script() -> None:
+    conv = _convert("def envs = 'qa,prod'.split(',')\nfor (x in ['a', 'b']) { sh \"echo ${x}\" }\n"
                     "for (e in envs) { sh \"deploy ${e}\" }\nfor (y in computed()) { sh 'z' }")
     tasks = work(conv)
-    echo = [t for t in tasks if t.bindings.get("x")]
-    assert [t.bindings["x"] for t in echo] == ["a", "b"]
-    assert echo[1].depends_on == [echo[0].id]
-    deploy = [t for t in tasks if t.bindings.get("e")]
-    assert [t.bindings["e"] for t in deploy] == ["qa", "prod"]
-    assert deploy[0].depends_on == [echo[1].id]
+    by = _by_command(conv)
+    assert by["echo b"].depends_on == [by["echo a"].id]
+    assert by["deploy qa"].depends_on == [by["echo b"].id] and by["deploy prod"].depends_on == [by["deploy qa"].id]
+    assert not any(t.bindings for t in tasks if t.uses.name != NOT_CONVERTED_TASK)
     assert [t.uses.name for t in tasks][-1] == NOT_CONVERTED_TASK  # a loop over a computed value is not converted
     assert conv.status == "jenkins_only"
 
@@ -182,5 +188,5 @@ def test_throw_of_a_literal_message_fails_like_error_and_a_computed_one_stays_a_
 """
     conv = convert_job(parse_jenkinsfile(text, "t.Jenkinsfile", "t"))
     commands = [t.spec.command for t in conv.tasks if t.spec.type == "shell"]
-    assert commands == ["make", "echo 'stop: it'\"'\"'s broken' >&2\nexit 1"]
+    assert commands == ["make", "printf '%s\\n' 'stop: it'\"'\"'s broken' >&2\nexit 1"]
     assert any(e.element == "step throw" and e.outcome == "placeholder" for e in conv.ledger)

@@ -112,9 +112,9 @@ def test_a_jenkinsfile_keeps_no_secret_value_and_plans_each_variable() -> None:
     assert first == common + [("API_TOKEN", "team.j.API_TOKEN", False)]
     assert second == common + [("API_TOKEN", "team.j.API_TOKEN_2", False)]  # another value, another variable
     assert shell == common
-    assert [t.bindings for t in conv.pipeline.tasks] == [{"PASSWORD_FILE": "/run/secrets/db", "MODE": "fast"},
-                                                         {"PASSWORD_FILE": "/run/secrets/db"},
-                                                         {"PASSWORD_FILE": "/run/secrets/db"}]
+    assert [t.env for t in conv.pipeline.tasks] == [{"PASSWORD_FILE": "/run/secrets/db", "MODE": "fast"},
+                                                    {"PASSWORD_FILE": "/run/secrets/db"},
+                                                    {"PASSWORD_FILE": "/run/secrets/db"}]
     plan = [(u.airflow_id, u.binding, str(u.span)) for u in conv.credentials]
     assert plan == [("team.j.DB_PASSWORD", "literal parameter default (named secret)", "j.Jenkinsfile:3:16"),
                     ("team.j.AWS_ACCESS_KEY_ID", "literal environment (AWS access key)", "j.Jenkinsfile:5:5"),
@@ -146,7 +146,7 @@ def test_envinject_secrets_become_references_and_plain_values_stay() -> None:
     conv = convert_job(parse_config_xml(ENVINJECT, "c.xml", "etl"))
     assert conv.pipeline is not None
     (task,) = conv.pipeline.tasks
-    assert task.bindings == {"PLAIN": "hello", "CONFIG_PATH": "/etc/app.conf"}
+    assert task.env == {"PLAIN": "hello", "CONFIG_PATH": "/etc/app.conf"}
     (doc,) = conv.tasks
     assert [(s.env, s.id) for s in doc.spec.secrets] == [("SERVICE_SECRET", "etl.SERVICE_SECRET")]
     assert "svc-fake-42" not in repr(conv.pipeline.model_dump()) + repr(doc.model_dump()) + repr(conv.ledger)

@@ -24,6 +24,22 @@ def publish_all(store_path: Path | str, docs: list[model.Document]) -> None:
                 store.publish(d.kind, d.name, d.version, by="tests")
 
 
+def loaded_conversion(conv: Any, dags: Path, tmp_path: Path, monkeypatch: Any) -> Any:
+    """A conversion (jenkins2flow.convert) saved and published in a fresh store that Airflow reads, and its DAG as
+    Airflow loads it from `dags`."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from jenkins2flow.convert.save import save_conversion
+
+    store = tmp_path / "store.db"
+    monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
+    with open_store(str(store), create=True) as opened:
+        save_conversion(opened, conv)
+    bag = DagBag(dag_folder=str(dags))
+    assert bag.import_errors == {}
+    return bag.dags[conv.pipeline_name]
+
+
 def shell_pipeline(name: str, *, tasks: int = 2, **extra: Any) -> list[model.Document]:
     """A pipeline of `tasks` chained shell tasks that share one concrete task."""
     docs = [model.make("concrete_task", "echo", {"type": "shell", "command": "echo hello $WHO"})]

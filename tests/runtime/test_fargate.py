@@ -225,7 +225,7 @@ def test_exit_codes_are_mapped(task: dict[str, Any], code: int) -> None:
 def test_operator_routes_container_tasks_to_fargate_and_stops_on_kill(
     aws: dict[str, Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jenkins2flow_runtime.airflow.operators import ConcreteTaskOperator
+    from jenkins2flow_runtime.airflow.operators import ConcreteTaskOperator, TaskFailed
 
     monkeypatch.delenv("JENKINS2FLOW_CONTAINER_EXECUTOR", raising=False)
     spec = {"type": "container", "image": "alpine:3", "command": "echo $TENANT", "cpu": 256, "memory": 512,
@@ -233,13 +233,17 @@ def test_operator_routes_container_tasks_to_fargate_and_stops_on_kill(
     op = ConcreteTaskOperator.create(task_id="load", pipeline="sales", spec=spec, declared=[], run_on="fargate")
     assert op.run_on == "fargate"
     job_env = {"TENANT": "a", "STAGE": "prod", "WORKSPACE": str(tmp_path)}
-    result = op._container({}, job_env, tmp_path, "manual__1", None)
+    result = op._container(None, {}, job_env, tmp_path, "manual__1", None)
     assert result["executor"] == "fargate" and result["exit_code"] == 0
     task = aws["ecs"].describe_tasks(cluster="j2f", tasks=[result["task_arn"]])["tasks"][0]
     environment = task["overrides"]["containerOverrides"][0]["environment"]
     assert {"name": "TENANT", "value": "a"} in environment
     assert all(e["name"] != "WORKSPACE" for e in environment), "the worker's workspace path means nothing in ECS"
     op.on_kill()  # stops the (already stopped) ECS task without error
+    recording = ConcreteTaskOperator.create(task_id="v", pipeline="sales", spec=spec, declared=[], run_on="fargate",
+                                            record=("stdout",))
+    with pytest.raises(TaskFailed, match="cannot do yet"):  # said before anything starts on ECS
+        recording._container(None, {}, job_env, tmp_path, "manual__1", None)
 
 
 # -- secrets: ECS reads them from AWS (task definition `secrets`), their values never travel -----------------------
@@ -340,5 +344,5 @@ def test_a_secret_with_no_arn_fails_the_task_before_ecs_is_called(
     before = aws["ecs"].list_task_definitions()["taskDefinitionArns"]
     refs = [{"env": "API_TOKEN", "source": "variable", "id": "unmapped"}]
     with pytest.raises(FargateError, match="Secret 'API_TOKEN' .* has no ARN for ECS"):
-        op._container({}, {"API_TOKEN": "x"}, tmp_path, "manual__2", None, refs)
+        op._container(None, {}, {"API_TOKEN": "x"}, tmp_path, "manual__2", None, refs)
     assert aws["ecs"].list_task_definitions()["taskDefinitionArns"] == before

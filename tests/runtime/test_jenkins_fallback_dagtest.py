@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from catalog_samples import loaded_conversion
 from jenkins2flow_runtime.fallback import FallbackError, run_jenkins_job
-from jenkins2flow_runtime.store import open_store
 
 from jenkins2flow.convert import convert_job
-from jenkins2flow.convert.save import save_conversion
 from jenkins2flow.parse.job_xml import parse_config_xml
 from tests.helpers.fake_jenkins import FakeBuild, FakeJenkins, FakeJob
 
@@ -37,18 +36,11 @@ def test_a_jenkins_only_pipeline_runs_one_task_that_triggers_the_job_with_the_ru
     airflow_db: Path, configured_dags_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     jenkins: FakeJenkins,
 ) -> None:
-    from airflow.dag_processing.dagbag import DagBag
 
     job = parse_config_xml((GOLDEN / "fallback_params_renamed.config.xml").read_bytes(), "config.xml", "team/export")
     conv = convert_job(job)
     assert conv.status == "jenkins_only" and conv.pipeline is not None and len(conv.pipeline.draft_tasks) == 2
-    store = tmp_path / "store.db"
-    monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
-    with open_store(str(store), create=True) as s:
-        save_conversion(s, conv)
-    bag = DagBag(dag_folder=str(configured_dags_folder))
-    assert bag.import_errors == {}
-    dag = bag.dags["team.export"]
+    dag = loaded_conversion(conv, configured_dags_folder, tmp_path, monkeypatch)
     assert sorted(dag.task_ids) == ["run_jenkins_job"]  # the draft is not in the DAG
 
     run = dag.test(run_conf={"p_1x": "from-the-run", "TOKEN": "s3cret"})

@@ -63,7 +63,7 @@ flags them and writes a `fail` node.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -252,6 +252,29 @@ def as_text(tree: Any, ctx: Context | None = None) -> str:
 def environment(bindings: Mapping[str, Any], ctx: Context) -> dict[str, str]:
     """Environment variables a task receives from trees (name -> tree), each as its Groovy string."""
     return {name: as_text(tree, ctx) for name, tree in bindings.items()}
+
+
+def nodes(*trees: Any) -> Iterator[dict[str, Any]]:
+    """Every node of `trees` (their arguments, list items, map keys and values), depth first."""
+    stack = list(trees)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            yield node
+            stack.extend(reversed([v for k, v in node.items() if k in ("args", "list", "map")]))
+
+
+def outputs_read(*trees: Any) -> set[tuple[str, str]]:
+    """The (task, key) pairs of the `output` nodes in `trees`: what the run must pull before evaluating them."""
+    return {(n["output"], str(n.get("key", ""))) for n in nodes(*trees) if isinstance(n.get("output"), str)}
+
+
+def failures(*trees: Any) -> list[str]:
+    """The `fail` nodes of `trees` ("place: message"): what the converter did not understand, failing closed."""
+    return [f"{n['at']}: {n.get('message', '')}" if n.get("at") else str(n.get("message", ""))
+            for n in nodes(*trees) if n.get("op") == "fail"]
 
 
 class _Eval:

@@ -12,7 +12,8 @@ Each takes its pipeline bindings as keyword arguments (plus `context`, the Airfl
   `propagate` false its failure does not fail the task).
 - `wait_for_pipeline`: upstream triggers: waits for a successful run of the upstream pipeline.
 - `copy_artifacts`: copies files (Ant globs) from another pipeline's latest run workspace.
-- `when_gate`: a Jenkins `when` evaluated against parameters and environment; false -> the stage is skipped.
+- `when_gate`: a Jenkins `when` or scripted `if` (an expression tree) decided in the run; false -> the stage is
+  skipped; undecidable -> the task fails with the Jenkins place.
 - `post_gate`: Jenkins post `changed` / `fixed` / `regression`: compares this run's body outcome with the previous
   completed run of the same DAG; false -> the block's tasks are skipped.
 - `manual_gate`: Jenkins `input`: waits until the Airflow variable `jenkins2flow_gate.<dag_id>.<run_id>` is
@@ -21,9 +22,7 @@ Each takes its pipeline bindings as keyword arguments (plus `context`, the Airfl
 
 from __future__ import annotations
 
-import fnmatch
 import os
-import re
 import shutil
 import time
 from pathlib import Path
@@ -139,12 +138,15 @@ def _poll_seconds() -> int:
 
 
 def trigger_pipeline(pipeline: str, conf: dict[str, Any] | None = None, wait: bool = True, jenkins_job: str = "",
-                     propagate: bool = True, context: Any = None, **_: Any) -> dict[str, Any]:
-    """Trigger the DAG `pipeline` with `conf` (Jenkins `build job:`). `wait`: poll until its run ends (else trigger
-    and go on, `wait: false`); `propagate`: its failure fails this task (`propagate: false`: it does not; the
+                     propagate: bool = True, conf_values: dict[str, Any] | None = None, context: Any = None,
+                     **params: Any) -> dict[str, Any]:
+    """Trigger the DAG `pipeline` with `conf` (Jenkins `build job:`), and `conf_values`: parameters Jenkins computes,
+    as expression trees evaluated in this run (`params`: the run's parameters). `wait`: poll until its run ends (else
+    trigger and go on, `wait: false`); `propagate`: its failure fails this task (`propagate: false`: it does not; the
     triggered run's id is kept in this task's XCom `trigger_run_id` and its end state in the log)."""
     from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-    op = TriggerDagRunOperator(task_id=f"trigger_{pipeline}"[:250], trigger_dag_id=pipeline, conf=conf or {},
+    conf = {**(conf or {}), **run_values(conf_values or {}, params, context, f"build job {jenkins_job or pipeline!r}")}
+    op = TriggerDagRunOperator(task_id=f"trigger_{pipeline}"[:250], trigger_dag_id=pipeline, conf=conf,
                                wait_for_completion=wait, poke_interval=_poll_seconds(),
                                allowed_states=["success"] if propagate else ["success", "failed"],
                                failed_states=["failed"] if propagate else [])
@@ -210,76 +212,60 @@ class Skip(Exception):
     """Raised to skip a stage; the Airflow adapter turns it into AirflowSkipException."""
 
 
-def _value(name: str, params: dict[str, Any]) -> str:
-    name = re.sub(r"^(params|env)\.", "", name.strip())
-    value = params.get(name, os.environ.get(name, ""))
-    return "true" if value is True else "false" if value is False else str(value)
+class GateError(RuntimeError):
+    """A condition that cannot be decided in this run: the gate fails (never true by default), naming the place."""
 
 
-_EQUALS = re.compile(r"(?:return\s+)?(params\.\w+|env\.\w+)\s*(==|!=)\s*['\"]([^'\"]*)['\"]")
-_TRUTHY = re.compile(r"(?:return\s+)?(!?)\s*(params\.\w+)")
+def run_facts(trees: list[Any], params: dict[str, Any], context: Any) -> Any:
+    """The expression context of this run for `trees` (expressions.Context): its parameters, the task's environment
+    (the operator sets it: Jenkins' variables, parameters, env) and the outputs of earlier tasks the trees read."""
+    from jenkins2flow_runtime import expressions, jenkins_env
+
+    ctx = _context(context)
+    outputs = jenkins_env.recorded_outputs(ctx, expressions.outputs_read(*trees))
+    return jenkins_env.run_context(ctx, params=params, env=dict(os.environ), outputs=outputs)
 
 
-def evaluate(cond: dict[str, Any], params: dict[str, Any]) -> bool:
-    """A Jenkins `when` condition against parameters and environment; what cannot be decided counts as true."""
-    kind, args, kwargs = cond.get("kind", ""), cond.get("args") or [], cond.get("kwargs") or {}
-    children = cond.get("children") or []
-    if kind == "allOf":
-        return all(evaluate(c, params) for c in children)
-    if kind == "anyOf":
-        return any(evaluate(c, params) for c in children)
-    if kind == "not":
-        return not all(evaluate(c, params) for c in children)
-    if kind == "environment":
-        return _value(str(kwargs.get("name", "")), params) == str(kwargs.get("value", ""))
-    if kind == "equals":
-        return str(kwargs.get("expected")) == str(kwargs.get("actual"))
-    if kind == "branch":
-        pattern = str(kwargs.get("pattern") or (args[0] if args else "*"))
-        branch = _value("BRANCH_NAME", params) or _value("GIT_BRANCH", params)
-        return fnmatch.fnmatchcase(branch, pattern) if branch else True
-    if kind == "expression":
-        text = str(args[0] if args else "").strip()
-        m = _EQUALS.fullmatch(text)
-        if m:
-            equal = _value(m.group(1), params) == m.group(3)
-            return equal if m.group(2) == "==" else not equal
-        m = _TRUTHY.fullmatch(text)
-        if m:
-            truthy = _value(m.group(2), params).lower() in ("true", "1", "yes")
-            return not truthy if m.group(1) else truthy
-        return True
-    return True  # buildingTag, changeRequest, changeset...: CI-side facts, the data pipeline runs
+def run_values(trees: dict[str, Any], params: dict[str, Any], context: Any, what: str) -> dict[str, Any]:
+    """Expression trees (name -> tree) evaluated in this run (see run_facts), each as its value (a BigDecimal as
+    its string, for JSON). Raises GateError naming the Jenkins place."""
+    from jenkins2flow_runtime import expressions, groovy
+
+    if not trees:
+        return {}
+    facts = run_facts(list(trees.values()), params, context)
+    out: dict[str, Any] = {}
+    for name, tree in trees.items():
+        try:
+            value = expressions.evaluate(tree, facts)
+        except expressions.ExpressionError as exc:
+            raise GateError(f"{what}: {name} cannot be computed in this run: {exc}") from None
+        out[name] = value if isinstance(value, str | int | bool | None | list | dict) else groovy.to_str(value)
+    return out
 
 
-def undecided(cond: dict[str, Any]) -> list[str]:
-    """What `evaluate` cannot decide in a condition (it counts as true there, so the stage would run): one short text
-    per undecided leaf; [] when the run's parameters and environment decide the whole condition."""
-    kind, args, kwargs = cond.get("kind", ""), cond.get("args") or [], cond.get("kwargs") or {}
-    children = cond.get("children") or []
-    if kind in ("allOf", "anyOf", "not"):
-        return [u for c in children for u in undecided(c)] if children else [f"{kind} with no condition"]
-    if kind in ("environment", "equals"):
-        return []
-    if kind == "branch":
-        return [f"branch {kwargs.get('pattern') or (args[0] if args else '*')!r} (decided only when the run gives "
-                "BRANCH_NAME or GIT_BRANCH; otherwise the stage runs)"]
-    if kind == "expression":
-        text = str(args[0] if args else "").strip()
-        return [] if _EQUALS.fullmatch(text) or _TRUTHY.fullmatch(text) else [f"expression {text!r}"]
-    return [f"{kind or 'condition'} (a Jenkins-side fact)"]
+def when_gate(condition: dict[str, Any] | None = None, stage: str = "", context: Any = None,
+              **params: Any) -> dict[str, Any]:
+    """A Jenkins `when` or scripted `if` condition (an expression tree, jenkins2flow_runtime.expressions) decided in
+    this run: true -> the stage's tasks run; false -> skipped (AirflowSkipException); a condition that cannot be
+    decided (a `fail` node the converter wrote for what it did not understand, a missing value) fails the task with
+    its Jenkins place: never true by default. `params` are the run's parameters."""
+    from jenkins2flow_runtime import expressions
 
-
-def when_gate(conditions: list[dict[str, Any]] | None = None, stage: str = "", params: dict[str, Any] | None = None,
-              **values: Any) -> dict[str, Any]:
-    """Called with the run's parameters as keyword arguments (or in `params`)."""
-    ok = all(evaluate(c, {**values, **(params or {})}) for c in conditions or [])
-    if not ok:
+    if not isinstance(condition, dict):
+        earlier = " (it was converted by an earlier jenkins2flow, whose `conditions` are no longer decided: convert " \
+            "the job again)" if "conditions" in params else ""
+        raise GateError(f"stage {stage!r}: the gate has no condition to decide{earlier}")
+    try:
+        holds = expressions.condition(condition, run_facts([condition], params, context))
+    except expressions.ExpressionError as exc:
+        raise GateError(f"stage {stage!r}: the condition cannot be decided in this run: {exc}") from None
+    if not holds:
         try:
             from airflow.sdk.exceptions import AirflowSkipException
         except ImportError:  # pragma: no cover - outside Airflow
             raise Skip(f"stage {stage!r}: when conditions are false") from None
-        raise AirflowSkipException(f"stage {stage!r}: when conditions are false")
+        raise AirflowSkipException(f"stage {stage!r}: the condition is false")
     return {"stage": stage, "run": True}
 
 

@@ -544,7 +544,9 @@ MAP_METHODS: dict[str, _Method] = {
     "size": (0, 0, len),
     "isEmpty": (0, 0, lambda m: not m),
     "containsKey": (1, 1, lambda m, k: k in m),
-    "get": (1, 1, lambda m, k: m.get(k)),
+    # get(key, default): Groovy's DefaultGroovyMethods.get, the default when the key is missing (it also stores it in
+    # the map: a later read of the same map sees it, which the evaluator of immutable values does not follow)
+    "get": (1, 2, lambda m, k, *default: m[k] if k in m else (default[0] if default else None)),
     "keySet": (0, 0, lambda m: list(m)),
     "values": (0, 0, lambda m: list(m.values())),
     "toString": (0, 0, to_str),

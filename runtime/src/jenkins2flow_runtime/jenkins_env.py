@@ -41,7 +41,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -191,6 +191,25 @@ def from_context(context: Mapping[str, Any], *, job: str, workspace: str) -> dic
                             run_id=run.run_id, node=str(getattr(ti, "hostname", "") or ""), base_url=_base_url())
     env.update(scm_variables(conf))
     return env
+
+
+def recorded_outputs(context: Mapping[str, Any], wanted: Iterable[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    """What earlier tasks of the run recorded (XCom keys `stdout`, `status`) for the (task, key) pairs an expression
+    reads. A matrix cell (a mapped task instance) reads the value of its own cell from a task of the same matrix.
+    Nothing recorded (the task was skipped or has not run) leaves the pair out: evaluating then fails, naming it."""
+    ti = context.get("ti")
+    out: dict[str, dict[str, Any]] = {}
+    if ti is None:
+        return out
+    index = getattr(ti, "map_index", -1)
+    for task, key in sorted(wanted):
+        value = ti.xcom_pull(task_ids=task, key=key)
+        if isinstance(value, list):  # a mapped task: one value per cell
+            value = ti.xcom_pull(task_ids=task, key=key, map_indexes=index) if isinstance(index, int) and \
+                index >= 0 else None
+        if value is not None:
+            out.setdefault(task, {})[key] = value
+    return out
 
 
 def run_context(context: Mapping[str, Any], *, params: Mapping[str, Any], env: Mapping[str, str],

@@ -17,13 +17,16 @@ docs/post-conditions.md):
   `slackwebhook`: the webhook URL as password, or host + the token as password; extra `timeout`, `proxy`). `to`
   holds the channels (one POST each, with `channel` set as legacy webhooks honour it).
 
-Subjects and bodies are Jenkins text and stay text: a token the converter did not map is sent as written. Only these
-placeholders of ours are replaced, by exact match: `${AIRFLOW_DAG_ID}`, `${AIRFLOW_RUN_ID}`, `${AIRFLOW_RESULT}`,
+Subjects and bodies are Jenkins text and stay text: a token the converter did not map is sent as written. Where
+Jenkins computes a field (a GString such as `"${env.JOB_NAME} #${env.BUILD_NUMBER} ${currentBuild.currentResult}"`),
+the converter gives it as an expression tree (`Notification.values`), evaluated when the notification is sent by the
+safe evaluator (jenkins2flow_runtime.expressions) against the run's parameters, Jenkins' variables and the result; a
+value that cannot be computed is logged and the field's Jenkins text is sent instead. Only these placeholders of ours
+are replaced in the text, by exact match: `${AIRFLOW_DAG_ID}`, `${AIRFLOW_RUN_ID}`, `${AIRFLOW_RESULT}`,
 `${AIRFLOW_TASK_ID}`, `${AIRFLOW_RUN_URL}` (the run's page, from [api] base_url), `${AIRFLOW_BUILD_STATUS}`
 (email-ext's words: Successful, Failure, Fixed, Still Failing) and `${AIRFLOW_JENKINS_RESULT}` (SUCCESS, FAILURE);
 the converter writes them for the Jenkins tokens it maps (mappings/notifications.yaml). Nothing is rendered through
-Jinja or evaluated (the hooks template nothing; only operators and notifiers with template fields do, and none is
-used here).
+Jinja (the hooks template nothing; only operators and notifiers with template fields do, and none is used here).
 
 No Airflow import at module top: the module loads without Airflow (sending needs it).
 """
@@ -233,15 +236,57 @@ def _run_info(context: Mapping[str, Any], pipeline: str, result: str) -> RunInfo
                    task_id=str(getattr(ti, "task_id", "") or ""), run_url=run_url(pipeline, str(run_id)))
 
 
+def run_facts(context: Mapping[str, Any], result: str, job: str, declared: Iterable[Mapping[str, Any]]) -> Any:
+    """The expression context of a callback: the run's parameters (declarations < run conf), Jenkins' variables
+    with the worker's environment, and the build's result for this event."""
+    from jenkins2flow_runtime import jenkins_env
+    from jenkins2flow_runtime.expressions import Context
+    from jenkins2flow_runtime.params import declared_map, resolve
+    from jenkins2flow_runtime.workspace import run_workspace
+
+    run = context.get("dag_run")
+    conf = getattr(run, "conf", None) or {}
+    params = resolve(declared_map(declared), None, conf)
+    env = dict(os.environ)
+    if run is not None:
+        workspace = str(run_workspace(getattr(run, "dag_id", ""), getattr(run, "run_id", "")))
+        env.update(jenkins_env.from_context(context, job=job or getattr(run, "dag_id", ""), workspace=workspace))
+    failed = "FAILURE" if result != "success" else None
+    build: dict[str, Any] = {"result": failed, "currentResult": failed or "SUCCESS"}
+    if env.get("BUILD_NUMBER", "").isdigit():
+        build["number"] = int(env["BUILD_NUMBER"])
+    return Context(params=params, env=env, build=build)
+
+
+def computed(n: Notification, facts: Any) -> Notification:
+    """`n` with its computed fields (Notification.values) evaluated in `facts`; a field whose value cannot be
+    computed keeps its Jenkins text, with an error in the log."""
+    from jenkins2flow_runtime.expressions import ExpressionError, as_text
+
+    update: dict[str, Any] = {}
+    for key, tree in n.values.items():
+        try:
+            text = as_text(tree, facts)
+        except ExpressionError as exc:
+            log.error("jenkins2flow: the notification's %s is computed in Jenkins and cannot be here (%s); it is sent "
+                      "as written in the Jenkinsfile.", key, exc)
+            continue
+        update[key] = [a for a in text.replace(",", " ").split() if a] if key == "to" else text
+    return n.model_copy(update=update)
+
+
 class PipelineNotifier:
-    """One pipeline's notifications as Airflow callbacks; one object per pipeline, shared by its tasks."""
+    """One pipeline's notifications as Airflow callbacks; one object per pipeline, shared by its tasks. `declared`
+    (the pipeline's parameter declarations) and `job` (the Jenkins full name) are what computed fields read."""
 
-    __slots__ = ("notifications", "pipeline")
+    __slots__ = ("declared", "job", "notifications", "pipeline")
 
-    def __init__(self, pipeline: str, notifications: Iterable[Notification | Mapping[str, Any]]) -> None:
+    def __init__(self, pipeline: str, notifications: Iterable[Notification | Mapping[str, Any]],
+                 declared: Iterable[Mapping[str, Any]] = (), job: str = "") -> None:
         self.pipeline = pipeline
         self.notifications = tuple(n if isinstance(n, Notification) else Notification.model_validate(n)
                                    for n in notifications)
+        self.declared, self.job = tuple(declared), job
 
     def _for(self, event: str) -> list[Notification]:
         return [n for n in self.notifications if n.on in EVENTS[event]]
@@ -293,6 +338,12 @@ class PipelineNotifier:
                     log.info("jenkins2flow: %s notification on %s not sent: %r does not hold (this run %s, "
                              "previous completed run %s)", n.channel, n.on, n.condition, result, previous or "none")
                     continue
+            if n.values:
+                try:
+                    n = computed(n, run_facts(context, result, self.job, self.declared))
+                except Exception as exc:  # never fails the run: sent as written
+                    log.error("jenkins2flow: cannot compute the notification's fields in this run (%s: %s); it is "
+                              "sent as written in the Jenkinsfile.", type(exc).__name__, exc)
             sent += send(n, run)
         return sent
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from jenkins2flow_runtime import model
+from jenkins2flow_runtime import groovy, model
 
 from jenkins2flow.convert.conversion import (
     FALLBACK_TASK,
@@ -27,6 +27,7 @@ from jenkins2flow.convert.conversion import (
     LedgerEntry,
     Outcome,
 )
+from jenkins2flow.convert.evaluate import Evaluator, Result, Runtime, Static, Unknown
 from jenkins2flow.convert.naming import task_id
 from jenkins2flow.convert.rules import Rule, Rules
 from jenkins2flow.convert.secrets import mask
@@ -55,7 +56,8 @@ __all__ = ["FALLBACK_SPEC", "FALLBACK_TASK", "FALLBACK_TASK_ID", "NOT_CONVERTED_
 @dataclass(frozen=True, slots=True)
 class Scope:
     stage: str = ""
-    env: tuple[tuple[str, str], ...] = ()
+    ev: Evaluator = field(default_factory=Evaluator)  # Groovy values (def, assignments, env) in conversion order
+    declared: frozenset[str] = frozenset()  # names declared with `def` in the enclosing closures (locals)
     secrets: tuple[model.SecretRef, ...] = ()
     ssh_keys: tuple[str, ...] = ()  # secrets (env names) an ssh-agent holds for the tasks (sshagent)
     retries: int | None = None
@@ -66,20 +68,103 @@ class Scope:
     image: str = ""
     shells: tuple[str, ...] | None = None  # shells the workers run besides sh (agents rules); None: those of `any`
     workspace: str = ""  # a custom workspace (customWorkspace, ws) relative to the run's workspace
-    cwd: str = ""
+    cwd: str = ""  # the folder of dir() steps, relative to the workspace (written when known when converting)
+    cwd_word: str = ""  # a dir() folder computed in the run: one sh word reading the variables of `cwd_env`
+    cwd_env: tuple[tuple[str, Any], ...] = ()  # the run-time values that word reads (name -> expression tree)
     trigger_rule: str = ""
     bindings: tuple[tuple[str, Any], ...] = ()
     id_suffix: str = ""
     matrix: tuple[tuple[tuple[str, str], ...], ...] = ()  # inside a Jenkins matrix: its cells (axis, value) pairs
+    cell_condition: dict[str, Any] | None = None  # inside a matrix: the `when` each cell decides at run time
     deadlines: tuple[model.Deadline, ...] = ()  # the timeout groups the tasks are in (convert.regions)
     caught: tuple[str, ...] = ()  # variables bound by the enclosing catch clauses (`throw e` rethrows)
 
-    def with_env(self, pairs: list[tuple[str, str]]) -> Scope:
-        keep = [(k, v) for k, v in self.env if k not in {p[0] for p in pairs}]
-        return replace(self, env=tuple(keep + pairs))
+    def with_env(self, pairs: Iterable[tuple[str, str]]) -> Scope:
+        """Environment variables written as text (a tool's home and PATH+X, a rule's env), as `bind_env` binds
+        them."""
+        scope = self
+        for name, value in pairs:
+            scope = scope.bind_env(name, value)
+        return scope
 
     def with_secrets(self, refs: list[model.SecretRef]) -> Scope:
-        return replace(self, secrets=self.secrets + tuple(refs))
+        """The secrets the tasks here receive; their variables are known to the run (a Groovy `"${TOKEN}"` reads the
+        task's variable: the secret never enters the script)."""
+        ev = replace(self.ev, known_env=self.ev.known_env | {r.env for r in refs})
+        return replace(self, secrets=self.secrets + tuple(refs), ev=ev)
+
+    # ---- Groovy values -----------------------------------------------------------------------------------------
+
+    def bind(self, name: str, value: Any, span: Span | None = None, *, declare: bool = False) -> Scope:
+        """`def name = value` (declare: a local of the enclosing closure) or `name = value`."""
+        declared = self.declared | {name} if declare else self.declared
+        return replace(self, ev=self.ev.bind(name, value, span), declared=declared)
+
+    def bind_env(self, name: str, value: Any, span: Span | None = None) -> Scope:
+        """`environment { name = value }`, `withEnv(["name=value"])`, `env.name = value`."""
+        return replace(self, ev=self.ev.bind_env(name, value, span))
+
+    def static_int(self, value: Any, span: Span) -> int | Unknown:
+        """A whole number Jenkins reads from a Groovy value (`timeout(3*60)`, `retry(count: n)`), known now; a
+        value the run decides or that is not a whole number is Unknown with its place."""
+        result = self.ev.value(value, span)
+        if isinstance(result, Static):
+            v = result.value
+            if isinstance(v, str) and re.fullmatch(r"\s*[+-]?\d+\s*", v):
+                return int(v)
+            if isinstance(v, int) and not isinstance(v, bool):
+                return v
+            return Unknown(f"{v!r} is not a whole number", span)
+        if isinstance(result, Runtime):
+            return Unknown("the number depends on the run; Airflow fixes it when the DAG is built", span)
+        return result
+
+    def carry(self, end: Scope, start: Scope | None = None) -> Scope:
+        """The scope after a block whose body ran from `start` (default: this scope) and ended with `end`: what the
+        body assigned (Groovy globals, outer locals, `env.X`) carries on; the body's own `def` locals do not, nor what
+        the block set up for its body (`withEnv`, a stage's environment and tools: equal in `start` and `end`)."""
+        base = start or self
+        local = end.declared - base.declared
+        variables = {k: v for k, v in end.ev.variables.items() if k not in local and base.ev.variables.get(k) != v}
+        env = {k: v for k, v in end.ev.env.items() if base.ev.env.get(k) != v}
+        ev = replace(self.ev, variables={**self.ev.variables, **variables}, env={**self.ev.env, **env},
+                     outputs={**self.ev.outputs, **end.ev.outputs})
+        return replace(self, ev=ev)
+
+    def join(self, arms: Sequence[Scope], pick: Callable[[str, list[Result]], Result]) -> Scope:
+        """The scope after blocks of which one or some ran (if/else arms, parallel branches): a name the arms left
+        alike keeps its value; `pick(name, values)` decides the others (one value per arm, Unknown when an arm
+        has none)."""
+        carried = [self.carry(a) for a in arms]
+        merged: dict[str, dict[str, Result]] = {}
+        for kind in ("variables", "env"):
+            names = {n for c in carried for n in getattr(c.ev, kind)}
+            merged[kind] = {}
+            for name in sorted(names):
+                unset: Result = Runtime({"env": name}) if kind == "env" else \
+                    Unknown(f"{name!r} has no value when this arm runs")  # env.X unset reads null in the run
+                values = [getattr(c.ev, kind).get(name, unset) for c in carried]
+                same = all(v == values[0] for v in values)
+                merged[kind][name] = values[0] if same else pick(name, values)
+        outputs = {k: v for c in carried for k, v in c.ev.outputs.items()}
+        ev = replace(self.ev, variables=merged["variables"], env=merged["env"], outputs=outputs)
+        return replace(self, ev=ev)
+
+    def task_env(self) -> dict[str, Any]:
+        """The environment a task here receives: bound values as strings, run-time ones as expression trees."""
+        out: dict[str, Any] = {}
+        for name, result in self.ev.task_env().items():
+            if not ENV_NAME.fullmatch(name):
+                continue
+            if isinstance(result, Static) and result.value is not None:
+                out[name] = groovy.to_str(result.value)
+            elif isinstance(result, Runtime):
+                out[name] = result.tree
+        out.update(dict(self.cwd_env))
+        return out
+
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\+[A-Za-z0-9_]+)?")  # PATH+JDK: prepended to PATH (Jenkins)
 
 
 def slug(text: str, words: int = 4, max_len: int = 40) -> str:
@@ -118,7 +203,7 @@ def document(kind: str, name: str, spec: dict[str, Any]) -> model.Document:
     return doc
 
 
-Walker = Callable[[Sequence[Step], "Ctx", Scope], None]
+Walker = Callable[[Sequence[Step], "Ctx", Scope], Scope]
 # A handler converts one node (Step, Plugin, Trigger) by its rule; it returns the scope for the elements after it
 # (a variable, a wrapper) or None when it leaves the scope as it is.
 Handler = Callable[[Any, Rule, "Ctx", Scope], "Scope | None"]
@@ -149,7 +234,6 @@ class Ctx:
     pending_rule: str = ""  # the trigger rule of the next task emitted (post, catch, finally)
     links: Any = None  # convert.links.Links of the estate being converted, when known
     asset_events: set[str] = field(default_factory=set)  # PipelineSpec.asset_events
-    lists: dict[str, tuple[str, ...]] = field(default_factory=dict)  # variables holding literal lists (for loops)
     images: dict[str, str] = field(default_factory=dict)  # variables holding docker.image('img')
     crons: list[Trigger] = field(default_factory=list)  # triggers whose rule is `schedule` (convert.triggers)
     upstream: list[tuple[str, str]] = field(default_factory=list)  # (pipeline, asset event) from upstream triggers
@@ -162,16 +246,23 @@ class Ctx:
     at: Span | None = None  # the element being converted (set by the walker and the plugin loop)
     task_spans: dict[str, Span] = field(default_factory=dict)  # task id -> the element that made it (convert.lint)
     aside: set[str] = field(default_factory=set)  # draft tasks beside the graph (placeholders that are no step)
+    # per step being converted: (start, end) scopes of the bodies it converted (the walker carries their assignments)
+    body_ends: list[list[tuple[Scope, Scope]]] = field(default_factory=list)
     dagrun_timeout: int | None = None  # PipelineSpec.dagrun_timeout_seconds (the whole build's limit)
     results: list[dict[str, Any]] = field(default_factory=list)  # build results set on the way (convert.regions)
     open_retries: list[Any] = field(default_factory=list)  # retry bodies not yet judged (convert.regions)
     open_limits: dict[str, Any] = field(default_factory=dict)  # timeout groups being converted (convert.regions)
 
-    def walk(self, steps: Sequence[Step], scope: Scope) -> None:
-        """Convert `steps` in order after the frontier (a handler converting its body)."""
+    def walk(self, steps: Sequence[Step], scope: Scope) -> Scope:
+        """Convert `steps` in order after the frontier (a handler converting its body); returns the scope the
+        body ended with (its assignments), which the walker carries on after the handler's step unless the handler
+        returns a scope of its own."""
         if self.walker is None:
             raise RuntimeError("Ctx.walker is not set: build the Ctx with walker=convert.walker.walk.")
-        self.walker(steps, self, scope)
+        end = self.walker(steps, self, scope)
+        if self.body_ends:
+            self.body_ends[-1].append((scope, end))
+        return end
 
     # ---- ledger -----------------------------------------------------------------------------------------------
 
@@ -203,7 +294,8 @@ class Ctx:
         source = self.masked(source or self.excerpt(span))
         bindings = {"element": element, "at": str(span), "reason": reason, "source": source[:4000]}
         # one task, not one per matrix cell; no environment or secret: it runs nothing
-        bare = replace(scope, matrix=(), env=(), bindings=(), secrets=(), image="")
+        bare = replace(scope, matrix=(), ev=Evaluator(), cwd_env=(), cell_condition=None, bindings=(), secrets=(),
+                       image="")
         label = f"not_converted_{key or 'step'}"
         if fallback:
             self.emit(NOT_CONVERTED_TASK, NOT_CONVERTED_SPEC, bare, label=label, bindings=bindings, named=True,
@@ -257,12 +349,16 @@ class Ctx:
 
     def emit(self, prefix: str, spec: dict[str, Any], scope: Scope, *, label: str = "", text: str = "",
              bindings: dict[str, Any] | None = None, kind: str = "concrete_task", named: bool = False,
-             depends_on: list[str] | None = None, trigger_rule: str = "", span: Span | None = None) -> str:
+             depends_on: list[str] | None = None, trigger_rule: str = "", span: Span | None = None,
+             env: dict[str, Any] | None = None, outputs: Sequence[str] = ()) -> str:
         """Add a task (its concrete/view document named by content, reused when identical) after the frontier.
 
         A `named` task (a runtime callable: gate, trigger, not_converted) has one spec whatever the job, so that
         saving many jobs never makes it a new version: the scope's secrets are not added to it (those callables
-        read none). `span`: the element that made the task, by default the one being converted (Ctx.at)."""
+        read none). `span`: the element that made the task, by default the one being converted (Ctx.at).
+        A concrete task gets the scope's environment (and `env`: the run-time values its script reads) and records
+        `outputs` (stdout, status) for later tasks. A task reading an output runs after its producer: values
+        follow the conversion order, and a value a parallel branch sets is not known in another (Scope.join)."""
         if kind == "concrete_task" and scope.secrets and not named:
             # param_default is dumped only when set, so that tasks named by content keep their names
             spec = {**spec, "secrets": [s.model_dump(exclude=None if s.param_default else {"param_default"})
@@ -273,9 +369,10 @@ class Ctx:
             spec = {**spec, "type": "container", "image": scope.image}
         name = prefix if named else content_name(prefix, spec, text or spec.get("command", "") or spec.get("sql", ""))
         ref = self.add_doc(kind, name, spec)
-        all_bindings = {k: v for k, v in scope.env}
-        all_bindings.update(dict(scope.bindings))
+        all_bindings = dict(scope.bindings)
         all_bindings.update(bindings or {})
+        task_env = {**scope.task_env(), **(env or {})} if kind == "concrete_task" else {}
+        condition = scope.cell_condition if kind == "concrete_task" else None
         tid = self.new_id(scope, label)
         self.task_spans[tid] = span or self.at or self.job.span
         rule = trigger_rule or self.pending_rule or ("none_failed" if self.after_conditional else "all_success")
@@ -287,7 +384,7 @@ class Ctx:
             trigger_rule=rule, retries=scope.retries, timeout_seconds=scope.timeout,
             executor="fargate" if scope.image else scope.executor,  # type: ignore[arg-type]
             queue=scope.queue, pool=scope.pool, matrix=[dict(cell) for cell in scope.matrix],
-            deadlines=list(scope.deadlines),
+            deadlines=list(scope.deadlines), env=task_env, outputs=list(outputs), condition=condition,  # type: ignore[arg-type]
         ))
         self.frontier = [tid]
         return tid

@@ -16,6 +16,7 @@ from jenkins2flow.convert.classify import classify
 from jenkins2flow.convert.context import FALLBACK_SPEC, FALLBACK_TASK_ID, Ctx, Scope
 from jenkins2flow.convert.conversion import FALLBACK_TASK, Conversion, Status
 from jenkins2flow.convert.environment import env_scope
+from jenkins2flow.convert.evaluate import Evaluator
 from jenkins2flow.convert.handlers.scm import shell_emitter
 from jenkins2flow.convert.links import Links
 from jenkins2flow.convert.lint import lint_pipeline
@@ -99,7 +100,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     ctx = Ctx(job=job, rules=rules, conv=conv, workspace=workspace, links=links, walker=walk,
               timezone=timezone or "UTC", timezone_given=timezone is not None)
     ctx.functions = {text(f.kwarg("name") or (f.args[0] if f.args else "")): f for f in job.functions}
-    scope = Scope()
+    scope = Scope(ev=Evaluator(params=frozenset(p.name for p in job.parameters), path=job.span.path))
     templates = parameters.templates(job, ctx)
     scope = scope.with_secrets(ctx.param_secrets)  # parameter defaults that are secrets: on every task
     schedule = triggers.schedule_of(job, ctx, scope)
@@ -207,11 +208,11 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
     scope = option_scope(job.options, ctx, scope, pipeline=True)
     declarative_checkout(job, ctx, scope, shell_emitter)
     if job.steps:  # scripted: top-level statements
-        walk(job.steps, ctx, replace(scope, stage=scope.stage or "main"))
+        scope = replace(walk(job.steps, ctx, replace(scope, stage=scope.stage or "main")), stage=scope.stage)
     if job.flavor != "scripted" or not job.steps:
         # a scripted job's stages are read from its statements (and functions, converted where called): walking
         # the statements converts them once, in place
-        stages(job.stages, ctx, scope)
+        scope = stages(job.stages, ctx, scope)
     if job.post:
         post(job.post, ctx, replace(scope, stage="post"), list(ctx.frontier))
 

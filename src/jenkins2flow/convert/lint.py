@@ -13,8 +13,8 @@ Rules (kinds):
   `source`, `.` or `eval`, any name may be set: no more unbound findings in that script.
 - `groovy`: Groovy syntax left in a shell command: `${params.X}`, `${env.X}`, `${x.y()}`, `${currentBuild...}`,
   `$params.X`; the shell refuses it (bad substitution) or expands something else.
-- `gate`: a when-gate whose condition the runtime cannot decide (jenkins2flow_runtime.fallback.undecided: it would
-  count as true, so the stage runs), or a post gate with an unknown condition.
+- `gate`: a when-gate (or a matrix cell's condition) with a part the converter did not understand (a `fail` node:
+  the gate stops the run there, never true by default), or a post gate with an unknown condition.
 - `fallback`: more than one task triggering the Jenkins job, or a not-converted task among the tasks that run.
 
 The shell reader is linear and never runs anything: quotes (single quotes and quoted here-documents suppress
@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 
 from jenkins2flow_runtime import model
 from jenkins2flow_runtime.executors.ssh_agent import VARIABLES as SSH_AGENT_VARIABLES
-from jenkins2flow_runtime.fallback import POST_GATES, undecided
+from jenkins2flow_runtime.expressions import failures
+from jenkins2flow_runtime.fallback import POST_GATES
 
 from jenkins2flow.convert.conversion import FALLBACK_TASK, NOT_CONVERTED_TASK, Finding
 from jenkins2flow.convert.jenkins_env import JENKINS_VARIABLES, SHELL_VARIABLES
@@ -362,7 +363,7 @@ def lint_tasks(tasks: list[model.PipelineTask], docs: dict[str, model.Document],
             add("fallback", t, "a task standing for an element that was not converted is among the tasks that run")
         if isinstance(spec, model.ConcreteTaskSpec) and spec.type in ("shell", "container") and spec.shell == "sh":
             axes = {k for cell in t.matrix for k in cell}
-            bound = params | set(t.bindings) | set(spec.env) | {s.env for s in spec.secrets} | axes
+            bound = params | set(t.bindings) | set(t.env) | set(spec.env) | {s.env for s in spec.secrets} | axes
             bound |= {p.name for p in spec.parameters} | (SSH_AGENT_VARIABLES if spec.ssh_agent else set())
             usage = shell_usage(spec.command, bound)
             for name in usage.unbound:
@@ -371,10 +372,9 @@ def lint_tasks(tasks: list[model.PipelineTask], docs: dict[str, model.Document],
             for text in usage.groovy:
                 add("groovy", t, f"Groovy {text!r} is left in the shell command: Jenkins evaluates it, the shell "
                     "does not")
-        if t.uses.name == "airflow.when-gate":
-            for cond in t.bindings.get("conditions") or []:
-                for what in undecided(cond if isinstance(cond, dict) else {}):
-                    add("gate", t, f"the gate cannot decide {what}: it counts as true and the stage runs")
+        gated = [t.bindings.get("condition")] if t.uses.name == "airflow.when-gate" else []
+        for what in failures(*gated, t.condition):
+            add("gate", t, f"the condition cannot be decided ({what}): the run stops there")
         if t.uses.name == "airflow.post-gate" and t.bindings.get("post_condition") not in POST_GATES:
             add("gate", t, f"unknown post condition {t.bindings.get('post_condition')!r}")
         for name in _named_tasks(t.bindings) - ids:

@@ -2,7 +2,9 @@
 mappings `notifications.tokens` (notifications.yaml). A token is an email-ext `$NAME` / `${NAME}` (in email-ext
 texts only: the `mail` step and Slack send their text as Groovy made it) or a `${...}` reference of a Groovy string
 (`${env.BUILD_URL}`, `${currentBuild.fullDisplayName}`). Mapped tokens become the job's name (known now) or a
-runtime placeholder (`${AIRFLOW_RUN_URL}`...); any other stays as written and is reported, never evaluated.
+runtime placeholder (`${AIRFLOW_RUN_URL}`...). A Groovy reference no token maps is evaluated by the scope's
+evaluator (convert.evaluate), when one is given: known now -> its text; a value of the run -> the field is an
+expression tree the notifier evaluates when it sends (`Texts.computed`); else it stays as written and is reported.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from jenkins2flow_runtime import groovy
+
 from jenkins2flow.convert.context import Ctx
+from jenkins2flow.convert.evaluate import Evaluator, Runtime, Static, Unknown
+from jenkins2flow.convert.evaluate.results import checked
 from jenkins2flow.convert.values import text
-from jenkins2flow.ir import GString, Interp, Span
+from jenkins2flow.ir import Expr, GString, Interp, Span
 
 # `$$` (an escaped dollar), `${NAME}` / `${NAME, arg=...}`, or `$NAME`
 _TOKEN = re.compile(r"\$\$|\$\{\s*([A-Za-z_][\w.]*)\s*(,[^}]*)?\}|\$([A-Za-z_]\w*)")
@@ -29,6 +35,8 @@ class Texts:
     project: dict[str, str] = field(default_factory=dict)  # email-ext's PROJECT_DEFAULT_* of the publisher
     unknown: list[str] = field(default_factory=list)
     empty_defaults: list[str] = field(default_factory=list)  # $DEFAULT_RECIPIENTS used but not configured
+    ev: Evaluator | None = None  # the scope's evaluator: what no token maps is evaluated (steps' Groovy strings)
+    span: Span | None = None  # where the step is (the places of the values' trees)
 
     def _table(self, name: str) -> dict[str, Any]:
         return self.ctx.rules.table("notifications").get(name) or {}
@@ -66,21 +74,58 @@ class Texts:
     def value(self, value: Any, email_tokens: bool) -> str:
         """A Groovy value as sent: a GString's references translated; its literal parts (or a plain string)
         token-translated too when the plugin expands tokens (email-ext)."""
+        return self.computed(value, email_tokens)[0]
+
+    def computed(self, value: Any, email_tokens: bool) -> tuple[str, dict[str, Any] | None]:
+        """(the text as sent, or as written where the run decides; the expression tree of the text when a part is a
+        value of the run, else None)."""
+        if isinstance(value, Expr) and self.ev is not None:  # `"Build " + env.X`: a Groovy expression
+            result = self.ev.string(value, self.span)
+            if isinstance(result, Static):
+                return str(result.value), None
+            if isinstance(result, Runtime) and not result.outputs():
+                return text(value), result.tree
+            self.unknown.append(text(value))
+            return text(value), None
         if not isinstance(value, GString):
             raw = text(value)
-            return self.tokens(raw) if email_tokens else raw
+            return (self.tokens(raw) if email_tokens else raw), None
         out: list[str] = []
+        args: list[dict[str, Any]] = []
         for part in value.parts:
             if isinstance(part, Interp):
                 mapped = self._mapped(part.expr.strip())
-                if mapped is None:
+                found = self._evaluated(part) if mapped is None else Static(mapped)
+                if isinstance(found, Static):
+                    out.append(groovy.to_str(found.value))
+                    args.append({"lit": out[-1]})
+                elif isinstance(found, Runtime):
+                    out.append("${" + part.expr + "}")
+                    args.append(found.tree)
+                else:
                     self.unknown.append("${" + part.expr + "}")
                     out.append("${" + part.expr + "}")
-                else:
-                    out.append(mapped)
+                    args.append({"lit": out[-1]})
             else:
                 out.append(self.tokens(part) if email_tokens else part)
-        return "".join(out)
+                args.append({"lit": out[-1]})
+        if all("lit" in a for a in args):
+            return "".join(out), None
+        tree = checked({"op": "str", "args": args, "at": str(self.span)}, self.span)
+        if isinstance(tree, Unknown):  # too large for the runtime
+            self.unknown.append(text(value))
+            return "".join(out), None
+        return "".join(out), tree.tree
+
+    def _evaluated(self, part: Interp) -> Static | Runtime | None:
+        """A reference no token maps, by the evaluator: its value now, its tree (not reading a step's output, which
+        a notification sent when the run ends cannot), else None."""
+        if self.ev is None or self.span is None:
+            return None
+        result = self.ev.expression(part.expr, self.span)
+        if isinstance(result, Static) or (isinstance(result, Runtime) and not result.outputs()):
+            return result
+        return None
 
     def recipients(self, value: Any, email_tokens: bool) -> tuple[list[str], list[str]]:
         """(addresses, what could not be used: tokens without a value, cc:/bcc: prefixes, exclusions)."""
@@ -107,7 +152,7 @@ class Texts:
         if self.unknown:
             names = ", ".join(dict.fromkeys(self.unknown))
             self.ctx.approximated(element, span, f"token(s) {names} are sent as written: no rule in mappings "
-                                  "notifications.tokens (jenkins2flow evaluates no Jenkins text)", key)
+                                  "notifications.tokens, and not a value the converter computes", key)
         if self.empty_defaults:
             names = ", ".join(f"${n}" for n in dict.fromkeys(self.empty_defaults))
             self.ctx.approximated(element, span, f"{names} is email-ext's global setting, empty in mappings "

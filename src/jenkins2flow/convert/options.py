@@ -29,7 +29,7 @@ def _retries(opt: Step, rule: Rule, ctx: Ctx, scope: Scope, pipeline: bool) -> S
     """Jenkins runs the whole pipeline (or stage) again after a failure: its tasks get Airflow retries, judged once
     the body is converted (faithful for one task)."""
     element = f"option {opt.name}"
-    count, problem = regions.retry_count(ctx, arg(opt, "count", None), opt.span)
+    count, problem = regions.retry_count(ctx, arg(opt, "count", None), opt.span, scope.ev)
     if count is None:
         ctx.approximated(element, opt.span, problem, opt.name)
         return scope
@@ -41,7 +41,7 @@ def _timeout(opt: Step, rule: Rule, ctx: Ctx, scope: Scope, pipeline: bool) -> S
     """Pipeline level: the limit of the whole run (dagrun_timeout). Stage level: the stage's tasks share it, counted
     from the start of the stage (a clock task now; convert.stages closes the group)."""
     element = f"option {opt.name}"
-    limit = regions.limit_of(ctx, opt, arg(opt, "time", None), opt.kwarg("unit"), opt.kwarg("activity"))
+    limit = regions.limit_of(ctx, opt, arg(opt, "time", None), opt.kwarg("unit"), opt.kwarg("activity"), scope.ev)
     if limit.seconds is None or limit.activity:
         ctx.approximated(element, opt.span, limit.problem, opt.name)
         return scope

@@ -358,22 +358,25 @@ class Limit:
     activity: bool = False
 
 
-def static_number(ctx: Ctx, value: Any, span: Span) -> float | None:
-    """A number known at conversion time (`3`, `3 * 60`, a `def` constant), else None."""
+def static_number(ctx: Ctx, value: Any, span: Span, ev: Evaluator | None = None) -> float | None:
+    """A number known at conversion time (`3`, `3 * 60`, a `def` constant), else None. `ev`: the scope's evaluator
+    (with the values bound before the step), else one that knows only the job's parameters."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return float(value)
-    result = Evaluator(params=frozenset(p.name for p in ctx.job.parameters), path=span.path).value(value, span)
+    ev = ev or Evaluator(params=frozenset(p.name for p in ctx.job.parameters), path=span.path)
+    result = ev.value(value, span)
     if isinstance(result, Static) and isinstance(result.value, int | float | Decimal) and \
             not isinstance(result.value, bool):
         return float(result.value)
     return None
 
 
-def limit_of(ctx: Ctx, node: Step, amount: Any, unit: Any = None, activity: Any = None) -> Limit:
-    """The limit of `timeout(time: 5, unit: 'MINUTES')` (MINUTES when no unit)."""
-    number = static_number(ctx, amount, node.span)
+def limit_of(ctx: Ctx, node: Step, amount: Any, unit: Any = None, activity: Any = None,
+             ev: Evaluator | None = None) -> Limit:
+    """The limit of `timeout(time: 5, unit: 'MINUTES')` (MINUTES when no unit); `ev` the scope's evaluator."""
+    number = static_number(ctx, amount, node.span, ev)
     if number is None:
         return Limit(None, f"the time {text(amount)!r} is computed at build time; no limit is set")
     unit_name = text(unit).strip().rsplit(".", 1)[-1].upper() if unit is not None else "MINUTES"
@@ -437,7 +440,7 @@ def close_deadline(ctx: Ctx, deadline: model.Deadline, matrix: bool = False) -> 
 
 
 def timeout_block(ctx: Ctx, scope: Scope, node: Step, limit: Limit, body: tuple[Step, ...],
-                  convert: Callable[[tuple[Step, ...], Scope], None]) -> None:
+                  convert: Callable[[tuple[Step, ...], Scope], object]) -> None:
     """`timeout(...) { body }`: the body's tasks share the limit, counted from the start of the block."""
     element = f"step {node.name}"
     if limit.seconds is None or limit.activity:
@@ -465,9 +468,9 @@ class OpenRetry:
     problem: str = ""  # a reason it is an approximation whatever the body
 
 
-def retry_count(ctx: Ctx, value: Any, span: Span) -> tuple[int | None, str]:
-    """The number of attempts of `retry(n)` / `retry(count: n)`, or None and why."""
-    number = static_number(ctx, value, span)
+def retry_count(ctx: Ctx, value: Any, span: Span, ev: Evaluator | None = None) -> tuple[int | None, str]:
+    """The number of attempts of `retry(n)` / `retry(count: n)`, or None and why; `ev` the scope's evaluator."""
+    number = static_number(ctx, value, span, ev)
     if number is None or number != int(number):
         return None, f"the count {text(value)!r} is not a number known at conversion time; the tasks are not retried"
     return max(int(number), 1), ""

@@ -1,8 +1,8 @@
 """Conversion rules as data: `mappings/*.yaml`, overridable with `--mappings DIR`.
 
-One registry per extension point (steps, plugins, options, triggers, post, when, invocations), each keyed by the
-exact Jenkins id (`sh`, `hudson.tasks.Shell`). A rule names a handler with its parameters, waives the element with
-a reason, or points at a Python hook `module:function` for what data cannot say.
+One registry per extension point (steps, plugins, options, triggers, post, invocations), each keyed by the exact
+Jenkins id (`sh`, `hudson.tasks.Shell`). A rule names a handler with its parameters, waives the element with a
+reason, or points at a Python hook `module:function` for what data cannot say.
 
 DATA_TABLES (agents, tools, scm, notifications) are facts of an estate rather than rules per element: nested
 mappings that a user's file merges into key by key (mappings/environments.yaml and notifications.yaml say what each
@@ -23,7 +23,7 @@ import yaml
 
 from jenkins2flow.errors import UsageError
 
-REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "when", "agents", "invocations", "tools", "scm",
+REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "agents", "invocations", "tools", "scm",
               "notifications")
 DATA_TABLES = ("agents", "tools", "scm", "notifications")
 # the keys a rule of a data table may set (a typo is an error at load time, not a silent no-op)
@@ -101,6 +101,11 @@ def load_rules(extra_dirs: Iterable[Path] = (), handlers: Iterable[str] | None =
     return rules
 
 
+# Registries that are no more: their conditions are decided by the Groovy evaluator (convert.evaluate.when).
+RETIRED = {"when": "`when` conditions are decided by the converter's Groovy evaluator (convert/evaluate/when.py); "
+                   "remove the `when:` table"}
+
+
 def _merge(rules: Rules, path: Path) -> None:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -112,6 +117,8 @@ def _merge(rules: Rules, path: Path) -> None:
         raise UsageError(f"{path}:1:1: a mappings file is a mapping of registries ({', '.join(REGISTRIES)}).")
     rules.origins.append(str(path))
     for registry, table in data.items():
+        if registry in RETIRED:
+            raise UsageError(f"{path}: registry {registry!r} is no longer read: {RETIRED[registry]}.")
         if registry not in REGISTRIES:
             raise UsageError(f"{path}: unknown registry {registry!r}.{did_you_mean(str(registry), REGISTRIES)}")
         if not isinstance(table, dict):

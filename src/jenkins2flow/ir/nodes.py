@@ -192,6 +192,8 @@ class Matrix:
     stages: tuple[Stage, ...]
     span: Span
     agent: Agent | None = None
+    when: WhenBlock | None = None  # decided per cell
+    environment: tuple[EnvVar, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -384,6 +384,8 @@ class _Builder:
         excludes: list[tuple[Axis, ...]] = []
         stages: list[Stage] = []
         agent = None
+        when: WhenBlock | None = None
+        environment: tuple[EnvVar, ...] = ()
         for x in d.body or ():
             if x.name == "axes":
                 axes.extend(_axis(a) for a in x.body or () if a.name == "axis")
@@ -395,7 +397,13 @@ class _Builder:
                 stages.extend(self.stages_of(x))
             elif x.name == "agent":
                 agent = self.agent_of(x)
-        return Matrix(tuple(axes), tuple(excludes), tuple(stages), d.span, agent)
+            elif x.name == "when":
+                when = self.when_of(x)
+            elif x.name == "environment":
+                environment = tuple(self.env_of(x))
+            elif x.name != "unparsed":
+                self.warn(f"Matrix directive {x.name!r} is not read; it is ignored.", x.span)
+        return Matrix(tuple(axes), tuple(excludes), tuple(stages), d.span, agent, when, environment)
 
     def when_of(self, d: Step) -> WhenBlock:
         conds: list[When] = []

@@ -16,7 +16,7 @@ from typing import Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowTaskTimeout
 
-from jenkins2flow_runtime import jenkins_env
+from jenkins2flow_runtime import expressions, jenkins_env
 from jenkins2flow_runtime.executors.environment import apply_prepends, prepend_command
 from jenkins2flow_runtime.executors.shell import ShellError, run_shell
 from jenkins2flow_runtime.executors.ssh_agent import ssh_agent
@@ -67,6 +67,10 @@ class _CatalogOperator(BaseOperator):
         return op
 
     _extra_fields: tuple[str, ...] = ("deadlines", "limit_seconds")
+    # The pipeline task's run-time facts (model.PipelineTask env, outputs, condition), set by create().
+    task_env: dict[str, Any] = {}
+    record: tuple[str, ...] = ()
+    cell_condition: dict[str, Any] | None = None
     matrix_cell: dict[str, str] = {}  # a mapped instance's Jenkins matrix cell (axis name -> value)
     # The shared limits of the groups the task is in (model.Deadline as dicts); with them, the task's own timeout
     # is `limit_seconds` (not execution_timeout) and `within_limits` enforces whichever ends first.
@@ -97,6 +101,7 @@ class _CatalogOperator(BaseOperator):
                       "version: running task %r as version %d has it.", self.pipeline, task.version, self.task_id,
                       task.version)
         self.spec, self.declared, self.bindings = task.spec, task.declared, task.bindings
+        self.task_env, self.record, self.cell_condition = task.env, tuple(task.outputs), task.condition
         if isinstance(self, ConcreteTaskOperator):
             self.run_on = task.executor
 
@@ -164,7 +169,7 @@ class ConcreteTaskOperator(_CatalogOperator):
     ui_color = "#d5e8f7"
     run_on: str = "local"  # the pipeline task's container executor (BaseOperator.executor is Airflow's own)
     jenkins_job: str = ""  # the Jenkins full name (pipeline provenance), for JOB_NAME; the pipeline name when empty
-    _extra_fields = ("run_on", "jenkins_job", "deadlines", "limit_seconds")
+    _extra_fields = ("run_on", "jenkins_job", "deadlines", "limit_seconds", "task_env", "record", "cell_condition")
     _fargate: Any = None
 
     # Kept for the earlier name of the attribute.
@@ -173,18 +178,48 @@ class ConcreteTaskOperator(_CatalogOperator):
         return self.spec
 
     def _job_env(self, params: Mapping[str, Any], secrets: Mapping[str, str], run_id: str,
-                 shadow: bool = False, jenkins: Mapping[str, str] | None = None) -> dict[str, str]:
-        """What the task adds to the environment: Jenkins' variables (jenkins_env; `jenkins`), then its env, the
-        parameters and the secrets, which may override them as in Jenkins; WORKSPACE is always the run's."""
+                 shadow: bool = False, jenkins: Mapping[str, str] | None = None,
+                 context: Any = None) -> dict[str, str]:
+        """What the task adds to the environment, each layer over the one before, as in Jenkins: Jenkins' variables
+        (jenkins_env; `jenkins`), the task document's env, the parameters, the pipeline task's env (an
+        `environment {}` value beats a parameter of the same name; its trees evaluated against the layers below,
+        see `task_environment`) and the secrets; WORKSPACE is always the run's."""
         workspace = run_workspace(self.pipeline, run_id, shadow=shadow)
         env = dict(jenkins or {})
         env.update({k: env_value(v) for k, v in self.spec.get("env", {}).items()})
         env.update({k: env_value(v) for k, v in params.items()})
+        env["WORKSPACE"] = str(workspace)
+        env.update(self.task_environment(context, params, {**env, **secrets}))
         env.update(secrets)
         env["WORKSPACE"] = str(workspace)
         if shadow:
             env[SHADOW_FLAG] = "1"  # the task may check it to keep away from production systems
         return env
+
+    def task_environment(self, context: Any, params: Mapping[str, Any], below: Mapping[str, str]) -> dict[str, str]:
+        """The pipeline task's env: strings as written; trees evaluated with the run's facts (`below`: the
+        environment under it, outputs of earlier tasks pulled from XCom). A tree that cannot be evaluated fails the
+        task, naming its Jenkins place."""
+        fixed = {k: v for k, v in self.task_env.items() if isinstance(v, str)}
+        trees = {k: v for k, v in self.task_env.items() if not isinstance(v, str)}
+        if not trees:
+            return fixed
+        facts = self.run_facts(context, params, below, *trees.values())
+        try:
+            return {**fixed, **expressions.environment(trees, facts)}
+        except expressions.ExpressionError as exc:
+            raise TaskFailed(f"A value Jenkins computes for this task cannot be computed in this run: {exc}") \
+                from None
+
+    def run_facts(self, context: Any, params: Mapping[str, Any], env: Mapping[str, str],
+                  *trees: Any) -> expressions.Context:
+        """The expression context of this task: the run's parameters, `env` over the worker's environment (what
+        the shell would see), and the outputs the trees read."""
+        wanted = expressions.outputs_read(*trees)
+        outputs = jenkins_env.recorded_outputs(context, wanted) if wanted and context is not None else {}
+        if context is None:
+            return expressions.Context(params=dict(params), env={**os.environ, **env}, outputs=outputs)
+        return jenkins_env.run_context(context, params=params, env={**os.environ, **env}, outputs=outputs)
 
     def execute(self, context: Any) -> Any:
         with self.within_limits(context) as seconds:
@@ -204,48 +239,80 @@ class ConcreteTaskOperator(_CatalogOperator):
         on_fargate = kind == "container" and container_executor(self.run_on) == "fargate"
         secrets = {} if on_fargate else resolve_secrets(refs)
         workspace = record_run(self.pipeline, run_id, shadow=shadow)  # findable by other pipelines (copyArtifacts)
-        if kind == "python":
-            return self._python(params, secrets, workspace)
         jenkins = jenkins_env.from_context(context, job=self.jenkins_job or self.pipeline, workspace=str(workspace))
-        job_env = self._job_env(params, secrets, run_id, shadow, jenkins)
+        job_env = self._job_env(params, secrets, run_id, shadow, jenkins, context)
+        if self.cell_condition is not None and not self._holds(context, params, job_env):
+            return {"skipped": True, "cell": self.cell_label}
         env = apply_prepends({**os.environ, **job_env})  # PATH+JDK=... (tools, withEnv) as Jenkins applies them
+        if kind == "python":
+            return self._python(params, env, workspace)
         keys = [env.pop(name) for name in self.spec.get("ssh_agent", ()) if name in env]  # Jenkins sshagent
         agent: AbstractContextManager[dict[str, str]] = ssh_agent(keys, env) if keys else nullcontext({})
         with agent as agent_env:
             env.update(agent_env)
             if kind == "shell":
-                code = run_shell(self.spec["command"], cwd=workspace, env=env, shell=self.spec.get("shell", "sh"),
-                                 log=self.log.info, timeout=timeout)
-                if code != 0:
-                    raise ShellError(f"script returned exit code {code}", code)
-                return {"exit_code": code, "workspace": str(workspace)}
+                ran = run_shell(self.spec["command"], cwd=workspace, env=env, shell=self.spec.get("shell", "sh"),
+                                log=self.log.info, timeout=timeout, capture="stdout" in self.record)
+                return self._recorded(context, ran, ShellError(f"script returned exit code {ran.code}", ran.code),
+                                      {"exit_code": ran.code, "workspace": str(workspace)})
             if kind == "container":
-                return self._container(env, job_env, workspace, run_id, timeout, refs)
+                return self._container(context, env, job_env, workspace, run_id, timeout, refs)
         raise TaskFailed(f"Concrete task type {kind!r} is not supported by this runtime.")
 
-    def _python(self, params: dict[str, Any], secrets: Mapping[str, str], workspace: Any) -> Any:
+    def _holds(self, context: Any, params: Mapping[str, Any], env: Mapping[str, str]) -> bool:
+        """The matrix cell's `when` (cell_condition): false -> this instance runs nothing (logged)."""
+        facts = self.run_facts(context, params, env, self.cell_condition)
+        try:
+            holds = expressions.condition(self.cell_condition, facts)
+        except expressions.ExpressionError as exc:
+            raise TaskFailed(f"The `when` condition of this matrix cell ({self.cell_label}) cannot be decided: "
+                             f"{exc}") from None
+        if not holds:
+            self.log.info("Matrix cell %s: the stage's `when` condition is false; this cell runs nothing here (as "
+                          "Jenkins skips the stage for the cell).", self.cell_label)
+        return holds
+
+    def _recorded(self, context: Any, ran: Any, failure: Exception, result: dict[str, Any]) -> dict[str, Any]:
+        """Push what the pipeline task records (XCom `stdout`, `status`); a non-zero exit fails the task unless its
+        status is recorded (Jenkins' `returnStatus: true`)."""
+        ti = context.get("ti") if context is not None else None
+        if "stdout" in self.record and ti is not None:
+            ti.xcom_push(key="stdout", value=ran.stdout)
+        if "status" in self.record:
+            if ti is not None:
+                ti.xcom_push(key="status", value=ran.code)
+            return result
+        if ran.code != 0:
+            raise failure
+        return result
+
+    def _python(self, params: dict[str, Any], job_env: Mapping[str, str], workspace: Any) -> Any:
+        """A python callable, called with the parameters it names, in the task's environment (Jenkins'
+        variables, env, parameters, secrets; as a shell task gets them)."""
         from jenkins2flow_runtime.executors.python import call_with_params, load_callable
 
         func = load_callable(self.spec["callable"])
         workspace.mkdir(parents=True, exist_ok=True)
-        extra = {k: env_value(v) for k, v in self.spec.get("env", {}).items()}
-        extra.update(secrets)
-        extra["WORKSPACE"] = str(workspace)
-        with _environ(extra):
+        with _environ(job_env):
             self.log.info("Calling %s with parameters %s", self.spec["callable"], sorted(params))
             return call_with_params(func, params)
 
-    def _container(self, env: dict[str, str], job_env: dict[str, str], workspace: Any, run_id: str,
+    def _container(self, context: Any, env: dict[str, str], job_env: dict[str, str], workspace: Any, run_id: str,
                    timeout: float | None, refs: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
         from jenkins2flow_runtime.executors.container import container_executor, run_local
 
         where = container_executor(self.run_on)
         if where == "local":
             self.log.info("Running container task %s locally (image %s not pulled)", self.task_id, self.spec["image"])
-            code = run_local(self.spec["command"], cwd=workspace, env=env, log=self.log.info, timeout=timeout)
-            if code != 0:
-                raise TaskFailed(f"container command returned exit code {code}", code)
-            return {"exit_code": code, "executor": "local"}
+            ran = run_local(self.spec["command"], cwd=workspace, env=env, log=self.log.info, timeout=timeout,
+                            capture="stdout" in self.record)
+            return self._recorded(context, ran, TaskFailed(f"container command returned exit code {ran.code}",
+                                                           ran.code), {"exit_code": ran.code, "executor": "local"})
+        if self.record:
+            raise TaskFailed(f"This task records its {' and '.join(self.record)} for later tasks (Jenkins "
+                             "returnStdout/returnStatus), which a Fargate container task cannot do yet; run it with "
+                             "the local container executor (JENKINS2FLOW_CONTAINER_EXECUTOR=local) or as a shell "
+                             "task.")
         from jenkins2flow_runtime.fargate import ContainerRun, FargateConfig, FargateLauncher, secret_value_from
 
         config = FargateConfig.from_env()
@@ -305,11 +372,13 @@ class MappedConcreteTaskOperator(ConcreteTaskOperator):
                  bindings: dict[str, Any] | None = None, run_on: str = "local",
                  matrix_cell: dict[str, str] | None = None, jenkins_job: str = "",
                  deadlines: list[dict[str, Any]] | None = None, limit_seconds: float | None = None,
-                 **kwargs: Any) -> None:
+                 task_env: dict[str, Any] | None = None, record: tuple[str, ...] = (),
+                 cell_condition: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.pipeline, self.spec, self.declared, self.bindings = pipeline, spec, declared, bindings or {}
         self.run_on, self.matrix_cell, self.jenkins_job = run_on, matrix_cell or {}, jenkins_job
         self.deadlines, self.limit_seconds = deadlines or [], limit_seconds
+        self.task_env, self.record, self.cell_condition = task_env or {}, tuple(record), cell_condition
 
 
 class MappedViewTaskOperator(ViewTaskOperator):

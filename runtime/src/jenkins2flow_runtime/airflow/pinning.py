@@ -16,7 +16,7 @@ be read at run time, the task runs as built, with a warning.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +49,9 @@ class RunTask:
     declared: list[dict[str, Any]]
     bindings: dict[str, Any]
     executor: str
+    env: dict[str, Any] = field(default_factory=dict)
+    outputs: list[str] = field(default_factory=list)
+    condition: dict[str, Any] | None = None
 
 
 def stamp(dag: Any, built: BuiltFrom) -> None:
@@ -87,7 +90,7 @@ def task_at(store: Store, pipeline: str, version: int, task_id: str) -> RunTask:
         )
     builder = _Builder(catalog)
     return RunTask(version, builder.spec_json(task.uses), builder.declared(spec), task.bindings,  # type: ignore[arg-type]
-                   task.executor)
+                   task.executor, dict(task.env), list(task.outputs), task.condition)
 
 
 def run_version_task(task: Any, context: Any) -> RunTask | None:

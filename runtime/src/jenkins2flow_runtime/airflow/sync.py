@@ -115,7 +115,8 @@ class _Builder:
         declared = self.declared(spec)
         schedule = spec.schedule
         # the notifications as callbacks: one object per pipeline, shared by every task (docs/post-conditions.md)
-        notifier = PipelineNotifier(doc.name, spec.notifications) if spec.notifications else None
+        notifier = PipelineNotifier(doc.name, spec.notifications, declared,
+                                    spec.provenance.job) if spec.notifications else None
         callbacks = notifier.dag_callbacks() if notifier else {}
         task_defaults = notifier.task_defaults() if notifier else {}
         dag = DAG(
@@ -174,6 +175,12 @@ class _Builder:
             kwargs["run_on"] = task.executor
         if jenkins_job:
             kwargs["jenkins_job"] = jenkins_job
+        if task.env:
+            kwargs["task_env"] = task.env
+        if task.outputs:
+            kwargs["record"] = tuple(task.outputs)
+        if task.condition is not None:
+            kwargs["cell_condition"] = task.condition
         if task.matrix:  # a Jenkins matrix: one mapped instance per cell (docs/matrix.md)
             return ConcreteTaskOperator.create_mapped(cells=task.matrix, **kwargs)
         return ConcreteTaskOperator.create(**kwargs)

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from jenkins2flow_runtime.executors.process import stream_process
+from jenkins2flow_runtime.executors.process import Ran, stream_process
 
 EXECUTORS = ("local", "fargate")
 
@@ -38,6 +38,7 @@ def run_local(
     env: Mapping[str, str],
     log: Callable[[str], None] = print,
     timeout: float | None = None,
-) -> int:
+    capture: bool = False,
+) -> Ran:
     """Run the container command as a subprocess on this worker (no image is pulled: development only)."""
-    return stream_process(container_argv(command), cwd=cwd, env=env, log=log, timeout=timeout)
+    return stream_process(container_argv(command), cwd=cwd, env=env, log=log, timeout=timeout, capture=capture)

@@ -1,7 +1,7 @@
 """Run a shell step the way Jenkins' `sh` does: the script is data, written to a file and run with `sh -xe`.
 
 The script text is never rendered by any template engine. Output is streamed line by line to `log`; the exit code
-is returned, and a non-zero code fails the task (Jenkins' fail-fast `sh`).
+is returned, and a non-zero code fails the task (Jenkins' fail-fast `sh`) unless the task records its status.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from jenkins2flow_runtime.executors.process import stream_process
+from jenkins2flow_runtime.executors.process import Ran, stream_process
 
 
 class ShellError(RuntimeError):
@@ -46,11 +46,13 @@ def run_shell(
     shell: str = "sh",
     log: Callable[[str], None] = print,
     timeout: float | None = None,
-) -> int:
-    """Run `script` in `cwd` with exactly `env`; stream its output to `log`; return its exit code."""
+    capture: bool = False,
+) -> Ran:
+    """Run `script` in `cwd` with exactly `env`; stream its output to `log`; return its exit code (and, with
+    `capture`, its standard output: see stream_process)."""
     suffix = {"sh": ".sh", "powershell": ".ps1"}.get(shell, ".cmd")
     with tempfile.TemporaryDirectory(prefix="j2f-") as tmp:
         path = Path(tmp) / f"script{suffix}"
         path.write_text(script, encoding="utf-8")
         argv = shell_command(path, script, shell)
-        return stream_process(argv, cwd=cwd, env=env, log=log, timeout=timeout)
+        return stream_process(argv, cwd=cwd, env=env, log=log, timeout=timeout, capture=capture)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from jenkins2flow_runtime.expressions import ExpressionError, check
 from jenkins2flow_runtime.model.cron import check_cron
 from jenkins2flow_runtime.model.errors import Loc, issues
 
@@ -33,6 +34,8 @@ RESERVED_TASK_PREFIX = "jenkins2flow_"
 MARKER_TASK_IDS = {"success": "jenkins2flow_succeeded", "done": "jenkins2flow_ended"}
 RESERVED_TASK_IDS = frozenset(MARKER_TASK_IDS.values())
 ParamType = Literal["string", "text", "boolean", "choice", "password", "integer", "number"]
+# What a task records for later tasks (Jenkins `sh(returnStdout: true)` / `sh(returnStatus: true)`), as XCom keys.
+OutputKey = Literal["stdout", "status"]
 
 
 def check_name(value: str, what: str = "name", pattern: re.Pattern[str] = NAME_RE) -> str:
@@ -322,6 +325,22 @@ class PipelineTask(Strict):
     Empty: a plain task. Otherwise the task runs once per cell as an Airflow mapped task, each instance with its
     cell's values as parameters (over the bindings and over the run conf: a Jenkins cell always gets its axis
     values). Every cell has the same axis names, each valid as an environment variable; no cell twice."""
+    env: dict[str, str | dict[str, Any]] = Field(default_factory=dict, description="Environment variables of this "
+                                                 "use (name: text, or an expression computed in the run); they beat "
+                                                 "parameters of the same name.")
+    """Environment variables of the task (Jenkins `environment {}`, `withEnv`, `env.X = ...`, and the run-time
+    values a script uses): a string as written, or an expression tree (jenkins2flow_runtime.expressions) evaluated
+    when the task starts, to its Groovy string. They beat the parameters of the same name, as in Jenkins; secrets
+    beat them."""
+    outputs: list[OutputKey] = Field(default_factory=list, description="What the task records for later tasks: "
+                                     "stdout, status (then it succeeds whatever its exit code).")
+    """What the task records for later tasks, as XCom keys: `stdout` (its whole standard output, untrimmed, as
+    `sh(returnStdout: true)` returns it) and/or `status` (its exit code; with `status` the task succeeds whatever
+    the code, as `sh(returnStatus: true)` does). Later tasks read them through `{"output": id, "key": ...}` trees."""
+    condition: dict[str, Any] | None = Field(default=None, description="A Jenkins `when` decided per matrix cell "
+                                             "(an expression): false, the cell runs nothing here.")
+    """A Jenkins `when` decided per matrix cell (an expression tree): evaluated when the task starts; false -> the
+    task instance runs nothing and ends (a matrix cell's stage that Jenkins skips); failing -> the task fails."""
 
     @field_validator("id")
     @classmethod
@@ -338,9 +357,32 @@ class PipelineTask(Strict):
             found.append((("uses", "kind"),
                           f"a pipeline task uses a concrete_task or view_task, not {self.uses.kind!r}"))
         found += _matrix_issues(self.matrix)
+        found += _tree_issues(self)
         if found:
             raise issues(*found)
         return self
+
+
+def _tree_issues(task: PipelineTask) -> list[tuple[Loc, str]]:
+    """Env names valid, every expression tree well formed; env, outputs and conditions only on concrete tasks."""
+    found: list[tuple[Loc, str]] = []
+    trees: list[tuple[Loc, Any]] = [(("env", name), v) for name, v in task.env.items() if not isinstance(v, str)]
+    found += [(("env", name), f"environment variable name {name!r} is not valid (pattern {ENV_NAME_RE.pattern}, or "
+               "NAME+SUFFIX: prepended to NAME)") for name in task.env if not ENV_NAME_RE.match(name.split("+", 1)[0])
+              or ("+" in name and not ENV_NAME_RE.match(name.split("+", 1)[1]))]
+    if task.condition is not None:
+        trees.append((("condition",), task.condition))
+    for loc, tree in trees:
+        try:
+            check(tree)
+        except ExpressionError as exc:
+            found.append((loc, f"not a valid expression tree: {exc}"))
+    if task.uses.kind != "concrete_task":
+        found += [((key,), f"a {task.uses.kind} cannot have {key}") for key in ("env", "outputs", "condition")
+                  if getattr(task, key)]
+    if len(set(task.outputs)) != len(task.outputs):
+        found.append((("outputs",), f"outputs {task.outputs!r} name a key twice"))
+    return found
 
 
 def _matrix_issues(cells: list[dict[str, str]]) -> list[tuple[Loc, str]]:
@@ -379,6 +421,23 @@ class Notification(Strict):
     condition: Literal["", "changed", "fixed", "regression", "first_failure", "still_failing"] = Field(
         default="", description="Jenkins post `changed`/`fixed`/`regression`, email-ext's 1st failure / still "
         "failing: send only when that holds for the run.")
+    values: dict[Literal["to", "subject", "body"], dict[str, Any]] = Field(
+        default_factory=dict, description="Fields computed in the run (expression trees), evaluated when it is sent.")
+    """Fields Jenkins computes in the build (`subject: "${env.JOB_NAME} #${env.BUILD_NUMBER}"`): expression trees
+    (jenkins2flow_runtime.expressions) evaluated when the notification is sent, replacing the field (`to` split on
+    commas and spaces); the field itself keeps the Jenkins text, sent when a value cannot be computed."""
+
+    @model_validator(mode="after")
+    def _trees(self) -> Notification:
+        found: list[tuple[Loc, str]] = []
+        for key, tree in self.values.items():
+            try:
+                check(tree)
+            except ExpressionError as exc:
+                found.append((("values", key), f"not a valid expression tree: {exc}"))
+        if found:
+            raise issues(*found)
+        return self
 
 
 class Provenance(Strict):

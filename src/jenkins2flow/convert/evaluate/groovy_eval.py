@@ -32,7 +32,7 @@ from jenkins2flow_runtime import groovy
 from jenkins2flow_runtime.expressions import ExpressionError, check, evaluate
 from jenkins2flow_runtime.jenkins_env import JENKINS_VARIABLES, SCM_VARIABLES, URL_VARIABLES
 
-from jenkins2flow.convert.evaluate.results import Result, Runtime, Static, Unknown, literal, node
+from jenkins2flow.convert.evaluate.results import Result, Runtime, Static, Unknown, checked, literal, node
 from jenkins2flow.ir import Closure, Expr, GString, Interp, Span, Step, When, WhenBlock
 from jenkins2flow.parse import groovy_ast as A
 from jenkins2flow.parse.groovy_parser import parse_groovy
@@ -54,6 +54,17 @@ _WHOLE = {"params": "params", "env": "env", "currentBuild": "currentBuild"}
 _BOOLEAN_OPS = frozenset({"and", "or", "not", "bool", "==", "!=", "<", "<=", ">", ">=", "in", "!in", "==~", "=~",
                           "branch", "tag", "changeRequest", "environment", "triggeredBy"})
 OUTPUT_KEYS = ("stdout", "status")
+# currentBuild properties that are Jenkins' variables of the run (RunWrapper: getFullDisplayName is the job's full
+# display name, folders joined by " » ", then the display name "#N"; the job's names are taken as its display names).
+BUILD_ALIASES: dict[str, dict[str, Any]] = {
+    "id": {"bare": "BUILD_ID"},
+    "projectName": {"bare": "JOB_BASE_NAME"},
+    "fullProjectName": {"bare": "JOB_NAME"},
+    "absoluteUrl": {"env": "BUILD_URL"},
+    "fullDisplayName": {"op": "str", "args": [
+        {"op": "call", "name": "replace", "args": [{"bare": "JOB_NAME"}, {"lit": "/"}, {"lit": " \u00bb "}]},
+        {"lit": " "}, {"build": "displayName"}]},
+}
 
 
 def output_ref(task_id: str, key: str = "stdout", at: Span | None = None) -> Runtime:
@@ -137,7 +148,7 @@ class Evaluator:
             tree = result.tree
             if tree.get("op") == "str" or isinstance(tree.get("bare"), str):
                 return result
-            return Runtime({"op": "str", "args": [tree], **({"at": tree["at"]} if "at" in tree else {})})
+            return checked({"op": "str", "args": [tree], **({"at": tree["at"]} if "at" in tree else {})}, span)
         return result
 
     def truth(self, v: Any, span: Span | None = None) -> Result:
@@ -148,7 +159,7 @@ class Evaluator:
         if isinstance(result, Runtime):
             if result.tree.get("op") in _BOOLEAN_OPS:
                 return result
-            return Runtime({"op": "bool", "args": [result.tree]})
+            return checked({"op": "bool", "args": [result.tree]}, span)
         return result
 
     def shell(self, v: Any, span: Span, shell: str = "sh") -> ShellText:
@@ -355,6 +366,9 @@ class _Walk:
     def current_build(self, name: str, at: Span) -> Result:
         if name in ("number", "result", "currentResult", "displayName"):
             return Runtime({"build": name, "at": str(at)})
+        alias = BUILD_ALIASES.get(name)
+        if alias is not None:
+            return Runtime({**alias, "at": str(at)})
         return Unknown(f"currentBuild.{name} is not known outside Jenkins", at)
 
     def _global(self, obj: A.Node, key: str, at: Span) -> Result | None:

@@ -6,12 +6,14 @@ values are Groovy values as Python (`jenkins2flow_runtime.groovy`: str, int, Dec
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
-from jenkins2flow.ir import Span
+from jenkins2flow_runtime.expressions import ExpressionError, check
+
+from jenkins2flow.ir import Closure, Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,28 @@ class Unknown:
 Result = Static | Runtime | Unknown
 
 
+class Values(Protocol):
+    """What shell_text and when read of an evaluator (groovy_eval.Evaluator), named here so that they need not
+    import the module that imports them."""
+
+    @property
+    def params(self) -> frozenset[str]: ...
+
+    @property
+    def known_env(self) -> frozenset[str]: ...
+
+    @property
+    def env(self) -> Mapping[str, Result]: ...
+
+    def value(self, v: Any, span: Span | None = None) -> Result: ...
+
+    def expression(self, text: str, span: Span) -> Result: ...
+
+    def truth(self, v: Any, span: Span | None = None) -> Result: ...
+
+    def closure(self, c: Closure, span: Span | None = None) -> Result: ...
+
+
 def literal(value: Any) -> dict[str, Any]:
     """The tree node of a static Groovy value."""
     if value is None or isinstance(value, str | bool | int):
@@ -68,6 +92,16 @@ def literal(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return {"map": [[literal(k), literal(v)] for k, v in value.items()]}
     raise TypeError(f"{type(value).__name__} is not a Groovy value")
+
+
+def checked(tree: dict[str, Any], span: Span | None) -> Runtime | Unknown:
+    """`tree` as a Runtime value if the runtime accepts it (well-formed, within its size limits), else Unknown at
+    `span`: values combined again and again (an `if` whose arms both extend a variable) can outgrow the limits."""
+    try:
+        check(tree)
+    except ExpressionError as exc:
+        return Unknown(exc.reason, span)
+    return Runtime(tree)
 
 
 def node(result: Static | Runtime) -> dict[str, Any]:

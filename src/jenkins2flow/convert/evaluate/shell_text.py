@@ -4,7 +4,8 @@ Groovy interpolates before the shell sees the script. Here:
 - static parts are pasted exactly as Groovy pastes them (its toString: `[a, b]`, `true`, `null`, `2.5`), so the
   shell reads them as it would under Jenkins; a `\\$` in the Groovy string is a plain `$` for the shell;
 - run-time parts become references to environment variables the task receives: `${X}` for a declared parameter X,
-  one of Jenkins' variables or a bound environment variable (the task has them), else `${J2F_<hash>}` bound in
+  one of Jenkins' variables, a variable the run is known to set (`known_env`: matrix axes, tools) or a bound
+  environment variable (the task has them), else `${J2F_<hash>}` bound in
   `ShellText.env` to the expression tree, which the runtime evaluates to its Groovy string before the script runs.
   The reference is placed for the shell quoting context it falls in (`'"${X}"'` inside single quotes). The shell
   expands a variable without re-parsing it, so a value holding quotes, `;` or `$(...)` stays data where Jenkins
@@ -23,17 +24,14 @@ import json
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jenkins2flow_runtime import groovy
 from jenkins2flow_runtime.expressions import evaluate
 from jenkins2flow_runtime.jenkins_env import JENKINS_VARIABLES
 
-from jenkins2flow.convert.evaluate.results import Result, Runtime, Static, Unknown, is_literal
+from jenkins2flow.convert.evaluate.results import Result, Runtime, Static, Unknown, Values, is_literal
 from jenkins2flow.ir import GString, Span
-
-if TYPE_CHECKING:
-    from jenkins2flow.convert.evaluate.groovy_eval import Evaluator
 
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ALWAYS_SET = frozenset(JENKINS_VARIABLES)
@@ -56,7 +54,7 @@ class ShellText:
 Part = tuple[str, Any]  # ("text", str) | ("value", Runtime) | ("unknown", Unknown)
 
 
-def parts_of(ev: Evaluator, value: Any, span: Span) -> list[Part]:
+def parts_of(ev: Values, value: Any, span: Span) -> list[Part]:
     """The value as pieces of text: static text, run-time values, unknown values."""
     if isinstance(value, str):
         return [("text", value)]
@@ -68,7 +66,7 @@ def parts_of(ev: Evaluator, value: Any, span: Span) -> list[Part]:
     return _split(ev, ev.value(value, span))
 
 
-def _split(ev: Evaluator, result: Result) -> list[Part]:
+def _split(ev: Values, result: Result) -> list[Part]:
     if isinstance(result, Static):
         return [("text", groovy.to_str(result.value))]
     if isinstance(result, Unknown):
@@ -94,7 +92,7 @@ def _is_string(tree: dict[str, Any]) -> bool:
     return tree.get("op") == "+" and _is_string(tree["args"][0])
 
 
-def variable(ev: Evaluator, value: Runtime) -> tuple[str, dict[str, Any] | None]:
+def variable(ev: Values, value: Runtime) -> tuple[str, dict[str, Any] | None]:
     """The environment variable that carries `value` into the task: (name, tree to bind, or None when the task
     already has it)."""
     tree = value.tree
@@ -102,7 +100,8 @@ def variable(ev: Evaluator, value: Runtime) -> tuple[str, dict[str, Any] | None]
     if isinstance(name, str) and name in ev.params and name not in ev.env and _SHELL_NAME.fullmatch(name):
         return name, None
     name = tree.get("env", tree.get("bare"))
-    if isinstance(name, str) and (name in _ALWAYS_SET or name in ev.params) and _SHELL_NAME.fullmatch(name):
+    if isinstance(name, str) and (name in _ALWAYS_SET or name in ev.params or name in ev.known_env) and \
+            name not in ev.env and _SHELL_NAME.fullmatch(name):
         return name, None
     for bound, result in ev.env.items():
         if isinstance(result, Runtime) and result.tree == tree and _SHELL_NAME.fullmatch(bound):
@@ -116,7 +115,7 @@ def _abort(unknown: Unknown) -> str:
     return "${J2F_UNRESOLVED:?" + re.sub(r"[^A-Za-z0-9_.:/ -]", "_", f"{place} Groovy value not converted") + "}"
 
 
-def shell_script(ev: Evaluator, value: Any, span: Span, shell: str = "sh") -> ShellText:
+def shell_script(ev: Values, value: Any, span: Span, shell: str = "sh") -> ShellText:
     """The script of a `sh`/`bat`/`powershell` step whose script argument is `value`."""
     parts = parts_of(ev, value, span)
     env: dict[str, dict[str, Any]] = {}
@@ -160,7 +159,7 @@ def shell_script(ev: Evaluator, value: Any, span: Span, shell: str = "sh") -> Sh
     return ShellText("".join(out), env, tuple(unknown))
 
 
-def shell_word(ev: Evaluator, value: Any, span: Span) -> ShellText:
+def shell_word(ev: Values, value: Any, span: Span) -> ShellText:
     """The value as one shell word (a `dir()` path for `cd`): quoted static text, `"${X}"` for run-time parts."""
     parts = parts_of(ev, value, span)
     unknown = tuple(p for kind, p in parts if kind == "unknown")

@@ -23,26 +23,23 @@ names must be static strings. The result is Static (decided now), Runtime (a boo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jenkins2flow_runtime import groovy
 from jenkins2flow_runtime.expressions import COMPARATORS, ExpressionError, check
 
-from jenkins2flow.convert.evaluate.results import Result, Runtime, Static, Unknown, node
+from jenkins2flow.convert.evaluate.results import Result, Runtime, Static, Unknown, Values, node
 from jenkins2flow.ir import Closure, Span, When, WhenBlock
-
-if TYPE_CHECKING:
-    from jenkins2flow.convert.evaluate.groovy_eval import Evaluator
 
 NEEDS_COMMITS = {"changelog": "commit messages", "changeset": "changed files"}
 
 
-def when_block(ev: Evaluator, block: WhenBlock) -> Result:
+def when_block(ev: Values, block: WhenBlock) -> Result:
     """All conditions of a stage's `when` (Jenkins ANDs them)."""
     return _all(ev, "and", block.conditions, block.span)
 
 
-def when_condition(ev: Evaluator, w: When) -> Result:
+def when_condition(ev: Values, w: When) -> Result:
     """One `when` condition as Static(bool), Runtime(boolean tree) or Unknown."""
     handler = _DIRECTIVES.get(w.kind)
     if handler is None:
@@ -62,7 +59,7 @@ def gate_tree(result: Result) -> dict[str, Any]:
     return result.tree()
 
 
-def _all(ev: Evaluator, op: str, items: tuple[When, ...], span: Span) -> Result:
+def _all(ev: Values, op: str, items: tuple[When, ...], span: Span) -> Result:
     parts = [when_condition(ev, w) for w in items]
     for p in parts:
         if isinstance(p, Unknown):
@@ -70,6 +67,8 @@ def _all(ev: Evaluator, op: str, items: tuple[When, ...], span: Span) -> Result:
     if all(isinstance(p, Static) for p in parts):
         values = [bool(p.value) for p in parts]  # type: ignore[union-attr]
         return Static(all(values) if op == "and" else any(values))
+    if len(parts) == 1:
+        return parts[0]
     return _tree({"op": op, "args": [gate_tree(p) for p in parts], "at": str(span)}, span)
 
 
@@ -88,7 +87,7 @@ def _arg(w: When, key: str) -> Any:
     return w.args[0] if w.args and key == "pattern" and not isinstance(w.args[0], Closure) else None
 
 
-def _static_text(ev: Evaluator, w: When, key: str, required: bool = True) -> str | Unknown | None:
+def _static_text(ev: Values, w: When, key: str, required: bool = True) -> str | Unknown | None:
     raw = _arg(w, key) if key == "pattern" else dict(w.kwargs).get(key)
     if raw is None:
         return Unknown(f"when {w.kind} needs {key!r}", w.span) if required else None
@@ -100,7 +99,7 @@ def _static_text(ev: Evaluator, w: When, key: str, required: bool = True) -> str
     return Unknown(f"when {w.kind}: {key} must be a string written in the Jenkinsfile", w.span)
 
 
-def _comparator(ev: Evaluator, w: When, default: str) -> str | Unknown:
+def _comparator(ev: Values, w: When, default: str) -> str | Unknown:
     given = _static_text(ev, w, "comparator", required=False)
     if isinstance(given, Unknown):
         return given
@@ -108,7 +107,7 @@ def _comparator(ev: Evaluator, w: When, default: str) -> str | Unknown:
     return name if name in COMPARATORS else default
 
 
-def _branch(ev: Evaluator, w: When) -> Result:
+def _branch(ev: Values, w: When) -> Result:
     pattern = _static_text(ev, w, "pattern")
     comparator = _comparator(ev, w, "GLOB")
     for x in (pattern, comparator):
@@ -117,11 +116,11 @@ def _branch(ev: Evaluator, w: When) -> Result:
     return _tree({"op": w.kind, "pattern": pattern, "comparator": comparator, "at": str(w.span)}, w.span)
 
 
-def _building_tag(ev: Evaluator, w: When) -> Result:
+def _building_tag(ev: Values, w: When) -> Result:
     return _tree({"op": "tag", "pattern": "", "comparator": "GLOB", "at": str(w.span)}, w.span)
 
 
-def _tag(ev: Evaluator, w: When) -> Result:
+def _tag(ev: Values, w: When) -> Result:
     pattern = _static_text(ev, w, "pattern", required=False)
     comparator = _comparator(ev, w, "GLOB")
     for x in (pattern, comparator):
@@ -133,7 +132,7 @@ def _tag(ev: Evaluator, w: When) -> Result:
 _CHANGE_KEYS = ("id", "target", "branch", "fork", "title", "author", "authorDisplayName", "authorEmail")
 
 
-def _change_request(ev: Evaluator, w: When) -> Result:
+def _change_request(ev: Values, w: When) -> Result:
     filters: dict[str, str] = {}
     for key, _ in w.kwargs:
         if key in ("comparator", "url"):
@@ -151,7 +150,7 @@ def _change_request(ev: Evaluator, w: When) -> Result:
     return _tree({"op": "changeRequest", "filters": filters, "comparator": comparator, "at": str(w.span)}, w.span)
 
 
-def _environment(ev: Evaluator, w: When) -> Result:
+def _environment(ev: Values, w: When) -> Result:
     name, value = _static_text(ev, w, "name"), _static_text(ev, w, "value")
     for x in (name, value):
         if isinstance(x, Unknown):
@@ -159,11 +158,17 @@ def _environment(ev: Evaluator, w: When) -> Result:
     ignore = ev.value(dict(w.kwargs).get("ignoreCase", False), w.span)
     if not isinstance(ignore, Static):
         return Unknown("when environment: ignoreCase must be written in the Jenkinsfile", w.span)
+    bound = ev.env.get(name)  # type: ignore[arg-type]
+    if isinstance(bound, Static):  # the variable is set in the Jenkinsfile: decided now, as Jenkins decides it
+        actual, wanted = groovy.to_str(bound.value) if bound.value is not None else "", str(value)
+        if not actual:
+            return Static(not wanted)
+        return Static(actual.lower() == wanted.lower() if groovy.truth(ignore.value) else actual == wanted)
     return _tree({"op": "environment", "name": name, "value": value, "ignoreCase": groovy.truth(ignore.value),
                   "at": str(w.span)}, w.span)
 
 
-def _equals(ev: Evaluator, w: When) -> Result:
+def _equals(ev: Values, w: When) -> Result:
     kw = dict(w.kwargs)
     if "expected" not in kw or "actual" not in kw:
         return Unknown("when equals needs expected: and actual:", w.span)
@@ -176,14 +181,14 @@ def _equals(ev: Evaluator, w: When) -> Result:
     return _tree({"op": "==", "args": [node(expected), node(actual)], "at": str(w.span)}, w.span)  # type: ignore
 
 
-def _expression(ev: Evaluator, w: When) -> Result:
+def _expression(ev: Values, w: When) -> Result:
     closure = next((a for a in w.args if isinstance(a, Closure)), None)
     if closure is None:
         return Unknown("when expression needs a { ... } block", w.span)
     return ev.truth(ev.closure(closure, w.span))
 
 
-def _triggered_by(ev: Evaluator, w: When) -> Result:
+def _triggered_by(ev: Values, w: When) -> Result:
     kw = dict(w.kwargs)
     raw = kw.get("cause", w.args[0] if w.args else None)
     cause = ev.value(raw, w.span) if raw is not None else None
@@ -195,7 +200,7 @@ def _triggered_by(ev: Evaluator, w: When) -> Result:
     return _tree({"op": "triggeredBy", "cause": cause.value, "detail": detail.value, "at": str(w.span)}, w.span)
 
 
-def _not(ev: Evaluator, w: When) -> Result:
+def _not(ev: Values, w: When) -> Result:
     if len(w.children) != 1:
         return Unknown(f"when not takes one condition, not {len(w.children)}", w.span)
     inner = when_condition(ev, w.children[0])

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 from typing import Any
 
@@ -12,12 +13,13 @@ from jenkins2flow_runtime.model import SecretRef
 from jenkins2flow.convert import regions
 from jenkins2flow.convert.agents import agent_scope, custom_workspace
 from jenkins2flow.convert.context import Ctx, Handler, Scope
+from jenkins2flow.convert.evaluate import Runtime, Static, Unknown
 from jenkins2flow.convert.handlers.nodes import body
 from jenkins2flow.convert.rules import Rule
+from jenkins2flow.convert.scripted import in_parallel
 from jenkins2flow.convert.secrets import classify
-from jenkins2flow.convert.shell import to_shell
 from jenkins2flow.convert.values import arg, as_list, text
-from jenkins2flow.ir import Agent, Closure, Step
+from jenkins2flow.ir import Agent, Closure, GString, Span, Step
 
 
 def block(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -36,10 +38,30 @@ def node_(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 
 def dir_(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    path = text(arg(node, "path", ""))
-    cwd = f"{scope.cwd}/{path}" if scope.cwd and not path.startswith("/") else path
-    ctx.mapped(f"step {node.name}", node.span, node.name, f"tasks inside run in {cwd!r}")
-    ctx.walk(body(node), replace(scope, cwd=cwd))
+    """`dir(path) { ... }`: the body's tasks run in the folder (created when missing, as Jenkins does), a Groovy
+    value: known when converting, or computed in the run (then a sh word reading variables the task receives); a
+    path the converter cannot compute is a placeholder."""
+    value = arg(node, "path", "")
+    path = scope.ev.string(value, node.span)
+    word = scope.ev.shell_word(value, node.span)
+    if isinstance(path, Unknown) or not word.ok or not word.script or path == Static(""):
+        reason = "; ".join(str(u) for u in word.unknown) or "the path is empty"
+        ctx.placeholder(f"step {node.name}", node.span, f"the directory is not converted: {reason}", scope,
+                        key=node.name, source=node.raw)
+        ctx.walk(body(node), scope)
+        return
+    if isinstance(path, Static) and not scope.cwd_word:
+        text_path = str(path.value)
+        cwd = f"{scope.cwd}/{text_path}" if scope.cwd and not text_path.startswith("/") else text_path
+        inner = replace(scope, cwd=cwd)
+    else:  # computed in the run, or inside a dir() that is
+        absolute = isinstance(path, Static) and str(path.value).startswith("/")
+        outer = scope.cwd_word or (shlex.quote(scope.cwd) if scope.cwd else "")
+        cwd_word = word.script if absolute or not outer else f"{outer}/{word.script}"
+        cwd = f"{scope.cwd}/{text(value)}" if scope.cwd and not absolute else text(value)
+        inner = replace(scope, cwd=cwd, cwd_word=cwd_word, cwd_env=scope.cwd_env + tuple(word.env.items()))
+    ctx.mapped(f"step {node.name}", node.span, node.name, f"tasks inside run in {inner.cwd!r}")
+    ctx.walk(body(node), inner)
 
 
 def ws(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -54,7 +76,7 @@ def stage(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.walk(body(node), replace(scope, stage=name, id_suffix=""))
 
 
-def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
     branches: list[tuple[str, tuple[Step, ...]]] = []
     items: list[tuple[Any, Any]] = list(node.kwargs)
     for a in node.args:
@@ -68,40 +90,68 @@ def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     if not branches:
         ctx.placeholder("step parallel", node.span, "the branches are built dynamically by Groovy", scope,
                         key="parallel", source=node.raw)
-        return
+        return scope
     ctx.mapped("step parallel", node.span, "parallel", f"{len(branches)} branches fan out")
-    start, ends = list(ctx.frontier), []
+    start, ends, arms = list(ctx.frontier), [], []
     rule_in = (ctx.pending_rule, ctx.after_conditional)  # every branch starts as the first one does
     for name, branch in branches:
         ctx.frontier = list(start)
         ctx.pending_rule, ctx.after_conditional = rule_in
-        ctx.walk(branch, replace(scope, stage=name))
+        arms.append(ctx.walk(branch, replace(scope, stage=name)))
         ends += [t for t in ctx.frontier if t not in ends]
     ctx.frontier = ends
+    return scope.join(arms, in_parallel(node.span))
 
 
-def with_env(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    pairs: list[tuple[str, str]] = []
+def with_env(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
+    """`withEnv(["A=value", ...]) { ... }`: each value a Groovy string (static, or computed in the run) that the
+    body's tasks receive; the variables end with the block. A secret written in clear becomes a reference to an
+    Airflow variable to create (convert.secrets), never a value."""
+    inner, names = scope, []
     refs: list[SecretRef] = []
     for item in as_list(node.args[0] if node.args and not isinstance(node.args[0], Closure) else ()):
-        script, _ = to_shell(item)
-        name, sep, value = script.partition("=")
-        kind = classify(name.strip(), value, literal_value=isinstance(item, str)) if sep else ""
+        pair = env_pair(item, scope, node.span)
+        if isinstance(pair, Unknown):
+            ctx.placeholder("step withEnv", node.span, f"an entry is not converted: {pair}", scope, key="withEnv",
+                            source=node.raw, fallback=False)
+            continue
+        name, value = pair
+        found = scope.ev.string(value, node.span)
+        written = str(found.value) if isinstance(found, Static) else text(value)
+        kind = classify(name, written, literal_value=isinstance(item, str))
         if kind:  # written in clear: an Airflow variable to create, never the value
-            refs.append(ctx.literal_secret(name.strip(), value, kind, node.span, "withEnv"))
-        elif sep and name.strip():
-            pairs.append((name.strip(), value))
-    names = [k for k, _ in pairs] + [f"{r.env} (secret)" for r in refs]
-    ctx.mapped("step withEnv", node.span, "withEnv", f"environment {', '.join(names) or '(none)'}")
-    ctx.walk(body(node), scope.with_env(pairs).with_secrets(refs))
+            refs.append(ctx.literal_secret(name, written, kind, node.span, "withEnv"))
+            continue
+        inner = inner.bind_env(name, found, node.span)
+        names.append(name)
+    shown = names + [f"{r.env} (secret)" for r in refs]
+    ctx.mapped("step withEnv", node.span, "withEnv", f"environment {', '.join(shown) or '(none)'}")
+    inner = inner.with_secrets(refs)
+    return scope.carry(ctx.walk(body(node), inner), start=inner)
+
+
+def env_pair(item: Any, scope: Scope, span: Span) -> tuple[str, Any] | Unknown:
+    """A `withEnv` entry `"NAME=value"` as (NAME, the value as an IR value): the name must be written out."""
+    if isinstance(item, GString) and item.parts and isinstance(item.parts[0], str) and "=" in item.parts[0]:
+        name, _, head = item.parts[0].partition("=")
+        return name.strip(), GString(((head,) if head else ()) + item.parts[1:])
+    value = scope.ev.string(item, span)
+    if isinstance(value, Static) and "=" in str(value.value):
+        name, _, rest = str(value.value).partition("=")
+        return name.strip(), rest
+    if isinstance(value, Unknown):
+        return value
+    return Unknown(f"the variable name of {text(item)!r} is only known in the run", span)
 
 
 def docker_container(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     """`withDockerContainer('img') { steps }`: the body's tasks run in that image, like `.inside`."""
-    image = arg(node, "image", "")
-    if not isinstance(image, str) or not image:
-        ctx.placeholder(f"step {node.name}", node.span, "the image is computed by Groovy", scope, key=node.name,
-                        source=node.raw)
+    found = scope.ev.value(arg(node, "image", ""), node.span)
+    image = found.value if isinstance(found, Static) and isinstance(found.value, str) else ""
+    if not image:
+        ctx.placeholder(f"step {node.name}", node.span, "the image is only known in the run" if
+                        isinstance(found, Static | Runtime) else f"the image is not converted: {found}", scope,
+                        key=node.name, source=node.raw)
         ctx.walk(body(node), scope)
         return
     inner = agent_scope(Agent("docker", image=image, span=node.span), ctx, scope)
@@ -112,7 +162,7 @@ def docker_container(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 def retry(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     """`retry(3) { body }`: Jenkins runs the whole body again after a failure, up to 3 attempts in all; each task of
     the body gets 2 Airflow retries (faithful for a body of one task, flagged otherwise: regions.close_retries)."""
-    count, problem = regions.retry_count(ctx, arg(node, "count", 1), node.span)
+    count, problem = regions.retry_count(ctx, arg(node, "count", 1), node.span, scope.ev)
     if count is None:
         ctx.approximated("step retry", node.span, problem, "retry")
         ctx.walk(body(node), scope)
@@ -130,7 +180,8 @@ def retry(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 def timeout(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     """`timeout(time: 5, unit: 'MINUTES') { body }`: the body's tasks share the limit (regions.timeout_block)."""
-    limit = regions.limit_of(ctx, node, arg(node, "time", None), node.kwarg("unit"), node.kwarg("activity"))
+    limit = regions.limit_of(ctx, node, arg(node, "time", None), node.kwarg("unit"), node.kwarg("activity"),
+                             scope.ev)
     regions.timeout_block(ctx, scope, node, limit, body(node), ctx.walk)
 
 

@@ -9,13 +9,16 @@ import shlex
 import string
 from typing import Any
 
+from jenkins2flow_runtime import groovy
+
 from jenkins2flow.convert import tools
 from jenkins2flow.convert.context import Ctx, Handler, Scope
+from jenkins2flow.convert.evaluate import ShellText, Static, Unknown
 from jenkins2flow.convert.handlers.nodes import key
 from jenkins2flow.convert.invocations import recognize
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.secrets import find, line_of
-from jenkins2flow.convert.shell import script_arg, to_shell
+from jenkins2flow.convert.shell import script_arg
 from jenkins2flow.convert.values import arg, text
 from jenkins2flow.convert.workdir import in_workdir
 from jenkins2flow.ir import Plugin, Step
@@ -49,20 +52,32 @@ def runnable(needs: str, node: Step | Plugin, ctx: Ctx, scope: Scope, element: s
 
 
 def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plugin, element: str,
-               needs: str = "") -> None:
+               needs: str = "", env: dict[str, Any] | None = None, outputs: list[str] | None = None,
+               named: str = "") -> str | None:
     """A shell task (or a view task for one SQL call) running `script` in the scope's folder, when the scope's
-    workers run `needs` (default: `shell`)."""
+    workers run `needs` (default: `shell`); `env` the run-time values it reads, `outputs` what it records (then it
+    stays a shell task), `named` the text its task's name is made from (default: the script). Returns the task's
+    id, None when the step cannot run here (a placeholder)."""
     flag_secrets(ctx, script, node, element)
     if not runnable(needs or shell, node, ctx, scope, element, script):
-        return
-    script, problem = in_workdir(script, shell, scope.workspace, scope.cwd)
+        return None
+    if scope.cwd_word:  # a dir() computed in the run: a sh line reading the variables the task receives
+        if shell != "sh" or script.startswith("#!"):
+            ctx.placeholder(element, node.span, f"the directory {scope.cwd!r} is computed in the run, which only a "
+                            "sh script (without an interpreter line of its own) can enter", scope, key=key(node),
+                            source=script)
+            return None
+        script = f"mkdir -p -- {scope.cwd_word} && cd -- {scope.cwd_word} || exit 1\n{script}"
+    script, problem = in_workdir(script, shell, scope.workspace, "" if scope.cwd_word else scope.cwd)
     if problem:
         ctx.approximated(element, node.span, problem, key(node))
     if scope.ssh_keys and scope.image:
         ctx.approximated(element, node.span, "inside sshagent in a container: the runtime starts the ssh-agent for "
                          "containers it runs on the worker, not on Fargate, where the keys are only environment "
                          "variables", key(node))
-    rec = recognize(script, ctx.rules.table("invocations"), ctx.workspace, {p.name for p in ctx.job.parameters})
+    task_env = {**scope.task_env(), **(env or {})}
+    params = {p.name for p in ctx.job.parameters} - set(task_env)  # a variable the task env sets is not a param
+    rec = recognize(script, ctx.rules.table("invocations"), ctx.workspace, params)
     for s in rec.signals:
         if s not in ctx.conv.signals:
             ctx.conv.signals.append(s)
@@ -71,19 +86,23 @@ def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plu
     if rec.sql and scope.secrets:
         ctx.note(f"{element}: the SQL call uses credentials bound by Jenkins; it stays a shell task (a view task "
                  "would run on an Airflow connection instead).", node.span, "info")
-    if rec.sql and not scope.secrets:
+    if rec.sql and not scope.secrets and not outputs and scope.cell_condition is None:
         view = {"sql": rec.sql, "connection": rec.connection, "materialize": "query",
                 "description": f"{rec.tool} call converted from Jenkins"
                 + (f" ({rec.sql_file})" if rec.sql_file else ""),
                 "tags": ["sql", rec.tool]}
-        ctx.emit("sql", view, scope, kind="view_task", text=rec.sql)
+        tid = ctx.emit("sql", view, scope, kind="view_task", text=rec.sql)
         ctx.mapped(element, node.span, key(node), f"{rec.tool} SQL -> view task on connection {rec.connection!r}")
-        return
+        return tid
     spec: dict[str, Any] = {"type": "shell", "command": script, "shell": shell}
     if rec.signals:
         spec["tags"] = sorted(rec.signals)
-    ctx.emit(shell if shell != "powershell" else "ps", spec, scope)
-    ctx.mapped(element, node.span, key(node))
+    tid = ctx.emit(shell if shell != "powershell" else "ps", spec, scope, env=env, outputs=outputs or [], text=named)
+    ctx.mapped(element, node.span, key(node), f"records its {' and '.join(outputs)}" if outputs else "")
+    return tid
+
+
+EMPTY = "''"  # the empty shell word
 
 
 def flag_secrets(ctx: Ctx, script: str, node: Step | Plugin, element: str) -> None:
@@ -100,21 +119,44 @@ def _element(node: Step | Plugin) -> str:
     return f"step {node.name}" if isinstance(node, Step) else f"builder {node.cls}"
 
 
+def _unknown(text: ShellText) -> str:
+    return "; ".join(str(u) for u in text.unknown)
+
+
 def shell(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """`sh`/`bat`/`powershell` and the Shell builders: the script as Groovy makes it (convert.evaluate.shell_text:
+    static parts as Groovy pastes them, run-time parts as variables the task receives); a part the converter cannot
+    compute makes the step a placeholder, never pasted. `returnStdout`/`returnStatus`: the task records its
+    output / exit code (and succeeds whatever the code) for later tasks."""
     element = _element(node)
-    value = script_arg(node) if isinstance(node, Step) else node.field(rule.get("field", "command"), "")
-    script, unresolved = to_shell(value)
-    for expr in unresolved:
-        ctx.note(f"Groovy expression ${{{expr}}} cannot be evaluated outside Jenkins; it is left for the shell.",
-                 node.span)
-    if isinstance(node, Step) and (node.kwarg("returnStdout") or node.kwarg("returnStatus")):
-        ctx.note(f"{element}: its output or status was used by Groovy; the task runs the command only.", node.span)
-    if not script.strip():
-        ctx.placeholder(element, node.span, "the script is empty or not a literal", scope, key=key(node),
-                        source=text(value))
+    kind = str(rule.get("shell", "sh"))
+    if isinstance(node, Plugin):  # a config.xml builder: plain shell text, no Groovy
+        value: Any = text(node.field(rule.get("field", "command"), ""))
+    else:
+        value = script_arg(node)
+    script = scope.ev.shell(value, node.span, shell=kind)
+    if not script.ok:
+        ctx.placeholder(element, node.span, f"the script has Groovy values the converter cannot compute: "
+                        f"{_unknown(script)}", scope, key=key(node), source=getattr(node, "raw", "") or text(value))
         return
-    shell_name = str(rule.get("shell", "sh"))
-    emit_shell(ctx, scope, script, shell_name, node, element, str(rule.get("needs", shell_name)))
+    if not script.script.strip():
+        ctx.placeholder(element, node.span, "the script is empty", scope, key=key(node), source=text(value))
+        return
+    outputs: list[str] = []
+    for flag, out in (("returnStdout", "stdout"), ("returnStatus", "status")):
+        wanted = scope.ev.truth(node.kwarg(flag), node.span) if isinstance(node, Step) else Static(False)
+        if not isinstance(wanted, Static):
+            ctx.placeholder(element, node.span, f"{flag} is only known in the run", scope, key=key(node),
+                            source=getattr(node, "raw", ""))
+            return
+        if wanted.value:
+            outputs.append(out)
+    if outputs and scope.image:
+        ctx.approximated(element, node.span, f"it records its {' and '.join(outputs)} for later steps, which a "
+                         "Fargate container task cannot do yet: it runs with the local container executor only",
+                         key(node))
+    emit_shell(ctx, scope, script.script, kind, node, element, str(rule.get("needs", kind)), env=script.env,
+               outputs=outputs)
 
 
 def _empty(value: Any, neutral: list[Any]) -> bool:
@@ -146,8 +188,17 @@ def command(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     fields = {k: text(v) for k, v in raw.items()}
     template = str(rule.get("template", "{value}"))
     names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
-    script = template.format(**{n: fields.get(n, "") for n in names}).strip()
     args: dict[str, str] = rule.get("args") or {}
+    if isinstance(node, Step):  # a step's arguments are Groovy values: the string Groovy makes of each used one
+        for field in [n for n in (*names, *args) if n in raw]:
+            found = scope.ev.string(raw[field], node.span)
+            if not isinstance(found, Static):
+                reason = str(found) if isinstance(found, Unknown) else "it is only known in the run"
+                ctx.placeholder(_element(node), node.span, f"the argument {field!r} is not converted: {reason}",
+                                scope, key=key(node), source=node.raw)
+                return
+            fields[field] = str(found.value)
+    script = template.format(**{n: fields.get(n, "") for n in names}).strip()
     script += "".join(f" {flag} {shlex.quote(fields[f])}" for f, flag in args.items() if fields.get(f, "").strip())
     props = str(rule.get("properties", ""))
     for line in fields.get(props, "").splitlines() if props else ():
@@ -155,8 +206,7 @@ def command(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         if sep and name.strip() and not name.startswith("#"):
             script += " " + shlex.quote(f"-D{name.strip()}={value.strip()}")
     env: dict[str, str] = rule.get("env") or {}
-    scope = scope.with_env([(var, fields[f]) for f, var in env.items() if fields.get(f, "").strip()]) \
-        if any(fields.get(f, "").strip() for f in env) else scope
+    scope = scope.with_env([(var, fields[f]) for f, var in env.items() if fields.get(f, "").strip()])
     tool_rule: dict[str, str] = rule.get("tool") or {}
     if tool_rule and tool_rule.get("field") in raw:
         scope = tools.apply(tool_rule["type"], raw[tool_rule["field"]], node.span, ctx, scope,
@@ -171,34 +221,44 @@ def command(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     emit_shell(ctx, scope, script, shell_name, node, _element(node), str(rule.get("needs", shell_name)))
 
 
-def _dq(script: str) -> str:
-    return '"' + script.replace("\\", "\\\\").replace('"', '\\"').replace("`", "\\`") + '"'
+def _word(node: Step, value: Any, ctx: Ctx, scope: Scope, element: str) -> ShellText | None:
+    """A Groovy value as one shell word (static text quoted, run-time parts as variables); None (and a
+    placeholder) when the converter cannot compute it."""
+    word = scope.ev.shell_word(value, node.span)
+    if not word.ok:
+        ctx.placeholder(element, node.span, f"a Groovy value is not converted: {_unknown(word)}", scope,
+                        key=node.name, source=node.raw)
+        return None
+    return word
 
 
 def echo(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    value = arg(node, "message", "")
-    if isinstance(value, str):
-        script = "echo " + shlex.quote(value)
-    else:
-        body, _ = to_shell(value)
-        script = "echo " + _dq(body)
-    emit_shell(ctx, scope, script, "sh", node, f"step {node.name}")
+    """`echo msg` (and `println`): the message printed as Jenkins prints it (printf: no escape is interpreted)."""
+    element = f"step {node.name}"
+    word = _word(node, arg(node, "message", ""), ctx, scope, element)
+    if word is not None:
+        emit_shell(ctx, scope, f"printf '%s\\n' {word.script or EMPTY}", "sh", node, element, env=word.env,
+                   named=f"echo {word.script}")
 
 
 def sleep(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    try:
-        seconds = int(text(arg(node, "time", 0)))
-    except ValueError:
-        ctx.placeholder("step sleep", node.span, "the duration is not a number", scope, key="sleep", source=node.raw)
+    seconds = scope.static_int(arg(node, "time", 0), node.span)
+    unit = scope.ev.value(node.kwarg("unit") or "SECONDS", node.span)
+    if isinstance(seconds, Unknown) or not isinstance(unit, Static):
+        reason = seconds if isinstance(seconds, Unknown) else "the unit is only known in the run"
+        ctx.placeholder("step sleep", node.span, f"the duration is not converted: {reason}", scope, key="sleep",
+                        source=node.raw)
         return
-    unit = text(node.kwarg("unit") or "SECONDS").upper()
-    seconds *= {"MINUTES": 60, "HOURS": 3600, "MILLISECONDS": 0}.get(unit, 1)
+    name = groovy.to_str(unit.value).upper().rsplit(".", 1)[-1]
+    seconds *= {"MINUTES": 60, "HOURS": 3600, "DAYS": 86400, "MILLISECONDS": 0}.get(name, 1)
     emit_shell(ctx, scope, f"sleep {seconds}", "sh", node, "step sleep")
 
 
 def error(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    message = text(arg(node, "message", "error"))
-    emit_shell(ctx, scope, f"echo {shlex.quote(message)} >&2\nexit 1", "sh", node, "step error")
+    word = _word(node, arg(node, "message", "error"), ctx, scope, "step error")
+    if word is not None:
+        emit_shell(ctx, scope, f"printf '%s\\n' {word.script or EMPTY} >&2\nexit 1", "sh", node, "step error",
+                   env=word.env, named=f"error {word.script}")
 
 
 _THROWN = re.compile(r"""^new\s+[\w.]+\(\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\$]|\\.)*)")?\s*\)$""", re.S)
@@ -217,16 +277,21 @@ def throw(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
                         key="throw", source=node.raw)
         return
     message = m.group(1) or m.group(2) or source
-    emit_shell(ctx, scope, f"echo {shlex.quote(message)} >&2\nexit 1", "sh", node, "step throw")
+    emit_shell(ctx, scope, f"printf '%s\\n' {shlex.quote(message)} >&2\nexit 1", "sh", node, "step throw",
+               named=f"error {message}")
 
 
 def write_file(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    path, body = node.kwarg("file"), node.kwarg("text")
-    if not isinstance(path, str) or not isinstance(body, str):
-        ctx.placeholder("step writeFile", node.span, "file or text is not a literal", scope, key="writeFile",
-                        source=node.raw)
+    """`writeFile file: f, text: t`: the file written (relative to the directory) with exactly the text."""
+    path = _word(node, node.kwarg("file"), ctx, scope, "step writeFile")
+    body = _word(node, node.kwarg("text") or "", ctx, scope, "step writeFile") if path is not None else None
+    if path is None or body is None:
         return
-    emit_shell(ctx, scope, f"printf '%s' {shlex.quote(body)} > {shlex.quote(path)}", "sh", node, "step writeFile")
+    if not path.script:
+        ctx.placeholder("step writeFile", node.span, "no file name", scope, key="writeFile", source=node.raw)
+        return
+    emit_shell(ctx, scope, f"printf '%s' {body.script or EMPTY} > {path.script}", "sh", node, "step writeFile",
+               env={**path.env, **body.env})
 
 
 HANDLERS: dict[str, Handler] = {

@@ -10,15 +10,15 @@ These are not mapping rules: the walker looks a statement up in STATEMENTS befor
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from jenkins2flow.convert import tools
 from jenkins2flow.convert.agents import agent_scope
-from jenkins2flow.convert.context import RUNTIME, Ctx, Handler, Scope
+from jenkins2flow.convert.context import Ctx, Handler, Scope
+from jenkins2flow.convert.evaluate import Result, Static, Unknown
 from jenkins2flow.convert.handlers.commands import shells_of
 from jenkins2flow.convert.regions import Catch, result_assignment, try_region
 from jenkins2flow.convert.rules import Rule
-from jenkins2flow.convert.scripted import AFTER_IF_RULE, JENKINS_ENV, condition, image_of, negate, remember
+from jenkins2flow.convert.scripted import after_try, assign, if_gates, image_of, static_items, unroll
 from jenkins2flow.convert.values import text
 from jenkins2flow.ir import Agent, Expr, Step
 
@@ -37,8 +37,6 @@ DECLARATIONS = {
     "@groovy.transform.Field": "makes the variable declared after it visible in the script's functions, as the "
                                "converter's scope already does",
 }
-
-MAX_UNROLL = 64
 _UNIX = re.compile(r"^\s*(!)?\s*isUnix\(\s*\)\s*$")
 _DOCKER_CALL = re.compile(r"^(?P<obj>.+)\.(?P<method>inside|withRun)(?:\s*\((?P<args>.*)\))?$", re.S)
 _NOT_STATIC = {"if": "a condition evaluated by Groovy at build time", "for": "a loop evaluated by Groovy",
@@ -46,23 +44,19 @@ _NOT_STATIC = {"if": "a condition evaluated by Groovy at build time", "for": "a 
 
 
 def variable(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
-    """`def x = ...` / `x = ...`: a literal becomes an environment variable of the steps after it."""
-    remember(step, ctx)
+    """`def x = ...` / `x = ...` / `env.X = ...`: the value bound in the scope's evaluator (convert.scripted); a
+    tool's home (`def mvn = tool 'M3'`) is the home its rule gives; `currentBuild.result = ...` marks the run's
+    result (regions.result_assignment)."""
     if text(step.kwarg("target")) == "currentBuild.result":
-        result_assignment(ctx, scope, step.span, step.kwarg("value"))
+        result = scope.ev.string(step.kwarg("value"), step.span)
+        result_assignment(ctx, scope, step.span, result.value if isinstance(result, Static) else step.kwarg("value"))
         return scope
-    name = text(step.kwarg("name") or (step.args[0] if step.args else ""))
     value = step.kwarg("value")
     if value is None and len(step.args) > 1:
         value = step.args[1]
     if isinstance(value, Step) and value.name == "tool":  # `def mvn = tool 'M3'`, `env.JAVA_HOME = tool ...`
         return tool_variable(step, value, ctx, scope)
-    if isinstance(value, str | int | float | bool) and name.isidentifier():
-        ctx.mapped(f"variable {name}", step.span, step.name, "a literal value, exported as an environment variable")
-        return scope.with_env([(name, text(value))])
-    ctx.waived(f"variable {name or '?'}", step.span, "Groovy variables are evaluated by Jenkins; the shell "
-               "steps that use them get a diagnostic", step.name)
-    return scope
+    return assign(step, ctx, scope)
 
 
 def tool_variable(step: Step, call: Step, ctx: Ctx, scope: Scope) -> Scope:
@@ -71,23 +65,33 @@ def tool_variable(step: Step, call: Step, ctx: Ctx, scope: Scope) -> Scope:
     target = text(step.kwarg("name") or step.kwarg("target") or "")
     name = target.removeprefix("env.")
     home = tools.home_of(call, call.span, ctx)
-    if home is None or not name.isidentifier():
+    if not name.isidentifier():
         return scope
-    ctx.mapped(f"variable {name}", step.span, step.name, "the tool's home, exported as an environment variable")
-    return scope.with_env([(name, home)])
+    value: Result = Static(home) if home is not None else Unknown(f"the home of `tool` at {call.span} is not known",
+                                                                  call.span)
+    if target.startswith("env."):
+        ctx.mapped(f"env.{name}", step.span, step.name, "the tool's home, an environment variable")
+        return scope.bind_env(name, value, step.span)
+    ctx.mapped(f"variable {name}", step.span, step.name, "the tool's home, a Groovy value")
+    return scope.bind(name, value, step.span, declare=step.name == "def")
 
 
 def function(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.mapped("function definition", step.span, "function", "converted where it is called")
 
 
-def try_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """`try {} catch (e) {} finally {}`: see regions.try_region."""
+def try_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
+    """`try {} catch (e) {} finally {}`: see regions.try_region; the values the blocks assign: see after_try."""
     children = list(step.children)
     body = step.body if step.body is not None else next((b for label, b in children if label == "try"), ())
     catches = [Catch.of(label, b) for label, b in children if label.startswith("catch")]
     final = next((b for label, b in children if label == "finally"), None)
+    frame = ctx.body_ends[-1] if ctx.body_ends else []
+    mark = len(frame)
     try_region(ctx, scope, step.span, body, catches, final)
+    walked, frame[mark:] = frame[mark:], []
+    rethrows = all(b[-1].name in ("throw", "error") for label, b in children if label.startswith("catch") and b)
+    return after_try(scope, walked, rethrows, step.span)
 
 
 def not_static(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -105,17 +109,19 @@ def _source(step: Step) -> str:
     return ""
 
 
-def if_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """`if (cond) {A} else {B}`: a gate per branch (then: cond; else: not cond) before the branch's tasks; what
-    follows waits for both ends and runs when one branch was skipped. A placeholder when the condition is not
-    readable."""
-    source = text(step.args[0]) if step.args else ""
+def if_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
+    """`if (cond) {A} else {B}`: decided now when the condition is static (`isUnix()` is: Airflow workers run
+    Linux), else run-time gates per branch (convert.scripted.if_gates)."""
+    if not step.args:  # the parser kept no condition
+        not_static(step, rule, ctx, scope)
+        return scope
+    source = text(step.args[0])
     branches = dict(step.children)
     unix = _UNIX.match(source)
     if unix:  # decided at convert time by the workers' shells: sh on Linux, bat/powershell on Windows
         windows = "sh" not in shells_of(ctx, scope)
         keep, drop = ("else", "then") if bool(unix.group(1)) != windows else ("then", "else")
-        ctx.walk(branches.get(keep, ()), scope)
+        end = ctx.walk(branches.get(keep, ()), scope)
         kind = "Windows" if windows else "Linux"
         ctx.mapped("if statement", step.span, "if", f"{source!r} is decided on these tasks' {kind} workers: the "
                    f"{keep} branch runs")
@@ -123,52 +129,20 @@ def if_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
             ctx.waived(f"if statement ({drop} branch)", step.span, f"{source!r} never holds the other way on {kind} "
                        f"workers: the {drop} branch (for {'Linux' if windows else 'Windows'} agents) does not run",
                        "if")
-        return
-    names = {p.name for p in ctx.job.parameters} | {k for k, _ in scope.env} | JENKINS_ENV
-    cond = condition(source, names)
-    if cond is None:
-        not_static(step, rule, ctx, scope)
-        return
-    start = list(ctx.frontier)
-    trigger_rule = ctx.pending_rule or ("none_failed" if ctx.after_conditional else "all_success")
-    ctx.pending_rule, ctx.after_conditional = "", False
-    spec = {"type": "python", "callable": f"{RUNTIME}:when_gate",
-            "description": "Skips the stage's tasks when its Jenkins `when` conditions are false (short-circuit)."}
-    ends: list[str] = []
-    arms = [("then", cond, branches.get("then", ()))]
-    if "else" in branches:
-        arms.append(("else", negate(cond), branches["else"]))
-    for label, gate_cond, body in arms:
-        ctx.frontier = list(start)
-        ctx.emit("airflow.when-gate", spec, scope, label="gate", named=True, trigger_rule=trigger_rule,
-                 bindings={"conditions": [gate_cond], "stage": f"{scope.stage or 'if'}: {label} of if ({source})"})
-        ctx.walk(body, scope)
-        ends += [t for t in ctx.frontier if t not in ends]
-    if "else" not in branches:
-        ends = start + [t for t in ends if t not in start]
-    ctx.frontier = ends
-    if len(arms) == 2 or start:
-        ctx.pending_rule, ctx.after_conditional = AFTER_IF_RULE, False
-    else:
-        ctx.pending_rule, ctx.after_conditional = "", True  # nothing before: a skipped branch must not skip the rest
-    ctx.mapped("if statement", step.span, "if", f"run-time gate on {source!r}; "
-               f"{'both branches' if len(arms) == 2 else 'the branch'} gated, what follows waits for either")
+        return scope.carry(end)
+    return if_gates(step, ctx, scope)
 
 
-def for_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """`for (x in ['a', 'b']) { ... }` (or a variable holding a literal list): one copy of the body per item,
-    with x bound as an environment variable. A placeholder for other loops."""
-    var, items = text(step.kwarg("var") or ""), step.kwarg("in")
-    if isinstance(items, Expr) and re.fullmatch(r"\w+", items.text.strip()):
-        items = ctx.lists.get(items.text.strip())
-    if (not var.isidentifier() or not isinstance(items, tuple) or not items or len(items) > MAX_UNROLL
-            or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in items)):
+def for_(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
+    """`for (x in items) { ... }` over items known now (a literal list, a variable holding one, a split...): one
+    copy of the body per item, x bound to it. A placeholder for other loops."""
+    var = text(step.kwarg("var") or "")
+    scope, items = static_items(step, ctx, scope)
+    if not var.isidentifier() or isinstance(items, str):
         not_static(step, rule, ctx, scope)
-        return
-    for i, item in enumerate(items):
-        ctx.walk(step.body or (), replace(scope.with_env([(var, text(item))]),
-                                          id_suffix=f"{scope.id_suffix}_{var}_{i + 1}"))
-    ctx.mapped("for statement", step.span, "for", f"unrolled over {len(items)} literal items, {var} as environment")
+        return scope
+    ctx.mapped("for statement", step.span, "for", f"unrolled over {len(items)} items known when converting")
+    return unroll(step, items, ctx, scope)
 
 
 def expression(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -181,7 +155,7 @@ def expression(step: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
                    "nothing itself", "_")
         return
     m = _DOCKER_CALL.match(head.strip())
-    image = image_of(m.group("obj"), ctx) if m is not None and step.body is not None else ""
+    image = image_of(m.group("obj"), scope, ctx) if m is not None and step.body is not None else ""
     if m is None or step.body is None or not image:
         ctx.placeholder("expression", step.span, "a Groovy expression evaluated by Jenkins", scope, key="expr",
                         source=step.raw or text(step.args[0] if step.args else ""))

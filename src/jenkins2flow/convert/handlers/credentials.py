@@ -9,10 +9,11 @@ from typing import Any
 from jenkins2flow_runtime import model
 
 from jenkins2flow.convert.context import Ctx, Handler, Scope
+from jenkins2flow.convert.evaluate import Static, Unknown
 from jenkins2flow.convert.handlers.nodes import body
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.values import arg, as_list, call, split_names, text
-from jenkins2flow.ir import Closure, Plugin, Step
+from jenkins2flow.ir import Closure, Plugin, Span, Step
 
 # credentials binding kinds -> (source, [(env kwarg, connection field)])
 BINDINGS: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -35,13 +36,34 @@ BINDINGS: dict[str, tuple[str, list[tuple[str, str]]]] = {
 }
 
 
+def binding_of(value: Any, scope: Scope, span: Span) -> tuple[str, dict[str, str]] | str:
+    """A credentials binding (`usernamePassword(credentialsId: id, ...)`, `[$class: ..., ...]`) as (kind, fields),
+    each field a string known now (an id from `env.X` or a `def` is evaluated), else why it cannot be read."""
+    if isinstance(value, Step):
+        kind, raw = value.name, dict(value.kwargs)
+    elif isinstance(value, dict) and ("$class" in value or "class" in value):
+        kind, raw = str(value.get("$class") or value.get("class")).rsplit(".", 1)[-1], dict(value)
+    else:
+        found = call(value)
+        return found if found is not None else f"cannot read the binding {text(value)!r}"
+    fields: dict[str, str] = {}
+    for k, v in raw.items():
+        result = scope.ev.string(v, span)
+        if isinstance(result, Static):
+            fields[str(k)] = str(result.value)
+        elif k in ("credentialsId",) or k.endswith("Variable") or k == "variable":
+            why = str(result) if isinstance(result, Unknown) else "it is only known in the run (a secret reference " \
+                "is fixed when converting)"
+            return f"{kind} {k} is not converted: {why}"
+    return kind, fields
+
+
 def secret_refs(values: list[Any], node: Step | Plugin, ctx: Ctx, scope: Scope) -> list[model.SecretRef]:
     refs: list[model.SecretRef] = []
     for value in values:
-        found = call(value)
-        if found is None:
-            ctx.placeholder("credentials binding", node.span, f"cannot read the binding {text(value)!r}", scope,
-                            key="withCredentials", fallback=False)
+        found = binding_of(value, scope, node.span)
+        if isinstance(found, str):
+            ctx.placeholder("credentials binding", node.span, found, scope, key="withCredentials", fallback=False)
             continue
         kind, kw = found
         cred = kw.get("credentialsId", "")
@@ -80,7 +102,13 @@ def agent_keys(credentials: list[str], node: Step | Plugin, ctx: Ctx, scope: Sco
 
 
 def ssh_agent(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    creds = split_names(arg(node, "credentials", ()))
+    ids = scope.ev.value(arg(node, "credentials", ()), node.span)  # ids from env.X or a def are known now
+    if not isinstance(ids, Static):
+        why = str(ids) if isinstance(ids, Unknown) else "they are only known in the run"
+        ctx.placeholder("step sshagent", node.span, f"the credential ids are not converted: {why}", scope,
+                        key="sshagent", fallback=False)
+        ids = Static(())
+    creds = split_names(ids.value)
     ctx.mapped("step sshagent", node.span, "sshagent", f"{len(creds)} key(s) from Airflow connections, held by an "
                "ssh-agent the runtime starts for each task (SSH_AUTH_SOCK)")
     ctx.walk(body(node), agent_keys(creds, node, ctx, scope))

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from jenkins2flow.convert.context import RUNTIME, Ctx, Handler, Scope
+from jenkins2flow.convert.evaluate import Runtime, Static, Unknown
 from jenkins2flow.convert.handlers.nodes import element, key
 from jenkins2flow.convert.links import asset_on
 from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.secrets import classify
 from jenkins2flow.convert.values import arg, as_list, call, split_names, text
-from jenkins2flow.ir import GString, Plugin, Step
+from jenkins2flow.ir import Plugin, Span, Step
 
 # parameterized-trigger conditions and BuildTrigger thresholds -> the trigger rule of the trigger task
 CONDITIONS = {"SUCCESS": "all_success", "UNSTABLE": "all_success", "UNSTABLE_OR_BETTER": "all_success",
@@ -22,9 +23,11 @@ CONDITIONS = {"SUCCESS": "all_success", "UNSTABLE": "all_success", "UNSTABLE_OR_
 
 
 def trigger_task(ctx: Ctx, scope: Scope, job: str, conf: dict[str, Any], wait: bool, span: Any,
-                 trigger_rule: str = "", label: str = "trigger", propagate: bool = True) -> None:
-    """A task that triggers the converted pipeline of Jenkins job `job` with `conf` (and waits for it; with
-    `propagate` False its failure does not fail the task)."""
+                 trigger_rule: str = "", label: str = "trigger", propagate: bool = True,
+                 conf_values: dict[str, Any] | None = None) -> None:
+    """A task that triggers the converted pipeline of Jenkins job `job` with `conf` and `conf_values` (parameters
+    computed in the run, as expression trees the trigger task evaluates), and waits for it (with `propagate` False
+    its failure does not fail the task)."""
     spec = {"type": "python", "callable": f"{RUNTIME}:trigger_pipeline",
             "description": "Triggers another converted pipeline (Jenkins `build job:` / downstream trigger)."}
     for name, value in list(conf.items()):
@@ -38,50 +41,94 @@ def trigger_task(ctx: Ctx, scope: Scope, job: str, conf: dict[str, Any], wait: b
     bindings = {"pipeline": safe_name(job.strip("/")), "jenkins_job": job, "conf": conf, "wait": wait}
     if wait and not propagate:
         bindings["propagate"] = False
+    if conf_values:
+        bindings["conf_values"] = conf_values
     ctx.emit("airflow.trigger-pipeline", spec, scope, label=label, named=True, trigger_rule=trigger_rule,
              bindings=bindings)
 
 
-def _build_params(value: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+# build parameter steps whose value Jenkins passes as a boolean (any other: as a string)
+BOOLEAN_PARAMS = frozenset({"booleanParam", "BooleanParameterValue"})
+
+
+def build_params(value: Any, scope: Scope, span: Span) -> tuple[dict[str, Any], dict[str, Any]] | Unknown:
+    """`parameters: [string(name: 'X', value: v), booleanParam(...), [$class: ..., name:, value:]]` as (the
+    values known now, the values computed in the run as expression trees), or what is not converted."""
+    fixed: dict[str, Any] = {}
+    computed: dict[str, Any] = {}
     for item in as_list(value):
-        found = call(item)
-        if found:
-            _, kw = found
-            if "name" in kw:
-                out[kw["name"]] = kw.get("value", "")
-    return out
+        if isinstance(item, Step):
+            kind, fields = item.name, dict(item.kwargs)
+            if item.args and "value" not in fields:
+                fields["value"] = item.args[0]
+        elif isinstance(item, dict):
+            kind, fields = str(item.get("$class", "")).rsplit(".", 1)[-1], dict(item)
+        else:
+            return Unknown(f"the build parameter {text(item)!r} is not a parameter step", span)
+        name = scope.ev.value(fields.get("name"), span)
+        if not (isinstance(name, Static) and isinstance(name.value, str) and name.value):
+            return name if isinstance(name, Unknown) else Unknown("a build parameter's name is only known in the run",
+                                                                  span)
+        raw = fields.get("value", "")
+        result = scope.ev.truth(raw, span) if kind in BOOLEAN_PARAMS else scope.ev.string(raw, span)
+        if isinstance(result, Unknown):
+            return result
+        if isinstance(result, Static):
+            fixed[name.value] = result.value
+        else:
+            computed[name.value] = result.tree
+    return fixed, computed
+
+
+def _problem(what: str, result: Any) -> str:
+    if isinstance(result, Unknown):
+        return f"{what} is not converted: {result}"
+    return f"{what} is only known in the run" if isinstance(result, Runtime) else ""
 
 
 BUILD_ARGS = frozenset({"job", "parameters", "wait", "propagate"})
 
 
-def _flag(node: Step, name: str, ctx: Ctx) -> bool:
-    """`wait:` / `propagate:` of `build job:` (Jenkins' default: true); computed by Groovy: the default, flagged."""
+def _flag(node: Step, name: str, ctx: Ctx, scope: Scope) -> bool:
+    """`wait:` / `propagate:` of `build job:` (Jenkins' default: true), a Groovy value known now; one only the run
+    knows: the default, flagged."""
     value = node.kwarg(name)
-    if value is None or isinstance(value, bool):
-        return value is not False
-    ctx.approximated(f"step build {name}", node.span, f"{name}: {text(value)!r} is computed by Groovy: the task "
-                     "uses Jenkins' default, true", "build")
+    if value is None:
+        return True
+    found = scope.ev.truth(value, node.span)
+    if isinstance(found, Static):
+        return bool(found.value)
+    ctx.approximated(f"step build {name}", node.span, f"{name}: {text(value)!r} is computed by Groovy in the run: "
+                     "the task uses Jenkins' default, true", "build")
     return True
 
 
 def build_job(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    job = text(arg(node, "job", ""))
-    if not job or isinstance(node.kwarg("job"), GString):
-        ctx.placeholder("step build", node.span, "the downstream job name is computed by Groovy", scope,
-                        key="build", source=node.raw)
+    """`build job: name, parameters: [...], wait: b, propagate: b`: a task triggering the job's converted pipeline;
+    the name is known now, the parameters known now or computed in the run (the trigger task evaluates them)."""
+    job = scope.ev.string(arg(node, "job", ""), node.span)
+    params = build_params(node.kwarg("parameters"), scope, node.span)
+    problems = [p for p in (_problem("the downstream job name", job),) if p]
+    if isinstance(params, Unknown):
+        problems.append(f"a parameter is not converted: {params}")
+    if isinstance(job, Static) and not job.value:
+        problems.append("the downstream job name is empty")
+    if problems or isinstance(params, Unknown) or not isinstance(job, Static):
+        ctx.placeholder("step build", node.span, "; ".join(problems), scope, key="build", source=node.raw)
         return
-    wait = _flag(node, "wait", ctx)
-    propagate = _flag(node, "propagate", ctx)
-    for name, value in node.kwargs:
-        if name not in BUILD_ARGS:
-            ctx.approximated(f"step build {name}", node.span, f"build argument {name}: {text(value)!r} has no "
+    name = str(job.value)
+    wait = _flag(node, "wait", ctx, scope)
+    propagate = _flag(node, "propagate", ctx, scope)
+    for arg_name, value in node.kwargs:
+        if arg_name not in BUILD_ARGS:
+            ctx.approximated(f"step build {arg_name}", node.span, f"build argument {arg_name}: {text(value)!r} has no "
                              "equivalent on the trigger task", "build")
-    trigger_task(ctx, scope, job, _build_params(node.kwarg("parameters")), wait, node.span, propagate=propagate)
+    conf, computed = params
+    trigger_task(ctx, scope, name, conf, wait, node.span, propagate=propagate, conf_values=computed)
     how = ("triggers and goes on (wait: false)" if not wait else "waits for" if propagate
            else "waits for (its failure does not fail this task: propagate: false)")
-    ctx.mapped("step build", node.span, "build", f"{how} the pipeline of job {job!r}")
+    ctx.mapped("step build", node.span, "build", f"{how} the pipeline of job {name!r}"
+               + (f"; {', '.join(sorted(computed))} computed in the run" if computed else ""))
 
 
 # copyArtifacts build selectors (step `selector: lastSuccessful()`, config.xml `<selector class="...">`) -> the run the
@@ -101,12 +148,24 @@ def _true(value: Any) -> bool:
 
 
 def copy_artifact(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """Jenkins' copyArtifacts: a task copying another pipeline's files from the run its selector names."""
-    project = text(arg(node, "projectName", "") or arg(node, "project", ""))
+    """Jenkins' copyArtifacts: a task copying another pipeline's files from the run its selector names. Its project,
+    filter, excludes and target are Groovy values known now (a name from `env.X` or a `def` is evaluated); one only
+    the run knows is a placeholder."""
+    named = dict(node.kwargs) if isinstance(node, Step) else dict(node.fields)
+    if isinstance(node, Step):
+        for name in ("projectName", "project", "filter", "excludes", "target"):
+            if name not in named and not (name == "projectName" and node.args):
+                continue
+            value = scope.ev.string(named.get(name, node.args[0] if node.args else ""), node.span)
+            if not isinstance(value, Static):
+                ctx.placeholder(element(node), node.span, _problem(f"the {name}", value), scope, key=key(node),
+                                source=node.raw)
+                return
+            named[name] = str(value.value)
+    project = text(named.get("projectName") or named.get("project") or "")
     if not project:
         ctx.placeholder(element(node), node.span, "no source project", scope, key=key(node))
         return
-    named = dict(node.kwargs) if isinstance(node, Step) else dict(node.fields)
     raw = named.get("selector")
     found = call(raw) if raw is not None else None
     chosen = ("lastSuccessful", {}) if raw is None else found or (text(raw).rsplit(".", 1)[-1], {})

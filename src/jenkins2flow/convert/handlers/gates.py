@@ -4,6 +4,7 @@ conditions, kept as placeholders that run the original job)."""
 from __future__ import annotations
 
 from jenkins2flow.convert.context import RUNTIME, Ctx, Handler, Scope
+from jenkins2flow.convert.evaluate import Static
 from jenkins2flow.convert.handlers.nodes import plugin_text
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.values import arg, text
@@ -19,9 +20,19 @@ def manual_gate(ctx: Ctx, scope: Scope, message: str, ok: str, submitter: str) -
 
 
 def input_(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    message = text(arg(node, "message", "Proceed?"))
-    manual_gate(ctx, scope, message, text(node.kwarg("ok") or ""), text(node.kwarg("submitter") or ""))
-    ctx.mapped("step input", node.span, "input", "a manual gate (see docs/post-conditions.md#input)")
+    texts: list[str] = []
+    computed: list[str] = []
+    for name, raw in (("message", arg(node, "message", "Proceed?")), ("ok", node.kwarg("ok") or ""),
+                      ("submitter", node.kwarg("submitter") or "")):
+        value = scope.ev.string(raw, node.span)
+        texts.append(str(value.value) if isinstance(value, Static) else text(raw))
+        computed += [] if isinstance(value, Static) else [name]
+    manual_gate(ctx, scope, *texts)
+    if computed:
+        ctx.approximated("step input", node.span, f"its {', '.join(computed)} computed by Groovy is shown as written "
+                         "in the Jenkinsfile", "input")
+    else:
+        ctx.mapped("step input", node.span, "input", "a manual gate (see docs/post-conditions.md#input)")
 
 
 def conditional_builder(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:

@@ -1,7 +1,9 @@
 """Notifications -> the pipeline's notifications, sent by the runtime when a run ends (`on`, `condition`), with
-their texts through convert.notify_text. Steps (`mail`, `emailext`, `slackSend`) send when the block they sit in
-runs (post conditions, catch), or by their rule's `on`; the Mailer, email-ext and Slack publishers by their own
-triggers, mapped by mappings `notifications` (notifications.yaml). What the runtime cannot do is flagged."""
+their texts through convert.notify_text (a step's subject and body that Groovy computes in the run are expression
+trees the runtime evaluates when it sends: Notification.values). Steps (`mail`, `emailext`, `slackSend`) send when
+the block they sit in runs (post conditions, catch), or by their rule's `on`; the Mailer, email-ext and Slack
+publishers by their own triggers, mapped by mappings `notifications` (notifications.yaml). What the runtime cannot
+do is flagged."""
 
 from __future__ import annotations
 
@@ -35,9 +37,10 @@ STEP_ARGS: dict[str, dict[str, str]] = {
 STEP_WAIVED = {"failOnError": "a notification never fails an Airflow run", "sendAsText": "the message is text"}
 
 
-def _add(ctx: Ctx, on: str, channel: str, to: list[str], subject: str, body: str, condition: str = "") -> None:
+def _add(ctx: Ctx, on: str, channel: str, to: list[str], subject: str, body: str, condition: str = "",
+         values: dict[str, Any] | None = None) -> None:
     ctx.notifications.append(model.Notification(on=on, channel=channel, to=to, subject=subject, body=body,  # type: ignore[arg-type]
-                                                 condition=condition))  # type: ignore[arg-type]
+                                                condition=condition, values=values or {}))  # type: ignore[arg-type]
 
 
 def _flag_args(node: Step, known: set[str], ctx: Ctx) -> None:
@@ -76,12 +79,14 @@ def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     on = ctx.notify_on or str(rule.get("on", "always"))
     channel = str(rule.get("channel", "email"))
     email_tokens = node.name == "emailext"
-    texts = Texts(ctx)
+    texts = Texts(ctx, ev=scope.ev, span=node.span)
     to_key, subject_key, body_key = (str(rule.get(k, k)) for k in ("to", "subject", "body"))
-    subject = texts.value(arg(node, subject_key, "$DEFAULT_SUBJECT" if email_tokens else ""), email_tokens)
-    body = subject if body_key == subject_key else texts.value(
+    subject, subject_tree = texts.computed(arg(node, subject_key, "$DEFAULT_SUBJECT" if email_tokens else ""),
+                                           email_tokens)
+    body, body_tree = (subject, subject_tree) if body_key == subject_key else texts.computed(
         node.kwarg(body_key) if node.kwarg(body_key) is not None else "$DEFAULT_CONTENT" if email_tokens else "",
         email_tokens)
+    values = {k: t for k, t in (("subject", subject_tree), ("body", body_tree)) if t is not None}
     to, odd = texts.recipients(node.kwarg(to_key) if node.kwarg(to_key) is not None else "", email_tokens)
     known = {to_key, subject_key, body_key, "recipientProviders", "message"}
     if node.name == "mail":  # cc and bcc still receive it, as To (flagged by _flag_args)
@@ -100,8 +105,9 @@ def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     if channel == "email" and not to:
         ctx.approximated(element(node), node.span, "no recipient is known: the runtime sends to JENKINS2FLOW_MAIL_TO",
                          key(node))
-    _add(ctx, on, channel, to, subject, body)
-    ctx.mapped(element(node), node.span, key(node), f"notification on {on} by {channel}")
+    _add(ctx, on, channel, to, subject, body, values=values)
+    ctx.mapped(element(node), node.span, key(node), f"notification on {on} by {channel}"
+               + (f"; {', '.join(sorted(values))} computed when sent" if values else ""))
 
 
 def mailer(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:

@@ -31,7 +31,9 @@ def env_inject(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
                  "converted.", pl.span)
     names = [k for k, _ in pairs] + [f"{r.env} (secret)" for r in refs]
     ctx.mapped(f"plugin {pl.cls}", pl.span, pl.cls, f"environment {', '.join(names) or '(none)'}")
-    return scope.with_env(pairs).with_secrets(refs)
+    for name, value in pairs:
+        scope = scope.bind_env(name, value, pl.span)
+    return scope.with_secrets(refs)
 
 
 def build_timeout(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
