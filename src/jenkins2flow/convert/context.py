@@ -168,11 +168,7 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\+[A-Za-z0-9_]+)?")  # PATH+JDK: 
 
 
 def slug(text: str, words: int = 4, max_len: int = 40) -> str:
-    for line in text.splitlines():
-        line = line.strip()
-        if line and not line.startswith(("#", "//", "set ", "@echo")):
-            text = line
-            break
+    text = first_line(text) or text
     parts = re.findall(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", text)[:words]
     out = "-".join(parts).lower()[:max_len].strip("-._")
     return out or "step"
@@ -182,6 +178,27 @@ def content_name(prefix: str, spec: dict[str, Any], text: str) -> str:
     """A task name by content: `sh.<first words>-<hash8>`; identical specs anywhere get the same name."""
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:8]
     return f"{prefix}.{slug(mask(text))}-{digest}"  # a name never shows a secret of the script
+
+
+def first_line(text: str) -> str:
+    """The first line of a script that says what it does (not blank, a comment or a shell option), as `slug` picks."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "//", "set ", "@echo")):
+            return line
+    return ""
+
+
+TITLE_MAX = 80  # characters of a task's title
+RUN_VALUE = re.compile(r"\$\{?J2F_[0-9A-F]{10}\}?")  # the variable a value computed in the run is passed in
+
+
+def task_title(stage: str, what: str) -> str:
+    """A task's readable name (Airflow's display name): its Jenkins stage and what the step does, on one line, its
+    secrets masked, at most TITLE_MAX characters (`Build · sh: make all`)."""
+    what = " ".join(RUN_VALUE.sub("${…}", mask(what)).split())
+    title = f"{stage} · {what}" if stage and what else stage or what
+    return title if len(title) <= TITLE_MAX else title[:TITLE_MAX - 1].rstrip() + "…"
 
 
 _DOCUMENTS: dict[tuple[str, str, str], model.Document] = {}  # documents already made, by kind, name and spec
@@ -296,14 +313,14 @@ class Ctx:
         # one task, not one per matrix cell; no environment or secret: it runs nothing
         bare = replace(scope, matrix=(), ev=Evaluator(), cwd_env=(), cell_condition=None, bindings=(), secrets=(),
                        image="")
-        label = f"not_converted_{key or 'step'}"
+        label, title = f"not_converted_{key or 'step'}", f"not converted: {self.masked(element)}"
         if fallback:
             self.emit(NOT_CONVERTED_TASK, NOT_CONVERTED_SPEC, bare, label=label, bindings=bindings, named=True,
-                      span=span)
+                      span=span, title=title)
             return
         frontier, pending, after = self.frontier, self.pending_rule, self.after_conditional
         self.aside.add(self.emit(NOT_CONVERTED_TASK, NOT_CONVERTED_SPEC, bare, label=label, bindings=bindings,
-                                 named=True, span=span, depends_on=[], trigger_rule="all_success"))
+                                 named=True, span=span, depends_on=[], trigger_rule="all_success", title=title))
         self.frontier, self.pending_rule, self.after_conditional = frontier, pending, after
 
     def masked(self, text: str) -> str:
@@ -350,7 +367,7 @@ class Ctx:
     def emit(self, prefix: str, spec: dict[str, Any], scope: Scope, *, label: str = "", text: str = "",
              bindings: dict[str, Any] | None = None, kind: str = "concrete_task", named: bool = False,
              depends_on: list[str] | None = None, trigger_rule: str = "", span: Span | None = None,
-             env: dict[str, Any] | None = None, outputs: Sequence[str] = ()) -> str:
+             env: dict[str, Any] | None = None, outputs: Sequence[str] = (), title: str = "") -> str:
         """Add a task (its concrete/view document named by content, reused when identical) after the frontier.
 
         A `named` task (a runtime callable: gate, trigger, not_converted) has one spec whatever the job, so that
@@ -358,7 +375,9 @@ class Ctx:
         read none). `span`: the element that made the task, by default the one being converted (Ctx.at).
         A concrete task gets the scope's environment (and `env`: the run-time values its script reads) and records
         `outputs` (stdout, status) for later tasks. A task reading an output runs after its producer: values
-        follow the conversion order, and a value a parallel branch sets is not known in another (Scope.join)."""
+        follow the conversion order, and a value a parallel branch sets is not known in another (Scope.join).
+        `title`: what the step does, in words (default: the kind of a named task, the first line of a script);
+        the task's title adds its stage."""
         if kind == "concrete_task" and scope.secrets and not named:
             # param_default is dumped only when set, so that tasks named by content keep their names
             spec = {**spec, "secrets": [s.model_dump(exclude=None if s.param_default else {"param_default"})
@@ -378,8 +397,11 @@ class Ctx:
         rule = trigger_rule or self.pending_rule or ("none_failed" if self.after_conditional else "all_success")
         self.after_conditional = False
         self.pending_rule = ""
+        if not title:
+            title = prefix.rsplit(".", 1)[-1].replace("-", " ") if named else \
+                f"{prefix}: {first_line(text or spec.get('command', '') or spec.get('sql', ''))}"
         self.tasks.append(model.PipelineTask(
-            id=tid, uses=ref, bindings=all_bindings,
+            id=tid, title=task_title(scope.stage, title), uses=ref, bindings=all_bindings,
             depends_on=list(self.frontier if depends_on is None else depends_on),
             trigger_rule=rule, retries=scope.retries, timeout_seconds=scope.timeout,
             executor="fargate" if scope.image else scope.executor,  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters,
 from jenkins2flow.convert.agents import agent_scope, custom_workspace
 from jenkins2flow.convert.checkout import declarative_checkout, job_checkout
 from jenkins2flow.convert.classify import classify
-from jenkins2flow.convert.context import FALLBACK_SPEC, FALLBACK_TASK_ID, Ctx, Scope
+from jenkins2flow.convert.context import FALLBACK_SPEC, FALLBACK_TASK_ID, Ctx, Scope, task_title
 from jenkins2flow.convert.conversion import FALLBACK_TASK, Conversion, Status
 from jenkins2flow.convert.environment import env_scope
 from jenkins2flow.convert.evaluate import Evaluator
@@ -171,7 +171,8 @@ def _whole_job(spec: model.PipelineSpec, job: Job, ctx: Ctx, conv: Conversion) -
     parameter of the run under its Jenkins name and waits for it. The converted tasks stay as the draft; their
     notifications wait in the fallback record (the Jenkins job sends its own)."""
     ref = ctx.add_doc("concrete_task", FALLBACK_TASK, FALLBACK_SPEC)
-    task = model.PipelineTask(id=FALLBACK_TASK_ID, uses=ref, retries=None, timeout_seconds=None, bindings={
+    task = model.PipelineTask(id=FALLBACK_TASK_ID, title=task_title("", f"run Jenkins job {job.full_name}"),
+                              uses=ref, retries=None, timeout_seconds=None, bindings={
         "jenkins_job": job.full_name, "jenkins_parameters": parameters.forwarded(job)})
     ctx.task_spans[FALLBACK_TASK_ID] = job.span
     reasons = list(dict.fromkeys(f"{e.span}: {e.element}: {e.reason}" for e in conv.placeholders))

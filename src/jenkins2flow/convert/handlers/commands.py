@@ -12,7 +12,7 @@ from typing import Any
 from jenkins2flow_runtime import groovy
 
 from jenkins2flow.convert import tools
-from jenkins2flow.convert.context import Ctx, Handler, Scope
+from jenkins2flow.convert.context import Ctx, Handler, Scope, first_line
 from jenkins2flow.convert.evaluate import ShellText, Static, Unknown
 from jenkins2flow.convert.handlers.nodes import key
 from jenkins2flow.convert.invocations import recognize
@@ -59,6 +59,7 @@ def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plu
     stays a shell task), `named` the text its task's name is made from (default: the script). Returns the task's
     id, None when the step cannot run here (a placeholder)."""
     flag_secrets(ctx, script, node, element)
+    title = first_line(named) if named else f"{shell}: {first_line(script)}"  # the step as written, before any cd
     if not runnable(needs or shell, node, ctx, scope, element, script):
         return None
     if scope.cwd_word:  # a dir() computed in the run: a sh line reading the variables the task receives
@@ -91,13 +92,14 @@ def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plu
                 "description": f"{rec.tool} call converted from Jenkins"
                 + (f" ({rec.sql_file})" if rec.sql_file else ""),
                 "tags": ["sql", rec.tool]}
-        tid = ctx.emit("sql", view, scope, kind="view_task", text=rec.sql)
+        tid = ctx.emit("sql", view, scope, kind="view_task", text=rec.sql, title=title)
         ctx.mapped(element, node.span, key(node), f"{rec.tool} SQL -> view task on connection {rec.connection!r}")
         return tid
     spec: dict[str, Any] = {"type": "shell", "command": script, "shell": shell}
     if rec.signals:
         spec["tags"] = sorted(rec.signals)
-    tid = ctx.emit(shell if shell != "powershell" else "ps", spec, scope, env=env, outputs=outputs or [], text=named)
+    tid = ctx.emit(shell if shell != "powershell" else "ps", spec, scope, env=env, outputs=outputs or [], text=named,
+                   title=title)
     ctx.mapped(element, node.span, key(node), f"records its {' and '.join(outputs)}" if outputs else "")
     return tid
 

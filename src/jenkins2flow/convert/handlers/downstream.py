@@ -44,7 +44,7 @@ def trigger_task(ctx: Ctx, scope: Scope, job: str, conf: dict[str, Any], wait: b
     if conf_values:
         bindings["conf_values"] = conf_values
     ctx.emit("airflow.trigger-pipeline", spec, scope, label=label, named=True, trigger_rule=trigger_rule,
-             bindings=bindings)
+             bindings=bindings, title=f"build {job}")
 
 
 # build parameter steps whose value Jenkins passes as a boolean (any other: as a string)
@@ -181,6 +181,7 @@ def copy_artifact(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> No
             "description": "Copies another pipeline's files from its newest successful (or completed) run into this "
                            "workspace (Jenkins copyArtifacts)."}
     ctx.emit("airflow.copy-artifacts", spec, scope, label="copy_artifacts", named=True,
+             title=f"copy artifacts of {project}",
              bindings={"pipeline": safe_name(project.strip("/")), "filter": text(named.get("filter", "")),
                        "excludes": text(named.get("excludes", "")), "target": text(named.get("target", "")),
                        "flatten": _true(named.get("flatten")), "optional": _true(named.get("optional")),
