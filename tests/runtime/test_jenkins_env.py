@@ -15,6 +15,7 @@ from jenkins2flow_runtime.jenkins_env import (
     KEEP_RUNS,
     BuildNumbers,
     causes,
+    checkout_variables,
     conf_build_number,
     jenkins_variables,
     run_context,
@@ -45,6 +46,23 @@ def test_scm_facts_come_from_the_run_conf_then_the_environment() -> None:
     assert scm_variables(conf, environ) == {"BRANCH_NAME": "release/1", "CHANGE_ID": "42", "BRANCH_IS_PRIMARY": "true",
                                             "GIT_COMMIT": "abc123"}
     assert scm_variables(None, {}) == {}
+
+
+def test_git_facts_come_from_the_checkout_in_the_workspace(tmp_path: Path) -> None:
+    import subprocess
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    assert checkout_variables(str(ws)) == {}  # no checkout: nothing is made up
+    git = ["git", "-C", str(ws), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q", "-b", "main"], ["config", "remote.origin.url", "https://git.example.com/etl.git"],
+                 ["commit", "-q", "--allow-empty", "-m", "one"]):
+        subprocess.run([*git, *args], check=True, capture_output=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    assert checkout_variables(str(ws)) == {"GIT_COMMIT": head, "GIT_BRANCH": "origin/main",
+                                           "GIT_URL": "https://git.example.com/etl.git"}
+    subprocess.run([*git, "checkout", "-q", "--detach"], check=True, capture_output=True)  # as `checkout -f FETCH_HEAD`
+    assert checkout_variables(str(ws)) == {"GIT_COMMIT": head, "GIT_URL": "https://git.example.com/etl.git"}
 
 
 @pytest.mark.parametrize(("run_type", "user", "conf", "expected"), [

@@ -16,7 +16,9 @@ Every shell and container task gets (ConcreteTaskOperator._job_env):
 
 and, when whoever triggers the run provides them, the branch, tag, change and git facts of a multibranch build
 (`SCM_VARIABLES`: BRANCH_NAME, TAG_NAME, CHANGE_ID, CHANGE_TARGET, GIT_COMMIT, GIT_BRANCH...): from the run conf
-(top-level keys with exactly these names, string or number values), else from the worker's environment. Nothing else
+(top-level keys with exactly these names, string or number values), else from the worker's environment; when
+neither gives GIT_COMMIT, GIT_COMMIT, GIT_BRANCH and GIT_URL come from the checkout at the workspace's root (the one
+a converted checkout task fetched), as the Git plugin sets them. Nothing else
 of the run conf reaches the environment (the conf cannot set PATH).
 
 BUILD_NUMBER. Airflow has no per-DAG build counter, and its task API offers no atomic one; so:
@@ -41,6 +43,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -100,6 +103,28 @@ def scm_variables(conf: Mapping[str, Any] | None, environ: Mapping[str, str] | N
         elif environ.get(name):
             out[name] = environ[name]
     return out
+
+
+def checkout_variables(workspace: str) -> dict[str, str]:
+    """GIT_COMMIT, GIT_BRANCH and GIT_URL of the checkout at the root of the run's workspace (what a converted
+    checkout task fetched), as Jenkins' Git plugin sets them after a checkout: {} when the workspace holds none."""
+    if not workspace or not os.path.isdir(os.path.join(workspace, ".git")):
+        return {}
+
+    def git(*args: str) -> str:
+        try:
+            proc = subprocess.run(["git", "-C", workspace, *args], capture_output=True, text=True, timeout=10,
+                                  check=False)
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return proc.stdout.strip() if proc.returncode == 0 else ""
+
+    out = {"GIT_COMMIT": git("rev-parse", "--verify", "-q", "HEAD")}
+    branch = git("symbolic-ref", "-q", "--short", "HEAD")
+    if out["GIT_COMMIT"] and branch:
+        out["GIT_BRANCH"] = f"origin/{branch}"  # the Git plugin's form for a branch fetched from origin
+    out["GIT_URL"] = git("config", "--get", "remote.origin.url")
+    return {k: v for k, v in out.items() if v}
 
 
 def causes(run_type: str, user: str | None, conf: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -190,6 +215,8 @@ def from_context(context: Mapping[str, Any], *, job: str, workspace: str) -> dic
     env = jenkins_variables(job=job, build_number=number, workspace=workspace, dag_id=run.dag_id,
                             run_id=run.run_id, node=str(getattr(ti, "hostname", "") or ""), base_url=_base_url())
     env.update(scm_variables(conf))
+    if "GIT_COMMIT" not in env:  # not given by the trigger: the checkout this run made, if any
+        env.update({k: v for k, v in checkout_variables(workspace).items() if k not in env})
     return env
 
 
