@@ -53,10 +53,21 @@ def _lines(text: str) -> list[str]:
     return [t.strip() for t in text.replace(",", "\n").splitlines() if t.strip()]
 
 
+def _base(cat: Catalog, user: User, edit: Edit) -> Document | None:
+    """The stored document whose hidden values the edit keeps: the one edited (Denied unless this user may edit
+    it, checked before any stored value is read), or the one copied if this user may edit that one too."""
+    if not edit.creating:
+        base = cat.find(edit.kind, edit.name)
+        access.check(user, "edit", base)
+        return base
+    source = cat.find(edit.kind, edit.copy_of) if edit.copy_of else None
+    return source if source is not None and access.may(user, "edit", source) else None
+
+
 def _submit(cat: Catalog, user: User, edit: Edit, spec: dict[str, Any]) -> Outcome:
     """Build and save; every refusal becomes an Outcome that shows the editor again."""
     try:
-        base = cat.find(edit.kind, edit.copy_of or edit.name) if (edit.copy_of or edit.name) else None
+        base = _base(cat, user, edit)
         doc = cat.build(edit.kind, edit.name, spec, edit.tags, base)
         saved = cat.save(user, doc, comment=edit.comment, expected_version=edit.expected)
     except ModelError as err:

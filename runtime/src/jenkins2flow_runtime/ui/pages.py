@@ -23,7 +23,7 @@ from jenkins2flow_runtime.ui.index import USED_FILTERS, count_by_kind
 from jenkins2flow_runtime.ui.sandbox import test_render
 from jenkins2flow_runtime.ui.service import GROUPS, Catalog
 from jenkins2flow_runtime.ui.web import BadRequest, check_csrf, need, page, state, url
-from jenkins2flow_runtime.ui.yamltext import SECRET
+from jenkins2flow_runtime.ui.yamltext import SECRET, hide_secrets
 
 PAGE_SIZE = 50
 STATUSES = ("published", "draft", "retired")
@@ -200,7 +200,8 @@ def _render_params(cat: Catalog, view: Document, pipeline: str, task: str) -> tu
             tmpl = cat.get(ref.kind, ref.name, ref.version or "latest")
             layers.append([q.model_dump(mode="json") for q in getattr(tmpl.spec, "parameters", [])])
         layers.append([q.model_dump(mode="json") for q in p.spec.parameters.overrides])
-        bindings = next((dict(t.bindings) for t in p.spec.tasks if t.id == task), {})
+        shown = hide_secrets(p.spec.model_dump(mode="json"))  # secret bindings read SECRET, as on every page
+        bindings = next((dict(t["bindings"]) for t in shown["tasks"] if t["id"] == task), {})
     return dict(declared_map(*layers)), bindings
 
 
@@ -213,7 +214,7 @@ async def render_page(request: Request, name: str, pipeline: str = "", task: str
     values: dict[str, str] = {}
     for pname, spec in declared.items():
         value = bindings.get(pname, spec.get("default"))
-        values[pname] = "" if value is None or spec.get("type") == "password" else str(value)
+        values[pname] = "" if value in (None, SECRET) or spec.get("type") == "password" else str(value)
     when = datetime.now(UTC).replace(second=0, microsecond=0).strftime("%Y-%m-%dT%H:%M")
     results_text, output, ok = "", "", True
     if request.method == "POST":
@@ -236,7 +237,7 @@ def _render(view: Document, declared: dict[str, Any], bindings: dict[str, Any], 
         typed = values.get(pname, "")
         if typed != "":
             conf[pname] = typed
-        elif spec.get("type") == "password":
+        elif spec.get("type") == "password" or bindings.get(pname) == SECRET:
             conf[pname] = SECRET  # never the stored secret: the rendered SQL is shown
     try:
         params = resolve(declared, {k: v for k, v in bindings.items() if k not in conf}, conf)

@@ -3,6 +3,7 @@ access rules, secret values hidden on the way out and restored on the way in, th
 
 from __future__ import annotations
 
+import copy
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -92,7 +93,10 @@ class Catalog:
     # -- building a document from what a user typed ------------------------------------------------------------------
 
     def build(self, kind: Kind, name: str, spec: dict[str, Any], tags: list[str], base: Document | None) -> Document:
-        """The document to save: hidden values put back from `base`, validated. Raises ModelError by field."""
+        """The document to save: hidden values put back from `base`, validated. Raises ModelError by field.
+
+        The stored values go into a copy: `spec` is what the user sent, which a refused save shows again."""
+        spec = copy.deepcopy(spec)
         problems = restore_secrets(spec, base.spec.model_dump(mode="json") if base is not None else None)
         try:
             check_name(name)
