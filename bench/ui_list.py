@@ -53,7 +53,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         store_path = str(Path(tmp) / "store.db")
         tasks, pipes = documents(args.pipelines)
-        with open_store(store_path) as store:
+        with open_store(store_path, create=True) as store:
             saved = store.save_many([*tasks, *pipes], by="bench")
             for d in saved[: len(tasks)]:  # publish every task, then every other pipeline
                 store.publish(d.kind, d.name, d.version, by="bench")
