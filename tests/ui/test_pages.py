@@ -338,3 +338,46 @@ def test_new_document_forms_for_every_kind(app_client: TestClient, store_uri: st
     assert sent.status_code == 303
     with open_store(store_uri, create=True) as store:
         assert {d.name for d in store.list()} == {"t1", "v1", "p1", "pipe"}
+
+
+GATED = """\
+pipeline {
+  agent any
+  stages {
+    stage('Build') { steps { sh 'make' } }
+    stage('Deploy') {
+      when { branch 'main' }
+      steps {
+        script {
+          try { sh 'make deploy' } catch (e) { sh 'make rollback' } finally { sh 'make tidy' }
+        }
+      }
+    }
+  }
+  post {
+    failure { sh 'notify-fail' }
+    always { sh 'cleanup' }
+  }
+}
+"""
+
+
+def test_converted_post_catch_and_finally_blocks_are_gates_in_the_graph(app_client: TestClient,
+                                                                      store_uri: str) -> None:
+    from jenkins2flow.convert import convert_job
+    from jenkins2flow.convert.save import save_conversion
+    from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+
+    conv = convert_job(parse_jenkinsfile(GATED, "Jenkinsfile", "gated"))
+    with open_store(store_uri, create=True) as store:
+        pipeline = save_conversion(store, conv)
+    login(app_client, "vic")
+    page = app_client.get(f"/pipelines/{pipeline.name}").text
+    gates = dict(re.findall(r'<title>(\w+)[^<]*?&#10;gate: ([^&]+)&#10;', page))
+    assert {gates.get(t.id) for t in conv.pipeline.tasks if t.uses.name == "airflow.block-gate"} == {  # type: ignore[union-attr]
+        "post failure", "post always", "catch", "finally"}
+    assert "when" in gates.values()
+    assert page.count('<g class="node gate') == len(gates) == 5
+    legend = page.split('<p class="legend">')[1].split("</p>")[0]
+    for label in ("when", "input", "post condition", "catch", "finally"):
+        assert label in legend

@@ -1,18 +1,35 @@
 """A pipeline's task graph laid out left to right for an SVG: columns by dependency depth, rows ordered to keep
-edges short. Gates (Jenkins `when`, `input`, post conditions) and matrix tasks are marked."""
+edges short. Gates (Jenkins `when`, `input`, post conditions, catch and finally blocks) and matrix tasks are
+marked."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from jenkins2flow_runtime.model import PipelineSpec
 
 NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 200, 54, 70, 22, 16
-GATES = {  # fallback callables that decide whether the rest runs
+BLOCK_GATE = "jenkins2flow_runtime.control:block_gate"  # converted post conditions, catch and finally blocks
+GATES = {  # callables that decide whether the rest runs
     "jenkins2flow_runtime.fallback:when_gate": "when",
     "jenkins2flow_runtime.fallback:post_gate": "post condition",
     "jenkins2flow_runtime.fallback:manual_gate": "input",
+    BLOCK_GATE: "post / catch / finally",
 }
+
+
+def _gate(callable_: str, bindings: dict[str, Any]) -> str:
+    """The gate's label: a converted block gate says which block it opens (its `control_label` binding reads
+    "post failure", "catch (e) at Jenkinsfile:12:3", "finally at ...")."""
+    label = GATES.get(callable_, "")
+    if callable_ == BLOCK_GATE:
+        words = str(bindings.get("control_label", "")).split()
+        if words[:1] == ["post"] and len(words) > 1:
+            return f"post {words[1]}"
+        if words[:1] in (["catch"], ["finally"]):
+            return words[0]
+    return label
 
 
 @dataclass
@@ -22,7 +39,7 @@ class Node:
     uses: str  # "kind/name@version"
     x: int = 0
     y: int = 0
-    gate: str = ""  # when | input | post condition
+    gate: str = ""  # when | input | post condition | post failure | catch | finally ...
     cells: int = 0  # matrix cells
     trigger_rule: str = "all_success"
     layer: int = 0
@@ -49,7 +66,7 @@ def layout(spec: PipelineSpec, callables: dict[str, str] | None = None) -> Graph
     order = {t.id: i for i, t in enumerate(spec.tasks)}
     nodes = {
         t.id: Node(t.id, t.title, f"{t.uses.kind}/{t.uses.name}@{t.uses.version}",
-                   gate=GATES.get(callables.get(f"{t.uses.name}@{t.uses.version}", ""), ""),
+                   gate=_gate(callables.get(f"{t.uses.name}@{t.uses.version}", ""), t.bindings),
                    cells=len(t.matrix), trigger_rule=t.trigger_rule)
         for t in spec.tasks
     }
