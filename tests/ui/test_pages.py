@@ -270,7 +270,10 @@ def test_catalog_filters_and_search(seeded: TestClient) -> None:
 def test_where_used_history_and_diff_pages(seeded: TestClient, store_uri: str) -> None:
     client = as_user(seeded, "vic")
     task = client.get("/tasks/sum-sales").text
-    assert "spec.tasks[0].uses" in task and "daily-sales" in task.split("Where used")[1]
+    used = task.split("Where used")[1].split("</table>")[0]
+    assert "daily-sales" in used and "Extract: copy the files" in used and "<code>extract</code>" in used
+    assert "spec.tasks[0].uses" not in used  # the task, not a field path
+    assert "<code>spec.parameters.templates[0]</code>" in client.get("/templates/run-params").text
     with open_store(store_uri, create=True) as store:
         from jenkins2flow_runtime.model import make
 
@@ -343,6 +346,7 @@ def test_new_document_forms_for_every_kind(app_client: TestClient, store_uri: st
 GATED = """\
 pipeline {
   agent any
+  parameters { string(name: 'DAY', defaultValue: '2026-01-01') }
   stages {
     stage('Build') { steps { sh 'make' } }
     stage('Deploy') {
@@ -362,8 +366,10 @@ pipeline {
 """
 
 
-def test_converted_post_catch_and_finally_blocks_are_gates_in_the_graph(app_client: TestClient,
-                                                                      store_uri: str) -> None:
+@pytest.fixture
+def converted(store_uri: str, users: Users, tmp_path: Path) -> Any:
+    """GATED converted and saved as `jenkins2flow convert` does, then the app over that store: (client, the
+    conversion, the stored pipeline)."""
     from jenkins2flow.convert import convert_job
     from jenkins2flow.convert.save import save_conversion
     from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
@@ -371,8 +377,14 @@ def test_converted_post_catch_and_finally_blocks_are_gates_in_the_graph(app_clie
     conv = convert_job(parse_jenkinsfile(GATED, "Jenkinsfile", "gated"))
     with open_store(store_uri, create=True) as store:
         pipeline = save_conversion(store, conv)
-    login(app_client, "vic")
-    page = app_client.get(f"/pipelines/{pipeline.name}").text
+    with make_client(store_uri, users, tmp_path) as client:
+        login(client, "vic")
+        yield client, conv, pipeline
+
+
+def test_converted_post_catch_and_finally_blocks_are_gates_in_the_graph(converted: Any) -> None:
+    client, conv, pipeline = converted
+    page = client.get(f"/pipelines/{pipeline.name}").text
     gates = dict(re.findall(r'<title>(\w+)[^<]*?&#10;gate: ([^&]+)&#10;', page))
     assert {gates.get(t.id) for t in conv.pipeline.tasks if t.uses.name == "airflow.block-gate"} == {  # type: ignore[union-attr]
         "post failure", "post always", "catch", "finally"}
@@ -381,3 +393,21 @@ def test_converted_post_catch_and_finally_blocks_are_gates_in_the_graph(app_clie
     legend = page.split('<p class="legend">')[1].split("</p>")[0]
     for label in ("when", "input", "post condition", "catch", "finally"):
         assert label in legend
+
+
+def test_converted_tasks_and_templates_have_readable_titles_in_the_list_and_on_their_page(converted: Any) -> None:
+    app_client, conv, pipeline = converted
+    deploy = next(t for t in pipeline.spec.tasks if t.id == "deploy")  # type: ignore[union-attr]
+    assert deploy.title == "Deploy · sh: make deploy" and not conv.tasks[0].spec.description  # type: ignore[union-attr]
+    template = pipeline.spec.parameters.templates[0].name  # type: ignore[union-attr]
+    listed = app_client.get("/catalog").text
+    rows = dict(re.findall(r'<td class="name"><a href="[^"]+">([^<]+)</a><div class="sub">([^<]+)</div>', listed))
+    assert rows[deploy.uses.name] == "sh: make deploy"  # the step, without the stage
+    assert rows[template] == "Parameters DAY"
+    found = app_client.get("/catalog", params={"q": "sh: make deploy", "kind": "concrete_task"}).text
+    assert re.findall(r'<td class="name"><a href="[^"]+">([^<]+)</a>', found) == [deploy.uses.name]
+    page = app_client.get(f"/tasks/{deploy.uses.name}").text
+    assert '<p class="description">sh: make deploy</p>' in page
+    used = page.split("Where used")[1].split("</table>")[0]
+    assert "Deploy · sh: make deploy" in used and "<code>deploy</code>" in used and "spec.tasks[" not in used
+    assert '<p class="description">Parameters DAY</p>' in app_client.get(f"/templates/{template}").text

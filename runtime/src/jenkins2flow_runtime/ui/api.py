@@ -63,8 +63,9 @@ async def list_docs(request: Request, group: str, q: str = "", status: str = "",
     found = await run_in_threadpool(lambda: index.query(
         q=q, kind=GROUPS[group], status=status if status in STATUSES else "", team=team, tag=tag,
         used=used if used in USED_FILTERS else ""))
-    used_by = index.snapshot().used_by
-    page = found[max(offset, 0): max(offset, 0) + min(max(limit, 0), 5000)]
+    snap = index.snapshot()
+    used_by = snap.used_by
+    page = snap.titled(found[max(offset, 0): max(offset, 0) + min(max(limit, 0), 5000)])
     return [_entry(e, used_by.get(f"{e.kind}/{e.name}", set())) for e in page]
 
 

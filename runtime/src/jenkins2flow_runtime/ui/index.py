@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ class Entry:
     version: int
     status: str  # of the latest version
     published: int | None
-    title: str  # the first line of the description
+    title: str  # its own (own_title); Snapshot.titled shows a pipeline task's title when it has none
     team: str
     owners: tuple[str, ...]
     tags: tuple[str, ...]
@@ -42,6 +42,7 @@ class Entry:
     job: str  # pipelines: the Jenkins job converted
     refs: tuple[str, ...]  # pipelines: "kind/name" of what their latest and published versions use
     text: str  # lower-case words searched
+    task_titles: tuple[tuple[str, str], ...] = ()  # pipelines: ("kind/name" a task uses, the task's title)
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Snapshot:
     built_at: float = 0.0
     seconds: float = 0.0  # how long the build took
     used_by: dict[str, set[str]] = field(default_factory=dict)  # "kind/name" -> pipelines
+    titles: dict[str, str] = field(default_factory=dict)  # "kind/name" -> title from a pipeline task (`titled`)
     ordered: list[Entry] = field(default_factory=list)
     text: str = ""
     starts: list[int] = field(default_factory=list)  # where each entry's text starts in `text`
@@ -62,18 +64,31 @@ class Snapshot:
     tags: list[str] = field(default_factory=list)
 
     def derive(self) -> Snapshot:
-        """(Re)compute everything but the entries from the entries."""
+        """(Re)compute everything but the entries from the entries; a task without a description of its own gets
+        the title of the first pipeline task (by pipeline name) that uses it, without the stage (`step_title`):
+        searched here, shown through `titled`."""
         self.ordered = [self.entries[k] for k in sorted(self.entries)]
         self.used_by = {}
+        titles: dict[str, str] = {}
         for e in self.ordered:
             for ref in e.refs:
                 self.used_by.setdefault(ref, set()).add(e.name)
+            for ref, title in e.task_titles:
+                titles.setdefault(ref, step_title(title))
+        self.titles = {}
+        for ref, title in titles.items():
+            kind, _, name = ref.partition("/")
+            used = self.entries.get((kind, name))
+            if used is not None and not used.title:
+                self.titles[ref] = title
         self.starts, offset, texts = [], 0, []
         groups: dict[str, set[int]] = {}
         for i, e in enumerate(self.ordered):
             self.starts.append(offset)
-            texts.append(e.text)
-            offset += len(e.text) + 1
+            derived = self.titles.get(f"{e.kind}/{e.name}", "") if self.titles else ""
+            text = f"{e.text} {derived.lower()}" if derived else e.text
+            texts.append(text)
+            offset += len(text) + 1
             keys = [f"kind:{e.kind}", f"status:{e.status}", f"team:{e.team}", *(f"tag:{t}" for t in e.tags)]
             if e.published is not None:
                 keys.append("published")
@@ -85,6 +100,15 @@ class Snapshot:
         self.teams = sorted(k[5:] for k in groups if k.startswith("team:") and k != "team:")
         self.tags = sorted(k[4:] for k in groups if k.startswith("tag:"))
         return self
+
+    def titled(self, entries: list[Entry]) -> list[Entry]:
+        """`entries` as shown: one without a title of its own has the title of a pipeline task that uses it."""
+        return [replace(e, title=self.titles[f"{e.kind}/{e.name}"])
+                if not e.title and f"{e.kind}/{e.name}" in self.titles else e for e in entries]
+
+    def text_of(self, i: int) -> str:
+        """The searched text of the entry at position `i` (with its title from a pipeline task)."""
+        return self.text[self.starts[i]: self.starts[i + 1] - 1 if i + 1 < len(self.starts) else len(self.text)]
 
     def find(self, word: str) -> set[int]:
         """The positions of the entries whose text holds `word`."""
@@ -104,21 +128,42 @@ def _refs(doc: Document | None) -> tuple[str, ...]:
     return tuple(ref.key() for _, ref in doc.spec.refs())
 
 
+def step_title(task_title: str) -> str:
+    """What a converted pipeline task's step does, without its stage: the conversion titles a task
+    `Stage · what the step does` (`Build · sh: make all`); a title without the separator is kept whole."""
+    return task_title.split(" · ", 1)[-1].strip()
+
+
+def own_title(doc: Document) -> str:
+    """A document's title from itself: the first line of its description; for a parameter template without one,
+    the names of its parameters."""
+    spec: Any = doc.spec
+    description = (getattr(spec, "description", "") or "").strip()
+    if description:
+        return description.splitlines()[0][:160]
+    if doc.kind == "parameter_template" and spec.parameters:
+        names = ", ".join(p.name for p in spec.parameters)
+        return f"Parameters {names if len(names) <= 150 else names[:149] + '…'}"
+    return ""
+
+
 def entry(latest: Document, published: Document | None) -> Entry:
     spec: Any = latest.spec
-    description = (getattr(spec, "description", "") or "").strip()
-    title = description.splitlines()[0][:160] if description else ""
+    title = own_title(latest)
     tags = tuple(dict.fromkeys([*latest.tags, *getattr(spec, "tags", [])]))
     team = getattr(spec, "team", "")
     owners = tuple(getattr(spec, "owners", ()))
     job = spec.provenance.job if isinstance(spec, PipelineSpec) else ""
     refs = tuple(dict.fromkeys([*_refs(latest), *_refs(published)]))
     words = [latest.name, title, team, *owners, *tags, job, latest.created_by]
+    task_titles: tuple[tuple[str, str], ...] = ()
     if isinstance(spec, PipelineSpec):
         words += [t.title for t in spec.tasks if t.title]
+        task_titles = tuple((t.uses.key(), t.title) for t in spec.tasks if t.title)
     return Entry(latest.kind, latest.name, latest.version, latest.status,
                  published.version if published is not None else None, title, team, owners, tags,
-                 latest.created_at, latest.created_by, job, refs, " ".join(w for w in words if w).lower())
+                 latest.created_at, latest.created_by, job, refs, " ".join(w for w in words if w).lower(),
+                 task_titles)
 
 
 def build(store: Store) -> Snapshot:
@@ -199,7 +244,7 @@ class CatalogIndex:
         if words:
             found = snap.find(words[0])
             picked = found if picked is None else picked & found
-            picked = {i for i in picked if all(w in snap.ordered[i].text for w in words[1:])}
+            picked = {i for i in picked if all(w in snap.text_of(i) for w in words[1:])}
         if picked is None:
             return snap.ordered
         return [snap.ordered[i] for i in sorted(picked)]

@@ -19,7 +19,7 @@ from jenkins2flow_runtime.store import NotFoundError, StoreError
 from jenkins2flow_runtime.ui import schedule
 from jenkins2flow_runtime.ui.access import Denied
 from jenkins2flow_runtime.ui.graph import layout
-from jenkins2flow_runtime.ui.index import USED_FILTERS, count_by_kind
+from jenkins2flow_runtime.ui.index import USED_FILTERS, count_by_kind, own_title, step_title
 from jenkins2flow_runtime.ui.sandbox import test_render
 from jenkins2flow_runtime.ui.service import GROUPS, Catalog
 from jenkins2flow_runtime.ui.web import BadRequest, check_csrf, need, page, state, url
@@ -65,7 +65,7 @@ async def catalog(request: Request, q: str = "", kind: str = "", status: str = "
     pages = max(1, -(-len(found) // PAGE_SIZE))
     page_no = min(max(page_no, 1), pages)
     snap = index.snapshot()
-    return page(request, "catalog.html", entries=found[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE],
+    return page(request, "catalog.html", entries=snap.titled(found[(page_no - 1) * PAGE_SIZE: page_no * PAGE_SIZE]),
                 total=len(found), page_no=page_no, pages=pages, filters=filters, facets=index.facets(),
                 by_kind=count_by_kind(found), used_by=snap.used_by, statuses=STATUSES, invalid=snap.invalid,
                 index_age=int(time.monotonic() - snap.built_at), index_seconds=snap.seconds)
@@ -128,11 +128,12 @@ async def _doc_response(request: Request, group: str, name: str, version: str, *
         doc = cat.get(kind, name, _version(version))
         latest = cat.get(kind, name) if doc.version else doc
         history = cat.history(kind, name)
+        uses = cat.uses(kind, name)
         ctx: dict[str, Any] = {
             "doc": doc, "latest": latest, "shown": cat.shown_spec(doc), "yaml": cat.doc_yaml(doc),
-            "versions": history[::-1], "audit": cat.audit(kind, name)[::-1][:20],
-            "usages": cat.where_used(kind, name), "published": next((d for d in history if d.status == "published"),
-                                                                      None),
+            "versions": history[::-1], "audit": cat.audit(kind, name)[::-1][:20], "uses": uses,
+            "doc_title": own_title(doc) or next((step_title(u.title) for u in uses if u.title), ""),
+            "published": next((d for d in history if d.status == "published"), None),
         }
         if isinstance(doc.spec, PipelineSpec):
             ctx.update(_pipeline_context(cat, doc))

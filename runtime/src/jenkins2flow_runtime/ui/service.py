@@ -4,11 +4,12 @@ access rules, secret values hidden on the way out and restored on the way in, th
 from __future__ import annotations
 
 import copy
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
 
-from jenkins2flow_runtime.model import Document, Kind, ModelError, make
+from jenkins2flow_runtime.model import Document, Kind, ModelError, PipelineSpec, make
 from jenkins2flow_runtime.model.specs import check_name
 from jenkins2flow_runtime.store import AuditEntry, NotFoundError, Store, Usage, open_store
 from jenkins2flow_runtime.store.diff import spec_diff
@@ -23,6 +24,16 @@ GROUPS: dict[str, Kind] = {"tasks": "concrete_task", "views": "view_task", "temp
 GROUP_OF = {kind: group for group, kind in GROUPS.items()}
 LABELS = {"concrete_task": "Task", "view_task": "View", "parameter_template": "Template", "pipeline": "Pipeline"}
 DOC_KEYS = ("kind", "name", "tags", "spec")
+TASK_AT = re.compile(r"spec\.tasks\[(\d+)\]")  # a Usage's field path that is a pipeline task
+
+
+@dataclass(frozen=True)
+class Use:
+    """Where a task or template is used: the store's Usage, and the pipeline task at that place (id and title)."""
+
+    usage: Usage
+    task_id: str = ""
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,27 @@ class Catalog:
 
     def where_used(self, kind: Kind, name: str) -> list[Usage]:
         return [] if kind == "pipeline" else self.store().where_used(kind, name)
+
+    def uses(self, kind: Kind, name: str, *, read_at_most: int = 50) -> list[Use]:
+        """where_used with the pipeline task at each place; reads at most `read_at_most` pipeline versions (the
+        other places keep their field path only)."""
+        out: list[Use] = []
+        pipelines: dict[tuple[str, int], Document | None] = {}
+        for u in self.where_used(kind, name):
+            found = TASK_AT.match(u.where)
+            key = (u.pipeline, u.version)
+            if found is None or (key not in pipelines and len(pipelines) >= read_at_most):
+                out.append(Use(u))
+                continue
+            if key not in pipelines:
+                try:
+                    pipelines[key] = self.get("pipeline", u.pipeline, u.version)
+                except NotFoundError:
+                    pipelines[key] = None
+            doc, at = pipelines[key], int(found.group(1))
+            tasks = doc.spec.tasks if doc is not None and isinstance(doc.spec, PipelineSpec) else []
+            out.append(Use(u, tasks[at].id, tasks[at].title) if at < len(tasks) else Use(u))
+        return out
 
     @staticmethod
     def shown_spec(doc: Document) -> dict[str, Any]:
