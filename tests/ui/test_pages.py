@@ -411,3 +411,28 @@ def test_converted_tasks_and_templates_have_readable_titles_in_the_list_and_on_t
     used = page.split("Where used")[1].split("</table>")[0]
     assert "Deploy · sh: make deploy" in used and "<code>deploy</code>" in used and "spec.tasks[" not in used
     assert '<p class="description">Parameters DAY</p>' in app_client.get(f"/templates/{template}").text
+
+
+def test_a_new_document_under_a_name_in_use_is_a_name_error_never_a_new_version(seeded: TestClient,
+                                                                                 store_uri: str) -> None:
+    client = as_user(seeded, "eddie")
+    fields = replace(form_fields(client.get("/new/tasks").text), name="py-step", **{"spec.command": "echo mine"})
+    for _ in range(2):  # saving the form shown again is refused again
+        taken = client.post("/new/tasks", data=fields)
+        assert taken.status_code == 409
+        assert re.search(r'<div class="field has-error">\s*<label for="f-name"', taken.text)
+        assert ("a task named &#39;py-step&#39; already exists; open it or choose another name" in taken.text)
+        assert "someone saved this document" not in taken.text and "echo mine" in taken.text
+        assert 'name="expected_version" value="0"' in taken.text
+        fields = form_fields(taken.text)
+    forged = client.post("/new/tasks", data=replace(fields, expected_version="1"))  # no overwrite by hand either
+    assert forged.status_code == 409
+    yaml_fields = form_fields(client.get("/new/tasks/yaml").text)
+    text = "kind: concrete_task\nname: py-step\nspec:\n  type: shell\n  command: echo mine\n"
+    taken = client.post("/new/tasks/yaml", data=replace(yaml_fields, text=text))
+    assert taken.status_code == 409 and "a task named &#39;py-step&#39; already exists" in taken.text
+    assert 'name="expected_version" value="0"' in taken.text
+    with open_store(store_uri) as store:
+        assert [d.version for d in store.history("concrete_task", "py-step")] == [1]
+    renamed = client.post("/new/tasks", data=replace(fields, name="py-step-2"))
+    assert renamed.status_code == 303 and "/tasks/py-step-2" in renamed.headers["location"]

@@ -23,7 +23,7 @@ from jenkins2flow_runtime.ui import access
 from jenkins2flow_runtime.ui.auth import User
 from jenkins2flow_runtime.ui.diffview import side_by_side
 from jenkins2flow_runtime.ui.forms import FormData, Reading, SchemaForm, attach, form_path
-from jenkins2flow_runtime.ui.service import GROUPS, Catalog
+from jenkins2flow_runtime.ui.service import GROUPS, LABELS, Catalog
 from jenkins2flow_runtime.ui.web import check_csrf, need, page, state, url
 from jenkins2flow_runtime.ui.yamltext import dump
 
@@ -64,8 +64,18 @@ def _base(cat: Catalog, user: User, edit: Edit) -> Document | None:
     return source if source is not None and access.may(user, "edit", source) else None
 
 
+def _name_taken(edit: Edit) -> Outcome:
+    """A new document under a name in use: a message at the name; the edit stays a creation (expected version 0),
+    so that saving again never makes it a new version of the other document."""
+    what = LABELS[edit.kind].lower()
+    return Outcome(status=409, expected=0, issues=[(
+        "name", f"a {what} named {edit.name!r} already exists; open it or choose another name")])
+
+
 def _submit(cat: Catalog, user: User, edit: Edit, spec: dict[str, Any]) -> Outcome:
     """Build and save; every refusal becomes an Outcome that shows the editor again."""
+    if edit.creating and edit.name and cat.find(edit.kind, edit.name) is not None:
+        return _name_taken(edit)
     try:
         base = _base(cat, user, edit)
         doc = cat.build(edit.kind, edit.name, spec, edit.tags, base)
@@ -77,6 +87,8 @@ def _submit(cat: Catalog, user: User, edit: Edit, spec: dict[str, Any]) -> Outco
     except access.Denied as err:
         return Outcome(status=403, errors=[str(err)])
     except ConflictError as err:
+        if edit.creating:  # created by someone else since the check above
+            return _name_taken(edit)
         current = cat.find(edit.kind, edit.name)
         typed = dump({"kind": edit.kind, "name": edit.name, "tags": edit.tags, "spec": spec})
         rows = side_by_side(cat.doc_yaml(current), typed) if current is not None else []
@@ -137,7 +149,8 @@ class Edit:
         creating = name is None
         return cls(group, GROUPS[group], name=str(form.get("name", "")).strip() if creating else str(name),
                    creating=creating, tags=_lines(str(form.get("tags", ""))),
-                   comment=str(form.get("comment", "")).strip(), expected=int(expected) if expected.isdigit() else 0,
+                   comment=str(form.get("comment", "")).strip(),
+                   expected=int(expected) if expected.isdigit() and not creating else 0,
                    copy_of=str(form.get("copy_of", "")) if creating else "",
                    text=str(form.get("text", "")).replace("\r\n", "\n"))
 
