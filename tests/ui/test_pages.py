@@ -4,6 +4,7 @@ errors by field with nothing typed lost, the YAML editor, conflicts, CSRF, lifec
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from htmlform import form_fields, replace
 from jenkins2flow_runtime.store import open_store
+from jenkins2flow_runtime.ui.auth import password_fingerprint
 from ui_docs import SCRIPT, rich_docs
 from ui_help import Users, csrf_of, login, make_client
 
@@ -436,3 +438,78 @@ def test_a_new_document_under_a_name_in_use_is_a_name_error_never_a_new_version(
         assert [d.version for d in store.history("concrete_task", "py-step")] == [1]
     renamed = client.post("/new/tasks", data=replace(fields, name="py-step-2"))
     assert renamed.status_code == 303 and "/tasks/py-step-2" in renamed.headers["location"]
+
+
+def test_an_expired_form_or_session_shows_the_form_again_with_what_was_typed(seeded: TestClient,
+                                                                            store_uri: str) -> None:
+    client = as_user(seeded, "eddie")
+    typed = replace(form_fields(client.get("/tasks/py-step/edit").text), **{"spec.callable": "pkg.mod:typed",
+                                                                            "comment": "my typed reason"})
+    stale = client.post("/tasks/py-step/edit", data=replace(typed, csrf_token="stale"))
+    assert stale.status_code == 400 and "This form had expired" in stale.text and "nothing was saved" in stale.text
+    assert 'value="pkg.mod:typed"' in stale.text and "my typed reason" in stale.text
+    assert csrf_of(stale.text) not in ("stale", "")
+    saved = client.post("/tasks/py-step/edit", data=form_fields(stale.text))
+    assert saved.status_code == 303 and "v=2" in saved.headers["location"]
+    # the YAML editor, without a token at all
+    text = "kind: concrete_task\nname: typed-in-yaml\nspec:\n  type: shell\n  command: echo typed\n"
+    fields = {k: v for k, v in replace(form_fields(client.get("/new/tasks/yaml").text), text=text).items()
+              if k != "csrf_token"}
+    missing = client.post("/new/tasks/yaml", data=fields)
+    assert missing.status_code == 400 and "echo typed" in missing.text and "This form had expired" in missing.text
+    assert client.post("/new/tasks/yaml", data=form_fields(missing.text)).status_code == 303
+    # the session expired (12 hours): the form comes back for eddie, who logs in again elsewhere and saves it
+    st = seeded.app.state.ui
+    old = st.signer.sign({"u": "eddie", "f": password_fingerprint(st.users.users["eddie"].secret),
+                          "iat": time.time() - 13 * 3600})
+    page = client.get("/tasks/py-step/edit").text
+    client.cookies.set("j2f_session", old)
+    expired = client.post("/tasks/py-step/edit", data=replace(form_fields(page), **{"spec.callable": "pkg.mod:late"}))
+    assert expired.status_code == 401 and "Your session has expired" in expired.text
+    assert 'value="pkg.mod:late"' in expired.text and 'href="/login" target="_blank"' in expired.text
+    client.cookies.delete("j2f_session")  # what the browser's jar holds once eddie has logged in again
+    login(client, "eddie")
+    again = client.post("/tasks/py-step/edit", data=form_fields(expired.text))
+    assert again.status_code == 303 and "v=3" in again.headers["location"]
+    with open_store(store_uri) as store:
+        assert store.get("concrete_task", "py-step").spec.callable == "pkg.mod:late"  # type: ignore[union-attr]
+    # another site's form is not shown as ours: the error page, or the login page
+    cross = {"sec-fetch-site": "cross-site"}
+    assert "pkg.mod:other" not in client.post("/tasks/py-step/edit", headers=cross, data=replace(
+        form_fields(page), csrf_token="stale", **{"spec.callable": "pkg.mod:other"})).text
+    client.cookies.delete("j2f_session")
+    client.cookies.set("j2f_session", old)
+    assert client.post("/tasks/py-step/edit", headers=cross, data=form_fields(page)).status_code == 303
+
+
+def test_a_refused_action_keeps_its_comment(seeded: TestClient) -> None:
+    client = as_user(seeded, "pat")
+    token = csrf_of(client.get("/catalog").text)
+    refused = client.post("/tasks/py-step/rollback", data={"csrf_token": token, "version": "", "comment": "my reason"})
+    assert refused.status_code == 400 and "Roll back to which version?" in refused.text
+    assert 'name="comment" value="my reason"' in refused.text and 'name="version" inputmode="numeric"' in refused.text
+    stale = client.post("/tasks/py-step/retire", data={"csrf_token": "stale", "version": "1", "comment": "ship it"})
+    assert stale.status_code == 400 and "This form had expired" in stale.text
+    assert 'name="comment" value="ship it"' in stale.text
+
+
+def test_deeply_nested_yaml_is_a_message_not_a_server_error(seeded: TestClient) -> None:
+    client = as_user(seeded, "eddie")
+    fields = form_fields(client.get("/new/pipelines/yaml").text)
+    deep = "kind: pipeline\nname: deep\nspec: " + "[" * 20000 + "]" * 20000 + "\n"
+    refused = client.post("/new/pipelines/yaml", data=replace(fields, text=deep))
+    assert refused.status_code == 422 and "nested more than 64 levels deep" in refused.text
+    form = replace(form_fields(client.get("/new/pipelines").text), **{
+        "name": "deep", "spec.tasks.0.id": "a", "spec.tasks.0.uses.name": "py-step",
+        "spec.tasks.0.bindings": "A: " + "[" * 20000 + "]" * 20000})
+    refused = client.post("/new/pipelines", data=form)
+    assert refused.status_code == 422 and "nested more than 64 levels deep" in refused.text
+    assert re.search(r'<div class="field w-yaml has-error">\s*<label for="f-spec.tasks.0.bindings"', refused.text)
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+    refused = client.post("/new/pipelines", data=replace(form, **{"spec.tasks.0.bindings": bomb}))
+    assert refused.status_code == 422 and "aliases expand to more than" in refused.text
+    view = client.get("/views/sales-by-region/render")
+    out = client.post("/views/sales-by-region/render", data=replace(form_fields(view.text),
+                                                                     results="[" * 20000 + "]" * 20000))
+    assert out.status_code == 200 and "nested more than 64 levels deep" in out.text

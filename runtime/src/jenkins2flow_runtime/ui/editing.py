@@ -24,8 +24,21 @@ from jenkins2flow_runtime.ui.auth import User
 from jenkins2flow_runtime.ui.diffview import side_by_side
 from jenkins2flow_runtime.ui.forms import FormData, Reading, SchemaForm, attach, form_path
 from jenkins2flow_runtime.ui.service import GROUPS, LABELS, Catalog
-from jenkins2flow_runtime.ui.web import check_csrf, need, page, state, url
-from jenkins2flow_runtime.ui.yamltext import dump
+from jenkins2flow_runtime.ui.web import (
+    FORM_EXPIRED,
+    SESSION_EXPIRED,
+    BadRequest,
+    LoginRequired,
+    check_csrf,
+    csrf_token_for,
+    expired_session_user,
+    need,
+    page,
+    same_origin,
+    state,
+    url,
+)
+from jenkins2flow_runtime.ui.yamltext import YamlRefused, dump, load
 
 router = APIRouter()
 SKELETONS: dict[str, dict[str, Any]] = {
@@ -47,6 +60,26 @@ class Outcome:
     errors: list[str] = field(default_factory=list)  # not about one field: references, access
     conflict: dict[str, Any] | None = None  # current document and the differences with what was typed
     expected: int | None = None  # the expected version for the next attempt
+    csrf: str | None = None  # the form's token when it is not the current user's (a session that expired)
+
+
+async def _sender(request: Request) -> User | Outcome:
+    """The editor who sent a form, or why it cannot be saved as sent: an expired session (401) or form (CSRF, 400).
+    The caller then shows the form again with what was typed and a fresh token instead of an error page."""
+    try:
+        user = await need(request, "editor")
+    except LoginRequired:
+        if not same_origin(request):  # another site's form is not shown as this site's
+            raise
+        name = expired_session_user(request)  # the token for once that user has logged in again
+        return Outcome(status=401, errors=[SESSION_EXPIRED], csrf=csrf_token_for(request, name) if name else "")
+    try:
+        await check_csrf(request)
+    except BadRequest:
+        if not same_origin(request):
+            raise
+        return Outcome(status=400, errors=[FORM_EXPIRED])
+    return user
 
 
 def _lines(text: str) -> list[str]:
@@ -164,7 +197,11 @@ def _form_page(request: Request, edit: Edit, data: dict[str, Any], raw: dict[str
     attach(controls, [(p, m) for p, m in outcome.issues if form_path(p).startswith("spec")])
     return page(request, "edit.html", status=outcome.status, edit=edit, group=edit.group, kind=edit.kind,
                 name=edit.name, controls=controls, tags="\n".join(edit.tags), outcome=outcome,
-                name_errors=name_errors, tag_errors=tag_errors)
+                name_errors=name_errors, tag_errors=tag_errors, **_token(outcome))
+
+
+def _token(outcome: Outcome) -> dict[str, str]:
+    return {"csrf": outcome.csrf} if outcome.csrf is not None else {}
 
 
 @router.get("/new/{group:j2fgroup}", name="new")
@@ -199,11 +236,12 @@ async def edit_form(request: Request, group: str, name: str) -> Response:
 @router.post("/new/{group:j2fgroup}")
 @router.post("/{group:j2fgroup}/{name}/edit")
 async def form_submit(request: Request, group: str, name: str | None = None) -> Response:
-    user = await need(request, "editor")
-    await check_csrf(request)
+    user = await _sender(request)
     form = await request.form()
     edit = Edit.submitted(group, name, form)
     reading: Reading = _FORMS[edit.kind].read(form)
+    if isinstance(user, Outcome):
+        return _form_page(request, edit, reading.data, reading.raw, user)
     add, remove = str(form.get("_add", "")), str(form.get("_remove", ""))
     if add or remove:
         _change_list(reading.data, reading.raw, add, remove)
@@ -223,7 +261,7 @@ async def form_submit(request: Request, group: str, name: str | None = None) -> 
 def _yaml_page(request: Request, edit: Edit, outcome: Outcome | None = None) -> Response:
     outcome = outcome or Outcome()
     return page(request, "yaml.html", status=outcome.status, edit=edit, group=edit.group, kind=edit.kind,
-                name=edit.name, outcome=outcome)
+                name=edit.name, outcome=outcome, **_token(outcome))
 
 
 @router.get("/new/{group:j2fgroup}/yaml", name="new_yaml")
@@ -244,7 +282,9 @@ async def edit_yaml(request: Request, group: str, name: str) -> Response:
 def parse_yaml(text: str, kind: Kind, name: str | None) -> tuple[str, list[str], dict[str, Any]]:
     """(name, tags, spec) from the editor's text; ModelError naming the line or the field otherwise."""
     try:
-        data = yaml.safe_load(text)
+        data = load(text)
+    except YamlRefused as err:
+        raise ModelError([("", f"refused: {err}")]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
@@ -273,9 +313,10 @@ def parse_yaml(text: str, kind: Kind, name: str | None) -> tuple[str, list[str],
 @router.post("/new/{group:j2fgroup}/yaml")
 @router.post("/{group:j2fgroup}/{name}/yaml")
 async def yaml_submit(request: Request, group: str, name: str | None = None) -> Response:
-    user = await need(request, "editor")
-    await check_csrf(request)
+    user = await _sender(request)
     edit = Edit.submitted(group, name, await request.form())
+    if isinstance(user, Outcome):
+        return _yaml_page(request, edit, user)
     try:
         edit.name, edit.tags, spec = parse_yaml(edit.text, edit.kind, name)
     except ModelError as err:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from starlette.datastructures import ImmutableMultiDict
 
-from jenkins2flow_runtime.ui.yamltext import dump
+from jenkins2flow_runtime.ui.yamltext import YamlRefused, dump, load
 
 FormData = ImmutableMultiDict[str, Any]  # starlette's FormData is one
 
@@ -281,7 +281,11 @@ def _read_yaml(text: str, node: dict[str, Any], path: str, reading: Reading) -> 
     if not text.strip():
         return _MISSING
     try:
-        value = yaml.safe_load(text)
+        value = load(text)
+    except YamlRefused as err:
+        reading.raw[path] = text
+        reading.problems.append((path, f"refused: {err}"))
+        return _MISSING
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""

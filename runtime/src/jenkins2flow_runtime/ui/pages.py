@@ -22,8 +22,8 @@ from jenkins2flow_runtime.ui.graph import layout
 from jenkins2flow_runtime.ui.index import USED_FILTERS, count_by_kind, own_title, step_title
 from jenkins2flow_runtime.ui.sandbox import test_render
 from jenkins2flow_runtime.ui.service import GROUPS, Catalog
-from jenkins2flow_runtime.ui.web import BadRequest, check_csrf, need, page, state, url
-from jenkins2flow_runtime.ui.yamltext import SECRET, hide_secrets
+from jenkins2flow_runtime.ui.web import FORM_EXPIRED, BadRequest, check_csrf, need, page, same_origin, state, url
+from jenkins2flow_runtime.ui.yamltext import SECRET, hide_secrets, load
 
 PAGE_SIZE = 50
 STATUSES = ("published", "draft", "retired")
@@ -169,14 +169,24 @@ async def diff_page(request: Request, group: str, name: str, a: str = "", b: str
 @router.post("/{group:j2fgroup}/{name}/{action:j2faction}", name="action")
 async def action(request: Request, group: str, name: str, action: str) -> Response:
     user = await need(request)
-    await check_csrf(request)
+    try:
+        await check_csrf(request)
+        expired = False
+    except BadRequest:
+        if not same_origin(request):
+            raise
+        expired = True
     form = await request.form()
     cat, kind = state(request).catalog, _kind(group)
     text = str(form.get("version", "")).strip()
     version = int(text) if text.isdigit() else None
     comment = str(form.get("comment", "")).strip()
-    if action == "rollback" and version is None:
-        raise BadRequest("Roll back to which version? Give its number.")
+    if expired:  # the page again with a fresh form, the comment as typed
+        return await _doc_response(request, group, name, str(version or ""), status=400, typed={action: comment},
+                                   problem=FORM_EXPIRED)
+    if action == "rollback" and version is None:  # the page again, with the comment as typed
+        return await _doc_response(request, group, name, "", status=400, typed={action: comment},
+                                   problem="Roll back to which version? Give its number.")
     try:
         doc = await run_in_threadpool(cat.act, user, action, kind, name, version, comment)
     except (Denied, StoreError) as err:  # the page again, with the reason and the comment as typed
@@ -249,8 +259,8 @@ def _render(view: Document, declared: dict[str, Any], bindings: dict[str, Any], 
     except ValueError:
         return False, f"The logical date {when!r} is not a date and time (YYYY-MM-DDTHH:MM)."
     try:
-        results = yaml.safe_load(results_text) if results_text.strip() else {}
-    except yaml.YAMLError as err:
+        results = load(results_text) if results_text.strip() else {}
+    except yaml.YAMLError as err:  # YamlRefused too
         return False, f"The upstream results are not valid YAML: {err}"
     if not isinstance(results, dict):
         return False, "The upstream results must be a mapping: task id -> value."

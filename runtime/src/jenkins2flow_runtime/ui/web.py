@@ -120,7 +120,7 @@ def nonce(request: Request) -> str:
 
 def csrf_token(request: Request) -> str:
     user = getattr(request.state, "j2f_user", None)
-    return state(request).signer.csrf(nonce(request), user.name if user else "")
+    return csrf_token_for(request, user.name if user else "")
 
 
 async def check_csrf(request: Request) -> None:
@@ -133,7 +133,37 @@ async def check_csrf(request: Request) -> None:
         sent = str((await request.form()).get(CSRF_FIELD, ""))
     if not request.cookies.get(NONCE_COOKIE) or not secrets.compare_digest(sent, csrf_token(request)):
         raise BadRequest("The form has expired or did not come from this site (CSRF check). Reload the page and "
-                         "send it again; what you typed is kept only if you go back in your browser.")
+                         "send it again.")
+
+
+FORM_EXPIRED = ("This form had expired or did not come from this site (CSRF check), so nothing was saved. What you "
+                "sent is below with a fresh form: check it and send it again.")
+SESSION_EXPIRED = ("Your session has expired, so nothing was saved. What you typed is below: log in again in a new "
+                   "tab, then come back here and save.")
+
+
+def expired_session_user(request: Request) -> str:
+    """The user of a session cookie that is validly signed but too old ("" when there is none): a form sent after
+    the session expired is shown again for that user to save once logged in again."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie or state(request).settings.auth == "airflow":
+        return ""
+    data = state(request).signer.unsign(cookie, max_age=10**12)
+    return str(data.get("u", "")) if data else ""
+
+
+def same_origin(request: Request) -> bool:
+    """Whether the browser says the request comes from a page of this site (Sec-Fetch-Site, else Origin); a client
+    that sends neither is taken at its word (the CSRF token still guards every save)."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def csrf_token_for(request: Request, name: str) -> str:
+    return state(request).signer.csrf(nonce(request), name)
 
 
 # -- rendering -------------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""YAML for people: multi-line text (shell, SQL) as literal blocks, and secret values hidden.
+"""YAML for people: multi-line text (shell, SQL) as literal blocks, secret values hidden, and typed YAML read
+within limits.
 
 PyYAML falls back to an escaped one-line string for text with trailing spaces or tabs; a literal block keeps those
 exactly, so the emitter here allows it, and every dump is read back to check that nothing changed.
@@ -6,6 +7,11 @@ exactly, so the emitter here allows it, and every dump is read back to check tha
 Hidden values: the default of a `password` parameter, env values and pipeline bindings whose name says secret (or,
 for bindings, that set a password parameter of the pipeline's own) are shown as SECRET.
 Saving SECRET back keeps the stored value (`restore_secrets`), so nobody needs to see a secret to edit around it.
+
+Reading what a user typed (`load`): PyYAML's safe loader composes nodes recursively, so a deeply nested value ends in
+a RecursionError, and aliases of aliases expand a small text into a huge value. `load` refuses both before any value
+is built (a YamlRefused, one line), as the toolkit's safe_yaml does for catalog files (the runtime does not import
+the toolkit).
 """
 
 from __future__ import annotations
@@ -42,6 +48,84 @@ def dump(data: Any) -> str:
     if yaml.safe_load(text) != data:
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
     return text
+
+
+# -- reading typed YAML within limits --------------------------------------------------------------------------------
+
+MAX_DEPTH = 64  # nesting levels, after aliases are expanded
+MAX_NODES = 200_000  # nodes, after aliases are expanded
+
+
+class YamlRefused(yaml.YAMLError):
+    """Typed YAML beyond the limits."""
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, counting nesting levels while it composes (before the recursion could run away)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise YamlRefused(f"line {mark.line + 1}: nested more than {MAX_DEPTH} levels deep")
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self.depth -= 1
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse aliases that expand past MAX_NODES nodes or MAX_DEPTH levels, or refer to a node that contains them;
+    each node is visited once (sizes memoized)."""
+    size: dict[int, int] = {}
+    height: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            kids = _children(node)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            height[key] = 1 + max((height[id(k)] for k in kids), default=0)
+            on_path.discard(key)
+            if size[key] > MAX_NODES or height[key] > MAX_DEPTH:
+                raise YamlRefused(f"line {node.start_mark.line + 1}: aliases expand to more than "
+                                  f"{MAX_NODES} values or {MAX_DEPTH} levels of nesting")
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise YamlRefused(f"line {node.start_mark.line + 1}: an alias refers to a node that contains it")
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in _children(node) if id(k) not in size)
+
+
+def load(text: str) -> Any:
+    """The one YAML document of `text` as plain data (None when empty): yaml.YAMLError when it is not valid YAML,
+    YamlRefused (one) when it is nested or expands beyond the limits."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()  # type: ignore[no-untyped-call]
 
 
 # -- hidden values ---------------------------------------------------------------------------------------------------
