@@ -40,6 +40,15 @@ def test_every_field_of_every_kind_has_a_description() -> None:
     ("5 0,12 1 JAN,JUL *", "at 00:05, 12:05, on day 1 of the month, in January, July"),
     ("0 0 1-7 * 1", "at 00:00, on day 1 to 7 of the month or on Monday"),
     ("@weekly", "every Sunday at 00:00"),
+    ("*/15 9-17 * * 1-5", "every 15 minutes from 09:00 to 17:59, on Monday to Friday"),
+    ("0 9-17 * * *", "at minute 0 of every hour from 09:00 to 17:59, every day"),
+    ("15,45 * * * *", "at minutes 15 and 45 of every hour, every day"),
+    ("5/10 * * * *", "every 10 minutes from minute 5, every day"),
+    ("*/10 9,17 * * *", "every 10 minutes in the 09:00 and 17:00 hours, every day"),
+    ("*/5 */2 * * *", "every 5 minutes in every 2nd hour, every day"),
+    ("0 0 */2 * *", "at 00:00, every 2nd day of the month"),
+    ("0 0 1 */3 *", "at 00:00, on day 1 of the month, every 3rd month from January"),
+    ("0 0 */2 * 1", "at 00:00, every 2nd day of the month or on Monday"),
 ])
 def test_cron_in_words(expr: str, words: str) -> None:
     assert schedule.describe_cron(expr) == words

@@ -52,23 +52,76 @@ def _single(part: str) -> int | None:
     return int(part) if part.isdigit() else None
 
 
+def ordinal(n: int) -> str:
+    """2 -> `2nd`, 11 -> `11th`, 23 -> `23rd`."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _minutes(minute: str) -> str:
+    """The minute field: `every 15 minutes`, `at minute 5`, `at minutes 0 and 30`, `every 10 minutes from minute 5`."""
+    rng, _, step = minute.partition("/")
+    every = f"every {step} minutes" if step and step != "1" else "every minute"
+    if rng in ("*", "?"):
+        return every
+    if rng.isdigit() and not step:
+        return f"at minute {int(rng)}"
+    if "-" in rng and all(x.isdigit() for x in rng.split("-", 1)):
+        lo, hi = (int(x) for x in rng.split("-", 1))
+        return f"{every} from minute {lo} to {hi}"
+    if rng.isdigit():
+        return f"{every} from minute {int(rng)}"
+    if all(x.isdigit() for x in minute.split(",")):
+        return f"at minutes {_and([str(int(x)) for x in minute.split(',')])}"
+    return f"at minute {_values(minute, [], 0, None)}"
+
+
+def _hours(hour: str) -> str:
+    """The hour field as a time span (`from 09:00 to 17:59`), or hours (`in the 09:00 and 17:00 hours`); "" for `*`."""
+    rng, _, step = hour.partition("/")
+    if hour in ("*", "?"):
+        return ""
+    if "-" in rng and all(x.isdigit() for x in rng.split("-", 1)):
+        lo, hi = (int(x) for x in rng.split("-", 1))
+        span = f"from {lo:02d}:00 to {hi:02d}:59"
+        return f"in every {ordinal(int(step))} hour {span}" if step and step != "1" else span
+    if rng in ("*", "?") and step.isdigit():
+        return f"in every {ordinal(int(step))} hour"
+    if all(x.isdigit() for x in hour.split(",")):
+        hours = [f"{int(x):02d}:00" for x in hour.split(",")]
+        return f"in the {_and(hours)} hour" + ("s" if len(hours) > 1 else "")
+    return f"in hour {_values(hour, [], 0, None)}"
+
+
 def _time(minute: str, hour: str) -> str:
     m, h = _single(minute), _single(hour)
     if m is not None and h is not None:
         return f"at {h:02d}:{m:02d}"
     if m is not None and hour.replace(",", "").isdigit():
         return "at " + ", ".join(f"{int(x):02d}:{m:02d}" for x in hour.split(","))
-    if minute.startswith("*/") and hour == "*":
-        return f"every {minute[2:]} minutes"
-    if minute == "*" and hour == "*":
-        return "every minute"
     if m is not None and hour == "*":
         return f"every hour at minute {m}"
     if m is not None and hour.startswith("*/"):
         return f"every {hour[2:]} hours at minute {m}"
-    minutes = _values(minute, [], 0, None) or "every minute"
-    hours = _values(hour, [], 0, None) or "every hour"
-    return f"at minute {minutes} of hour {hours}"
+    if m is not None:
+        return f"at minute {m} of every hour {_hours(hour)}"
+    minutes, hours = _minutes(minute), _hours(hour)
+    if not hours:
+        return f"{minutes} of every hour" if minutes.startswith("at ") else minutes
+    return f"{minutes} {hours}"
+
+
+def _days(dom: str) -> str | None:
+    """The day-of-month field: `on day 1 to 7 of the month`, `every 2nd day of the month`; None for `*`."""
+    rng, _, step = dom.partition("/")
+    if rng in ("*", "?") and step.isdigit():
+        return f"every {ordinal(int(step))} day of the month"
+    days = _values(dom, [], 0, None)
+    return f"on day {days} of the month" if days else None
 
 
 def describe_cron(expr: str, and_dom_dow: bool = False) -> str:
@@ -78,20 +131,23 @@ def describe_cron(expr: str, and_dom_dow: bool = False) -> str:
         return ALIASES.get(text, text)
     minute, hour, dom, month, dow = text.split()
     parts = [_time(minute, hour)]
-    days = _values(dom, [], 0, None)
+    days = _days(dom)
     weekdays = _values(dow, DAYS, 0, DAY_NAMES)
     if days and weekdays:
         joiner = "and" if and_dom_dow else "or"
         note = " (both must match, as in Jenkins)" if and_dom_dow else ""
-        parts.append(f"on day {days} of the month {joiner} on {weekdays}{note}")
+        parts.append(f"{days} {joiner} on {weekdays}{note}")
     elif days:
-        parts.append(f"on day {days} of the month")
+        parts.append(days)
     elif weekdays:
         parts.append(f"on {weekdays}")
     else:
         parts.append("every day")
+    rng, _, step = month.partition("/")
     months = _values(month, MONTHS, 1, ["", *MONTH_NAMES])
-    if months:
+    if rng in ("*", "?") and step.isdigit():
+        parts.append(f"every {ordinal(int(step))} month from January")
+    elif months:
         parts.append(f"in {months}")
     return ", ".join(parts)
 
