@@ -54,7 +54,7 @@ def test_notify_cases() -> None:
     defaults = convert_case("notify_emailext_defaults")
     first = defaults.pipeline.notifications[0]
     assert first.to == ["data-team@example.com", "ops@example.com"] and defaults.status == "converted"
-    assert first.subject == "[CI] notify_emailext_defaults #${AIRFLOW_RUN_ID}: ${AIRFLOW_BUILD_STATUS}"
+    assert first.subject == "[CI] notify_emailext_defaults #${AIRFLOW_BUILD_NUMBER}: ${AIRFLOW_BUILD_STATUS}"
     assert [(n.on, n.condition) for n in defaults.pipeline.notifications] == [("failure", ""), ("always", "changed")]
     mailer = convert_case("notify_mailer")
     assert [(n.on, n.condition) for n in mailer.pipeline.notifications] == [("failure", ""), ("success", "fixed")]

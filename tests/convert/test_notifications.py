@@ -93,8 +93,8 @@ def test_tokens_become_the_job_name_or_runtime_placeholders_and_unknown_ones_are
                         "<body>$PROJECT_DEFAULT_CONTENT ${BUILD_LOG, maxLines=50} cost $$5</body>")
     conv = _convert_xml(_emailext(triggers))
     [note] = conv.pipeline.notifications
-    assert note.subject == "sales/nightly - Build # ${AIRFLOW_RUN_ID} - ${AIRFLOW_BUILD_STATUS}!"
-    assert note.body == ("sales/nightly - Build # ${AIRFLOW_RUN_ID} - ${AIRFLOW_BUILD_STATUS}:\n\nCheck console "
+    assert note.subject == "sales/nightly - Build # ${AIRFLOW_BUILD_NUMBER} - ${AIRFLOW_BUILD_STATUS}!"
+    assert note.body == ("sales/nightly - Build # ${AIRFLOW_BUILD_NUMBER} - ${AIRFLOW_BUILD_STATUS}:\n\nCheck console "
                          "output at ${AIRFLOW_RUN_URL} to view the results. ${BUILD_LOG, maxLines=50} cost $5")
     [approx] = conv.approximations
     assert "${BUILD_LOG, maxLines=50}" in approx.reason and str(approx.span) == "config.xml:6:1"
@@ -111,7 +111,7 @@ def test_mailer_mails_on_failure_and_when_back_to_normal() -> None:
     failed, fixed = conv.pipeline.notifications
     assert (failed.on, failed.condition, failed.to) == ("failure", "", ["a@example.com", "b@example.com"])
     assert (fixed.on, fixed.condition) == ("success", "fixed")
-    assert fixed.subject == "Jenkins build is back to normal : sales/nightly #${AIRFLOW_RUN_ID}"
+    assert fixed.subject == "Jenkins build is back to normal : sales/nightly #${AIRFLOW_BUILD_NUMBER}"
     [approx] = conv.approximations
     assert approx.element.endswith("sendToIndividuals")
     assert ("publisher hudson.tasks.Mailer dontNotifyEveryUnstableBuild", "waived") in {
@@ -138,10 +138,10 @@ def test_notification_steps_translate_groovy_references_and_flag_what_they_drop(
     conv = convert_job(parse_jenkinsfile(STEPS, "Jenkinsfile", "sales/nightly"))
     mail, ext, slack = conv.pipeline.notifications
     assert mail.to == ["dev@example.com", "lead@example.com"]
-    assert mail.subject == "Failed: sales/nightly #${AIRFLOW_RUN_ID}"
+    assert mail.subject == "Failed: sales/nightly #${AIRFLOW_BUILD_NUMBER}"
     assert mail.body == "Literal $BUILD_NUMBER: the mail step expands nothing"
-    assert ext.subject == "sales/nightly - Build # ${AIRFLOW_RUN_ID} - ${AIRFLOW_BUILD_STATUS}!"
-    assert ext.body == "sales/nightly #${AIRFLOW_RUN_ID}: ${AIRFLOW_RUN_URL}"
+    assert ext.subject == "sales/nightly - Build # ${AIRFLOW_BUILD_NUMBER} - ${AIRFLOW_BUILD_STATUS}!"
+    assert ext.body == "sales/nightly #${AIRFLOW_BUILD_NUMBER}: ${AIRFLOW_RUN_URL}"
     assert slack.body == "Failed ${AIRFLOW_RUN_URL} for ${params.REGION}" and slack.to == ["#ci"]
     flagged = {e.element: (str(e.span), e.reason) for e in conv.approximations}
     assert flagged["step mail cc"][0] == "Jenkinsfile:6:7" and "as To" in flagged["step mail cc"][1]

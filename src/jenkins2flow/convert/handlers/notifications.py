@@ -156,8 +156,8 @@ def mailer(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     to = [r for r in as_list(pl.field("recipients")) if text(r).strip()]
     recipients = [text(r) for r in to]
     job = ctx.job.full_name
-    _add(ctx, "failure", "email", recipients, f"Build failed in Jenkins: {job} #${{AIRFLOW_RUN_ID}}", "")
-    _add(ctx, "success", "email", recipients, f"Jenkins build is back to normal : {job} #${{AIRFLOW_RUN_ID}}", "",
+    _add(ctx, "failure", "email", recipients, f"Build failed in Jenkins: {job} #${{AIRFLOW_BUILD_NUMBER}}", "")
+    _add(ctx, "success", "email", recipients, f"Jenkins build is back to normal : {job} #${{AIRFLOW_BUILD_NUMBER}}", "",
          "fixed")
     if text(pl.field("sendToIndividuals")).lower() == "true":
         ctx.approximated(f"publisher {pl.cls} sendToIndividuals", pl.span, "the people who broke the build come "
