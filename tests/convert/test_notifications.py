@@ -153,6 +153,48 @@ def test_notification_steps_translate_groovy_references_and_flag_what_they_drop(
     assert all(n.on == "failure" for n in conv.pipeline.notifications)
 
 
+NESTED = """pipeline {
+  agent any
+  parameters { booleanParam(name: 'PAGE', defaultValue: false) }
+  stages { stage('Load') { steps { sh './load.sh' } } }
+  post {
+    failure {
+      mail to: 'data@example.com', subject: 'load failed'
+      script { if (params.PAGE) { slackSend channel: '#oncall', message: 'load failed' } }
+    }
+  }
+}
+"""
+
+
+def test_a_notification_nested_in_the_pipelines_post_is_a_task_after_its_gates() -> None:
+    """Only a step written directly in a block of the pipeline's post is a callback; one in an `if` there runs
+    after the block's gate and the if's gate (never on every failure whatever the condition)."""
+    conv = convert_job(parse_jenkinsfile(NESTED, "Jenkinsfile", "sales/nightly"))
+    assert conv.status == "converted"
+    assert [(n.on, n.to) for n in conv.pipeline.notifications] == [("failure", ["data@example.com"])]
+    tasks = {t.id: t for t in conv.pipeline.tasks}
+    [send] = [t for t in tasks.values() if t.uses.name == "airflow.notify"]
+    assert send.bindings["notification"]["to"] == ["#oncall"]
+    if_gate = tasks[send.depends_on[0]]
+    assert if_gate.uses.name == "airflow.when-gate" and if_gate.bindings["condition"]["args"][0]["param"] == "PAGE"
+    block_gate = tasks[if_gate.depends_on[0]]
+    assert block_gate.uses.name == "airflow.block-gate" and block_gate.bindings["runs_on"] == "failure"
+
+
+def test_a_catch_mail_that_reads_the_build_result_is_flagged() -> None:
+    """In a catch block Jenkins' result is still SUCCESS; the runtime's result so far says FAILURE: flagged."""
+    conv = convert_job(parse_jenkinsfile("""node { stage('Build') {
+      try { sh 'make' } catch (e) {
+        mail to: 'team@example.com', subject: "Build ${currentBuild.currentResult}", body: 'x'
+        throw e
+      } } }""", "Jenkinsfile", "sales/nightly"))
+    assert conv.status == "partial"
+    [entry] = conv.approximations
+    assert entry.element == "step mail result" and "still SUCCESS" in entry.reason and str(entry.span) == \
+        "Jenkinsfile:3:9"
+
+
 def test_slack_publisher_flags() -> None:
     def slack(**flags: bool) -> Any:
         fields = "".join(f"<{k}>{str(v).lower()}</{k}>" for k, v in flags.items())
