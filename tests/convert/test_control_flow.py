@@ -23,7 +23,22 @@ def _ledger(conv: Conversion, key: str) -> list[tuple[str, str]]:
     return [(e.outcome, e.reason) for e in conv.ledger if e.key == key]
 
 
-def test_post_of_notifications_only_adds_nothing_and_keeps_the_rule_after_an_if() -> None:
+def test_post_with_no_task_adds_nothing_and_keeps_the_rule_after_an_if() -> None:
+    conv = _convert("""pipeline { agent any
+      parameters { booleanParam(name: 'X', defaultValue: false) }
+      stages {
+        stage('A') { steps { sh 'a' } }
+        stage('B') { steps { script { if (params.X) { sh 'b' } } }
+                     post { unstable { mail to: 'ops@example.com', subject: 'B unstable' } } }
+        stage('C') { steps { sh 'c' } }
+      } }""")
+    tasks = _tasks(conv)
+    assert sorted(tasks) == ["a", "b", "b_gate", "c"]  # no entry, gate or end for a post with no task
+    assert tasks["c"].trigger_rule == "none_failed_min_one_success" and sorted(tasks["c"].depends_on) == ["a", "b"]
+    assert {d.name for d in conv.tasks} == {t.uses.name for t in tasks.values()}
+
+
+def test_a_stage_post_mail_is_a_task_after_the_blocks_gate_not_a_callback() -> None:
     conv = _convert("""pipeline { agent any
       parameters { booleanParam(name: 'X', defaultValue: false) }
       stages {
@@ -33,9 +48,12 @@ def test_post_of_notifications_only_adds_nothing_and_keeps_the_rule_after_an_if(
         stage('C') { steps { sh 'c' } }
       } }""")
     tasks = _tasks(conv)
-    assert sorted(tasks) == ["a", "b", "b_gate", "c"]  # no entry, gate or end for a post with no task
-    assert tasks["c"].trigger_rule == "none_failed_min_one_success" and sorted(tasks["c"].depends_on) == ["a", "b"]
-    assert {d.name for d in conv.tasks} == {t.uses.name for t in tasks.values()}
+    assert conv.pipeline is not None and conv.pipeline.notifications == []
+    mail = tasks["b_post_failure_notify"]
+    assert mail.uses.name == "airflow.notify" and mail.depends_on == ["b_post_failure_gate"]
+    assert mail.bindings["notification"] == {"channel": "email", "to": ["ops@example.com"], "subject": "B failed"}
+    assert tasks["b_post_failure_gate"].bindings["runs_on"] == "failure"
+    assert tasks["c"].depends_on == ["b_end"] and "b_post_failure_notify" in tasks["b_end"].depends_on
 
 
 def test_every_parallel_branch_starts_with_the_rule_after_a_skippable_stage() -> None:

@@ -54,7 +54,7 @@ def test_notify_cases() -> None:
     defaults = convert_case("notify_emailext_defaults")
     first = defaults.pipeline.notifications[0]
     assert first.to == ["data-team@example.com", "ops@example.com"] and defaults.status == "converted"
-    assert first.subject == "[CI] notify_emailext_defaults #${AIRFLOW_RUN_ID}: ${AIRFLOW_BUILD_STATUS}"
+    assert first.subject == "[CI] notify_emailext_defaults #${AIRFLOW_BUILD_NUMBER}: ${AIRFLOW_BUILD_STATUS}"
     assert [(n.on, n.condition) for n in defaults.pipeline.notifications] == [("failure", ""), ("always", "changed")]
     mailer = convert_case("notify_mailer")
     assert [(n.on, n.condition) for n in mailer.pipeline.notifications] == [("failure", ""), ("success", "fixed")]
@@ -64,6 +64,48 @@ def test_notify_cases() -> None:
     assert [e.element.rsplit(" ", 1)[-1] for e in slack.approximations] == ["startNotification"]
     steps = convert_case("notify_steps")
     assert {n.condition for n in steps.pipeline.notifications} == {"", "fixed"}
+
+
+def _sends(conv: Any) -> dict[str, Any]:
+    """The notification tasks of a conversion (`mail`, `slackSend`... outside the pipeline's post), by id."""
+    return {t.id: t for t in conv.pipeline.tasks if t.uses.name == "airflow.notify"}
+
+
+def test_notify_in_catch_is_a_task_after_the_catch_gate_not_a_callback() -> None:
+    conv = convert_case("notify_in_catch")
+    t = _tasks(conv)
+    assert conv.status == "converted" and conv.pipeline.notifications == []
+    [send] = _sends(conv).values()
+    assert _spec(conv, send).callable == "jenkins2flow_runtime.notify:send_step"
+    gate = t[send.depends_on[0]]
+    assert (gate.uses.name, gate.bindings["runs_on"], gate.bindings["body_tasks"]) == (
+        "airflow.block-gate", "failure", ["build"])  # reached only when the try body failed
+    assert send.bindings["notification"] == {"channel": "email", "to": ["team@example.com"], "body": "make failed",
+                                             "subject": "FAILED: notify_in_catch #${AIRFLOW_BUILD_NUMBER}"}
+    assert t["publish"].depends_on == ["build_end"] and t["publish"].trigger_rule == "all_success"
+
+
+def test_notify_in_a_gated_stage_and_an_if_branch_waits_for_the_gate() -> None:
+    conv = convert_case("notify_when_stage")
+    t, sends = _tasks(conv), _sends(conv)
+    assert conv.status == "converted" and conv.pipeline.notifications == []
+    assert sorted(sends) == ["announce_notify", "deploy_notify"]
+    assert sends["deploy_notify"].depends_on == ["deploy"] and t["deploy"].depends_on == ["deploy_gate"]
+    assert t["deploy_gate"].bindings["condition"]["op"] == "branch"
+    gate = t[sends["announce_notify"].depends_on[0]]
+    assert gate.uses.name == "airflow.when-gate" and gate.bindings["condition"]["args"][0]["param"] == "ANNOUNCE"
+    assert sends["announce_notify"].bindings["notification"]["channel"] == "slack"
+
+
+def test_notify_in_a_stage_post_runs_on_the_stages_outcome_the_pipeline_post_stays_a_callback() -> None:
+    conv = convert_case("notify_stage_post")
+    t, sends = _tasks(conv), _sends(conv)
+    assert conv.status == "converted"
+    assert {i: t[s.depends_on[0]].bindings["runs_on"] for i, s in sends.items()} == {
+        "build_post_success_notify": "success", "build_post_failure_notify": "failure"}
+    assert all(t[s.depends_on[0]].bindings["body_tasks"] == ["build"] for s in sends.values())
+    assert set(sends) <= set(t["build_end"].depends_on) and t["test"].depends_on == ["build_end"]
+    assert [(n.on, n.to) for n in conv.pipeline.notifications] == [("failure", ["team@example.com"])]
 
 
 def test_scm_cases() -> None:

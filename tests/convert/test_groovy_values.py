@@ -111,7 +111,7 @@ def test_notification_fields_static_resolved_and_run_time_ones_as_trees() -> Non
     assert mail.to == ["data-team@example.com"] and "to" not in mail.values  # env.TEAM is written in the file
     ctx = Context(params={"REGION": "eu"})
     # Jenkins' tokens by mappings notifications.tokens, the parameter computed when the notifier sends
-    assert as_text(mail.values["subject"], ctx) == "values_notifications #${AIRFLOW_RUN_ID} in EU"
+    assert as_text(mail.values["subject"], ctx) == "values_notifications #${AIRFLOW_BUILD_NUMBER} in EU"
     assert as_text(slack.values["body"], ctx) == "done: values_notifications for eu"
     assert "body" not in mail.values and "${currentBuild.durationString}" in mail.body  # sent as written...
     [flag] = conv.approximations  # ... and flagged

@@ -93,8 +93,8 @@ def test_tokens_become_the_job_name_or_runtime_placeholders_and_unknown_ones_are
                         "<body>$PROJECT_DEFAULT_CONTENT ${BUILD_LOG, maxLines=50} cost $$5</body>")
     conv = _convert_xml(_emailext(triggers))
     [note] = conv.pipeline.notifications
-    assert note.subject == "sales/nightly - Build # ${AIRFLOW_RUN_ID} - ${AIRFLOW_BUILD_STATUS}!"
-    assert note.body == ("sales/nightly - Build # ${AIRFLOW_RUN_ID} - ${AIRFLOW_BUILD_STATUS}:\n\nCheck console "
+    assert note.subject == "sales/nightly - Build # ${AIRFLOW_BUILD_NUMBER} - ${AIRFLOW_BUILD_STATUS}!"
+    assert note.body == ("sales/nightly - Build # ${AIRFLOW_BUILD_NUMBER} - ${AIRFLOW_BUILD_STATUS}:\n\nCheck console "
                          "output at ${AIRFLOW_RUN_URL} to view the results. ${BUILD_LOG, maxLines=50} cost $5")
     [approx] = conv.approximations
     assert "${BUILD_LOG, maxLines=50}" in approx.reason and str(approx.span) == "config.xml:6:1"
@@ -111,7 +111,7 @@ def test_mailer_mails_on_failure_and_when_back_to_normal() -> None:
     failed, fixed = conv.pipeline.notifications
     assert (failed.on, failed.condition, failed.to) == ("failure", "", ["a@example.com", "b@example.com"])
     assert (fixed.on, fixed.condition) == ("success", "fixed")
-    assert fixed.subject == "Jenkins build is back to normal : sales/nightly #${AIRFLOW_RUN_ID}"
+    assert fixed.subject == "Jenkins build is back to normal : sales/nightly #${AIRFLOW_BUILD_NUMBER}"
     [approx] = conv.approximations
     assert approx.element.endswith("sendToIndividuals")
     assert ("publisher hudson.tasks.Mailer dontNotifyEveryUnstableBuild", "waived") in {
@@ -138,10 +138,10 @@ def test_notification_steps_translate_groovy_references_and_flag_what_they_drop(
     conv = convert_job(parse_jenkinsfile(STEPS, "Jenkinsfile", "sales/nightly"))
     mail, ext, slack = conv.pipeline.notifications
     assert mail.to == ["dev@example.com", "lead@example.com"]
-    assert mail.subject == "Failed: sales/nightly #${AIRFLOW_RUN_ID}"
+    assert mail.subject == "Failed: sales/nightly #${AIRFLOW_BUILD_NUMBER}"
     assert mail.body == "Literal $BUILD_NUMBER: the mail step expands nothing"
-    assert ext.subject == "sales/nightly - Build # ${AIRFLOW_RUN_ID} - ${AIRFLOW_BUILD_STATUS}!"
-    assert ext.body == "sales/nightly #${AIRFLOW_RUN_ID}: ${AIRFLOW_RUN_URL}"
+    assert ext.subject == "sales/nightly - Build # ${AIRFLOW_BUILD_NUMBER} - ${AIRFLOW_BUILD_STATUS}!"
+    assert ext.body == "sales/nightly #${AIRFLOW_BUILD_NUMBER}: ${AIRFLOW_RUN_URL}"
     assert slack.body == "Failed ${AIRFLOW_RUN_URL} for ${params.REGION}" and slack.to == ["#ci"]
     flagged = {e.element: (str(e.span), e.reason) for e in conv.approximations}
     assert flagged["step mail cc"][0] == "Jenkinsfile:6:7" and "as To" in flagged["step mail cc"][1]
@@ -151,6 +151,48 @@ def test_notification_steps_translate_groovy_references_and_flag_what_they_drop(
     assert "step slackSend" not in flagged  # ${params.REGION} is computed when the message is sent:
     assert as_text(slack.values["body"], Context(params={"REGION": "eu"})) == "Failed ${AIRFLOW_RUN_URL} for eu"
     assert all(n.on == "failure" for n in conv.pipeline.notifications)
+
+
+NESTED = """pipeline {
+  agent any
+  parameters { booleanParam(name: 'PAGE', defaultValue: false) }
+  stages { stage('Load') { steps { sh './load.sh' } } }
+  post {
+    failure {
+      mail to: 'data@example.com', subject: 'load failed'
+      script { if (params.PAGE) { slackSend channel: '#oncall', message: 'load failed' } }
+    }
+  }
+}
+"""
+
+
+def test_a_notification_nested_in_the_pipelines_post_is_a_task_after_its_gates() -> None:
+    """Only a step written directly in a block of the pipeline's post is a callback; one in an `if` there runs
+    after the block's gate and the if's gate (never on every failure whatever the condition)."""
+    conv = convert_job(parse_jenkinsfile(NESTED, "Jenkinsfile", "sales/nightly"))
+    assert conv.status == "converted"
+    assert [(n.on, n.to) for n in conv.pipeline.notifications] == [("failure", ["data@example.com"])]
+    tasks = {t.id: t for t in conv.pipeline.tasks}
+    [send] = [t for t in tasks.values() if t.uses.name == "airflow.notify"]
+    assert send.bindings["notification"]["to"] == ["#oncall"]
+    if_gate = tasks[send.depends_on[0]]
+    assert if_gate.uses.name == "airflow.when-gate" and if_gate.bindings["condition"]["args"][0]["param"] == "PAGE"
+    block_gate = tasks[if_gate.depends_on[0]]
+    assert block_gate.uses.name == "airflow.block-gate" and block_gate.bindings["runs_on"] == "failure"
+
+
+def test_a_catch_mail_that_reads_the_build_result_is_flagged() -> None:
+    """In a catch block Jenkins' result is still SUCCESS; the runtime's result so far says FAILURE: flagged."""
+    conv = convert_job(parse_jenkinsfile("""node { stage('Build') {
+      try { sh 'make' } catch (e) {
+        mail to: 'team@example.com', subject: "Build ${currentBuild.currentResult}", body: 'x'
+        throw e
+      } } }""", "Jenkinsfile", "sales/nightly"))
+    assert conv.status == "partial"
+    [entry] = conv.approximations
+    assert entry.element == "step mail result" and "still SUCCESS" in entry.reason and str(entry.span) == \
+        "Jenkinsfile:3:9"
 
 
 def test_slack_publisher_flags() -> None:

@@ -22,6 +22,7 @@ import pytest
 from catalog_samples import publish_all
 from jenkins2flow_runtime import model
 from jenkins2flow_runtime.notify import PipelineNotifier, RunInfo, body_of, fill, send
+from jenkins2flow_runtime.workspace import run_workspace
 
 PASSWORD = "s3cr3t-pa55"
 Logs = pytest.LogCaptureFixture
@@ -243,7 +244,7 @@ def test_callbacks_by_event() -> None:
 
 FAILING = """pipeline {
   agent any
-  stages { stage('Build') { steps { sh 'exit 3' } } }
+  stages { stage('Build') { steps { sh 'echo "$BUILD_NUMBER" > "$WORKSPACE/number"; exit 3' } } }
   post {
     failure { mail to: 'dev@example.com, qa@example.com', subject: "Build failed: ${env.JOB_NAME} #${env.BUILD_NUMBER}",
               body: "See ${env.BUILD_URL}" }
@@ -303,8 +304,10 @@ def test_converted_notifications_are_sent_by_real_runs(airflow_db: Path, configu
     assert str(run.state) == "failed"
     [mail] = smtp.mails
     assert mail["to"] == ["dev@example.com", "qa@example.com"]
-    # Groovy's ${env.JOB_NAME} / ${env.BUILD_NUMBER} / ${env.BUILD_URL}, by mappings notifications.tokens
-    assert mail["message"]["Subject"] == f"Build failed: notify-fail #{run.run_id}"
+    # Groovy's ${env.JOB_NAME} / ${env.BUILD_NUMBER} / ${env.BUILD_URL}, by mappings notifications.tokens; the
+    # build number is the one the shell step saw
+    number = (run_workspace("notify-fail", run.run_id) / "number").read_text().strip()
+    assert number.isdigit() and mail["message"]["Subject"] == f"Build failed: notify-fail #{number}"
     url = f"https://airflow.example.com/dags/notify-fail/runs/{quote(run.run_id, safe='')}"
     assert _text(mail["message"]).startswith(f"See {url}\n")
     assert [p["json"].get("channel") for p in webhook.posts] == ["#changes"]
@@ -367,7 +370,8 @@ def test_the_sync_engine_shares_one_notifier_per_pipeline(tmp_path: Path) -> Non
 
 
 EMAILEXT = """<project>
-  <builders><hudson.tasks.Shell><command>exit 1</command></hudson.tasks.Shell></builders>
+  <builders><hudson.tasks.Shell><command>echo "$BUILD_NUMBER" &gt; "$WORKSPACE/number"; exit 1</command>
+  </hudson.tasks.Shell></builders>
   <publishers>
     <hudson.plugins.emailext.ExtendedEmailPublisher>
       <recipientList>team@example.com</recipientList>
@@ -418,7 +422,8 @@ def test_emailext_triggers_follow_the_previous_run(airflow_db: Path, configured_
     assert str(first.state) == "failed"
     [mail] = smtp.mails
     assert mail["to"] == ["first@example.com", "team@example.com"]
-    assert mail["message"]["Subject"] == f"mail/emailext-runs - Build # {first.run_id} - Failure!"
+    number = (run_workspace("emailext-runs", first.run_id) / "number").read_text().strip()  # the shell's
+    assert number.isdigit() and mail["message"]["Subject"] == f"mail/emailext-runs - Build # {number} - Failure!"
     assert _text(mail["message"]).startswith(
         f"Check console output at https://airflow.example.com/dags/emailext-runs/runs/{quote(first.run_id, safe='')}"
         " to view the results.\n")
@@ -429,3 +434,75 @@ def test_emailext_triggers_follow_the_previous_run(airflow_db: Path, configured_
     [mail] = smtp.mails
     assert mail["to"] == ["still@example.com", "team@example.com"]
     assert mail["message"]["Subject"] == "still: Still Failing"
+
+
+# ---- notification steps in the graph --------------------------------------------------------------------------------
+
+SCOPED = """pipeline {
+  agent any
+  parameters {
+    booleanParam(name: 'FAIL', defaultValue: false)
+    booleanParam(name: 'DEPLOY', defaultValue: false)
+  }
+  stages {
+    stage('Build') {
+      steps { script {
+        try {
+          sh 'echo "$BUILD_NUMBER" > "$WORKSPACE/number"; test "$FAIL" != true'
+        } catch (e) {
+          mail to: 'team@example.com', subject: "FAILED: ${env.JOB_NAME} #${env.BUILD_NUMBER}", body: 'make failed'
+          throw e
+        }
+      } }
+      post { success { mail to: 'qa@example.com', subject: "built #$BUILD_NUMBER", body: 'ok' } }
+    }
+    stage('Deploy') {
+      when { expression { params.DEPLOY } }
+      steps { mail to: 'ops@example.com', subject: 'deploying', body: "deploy ${params.DEPLOY}" }
+    }
+  }
+}
+"""
+
+
+@pytest.mark.airflow
+@pytest.mark.slow
+def test_notification_steps_are_sent_where_the_run_reaches_them(airflow_db: Path, configured_dags_folder: Path,
+                                                               tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               smtp: Any) -> None:
+    """Three dag.test() runs of a pipeline whose mails sit in a scripted catch, a stage's post and a `when`-gated
+    stage: each is a task of the graph, sent only when Jenkins would reach it, with the build number the shell
+    tasks see."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    store = tmp_path / "store.db"
+    monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
+    spec = _publish_converted(tmp_path, "notify-scoped", SCOPED, store)
+    assert spec.notifications == []  # no callback: every mail is a task
+    _smtp_conn(monkeypatch, smtp.server_address[1])
+    bag = DagBag(dag_folder=str(configured_dags_folder))
+    assert bag.import_errors == {}
+    dag = bag.dags["notify-scoped"]
+
+    def sent(run: Any) -> dict[str, str]:
+        return {m["to"][0]: m["message"]["Subject"] for m in smtp.mails}
+
+    green = dag.test()
+    number = (run_workspace("notify-scoped", green.run_id) / "number").read_text().strip()
+    assert str(green.state) == "success" and number.isdigit()
+    # the catch's FAILED mail is not sent on a green run; the gated stage's is not sent when its gate is false
+    assert sent(green) == {"qa@example.com": f"built #{number}"}
+
+    smtp.mails.clear()
+    red = dag.test(run_conf={"FAIL": True, "DEPLOY": True})
+    number = (run_workspace("notify-scoped", red.run_id) / "number").read_text().strip()
+    assert str(red.state) == "failed"
+    # the try body failed: the catch mails, with the shell's BUILD_NUMBER; no post success, no Deploy stage
+    assert sent(red) == {"team@example.com": f"FAILED: notify-scoped #{number}"}
+    assert _text(smtp.mails[0]["message"]).startswith("make failed\n")
+
+    smtp.mails.clear()
+    deploy = dag.test(run_conf={"DEPLOY": True})
+    assert str(deploy.state) == "success"
+    assert sent(deploy) == {"qa@example.com": f"built #{int(number) + 1}", "ops@example.com": "deploying"}
+    assert _text(next(m for m in smtp.mails if m["to"] == ["ops@example.com"])["message"]).startswith("deploy true\n")

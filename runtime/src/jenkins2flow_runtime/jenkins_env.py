@@ -44,6 +44,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -190,10 +191,15 @@ def airflow_build_number(dag_id: str, run_id: str, conf: Mapping[str, Any] | Non
     given = conf_build_number(conf)
     if given is not None:
         return given
-    from airflow.sdk import Variable
-
     key = VARIABLE_PREFIX + dag_id
-    counter = BuildNumbers(lambda: Variable.get(key, default=None), lambda text: Variable.set(key, text))
+    if hasattr(sys.modules.get("airflow.sdk.execution_time.task_runner"), "SUPERVISOR_COMMS"):
+        from airflow.sdk import Variable  # a task, or the DAG processor running a callback
+
+        counter = BuildNumbers(lambda: Variable.get(key, default=None), lambda text: Variable.set(key, text))
+    else:  # no task SDK here (dag.test()'s callbacks): the metadata DB, as airflow.models.Variable reaches it
+        from airflow.models.variable import Variable as DbVariable
+
+        counter = BuildNumbers(lambda: DbVariable.get(key, default_var=None), lambda text: DbVariable.set(key, text))
     return counter.number(run_id)
 
 

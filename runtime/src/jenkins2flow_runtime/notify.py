@@ -5,7 +5,9 @@ returns False, so a broken mail server never fails a run. `PipelineNotifier` hol
 is the DAG's callbacks (built once per pipeline): `on` failure -> `on_failure_callback`, success ->
 `on_success_callback`, always -> both, retry -> the tasks' `on_retry_callback`. A notification with a `condition`
 (changed / fixed / regression) is sent only when `fallback.post_condition_holds` says so for this run's result and
-the previous completed run's.
+the previous completed run's. Those are the steps of the pipeline-level `post`; a notification step anywhere else in
+the Jenkinsfile (a stage, a catch or finally block, a `when`/`if` branch, a stage's post) is a task of the graph
+whose callable `send_step` sends it when the task runs, so the gates before it decide, as Jenkins' control flow does.
 
 Sending goes through Airflow's own hooks and connections (providers `smtp` and `slack`; details in
 docs/post-conditions.md):
@@ -22,7 +24,8 @@ Jenkins computes a field (a GString such as `"${env.JOB_NAME} #${env.BUILD_NUMBE
 the converter gives it as an expression tree (`Notification.values`), evaluated when the notification is sent by the
 safe evaluator (jenkins2flow_runtime.expressions) against the run's parameters, Jenkins' variables and the result; a
 value that cannot be computed is logged and the field's Jenkins text is sent instead. Only these placeholders of ours
-are replaced in the text, by exact match: `${AIRFLOW_DAG_ID}`, `${AIRFLOW_RUN_ID}`, `${AIRFLOW_RESULT}`,
+are replaced in the text, by exact match: `${AIRFLOW_DAG_ID}`, `${AIRFLOW_RUN_ID}`, `${AIRFLOW_BUILD_NUMBER}`
+(Jenkins' BUILD_NUMBER: the number the run's shell tasks get, jenkins_env), `${AIRFLOW_RESULT}`,
 `${AIRFLOW_TASK_ID}`, `${AIRFLOW_RUN_URL}` (the run's page, from [api] base_url), `${AIRFLOW_BUILD_STATUS}`
 (email-ext's words: Successful, Failure, Fixed, Still Failing) and `${AIRFLOW_JENKINS_RESULT}` (SUCCESS, FAILURE);
 the converter writes them for the Jenkins tokens it maps (mappings/notifications.yaml). Nothing is rendered through
@@ -46,6 +49,7 @@ from jenkins2flow_runtime.model.specs import Notification
 
 log = logging.getLogger("jenkins2flow_runtime.notify")
 DEFAULT_FROM = "jenkins2flow@localhost"
+NUMBER = "${AIRFLOW_BUILD_NUMBER}"  # Jenkins' BUILD_NUMBER in a text (mappings notifications.tokens)
 # Which callback sends which notifications.
 EVENTS = {"failure": ("failure", "always"), "success": ("success", "always"), "retry": ("retry",)}
 RESULTS = {"failure": "failed", "success": "success", "retry": "failed"}
@@ -66,9 +70,11 @@ class RunInfo:
     task_id: str = ""
     run_url: str = ""  # the run's page in the Airflow UI ([api] base_url), Jenkins' BUILD_URL
     status: str = ""  # the result in email-ext's words (BUILD_STATUS): Successful, Failure, Fixed, Still Failing
+    build_number: str = ""  # Jenkins' BUILD_NUMBER of the run, the one its shell tasks get (jenkins_env)
 
     def placeholders(self) -> dict[str, str]:
         return {"${AIRFLOW_DAG_ID}": self.dag_id, "${AIRFLOW_RUN_ID}": self.run_id,
+                "${AIRFLOW_BUILD_NUMBER}": self.build_number or self.run_id,
                 "${AIRFLOW_RESULT}": self.result, "${AIRFLOW_TASK_ID}": self.task_id,
                 "${AIRFLOW_RUN_URL}": self.run_url, "${AIRFLOW_BUILD_STATUS}": self.status or self.result,
                 "${AIRFLOW_JENKINS_RESULT}": "SUCCESS" if self.result == "success" else "FAILURE"}
@@ -162,10 +168,11 @@ def send_slack(n: Notification, run: RunInfo, env: Mapping[str, str] | None = No
 SENDERS = {"email": send_email, "slack": send_slack}
 
 
-def send(notification: Notification | Mapping[str, Any], run_info: RunInfo) -> bool:
-    """Send one notification; True when sent. Never raises: a failure is logged as an error and returns False."""
+def send(notification: Notification | Mapping[str, Any], run_info: RunInfo, where: str = "") -> bool:
+    """Send one notification; True when sent. Never raises: a failure is logged as an error and returns False.
+    `where`: what sends it, for the log (default: the callback's event, `on ...`)."""
     n = notification if isinstance(notification, Notification) else Notification.model_validate(notification)
-    what = f"{n.channel} notification on {n.on} for {run_info.dag_id!r} run {run_info.run_id!r}"
+    what = f"{n.channel} notification {where or 'on ' + n.on} for {run_info.dag_id!r} run {run_info.run_id!r}"
     sender = SENDERS.get(n.channel)
     if sender is None:
         log.warning("jenkins2flow: NOT SENT: %s: channel %r has no sender here (subject %r, to %r); configure an "
@@ -227,6 +234,22 @@ def previous_result(context: Mapping[str, Any]) -> str | None:
     dag_id = getattr(dag, "dag_id", "") or getattr(ti, "dag_id", "")
     run_id = str(context.get("run_id") or getattr(context.get("dag_run"), "run_id", "") or "")
     return _previous_from_db(dag_id, run_id)
+
+
+def build_number(context: Mapping[str, Any]) -> str:
+    """The run's BUILD_NUMBER as its shell tasks get it (jenkins_env.airflow_build_number: the run conf's, else the
+    pipeline's counter); '' when it cannot be had here, logged (the text then shows the run id)."""
+    from jenkins2flow_runtime import jenkins_env
+
+    run = context.get("dag_run")
+    if run is None:
+        return ""
+    try:
+        return str(jenkins_env.airflow_build_number(run.dag_id, run.run_id, getattr(run, "conf", None) or {}))
+    except Exception as exc:  # never fails the run
+        log.error("jenkins2flow: cannot read the build number of run %r (%s: %s); the notification shows the run "
+                  "id in its place.", getattr(run, "run_id", ""), type(exc).__name__, exc)
+        return ""
 
 
 def _run_info(context: Mapping[str, Any], pipeline: str, result: str) -> RunInfo:
@@ -319,6 +342,8 @@ class PipelineNotifier:
 
         result = RESULTS[event]
         run = _run_info(context, self.pipeline, "retry" if event == "retry" else result)
+        if any(NUMBER in n.subject + n.body for n in self._for(event)):
+            run = replace(run, build_number=build_number(context))
         previous: str | None = None
         looked_up = False
         sent = 0
@@ -349,3 +374,39 @@ class PipelineNotifier:
 
     def __repr__(self) -> str:
         return f"PipelineNotifier({self.pipeline!r}, {len(self.notifications)} notification(s))"
+
+
+# ---- notification steps in the graph -----------------------------------------------------------------------------
+
+
+def send_step(notification: Mapping[str, Any] | None = None, context: Any = None, **params: Any) -> dict[str, Any]:
+    """A notification step the converter placed in the task graph (`mail`, `emailext`, `slackSend` in a stage, a
+    catch or finally block, a `when`/`if` branch, a stage's post block): sends `notification` now, when the task is
+    reached; the gates and trigger rules before the task decide whether it is. `params` are the run's parameters
+    (computed fields read them); the task's environment (Jenkins' variables: BUILD_NUMBER, the stage's environment)
+    is os.environ, as the operator sets it. The build's result is the run's so far (FAILURE once a task failed), as
+    `currentBuild.currentResult` reads it in a running build. Like `send`, never fails the task: a mail that cannot
+    be sent is logged as an error."""
+    from jenkins2flow_runtime.fallback import _context, run_facts
+
+    if notification is None:
+        raise ValueError("send_step needs the binding 'notification' (the converted step).")
+    n = Notification.model_validate(notification)
+    ctx = _context(context)
+    run, ti = ctx["dag_run"], ctx.get("ti")
+    facts = run_facts(list(n.values.values()), params, ctx)
+    result = "failed" if facts.build.get("result") else "success"
+    info = RunInfo(dag_id=run.dag_id, run_id=run.run_id, result=result, task_id=str(getattr(ti, "task_id", "") or ""),
+                   run_url=run_url(run.dag_id, run.run_id), build_number=os.environ.get("BUILD_NUMBER", ""))
+    if "${AIRFLOW_BUILD_STATUS}" in n.subject + n.body:
+        try:
+            previous = previous_result(ctx)
+        except Exception as exc:  # never fails the run
+            log.error("jenkins2flow: cannot find the run before %r (%s: %s); BUILD_STATUS is judged as on a first "
+                      "run.", run.run_id, type(exc).__name__, exc)
+            previous = None
+        info = replace(info, status=jenkins_status(result, previous))
+    if n.values:
+        n = computed(n, facts)
+    sent = send(n, info, f"of task {info.task_id!r}")
+    return {"sent": sent, "channel": n.channel, "to": list(n.to)}

@@ -244,7 +244,8 @@ class Ctx:
     docs: dict[str, model.Document] = field(default_factory=dict)
     functions: dict[str, Step] = field(default_factory=dict)
     depth: int = 0
-    notify_on: str = ""
+    notify_on: str = ""  # in a block of the pipeline's post: when its notification steps are sent (a callback)
+    notify_depth: int = 0  # the walker's depth (len(body_ends)) of that block's own steps: deeper ones are tasks
     default_retries: int | None = None
     builders_end: list[str] = field(default_factory=list)
     downstream_ends: list[str] = field(default_factory=list)
@@ -354,7 +355,8 @@ class Ctx:
     def new_id(self, scope: Scope, label: str = "") -> str:
         base = task_id(scope.stage or label or "step") + re.sub(r"[^A-Za-z0-9_.\-]+", "_", scope.id_suffix)
         if label and scope.stage and label.startswith(("gate", "not_converted", "trigger", "wait", "copy", "input",
-                                                         "enter", "catch", "finally", "end", "timeout", "result")):
+                                                         "enter", "catch", "finally", "end", "timeout", "result",
+                                                         "notify")):
             base = f"{base}_{task_id(label)}"
         n = self.stage_counts.get(base, 0) + 1
         self.stage_counts[base] = n

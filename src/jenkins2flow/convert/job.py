@@ -215,7 +215,7 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
         # the statements converts them once, in place
         scope = stages(job.stages, ctx, scope)
     if job.post:
-        post(job.post, ctx, replace(scope, stage="post"), list(ctx.frontier))
+        post(job.post, ctx, replace(scope, stage="post"), list(ctx.frontier), pipeline=True)
 
 
 def _xml(job: Job, ctx: Ctx, scope: Scope, dsl: str | None = None) -> None:

@@ -3,9 +3,11 @@
 A rule waives the block, or its first key found in KINDS says how the block converts (`gate`: a post_gate task
 decides against the previous run; `placeholder`: only the block's notifications convert); any other rule runs the
 block's steps after a gate task that runs them on the rule's `runs_on` (always, success, failure) when the stage was
-entered (convert.regions). Notification steps inside carry the rule's `notify_on`. `last: true` blocks (cleanup) run
-after every other block. An end task after the blocks fails when the body or a block failed, as Jenkins fails the
-stage (or build) after running its post blocks, so what follows depends on it with all_success.
+entered (convert.regions). Notification steps written directly in a block of the pipeline's post carry the rule's
+`notify_on` (callbacks when the run ends); in a stage's post, or nested deeper, they are tasks after the block's gate
+like its other steps (convert.handlers.notifications). `last: true` blocks (cleanup) run after every other block.
+An end task after the blocks fails when the body or a block failed, as Jenkins fails the stage (or build) after
+running its post blocks, so what follows depends on it with all_success.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ RUNS_ON = {"all_done": "always", "all_success": "success", "one_failed": "failur
 
 
 def _notifies(step: Step, ctx: Ctx) -> bool:
+    """A notification step the pipeline sends when the run ends (a callback): in a block of the pipeline's post."""
     rule = ctx.rules.rule("steps", step.name)
-    return rule is not None and rule.handler == "notify"
+    return bool(ctx.notify_on) and rule is not None and rule.handler == "notify"
 
 
 def _block_scope(block: PostBlock, scope: Scope) -> Scope:
@@ -118,10 +121,12 @@ def _last(block: PostBlock, ctx: Ctx) -> bool:
     return rule is not None and bool(rule.get("last"))
 
 
-def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str], entry: str = "") -> None:
+def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str], entry: str = "", *,
+         pipeline: bool = False) -> None:
     """Post conditions: each block's steps run after the body (after a gate that decides on the condition), then an
-    end task that fails when the body or a block failed; notification steps become callbacks. Cleanup runs last.
-    `entry`: the task whose success means the stage ran (none: the pipeline's post, which always runs)."""
+    end task that fails when the body or a block failed. Cleanup runs last. `entry`: the task whose success means
+    the stage ran (none: the pipeline's post, which always runs). `pipeline`: the pipeline's post, whose own
+    notification steps become callbacks; a stage's are tasks after the gate."""
     body_end = list(ctx.frontier)
     if not body_end:
         body_end = list(start)
@@ -138,7 +143,8 @@ def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str]
         if rule.waive:
             ctx.waived(f"post {block.condition}", block.span, rule.waive, f"post {block.condition}")
             continue
-        ctx.notify_on = str(rule.get("notify_on", "always"))
+        ctx.notify_on = str(rule.get("notify_on", "always")) if pipeline else ""
+        ctx.notify_depth = len(ctx.body_ends) + 1  # the walker's depth of the block's own steps
         kind = next((fn for name, fn in KINDS.items() if rule.get(name)), _run)
         post_ends += kind(block, rule, ctx, scope, body_end, post_ends, entry)
     ctx.frontier = list(body_end)

@@ -1,9 +1,16 @@
-"""Notifications -> the pipeline's notifications, sent by the runtime when a run ends (`on`, `condition`), with
-their texts through convert.notify_text (a step's subject and body that Groovy computes in the run are expression
-trees the runtime evaluates when it sends: Notification.values). Steps (`mail`, `emailext`, `slackSend`) send when
-the block they sit in runs (post conditions, catch), or by their rule's `on`; the Mailer, email-ext and Slack
-publishers by their own triggers, mapped by mappings `notifications` (notifications.yaml). What the runtime cannot
-do is flagged."""
+"""Notifications, with their texts through convert.notify_text (a step's subject and body that Groovy computes in the
+run are expression trees the runtime evaluates when it sends: Notification.values).
+
+- Steps (`mail`, `emailext`, `slackSend`) written directly in a block of the pipeline's `post`: the pipeline's
+  notifications, sent by the runtime when the run ends, `on` the block's condition (convert.post sets
+  `ctx.notify_on`).
+- Any other notification step (a stage, a catch or finally block, a `when`/`if` branch, a stage's post, a step
+  nested in the pipeline's post): a task at its place in the graph (jenkins2flow_runtime.notify:send_step) that
+  sends it when it runs, so the gates and trigger rules before it decide whether it is sent, as in Jenkins.
+- The Mailer, email-ext and Slack publishers: the pipeline's notifications by their own triggers, mapped by mappings
+  `notifications` (notifications.yaml).
+
+What the runtime cannot do is flagged."""
 
 from __future__ import annotations
 
@@ -35,6 +42,24 @@ STEP_ARGS: dict[str, dict[str, str]] = {
 }
 # step arguments that need nothing (Jenkins-side behaviour only)
 STEP_WAIVED = {"failOnError": "a notification never fails an Airflow run", "sendAsText": "the message is text"}
+# The task of a notification step in the graph: one spec for every job (what it sends is in its bindings).
+SEND_SPEC: dict[str, Any] = {
+    "type": "python", "callable": "jenkins2flow_runtime.notify:send_step",
+    "description": "Sends a Jenkins notification step (mail, emailext, slackSend) when the run reaches it: the gates "
+                   "and trigger rules before the task decide whether it is sent; a failure to send is logged.",
+}
+
+# our placeholders (mappings notifications.tokens) that read the build's result
+RESULT_TOKENS = ("${AIRFLOW_JENKINS_RESULT}", "${AIRFLOW_BUILD_STATUS}", "${AIRFLOW_RESULT}")
+
+
+def _reads_result(tree: Any) -> bool:
+    """Whether an expression tree reads currentBuild.result or currentResult."""
+    if isinstance(tree, list):
+        return any(_reads_result(t) for t in tree)
+    if not isinstance(tree, dict):
+        return False
+    return tree.get("build") in ("result", "currentResult") or any(_reads_result(v) for v in tree.values())
 
 
 def _add(ctx: Ctx, on: str, channel: str, to: list[str], subject: str, body: str, condition: str = "",
@@ -75,8 +100,10 @@ def _providers(values: list[Any], ctx: Ctx, span: Span, elem: str, key_: str) ->
 
 
 def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """`mail`, `emailext`, `slackSend`: one notification sent when the block around the step runs."""
-    on = ctx.notify_on or str(rule.get("on", "always"))
+    """`mail`, `emailext`, `slackSend`: in a block of the pipeline's post, a notification sent when the run ends on
+    the block's condition; anywhere else, a task that sends it when the run reaches the step."""
+    callback = bool(ctx.notify_on) and len(ctx.body_ends) == ctx.notify_depth
+    on = ctx.notify_on if callback else "always"
     channel = str(rule.get("channel", "email"))
     email_tokens = node.name == "emailext"
     texts = Texts(ctx, ev=scope.ev, span=node.span)
@@ -105,9 +132,22 @@ def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     if channel == "email" and not to:
         ctx.approximated(element(node), node.span, "no recipient is known: the runtime sends to JENKINS2FLOW_MAIL_TO",
                          key(node))
-    _add(ctx, on, channel, to, subject, body, values=values)
-    ctx.mapped(element(node), node.span, key(node), f"notification on {on} by {channel}"
-               + (f"; {', '.join(sorted(values))} computed when sent" if values else ""))
+    computed = f"; {', '.join(sorted(values))} computed when sent" if values else ""
+    if callback:
+        _add(ctx, on, channel, to, subject, body, values=values)
+        ctx.mapped(element(node), node.span, key(node), f"notification on {on} by {channel}{computed}")
+        return
+    if scope.caught and (any(t in subject + body for t in RESULT_TOKENS) or _reads_result(values)):
+        ctx.approximated(f"{element(node)} result", node.span, "in a catch block Jenkins' build result is still "
+                         "SUCCESS (the error was caught) unless a step set it; the text gets the run's result so far, "
+                         "FAILURE once a task failed", key(node))
+    sent = model.Notification(channel=channel, to=to, subject=subject, body=body, values=values)  # type: ignore[arg-type]
+    ctx.emit("airflow.notify", SEND_SPEC, scope, label="notify", named=True, span=node.span,
+             bindings={"notification": {"channel": channel} | sent.model_dump(
+                 mode="json", exclude={"on", "condition"}, exclude_defaults=True)},
+             title=f"{node.name}: {subject or body or ', '.join(to)}")
+    ctx.mapped(element(node), node.span, key(node), f"a task sends it by {channel} when the run reaches the step "
+               f"(the gates before it decide){computed}")
 
 
 def mailer(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -116,8 +156,8 @@ def mailer(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     to = [r for r in as_list(pl.field("recipients")) if text(r).strip()]
     recipients = [text(r) for r in to]
     job = ctx.job.full_name
-    _add(ctx, "failure", "email", recipients, f"Build failed in Jenkins: {job} #${{AIRFLOW_RUN_ID}}", "")
-    _add(ctx, "success", "email", recipients, f"Jenkins build is back to normal : {job} #${{AIRFLOW_RUN_ID}}", "",
+    _add(ctx, "failure", "email", recipients, f"Build failed in Jenkins: {job} #${{AIRFLOW_BUILD_NUMBER}}", "")
+    _add(ctx, "success", "email", recipients, f"Jenkins build is back to normal : {job} #${{AIRFLOW_BUILD_NUMBER}}", "",
          "fixed")
     if text(pl.field("sendToIndividuals")).lower() == "true":
         ctx.approximated(f"publisher {pl.cls} sendToIndividuals", pl.span, "the people who broke the build come "
