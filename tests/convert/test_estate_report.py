@@ -11,6 +11,7 @@ from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.convert.summary import EstateReport
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 from jenkins2flow.render.audit import markdown
+from tests.convert.helpers import own_provided
 
 
 def _job(name: str, steps: str):  # type: ignore[no-untyped-def]
@@ -23,7 +24,7 @@ def test_jenkins_only_pipelines_are_counted_and_flagged() -> None:
         _job("moved", "sh 'make data'"),
         _job("mixed", "sh 'make data'\n myLibraryStep()"),
         _job("stays", "myLibraryStep()\n otherLibraryStep(x: 1)"),
-    ])
+    ], rules=own_provided())
     report = estate.report()
     flags = {j["job"]: j["jenkins_only"] for j in report["jobs_detail"]}
     assert flags == {"moved": False, "mixed": True, "stays": True}

@@ -17,12 +17,12 @@ from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.rules import load_rules
 from jenkins2flow.errors import UsageError
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
-from tests.convert.helpers import work
+from tests.convert.helpers import own_provided, work
 from tests.convert.test_golden import convert_case
 
 
 def _convert(text: str, name: str = "t") -> Conversion:
-    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", name))
+    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", name), own_provided())
 
 
 def _tasks(conv: Conversion) -> dict[str, Any]:

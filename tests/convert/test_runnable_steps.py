@@ -10,10 +10,11 @@ from jenkins2flow.convert.context import FALLBACK_TASK
 from jenkins2flow.convert.rules import load_rules
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 from jenkins2flow.parse.job_xml import parse_config_xml
+from tests.convert.helpers import own_provided
 
 
 def _jf(text: str, rules: Any = None) -> Any:
-    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", "team/job"), rules)
+    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", "team/job"), rules or own_provided())
 
 
 def _xml(body: str, root: str = "project") -> Any:
@@ -147,6 +148,6 @@ def test_freestyle_custom_workspace() -> None:
 
 
 def _any_label() -> Any:
-    rules = load_rules()
+    rules = own_provided(load_rules())
     rules.tables["agents"]["default"] = {"queue": "{label}"}
     return rules

@@ -16,6 +16,7 @@ from jenkins2flow.convert.estate import named as named_jobs
 from jenkins2flow.parse.job_xml import parse_config_xml
 from jenkins2flow.schedule.cron import resolve
 from jenkins2flow.sources.files import read_file
+from tests.convert.helpers import own_provided
 
 DATA_HOME = Path(__file__).resolve().parents[1] / "sources" / "data" / "jenkins_home"
 
@@ -97,18 +98,18 @@ def test_triggers_in_two_zones_are_an_approximation_with_their_place() -> None:
 
 def test_a_loose_jenkinsfile_with_h_is_approximated_until_its_name_is_given(tmp_path: Path) -> None:
     path = _write(tmp_path, "H 2 * * *", "nightly.Jenkinsfile")
-    guessed = convert_job(read_file(path))
+    guessed = convert_job(read_file(path), own_provided())
     assert guessed.status == "partial"
     [approx] = guessed.approximations
     assert approx.element == "trigger cron" and "--job-name" in approx.reason and "'nightly'" in approx.reason
     assert str(approx.span) == f"{path}:3:14"
-    named = convert_estate(named_jobs(iter_jobs([str(path)]), "sales/nightly")).conversions[0]
+    named = convert_estate(named_jobs(iter_jobs([str(path)]), "sales/nightly"), rules=own_provided()).conversions[0]
     assert named.job == "sales/nightly" and named.status == "converted", named.reasons
     assert named.pipeline.schedule.cron == resolve("H 2 * * *", "sales/nightly").cron  # type: ignore[union-attr]
 
 
 def test_a_loose_jenkinsfile_without_h_needs_no_name(tmp_path: Path) -> None:
-    conv = convert_job(read_file(_write(tmp_path, "15 2 * * *")))
+    conv = convert_job(read_file(_write(tmp_path, "15 2 * * *")), own_provided())
     assert conv.status == "converted" and conv.pipeline.schedule.cron == ["15 2 * * *"]  # type: ignore[union-attr]
 
 
