@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from jenkins2flow_runtime.fallback import NotConverted, jenkins_parameters, not_converted
 
+from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.context import FALLBACK_SPEC, NOT_CONVERTED_SPEC
 from jenkins2flow.convert.conversion import FALLBACK_TASK, NOT_CONVERTED_TASK, Conversion
+from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 
 from .test_golden import CASES, case_name, convert_case
 
@@ -181,3 +183,21 @@ def test_a_returned_expression_runs_its_calls_but_not_its_closures() -> None:
     conv = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "ret"))
     assert conv.pipeline is not None and conv.status == "converted", conv.reasons
     assert _commands(conv, conv.pipeline.tasks) == ["make all"]
+
+
+# ---- class 10: Jenkins' variables that only some tasks or deployments have ---------------------------------------
+
+
+def test_stage_name_is_the_tasks_stage_and_jenkins_url_is_flagged() -> None:
+    conv = convert_case("jenkins_stage_and_url")
+    assert conv.pipeline is not None
+    stages = {t.id: t.stage for t in conv.pipeline.tasks if t.uses.name.startswith("sh.")}
+    assert stages == {"build": "Build", "unit": "Unit", "report": "Report",
+                      "post_post_always": "Declarative: Post Actions"}
+    [finding] = conv.lint  # $STAGE_NAME is bound in every task from a stage; $JENKINS_URL may be unset
+    assert finding.kind == "unbound" and finding.task == "report" and "$JENKINS_URL may be unset" in finding.message
+    assert str(finding.span) == "jenkins_stage_and_url.Jenkinsfile:16:15" and conv.status == "partial"
+    text = "node { sh 'echo $STAGE_NAME' }\nnode { stage('s') { sh 'echo $STAGE_NAME' } }\n"
+    outside = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "j"))
+    assert [(t.stage, [f.task for f in outside.lint]) for t in outside.pipeline.tasks] == [  # type: ignore[union-attr]
+        ("", ["main"]), ("s", ["main"])]  # outside any stage Jenkins leaves it unset too: flagged

@@ -376,5 +376,7 @@ def declarative_checkout(job: Job, ctx: Ctx, scope: Scope, emit_for: Callable[[S
     target = text(sub.args[0]) if sub is not None and sub.args else ""
     if target:
         scope = replace(scope, cwd=f"{scope.cwd}/{target}" if scope.cwd else target)
-    checkout_own(span, ctx, replace(scope, stage="checkout"), "declarative checkout", "checkout",
+    # declarative runs it in a stage of its own (pipeline-model-definition's SyntheticStageNames)
+    inner = replace(scope, stage="checkout", stage_name="Declarative: Checkout SCM")
+    checkout_own(span, ctx, inner, "declarative checkout", "checkout",
                  emit_for(Step("checkout", span), "declarative checkout"))

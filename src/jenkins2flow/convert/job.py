@@ -214,8 +214,9 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
         # a scripted job's stages are read from its statements (and functions, converted where called): walking
         # the statements converts them once, in place
         scope = stages(job.stages, ctx, scope)
-    if job.post:
-        post(job.post, ctx, replace(scope, stage="post"), list(ctx.frontier))
+    if job.post:  # declarative runs the pipeline's post blocks in a stage of its own (SyntheticStageNames)
+        post(job.post, ctx, replace(scope, stage="post", stage_name="Declarative: Post Actions"),
+             list(ctx.frontier))
 
 
 def _xml(job: Job, ctx: Ctx, scope: Scope, dsl: str | None = None) -> None:

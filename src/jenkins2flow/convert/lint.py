@@ -8,7 +8,8 @@ two triggers of the Jenkins job run it twice. Each rule below finds one such cas
 Rules (kinds):
 - `unbound`: a `$NAME` / `${NAME}` in a shell (or container) command that nothing binds: not a pipeline
   parameter, not in the task's bindings, env or secrets, not a matrix axis, not a Jenkins variable the runtime sets
-  (convert.jenkins_env), not a standard shell name, not set earlier in the same script (assignment, export, local,
+  (convert.jenkins_env: STAGE_NAME for a task from a stage; JENKINS_URL is flagged, set only where the runtime knows
+  a Jenkins), not a standard shell name, not set earlier in the same script (assignment, export, local,
   read, for, getopts...). `${NAME:-default}` and the other forms with a default or an error count as bound. After
   `source`, `.` or `eval`, any name may be set: no more unbound findings in that script.
 - `groovy`: Groovy syntax left in a shell command: `${params.X}`, `${env.X}`, `${x.y()}`, `${currentBuild...}`,
@@ -35,7 +36,7 @@ from jenkins2flow_runtime.expressions import failures
 from jenkins2flow_runtime.fallback import POST_GATES
 
 from jenkins2flow.convert.conversion import FALLBACK_TASK, NOT_CONVERTED_TASK, Finding
-from jenkins2flow.convert.jenkins_env import JENKINS_VARIABLES, SHELL_VARIABLES
+from jenkins2flow.convert.jenkins_env import CONDITIONAL, JENKINS_VARIABLES, SHELL_VARIABLES, STAGE_VARIABLES
 from jenkins2flow.ir import Span
 
 KINDS = ("unbound", "groovy", "gate", "fallback")
@@ -365,8 +366,13 @@ def lint_tasks(tasks: list[model.PipelineTask], docs: dict[str, model.Document],
             axes = {k for cell in t.matrix for k in cell}
             bound = params | set(t.bindings) | set(t.env) | set(spec.env) | {s.env for s in spec.secrets} | axes
             bound |= {p.name for p in spec.parameters} | (SSH_AGENT_VARIABLES if spec.ssh_agent else set())
+            bound |= STAGE_VARIABLES if t.stage else set()  # set for a task from a stage, as Jenkins does
             usage = shell_usage(spec.command, bound)
             for name in usage.unbound:
+                if name in CONDITIONAL:
+                    add("unbound", t, f"${name} may be unset: {CONDITIONAL[name]}, so the shell expands it to "
+                        "nothing")
+                    continue
                 add("unbound", t, f"${name} is not bound: no parameter, binding, environment variable, Jenkins "
                     "variable or earlier assignment sets it, so the shell expands it to nothing")
             for text in usage.groovy:

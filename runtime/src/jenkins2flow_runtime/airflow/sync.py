@@ -175,6 +175,8 @@ class _Builder:
             kwargs["run_on"] = task.executor
         if jenkins_job:
             kwargs["jenkins_job"] = jenkins_job
+        if task.stage:
+            kwargs["jenkins_stage"] = task.stage
         if task.env:
             kwargs["task_env"] = task.env
         if task.outputs:

@@ -341,6 +341,8 @@ class PipelineTask(Strict):
                                              "(an expression): false, the cell runs nothing here.")
     """A Jenkins `when` decided per matrix cell (an expression tree): evaluated when the task starts; false -> the
     task instance runs nothing and ends (a matrix cell's stage that Jenkins skips); failing -> the task fails."""
+    stage: str = Field(default="", description="The Jenkins stage the task comes from: STAGE_NAME in its environment "
+                       "(empty: outside any stage, STAGE_NAME unset, as in Jenkins).")
 
     @field_validator("id")
     @classmethod

@@ -30,7 +30,13 @@ from typing import TYPE_CHECKING, Any
 
 from jenkins2flow_runtime import groovy
 from jenkins2flow_runtime.expressions import ExpressionError, check, evaluate
-from jenkins2flow_runtime.jenkins_env import JENKINS_VARIABLES, SCM_VARIABLES, URL_VARIABLES
+from jenkins2flow_runtime.jenkins_env import (
+    CONFIGURED_VARIABLES,
+    JENKINS_VARIABLES,
+    SCM_VARIABLES,
+    STAGE_VARIABLES,
+    URL_VARIABLES,
+)
 
 from jenkins2flow.convert.evaluate.results import Result, Runtime, Static, Unknown, checked, literal, node
 from jenkins2flow.ir import Closure, Expr, GString, Interp, Span, Step, When, WhenBlock
@@ -41,7 +47,7 @@ if TYPE_CHECKING:
     from jenkins2flow.convert.evaluate.shell_text import ShellText
 
 # Every name Jenkins itself may put in a build's environment (the runtime sets them; see jenkins_env).
-JENKINS_NAMES = frozenset(JENKINS_VARIABLES) | frozenset(URL_VARIABLES) | frozenset(SCM_VARIABLES)
+JENKINS_NAMES = frozenset((*JENKINS_VARIABLES, *URL_VARIABLES, *SCM_VARIABLES, *STAGE_VARIABLES, *CONFIGURED_VARIABLES))
 # Groovy methods the runtime evaluates (its internal names, with a dot, are not Groovy method names).
 METHODS = frozenset(m for m in groovy.ALL_METHODS if "." not in m)
 # Static calls on classes: (class, method) -> the runtime method applied to the single argument.

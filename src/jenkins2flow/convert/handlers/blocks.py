@@ -73,7 +73,7 @@ def ws(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 def stage(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     name = text(arg(node, "name", "stage"))
     ctx.mapped("step stage", node.span, "stage", f"stage {name!r}")
-    ctx.walk(body(node), replace(scope, stage=name, id_suffix=""))
+    ctx.walk(body(node), replace(scope, stage=name, stage_name=name, id_suffix=""))
 
 
 def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
