@@ -24,7 +24,7 @@ HANDLED = """pipeline {
       finally { sh 'echo fin > "$WORKSPACE/fin"' }
     } } }
     stage('Skipped') {
-      when { environment name: 'NOPE', value: 'x' }
+      when { environment name: 'BRANCH_NAME', value: 'never-this' }
       steps { sh 'echo x > "$WORKSPACE/x"' }
       post { always { sh 'echo post > "$WORKSPACE/skipped_post"' } }
     }

@@ -31,7 +31,8 @@ def test_jenkins_variables() -> None:
     assert env == {
         "BUILD_NUMBER": "12", "BUILD_ID": "12", "BUILD_DISPLAY_NAME": "#12", "BUILD_TAG": "jenkins-data-etl orders-12",
         "JOB_NAME": "data/etl orders", "JOB_BASE_NAME": "etl orders", "JOB_DISPLAY_NAME": "etl orders",
-        "WORKSPACE": "/ws/x", "NODE_NAME": "worker-3", "NODE_LABELS": "worker-3", "EXECUTOR_NUMBER": "0",
+        "WORKSPACE": "/ws/x", "WORKSPACE_TMP": "/ws/x@tmp", "NODE_NAME": "worker-3", "NODE_LABELS": "worker-3",
+        "EXECUTOR_NUMBER": "0",
     }
     with_urls = jenkins_variables(job="etl", build_number=1, workspace="/w", dag_id="etl",
                                   run_id="manual__2024-05-01T10:00:00+00:00", base_url="https://airflow.example.com/")

@@ -11,6 +11,7 @@ Every shell and container task gets (ConcreteTaskOperator._job_env):
 | JOB_NAME | the Jenkins full name (`folder/job`) from the pipeline's provenance, else the pipeline name |
 | JOB_BASE_NAME, JOB_DISPLAY_NAME | the last segment of JOB_NAME |
 | WORKSPACE | the run's shared workspace |
+| WORKSPACE_TMP | `<WORKSPACE>@tmp`, Jenkins' temporary folder beside the workspace (made when a script needs it) |
 | NODE_NAME, NODE_LABELS | the Airflow worker's host name (Jenkins: the agent's name) |
 | EXECUTOR_NUMBER | `0` |
 | STAGE_NAME | the Jenkins stage the task comes from (the pipeline task's `stage`); unset outside any stage |
@@ -56,7 +57,7 @@ from jenkins2flow_runtime.expressions import Context
 # Set for every task.
 JENKINS_VARIABLES = (
     "BUILD_NUMBER", "BUILD_ID", "BUILD_DISPLAY_NAME", "BUILD_TAG", "JOB_NAME", "JOB_BASE_NAME", "JOB_DISPLAY_NAME",
-    "WORKSPACE", "NODE_NAME", "NODE_LABELS", "EXECUTOR_NUMBER",
+    "WORKSPACE", "WORKSPACE_TMP", "NODE_NAME", "NODE_LABELS", "EXECUTOR_NUMBER",
 )
 # Set when Airflow's base URL is configured.
 URL_VARIABLES = ("BUILD_URL", "JOB_URL")
@@ -87,7 +88,8 @@ def jenkins_variables(*, job: str, build_number: int, workspace: str, dag_id: st
     env = {
         "BUILD_NUMBER": number, "BUILD_ID": number, "BUILD_DISPLAY_NAME": f"#{number}",
         "BUILD_TAG": f"jenkins-{job.replace('/', '-')}-{number}", "JOB_NAME": job, "JOB_BASE_NAME": base,
-        "JOB_DISPLAY_NAME": base, "WORKSPACE": workspace, "NODE_NAME": host, "NODE_LABELS": host,
+        "JOB_DISPLAY_NAME": base, "WORKSPACE": workspace, "WORKSPACE_TMP": f"{workspace}@tmp", "NODE_NAME": host,
+        "NODE_LABELS": host,
         "EXECUTOR_NUMBER": "0",
     }
     if base_url:

@@ -10,7 +10,7 @@ from typing import Any
 from jenkins2flow_runtime import model
 
 from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, regions, triggers
-from jenkins2flow.convert.agents import agent_scope, custom_workspace
+from jenkins2flow.convert.agents import agent_scope, custom_workspace, global_env, workers_env
 from jenkins2flow.convert.checkout import declarative_checkout, job_checkout
 from jenkins2flow.convert.classify import classify
 from jenkins2flow.convert.context import FALLBACK_SPEC, FALLBACK_TASK_ID, Ctx, Scope, task_title
@@ -103,6 +103,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     scope = Scope(ev=Evaluator(params=frozenset(p.name for p in job.parameters), path=job.span.path))
     templates = parameters.templates(job, ctx)
     scope = scope.with_secrets(ctx.param_secrets)  # parameter defaults that are secrets: on every task
+    scope = global_env(ctx, scope)  # Jenkins' global and node environment variables (mappings agents.env)
     schedule = triggers.schedule_of(job, ctx, scope)
     if flow is not None:
         _xml(job, ctx, scope, dsl=dict(job.settings).get("dsl", "") if flow == "buildflow" else None)
@@ -144,7 +145,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     )
     if conv.placeholders:
         spec = _whole_job(spec, job, ctx, conv)
-    conv.lint = lint_pipeline(spec, ctx.docs, ctx.task_spans, job.span)
+    conv.lint = lint_pipeline(spec, ctx.docs, ctx.task_spans, job.span, known=workers_env(ctx))
     conv.diagnostics += [Diagnostic("warning", f"task {f.task!r}: {f.message}", f.span, code=f"lint-{f.kind}")
                          for f in conv.lint]
     provenance = model.Provenance(job=job.full_name, source=job.source or job.span.path, config_sha256=_sha(job),

@@ -321,7 +321,8 @@ class ConcreteTaskOperator(_CatalogOperator):
         config = FargateConfig.from_env()
         value_from = secret_value_from(refs, config)  # ENV -> ARN; fails here when one has none
         task_env, command = prepend_command(
-            {k: v for k, v in job_env.items() if k != "WORKSPACE" and k not in value_from}, self.spec["command"])
+            {k: v for k, v in job_env.items() if k not in ("WORKSPACE", "WORKSPACE_TMP") and k not in value_from},
+            self.spec["command"])
         run = ContainerRun(
             image=self.spec["image"], command=command, cpu=self.spec.get("cpu", 256),
             memory=self.spec.get("memory", 512), env=task_env, name=f"{self.pipeline}.{self.task_id}",
