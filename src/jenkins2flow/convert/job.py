@@ -104,7 +104,11 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     templates = parameters.templates(job, ctx)
     scope = scope.with_secrets(ctx.param_secrets)  # parameter defaults that are secrets: on every task
     scope = global_env(ctx, scope)  # Jenkins' global and node environment variables (mappings agents.env)
-    schedule = triggers.schedule_of(job, ctx, scope)
+    if job.disabled:  # <disabled>true</disabled>: Jenkins starts no build of it
+        triggers.disabled(job, ctx)
+        schedule = None
+    else:
+        schedule = triggers.schedule_of(job, ctx, scope)
     if flow is not None:
         _xml(job, ctx, scope, dsl=dict(job.settings).get("dsl", "") if flow == "buildflow" else None)
         if not ctx.tasks:  # an empty MultiJob / Build Flow: as before, the job stays with Jenkins rather than vanish
@@ -134,6 +138,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     spec = model.PipelineSpec(
         description=mask(job.description) or f"Converted from Jenkins job {job.full_name!r}.",
         schedule=schedule,
+        paused=job.disabled,
         parameters=model.PipelineParameters(templates=templates),
         tasks=ctx.tasks,
         notifications=ctx.notifications,

@@ -65,7 +65,8 @@ class JobSummary:
         cron = schedule is not None and bool(schedule.cron)
         return cls(
             job=conv.job, kind=conv.kind, status=conv.status, classification=conv.classification,
-            schedule=schedule_line(schedule, timezone_given) if schedule is not None and cron else "",
+            schedule="paused: the Jenkins job is disabled" if pipeline is not None and pipeline.paused else
+            schedule_line(schedule, timezone_given) if schedule is not None and cron else "",
             reasons=conv.reasons[:5], classification_reasons=conv.class_reasons[:5],
             placeholders=len(conv.placeholders), jenkins_only=conv.jenkins_only, source=conv.source,
             ledger=ledger(conv), pipeline=conv.pipeline_name if pipeline is not None else "",
