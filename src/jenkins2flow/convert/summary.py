@@ -109,11 +109,14 @@ SUMMARY_FIELDS = tuple(f.name for f in fields(JobSummary))
 
 def ledger(conv: Conversion) -> list[dict[str, str]]:
     """What keeps a job from `converted`, each with its place and why: placeholders (not convertible), then
-    approximations (runnable, not exactly Jenkins), then the lint's findings (silent errors in the tasks)."""
+    approximations (runnable, not exactly Jenkins), the lint's findings (silent errors in the tasks), then the
+    other warnings (a parameter type kept as a string, docker arguments...): every reason the status gives."""
     out = [{"outcome": e.outcome, "element": e.element, "at": str(e.span), "reason": e.reason}
            for e in (*conv.placeholders, *conv.approximations)]
     out += [{"outcome": f"lint {f.kind}", "element": f"task {f.task}", "at": str(f.span), "reason": f.message}
             for f in conv.lint]
+    out += [{"outcome": "warning", "element": d.code or "warning", "at": str(d.span), "reason": d.message}
+            for d in conv.warnings]
     return out
 
 
