@@ -201,3 +201,24 @@ def test_stage_name_is_the_tasks_stage_and_jenkins_url_is_flagged() -> None:
     outside = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "j"))
     assert [(t.stage, [f.task for f in outside.lint]) for t in outside.pipeline.tasks] == [  # type: ignore[union-attr]
         ("", ["main"]), ("s", ["main"])]  # outside any stage Jenkins leaves it unset too: flagged
+
+
+# ---- over-cautious fallbacks and a missing approximation (audit gap 9) ---------------------------------------------
+
+
+def test_fail_fast_is_flagged_wherever_it_is_written() -> None:
+    conv = convert_case("control_fail_fast")
+    flagged = [(e.element, e.span.line) for e in conv.approximations]
+    assert ("option parallelsAlwaysFailFast", 5) in flagged and ("parallel failFast", 7) in flagged
+    assert all("aborts the other parallel branches" in e.reason for e in conv.approximations)
+    assert conv.status == "partial" and {"unit", "lint"} <= {t.id for t in conv.pipeline.tasks}  # type: ignore[union-attr]
+
+
+def test_an_echo_of_a_caught_error_and_a_closure_in_a_value_keep_the_job_in_airflow() -> None:
+    conv = convert_case("control_catch_echo")
+    assert conv.status == "partial" and not conv.placeholders
+    [echo] = conv.approximations
+    assert echo.element == "step echo" and "the log shows it as written" in echo.reason
+    commands = _commands(conv, conv.pipeline.tasks)  # type: ignore[union-attr]
+    assert "printf '%s\\n' 'build failed: ${e}'" in commands  # single-quoted: printed, never expanded
+    assert not conv.lint

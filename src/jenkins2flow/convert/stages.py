@@ -12,6 +12,7 @@ from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.context import Ctx, Scope
 from jenkins2flow.convert.environment import env_scope
 from jenkins2flow.convert.evaluate import Result, Unknown
+from jenkins2flow.convert.handlers.blocks import FAIL_FAST
 from jenkins2flow.convert.handlers.gates import manual_gate
 from jenkins2flow.convert.options import option_scope
 from jenkins2flow.convert.post import post
@@ -78,6 +79,8 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
         ctx.frontier = ends
         end = scope.join(arms, in_parallel(st.span))
         ctx.mapped("parallel", st.span, "parallel", f"{len(st.parallel)} branches fan out")
+        if st.fail_fast:
+            ctx.approximated("parallel failFast", st.span, FAIL_FAST, "failFast")
     elif st.matrix is not None:
         end = matrix(st.matrix, ctx, scope)  # (values assigned per cell are Unknown after it)
     elif st.stages:

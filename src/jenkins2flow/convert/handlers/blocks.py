@@ -76,6 +76,10 @@ def stage(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.walk(body(node), replace(scope, stage=name, stage_name=name, id_suffix=""))
 
 
+FAIL_FAST = ("Jenkins aborts the other parallel branches as soon as one fails; in Airflow they run to their end "
+             "(the run still fails)")
+
+
 def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
     branches: list[tuple[str, tuple[Step, ...]]] = []
     items: list[tuple[Any, Any]] = list(node.kwargs)
@@ -84,6 +88,9 @@ def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
             items += list(a.items())
     for k, value in items:
         if k == "failFast":
+            fail_fast = scope.ev.truth(value, node.span)
+            if fail_fast != Static(False):  # true, or decided in the run
+                ctx.approximated("step parallel failFast", node.span, FAIL_FAST, "parallel")
             continue
         if isinstance(value, Closure):
             branches.append((text(k), value.body))
