@@ -210,6 +210,7 @@ def test_fail_fast_is_flagged_wherever_it_is_written() -> None:
     conv = convert_case("control_fail_fast")
     flagged = [(e.element, e.span.line) for e in conv.approximations]
     assert ("option parallelsAlwaysFailFast", 5) in flagged and ("parallel failFast", 7) in flagged
+    assert ("step parallel failFast", 17) in flagged  # a scripted parallel among the steps
     assert all("aborts the other parallel branches" in e.reason for e in conv.approximations)
     assert conv.status == "partial" and {"unit", "lint"} <= {t.id for t in conv.pipeline.tasks}  # type: ignore[union-attr]
 
@@ -222,3 +223,25 @@ def test_an_echo_of_a_caught_error_and_a_closure_in_a_value_keep_the_job_in_airf
     commands = _commands(conv, conv.pipeline.tasks)  # type: ignore[union-attr]
     assert "printf '%s\\n' 'build failed: ${e}'" in commands  # single-quoted: printed, never expanded
     assert not conv.lint
+
+
+def test_the_steps_around_a_scripted_parallel_in_a_declarative_stage_are_converted() -> None:
+    """A stage's steps holding a scripted `parallel` (or `stage`) were converted as the branches alone: the steps
+    before and after them were dropped and the job said `converted`."""
+    from tests.convert.helpers import own_provided
+
+    text = """pipeline { agent any
+ stages { stage('S') { steps {
+   sh 'prep'
+   script { parallel a: { sh 'A' }, b: { sh 'B' } }
+   script { stage('inner') { sh 'inner' } }
+   sh 'after'
+ } } } }
+"""
+    conv = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "j"), own_provided())
+    assert conv.status == "converted", conv.reasons
+    tasks = {t.id: t for t in conv.pipeline.tasks}  # type: ignore[union-attr]
+    assert _commands(conv, list(tasks.values())) == ["prep", "A", "B", "inner", "after"]
+    assert tasks["a"].depends_on == tasks["b"].depends_on == ["s"] and tasks["inner"].depends_on == ["a", "b"]
+    assert tasks["s_2"].depends_on == ["inner"]
+    assert [t.stage for t in tasks.values()] == ["S", "S", "S", "inner", "S"]  # STAGE_NAME as Jenkins sets it

@@ -67,7 +67,12 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
     if st.input is not None and not input_first:
         _input(st, ctx, scope)
     start = list(ctx.frontier)
-    if st.parallel:
+    if st.steps:
+        # a stage with steps has no parallel, stages or matrix directive of its own: the parallel branches and
+        # stages the parser lists for it (a scripted `parallel`/`stage` among its steps, for the stage view) are
+        # converted where they are written, with every step around them
+        end = walk(st.steps, ctx, scope)
+    elif st.parallel:
         ends: list[str] = []
         arms: list[Scope] = []
         rule_in = (ctx.pending_rule, ctx.after_conditional)  # every branch starts as the first one does
@@ -83,10 +88,8 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
             ctx.approximated("parallel failFast", st.span, FAIL_FAST, "failFast")
     elif st.matrix is not None:
         end = matrix(st.matrix, ctx, scope)  # (values assigned per cell are Unknown after it)
-    elif st.stages:
-        end = stages(st.stages, ctx, scope)
     else:
-        end = walk(st.steps, ctx, scope)
+        end = stages(st.stages, ctx, scope)
     if st.post:
         post(st.post, ctx, end, start, entry)
         if own_entry and not regions.referenced(ctx, own_entry):  # no post block runs a task: no need to ask
