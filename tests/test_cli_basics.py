@@ -45,7 +45,7 @@ def test_syntax_error_is_one_located_line_and_exit_1(tmp_path: Path) -> None:
 
 def test_a_good_file_still_converts_next_to_a_broken_one(tmp_path: Path) -> None:
     good = tmp_path / "good.Jenkinsfile"
-    good.write_text("pipeline { agent any\n stages { stage('A') { steps { sh 'echo hi' } } } }\n", encoding="utf-8")
+    good.write_text("node { stage('A') { sh 'echo hi' } }\n", encoding="utf-8")
     bad = tmp_path / "bad.Jenkinsfile"
     bad.write_text("pipeline { stages { stage('A') { steps { sh 'x' ", encoding="utf-8")
     result = CliRunner().invoke(cli, ["convert", str(bad), str(good), "--store", str(tmp_path / "s.db")])

@@ -64,7 +64,7 @@ def _versions(tmp_path: Path) -> tuple[dict[str, int], int]:
 def _jobs(n: int, made: list[int]) -> Iterator[Job]:
     for i in range(n):
         made[0] += 1
-        yield parse_jenkinsfile(f"pipeline {{ agent any\n stages {{ stage('A') {{ steps {{ sh 'echo {i}' }} }} }} }}\n",
+        yield parse_jenkinsfile(f"node {{ stage('A') {{ sh 'echo {i}' }} }}\n",
                                 f"job{i}.Jenkinsfile", f"job{i}")
 
 

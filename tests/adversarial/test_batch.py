@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import jenkins2flow.render.dag as dag
 from jenkins2flow.cli.main import cli
 
-JOB = "pipeline {{ agent any\n stages {{ stage('A') {{ steps {{ sh 'echo {name}' }} }} }} }}\n"
+JOB = "node {{ stage('A') {{ sh 'echo {name}' }} }}\n"
 
 
 def _jobs(root: Path, names: list[str]) -> list[str]:

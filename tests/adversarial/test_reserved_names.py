@@ -6,6 +6,7 @@ from jenkins2flow_runtime import model
 
 from jenkins2flow.convert import convert_job
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+from tests.convert.helpers import own_provided
 
 SCRIPT = """pipeline {
   agent any
@@ -18,7 +19,7 @@ SCRIPT = """pipeline {
 
 
 def test_a_stage_named_like_a_runtime_task_keeps_its_pipeline_valid() -> None:
-    conv = convert_job(parse_jenkinsfile(SCRIPT, "Jenkinsfile", "team/reserved"))
+    conv = convert_job(parse_jenkinsfile(SCRIPT, "Jenkinsfile", "team/reserved"), own_provided())
 
     assert conv.status == "converted", conv.reasons
     assert conv.pipeline is not None

@@ -26,8 +26,10 @@ def test_convert_syntax_error_prints_one_line_per_failed_job_and_exits_1(tmp_pat
 
 
 def test_convert_is_idempotent_and_renders_dags(tmp_path: Path) -> None:
+    (tmp_path / "mappings").mkdir()  # the sample needs no file of its repository: its implicit checkout is waived
+    (tmp_path / "mappings" / "scm.yaml").write_text("scm: {own: {provided: 'the sample makes its own data'}}\n")
     args = ["convert", str(SAMPLE), "--store", str(tmp_path / "s.db"), "--dags-dir", str(tmp_path / "dags"),
-            "--report", str(tmp_path / "r.json"), "--job-name", "daily_sales"]
+            "--report", str(tmp_path / "r.json"), "--job-name", "daily_sales", "--mappings", str(tmp_path / "mappings")]
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0, first.output
     assert "daily_sales: " in first.output and "v1" in first.output

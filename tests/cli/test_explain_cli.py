@@ -20,6 +20,9 @@ GOLDEN = Path(__file__).resolve().parents[1] / "convert" / "golden"
 def _estate(tmp_path: Path) -> Path:
     folder = tmp_path / "jobs"
     folder.mkdir()
+    mappings = tmp_path / "mappings"  # the Jenkinsfiles' own repositories: provided (their checkouts are waived)
+    mappings.mkdir()
+    (mappings / "scm.yaml").write_text("scm: {own: {provided: 'the DAG bundle holds them'}}\n", encoding="utf-8")
     for case in ("fallback_two_steps.Jenkinsfile", "partial_combination_filter.config.xml",
                  "converted_declarative.Jenkinsfile"):
         target = case.replace(".config.xml", ".xml")
@@ -30,15 +33,16 @@ def _estate(tmp_path: Path) -> Path:
 def test_dry_run_heads_with_status_and_places_then_explains_the_whole_ledger() -> None:
     partial = CliRunner().invoke(cli, ["dry-run", str(GOLDEN / "lint_unbound.Jenkinsfile"), "--no-dag"])
     assert partial.exit_code == 0, partial.output
-    head = partial.output.splitlines()[:2]
+    head = partial.output.splitlines()[:3]
     assert head[0].startswith("# lint_unbound: partial")
-    assert head[1].startswith("#   lint unbound: ") and "lint_unbound.Jenkinsfile:8:9" in head[1]
+    assert head[1].startswith("#   approximated: ") and "lint_unbound.Jenkinsfile:2:3: declarative checkout" in head[1]
+    assert head[2].startswith("#   lint unbound: ") and "lint_unbound.Jenkinsfile:8:9" in head[2]
     assert "pipeline:" in partial.output
     only = CliRunner().invoke(cli, ["dry-run", str(GOLDEN / "fallback_two_steps.Jenkinsfile"), "--explain"])
     lines = only.output.splitlines()
     assert lines[0].startswith("# fallback_two_steps: jenkins_only")
     assert sum(line.startswith("#   not converted: ") for line in lines) == 2
-    assert any(line.startswith("ledger: 11 elements (2 placeholder, 9 mapped)") for line in lines)
+    assert any(line.startswith("ledger: 12 elements (2 placeholder, 1 approximated, 9 mapped)") for line in lines)
     assert any(line.split()[:3] == ["placeholder", "step", "uploadToVault"] and
                "fallback_two_steps.Jenkinsfile:12:9" in line for line in lines)
     assert any(line.startswith("draft: 4 tasks kept for review (2 stand") for line in lines)
@@ -47,14 +51,15 @@ def test_dry_run_heads_with_status_and_places_then_explains_the_whole_ledger() -
 
 def test_audit_explains_one_job_and_reports_every_jobs_gaps(tmp_path: Path) -> None:
     estate = _estate(tmp_path)
-    one = CliRunner().invoke(cli, ["audit", str(estate), "--explain", "partial_combination_filter"])
+    provided = ["--mappings", str(tmp_path / "mappings")]
+    one = CliRunner().invoke(cli, ["audit", str(estate), "--explain", "partial_combination_filter", *provided])
     assert one.exit_code == 0, one.output
     assert one.output.startswith("# partial_combination_filter: partial")
     assert "approximated matrix combinationFilter" in one.output
     none = CliRunner().invoke(cli, ["audit", str(estate), "--explain", "nope"])
     assert none.exit_code != 0 and "No job matches 'nope'" in none.stderr
     result = CliRunner().invoke(cli, ["audit", str(estate), "--json", "--md", str(tmp_path / "a.md"),
-                                      "--html", str(tmp_path / "a.html")])
+                                      "--html", str(tmp_path / "a.html"), *provided])
     report = json.loads(result.output)
     assert report["by_status"] == {"jenkins_only": 1, "partial": 1, "converted": 1}
     ledgers = {j["job"]: j["ledger"] for j in report["jobs_detail"]}

@@ -193,6 +193,34 @@ def test_checkout_scm_of_a_jenkinsfile_alone_is_flagged_until_scm_own_says(origi
     assert provided.status == "converted" and len(provided.pipeline.tasks) == 1
 
 
+def test_the_implicit_checkout_of_a_declarative_jenkinsfile_alone_takes_the_explicit_path(origin: Path,
+                                                                                          tmp_path: Path) -> None:
+    """A declarative Jenkinsfile is a file of its repository: Jenkins checks that out before the stages. Given
+    alone, it is flagged (partial) until scm.own says where the files come from, as `checkout scm` is."""
+    text = "pipeline { agent any\n options { checkoutToSubdirectory('src') }\n stages { stage('b') { steps {" \
+           " sh 'cat src/README' } } } }\n"
+    alone = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "j"))
+    [approx] = alone.approximations
+    assert approx.element == "declarative checkout" and str(approx.span) == "Jenkinsfile:1:12"
+    assert "`scm: {own: {url: URL, branch: BRANCH, credentials: ID}}`" in approx.reason
+    assert alone.status == "partial" and [t.id for t in alone.pipeline.tasks] == ["b"]
+    fetched = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "j"),
+                          _rules(tmp_path, f"scm: {{own: {{url: 'file://{origin}', branch: dev}}}}\n"))
+    assert fetched.status == "converted", fetched.reasons
+    checkout, build = fetched.pipeline.tasks
+    assert checkout.id == "checkout" and build.depends_on == ["checkout"]
+    _run({d.name: d.spec for d in fetched.tasks}[checkout.uses.name].command, tmp_path / "ws")
+    assert (tmp_path / "ws" / "src" / "README").read_text() == "dev\n"
+    provided = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "j"),
+                           _rules(tmp_path, "scm: {own: {provided: 'the task image holds the repository'}}\n"))
+    assert provided.status == "converted" and [t.id for t in provided.pipeline.tasks] == ["b"]
+    [waived] = [e for e in provided.ledger if e.element == "declarative checkout"]
+    assert waived.outcome == "waived" and "mappings scm.own.provided" in waived.reason
+    skipped = convert_job(parse_jenkinsfile(text.replace("checkoutToSubdirectory('src')", "skipDefaultCheckout()"),
+                                            "Jenkinsfile", "j"))
+    assert skipped.status == "converted", skipped.reasons
+
+
 def test_a_multibranch_branch_fetches_its_branch(origin: Path, tmp_path: Path) -> None:
     (tmp_path / "Jenkinsfile").write_text("node { stage('s') { checkout scm } }\n", encoding="utf-8")
     xml = f"""<flow-definition><properties><org.jenkinsci.plugins.workflow.multibranch.BranchJobProperty><branch>

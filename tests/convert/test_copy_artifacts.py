@@ -5,11 +5,12 @@ from __future__ import annotations
 from jenkins2flow.convert import convert_job
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 from jenkins2flow.parse.job_xml import parse_config_xml
+from tests.convert.helpers import own_provided
 
 
 def _convert(step: str):  # type: ignore[no-untyped-def]
     text = f"pipeline {{ agent any\n stages {{ stage('Get') {{ steps {{ {step} }} }} }} }}\n"
-    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", "team/down"))
+    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", "team/down"), own_provided())
 
 
 def test_the_arguments_reach_the_task() -> None:

@@ -14,6 +14,7 @@ from jenkins2flow.convert.rules import load_rules
 from jenkins2flow.errors import UsageError
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 from jenkins2flow.parse.job_xml import parse_config_xml
+from tests.convert.helpers import own_provided
 
 MAPPINGS = """
 agents:
@@ -37,11 +38,11 @@ tools:
 def rules(tmp_path_factory: pytest.TempPathFactory) -> Any:
     folder = tmp_path_factory.mktemp("mappings")
     (folder / "estate.yaml").write_text(MAPPINGS, encoding="utf-8")
-    return load_rules([folder])
+    return own_provided(load_rules([folder]))
 
 
 def _convert(text: str, rules: Any = None, name: str = "team/build") -> Any:
-    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", name), rules)
+    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", name), rules or own_provided())
 
 
 def _tasks(conv: Any) -> dict[str, Any]:

@@ -52,7 +52,7 @@ def test_every_project_job_is_accounted_for() -> None:
 
 def test_a_job_that_fails_does_not_stop_the_batch(tmp_path: Path) -> None:
     (tmp_path / "bad.Jenkinsfile").write_text("pipeline {\n  stages {\n", encoding="utf-8")
-    (tmp_path / "good.Jenkinsfile").write_text("pipeline { agent any\n stages { stage('a') { steps { sh 'ok' } } } }\n",
+    (tmp_path / "good.Jenkinsfile").write_text("node { stage('a') { sh 'ok' } }\n",
                                                encoding="utf-8")
     estate = convert_estate(iter_jobs([str(tmp_path)]))
     by_job = {c.job: c.status for c in estate.conversions}

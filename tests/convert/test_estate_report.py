@@ -10,7 +10,9 @@ from pathlib import Path
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.convert.summary import EstateReport
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
-from jenkins2flow.render.audit import markdown
+from jenkins2flow.render.audit import html_page, markdown
+from jenkins2flow.render.explain import summary
+from tests.convert.helpers import own_provided
 
 
 def _job(name: str, steps: str):  # type: ignore[no-untyped-def]
@@ -23,7 +25,7 @@ def test_jenkins_only_pipelines_are_counted_and_flagged() -> None:
         _job("moved", "sh 'make data'"),
         _job("mixed", "sh 'make data'\n myLibraryStep()"),
         _job("stays", "myLibraryStep()\n otherLibraryStep(x: 1)"),
-    ])
+    ], rules=own_provided())
     report = estate.report()
     flags = {j["job"]: j["jenkins_only"] for j in report["jobs_detail"]}
     assert flags == {"moved": False, "mixed": True, "stays": True}
@@ -64,7 +66,7 @@ def test_the_streamed_report_is_the_report_of_every_conversion_kept_in_memory() 
     assert sum(len(e["uses"]) for e in report["credentials"]) == sum(len(c.credentials) for c in convs)
     assert [d["job"] for d in report["jobs_detail"]] == [c.job for c in convs]
     assert [len(d["ledger"]) for d in report["jobs_detail"]] == [
-        len(c.placeholders) + len(c.approximations) + len(c.lint) for c in convs]
+        len(c.placeholders) + len(c.approximations) + len(c.lint) + len(c.warnings) for c in convs]
 
 
 def test_an_empty_report_is_valid_json_and_its_spool_goes_away() -> None:
@@ -76,3 +78,24 @@ def test_an_empty_report_is_valid_json_and_its_spool_goes_away() -> None:
     assert path.is_file()
     report.close()
     assert not path.exists()
+
+
+def test_every_reason_a_job_is_partial_is_in_the_dry_run_the_report_and_the_html() -> None:
+    """A reason that is only a warning (no ledger entry: a service container docker.withRun does not start) makes the
+    job partial: it is listed with its place in dry-run's head, the report's ledger, its Markdown and its HTML."""
+    estate = convert_estate([parse_jenkinsfile("node { stage('t') { docker.image('postgres:16').withRun() { c ->\n"
+                                               "  sh 'make test' } } }\n", "svc.Jenkinsfile", "svc")])
+    [conv] = estate.conversions
+    assert conv.status == "partial" and not conv.approximations and not conv.lint
+    [warning] = conv.warnings
+    assert str(warning.span) == "svc.Jenkinsfile:1:21" and "withRun" in warning.message
+    assert f"#   warning: {warning}" in summary(conv)  # dry-run's head
+    report = estate.report()
+    [row] = list(report["jobs_detail"])
+    assert row["ledger"] == [{"outcome": "warning", "element": "warning", "at": "svc.Jenkinsfile:1:21",
+                              "reason": warning.message}]
+    assert "- warning: `svc.Jenkinsfile:1:21` warning: docker.image" in markdown(report)
+    page = html_page(report)
+    assert "<details><summary>ledger: 1 entries</summary>" in page and "svc.Jenkinsfile:1:21" in page
+    every = {r for j in report["jobs_detail"] for r in j["reasons"]}
+    assert every == {f"{e['at']}: {e['reason']}" for e in row["ledger"]}  # every reason is in the ledger

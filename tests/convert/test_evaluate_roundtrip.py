@@ -25,7 +25,9 @@ RUN = Context(
 
 
 def scope() -> Evaluator:
-    ev = Evaluator(params=set(RUN.params), path="Jenkinsfile").bind("retries", 2).bind("suffix", "_v2")
+    # NOT_SET: a variable the run is known to provide (an agents rule says so) that this run leaves unset
+    ev = Evaluator(params=set(RUN.params), path="Jenkinsfile", known_env={"NOT_SET"}).bind("retries", 2)
+    ev = ev.bind("suffix", "_v2")
     ev = ev.bind("version", Runtime({"op": "call", "name": "trim", "args": [output_ref("describe").tree]}))
     ev = ev.bind("code", output_ref("check", "status"))
     return ev.bind_env("TARGET", "warehouse")

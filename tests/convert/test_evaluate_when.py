@@ -38,7 +38,8 @@ def mapped(directive: str) -> Any:
     job = parse_jenkinsfile(TEMPLATE % directive, "Jenkinsfile")
     when = job.stages[0].when
     assert when is not None
-    return Evaluator(params={"DEPLOY"}, path="Jenkinsfile").when(when)
+    # DEPLOY_TO, X, P: variables the run is known to provide (an agents rule or a tool says so)
+    return Evaluator(params={"DEPLOY"}, path="Jenkinsfile", known_env={"DEPLOY_TO", "X", "P"}).when(when)
 
 
 def env(**values: str) -> Context:

@@ -17,12 +17,12 @@ from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.rules import load_rules
 from jenkins2flow.errors import UsageError
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
-from tests.convert.helpers import work
+from tests.convert.helpers import own_provided, work
 from tests.convert.test_golden import convert_case
 
 
 def _convert(text: str, name: str = "t") -> Conversion:
-    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", name))
+    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", name), own_provided())
 
 
 def _tasks(conv: Conversion) -> dict[str, Any]:
@@ -131,10 +131,11 @@ def test_timeout_and_retry_numbers_come_from_the_evaluator() -> None:
 
 def test_values_the_converter_cannot_compute_are_flagged_and_never_pasted() -> None:
     conv = convert_case("values_unknown_flagged")
-    assert [(e.element, e.span.line) for e in conv.placeholders] == [("step sh", 4), ("step dir", 5),
-                                                                     ("step echo", 6)]
-    assert all("readFile" in e.reason and "Jenkinsfile:3:13" in e.reason for e in conv.placeholders)
-    assert sorted(_shell(conv).values()) == ["make", "this one is fine"]  # nothing of `cfg` reached a script
+    assert [(e.element, e.span.line) for e in conv.placeholders] == [("step sh", 4), ("step dir", 5)]
+    [echo] = conv.approximations  # only the log would differ: printed as written, flagged
+    assert (echo.element, echo.span.line) == ("step echo", 6)
+    assert all("readFile" in e.reason and "Jenkinsfile:3:13" in e.reason for e in (*conv.placeholders, echo))
+    assert sorted(_shell(conv).values()) == ["make", "printf '%s\\n' 'config: ${cfg}'", "this one is fine"]
 
 
 def test_static_int_reads_whole_numbers_only() -> None:
@@ -233,7 +234,8 @@ def test_input_is_asked_before_the_condition_unless_before_input() -> None:
 
 
 def test_before_agent_decides_without_the_stage_environment() -> None:
-    text = ("pipeline { agent any\n stages { stage('S') {\n environment { GO = 'yes' }\n"
+    text = ("pipeline { agent any\n parameters { string(name: 'GO') }\n stages { stage('S') {\n"
+            " environment { GO = 'yes' }\n"
             " when { BEFORE environment name: 'GO', value: 'yes' }\n steps { sh 'go' } } } }")
     after = _tasks(_convert(text.replace("BEFORE ", "")))
     before = _tasks(_convert(text.replace("BEFORE", "beforeAgent true;")))
@@ -328,3 +330,44 @@ def test_named_arguments_are_the_functions_map_parameter() -> None:
                     "node { build(target: 'all', no_reboot: true); build(target: 'x') }")
     assert list(_shell(conv).values()) == ["make all", "reboot x", "make x"]  # static: decided when converting
     assert conv.status == "converted"
+
+
+# ---- class 3: env.X is what the run sets, never the text "null" ---------------------------------------------------
+
+
+def test_env_reads_of_what_the_run_sets_are_values_of_the_run() -> None:
+    conv = convert_case("values_env_reads")
+    tasks, cmds = _tasks(conv), _shell(conv)
+    run = Context(env={"BUILD_NUMBER": "7", "STAGE_NAME": "Call", "HOME": "/home/w", "JOB_NAME": "etl"})
+    assert _run(cmds["call"], {**run.env, **_env(tasks["call"], run)}) == "echo warehouse 7 Call /home/w"
+    with pytest.raises(Exception, match="env.JENKINS_URL is not set in this run: the runtime sets JENKINS_URL only"):
+        _env(tasks["call_2"], run)  # no Jenkins known: the task fails, never `curl nulljob/...`
+    known = Context(env={**run.env, "JENKINS_URL": "https://ci.example.com/"})
+    assert _run(cmds["call_2"], {**known.env, **_env(tasks["call_2"], known)}) == \
+        "curl -fsS https://ci.example.com/job/etl/api/json"
+    [finding] = conv.lint
+    assert finding.task == "call_2" and "env.JENKINS_URL may be unset" in finding.message
+
+
+def test_env_of_a_name_nothing_sets_is_flagged_until_mappings_say_where_it_comes_from(tmp_path: Path) -> None:
+    text = ("node { stage('s') {\n sh \"echo ${env.SOME_CASC_ENV_VAR}\"\n"
+            " if (env.FEATURE == 'on') { sh 'feature' }\n} }\n")
+    alone = _convert(text)
+    assert alone.status == "jenkins_only" and "null" not in "".join(_shell(alone).values())
+    [placeholder] = alone.placeholders
+    assert "env.SOME_CASC_ENV_VAR is set by nothing the converter sees" in placeholder.reason
+    assert "`agents: {env: {SOME_CASC_ENV_VAR: VALUE}}`" in placeholder.reason
+    assert str(placeholder.span) == "Jenkinsfile:2:2"
+    assert _gate(alone, "s_gate")["op"] == "fail"  # the `if` fails closed on env.FEATURE (approximated)
+    (tmp_path / "env.yaml").write_text("agents: {env: {SOME_CASC_ENV_VAR: casc, FEATURE: null}}\n")
+    given = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "t"), load_rules([tmp_path]))
+    assert given.status == "converted", given.reasons
+    assert _shell(given)["s"] == "echo casc"
+    gate = _gate(given, "s_gate")  # FEATURE: the workers' environment has it, read in the run
+    assert condition(gate, Context(env={"FEATURE": "on"})) and not condition(gate, Context(env={}))
+
+
+def test_a_when_environment_of_a_name_nothing_sets_fails_closed() -> None:
+    conv = _convert("pipeline { agent any\n stages { stage('S') {\n when { environment name: 'GLOBAL_FLAG', "
+                    "value: 'yes' }\n steps { sh 'go' } } } }")
+    assert _gate(conv, "s_gate")["op"] == "fail" and [e.element for e in conv.approximations] == ["when"]

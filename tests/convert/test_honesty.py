@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from jenkins2flow_runtime.fallback import NotConverted, jenkins_parameters, not_converted
 
+from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.context import FALLBACK_SPEC, NOT_CONVERTED_SPEC
 from jenkins2flow.convert.conversion import FALLBACK_TASK, NOT_CONVERTED_TASK, Conversion
+from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 
 from .test_golden import CASES, case_name, convert_case
 
@@ -181,3 +183,65 @@ def test_a_returned_expression_runs_its_calls_but_not_its_closures() -> None:
     conv = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "ret"))
     assert conv.pipeline is not None and conv.status == "converted", conv.reasons
     assert _commands(conv, conv.pipeline.tasks) == ["make all"]
+
+
+# ---- class 10: Jenkins' variables that only some tasks or deployments have ---------------------------------------
+
+
+def test_stage_name_is_the_tasks_stage_and_jenkins_url_is_flagged() -> None:
+    conv = convert_case("jenkins_stage_and_url")
+    assert conv.pipeline is not None
+    stages = {t.id: t.stage for t in conv.pipeline.tasks if t.uses.name.startswith("sh.")}
+    assert stages == {"build": "Build", "unit": "Unit", "report": "Report",
+                      "post_post_always": "Declarative: Post Actions"}
+    [finding] = conv.lint  # $STAGE_NAME is bound in every task from a stage; $JENKINS_URL may be unset
+    assert finding.kind == "unbound" and finding.task == "report" and "$JENKINS_URL may be unset" in finding.message
+    assert str(finding.span) == "jenkins_stage_and_url.Jenkinsfile:16:15" and conv.status == "partial"
+    text = "node { sh 'echo $STAGE_NAME' }\nnode { stage('s') { sh 'echo $STAGE_NAME' } }\n"
+    outside = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "j"))
+    assert [(t.stage, [f.task for f in outside.lint]) for t in outside.pipeline.tasks] == [  # type: ignore[union-attr]
+        ("", ["main"]), ("s", ["main"])]  # outside any stage Jenkins leaves it unset too: flagged
+
+
+# ---- over-cautious fallbacks and a missing approximation (audit gap 9) ---------------------------------------------
+
+
+def test_fail_fast_is_flagged_wherever_it_is_written() -> None:
+    conv = convert_case("control_fail_fast")
+    flagged = [(e.element, e.span.line) for e in conv.approximations]
+    assert ("option parallelsAlwaysFailFast", 5) in flagged and ("parallel failFast", 7) in flagged
+    assert ("step parallel failFast", 17) in flagged  # a scripted parallel among the steps
+    assert all("aborts the other parallel branches" in e.reason for e in conv.approximations)
+    assert conv.status == "partial" and {"unit", "lint"} <= {t.id for t in conv.pipeline.tasks}  # type: ignore[union-attr]
+
+
+def test_an_echo_of_a_caught_error_and_a_closure_in_a_value_keep_the_job_in_airflow() -> None:
+    conv = convert_case("control_catch_echo")
+    assert conv.status == "partial" and not conv.placeholders
+    [echo] = conv.approximations
+    assert echo.element == "step echo" and "the log shows it as written" in echo.reason
+    commands = _commands(conv, conv.pipeline.tasks)  # type: ignore[union-attr]
+    assert "printf '%s\\n' 'build failed: ${e}'" in commands  # single-quoted: printed, never expanded
+    assert not conv.lint
+
+
+def test_the_steps_around_a_scripted_parallel_in_a_declarative_stage_are_converted() -> None:
+    """A stage's steps holding a scripted `parallel` (or `stage`) were converted as the branches alone: the steps
+    before and after them were dropped and the job said `converted`."""
+    from tests.convert.helpers import own_provided
+
+    text = """pipeline { agent any
+ stages { stage('S') { steps {
+   sh 'prep'
+   script { parallel a: { sh 'A' }, b: { sh 'B' } }
+   script { stage('inner') { sh 'inner' } }
+   sh 'after'
+ } } } }
+"""
+    conv = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "j"), own_provided())
+    assert conv.status == "converted", conv.reasons
+    tasks = {t.id: t for t in conv.pipeline.tasks}  # type: ignore[union-attr]
+    assert _commands(conv, list(tasks.values())) == ["prep", "A", "B", "inner", "after"]
+    assert tasks["a"].depends_on == tasks["b"].depends_on == ["s"] and tasks["inner"].depends_on == ["a", "b"]
+    assert tasks["s_2"].depends_on == ["inner"]
+    assert [t.stage for t in tasks.values()] == ["S", "S", "S", "inner", "S"]  # STAGE_NAME as Jenkins sets it

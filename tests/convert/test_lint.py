@@ -109,3 +109,17 @@ def test_the_draft_is_linted_but_its_not_converted_tasks_are_expected_there() ->
     spec = _pipeline([_task("run", FALLBACK_TASK)], [_task("x", "sh.x"), _task("hole", NOT_CONVERTED_TASK)])
     found = lint_pipeline(spec, DOCS)
     assert [(f.kind, f.task) for f in found] == [("unbound", "x")] and "$MISSING" in found[0].message
+
+
+def test_groovy_env_reads_in_run_time_values_that_nothing_sets_are_findings() -> None:
+    """A Groovy `env.X` computed in the run reads null when nothing sets X: the trees of a task's env, condition and
+    bindings, and of the notifications, are read like a shell script's names."""
+    tree = {"op": "str", "args": [{"env": "NOPE"}, {"env": "GIVEN"}, {"bare": "BUILD_NUMBER"}, {"param": "P"}]}
+    url = {"env": "JENKINS_URL", "required": "why"}
+    x = {**_task("x", "sh.x"), "env": {"J2F_1": tree, "GIVEN": "1"}, "condition": {"op": "bool", "args": [url]}}
+    spec = model.PipelineSpec.model_validate({
+        "tasks": [x, {**_task("y", "sh.x"), "env": {"J2F_2": {"env": "STAGE_NAME"}}, "stage": "Build"}],
+        "notifications": [{"on": "failure", "to": ["a@x.org"], "values": {"subject": {"env": "ALSO_NOPE"}}}]})
+    found = [(f.task, f.message.split(":")[0]) for f in lint_pipeline(spec, DOCS) if "env." in f.message]
+    assert found == [("x", "env.NOPE is read in Groovy but nothing sets it"), ("x", "env.JENKINS_URL may be unset"),
+                     ("notification on failure", "env.ALSO_NOPE is read in Groovy but nothing sets it")]

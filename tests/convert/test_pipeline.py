@@ -59,7 +59,7 @@ def test_matrix_notvalues_exclude() -> None:
 def test_when_becomes_a_gate_and_later_stages_still_run() -> None:
     when = WhenBlock((When("environment", sp(4), kwargs=(("name", "DEPLOY"), ("value", "yes"))),), sp(4))
     conv = convert_job(job(stage("Build", sh("make")), Stage("Deploy", sp(4), steps=(sh("./deploy"),), when=when),
-                           stage("Report", sh("./report"))))
+                           stage("Report", sh("./report")), parameters=(Param("DEPLOY", "string", sp(2)),)))
     t = _tasks(conv)
     gate = t["deploy_gate"]
     tree = gate.bindings["condition"]

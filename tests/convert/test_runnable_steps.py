@@ -10,10 +10,11 @@ from jenkins2flow.convert.context import FALLBACK_TASK
 from jenkins2flow.convert.rules import load_rules
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 from jenkins2flow.parse.job_xml import parse_config_xml
+from tests.convert.helpers import own_provided
 
 
 def _jf(text: str, rules: Any = None) -> Any:
-    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", "team/job"), rules)
+    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", "team/job"), rules or own_provided())
 
 
 def _xml(body: str, root: str = "project") -> Any:
@@ -147,6 +148,26 @@ def test_freestyle_custom_workspace() -> None:
 
 
 def _any_label() -> Any:
-    rules = load_rules()
+    rules = own_provided(load_rules())
     rules.tables["agents"]["default"] = {"queue": "{label}"}
     return rules
+
+
+def test_lock_is_a_one_slot_pool_exact_for_one_task_and_wrap_follows_its_rule() -> None:
+    from tests.convert.test_golden import convert_case
+
+    conv = convert_case("run_lock")
+    tasks = {t.id: t for t in conv.pipeline.tasks}
+    assert [tasks[i].pool for i in ("deploy", "smoke", "smoke_2", "per_branch", "wrapped")] == [
+        "lock_staging-db", "lock_staging-db", "lock_staging-db", "", ""]
+    assert tasks["deploy"].env == {"HELD": "staging-db", "HELD0": "staging-db"}  # lock(variable:) as Jenkins sets it
+    by_line = {e.span.line: e for e in conv.ledger if e.key in ("lock", "wrap")}
+    assert by_line[9].outcome == "mapped" and "`airflow pools set lock_staging-db 1" in by_line[9].reason
+    assert by_line[14].outcome == "approximated"
+    assert "each of its 2 tasks takes the pool's one slot" in by_line[14].reason
+    assert by_line[22].outcome == "approximated" and "not enforced" in by_line[22].reason
+    assert by_line[27].outcome == "waived" and "mappings plugins.hudson.plugins.timestamper" in by_line[27].reason
+    assert by_line[28].outcome == "approximated" and "`plugins: {Xvfb: {waive: WHY}}`" in by_line[28].reason
+    option = _jf("pipeline { agent any\n options { skipDefaultCheckout(); lock('db') }\n stages { stage('a') {"
+                 " steps { sh 'x' } } } }\n")
+    assert option.pipeline.tasks[0].pool == "lock_db" and option.approximations[0].element == "option lock"

@@ -13,9 +13,12 @@ from jenkins2flow.cli.main import cli
 from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
 from jenkins2flow.convert.estate import named as named_jobs
+from jenkins2flow.convert.summary import EstateReport
 from jenkins2flow.parse.job_xml import parse_config_xml
 from jenkins2flow.schedule.cron import resolve
 from jenkins2flow.sources.files import read_file
+from tests.convert.helpers import own_provided
+from tests.convert.test_golden import GOLDEN, convert_case
 
 DATA_HOME = Path(__file__).resolve().parents[1] / "sources" / "data" / "jenkins_home"
 
@@ -97,18 +100,18 @@ def test_triggers_in_two_zones_are_an_approximation_with_their_place() -> None:
 
 def test_a_loose_jenkinsfile_with_h_is_approximated_until_its_name_is_given(tmp_path: Path) -> None:
     path = _write(tmp_path, "H 2 * * *", "nightly.Jenkinsfile")
-    guessed = convert_job(read_file(path))
+    guessed = convert_job(read_file(path), own_provided())
     assert guessed.status == "partial"
     [approx] = guessed.approximations
     assert approx.element == "trigger cron" and "--job-name" in approx.reason and "'nightly'" in approx.reason
     assert str(approx.span) == f"{path}:3:14"
-    named = convert_estate(named_jobs(iter_jobs([str(path)]), "sales/nightly")).conversions[0]
+    named = convert_estate(named_jobs(iter_jobs([str(path)]), "sales/nightly"), rules=own_provided()).conversions[0]
     assert named.job == "sales/nightly" and named.status == "converted", named.reasons
     assert named.pipeline.schedule.cron == resolve("H 2 * * *", "sales/nightly").cron  # type: ignore[union-attr]
 
 
 def test_a_loose_jenkinsfile_without_h_needs_no_name(tmp_path: Path) -> None:
-    conv = convert_job(read_file(_write(tmp_path, "15 2 * * *")))
+    conv = convert_job(read_file(_write(tmp_path, "15 2 * * *")), own_provided())
     assert conv.status == "converted" and conv.pipeline.schedule.cron == ["15 2 * * *"]  # type: ignore[union-attr]
 
 
@@ -150,3 +153,21 @@ def test_dry_run_and_audit_show_the_zone(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "'Mars/Olympus' is not a time zone" in bad.output
     two = CliRunner().invoke(cli, ["dry-run", str(tmp_path), "--job-name", "x/y"])
     assert two.exit_code != 0 and "names one job, but the sources hold 2 jobs" in two.output
+
+
+def test_a_disabled_job_is_paused_with_no_schedule_and_the_ledger_says_so(tmp_path: Path) -> None:
+    conv = convert_case("schedule_disabled")
+    assert conv.pipeline is not None and conv.pipeline.paused and conv.pipeline.schedule is None
+    assert conv.status == "converted", conv.reasons  # a disabled job runs nothing: faithful
+    by_element = {e.element: e for e in conv.ledger}
+    assert "the Jenkins job is disabled: the DAG is created paused with no schedule" in by_element["disabled"].reason
+    assert str(by_element["disabled"].span) == "schedule_disabled.config.xml:3:1"
+    assert by_element["trigger cron"].outcome == by_element["trigger upstream"].outcome == "waived"
+    report = EstateReport()
+    assert report.add(conv).schedule == "paused: the Jenkins job is disabled"
+    report.close()
+    dry = CliRunner().invoke(cli, ["dry-run", str(GOLDEN / "schedule_disabled.config.xml"), "--no-dag"])
+    assert "# schedule: none, paused: the Jenkins job is disabled" in dry.output
+    enabled = convert_job(parse_config_xml((GOLDEN / "schedule_disabled.config.xml").read_bytes().replace(
+        b"<disabled>true", b"<disabled>false"), "config.xml", "nightly"))
+    assert enabled.pipeline is not None and not enabled.pipeline.paused and enabled.pipeline.schedule is not None

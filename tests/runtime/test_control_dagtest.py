@@ -24,7 +24,7 @@ HANDLED = """pipeline {
       finally { sh 'echo fin > "$WORKSPACE/fin"' }
     } } }
     stage('Skipped') {
-      when { environment name: 'NOPE', value: 'x' }
+      when { environment name: 'BRANCH_NAME', value: 'never-this' }
       steps { sh 'echo x > "$WORKSPACE/x"' }
       post { always { sh 'echo post > "$WORKSPACE/skipped_post"' } }
     }
@@ -143,10 +143,11 @@ def test_a_pipeline_timeout_is_the_runs_limit_not_each_tasks(tmp_path: Path) -> 
 
     from jenkins2flow.convert import convert_job
     from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+    from tests.convert.helpers import own_provided
 
     text = ("pipeline { agent any\n options { timeout(time: 90, unit: 'MINUTES') }\n"
             " stages { stage('A') { steps { sh 'a'; sh 'b' } } } }")
-    conv = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "team/limited"))
+    conv = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "team/limited"), own_provided())
     assert conv.pipeline is not None and conv.status == "converted"
     dag = build_dag(model.make("pipeline", "limited", conv.pipeline), conv.tasks)
     assert dag.dagrun_timeout is not None and dag.dagrun_timeout.total_seconds() == 5400

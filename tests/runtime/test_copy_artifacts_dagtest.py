@@ -36,8 +36,9 @@ DOWN = """pipeline {
 def _publish(store: Path, name: str, text: str) -> Any:
     from jenkins2flow.convert import convert_job
     from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+    from tests.convert.helpers import own_provided
 
-    conv = convert_job(parse_jenkinsfile(text, f"{name}.Jenkinsfile", name))
+    conv = convert_job(parse_jenkinsfile(text, f"{name}.Jenkinsfile", name), own_provided())
     assert conv.status == "converted", conv.reasons
     publish_all(store, [*conv.templates, *conv.tasks, model.make("pipeline", conv.pipeline_name, conv.pipeline)])
     return conv

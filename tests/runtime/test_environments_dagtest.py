@@ -101,7 +101,7 @@ def test_tools_and_workspaces_reach_the_tasks(airflow_db: Path, configured_dags_
     mappings = tmp_path / "mappings"
     mappings.mkdir()
     (mappings / "estate.yaml").write_text(
-        "agents: {labels: {java: {queue: default}}}\n"
+        "agents: {labels: {java: {queue: default}}}\nscm: {own: {provided: 'the test needs no repository'}}\n"
         f"tools: {{installations: {{jdk: {{'JDK 8': {{home: '{homes['8']}'}}, "
         f"'JDK 11': {{home: '{homes['11']}'}}}}}}}}\n", encoding="utf-8")
     conv = convert_job(parse_jenkinsfile(JENKINSFILE, "Jenkinsfile", "team/jdks"), load_rules([mappings]))

@@ -273,3 +273,15 @@ def test_ant_glob(pattern: str, path: str, matches: bool) -> None:
 def test_triggered_by(cause: str, detail: str | None, causes: list[dict[str, Any]], expected: bool) -> None:
     tree = op("triggeredBy", cause=cause, detail=detail)
     assert condition(tree, Context(causes=causes)) is expected
+
+
+def test_a_required_env_read_fails_when_unset_never_null() -> None:
+    url = {"env": "JENKINS_URL", "required": "no Jenkins known", "at": "J:3:5"}
+    tree = {"op": "str", "args": [url, {"lit": "job/x"}]}
+    check(tree)
+    assert evaluate(tree, Context(env={"JENKINS_URL": "https://ci/"})) == "https://ci/job/x"
+    with pytest.raises(ExpressionError, match="J:3:5: env.JENKINS_URL is not set in this run: no Jenkins known"):
+        evaluate(tree, Context(env={}))
+    assert evaluate({"op": "str", "args": [{"env": "OTHER"}]}, Context(env={})) == "null"  # plain env: Groovy's null
+    with pytest.raises(ExpressionError):
+        check({"env": "X", "required": True})

@@ -16,6 +16,7 @@ from jenkins2flow_runtime.workspace import run_workspace
 
 from jenkins2flow.convert import convert_job
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+from tests.convert.helpers import own_provided
 
 pytestmark = [pytest.mark.airflow, pytest.mark.slow]
 
@@ -91,7 +92,7 @@ def test_groovy_values_reach_the_run(airflow_db: Path, configured_dags_folder: P
 
 def published(text: str, name: str, dags: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any]:
     """The Jenkinsfile converted, and its DAG as Airflow loads it from a fresh store."""
-    conv = convert_job(parse_jenkinsfile(text, "Jenkinsfile", name))
+    conv = convert_job(parse_jenkinsfile(text, "Jenkinsfile", name), own_provided())
     return conv, loaded_conversion(conv, dags, tmp_path, monkeypatch)
 
 

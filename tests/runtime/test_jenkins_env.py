@@ -17,6 +17,7 @@ from jenkins2flow_runtime.jenkins_env import (
     causes,
     checkout_variables,
     conf_build_number,
+    jenkins_url,
     jenkins_variables,
     run_context,
     scm_variables,
@@ -30,13 +31,24 @@ def test_jenkins_variables() -> None:
     assert env == {
         "BUILD_NUMBER": "12", "BUILD_ID": "12", "BUILD_DISPLAY_NAME": "#12", "BUILD_TAG": "jenkins-data-etl orders-12",
         "JOB_NAME": "data/etl orders", "JOB_BASE_NAME": "etl orders", "JOB_DISPLAY_NAME": "etl orders",
-        "WORKSPACE": "/ws/x", "NODE_NAME": "worker-3", "NODE_LABELS": "worker-3", "EXECUTOR_NUMBER": "0",
+        "WORKSPACE": "/ws/x", "WORKSPACE_TMP": "/ws/x@tmp", "NODE_NAME": "worker-3", "NODE_LABELS": "worker-3",
+        "EXECUTOR_NUMBER": "0",
     }
     with_urls = jenkins_variables(job="etl", build_number=1, workspace="/w", dag_id="etl",
                                   run_id="manual__2024-05-01T10:00:00+00:00", base_url="https://airflow.example.com/")
     assert with_urls["JOB_URL"] == "https://airflow.example.com/dags/etl"
     assert with_urls["BUILD_URL"] == "https://airflow.example.com/dags/etl/runs/manual__2024-05-01T10%3A00%3A00%2B00%3A00"
     assert jenkins_variables(job="etl", build_number=1, workspace="/w", dag_id="etl", run_id="r")["NODE_NAME"]
+    assert "STAGE_NAME" not in env and "JENKINS_URL" not in env  # outside a stage, no Jenkins known: unset
+    staged = jenkins_variables(job="etl", build_number=1, workspace="/w", dag_id="etl", run_id="r", stage="Load",
+                               jenkins_url="https://ci.example.com/jenkins")
+    assert staged["STAGE_NAME"] == "Load" and staged["JENKINS_URL"] == "https://ci.example.com/jenkins/"
+
+
+def test_jenkins_url_is_the_one_the_runtime_knows_or_none() -> None:
+    assert jenkins_url({}) == "" and jenkins_url({"HOME": "/root"}) == ""
+    assert jenkins_url({"JENKINS_URL": "https://ci/", "JENKINS2FLOW_JENKINS_CONN": "nope"}) == "https://ci/"
+    assert jenkins_url({"JENKINS2FLOW_JENKINS_CONN": "j2f_no_such_connection"}) == ""  # unreadable: unset
 
 
 def test_scm_facts_come_from_the_run_conf_then_the_environment() -> None:
@@ -155,7 +167,8 @@ def test_run_context_reads_the_run() -> None:
 
 # ---- a real Airflow run --------------------------------------------------------------------------------------------
 
-SHOW = """env | grep -E '^(BUILD_|JOB_|WORKSPACE=|NODE_|EXECUTOR_NUMBER=|BRANCH_NAME=|GIT_COMMIT=|TAG_NAME=)' \
+SHOW = """env | grep -E -e '^(BUILD_|JOB_|WORKSPACE=|NODE_|EXECUTOR_NUMBER=|BRANCH_NAME=|GIT_COMMIT=|TAG_NAME=)' \
+    -e '^(STAGE_NAME|JENKINS_URL)=' \
 | sort > "$WORKSPACE/jenkins.env"
 """
 
@@ -164,7 +177,7 @@ def _docs() -> list[model.Document]:
     return [
         model.make("concrete_task", "show_env", {"type": "shell", "command": SHOW, "env": {"NODE_LABELS": "etl big"}}),
         model.make("pipeline", "jenkins_env_vars", {
-            "tasks": [{"id": "show", "uses": ref("concrete_task", "show_env")}],
+            "tasks": [{"id": "show", "uses": ref("concrete_task", "show_env"), "stage": "Build"}],
             "provenance": {"job": "data/etl_orders"},
         }),
     ]
@@ -186,12 +199,17 @@ def test_shell_tasks_see_jenkins_variables(airflow_db: Path, configured_dags_fol
     store = tmp_path / "store.db"
     monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
     monkeypatch.delenv("BRANCH_NAME", raising=False)
+    monkeypatch.delenv("JENKINS_URL", raising=False)
+    monkeypatch.delenv("JENKINS2FLOW_JENKINS_CONN", raising=False)
     publish_all(store, _docs())
     bag = DagBag(dag_folder=str(configured_dags_folder))
     assert bag.import_errors == {}
     dag = bag.dags["jenkins_env_vars"]
 
     first = _seen(dag.test())
+    # the second run's runtime knows a Jenkins: the connection fallback tasks use gives JENKINS_URL
+    monkeypatch.setenv("AIRFLOW_CONN_J2F_JENKINS", json.dumps({"conn_type": "http", "host": "https://ci.example.com"}))
+    monkeypatch.setenv("JENKINS2FLOW_JENKINS_CONN", "j2f_jenkins")
     second_run = dag.test(run_conf={"BRANCH_NAME": "release/2", "GIT_COMMIT": "0123abc", "PATH": "/nowhere"})
     second = _seen(second_run)
 
@@ -207,3 +225,6 @@ def test_shell_tasks_see_jenkins_variables(airflow_db: Path, configured_dags_fol
     assert second["WORKSPACE"] == str(run_workspace("jenkins_env_vars", second_run.run_id))
     assert "BRANCH_NAME" not in first and "GIT_COMMIT" not in first
     assert second["BRANCH_NAME"] == "release/2" and second["GIT_COMMIT"] == "0123abc"
+    assert first["STAGE_NAME"] == second["STAGE_NAME"] == "Build", "the stage the task comes from"
+    assert "JENKINS_URL" not in first, "no Jenkins known: unset, never a made-up URL"
+    assert second["JENKINS_URL"] == "https://ci.example.com/"

@@ -62,6 +62,13 @@ def test_pipelines_load_with_their_attributes(store: Path, dags_folder: Path) ->
     assert type(bag.dags["fri13"].timetable).__name__ == "JenkinsCronTriggerTimetable"
     op = dag.get_task("step2")
     assert op.bindings == {"WHO": "n2"} and op.template_fields == ()
+    assert dag.is_paused_upon_creation is None  # Airflow's setting decides
+
+
+def test_a_disabled_jobs_pipeline_is_created_paused_without_a_schedule(store: Path, dags_folder: Path) -> None:
+    publish_all(store, shell_pipeline("off", paused=True))
+    dag = _bag(dags_folder).dags["off"]
+    assert dag.is_paused_upon_creation is True and type(dag.timetable).__name__ == "NullTimetable"
 
 
 def test_bad_pipeline_is_isolated_and_named(store: Path, dags_folder: Path, caplog: pytest.LogCaptureFixture) -> None:

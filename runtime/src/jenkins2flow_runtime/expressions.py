@@ -14,7 +14,8 @@ Tree nodes (JSON objects; any node may carry "at": "file:line:col"):
     {"dec": "1.50"}                                        a BigDecimal
     {"list": [node, ...]}   {"map": [[key, value], ...]}   list and map literals (keys and values are nodes)
     {"param": "X"}        params.X: the run's parameter value (typed), null when the run has no such parameter
-    {"env": "X"}          env.X: an environment variable (a string), null when unset
+    {"env": "X"}          env.X: an environment variable (a string), null when unset; with "required": "why", unset
+                          is an error saying why (a variable only some deployments set: never a silent null)
     {"bare": "X"}         a bare Groovy name Jenkins resolves through the environment; unset is an error, as Groovy's
                           MissingPropertyException is
     {"output": "T", "key": "stdout"}   what earlier task T recorded: "stdout" (sh returnStdout, untrimmed), "status"
@@ -157,6 +158,8 @@ def _check(node: Any, depth: int, count: list[int], at: str) -> None:
             raise ExpressionError(f"a {kind} reference needs a name", at)
         if kind == "output" and not isinstance(node.get("key"), str):
             raise ExpressionError("an output reference needs a key", at)
+        if kind == "env" and not isinstance(node.get("required", ""), str):
+            raise ExpressionError("an env reference's `required` is the reason, a string", at)
         if kind == "build" and value not in BUILD_FIELDS:
             raise ExpressionError(f"currentBuild.{value} is not known at run time", at)
     elif kind in ("list", "map"):
@@ -310,7 +313,10 @@ class _Eval:
         if "param" in node:
             return self.ctx.params.get(node["param"])
         if "env" in node:
-            return self.ctx.env.get(node["env"])
+            value = self.ctx.env.get(node["env"])
+            if value is None and node.get("required"):
+                raise ExpressionError(f"env.{node['env']} is not set in this run: {node['required']}", at)
+            return value
         if "bare" in node:
             name = node["bare"]
             if name not in self.ctx.env:

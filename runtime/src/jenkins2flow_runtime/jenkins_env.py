@@ -11,8 +11,12 @@ Every shell and container task gets (ConcreteTaskOperator._job_env):
 | JOB_NAME | the Jenkins full name (`folder/job`) from the pipeline's provenance, else the pipeline name |
 | JOB_BASE_NAME, JOB_DISPLAY_NAME | the last segment of JOB_NAME |
 | WORKSPACE | the run's shared workspace |
+| WORKSPACE_TMP | `<WORKSPACE>@tmp`, Jenkins' temporary folder beside the workspace (made when a script needs it) |
 | NODE_NAME, NODE_LABELS | the Airflow worker's host name (Jenkins: the agent's name) |
 | EXECUTOR_NUMBER | `0` |
+| STAGE_NAME | the Jenkins stage the task comes from (the pipeline task's `stage`); unset outside any stage |
+| JENKINS_URL | the Jenkins the runtime knows, with a trailing slash: the worker's JENKINS_URL, else the host of |
+| | the JENKINS2FLOW_JENKINS_CONN connection (the Jenkins fallback tasks trigger); unset when there is none |
 
 and, when whoever triggers the run provides them, the branch, tag, change and git facts of a multibranch build
 (`SCM_VARIABLES`: BRANCH_NAME, TAG_NAME, CHANGE_ID, CHANGE_TARGET, GIT_COMMIT, GIT_BRANCH...): from the run conf
@@ -54,10 +58,14 @@ from jenkins2flow_runtime.expressions import Context
 # Set for every task.
 JENKINS_VARIABLES = (
     "BUILD_NUMBER", "BUILD_ID", "BUILD_DISPLAY_NAME", "BUILD_TAG", "JOB_NAME", "JOB_BASE_NAME", "JOB_DISPLAY_NAME",
-    "WORKSPACE", "NODE_NAME", "NODE_LABELS", "EXECUTOR_NUMBER",
+    "WORKSPACE", "WORKSPACE_TMP", "NODE_NAME", "NODE_LABELS", "EXECUTOR_NUMBER",
 )
 # Set when Airflow's base URL is configured.
 URL_VARIABLES = ("BUILD_URL", "JOB_URL")
+# Set for a task that comes from a Jenkins stage (STAGE_NAME), and when the runtime knows the Jenkins URL.
+STAGE_VARIABLES = ("STAGE_NAME",)
+CONFIGURED_VARIABLES = ("JENKINS_URL",)
+JENKINS_CONN_VARIABLE = "JENKINS2FLOW_JENKINS_CONN"
 # Set when the run conf or the worker's environment gives them (a multibranch or git-triggered build's facts).
 SCM_VARIABLES = (
     "BRANCH_NAME", "BRANCH_IS_PRIMARY", "GIT_LOCAL_BRANCH", "TAG_NAME", "TAG_TIMESTAMP", "TAG_UNIXTIME", "TAG_DATE",
@@ -73,7 +81,7 @@ _FAILED = frozenset({"failed", "upstream_failed"})
 
 
 def jenkins_variables(*, job: str, build_number: int, workspace: str, dag_id: str, run_id: str, node: str = "",
-                      base_url: str = "") -> dict[str, str]:
+                      base_url: str = "", stage: str = "", jenkins_url: str = "") -> dict[str, str]:
     """Jenkins' built-in variables for one task of run `run_id` (pure: every input given)."""
     base = job.rstrip("/").rsplit("/", 1)[-1]
     number = str(build_number)
@@ -81,14 +89,37 @@ def jenkins_variables(*, job: str, build_number: int, workspace: str, dag_id: st
     env = {
         "BUILD_NUMBER": number, "BUILD_ID": number, "BUILD_DISPLAY_NAME": f"#{number}",
         "BUILD_TAG": f"jenkins-{job.replace('/', '-')}-{number}", "JOB_NAME": job, "JOB_BASE_NAME": base,
-        "JOB_DISPLAY_NAME": base, "WORKSPACE": workspace, "NODE_NAME": host, "NODE_LABELS": host,
+        "JOB_DISPLAY_NAME": base, "WORKSPACE": workspace, "WORKSPACE_TMP": f"{workspace}@tmp", "NODE_NAME": host,
+        "NODE_LABELS": host,
         "EXECUTOR_NUMBER": "0",
     }
     if base_url:
         root = base_url.rstrip("/")
         env["JOB_URL"] = f"{root}/dags/{quote(dag_id, safe='')}"
         env["BUILD_URL"] = f"{env['JOB_URL']}/runs/{quote(run_id, safe='')}"
+    if stage:
+        env["STAGE_NAME"] = stage
+    if jenkins_url:
+        env["JENKINS_URL"] = jenkins_url.rstrip("/") + "/"  # Jenkins' form: the root URL with its trailing slash
     return env
+
+
+def jenkins_url(environ: Mapping[str, str] | None = None) -> str:
+    """The Jenkins this runtime knows: JENKINS_URL in the worker's environment, else the host of the Airflow
+    connection named by JENKINS2FLOW_JENKINS_CONN (the one fallback tasks trigger jobs on); "" when there is none.
+    Only then do tasks get JENKINS_URL: a URL of another server would be a silent error."""
+    environ = os.environ if environ is None else environ
+    if environ.get("JENKINS_URL"):
+        return environ["JENKINS_URL"]
+    conn_id = environ.get(JENKINS_CONN_VARIABLE)
+    if not conn_id:
+        return ""
+    try:
+        from airflow.sdk import BaseHook
+
+        return str(BaseHook.get_connection(conn_id).host or "")
+    except Exception:  # noqa: BLE001 - a connection that cannot be read means no known URL (JENKINS_URL unset)
+        return ""
 
 
 def scm_variables(conf: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -212,14 +243,16 @@ def _base_url() -> str:
         return ""
 
 
-def from_context(context: Mapping[str, Any], *, job: str, workspace: str) -> dict[str, str]:
-    """Jenkins' variables (built-in and SCM facts) for the task whose Airflow context is `context`."""
+def from_context(context: Mapping[str, Any], *, job: str, workspace: str, stage: str = "") -> dict[str, str]:
+    """Jenkins' variables (built-in and SCM facts) for the task whose Airflow context is `context` (`stage`: the
+    Jenkins stage it comes from, for STAGE_NAME)."""
     run = context["dag_run"]
     conf = getattr(run, "conf", None) or {}
     ti = context.get("ti")
     number = airflow_build_number(run.dag_id, run.run_id, conf)
     env = jenkins_variables(job=job, build_number=number, workspace=workspace, dag_id=run.dag_id,
-                            run_id=run.run_id, node=str(getattr(ti, "hostname", "") or ""), base_url=_base_url())
+                            run_id=run.run_id, node=str(getattr(ti, "hostname", "") or ""), base_url=_base_url(),
+                            stage=stage, jenkins_url=jenkins_url())
     env.update(scm_variables(conf))
     if "GIT_COMMIT" not in env:  # not given by the trigger: the checkout this run made, if any
         env.update({k: v for k, v in checkout_variables(workspace).items() if k not in env})

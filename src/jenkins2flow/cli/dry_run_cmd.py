@@ -46,7 +46,9 @@ def dry_run(source: str, show_diff: bool, dag: bool, explain: bool, store: str |
         click.echo("\n".join(summary(conv)))
         if conv.pipeline is None:
             continue
-        if conv.pipeline.schedule is not None and conv.pipeline.schedule.cron:
+        if conv.pipeline.paused:
+            click.echo("# schedule: none, paused: the Jenkins job is disabled")
+        elif conv.pipeline.schedule is not None and conv.pipeline.schedule.cron:
             click.echo(f"# schedule: {schedule_line(conv.pipeline.schedule, timezone is not None)}")
         text = yaml.safe_dump(pipeline_data(conv), sort_keys=False, allow_unicode=True)
         if show_diff:

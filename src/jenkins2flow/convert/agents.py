@@ -118,6 +118,21 @@ def custom_workspace(path: str, span: Span, ctx: Ctx, scope: Scope, element: str
     return replace(scope, workspace=path, cwd="")
 
 
+def global_env(ctx: Ctx, scope: Scope) -> Scope:
+    """Jenkins' environment variables from outside the job (global properties, an agent's node properties), as
+    mappings `agents.env` says them: `NAME: value` gives every task the value; `NAME: null` says the workers'
+    environment has it (then `env.NAME` is read in the run)."""
+    table = ctx.rules.table("agents").get("env") or {}
+    scope = scope.with_env((str(k), str(v)) for k, v in table.items() if v is not None)
+    known = workers_env(ctx)
+    return replace(scope, ev=replace(scope.ev, known_env=scope.ev.known_env | known)) if known else scope
+
+
+def workers_env(ctx: Ctx) -> frozenset[str]:
+    """The variables mappings `agents.env` says the workers' environment has (`NAME: null`)."""
+    return frozenset(str(k) for k, v in (ctx.rules.table("agents").get("env") or {}).items() if v is None)
+
+
 def agent_scope(agent: Agent | None, ctx: Ctx, scope: Scope) -> Scope:
     if agent is None:
         return scope

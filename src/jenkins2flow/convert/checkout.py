@@ -359,8 +359,9 @@ def job_checkout(job: Job, ctx: Ctx, scope: Scope, emit_for: Callable[[Step, str
 
 def declarative_checkout(job: Job, ctx: Ctx, scope: Scope, emit_for: Callable[[Step, str], Emit]) -> None:
     """Declarative's implicit `checkout scm` before the stages of a Jenkinsfile from SCM (unless
-    `skipDefaultCheckout`), into `checkoutToSubdirectory`'s folder when set. For a Jenkinsfile given alone, whether
-    it runs from SCM is unknown: a note says what Jenkins would do."""
+    `skipDefaultCheckout`), into `checkoutToSubdirectory`'s folder when set. A Jenkinsfile given alone is a file of
+    its repository, so Jenkins runs it from SCM and checks that repository out: the same path as an explicit
+    `checkout scm` (`scm.own` in --mappings fetches or waives it; unknown, it is flagged with the rule to add)."""
     options = {o.name: o for o in job.options}
     if job.flavor != "declarative" or "skipDefaultCheckout" in options and options["skipDefaultCheckout"].args != (
             False,):
@@ -369,15 +370,13 @@ def declarative_checkout(job: Job, ctx: Ctx, scope: Scope, emit_for: Callable[[S
     if not any(a is not None and a.kind != "none" for a in agents):
         return
     span = job.agent.span if job.agent is not None and job.agent.span else job.span
-    if job.root_tag == "Jenkinsfile":
-        ctx.note("When this Jenkinsfile runs from SCM, Jenkins checks out its repository before the stages; convert "
-                 "its job's config.xml, or set scm.own in --mappings, to do so here too.", span, "info")
-        return
-    if job.scm is None or not job.scm.script_path:
-        return  # an inline script: no SCM, no implicit checkout
+    if job.root_tag != "Jenkinsfile" and (job.scm is None or not job.scm.script_path):
+        return  # a config.xml's inline script: no SCM, no implicit checkout
     sub = options.get("checkoutToSubdirectory")
     target = text(sub.args[0]) if sub is not None and sub.args else ""
     if target:
         scope = replace(scope, cwd=f"{scope.cwd}/{target}" if scope.cwd else target)
-    checkout_own(span, ctx, replace(scope, stage="checkout"), "declarative checkout", "checkout",
+    # declarative runs it in a stage of its own (pipeline-model-definition's SyntheticStageNames)
+    inner = replace(scope, stage="checkout", stage_name="Declarative: Checkout SCM")
+    checkout_own(span, ctx, inner, "declarative checkout", "checkout",
                  emit_for(Step("checkout", span), "declarative checkout"))

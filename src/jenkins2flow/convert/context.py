@@ -55,7 +55,8 @@ __all__ = ["FALLBACK_SPEC", "FALLBACK_TASK", "FALLBACK_TASK_ID", "NOT_CONVERTED_
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    stage: str = ""
+    stage: str = ""  # names the tasks (their ids and titles): a Jenkins stage, or what stands for one ("main")
+    stage_name: str = ""  # the Jenkins stage the tasks are in, STAGE_NAME at run time; "" outside any stage
     ev: Evaluator = field(default_factory=Evaluator)  # Groovy values (def, assignments, env) in conversion order
     declared: frozenset[str] = frozenset()  # names declared with `def` in the enclosing closures (locals)
     secrets: tuple[model.SecretRef, ...] = ()
@@ -409,6 +410,7 @@ class Ctx:
             executor="fargate" if scope.image else scope.executor,  # type: ignore[arg-type]
             queue=scope.queue, pool=scope.pool, matrix=[dict(cell) for cell in scope.matrix],
             deadlines=list(scope.deadlines), env=task_env, outputs=list(outputs), condition=condition,  # type: ignore[arg-type]
+            stage=scope.stage_name,
         ))
         self.frontier = [tid]
         return tid

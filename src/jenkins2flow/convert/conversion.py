@@ -98,6 +98,14 @@ class Conversion:
     def approximations(self) -> list[LedgerEntry]:
         return [e for e in self.ledger if e.outcome == "approximated"]
 
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """The warnings that are reasons of their own (a job with one is at best `partial`): every warning
+        diagnostic but the lint's findings and the notes placeholders write (both listed as themselves)."""
+        notes = {(f"{e.element}: {e.reason}", e.span) for e in self.placeholders}
+        return [d for d in self.diagnostics if d.level == "warning" and not d.code.startswith("lint-")
+                and (d.message, d.span) not in notes]
+
     def summary(self) -> dict[str, Any]:
         return {
             "job": self.job,

@@ -10,7 +10,7 @@ from typing import Any
 from jenkins2flow_runtime import model
 
 from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, regions, triggers
-from jenkins2flow.convert.agents import agent_scope, custom_workspace
+from jenkins2flow.convert.agents import agent_scope, custom_workspace, global_env, workers_env
 from jenkins2flow.convert.checkout import declarative_checkout, job_checkout
 from jenkins2flow.convert.classify import classify
 from jenkins2flow.convert.context import FALLBACK_SPEC, FALLBACK_TASK_ID, Ctx, Scope, task_title
@@ -103,7 +103,12 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     scope = Scope(ev=Evaluator(params=frozenset(p.name for p in job.parameters), path=job.span.path))
     templates = parameters.templates(job, ctx)
     scope = scope.with_secrets(ctx.param_secrets)  # parameter defaults that are secrets: on every task
-    schedule = triggers.schedule_of(job, ctx, scope)
+    scope = global_env(ctx, scope)  # Jenkins' global and node environment variables (mappings agents.env)
+    if job.disabled:  # <disabled>true</disabled>: Jenkins starts no build of it
+        triggers.disabled(job, ctx)
+        schedule = None
+    else:
+        schedule = triggers.schedule_of(job, ctx, scope)
     if flow is not None:
         _xml(job, ctx, scope, dsl=dict(job.settings).get("dsl", "") if flow == "buildflow" else None)
         if not ctx.tasks:  # an empty MultiJob / Build Flow: as before, the job stays with Jenkins rather than vanish
@@ -133,6 +138,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     spec = model.PipelineSpec(
         description=mask(job.description) or f"Converted from Jenkins job {job.full_name!r}.",
         schedule=schedule,
+        paused=job.disabled,
         parameters=model.PipelineParameters(templates=templates),
         tasks=ctx.tasks,
         notifications=ctx.notifications,
@@ -144,7 +150,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     )
     if conv.placeholders:
         spec = _whole_job(spec, job, ctx, conv)
-    conv.lint = lint_pipeline(spec, ctx.docs, ctx.task_spans, job.span)
+    conv.lint = lint_pipeline(spec, ctx.docs, ctx.task_spans, job.span, known=workers_env(ctx))
     conv.diagnostics += [Diagnostic("warning", f"task {f.task!r}: {f.message}", f.span, code=f"lint-{f.kind}")
                          for f in conv.lint]
     provenance = model.Provenance(job=job.full_name, source=job.source or job.span.path, config_sha256=_sha(job),
@@ -214,8 +220,9 @@ def _jenkinsfile(job: Job, ctx: Ctx, scope: Scope) -> None:
         # a scripted job's stages are read from its statements (and functions, converted where called): walking
         # the statements converts them once, in place
         scope = stages(job.stages, ctx, scope)
-    if job.post:
-        post(job.post, ctx, replace(scope, stage="post"), list(ctx.frontier), pipeline=True)
+    if job.post:  # declarative runs the pipeline's post blocks in a stage of its own (SyntheticStageNames)
+        post(job.post, ctx, replace(scope, stage="post", stage_name="Declarative: Post Actions"),
+             list(ctx.frontier), pipeline=True)
 
 
 def _xml(job: Job, ctx: Ctx, scope: Scope, dsl: str | None = None) -> None:

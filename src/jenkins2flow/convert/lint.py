@@ -8,9 +8,14 @@ two triggers of the Jenkins job run it twice. Each rule below finds one such cas
 Rules (kinds):
 - `unbound`: a `$NAME` / `${NAME}` in a shell (or container) command that nothing binds: not a pipeline
   parameter, not in the task's bindings, env or secrets, not a matrix axis, not a Jenkins variable the runtime sets
-  (convert.jenkins_env), not a standard shell name, not set earlier in the same script (assignment, export, local,
+  (convert.jenkins_env: STAGE_NAME for a task from a stage; JENKINS_URL is flagged, set only where the runtime knows
+  a Jenkins), not a standard shell name, not set earlier in the same script (assignment, export, local,
   read, for, getopts...). `${NAME:-default}` and the other forms with a default or an error count as bound. After
   `source`, `.` or `eval`, any name may be set: no more unbound findings in that script.
+  The same rule reads the Groovy values computed in the run (the expression trees of a task's env, condition and
+  bindings, and of the notifications): an `env.X` or bare `X` read that nothing in the pipeline sets (no parameter,
+  no task's environment or secret, no matrix axis, not a Jenkins variable the runtime sets, not the worker's process
+  environment) would read null; one of JENKINS_URL is flagged as in a shell.
 - `groovy`: Groovy syntax left in a shell command: `${params.X}`, `${env.X}`, `${x.y()}`, `${currentBuild...}`,
   `$params.X`; the shell refuses it (bad substitution) or expands something else.
 - `gate`: a when-gate (or a matrix cell's condition) with a part the converter did not understand (a `fail` node:
@@ -31,11 +36,12 @@ from dataclasses import dataclass, field
 
 from jenkins2flow_runtime import model
 from jenkins2flow_runtime.executors.ssh_agent import VARIABLES as SSH_AGENT_VARIABLES
-from jenkins2flow_runtime.expressions import failures
+from jenkins2flow_runtime.expressions import failures, nodes
 from jenkins2flow_runtime.fallback import POST_GATES
 
 from jenkins2flow.convert.conversion import FALLBACK_TASK, NOT_CONVERTED_TASK, Finding
-from jenkins2flow.convert.jenkins_env import JENKINS_VARIABLES, SHELL_VARIABLES
+from jenkins2flow.convert.evaluate.groovy_eval import JENKINS_NAMES, PROCESS_NAMES
+from jenkins2flow.convert.jenkins_env import CONDITIONAL, JENKINS_VARIABLES, SHELL_VARIABLES, STAGE_VARIABLES
 from jenkins2flow.ir import Span
 
 KINDS = ("unbound", "groovy", "gate", "fallback")
@@ -342,10 +348,40 @@ def parameter_names(spec: model.PipelineSpec, docs: dict[str, model.Document]) -
     return names
 
 
+def env_reads(*trees: object) -> list[str]:
+    """The environment variables the expression trees read (`env.X`, a bare `X`), in order, each once."""
+    names = (n.get("env", n.get("bare")) for tree in trees for n in nodes(tree))
+    return list(dict.fromkeys(n for n in names if isinstance(n, str)))
+
+
+def set_in(tasks: list[model.PipelineTask], docs: dict[str, model.Document]) -> set[str]:
+    """What the tasks' environments set, anywhere in the pipeline: their env, their documents' env and secrets, their
+    matrix axes (a Groovy read in one task of a value another task's scope set is the join of if/parallel arms)."""
+    names: set[str] = set()
+    for t in tasks:
+        spec = docs[t.uses.name].spec if t.uses.name in docs else None
+        names |= set(t.env) | {k for cell in t.matrix for k in cell}
+        if isinstance(spec, model.ConcreteTaskSpec):
+            names |= set(spec.env) | {s.env for s in spec.secrets}
+    return names
+
+
+def unset_read(name: str, bound: set[str]) -> str:
+    """Why a Groovy read of `name` would silently give null ("" when it is bound)."""
+    if name in CONDITIONAL:
+        return f"env.{name} may be unset: {CONDITIONAL[name]} (the task then fails rather than read null)"
+    if name in bound or name in JENKINS_NAMES or name in PROCESS_NAMES:
+        return ""
+    return (f"env.{name} is read in Groovy but nothing sets it: no parameter, task environment, secret or Jenkins "
+            "variable of the run, so it reads null")
+
+
 def lint_tasks(tasks: list[model.PipelineTask], docs: dict[str, model.Document], params: set[str],
-               spans: dict[str, Span], default: Span, *, runs: bool = True) -> list[Finding]:
-    """The findings of every rule on `tasks` (`runs`: the tasks Airflow runs, not a draft)."""
+               spans: dict[str, Span], default: Span, *, runs: bool = True, known: Iterable[str] = ()) -> list[Finding]:
+    """The findings of every rule on `tasks` (`runs`: the tasks Airflow runs, not a draft; `known`: environment
+    variables the workers have, mappings `agents.env`)."""
     found: list[Finding] = []
+    pipeline_env = params | set_in(tasks, docs) | set(known)
 
     def add(kind: str, task: model.PipelineTask, message: str) -> None:
         found.append(Finding(kind, task.id, spans.get(task.id, default), message))
@@ -365,13 +401,24 @@ def lint_tasks(tasks: list[model.PipelineTask], docs: dict[str, model.Document],
             axes = {k for cell in t.matrix for k in cell}
             bound = params | set(t.bindings) | set(t.env) | set(spec.env) | {s.env for s in spec.secrets} | axes
             bound |= {p.name for p in spec.parameters} | (SSH_AGENT_VARIABLES if spec.ssh_agent else set())
+            bound |= STAGE_VARIABLES if t.stage else set()  # set for a task from a stage, as Jenkins does
             usage = shell_usage(spec.command, bound)
             for name in usage.unbound:
+                if name in CONDITIONAL:
+                    add("unbound", t, f"${name} may be unset: {CONDITIONAL[name]}, so the shell expands it to "
+                        "nothing")
+                    continue
                 add("unbound", t, f"${name} is not bound: no parameter, binding, environment variable, Jenkins "
                     "variable or earlier assignment sets it, so the shell expands it to nothing")
             for text in usage.groovy:
                 add("groovy", t, f"Groovy {text!r} is left in the shell command: Jenkins evaluates it, the shell "
                     "does not")
+        trees = [*(v for v in t.env.values() if isinstance(v, dict)), t.condition,
+                 *(v for v in t.bindings.values() if isinstance(v, dict))]
+        for name in env_reads(*trees):
+            why = unset_read(name, pipeline_env | (STAGE_VARIABLES if t.stage else set()))
+            if why:
+                add("unbound", t, why)
         gated = [t.bindings.get("condition")] if t.uses.name == "airflow.when-gate" else []
         for what in failures(*gated, t.condition):
             add("gate", t, f"the condition cannot be decided ({what}): the run stops there")
@@ -398,10 +445,16 @@ def _named_tasks(bindings: dict[str, object]) -> set[str]:
 
 
 def lint_pipeline(spec: model.PipelineSpec, docs: dict[str, model.Document], spans: dict[str, Span] | None = None,
-                  default: Span | None = None) -> list[Finding]:
+                  default: Span | None = None, known: Iterable[str] = ()) -> list[Finding]:
     """The findings on the tasks that run, then on the draft (a jenkins_only pipeline's converted work)."""
     params = parameter_names(spec, docs)
     where = default or Span(spec.provenance.source or spec.provenance.job or "<pipeline>")
-    found = lint_tasks(spec.tasks, docs, params, spans or {}, where)
-    found += lint_tasks(spec.draft_tasks, docs, params, spans or {}, where, runs=False)
+    found = lint_tasks(spec.tasks, docs, params, spans or {}, where, known=known)
+    found += lint_tasks(spec.draft_tasks, docs, params, spans or {}, where, runs=False, known=known)
+    bound = params | set_in(spec.tasks or spec.draft_tasks, docs) | set(known)
+    for n in spec.notifications:
+        for name in env_reads(*n.values.values()):
+            why = unset_read(name, bound)
+            if why:
+                found.append(Finding("unbound", f"notification on {n.on}", where, why))
     return found

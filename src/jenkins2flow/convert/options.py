@@ -53,9 +53,14 @@ def _timeout(opt: Step, rule: Rule, ctx: Ctx, scope: Scope, pipeline: bool) -> S
                                  opt.name)
 
 
+def _approximated(opt: Step, rule: Rule, ctx: Ctx, scope: Scope, pipeline: bool) -> Scope:
+    ctx.approximated(f"option {opt.name}", opt.span, str(rule.get("reason", "")), opt.name)
+    return scope
+
+
 # rule handler -> the option's effect on the scope of every task after it (`pipeline`: a pipeline-level option)
 OPTIONS: dict[str, Callable[[Step, Rule, Ctx, Scope, bool], Scope]] = {
-    "max_active_runs": _max_active_runs, "retries": _retries, "timeout": _timeout,
+    "max_active_runs": _max_active_runs, "retries": _retries, "timeout": _timeout, "approximated": _approximated,
 }
 
 

@@ -145,6 +145,11 @@ def _check_data(registry: str, table: dict[str, Any], path: Path) -> None:
     """The rules of agents and tools use only the keys they know."""
     checked: list[tuple[str, Any, frozenset[str]]] = []
     if registry == "agents":
+        env = table.get("env")
+        if env is not None and not (isinstance(env, dict) and all(
+                isinstance(v, str | int | float | bool) or v is None for v in env.values())):
+            raise UsageError(f"{path}: agents.env must map variable names to values (or null when the workers' "
+                             f"environment has the variable), not {env!r}.")
         checked += [(f"agents.{k}", table.get(k), AGENT_KEYS) for k in ("any", "default")]
         checked += [(f"agents.labels.{k}", v, AGENT_KEYS) for k, v in (table.get("labels") or {}).items()]
     if registry == "notifications":

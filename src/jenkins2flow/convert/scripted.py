@@ -56,8 +56,11 @@ def run_calls(value: Any, ctx: Ctx, scope: Scope) -> Scope:
     """Convert the steps `value` calls before the value is read: a shell step that returns its output or status
     becomes a task recording it, bound for the value (`Evaluator.with_output`); a step with effects (build, input,
     the script's own functions, a plain sh) converts as a step and its value stays Unknown; a step that only reads
-    (readFile, fileExists...) leaves the value Unknown; a step no rule covers is a placeholder."""
+    (readFile, fileExists...) leaves the value Unknown; a step no rule covers is a placeholder; a closure is not
+    run."""
     for call in calls_in(value):
+        if call.name == "closure":  # a closure in a value (`list.any { ... }`, `[a: { ... }]`) runs where it is
+            continue                # called, not here; the value is then Unknown and what uses it is flagged
         rule = ctx.rules.rule("steps", call.name)
         if call.name in PURE_READS and call.name not in ctx.functions:
             continue

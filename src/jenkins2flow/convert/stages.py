@@ -12,6 +12,7 @@ from jenkins2flow.convert.agents import agent_scope
 from jenkins2flow.convert.context import Ctx, Scope
 from jenkins2flow.convert.environment import env_scope
 from jenkins2flow.convert.evaluate import Result, Unknown
+from jenkins2flow.convert.handlers.blocks import FAIL_FAST
 from jenkins2flow.convert.handlers.gates import manual_gate
 from jenkins2flow.convert.options import option_scope
 from jenkins2flow.convert.post import post
@@ -36,7 +37,7 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
     """One stage; returns the scope after it (what its steps assigned, not what it set up for them)."""
     outer = scope
     ctx.at = st.span  # its gate and input tasks come from the stage (convert.lint)
-    scope = replace(scope, stage=st.name, id_suffix="")
+    scope = replace(scope, stage=st.name, stage_name=st.name, id_suffix="")
     ctx.mapped("stage", st.span, "stage", st.name)
     before = scope
     scope = agent_scope(st.agent, ctx, scope)
@@ -66,7 +67,12 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
     if st.input is not None and not input_first:
         _input(st, ctx, scope)
     start = list(ctx.frontier)
-    if st.parallel:
+    if st.steps:
+        # a stage with steps has no parallel, stages or matrix directive of its own: the parallel branches and
+        # stages the parser lists for it (a scripted `parallel`/`stage` among its steps, for the stage view) are
+        # converted where they are written, with every step around them
+        end = walk(st.steps, ctx, scope)
+    elif st.parallel:
         ends: list[str] = []
         arms: list[Scope] = []
         rule_in = (ctx.pending_rule, ctx.after_conditional)  # every branch starts as the first one does
@@ -78,12 +84,12 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
         ctx.frontier = ends
         end = scope.join(arms, in_parallel(st.span))
         ctx.mapped("parallel", st.span, "parallel", f"{len(st.parallel)} branches fan out")
+        if st.fail_fast:
+            ctx.approximated("parallel failFast", st.span, FAIL_FAST, "failFast")
     elif st.matrix is not None:
         end = matrix(st.matrix, ctx, scope)  # (values assigned per cell are Unknown after it)
-    elif st.stages:
-        end = stages(st.stages, ctx, scope)
     else:
-        end = walk(st.steps, ctx, scope)
+        end = stages(st.stages, ctx, scope)
     if st.post:
         post(st.post, ctx, end, start, entry)
         if own_entry and not regions.referenced(ctx, own_entry):  # no post block runs a task: no need to ask

@@ -65,7 +65,8 @@ class JobSummary:
         cron = schedule is not None and bool(schedule.cron)
         return cls(
             job=conv.job, kind=conv.kind, status=conv.status, classification=conv.classification,
-            schedule=schedule_line(schedule, timezone_given) if schedule is not None and cron else "",
+            schedule="paused: the Jenkins job is disabled" if pipeline is not None and pipeline.paused else
+            schedule_line(schedule, timezone_given) if schedule is not None and cron else "",
             reasons=conv.reasons[:5], classification_reasons=conv.class_reasons[:5],
             placeholders=len(conv.placeholders), jenkins_only=conv.jenkins_only, source=conv.source,
             ledger=ledger(conv), pipeline=conv.pipeline_name if pipeline is not None else "",
@@ -108,11 +109,14 @@ SUMMARY_FIELDS = tuple(f.name for f in fields(JobSummary))
 
 def ledger(conv: Conversion) -> list[dict[str, str]]:
     """What keeps a job from `converted`, each with its place and why: placeholders (not convertible), then
-    approximations (runnable, not exactly Jenkins), then the lint's findings (silent errors in the tasks)."""
+    approximations (runnable, not exactly Jenkins), the lint's findings (silent errors in the tasks), then the
+    other warnings (a parameter type kept as a string, docker arguments...): every reason the status gives."""
     out = [{"outcome": e.outcome, "element": e.element, "at": str(e.span), "reason": e.reason}
            for e in (*conv.placeholders, *conv.approximations)]
     out += [{"outcome": f"lint {f.kind}", "element": f"task {f.task}", "at": str(f.span), "reason": f.message}
             for f in conv.lint]
+    out += [{"outcome": "warning", "element": d.code or "warning", "at": str(d.span), "reason": d.message}
+            for d in conv.warnings]
     return out
 
 

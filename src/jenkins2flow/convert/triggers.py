@@ -20,7 +20,7 @@ from jenkins2flow.convert.context import Ctx, Scope
 from jenkins2flow.convert.handlers import triggers as trigger_handlers
 from jenkins2flow.convert.handlers.triggers import rule_key
 from jenkins2flow.convert.registry import HANDLERS
-from jenkins2flow.ir import Job, Span, Trigger
+from jenkins2flow.ir import Job, Span, Trigger, span_of
 from jenkins2flow.schedule.cron import CronError, resolve, uses_hash
 
 TRIGGER_HANDLERS = frozenset(trigger_handlers.HANDLERS)  # the rule handlers that apply to a trigger
@@ -119,6 +119,18 @@ def _cron(job: Job, ctx: Ctx, scope: Scope) -> model.Schedule | None:
     return model.Schedule(cron=[c for _, res in resolved for c in res.cron], timezone=zone,
                           jenkins_spec="\n".join(t.spec for t, _ in resolved),
                           and_dom_dow=any(res.and_dom_dow for _, res in resolved))
+
+
+def disabled(job: Job, ctx: Ctx) -> None:
+    """A disabled Jenkins job (`<disabled>true</disabled>`) starts no build, on its triggers, an upstream's or a
+    user's: the pipeline gets no schedule (cron or upstream) and its DAG is created paused (convert.job); each
+    trigger is waived with why, and the ledger says so."""
+    for trig in job.triggers:
+        ctx.waived(f"trigger {rule_key(trig)}", trig.span, "the job is disabled: this trigger starts no build",
+                   rule_key(trig))
+    ctx.mapped("disabled", span_of(job, "disabled"), "disabled", "the Jenkins job is disabled: the DAG is created "
+               "paused with no schedule, and builds of upstream jobs do not trigger it. Unpausing it is enabling the "
+               "job (convert it again after enabling it in Jenkins to get its triggers)")
 
 
 def schedule_line(schedule: model.Schedule, given: bool) -> str:

@@ -35,9 +35,9 @@ def markdown(report: dict[str, Any]) -> str:
     for j in report["jobs_detail"]:
         reason = j["reasons"][0] if j["reasons"] else ""
         out.append(f"| {_md(j['job'])} | {j['kind']} | {j['status']} | {j['classification']} | {_md(reason)[:160]} |")
-    out += ["", "## Ledger", "", "What keeps each job from `converted`: elements not converted, approximations and the "
-            "lint's findings, each with its place (`jenkins2flow audit SOURCE --explain JOB` prints a job's whole "
-            "ledger).", ""]
+    out += ["", "## Ledger", "", "What keeps each job from `converted`: elements not converted, approximations, the "
+            "lint's findings and other warnings, each with its place (`jenkins2flow audit SOURCE --explain JOB` "
+            "prints a job's whole ledger).", ""]
     for j in report["jobs_detail"]:
         if j["ledger"]:
             out += [f"### {_md(j['job'])} ({j['status']})", ""]

@@ -29,8 +29,7 @@ def summary(conv: Conversion) -> list[str]:
     elif conv.status == "partial":
         lines += [f"#   approximated: {e.span}: {e.element}: {e.reason}" for e in conv.approximations]
         lines += [f"#   lint {f.kind}: {f}" for f in conv.lint]
-        lines += [f"#   warning: {d}" for d in conv.diagnostics
-                  if d.level == "warning" and not d.code.startswith("lint-")]
+        lines += [f"#   warning: {d}" for d in conv.warnings]
     elif conv.status in ("unsupported", "failed"):
         lines += [f"#   {r}" for r in conv.reasons]
     return lines

@@ -169,7 +169,9 @@ class ConcreteTaskOperator(_CatalogOperator):
     ui_color = "#d5e8f7"
     run_on: str = "local"  # the pipeline task's container executor (BaseOperator.executor is Airflow's own)
     jenkins_job: str = ""  # the Jenkins full name (pipeline provenance), for JOB_NAME; the pipeline name when empty
-    _extra_fields = ("run_on", "jenkins_job", "deadlines", "limit_seconds", "task_env", "record", "cell_condition")
+    jenkins_stage: str = ""  # the Jenkins stage the task comes from, for STAGE_NAME; unset when empty
+    _extra_fields = ("run_on", "jenkins_job", "jenkins_stage", "deadlines", "limit_seconds", "task_env", "record",
+                     "cell_condition")
     _fargate: Any = None
 
     # Kept for the earlier name of the attribute.
@@ -239,7 +241,8 @@ class ConcreteTaskOperator(_CatalogOperator):
         on_fargate = kind == "container" and container_executor(self.run_on) == "fargate"
         secrets = {} if on_fargate else resolve_secrets(refs)
         workspace = record_run(self.pipeline, run_id, shadow=shadow)  # findable by other pipelines (copyArtifacts)
-        jenkins = jenkins_env.from_context(context, job=self.jenkins_job or self.pipeline, workspace=str(workspace))
+        jenkins = jenkins_env.from_context(context, job=self.jenkins_job or self.pipeline, workspace=str(workspace),
+                                           stage=self.jenkins_stage)
         job_env = self._job_env(params, secrets, run_id, shadow, jenkins, context)
         if self.cell_condition is not None and not self._holds(context, params, job_env):
             return {"skipped": True, "cell": self.cell_label}
@@ -318,7 +321,8 @@ class ConcreteTaskOperator(_CatalogOperator):
         config = FargateConfig.from_env()
         value_from = secret_value_from(refs, config)  # ENV -> ARN; fails here when one has none
         task_env, command = prepend_command(
-            {k: v for k, v in job_env.items() if k != "WORKSPACE" and k not in value_from}, self.spec["command"])
+            {k: v for k, v in job_env.items() if k not in ("WORKSPACE", "WORKSPACE_TMP") and k not in value_from},
+            self.spec["command"])
         run = ContainerRun(
             image=self.spec["image"], command=command, cpu=self.spec.get("cpu", 256),
             memory=self.spec.get("memory", 512), env=task_env, name=f"{self.pipeline}.{self.task_id}",
@@ -370,13 +374,14 @@ class MappedConcreteTaskOperator(ConcreteTaskOperator):
 
     def __init__(self, *, pipeline: str, spec: dict[str, Any], declared: list[dict[str, Any]],
                  bindings: dict[str, Any] | None = None, run_on: str = "local",
-                 matrix_cell: dict[str, str] | None = None, jenkins_job: str = "",
+                 matrix_cell: dict[str, str] | None = None, jenkins_job: str = "", jenkins_stage: str = "",
                  deadlines: list[dict[str, Any]] | None = None, limit_seconds: float | None = None,
                  task_env: dict[str, Any] | None = None, record: tuple[str, ...] = (),
                  cell_condition: dict[str, Any] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.pipeline, self.spec, self.declared, self.bindings = pipeline, spec, declared, bindings or {}
         self.run_on, self.matrix_cell, self.jenkins_job = run_on, matrix_cell or {}, jenkins_job
+        self.jenkins_stage = jenkins_stage
         self.deadlines, self.limit_seconds = deadlines or [], limit_seconds
         self.task_env, self.record, self.cell_condition = task_env or {}, tuple(record), cell_condition
 

@@ -134,6 +134,8 @@ class _Builder:
             if spec.dagrun_timeout_seconds and spec.jenkins_fallback is None else None,
             default_args={"owner": ",".join(spec.owners) or spec.team or TAG, **task_defaults},
             access_control=access_control(spec.access_control) or None,
+            # a disabled Jenkins job: no schedule (the converter drops it) and nothing runs until it is unpaused
+            is_paused_upon_creation=True if spec.paused else None,
             **callbacks,
         )
         ops: dict[str, Any] = {}
@@ -175,6 +177,8 @@ class _Builder:
             kwargs["run_on"] = task.executor
         if jenkins_job:
             kwargs["jenkins_job"] = jenkins_job
+        if task.stage:
+            kwargs["jenkins_stage"] = task.stage
         if task.env:
             kwargs["task_env"] = task.env
         if task.outputs:

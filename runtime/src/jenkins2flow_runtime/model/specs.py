@@ -341,6 +341,8 @@ class PipelineTask(Strict):
                                              "(an expression): false, the cell runs nothing here.")
     """A Jenkins `when` decided per matrix cell (an expression tree): evaluated when the task starts; false -> the
     task instance runs nothing and ends (a matrix cell's stage that Jenkins skips); failing -> the task fails."""
+    stage: str = Field(default="", description="The Jenkins stage the task comes from: STAGE_NAME in its environment "
+                       "(empty: outside any stage, STAGE_NAME unset, as in Jenkins).")
 
     @field_validator("id")
     @classmethod
@@ -520,6 +522,8 @@ class PipelineSpec(Strict):
     description: str = Field(
         default="", description="What the pipeline does.", json_schema_extra={"x-widget": "textarea"})
     schedule: Schedule | None = Field(default=None, description="When it runs by itself (empty: only when triggered).")
+    paused: bool = Field(default=False, description="Created paused, with no schedule: the Jenkins job is disabled, "
+                         "so no run starts until someone unpauses the DAG (Jenkins: enables the job).")
     parameters: PipelineParameters = Field(default_factory=PipelineParameters, description="The parameters a run "
                                            "takes: templates, then this pipeline's own.")
     tasks: list[PipelineTask] = Field(description="The steps and their dependencies.")

@@ -14,10 +14,14 @@ semantics (operators, methods, toString) are the runtime's (`jenkins2flow_runtim
 computed by the same code that evaluates a tree at run time.
 
 Names resolve as Jenkins resolves them: local variables (`bind`), then `params.X` (the run's typed parameter,
-null when undeclared), `env.X` (bound environment values, else the run's environment, null when unset), and a bare
-name through the environment (as workflow-cps' CpsScript.getProperty falls back to env; an unset one fails). A bare
-name is accepted only when the run is known to provide it: a declared parameter, a bound environment variable,
-one of Jenkins' variables (jenkins_env), or a name in `known_env`; any other is Unknown, never a silent null.
+null when undeclared), `env.X` (bound environment values, else the run's environment), and a bare name through the
+environment (as workflow-cps' CpsScript.getProperty falls back to env; an unset one fails). `env.X` and a bare name
+are accepted only when the run is known to provide them (`provides`): a declared parameter, a bound environment
+variable, one of Jenkins' variables (jenkins_env), a name in `known_env` (agents, tools, credentials, matrix axes,
+mappings `agents.env`) or a variable of the worker's process (PATH, HOME...); any other is Unknown, never a silent
+null: in Jenkins it comes from outside the job (global or agent properties, a plugin). A variable the runtime sets
+only in some deployments (JENKINS_URL) reads as an `env` node marked `required`: unset, evaluating it fails the task
+rather than give null (and the lint flags its use).
 """
 
 from __future__ import annotations
@@ -30,7 +34,13 @@ from typing import TYPE_CHECKING, Any
 
 from jenkins2flow_runtime import groovy
 from jenkins2flow_runtime.expressions import ExpressionError, check, evaluate
-from jenkins2flow_runtime.jenkins_env import JENKINS_VARIABLES, SCM_VARIABLES, URL_VARIABLES
+from jenkins2flow_runtime.jenkins_env import (
+    CONFIGURED_VARIABLES,
+    JENKINS_VARIABLES,
+    SCM_VARIABLES,
+    STAGE_VARIABLES,
+    URL_VARIABLES,
+)
 
 from jenkins2flow.convert.evaluate.results import Result, Runtime, Static, Unknown, checked, literal, node
 from jenkins2flow.ir import Closure, Expr, GString, Interp, Span, Step, When, WhenBlock
@@ -41,7 +51,9 @@ if TYPE_CHECKING:
     from jenkins2flow.convert.evaluate.shell_text import ShellText
 
 # Every name Jenkins itself may put in a build's environment (the runtime sets them; see jenkins_env).
-JENKINS_NAMES = frozenset(JENKINS_VARIABLES) | frozenset(URL_VARIABLES) | frozenset(SCM_VARIABLES)
+JENKINS_NAMES = frozenset((*JENKINS_VARIABLES, *URL_VARIABLES, *SCM_VARIABLES, *STAGE_VARIABLES, *CONFIGURED_VARIABLES))
+# Variables of the process a task runs in, on a Jenkins agent as on an Airflow worker.
+PROCESS_NAMES = frozenset({"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "TMPDIR", "TZ", "HOSTNAME"})
 # Groovy methods the runtime evaluates (its internal names, with a dot, are not Groovy method names).
 METHODS = frozenset(m for m in groovy.ALL_METHODS if "." not in m)
 # Static calls on classes: (class, method) -> the runtime method applied to the single argument.
@@ -123,6 +135,29 @@ class Evaluator:
         is used as a value, its recorded output is used."""
         place = (step.span.line, step.span.col)
         return replace(self, outputs={**self.outputs, place: output_ref(task_id, key, step.span)})
+
+    def provides(self, name: str) -> bool:
+        """Whether the run is known to give environment variable `name` a value: see the module docstring."""
+        return name in self.env or name in self.params or name in JENKINS_NAMES or name in self.known_env or \
+            name in PROCESS_NAMES
+
+    def env_read(self, name: str, at: Span) -> Result:
+        """`env.NAME` (and `env["NAME"]`, `env.getProperty("NAME")`): the bound value, else the run's variable when
+        the run provides it, else Unknown; a variable only some deployments set fails the run when it is unset."""
+        bound = self.env.get(name)
+        if bound is not None:
+            return bound
+        if name in CONFIGURED_VARIABLES:
+            return Runtime({"env": name, "required": f"the runtime sets {name} only when it knows the Jenkins URL "
+                            "(JENKINS_URL on the workers or the JENKINS2FLOW_JENKINS_CONN connection)", "at": str(at)})
+        if self.provides(name):
+            return Runtime({"env": name, "at": str(at)})
+        return Unknown(f"env.{name} is set by nothing the converter sees (no environment {{}}, withEnv or "
+                       f"env.{name} = ... before it, no parameter, not one of Jenkins' variables the runtime sets): "
+                       "in Jenkins it comes from outside the job (global or agent properties, a plugin), and in the "
+                       "run it would read null. Set it in the job, or in a --mappings file: "
+                       f"`agents: {{env: {{{name}: VALUE}}}}` (or `{name}: null` when the workers' environment has it)",
+                       at)
 
     def task_env(self) -> dict[str, Result]:
         """The bound environment variables, which the task that runs a shell step must receive (Static strings
@@ -351,7 +386,7 @@ class _Walk:
             return ev.env[name]
         if name in _WHOLE:
             return Unknown(f"{name!r} as a whole value is not evaluated (use {name}.NAME)", at)
-        if name in ev.params or name in JENKINS_NAMES or name in ev.known_env:
+        if ev.provides(name):
             return Runtime({"bare": name, "at": str(at)})
         return Unknown(f"{name!r} is not a variable the converter knows (not defined before with def, not a "
                        "parameter, not an environment variable of the run)", at)
@@ -360,8 +395,7 @@ class _Walk:
         return Runtime({"param": name, "at": str(at)})
 
     def env_var(self, name: str, at: Span) -> Result:
-        bound = self.ev.env.get(name)
-        return bound if bound is not None else Runtime({"env": name, "at": str(at)})
+        return self.ev.env_read(name, at)
 
     def current_build(self, name: str, at: Span) -> Result:
         if name in ("number", "result", "currentResult", "displayName"):

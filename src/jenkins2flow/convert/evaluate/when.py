@@ -158,7 +158,9 @@ def _environment(ev: Values, w: When) -> Result:
     ignore = ev.value(dict(w.kwargs).get("ignoreCase", False), w.span)
     if not isinstance(ignore, Static):
         return Unknown("when environment: ignoreCase must be written in the Jenkinsfile", w.span)
-    bound = ev.env.get(name)  # type: ignore[arg-type]
+    bound = ev.env_read(name, w.span)  # type: ignore[arg-type]
+    if isinstance(bound, Unknown):  # nothing here sets it: in Jenkins it may come from outside the job
+        return bound
     if isinstance(bound, Static):  # the variable is set in the Jenkinsfile: decided now, as Jenkins decides it
         actual, wanted = groovy.to_str(bound.value) if bound.value is not None else "", str(value)
         if not actual:

@@ -22,6 +22,7 @@ from jenkins2flow.convert.handlers import (
     credentials,
     downstream,
     gates,
+    locks,
     multijob,
     notifications,
     outputs,
@@ -35,7 +36,7 @@ from jenkins2flow.convert.handlers.control import STATEMENTS
 
 MODULES: tuple[ModuleType, ...] = (
     commands, blocks, credentials, notifications, outputs, downstream, gates, settings, wrappers, triggers, multijob,
-    tools, scm,
+    tools, scm, locks,
 )
 
 

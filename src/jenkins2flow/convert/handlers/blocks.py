@@ -73,7 +73,11 @@ def ws(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 def stage(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     name = text(arg(node, "name", "stage"))
     ctx.mapped("step stage", node.span, "stage", f"stage {name!r}")
-    ctx.walk(body(node), replace(scope, stage=name, id_suffix=""))
+    ctx.walk(body(node), replace(scope, stage=name, stage_name=name, id_suffix=""))
+
+
+FAIL_FAST = ("Jenkins aborts the other parallel branches as soon as one fails; in Airflow they run to their end "
+             "(the run still fails)")
 
 
 def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
@@ -84,6 +88,9 @@ def parallel(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
             items += list(a.items())
     for k, value in items:
         if k == "failFast":
+            fail_fast = scope.ev.truth(value, node.span)
+            if fail_fast != Static(False):  # true, or decided in the run
+                ctx.approximated("step parallel failFast", node.span, FAIL_FAST, "parallel")
             continue
         if isinstance(value, Closure):
             branches.append((text(k), value.body))

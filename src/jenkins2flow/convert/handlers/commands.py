@@ -235,12 +235,20 @@ def _word(node: Step, value: Any, ctx: Ctx, scope: Scope, element: str) -> Shell
 
 
 def echo(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """`echo msg` (and `println`): the message printed as Jenkins prints it (printf: no escape is interpreted)."""
+    """`echo msg` (and `println`): the message printed as Jenkins prints it (printf: no escape is interpreted). A
+    message with a part the converter cannot compute (a caught exception, a file's content) only changes the build
+    log: it is printed as written in the Jenkinsfile, flagged (approximated), rather than send the job to Jenkins."""
     element = f"step {node.name}"
-    word = _word(node, arg(node, "message", ""), ctx, scope, element)
-    if word is not None:
-        emit_shell(ctx, scope, f"printf '%s\\n' {word.script or EMPTY}", "sh", node, element, env=word.env,
-                   named=f"echo {word.script}")
+    message = arg(node, "message", "")
+    word = scope.ev.shell_word(message, node.span)
+    if not word.ok:
+        ctx.approximated(element, node.span, f"the message has a part the converter cannot compute "
+                         f"({_unknown(word)}): the log shows it as written in the Jenkinsfile", node.name)
+        emit_shell(ctx, scope, f"printf '%s\\n' {shlex.quote(text(message))}", "sh", node, element,
+                   named=f"echo {text(message)}")
+        return
+    emit_shell(ctx, scope, f"printf '%s\\n' {word.script or EMPTY}", "sh", node, element, env=word.env,
+               named=f"echo {word.script}")
 
 
 def sleep(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:

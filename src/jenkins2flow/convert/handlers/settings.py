@@ -24,6 +24,11 @@ def noted(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.mapped(element(node), node.span, key(node), str(rule.get("note", "")))
 
 
+def approximated(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """An element that runs, but not as in Jenkins: flagged with the rule's `reason` (the job is partial)."""
+    ctx.approximated(element(node), node.span, str(rule.get("reason", "")), key(node))
+
+
 def max_active_runs(node: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     value = rule.get("value")
     if value is None and isinstance(node, Plugin):
@@ -64,5 +69,5 @@ def quiet_period(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 HANDLERS: dict[str, Handler] = {
     "properties": properties, "noted": noted, "max_active_runs": max_active_runs, "retries": retries,
-    "quiet_period": quiet_period,
+    "quiet_period": quiet_period, "approximated": approximated,
 }

@@ -1,4 +1,5 @@
-"""Build wrappers: EnvInject (the environment of every builder after it) and build-timeout (the run's limit).
+"""Build wrappers: EnvInject (the environment of every builder after it) and build-timeout (the run's limit); a
+Jenkinsfile's `wrap([$class: ...]) { }` by the wrapper class's rule.
 (Credentials wrappers are in handlers.credentials.) Used as a builder, EnvInject only reaches the ledger: its
 environment applies to wrappers only. A secret written in clear (convert.secrets) becomes a reference to an Airflow
 variable to create, never a value."""
@@ -8,10 +9,11 @@ from __future__ import annotations
 from jenkins2flow_runtime.model import SecretRef
 
 from jenkins2flow.convert.context import Ctx, Handler, Scope
+from jenkins2flow.convert.handlers.nodes import body
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.secrets import classify
 from jenkins2flow.convert.values import text
-from jenkins2flow.ir import Plugin
+from jenkins2flow.ir import Plugin, Step
 
 
 def env_inject(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
@@ -59,4 +61,22 @@ def build_timeout(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
     return scope
 
 
-HANDLERS: dict[str, Handler] = {"env_inject": env_inject, "build_timeout": build_timeout}
+def wrap(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """`wrap([$class: 'X', ...]) { body }`: a freestyle build wrapper around a Jenkinsfile's steps. The wrapper
+    class's rule in mappings `plugins` says whether it needs anything outside Jenkins: a waiver is kept, with its
+    rule; any other wrapper is not applied: flagged with the rule to add, and the body converted."""
+    fields = node.args[0] if node.args and isinstance(node.args[0], dict) else dict(node.kwargs)
+    short = text(fields.get("$class", "")).rsplit(".", 1)[-1] or "?"
+    found = next((k for k in ctx.rules.table("plugins") if k.rsplit(".", 1)[-1] == short), None)
+    wrapper = ctx.rules.rule("plugins", found) if found else None
+    element = f"step wrap {short}"
+    if wrapper is not None and wrapper.waive:
+        ctx.waived(element, node.span, f"{wrapper.waive} (mappings plugins.{found})", node.name)
+    else:
+        ctx.approximated(element, node.span, f"build wrapper {short!r} is not applied: Jenkins runs the body inside "
+                         "it, here the body runs without it. If it needs nothing outside Jenkins, say so in a "
+                         f"--mappings file: `plugins: {{{short}: {{waive: WHY}}}}`", node.name)
+    ctx.walk(body(node), scope)
+
+
+HANDLERS: dict[str, Handler] = {"env_inject": env_inject, "build_timeout": build_timeout, "wrap": wrap}
