@@ -203,6 +203,18 @@ def test_stage_name_is_the_tasks_stage_and_jenkins_url_is_flagged() -> None:
         ("", ["main"]), ("s", ["main"])]  # outside any stage Jenkins leaves it unset too: flagged
 
 
+def test_build_and_job_urls_are_flagged_because_airflow_sets_no_base_url_by_default() -> None:
+    from jenkins2flow.convert.job import convert_job
+    from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+
+    text = ("node { stage('s') {\n  sh 'curl -X POST $BUILD_URL/stop'\n  echo \"see ${env.JOB_URL}\"\n"
+            "  sh 'echo $BUILD_NUMBER $JOB_NAME'\n} }\n")
+    conv = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "j"))
+    found = sorted((f.span.line, f.message.split(":")[0]) for f in conv.lint)
+    assert found == [(2, "$BUILD_URL may be unset"), (3, "env.JOB_URL may be unset")], conv.lint
+    assert all("[api] base_url" in f.message for f in conv.lint) and conv.status == "partial"
+
+
 # ---- over-cautious fallbacks and a missing approximation (audit gap 9) ---------------------------------------------
 
 

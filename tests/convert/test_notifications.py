@@ -155,6 +155,7 @@ def test_notification_steps_translate_groovy_references_and_flag_what_they_drop(
 
 NESTED = """pipeline {
   agent any
+  options { skipDefaultCheckout() }
   parameters { booleanParam(name: 'PAGE', defaultValue: false) }
   stages { stage('Load') { steps { sh './load.sh' } } }
   post {

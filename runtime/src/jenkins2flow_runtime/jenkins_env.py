@@ -62,10 +62,18 @@ JENKINS_VARIABLES = (
 )
 # Set when Airflow's base URL is configured.
 URL_VARIABLES = ("BUILD_URL", "JOB_URL")
-# Set for a task that comes from a Jenkins stage (STAGE_NAME), and when the runtime knows the Jenkins URL.
+# Set for a task that comes from a Jenkins stage.
 STAGE_VARIABLES = ("STAGE_NAME",)
-CONFIGURED_VARIABLES = ("JENKINS_URL",)
 JENKINS_CONN_VARIABLE = "JENKINS2FLOW_JENKINS_CONN"
+# Set only where the deployment provides what they are made of, which a conversion cannot know: name -> why. A
+# converted use of one is flagged, and a Groovy read of one fails its task when it is unset (never reads null).
+_URL_REASON = ("the runtime sets {name} only when Airflow's `[api] base_url` is configured (it is unset by default); "
+               "without it the value is unset")
+CONFIGURED_VARIABLES = {
+    "JENKINS_URL": "the runtime sets JENKINS_URL only when it knows the Jenkins URL (JENKINS_URL in the workers' "
+                   f"environment or the {JENKINS_CONN_VARIABLE} connection); without it the value is unset",
+    **{name: _URL_REASON.format(name=name) for name in URL_VARIABLES},
+}
 # Set when the run conf or the worker's environment gives them (a multibranch or git-triggered build's facts).
 SCM_VARIABLES = (
     "BRANCH_NAME", "BRANCH_IS_PRIMARY", "GIT_LOCAL_BRANCH", "TAG_NAME", "TAG_TIMESTAMP", "TAG_UNIXTIME", "TAG_DATE",

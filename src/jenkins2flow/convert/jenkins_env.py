@@ -4,26 +4,22 @@ that would silently expand to nothing.
 
 Jenkins' variables come from the runtime module that sets them (`jenkins2flow_runtime.jenkins_env`), so the lint
 and the runtime never disagree. Two are set only for some tasks: STAGE_NAME for a task that comes from a stage (the
-pipeline task's `stage`), and JENKINS_URL only when the runtime knows a Jenkins (the worker's JENKINS_URL or the
-JENKINS2FLOW_JENKINS_CONN connection), which the conversion cannot know: a use of it is flagged (CONDITIONAL says
-why) and a Groovy read of it fails the task when it is unset, never reading null.
+pipeline task's `stage`); JENKINS_URL, BUILD_URL and JOB_URL only when the deployment gives the runtime what they
+are made of (the Jenkins URL, Airflow's `[api] base_url`), which the conversion cannot know: a use of one is flagged
+(CONDITIONAL says why) and a Groovy read of one fails the task when it is unset, never reading null.
 """
 
 from __future__ import annotations
 
 from jenkins2flow_runtime import jenkins_env as runtime_env
 
-# Set by the runtime for every task (jenkins2flow_runtime.jenkins_env is the one list): always, when Airflow's base
-# URL is known, or from the run conf (a multibranch or git-triggered build's facts).
-JENKINS_VARIABLES = frozenset((*runtime_env.JENKINS_VARIABLES, *runtime_env.URL_VARIABLES, *runtime_env.SCM_VARIABLES))
+# Set by the runtime for every task (jenkins2flow_runtime.jenkins_env is the one list), or from the run conf (a
+# multibranch or git-triggered build's facts).
+JENKINS_VARIABLES = frozenset((*runtime_env.JENKINS_VARIABLES, *runtime_env.SCM_VARIABLES))
 
 STAGE_VARIABLES = frozenset(runtime_env.STAGE_VARIABLES)
-# Set only when the run's deployment provides them: name -> why a use is flagged.
-CONDITIONAL = {
-    "JENKINS_URL": "the runtime sets JENKINS_URL only when it knows the Jenkins URL (JENKINS_URL in the workers' "
-                   f"environment or the {runtime_env.JENKINS_CONN_VARIABLE} connection); without it the value is "
-                   "unset",
-}
+# Set only when the run's deployment provides them (Jenkins' URL, Airflow's base URL): name -> why a use is flagged.
+CONDITIONAL = runtime_env.CONFIGURED_VARIABLES
 
 # What every POSIX shell (and bash) or its process environment defines.
 SHELL_VARIABLES = frozenset({

@@ -8,14 +8,15 @@ two triggers of the Jenkins job run it twice. Each rule below finds one such cas
 Rules (kinds):
 - `unbound`: a `$NAME` / `${NAME}` in a shell (or container) command that nothing binds: not a pipeline
   parameter, not in the task's bindings, env or secrets, not a matrix axis, not a Jenkins variable the runtime sets
-  (convert.jenkins_env: STAGE_NAME for a task from a stage; JENKINS_URL is flagged, set only where the runtime knows
-  a Jenkins), not a standard shell name, not set earlier in the same script (assignment, export, local,
-  read, for, getopts...). `${NAME:-default}` and the other forms with a default or an error count as bound. After
-  `source`, `.` or `eval`, any name may be set: no more unbound findings in that script.
+  (convert.jenkins_env: STAGE_NAME for a task from a stage; JENKINS_URL, BUILD_URL and JOB_URL are flagged, set
+  only where the deployment gives the runtime a Jenkins URL or Airflow's base URL), not a standard shell name, not
+  set earlier in the same script (assignment, export, local, read, for, getopts...). `${NAME:-default}` and the
+  other forms with a default or an error count as bound. After `source`, `.` or `eval`, any name may be set: no
+  more unbound findings in that script.
   The same rule reads the Groovy values computed in the run (the expression trees of a task's env, condition and
   bindings, and of the notifications): an `env.X` or bare `X` read that nothing in the pipeline sets (no parameter,
   no task's environment or secret, no matrix axis, not a Jenkins variable the runtime sets, not the worker's process
-  environment) would read null; one of JENKINS_URL is flagged as in a shell.
+  environment) would read null; one of those conditional URLs is flagged as in a shell.
 - `groovy`: Groovy syntax left in a shell command: `${params.X}`, `${env.X}`, `${x.y()}`, `${currentBuild...}`,
   `$params.X`; the shell refuses it (bad substitution) or expands something else.
 - `gate`: a when-gate (or a matrix cell's condition) with a part the converter did not understand (a `fail` node:

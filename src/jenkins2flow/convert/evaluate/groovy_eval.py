@@ -148,8 +148,7 @@ class Evaluator:
         if bound is not None:
             return bound
         if name in CONFIGURED_VARIABLES:
-            return Runtime({"env": name, "required": f"the runtime sets {name} only when it knows the Jenkins URL "
-                            "(JENKINS_URL on the workers or the JENKINS2FLOW_JENKINS_CONN connection)", "at": str(at)})
+            return Runtime({"env": name, "required": CONFIGURED_VARIABLES[name], "at": str(at)})
         if self.provides(name):
             return Runtime({"env": name, "at": str(at)})
         return Unknown(f"env.{name} is set by nothing the converter sees (no environment {{}}, withEnv or "
