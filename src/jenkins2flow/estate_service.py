@@ -357,7 +357,9 @@ def failure_line(conv: Conversion) -> str:
 
 
 def record_report(uri: str, report: EstateReport, *, command: str, sources: list[str], by: str) -> str:
-    """Keep an estate report next to the catalog at `uri` (for the catalog UI's migration view)."""
+    """Keep an estate report next to the catalog at `uri` (for the catalog UI's migration view). The catalog must
+    exist (StoreMissing, "no catalog at PATH", otherwise): `audit --store` reads an estate, it never makes a store."""
+    open_store(uri).close()
     with Records(uri, write=True) as records:
         return records.save_estate_report(report.totals(), command=command, sources=sources, by=by,
                                           jobs=report.rows())

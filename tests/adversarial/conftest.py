@@ -17,6 +17,8 @@ sys.path.insert(0, str(ROOT / "tests" / "runtime"))  # airflow_test_env; catalog
 
 from airflow_test_env import airflow_env  # noqa: E402
 
+from tests.helpers.moto_ecs import aws, moto_url  # noqa: E402, F401 - fixtures of test_fargate_secrets
+
 if "airflow" not in sys.modules:
     _home = Path(tempfile.mkdtemp(prefix="j2f-adversarial-"))
     os.environ.update(airflow_env(_home))

@@ -1,15 +1,20 @@
 """Limits with clear errors: more steps in one job than `MAX_STEPS` (Jenkinsfile or config.xml, loose or under a
 JENKINS_HOME) fails that job alone, without its content; more tasks in one pipeline than `MAX_TASKS` is a field
-error, raised before the tasks are read."""
+error, raised before the tasks are read, and a job that converts to more is a `too-many-tasks` error of that job
+alone."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from jenkins2flow_runtime.model import ModelError, make
 from jenkins2flow_runtime.model.specs import MAX_TASKS
+from jenkins2flow_runtime.store import open_store
 
+from jenkins2flow.cli.main import cli
+from jenkins2flow.convert.job import convert_job
 from jenkins2flow.sources import iter_jobs
 from jenkins2flow.sources.limits import MAX_STEPS, count_steps
 
@@ -66,3 +71,26 @@ def test_a_pipeline_above_the_task_limit_is_a_field_error() -> None:
     assert info.value.issues == [
         ("spec.tasks", f"a pipeline holds at most {MAX_TASKS:,} tasks; this one has {MAX_TASKS + 1:,}: split the job "
                   "into several pipelines")]
+
+
+def test_a_jenkinsfile_above_the_task_limit_fails_alone_in_convert(tmp_path: Path) -> None:
+    """Under the step limit, above the task limit: a per-job error with the limit, the count and the file (not an
+    internal error quoting pydantic); the other job of the batch converts, nothing of the big one is saved."""
+    count = MAX_TASKS + 200
+    stages = "\n".join(f"    stage('s{i}') {{ steps {{ sh 'echo {i}' }} }}" for i in range(count))
+    big = tmp_path / "big.Jenkinsfile"
+    big.write_text(f"pipeline {{\n  agent any\n  stages {{\n{stages}\n  }}\n}}\n")
+    small = tmp_path / "small.Jenkinsfile"
+    small.write_text("pipeline {\n  agent any\n  stages { stage('a') { steps { sh 'echo a' } } }\n}\n")
+    store = tmp_path / "store.db"
+    result = CliRunner().invoke(cli, ["convert", str(big), str(small), "--store", str(store)])
+    assert result.exit_code == 1, result.output
+    assert "internal error" not in result.output + result.stderr and "pydantic" not in result.output + result.stderr
+    assert (f"{big}:1:1: The job converts to {count:,} tasks, more than {MAX_TASKS:,}, the limit for one pipeline; "
+            "it was not converted. Split it into several jobs.") in result.stderr.splitlines()
+    with open_store(str(store)) as s:
+        assert sorted((d.kind, d.name) for d in s.list() if d.kind == "pipeline") == [("pipeline", "small")]
+        assert len(s.list()) == 2  # the small job's pipeline and its one task: none of the big job's tasks
+
+    (conv,) = [convert_job(job) for job in iter_jobs([str(big)])]
+    assert conv.status == "failed" and conv.pipeline is None and [d.code for d in conv.errors] == ["too-many-tasks"]

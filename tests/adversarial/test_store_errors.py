@@ -1,6 +1,7 @@
 """A store that cannot be used is one line on stderr and exit 1, never a traceback, in every command; the API
 raises StoreUnavailable with the same sentence. Read-only, corrupt, missing-folder, under-a-file, unreachable
-MongoDB; reads never create anything, writes create a missing folder."""
+MongoDB; reads (shadow history and report, audit --store too) never create anything, writes create a missing
+folder."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from click.testing import CliRunner
 from jenkins2flow_runtime.store import StoreMissing, StoreUnavailable, open_store
 
 from jenkins2flow.cli.main import cli as main_cli
+from jenkins2flow.estate_service import EstateService, record_report
+from jenkins2flow.shadow.results import ResultsStore
 
 SAMPLE = ROOT / "samples" / "jenkinsfiles" / "daily_sales.Jenkinsfile"
 UNREACHABLE = "mongodb://127.0.0.1:1/x?serverSelectionTimeoutMS=300"
@@ -102,10 +105,17 @@ def test_reads_never_create_a_store_and_writes_create_its_folder(tmp_path: Path)
                     "--store")
     for args in (["tasks", "show", "x", "--store", str(missing)], ["catalog", "export", str(tmp_path / "out"),
                                                                       "--store", str(missing)],
-                 ["pipelines", "publish", "x", "--store", str(missing)]):
-        assert _run(args).startswith(f"Error: no catalog at {str(missing)!r}")
+                 ["pipelines", "publish", "x", "--store", str(missing)],
+                 ["shadow", "history", "daily_sales", "--store", str(missing)],
+                 ["shadow", "report", "shadow-daily_sales-1", "--store", str(missing)],
+                 ["audit", str(SAMPLE), "--json", "--store", str(missing)]):
+        assert _run(args).startswith(f"Error: no catalog at {str(missing)!r}"), args
     with pytest.raises(StoreMissing, match="no catalog at"):
         open_store(str(missing))
+    with pytest.raises(StoreMissing, match="no catalog at"):
+        ResultsStore(str(missing))
+    with EstateService([str(SAMPLE)]).audit() as estate, pytest.raises(StoreMissing, match="no catalog at"):
+        record_report(str(missing), estate, command="audit", sources=[str(SAMPLE)], by="test")
     assert not (tmp_path / "no").exists()  # neither the file nor its folder
 
     ok = CliRunner().invoke(main_cli, commands["import"](str(missing)))

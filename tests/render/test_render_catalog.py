@@ -146,21 +146,21 @@ def test_static_files_and_the_loader_build_the_same_dags(tmp_path: Path) -> None
 
 def test_the_render_command_writes_one_file_per_name_and_only_what_changed(tmp_path: Path) -> None:
     store = tmp_path / "store.db"
-    _publish(store, [*echo_docs(), *(one_task(n) for n in ("a-b", "a_b", "a.b"))])  # echo is saved as version 1
+    _publish(store, [*echo_docs(), *(one_task(n) for n in ("a-b", "a_b", "a.b", "A-B"))])  # echo is version 1
     dags = tmp_path / "dags"
     first = CliRunner().invoke(cli, ["render", "--store", str(store), "--dags-dir", str(dags)])
     assert first.exit_code == 0, first.output + first.stderr
-    assert sorted(p.name for p in dags.iterdir()) == ["a-b.py", "a.b.py", "a_b.py"]
-    assert first.stdout.count("wrote ") == 3 and "3 written, 0 unchanged, 0 failed" in first.stdout
+    assert sorted(p.name for p in dags.iterdir()) == ["A-B+5.py", "a-b.py", "a.b.py", "a_b.py"]
+    assert first.stdout.count("wrote ") == 4 and "4 written, 0 unchanged, 0 failed" in first.stdout
     before = {p.name: p.stat().st_mtime_ns for p in dags.iterdir()}
     again = CliRunner().invoke(cli, ["render", "--store", str(store), "--dags-dir", str(dags), "a.b"])
     assert again.exit_code == 0 and "wrote" not in again.stdout and "0 written, 1 unchanged" in again.stdout
     assert {p.name: p.stat().st_mtime_ns for p in dags.iterdir()} == before
     bags = _bags(tmp_path, tmp_path / "absent.db", dags)["dags"]  # static files never read the store
-    assert bags["errors"] == {} and sorted(bags["dags"]) == ["a-b", "a.b", "a_b"]
+    assert bags["errors"] == {} and sorted(bags["dags"]) == ["A-B", "a-b", "a.b", "a_b"]
     assert not (tmp_path / "absent.db").exists()
     assert {k: Path(v).name for k, v in bags["files"].items()} == {"a-b": "a-b.py", "a.b": "a.b.py",
-                                                                   "a_b": "a_b.py"}
+                                                                   "a_b": "a_b.py", "A-B": "A-B+5.py"}
 
     unknown = CliRunner().invoke(cli, ["render", "--store", str(store), "--dags-dir", str(dags), "a_c"])
     assert unknown.exit_code == 1 and unknown.stdout == ""

@@ -27,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).parent))  # the test callables (j2f_test_c
 import airflow  # noqa: E402, F401
 import pytest  # noqa: E402
 
+from tests.helpers.moto_ecs import aws, moto_url  # noqa: E402, F401 - fixtures of test_fargate
+
 DAG_FILE = "from jenkins2flow_runtime.airflow import load_dags; load_dags(globals())\n"
 
 

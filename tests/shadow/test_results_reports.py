@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from jenkins2flow_runtime.store import StoreMissing, open_store
 
 from jenkins2flow.shadow.outcome import Difference, OutputResult, ShadowResult, SideRun
 from jenkins2flow.shadow.report import render_html, render_json, render_junit, render_markdown, write_reports
@@ -38,7 +39,8 @@ def sample(run_id: str = "shadow-daily_sales-1", started: str = "2026-01-15T02:0
 @pytest.mark.parametrize("uri", ["sqlite", "mongomock://shadowtest/j2f"])
 def test_results_round_trip_and_history(tmp_path: Path, uri: str) -> None:
     target = str(tmp_path / "store.db") if uri == "sqlite" else uri
-    with ResultsStore(target) as results:
+    open_store(target, create=True).close()  # results go into an existing catalog
+    with ResultsStore(target, create=True) as results:
         results.save(sample("r1", "2026-01-15T02:00:00+00:00"))
         results.save(sample("r2", "2026-01-16T02:00:00+00:00"))
         back = results.get("r1")
@@ -50,6 +52,35 @@ def test_results_round_trip_and_history(tmp_path: Path, uri: str) -> None:
         import sqlite3
 
         assert sqlite3.connect(target).execute("SELECT count(*) FROM shadow_runs").fetchone() == (2,)
+
+
+@pytest.mark.parametrize("uri", ["sqlite", "mongomock://shadowtest-empty/j2f"])
+def test_reading_a_catalog_without_shadow_runs_writes_nothing(tmp_path: Path, uri: str) -> None:
+    target = str(tmp_path / "store.db") if uri == "sqlite" else uri
+    open_store(target, create=True).close()
+    with ResultsStore(target) as results:
+        assert results.history("daily_sales") == []
+        with pytest.raises(Exception, match="No shadow run 'r1'"):
+            results.get("r1")
+    if uri == "sqlite":
+        import sqlite3
+
+        tables = {r[0] for r in sqlite3.connect(target).execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert "shadow_runs" not in tables and "heads" in tables
+    else:
+        from jenkins2flow_runtime.store.mongo import _client
+
+        client, database, _ = _client(uri)
+        assert "shadow_runs" not in client[database].list_collection_names()
+
+
+@pytest.mark.parametrize("create", [False, True])
+def test_no_catalog_no_results_store(tmp_path: Path, create: bool) -> None:
+    """Neither a reader nor a shadow run's save makes a store: only convert and catalog import do."""
+    missing = tmp_path / "no" / "store.db"
+    with pytest.raises(StoreMissing, match=f"no catalog at {str(missing)!r}"):
+        ResultsStore(str(missing), create=create)
+    assert not (tmp_path / "no").exists()
 
 
 def test_junit_has_one_testcase_per_output() -> None:

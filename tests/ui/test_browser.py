@@ -77,7 +77,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, users: Users) -> Iterator[s
     # a converted Jenkins job and a shadow run, for the migration view
     sample = ROOT / "samples" / "jenkinsfiles" / "daily_sales.Jenkinsfile"
     assert CliRunner().invoke(cli, ["convert", str(sample), "--store", store, "--no-publish"]).exit_code == 0
-    with ResultsStore(store) as results:
+    with ResultsStore(store, create=True) as results:
         results.save(shadow_result("manual-1", "daily_sales", "different"))
     (home / "shadow" / "manual-1").mkdir(parents=True)
     (home / "shadow" / "manual-1" / "report.html").write_text("<html><body><h1>Shadow report</h1></body></html>")

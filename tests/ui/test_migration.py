@@ -99,7 +99,7 @@ def test_the_migration_view(store_uri: str, users: Users, tmp_path: Path) -> Non
     job = tmp_path / "loader.Jenkinsfile"
     job.write_text(JENKINSFILE, encoding="utf-8")
     assert CliRunner().invoke(cli, ["convert", str(job), "--store", store_uri, "--no-publish"]).exit_code == 0
-    with ResultsStore(store_uri) as results:
+    with ResultsStore(store_uri, create=True) as results:
         results.save(shadow_result("run-1", "loader", "different"))
         results.save(shadow_result("run-2", "loader", "equivalent"))
     state = tmp_path / "state"

@@ -27,8 +27,20 @@ DocKey = tuple[str, str, int]
 
 def dag_file_name(pipeline: str) -> str:
     """The static DAG file of a pipeline: its name plus `.py`. Pipeline names are already safe file names
-    (letters, digits, `_`, `.`, `-`, starting with a letter or digit), so the name itself is the injective and
-    stable choice: `a-b`, `a_b` and `a.b` get three files, as they are three DAG ids."""
+    (letters, digits, `_`, `.`, `-`, starting with a letter or digit), so the name itself is the stable choice:
+    `a-b`, `a_b` and `a.b` get three files, as they are three DAG ids.
+
+    On a case-insensitive filesystem (macOS, Windows) `A-B.py` and `a-b.py` are one file, so a name with capitals
+    also says which of its characters are capitals: a `+` (which no name holds) and a hexadecimal bit mask of their
+    positions, `A-B` -> `A-B+5.py`. Names that differ only in case get files that differ in more than case, and a
+    pipeline's file never depends on which other pipelines there are."""
+    model.specs.check_name(pipeline, "pipeline name")
+    capitals = sum(1 << i for i, c in enumerate(pipeline) if c.isupper())
+    return f"{pipeline}+{capitals:x}.py" if capitals else f"{pipeline}.py"
+
+
+def legacy_dag_file_name(pipeline: str) -> str:
+    """The file name `dag_file_name` gave before it marked capitals (the name plus `.py`)."""
     model.specs.check_name(pipeline, "pipeline name")
     return f"{pipeline}.py"
 

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from jenkins2flow_runtime.store import open_store
 from rich.table import Table
 
 from jenkins2flow.cli.catalog import _user
@@ -41,6 +42,8 @@ def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_pa
           classify_file: Path | None, timezone: str | None, job_name: str) -> None:
     """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate;
     schedules by time zone; each job's ledger (--md, --html) or one job's whole story (--explain JOB)."""
+    if store:  # a missing catalog is said before the estate is read, not after
+        open_store(store).close()
     rules, overrides = setup(mappings, classify_file)
     options = EstateOptions(ConvertOptions(rules, workspace, overrides, explain_job or only, timezone, job_name))
     if explain_job:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from jenkins2flow_runtime import model
+from jenkins2flow_runtime.model.specs import MAX_TASKS
 
 from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, regions, triggers
 from jenkins2flow.convert.agents import agent_scope, custom_workspace, global_env, workers_env
@@ -132,6 +133,9 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
             conv.status, conv.reasons = "unsupported", ["the job has no step to run"]
             conv.diagnostics.append(Diagnostic("warning", "The job has no step that could be converted.", job.span))
             return
+    if len(ctx.tasks) > MAX_TASKS:  # the model refuses such a pipeline: say so here, with the job's place
+        _too_many_tasks(job, conv, len(ctx.tasks))
+        return
     if ctx.default_retries is not None:
         ctx.tasks = [t if t.retries is not None else t.model_copy(update={"retries": ctx.default_retries})
                      for t in ctx.tasks]
@@ -157,6 +161,15 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
                                   diagnostics=[mask(str(d)) for d in conv.diagnostics][:200])
     conv.pipeline = spec.model_copy(update={"provenance": provenance})
     conv.status, conv.reasons = status(conv)
+
+
+def _too_many_tasks(job: Job, conv: Conversion, count: int) -> None:
+    """A job that converts to more tasks than one pipeline may hold fails alone: nothing of it is saved."""
+    diag = Diagnostic("error", f"The job converts to {count:,} tasks, more than {MAX_TASKS:,}, the limit for one "
+                      "pipeline; it was not converted. Split it into several jobs.", job.span, code="too-many-tasks")
+    conv.diagnostics.append(diag)
+    conv.tasks, conv.templates = [], []
+    conv.status, conv.pipeline, conv.reasons = "failed", None, [str(diag)]
 
 
 def status(conv: Conversion) -> tuple[Status, list[str]]:

@@ -23,7 +23,7 @@ import functools
 import math
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -189,8 +189,20 @@ class Written:
 def write_dag(directory: Path, pipeline: model.Document, documents: Iterable[model.Document],
               texts: DocTexts | None = None) -> Written:
     """Write the static DAG file of `pipeline` into `directory` (named by `dagfile.dag_file_name`) unless it
-    already holds that text. Refuses to overwrite a file that is not this pipeline's static file."""
+    already holds that text. Refuses to overwrite a file that is not this pipeline's static file. The file an
+    earlier release wrote for a name with capitals (`A-B.py`, now `A-B+5.py`) is removed once the new one is there,
+    and only when it holds this very pipeline (the same DAG id twice is an Airflow import error)."""
     path = directory / dagfile.dag_file_name(pipeline.name)
+    written = _write(path, directory, pipeline, documents, texts)
+    legacy = directory / dagfile.legacy_dag_file_name(pipeline.name)
+    if legacy != path and dagfile.static_pipeline(legacy) == pipeline.name:
+        legacy.unlink()
+        return replace(written, changed=True)
+    return written
+
+
+def _write(path: Path, directory: Path, pipeline: model.Document, documents: Iterable[model.Document],
+           texts: DocTexts | None) -> Written:
     text = render_dag(pipeline, documents, texts) if texts is not None else render_dag(pipeline, documents)
     try:
         old: bytes | None = path.read_bytes()

@@ -32,24 +32,36 @@ def _row(result: ShadowResult) -> dict[str, Any]:
 
 
 class ResultsStore:
-    """`save`, `get` and `history` over the SQLite file or MongoDB database named by a catalog store URI."""
+    """`save`, `get` and `history` over the SQLite file or MongoDB database named by a catalog store URI.
 
-    def __init__(self, uri: str) -> None:
+    The catalog must exist: a missing one raises StoreMissing ("no catalog at PATH"), as open_store does, so neither
+    `shadow report` nor `shadow history` (nor a shadow run aimed at a typo) ever leaves a new store behind. Only
+    `create=True`, what a shadow run's save passes, adds the `shadow_runs` table (or its indexes) to that catalog; a
+    reader writes nothing, and a catalog without the table has no shadow runs yet."""
+
+    def __init__(self, uri: str, *, create: bool = False) -> None:
+        from jenkins2flow_runtime.store import open_store
+
+        open_store(uri).close()  # StoreMissing / StoreUnavailable with the catalog's own one-line messages
         self.uri = uri
         self.db: sqlite3.Connection | None = None
         self.coll: Any = None
+        self.has_table = True  # False: a SQLite catalog that has had no shadow run yet
         if uri.startswith(("mongodb://", "mongodb+srv://", "mongomock://")):
             from jenkins2flow_runtime.store.mongo import _client  # same client rules as the catalog (mongomock too)
 
             self.client, database, _ = _client(uri)
             self.coll = self.client[database]["shadow_runs"]
-            self.coll.create_index([("pipeline", 1), ("started_at", 1)])
-        else:
-            path = Path(uri.removeprefix("sqlite:///"))
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            if create:
+                self.coll.create_index([("pipeline", 1), ("started_at", 1)])
+        elif create:
+            self.db = sqlite3.connect(uri.removeprefix("sqlite:///"), timeout=60, isolation_level=None)
             self.db.executescript(SCHEMA)
+        else:
+            path = Path(uri.removeprefix("sqlite:///")).resolve()
+            self.db = sqlite3.connect(path.as_uri() + "?mode=ro", uri=True, timeout=60)
+            found = self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='shadow_runs'")
+            self.has_table = found.fetchone() is not None
 
     def close(self) -> None:
         if self.db is not None:
@@ -75,7 +87,9 @@ class ResultsStore:
             self.coll.replace_one({"_id": result.run_id}, {"_id": result.run_id, **row, "body": body}, upsert=True)
 
     def get(self, run_id: str) -> ShadowResult:
-        if self.db is not None:
+        if not self.has_table:
+            body = None
+        elif self.db is not None:
             found = self.db.execute("SELECT body FROM shadow_runs WHERE run_id = ?", (run_id,)).fetchone()
             body = json.loads(found[0]) if found else None
         else:
@@ -90,6 +104,8 @@ class ResultsStore:
         """The latest runs of a pipeline, newest first, without their bodies."""
         fields = ["run_id", "pipeline", "started_at", "finished_at", "verdict", "exit_code", "reason", "baseline_id",
                   "candidate_id", "differences"]
+        if not self.has_table:
+            return []
         if self.db is not None:
             cur = self.db.execute(
                 f"SELECT {', '.join(fields)} FROM shadow_runs WHERE pipeline = ? ORDER BY started_at DESC LIMIT ?",

@@ -62,7 +62,7 @@ def new_run_id(pipeline: str) -> str:
 
 def load_pipeline(store: str, name: str) -> tuple[list[dict[str, Any]], str, dict[str, Any]]:
     """The pipeline's shadow_outputs, Jenkins job name and parameter defaults, from the published version."""
-    from jenkins2flow_runtime.store import NotFoundError, open_store
+    from jenkins2flow_runtime.store import NotFoundError, StoreMissing, open_store
 
     try:
         with open_store(store) as st:
@@ -78,6 +78,8 @@ def load_pipeline(store: str, name: str) -> tuple[list[dict[str, Any]], str, dic
             return list(spec.shadow_outputs), spec.provenance.job or name, defaults
     except NotFoundError as exc:
         raise CannotRun(f"No published pipeline {name!r} in the store {store}: {exc}") from exc
+    except StoreMissing as exc:
+        raise CannotRun(str(exc)) from exc
 
 
 def read_outputs_file(path: Path) -> list[dict[str, Any]]:
@@ -196,8 +198,9 @@ def run_shadow(req: ShadowRequest, on_phase: Callable[[str], None] | None = None
     if req.save:
         phase(PHASES[5])
         try:
-            with ResultsStore(req.store) as results:
+            with ResultsStore(req.store, create=True) as results:
                 results.save(result)
         except Exception as exc:  # noqa: BLE001
-            result.reason += f" (the result could not be stored: {exc})"
+            if str(exc) != result.reason:  # a missing catalog is said once
+                result.reason += f" (the result could not be stored: {exc})"
     return result
