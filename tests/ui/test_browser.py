@@ -20,9 +20,13 @@ from click.testing import CliRunner
 from jenkins2flow_runtime.model import make
 from jenkins2flow_runtime.store import open_store
 from test_migration import shadow_result
+from ui_docs import GATED
 from ui_help import PASSWORD, Users
 
 from jenkins2flow.cli.main import cli
+from jenkins2flow.convert import convert_job
+from jenkins2flow.convert.save import save_conversion
+from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 from jenkins2flow.shadow.results import ResultsStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,6 +83,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, users: Users) -> Iterator[s
     assert CliRunner().invoke(cli, ["convert", str(sample), "--store", store, "--no-publish"]).exit_code == 0
     with ResultsStore(store) as results:
         results.save(shadow_result("manual-1", "daily_sales", "different"))
+    with open_store(store) as st:  # a job with when, try/catch/finally and post blocks: gates in the graph
+        save_conversion(st, convert_job(parse_jenkinsfile(GATED, "Jenkinsfile", "gated")))
     (home / "shadow" / "manual-1").mkdir(parents=True)
     (home / "shadow" / "manual-1" / "report.html").write_text("<html><body><h1>Shadow report</h1></body></html>")
     app = create_app(UiSettings(store=store, state_dir=home, users_file=users.path))
@@ -166,6 +172,17 @@ class Ui:
         self.submit()
         assert self.find(".who .user").text == name
 
+    def graph_text_overflow(self) -> list[str]:
+        """The texts of the graph's boxes that run past their box's right edge (as the browser lays them out)."""
+        return list(self.d.execute_script("""
+            const out = [];
+            for (const g of document.querySelectorAll('svg.graph g.node')) {
+              const width = g.querySelector('rect.box').width.baseVal.value;
+              for (const t of g.querySelectorAll('text'))
+                if (t.x.baseVal[0].value + t.getComputedTextLength() > width - 4) out.push(t.textContent);
+            }
+            return out;"""))
+
     def shot(self, name: str) -> dict[str, Any]:
         """A full-page screenshot, saved, and measured by the browser itself."""
         self.d.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
@@ -248,6 +265,8 @@ def test_4_diff_of_two_versions(ui: Ui) -> None:
     assert "spec.description: 'Totals every night.' -> 'Totals every night, now with a check.'" in changes
     assert "spec.tasks[0].retries: None -> 2" in changes
     assert len(ui.all("table.diff tr.d-change")) >= 2
+    number, text = ui.find("table.diff tr.d-change td.no"), ui.find("table.diff tr.d-change td.l")
+    assert number.size["width"] < 60 and text.size["width"] > 450  # the line numbers leave the room to the text
     ui.shot("07-diff")
 
 
@@ -277,7 +296,8 @@ def test_6_publish_and_roll_back(ui: Ui) -> None:
 
 def test_7_the_other_main_pages(ui: Ui) -> None:
     ui.go("/catalog")
-    assert len(ui.all("table.list tbody tr")) == 8  # with the converted job: its pipeline, 3 tasks, its template
+    # with the converted jobs: daily_sales's pipeline, 3 tasks and template, gated's pipeline, 10 tasks and template
+    assert len(ui.all("table.list tbody tr")) == 20
     ui.shot("10-catalog")
     ui.go("/pipelines/nightly-totals/yaml")
     assert "command" not in ui.field("text").get_attribute("value")
@@ -292,7 +312,22 @@ def test_7_the_other_main_pages(ui: Ui) -> None:
     ui.go("/migration/shadow/manual-1")
     ui.shot("15-shadow-run")
     ui.go("/pipelines/daily_sales")
+    assert [t.text for t in ui.all("svg.graph text.t1")] == ["Extract", "Transform", "Load"]  # the stage over the step
+    assert ui.all("svg.graph text.t3")[0].text == "sh: mkdir -p out" and not ui.graph_text_overflow()
     ui.shot("16-converted-pipeline")
     ui.d.delete_all_cookies()
     ui.go("/login")
     ui.shot("14-login")
+
+
+def test_8_post_catch_and_finally_in_the_graph(ui: Ui) -> None:
+    ui.login("vic")
+    ui.go("/pipelines/gated")
+    graph = ui.find("svg.graph")
+    assert "TB" in graph.get_attribute("class").split()  # a long chain reads top to bottom, within the page
+    assert graph.size["width"] <= ui.find(".graph-wrap").size["width"]
+    gates = sorted(t.text for t in ui.all("svg.graph g.gate text.tg"))
+    assert gates == ["gate: catch", "gate: finally", "gate: post always", "gate: post failure", "gate: when"]
+    assert not ui.graph_text_overflow()
+    assert "gate: catch" in ui.find("#task-deploy_catch").text  # the table says it too
+    ui.shot("17-gated-pipeline")

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from htmlform import form_fields, replace
 from jenkins2flow_runtime.store import open_store
 from jenkins2flow_runtime.ui.auth import password_fingerprint
-from ui_docs import SCRIPT, rich_docs
+from ui_docs import GATED, SCRIPT, rich_docs
 from ui_help import Users, csrf_of, login, make_client
 
 GROUP = {"concrete_task": "tasks", "view_task": "views", "parameter_template": "templates", "pipeline": "pipelines"}
@@ -343,29 +343,6 @@ def test_new_document_forms_for_every_kind(app_client: TestClient, store_uri: st
     assert sent.status_code == 303
     with open_store(store_uri, create=True) as store:
         assert {d.name for d in store.list()} == {"t1", "v1", "p1", "pipe"}
-
-
-GATED = """\
-pipeline {
-  agent any
-  parameters { string(name: 'DAY', defaultValue: '2026-01-01') }
-  stages {
-    stage('Build') { steps { sh 'make' } }
-    stage('Deploy') {
-      when { branch 'main' }
-      steps {
-        script {
-          try { sh 'make deploy' } catch (e) { sh 'make rollback' } finally { sh 'make tidy' }
-        }
-      }
-    }
-  }
-  post {
-    failure { sh 'notify-fail' }
-    always { sh 'cleanup' }
-  }
-}
-"""
 
 
 @pytest.fixture
