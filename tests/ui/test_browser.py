@@ -37,7 +37,7 @@ pytestmark = [
     pytest.mark.skipif(not (Path(CHROMEDRIVER).exists() and Path(CHROMIUM).exists()),
                        reason="chromium and chromium-driver are not installed (make chromium)"),
 ]
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--hide-scrollbars",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1366,900")
 # The browser decodes its own screenshot onto a canvas and measures it: how many colours, how much is not background.
 MEASURE = """
@@ -184,14 +184,15 @@ class Ui:
             return out;"""))
 
     def shot(self, name: str) -> dict[str, Any]:
-        """A full-page screenshot, saved, and measured by the browser itself."""
+        """A screenshot of the whole page (however long: through the DevTools protocol), saved, and measured by the
+        browser itself."""
         self.d.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
-        height = int(self.d.execute_script("return document.documentElement.scrollHeight"))
-        self.d.set_window_size(1366, max(700, min(height + 120, 4000)))
-        png = self.d.get_screenshot_as_png()
-        (self.shots / f"{name}.png").write_bytes(png)
-        stats = self.d.execute_async_script(MEASURE, base64.b64encode(png).decode())
-        self.d.set_window_size(1366, 900)
+        size = self.d.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+        data = self.d.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                                                  "clip": clip})["data"]
+        (self.shots / f"{name}.png").write_bytes(base64.b64decode(data))
+        stats = self.d.execute_async_script(MEASURE, data)
         assert stats is not None, f"{name}: the screenshot did not decode"
         assert stats["colours"] >= 12 and stats["foreground"] >= 0.03, f"{name} looks blank: {stats}"
         return dict(stats)
@@ -245,6 +246,8 @@ def test_2_create_a_pipeline_with_two_tasks(ui: Ui) -> None:
 
 def test_3_bad_input_keeps_what_was_typed(ui: Ui) -> None:
     ui.go("/pipelines/nightly-totals/edit")
+    assert ui.find('label[for="f-spec.tasks.0.id"]').text.startswith("ID")  # not the schema's "Id"
+    assert ui.find(".field.w-text small.help code")  # a description's `quoted` words read as code
     ui.type("spec.tasks.0.retries", "many")
     ui.type("spec.description", "Totals every night, now with a check.")
     ui.submit()
@@ -291,6 +294,9 @@ def test_6_publish_and_roll_back(ui: Ui) -> None:
     ui.accept_and_wait(".lifecycle form[action$='/rollback'] button")
     assert ui.find(".flash.ok").text == "Rolled back: the old spec is published as version 3."
     assert "published" in ui.find(".doc-head .meta").text
+    statuses = {r.find_element("css selector", "a").text: r.find_elements("css selector", "td")[1].text
+                for r in ui.all("section.two table.grid tbody tr") if r.find_elements("css selector", "td a")}
+    assert statuses["v3"] == "published" and statuses["v2"] == "draft was published" and statuses["v1"] == "draft"
     ui.shot("09-rolled-back")
 
 
