@@ -78,6 +78,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, users: Users) -> Iterator[s
         st.save(make("view_task", "sales-by-region", {
             "sql": "SELECT region, SUM(total)\nFROM sales\nWHERE day = '{{ ds }}'\nGROUP BY region\n",
             "description": "Totals per region."}), by="seed")
+        st.save(make("concrete_task", "load-warehouse", {  # secret values: none may reach a page
+            "type": "shell", "command": "psql -f load.sql\n", "env": {"DB_PASSWORD": SECRETS[0], "REGION": "eu"},
+            "secrets": [{"env": "PGPASS", "source": "connection", "id": "warehouse", "field": "password"}],
+            "parameters": [{"name": "API_TOKEN", "type": "password", "default": SECRETS[1]}]}), by="seed")
     # a converted Jenkins job and a shadow run, for the migration view
     sample = ROOT / "samples" / "jenkinsfiles" / "daily_sales.Jenkinsfile"
     assert CliRunner().invoke(cli, ["convert", str(sample), "--store", store, "--no-publish"]).exit_code == 0
@@ -203,6 +207,7 @@ def ui(browser: Any, server: str, shots: Path) -> Ui:
     return Ui(browser, server, shots)
 
 
+SECRETS = ("hunter2-in-env", "tok-123-default")
 SCRIPT = "set -e\nmkdir -p out\nawk -F, 'NR>1 {s+=$3} END {print s}' in.csv > out/total.txt\n"
 
 
@@ -302,8 +307,9 @@ def test_6_publish_and_roll_back(ui: Ui) -> None:
 
 def test_7_the_other_main_pages(ui: Ui) -> None:
     ui.go("/catalog")
-    # with the converted jobs: daily_sales's pipeline, 3 tasks and template, gated's pipeline, 10 tasks and template
-    assert len(ui.all("table.list tbody tr")) == 20
+    # besides the seeds and what the tests made, the converted jobs: daily_sales's pipeline, 3 tasks and template,
+    # gated's pipeline, 10 tasks and template
+    assert len(ui.all("table.list tbody tr")) == 21
     ui.shot("10-catalog")
     ui.go("/pipelines/nightly-totals/yaml")
     assert "command" not in ui.field("text").get_attribute("value")
@@ -337,3 +343,16 @@ def test_8_post_catch_and_finally_in_the_graph(ui: Ui) -> None:
     assert not ui.graph_text_overflow()
     assert "gate: catch" in ui.find("#task-deploy_catch").text  # the table says it too
     ui.shot("17-gated-pipeline")
+
+
+def test_9_no_secret_value_on_a_page(ui: Ui) -> None:
+    ui.login("ada")
+    for path, name in (("/tasks/load-warehouse", "18-task-with-secrets"), ("/tasks/load-warehouse/edit", ""),
+                       ("/tasks/load-warehouse/yaml", "")):
+        ui.go(path)
+        typed = ui.d.execute_script("return [...document.querySelectorAll('input, textarea')].map(e => e.value)")
+        shown = ui.d.page_source + "\n".join(typed)
+        assert not [s for s in SECRETS if s in shown], path
+        assert "DB_PASSWORD" in shown and "PGPASS" in shown  # the names are there, not the values
+        if name:
+            ui.shot(name)
