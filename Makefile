@@ -24,7 +24,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 AIRFLOW_OLDEST := 3.2.0
 OLDEST := $(CURDIR)/.venv-airflow-$(AIRFLOW_OLDEST)
 
-.PHONY: venv demo ui airflow test test-airflow-oldest corpus lint bench clean chromium
+.PHONY: venv demo ui airflow test test-airflow-oldest corpus lint bench clean chromium screenshots
 
 venv: $(VENV)/.installed
 
@@ -56,6 +56,10 @@ demo: venv
 ui: venv
 	$(BIN)/jenkins2flow ui --state-dir $(STATE)
 
+# The README's screenshots of the catalog UI (docs/ui-*.png), over the store `make demo` left (needs make chromium).
+screenshots: venv
+	$(BIN)/python docs/screenshots.py
+
 # A local Airflow over the catalog on 127.0.0.1:8080: the migrated pipelines are its DAGs (Ctrl-C stops it).
 airflow: venv
 	$(BIN)/jenkins2flow airflow --state-dir $(STATE)
@@ -82,7 +86,7 @@ corpus: venv
 	$(BIN)/python -m pytest -p no:cacheprovider bench/corpus
 
 lint: venv
-	$(BIN)/ruff check src runtime tests bench
+	$(BIN)/ruff check src runtime tests bench docs
 	$(BIN)/mypy src runtime/src
 
 bench: venv

@@ -20,9 +20,13 @@ from click.testing import CliRunner
 from jenkins2flow_runtime.model import make
 from jenkins2flow_runtime.store import open_store
 from test_migration import shadow_result
+from ui_docs import GATED
 from ui_help import PASSWORD, Users
 
 from jenkins2flow.cli.main import cli
+from jenkins2flow.convert import convert_job
+from jenkins2flow.convert.save import save_conversion
+from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 from jenkins2flow.shadow.results import ResultsStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +37,7 @@ pytestmark = [
     pytest.mark.skipif(not (Path(CHROMEDRIVER).exists() and Path(CHROMIUM).exists()),
                        reason="chromium and chromium-driver are not installed (make chromium)"),
 ]
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--hide-scrollbars",
          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1366,900")
 # The browser decodes its own screenshot onto a canvas and measures it: how many colours, how much is not background.
 MEASURE = """
@@ -74,11 +78,17 @@ def server(tmp_path_factory: pytest.TempPathFactory, users: Users) -> Iterator[s
         st.save(make("view_task", "sales-by-region", {
             "sql": "SELECT region, SUM(total)\nFROM sales\nWHERE day = '{{ ds }}'\nGROUP BY region\n",
             "description": "Totals per region."}), by="seed")
+        st.save(make("concrete_task", "load-warehouse", {  # secret values: none may reach a page
+            "type": "shell", "command": "psql -f load.sql\n", "env": {"DB_PASSWORD": SECRETS[0], "REGION": "eu"},
+            "secrets": [{"env": "PGPASS", "source": "connection", "id": "warehouse", "field": "password"}],
+            "parameters": [{"name": "API_TOKEN", "type": "password", "default": SECRETS[1]}]}), by="seed")
     # a converted Jenkins job and a shadow run, for the migration view
     sample = ROOT / "samples" / "jenkinsfiles" / "daily_sales.Jenkinsfile"
     assert CliRunner().invoke(cli, ["convert", str(sample), "--store", store, "--no-publish"]).exit_code == 0
     with ResultsStore(store, create=True) as results:
         results.save(shadow_result("manual-1", "daily_sales", "different"))
+    with open_store(store) as st:  # a job with when, try/catch/finally and post blocks: gates in the graph
+        save_conversion(st, convert_job(parse_jenkinsfile(GATED, "Jenkinsfile", "gated")))
     (home / "shadow" / "manual-1").mkdir(parents=True)
     (home / "shadow" / "manual-1" / "report.html").write_text("<html><body><h1>Shadow report</h1></body></html>")
     app = create_app(UiSettings(store=store, state_dir=home, users_file=users.path))
@@ -166,15 +176,27 @@ class Ui:
         self.submit()
         assert self.find(".who .user").text == name
 
+    def graph_text_overflow(self) -> list[str]:
+        """The texts of the graph's boxes that run past their box's right edge (as the browser lays them out)."""
+        return list(self.d.execute_script("""
+            const out = [];
+            for (const g of document.querySelectorAll('svg.graph g.node')) {
+              const width = g.querySelector('rect.box').width.baseVal.value;
+              for (const t of g.querySelectorAll('text'))
+                if (t.x.baseVal[0].value + t.getComputedTextLength() > width - 4) out.push(t.textContent);
+            }
+            return out;"""))
+
     def shot(self, name: str) -> dict[str, Any]:
-        """A full-page screenshot, saved, and measured by the browser itself."""
+        """A screenshot of the whole page (however long: through the DevTools protocol), saved, and measured by the
+        browser itself."""
         self.d.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
-        height = int(self.d.execute_script("return document.documentElement.scrollHeight"))
-        self.d.set_window_size(1366, max(700, min(height + 120, 4000)))
-        png = self.d.get_screenshot_as_png()
-        (self.shots / f"{name}.png").write_bytes(png)
-        stats = self.d.execute_async_script(MEASURE, base64.b64encode(png).decode())
-        self.d.set_window_size(1366, 900)
+        size = self.d.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+        clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+        data = self.d.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
+                                                                  "clip": clip})["data"]
+        (self.shots / f"{name}.png").write_bytes(base64.b64decode(data))
+        stats = self.d.execute_async_script(MEASURE, data)
         assert stats is not None, f"{name}: the screenshot did not decode"
         assert stats["colours"] >= 12 and stats["foreground"] >= 0.03, f"{name} looks blank: {stats}"
         return dict(stats)
@@ -185,6 +207,7 @@ def ui(browser: Any, server: str, shots: Path) -> Ui:
     return Ui(browser, server, shots)
 
 
+SECRETS = ("hunter2-in-env", "tok-123-default")
 SCRIPT = "set -e\nmkdir -p out\nawk -F, 'NR>1 {s+=$3} END {print s}' in.csv > out/total.txt\n"
 
 
@@ -228,6 +251,8 @@ def test_2_create_a_pipeline_with_two_tasks(ui: Ui) -> None:
 
 def test_3_bad_input_keeps_what_was_typed(ui: Ui) -> None:
     ui.go("/pipelines/nightly-totals/edit")
+    assert ui.find('label[for="f-spec.tasks.0.id"]').text.startswith("ID")  # not the schema's "Id"
+    assert ui.find(".field.w-text small.help code")  # a description's `quoted` words read as code
     ui.type("spec.tasks.0.retries", "many")
     ui.type("spec.description", "Totals every night, now with a check.")
     ui.submit()
@@ -248,6 +273,8 @@ def test_4_diff_of_two_versions(ui: Ui) -> None:
     assert "spec.description: 'Totals every night.' -> 'Totals every night, now with a check.'" in changes
     assert "spec.tasks[0].retries: None -> 2" in changes
     assert len(ui.all("table.diff tr.d-change")) >= 2
+    number, text = ui.find("table.diff tr.d-change td.no"), ui.find("table.diff tr.d-change td.l")
+    assert number.size["width"] < 60 and text.size["width"] > 450  # the line numbers leave the room to the text
     ui.shot("07-diff")
 
 
@@ -272,12 +299,17 @@ def test_6_publish_and_roll_back(ui: Ui) -> None:
     ui.accept_and_wait(".lifecycle form[action$='/rollback'] button")
     assert ui.find(".flash.ok").text == "Rolled back: the old spec is published as version 3."
     assert "published" in ui.find(".doc-head .meta").text
+    statuses = {r.find_element("css selector", "a").text: r.find_elements("css selector", "td")[1].text
+                for r in ui.all("section.two table.grid tbody tr") if r.find_elements("css selector", "td a")}
+    assert statuses["v3"] == "published" and statuses["v2"] == "draft was published" and statuses["v1"] == "draft"
     ui.shot("09-rolled-back")
 
 
 def test_7_the_other_main_pages(ui: Ui) -> None:
     ui.go("/catalog")
-    assert len(ui.all("table.list tbody tr")) == 8  # with the converted job: its pipeline, 3 tasks, its template
+    # besides the seeds and what the tests made, the converted jobs: daily_sales's pipeline, 3 tasks and template,
+    # gated's pipeline, 10 tasks and template
+    assert len(ui.all("table.list tbody tr")) == 21
     ui.shot("10-catalog")
     ui.go("/pipelines/nightly-totals/yaml")
     assert "command" not in ui.field("text").get_attribute("value")
@@ -292,7 +324,35 @@ def test_7_the_other_main_pages(ui: Ui) -> None:
     ui.go("/migration/shadow/manual-1")
     ui.shot("15-shadow-run")
     ui.go("/pipelines/daily_sales")
+    assert [t.text for t in ui.all("svg.graph text.t1")] == ["Extract", "Transform", "Load"]  # the stage over the step
+    assert ui.all("svg.graph text.t3")[0].text == "sh: mkdir -p out" and not ui.graph_text_overflow()
     ui.shot("16-converted-pipeline")
     ui.d.delete_all_cookies()
     ui.go("/login")
     ui.shot("14-login")
+
+
+def test_8_post_catch_and_finally_in_the_graph(ui: Ui) -> None:
+    ui.login("vic")
+    ui.go("/pipelines/gated")
+    graph = ui.find("svg.graph")
+    assert "TB" in graph.get_attribute("class").split()  # a long chain reads top to bottom, within the page
+    assert graph.size["width"] <= ui.find(".graph-wrap").size["width"]
+    gates = sorted(t.text for t in ui.all("svg.graph g.gate text.tg"))
+    assert gates == ["gate: catch", "gate: finally", "gate: post always", "gate: post failure", "gate: when"]
+    assert not ui.graph_text_overflow()
+    assert "gate: catch" in ui.find("#task-deploy_catch").text  # the table says it too
+    ui.shot("17-gated-pipeline")
+
+
+def test_9_no_secret_value_on_a_page(ui: Ui) -> None:
+    ui.login("ada")
+    for path, name in (("/tasks/load-warehouse", "18-task-with-secrets"), ("/tasks/load-warehouse/edit", ""),
+                       ("/tasks/load-warehouse/yaml", "")):
+        ui.go(path)
+        typed = ui.d.execute_script("return [...document.querySelectorAll('input, textarea')].map(e => e.value)")
+        shown = ui.d.page_source + "\n".join(typed)
+        assert not [s for s in SECRETS if s in shown], path
+        assert "DB_PASSWORD" in shown and "PGPASS" in shown  # the names are there, not the values
+        if name:
+            ui.shot(name)

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from htmlform import form_fields, replace
 from jenkins2flow_runtime.store import open_store
 from jenkins2flow_runtime.ui.auth import password_fingerprint
-from ui_docs import SCRIPT, rich_docs
+from ui_docs import GATED, SCRIPT, rich_docs
 from ui_help import Users, csrf_of, login, make_client
 
 GROUP = {"concrete_task": "tasks", "view_task": "views", "parameter_template": "templates", "pipeline": "pipelines"}
@@ -61,6 +61,23 @@ def test_forms_need_the_csrf_token(app_client: TestClient) -> None:
     login(other, "eddie")
     assert other.post("/new/tasks", data={"name": "x", "spec.type": "shell", "spec.command": "true",
                                           "csrf_token": token}).status_code == 400
+
+
+def test_every_form_is_refused_without_its_csrf_token(seeded: TestClient, store_uri: str) -> None:
+    client = as_user(seeded, "ada")
+    data = {"name": "x", "spec.type": "shell", "spec.command": "true", "text": "kind: concrete_task\nname: x\n",
+            "version": "1", "comment": "c", "logical_date": "2024-01-01T00:00"}
+    for path in ("/new/tasks", "/new/tasks/yaml", "/tasks/sum-sales/edit", "/tasks/sum-sales/yaml",
+                 "/tasks/sum-sales/publish", "/tasks/sum-sales/retire", "/tasks/sum-sales/rollback",
+                 "/views/sales-by-region/render", "/logout", "/login"):
+        sent = client.post(path, data=data)  # another site's form: no token, no Origin / Sec-Fetch-Site
+        assert sent.status_code == 400 and "CSRF" in sent.text, path
+        assert "WHERE day" not in sent.text, path  # the test render rendered nothing
+    with open_store(store_uri) as store:
+        assert len(store.history("concrete_task", "sum-sales")) == 1  # type: ignore[arg-type]
+        assert store.get("concrete_task", "sum-sales").status == "published"  # type: ignore[arg-type]
+        assert [d.name for d in store.list() if d.name == "x"] == []
+    assert client.get("/catalog").status_code == 200  # still logged in: the logout was refused too
 
 
 @pytest.mark.parametrize("kind,name", [(d.kind, d.name) for d in rich_docs()])
@@ -298,6 +315,11 @@ def test_test_render_of_a_view_is_sandboxed_and_hides_secrets(seeded: TestClient
     typed = client.post("/views/sales-by-region/render?pipeline=daily-sales&task=aggregate",
                         data=replace(form_fields(page.text), **{"param.LIMIT": "x"}))
     assert "Cannot render" in typed.text and "Parameter &#39;LIMIT&#39; must be an integer" in typed.text
+    assert 'name="param.LIMIT" value="x"' in typed.text  # what was typed stays in the form
+    bad = replace(form_fields(page.text), **{"param.TENANT": "acme", "logical_date": "tuesday", "results": "a: [1"})
+    kept = client.post("/views/sales-by-region/render?pipeline=daily-sales&task=aggregate", data=bad).text
+    assert "The logical date &#39;tuesday&#39; is not a date and time" in kept
+    assert 'name="param.TENANT" value="acme"' in kept and 'value="tuesday"' in kept and ">a: [1</textarea>" in kept
 
 
 def test_test_render_never_shows_a_stored_secret_nor_escapes_the_sandbox(app_client: TestClient) -> None:
@@ -343,29 +365,6 @@ def test_new_document_forms_for_every_kind(app_client: TestClient, store_uri: st
     assert sent.status_code == 303
     with open_store(store_uri, create=True) as store:
         assert {d.name for d in store.list()} == {"t1", "v1", "p1", "pipe"}
-
-
-GATED = """\
-pipeline {
-  agent any
-  parameters { string(name: 'DAY', defaultValue: '2026-01-01') }
-  stages {
-    stage('Build') { steps { sh 'make' } }
-    stage('Deploy') {
-      when { branch 'main' }
-      steps {
-        script {
-          try { sh 'make deploy' } catch (e) { sh 'make rollback' } finally { sh 'make tidy' }
-        }
-      }
-    }
-  }
-  post {
-    failure { sh 'notify-fail' }
-    always { sh 'cleanup' }
-  }
-}
-"""
 
 
 @pytest.fixture

@@ -108,6 +108,28 @@ def test_graph_layers_gates_and_matrix() -> None:
     assert graph.width > nodes["end"].x and graph.height >= nodes["m"].y
 
 
+def test_graph_lines_and_direction() -> None:
+    def task(i: int, **more: object) -> dict[str, object]:
+        return {"id": f"t{i}", "uses": {"kind": "concrete_task", "name": "t", "version": 1},
+                "depends_on": [f"t{i - 1}"] if i else [], **more}
+
+    short = layout(make("pipeline", "p", {"tasks": [  # type: ignore[arg-type]
+        task(0, title="Build · sh: make all"), task(1), task(2, title="Publish the report")]}).spec)
+    lines = {n.id: n.lines for n in short.nodes}
+    assert lines == {"t0": ("Build", "sh: make all", "t0"), "t1": ("t1", "", "t@1"),
+                     "t2": ("Publish the report", "", "t2")}
+    assert short.direction == "LR" and short.node_h > 54  # three lines where one task has a step
+    long_title = "Deploy to production · sh: ./deploy.sh --region eu-west-1 --all-the-flags"
+    chain = [task(i, title=long_title) for i in range(8)]
+    chain[7]["depends_on"] = ["t6", "t2"]  # over five layers: round the side
+    graph = layout(make("pipeline", "p", {"tasks": chain}).spec)  # type: ignore[arg-type]
+    assert graph.direction == "TB" and graph.height > graph.width  # eight deep reads top to bottom
+    head, body, _ = graph.nodes[0].lines
+    assert head == "Deploy to production" and body.endswith("…") and len(body) <= 31
+    far = next(e for e in graph.edges if (e.source, e.target) == ("t2", "t7"))
+    assert " L" in far.path and max(n.x for n in graph.nodes) + graph.node_w < graph.width - 16  # room on the right
+
+
 def test_side_by_side_folds_long_unchanged_runs() -> None:
     a = "\n".join(f"line {i}" for i in range(40))
     b = a.replace("line 20", "line twenty") + "\nextra"

@@ -70,3 +70,27 @@ def rich_docs() -> list[Document]:
 
 def rich_data() -> dict[str, Any]:
     return {(d.kind, d.name): d.spec.model_dump(mode="json") for d in rich_docs()}  # type: ignore[misc]
+
+
+# A Jenkinsfile whose conversion has every kind of gate: when, try/catch/finally, post conditions.
+GATED = """\
+pipeline {
+  agent any
+  parameters { string(name: 'DAY', defaultValue: '2026-01-01') }
+  stages {
+    stage('Build') { steps { sh 'make' } }
+    stage('Deploy') {
+      when { branch 'main' }
+      steps {
+        script {
+          try { sh 'make deploy' } catch (e) { sh 'make rollback' } finally { sh 'make tidy' }
+        }
+      }
+    }
+  }
+  post {
+    failure { sh 'notify-fail' }
+    always { sh 'cleanup' }
+  }
+}
+"""

@@ -133,7 +133,7 @@ class SchemaForm:
     def _control(self, name: str, prop: dict[str, Any], value: Any, path: str, raw: Mapping[str, str],
                  required: bool) -> Control:
         widget, node, nullable = self.shape(prop)
-        label = prop.get("title") or name.replace("_", " ").capitalize()  # the field's, not its type's ("Ref")
+        label = _label(prop.get("title") or name.replace("_", " ").capitalize())  # the field's, not its type's ("Ref")
         c = Control(path=path, label=label, help=prop.get("description") or node.get("description", ""),
                     widget=widget, required=required, language=node.get("x-language", ""))
         if widget == "select":
@@ -228,6 +228,15 @@ class SchemaForm:
 
 
 _MISSING: Any = object()
+
+
+# words of the schema's generated titles ("Ssh Agent", "Cpu") as they are written
+WORDS = {"Cpu": "CPU", "Sql": "SQL", "Ssh": "SSH", "Id": "ID", "Sha256": "SHA-256", "Dagrun": "DAG run"}
+TITLES = {"And Dom Dow": "Day of month AND day of week"}
+
+
+def _label(title: str) -> str:
+    return TITLES.get(title) or " ".join(WORDS.get(w, w) for w in title.split())
 
 
 def _singular(label: str) -> str:

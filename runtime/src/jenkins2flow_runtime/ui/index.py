@@ -140,7 +140,8 @@ def own_title(doc: Document) -> str:
     spec: Any = doc.spec
     description = (getattr(spec, "description", "") or "").strip()
     if description:
-        return description.splitlines()[0][:160]
+        first = description.splitlines()[0]
+        return first if len(first) <= 160 else first[:159].rstrip() + "…"
     if doc.kind == "parameter_template" and spec.parameters:
         names = ", ".join(p.name for p in spec.parameters)
         return f"Parameters {names if len(names) <= 150 else names[:149] + '…'}"

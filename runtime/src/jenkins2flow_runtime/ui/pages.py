@@ -128,10 +128,10 @@ async def _doc_response(request: Request, group: str, name: str, version: str, *
         doc = cat.get(kind, name, _version(version))
         latest = cat.get(kind, name) if doc.version else doc
         history = cat.history(kind, name)
-        uses = cat.uses(kind, name)
+        uses, trail = cat.uses(kind, name), cat.audit(kind, name)
         ctx: dict[str, Any] = {
             "doc": doc, "latest": latest, "shown": cat.shown_spec(doc), "yaml": cat.doc_yaml(doc),
-            "versions": history[::-1], "audit": cat.audit(kind, name)[::-1][:20], "uses": uses,
+            "versions": history[::-1], "audit": trail[::-1][:20], "uses": uses, "released": released(trail),
             "doc_title": own_title(doc) or next((step_title(u.title) for u in uses if u.title), ""),
             "published": next((d for d in history if d.status == "published"), None),
         }
@@ -148,7 +148,14 @@ async def history_page(request: Request, group: str, name: str) -> Response:
     await need(request)
     cat, kind = state(request).catalog, _kind(group)
     versions, trail = await run_in_threadpool(lambda: (cat.history(kind, name)[::-1], cat.audit(kind, name)[::-1]))
-    return page(request, "history.html", group=group, kind=kind, name=name, versions=versions, audit=trail)
+    return page(request, "history.html", group=group, kind=kind, name=name, versions=versions, audit=trail,
+                released=released(trail))
+
+
+def released(trail: list[Any]) -> set[int]:
+    """The versions that were published at some time: the store's status of one that another has replaced since is
+    draft again, which would read as if it never ran."""
+    return {a.version for a in trail if a.action == "publish"}
 
 
 @router.get("/{group:j2fgroup}/{name}/diff", name="diff")

@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from jenkins2flow_runtime.ui import access
 from jenkins2flow_runtime.ui.auth import ROLES, Signer, User, UsersFile
@@ -184,9 +185,18 @@ def _when(value: datetime | str | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _ticks(text: str) -> Markup:
+    """A schema description's `quoted` words as code, the rest escaped: "e.g. `Europe/Paris`" reads as code."""
+    parts = str(escape(text)).split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: leave the text as it is
+        return Markup("`".join(parts))
+    return Markup("".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts)))
+
+
 templates = Jinja2Templates(env=Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                                             undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True))
 templates.env.filters["when"] = _when
+templates.env.filters["ticks"] = _ticks
 templates.env.globals.update(GROUP_OF=GROUP_OF, LABELS=LABELS, ROLES=ROLES)
 
 
