@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from airflow_test_env import airflow_env
@@ -31,12 +32,19 @@ DAG_FILE = "from jenkins2flow_runtime.airflow import load_dags; load_dags(global
 
 
 @pytest.fixture(autouse=True)
-def _no_parsing_context(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test starts outside a task runner's parsing context. Airflow 3.2's `dag.test()` leaves
+def _no_parsing_context() -> Iterator[None]:
+    """Each test starts and ends outside a task runner's parsing context. Airflow 3.2's `dag.test()` leaves
     _AIRFLOW_PARSING_CONTEXT_DAG_ID set behind it (its context manager restores only a value that was set before), so
-    the next DagBag in the process would build that one pipeline (see `sync._parsing_dag_id`)."""
-    for name in ("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "_AIRFLOW_PARSING_CONTEXT_TASK_ID"):
-        monkeypatch.delenv(name, raising=False)
+    the next DagBag in the process, in a later test here or elsewhere (tests/render's subprocesses inherit it), would
+    build that one pipeline (see `sync._parsing_dag_id`)."""
+
+    def clear() -> None:
+        for name in ("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "_AIRFLOW_PARSING_CONTEXT_TASK_ID"):
+            os.environ.pop(name, None)
+
+    clear()
+    yield
+    clear()
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +76,4 @@ def configured_dags_folder() -> Path:
     folder = Path(ENV["AIRFLOW__CORE__DAGS_FOLDER"])
     (folder / "jenkins2flow_dags.py").write_text(DAG_FILE)
     return folder
+
