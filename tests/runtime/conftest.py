@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from airflow_test_env import airflow_env
@@ -77,3 +77,23 @@ def configured_dags_folder() -> Path:
     (folder / "jenkins2flow_dags.py").write_text(DAG_FILE)
     return folder
 
+
+@pytest.fixture
+def dags_in_db(airflow_db: Path, configured_dags_folder: Path) -> Callable[[], None]:
+    """Write every DAG of the configured folder to the metadata DB, as the DAG processor does. A DAG that a run
+    triggers must be there: Airflow 3.3's dag.test() writes its whole bundle, 3.2's only the DAG under test
+    (apache/airflow#64884)."""
+
+    def sync() -> None:
+        from airflow.dag_processing.bundles.manager import DagBundlesManager
+        from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
+
+        manager = DagBundlesManager()
+        manager.sync_bundles_to_db()
+        bundle = manager.get_bundle("dags-folder")
+        bundle.initialize()
+        bag = BundleDagBag(dag_folder=bundle.path, bundle_path=bundle.path, bundle_name=bundle.name)
+        assert bag.import_errors == {}
+        sync_bag_to_db(bag, bundle.name, bundle.version)
+
+    return sync
