@@ -43,8 +43,8 @@ UNHANDLED = """pipeline {
 """
 # The stage's 20 s run from its clock task; `one` (4 s) starts after two more tasks, `two` (18 s) after three. Each
 # alone fits in 20 s; together they take at least 22 s, so `two` is stopped at least 2 s before it could end, whatever
-# Airflow's overhead. `two` must also start within the 20 s: dag.test() on Airflow 3.2 runs each task in a process of
-# its own, which takes ~2-3.5 s to start on a busy machine (3.3 runs them in-process): room for over 5 s a task.
+# Airflow's overhead. `two` must also start within the 20 s: dag.test() on Airflow 3.2 builds an in-process execution
+# API for each task, ~2-3.5 s on a busy machine, before the task starts (3.3 does not): room for over 5 s a task.
 LIMITED = """pipeline {
   agent any
   stages {
