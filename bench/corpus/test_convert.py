@@ -9,9 +9,8 @@ from conftest import CORPUS
 
 from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.estate import convert_estate, iter_jobs
-from jenkins2flow.render.dag import write_dag
+from jenkins2flow.estate_service import EstateOptions, EstateService
 from tests.convert.test_estate_invariants import runnable_rate
-from tests.render.dagcheck import conversion_docs
 from tests.render.test_render import _dagbag
 
 
@@ -41,14 +40,12 @@ def test_orchestration_jobs_are_no_longer_jenkins_only() -> None:
 
 
 def test_rendered_dags_load_in_one_dagbag(tmp_path: Path) -> None:
+    """What `convert --dags-dir` writes (the estate service: the catalog, then each pipeline's DAG file)."""
     dags = tmp_path / "dags"
-    estate = convert_estate(iter_jobs([str(CORPUS / "jenkinsfiles"), str(CORPUS / "configxml")]))
-    written = 0
-    for conv in estate.conversions:
-        if conv.pipeline is not None:
-            pipeline, docs = conversion_docs(conv)
-            write_dag(dags, pipeline, docs)
-            written += 1
+    options = EstateOptions(store=str(tmp_path / "store.db"), dags_dir=dags)
+    run = EstateService([str(CORPUS / "jenkinsfiles"), str(CORPUS / "configxml")], options).convert()
+    run.report.close()
+    written = run.totals.dags_written
     assert written > 200
     result = _dagbag(dags, tmp_path / "state")
     assert result["errors"] == {}

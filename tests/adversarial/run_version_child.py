@@ -63,8 +63,13 @@ def run_through_task_runner(on_done: Any) -> Any:
 
     from airflow.sdk.api.datamodels._generated import BundleInfo
     from airflow.sdk.api.datamodels._generated import TaskInstance as TaskInstanceSDK
-    from airflow.sdk.execution_time.supervisor import InProcessTestSupervisor, supervise_task
+    from airflow.sdk.execution_time.supervisor import InProcessTestSupervisor
     from airflow.utils.state import TaskInstanceState
+
+    try:
+        from airflow.sdk.execution_time.supervisor import supervise_task
+    except ImportError:  # Airflow 3.2 (Task SDK 1.2) names it supervise, with the same arguments; 3.3 deprecates that
+        from airflow.sdk.execution_time.supervisor import supervise as supervise_task
 
     def run_task(*, ti: Any, task: Any, run_triggerer: bool = False) -> None:
         ti.set_state(TaskInstanceState.QUEUED)

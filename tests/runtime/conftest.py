@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from airflow_test_env import airflow_env
@@ -33,12 +34,19 @@ DAG_FILE = "from jenkins2flow_runtime.airflow import load_dags; load_dags(global
 
 
 @pytest.fixture(autouse=True)
-def _no_parsing_context(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test starts outside a task runner's parsing context. Airflow 3.2's `dag.test()` leaves
+def _no_parsing_context() -> Iterator[None]:
+    """Each test starts and ends outside a task runner's parsing context. Airflow 3.2's `dag.test()` leaves
     _AIRFLOW_PARSING_CONTEXT_DAG_ID set behind it (its context manager restores only a value that was set before), so
-    the next DagBag in the process would build that one pipeline (see `sync._parsing_dag_id`)."""
-    for name in ("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "_AIRFLOW_PARSING_CONTEXT_TASK_ID"):
-        monkeypatch.delenv(name, raising=False)
+    the next DagBag in the process, in a later test here or elsewhere (tests/render's subprocesses inherit it), would
+    build that one pipeline (see `sync._parsing_dag_id`)."""
+
+    def clear() -> None:
+        for name in ("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "_AIRFLOW_PARSING_CONTEXT_TASK_ID"):
+            os.environ.pop(name, None)
+
+    clear()
+    yield
+    clear()
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +78,24 @@ def configured_dags_folder() -> Path:
     folder = Path(ENV["AIRFLOW__CORE__DAGS_FOLDER"])
     (folder / "jenkins2flow_dags.py").write_text(DAG_FILE)
     return folder
+
+
+@pytest.fixture
+def dags_in_db(airflow_db: Path, configured_dags_folder: Path) -> Callable[[], None]:
+    """Write every DAG of the configured folder to the metadata DB, as the DAG processor does. A DAG that a run
+    triggers must be there: Airflow 3.3's dag.test() writes its whole bundle, 3.2's only the DAG under test
+    (apache/airflow#64884)."""
+
+    def sync() -> None:
+        from airflow.dag_processing.bundles.manager import DagBundlesManager
+        from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
+
+        manager = DagBundlesManager()
+        manager.sync_bundles_to_db()
+        bundle = manager.get_bundle("dags-folder")
+        bundle.initialize()
+        bag = BundleDagBag(dag_folder=bundle.path, bundle_path=bundle.path, bundle_name=bundle.name)
+        assert bag.import_errors == {}
+        sync_bag_to_db(bag, bundle.name, bundle.version)
+
+    return sync

@@ -1,6 +1,7 @@
-"""One Ant-style glob for the runtime (copyArtifacts) and the shadow harness: Ant's documented examples
-(https://ant.apache.org/manual/dirtasks.html#patterns), Jenkins' comma lists, excludes and default excludes.
-The shadow harness's use of it: tests/shadow/test_artifacts_outputs.py."""
+"""One Ant-style glob for the runtime (copyArtifacts, `when { branch; tag; changeRequest }`) and the shadow harness:
+Ant's documented examples (https://ant.apache.org/manual/dirtasks.html#patterns), the rules file sets and names
+share and those they differ by, Jenkins' comma lists, excludes and default excludes. The shadow harness's use of it:
+tests/shadow/test_artifacts_outputs.py; the `when` conditions': tests/convert/test_evaluate_when.py."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from jenkins2flow_runtime import fallback
-from jenkins2flow_runtime.antglob import AntGlob, ant_match
+from jenkins2flow_runtime.antglob import AntGlob, ant_match, match_path
 from jenkins2flow_runtime.fallback import FallbackError, copy_artifacts
 from jenkins2flow_runtime.workspace import record_run
 
@@ -53,6 +54,46 @@ def test_ant_documented_examples(pattern: str, good: list[str], bad: list[str]) 
 ])
 def test_ant_rules(path: str, pattern: str, expected: bool) -> None:
     assert ant_match(path, pattern) is expected
+
+
+@pytest.mark.parametrize(("pattern", "path", "matches"), [
+    ("main", "main", True), ("main", "MAIN", True), ("feature/*", "feature/x", True),
+    ("feature/*", "feature/x/y", False), ("feature/**", "feature/x/y", True), ("**/x", "a/b/x", True),
+    ("**", "anything/at/all", True), ("release-?", "release-1", True), ("release-?", "release-10", False),
+    ("*/hotfix/**", "2024/hotfix/a/b", True), ("a/**/b/**/c", "a/x/b/y/z/c", True), ("a/**/b", "a/c", False),
+    ("PR-*", "pr-12", True), ("feature//x", "feature/x", True),
+])
+def test_names_as_when_compares_them(pattern: str, path: str, matches: bool) -> None:
+    """A branch, tag or change-request field against a `when` GLOB: SelectorUtils.matchPath, ignoring case."""
+    assert match_path(pattern, path, file_set=False, case_sensitive=False) is matches
+
+
+# (pattern, path, as a file set's pattern, as a name's): the rules by which the two differ
+DIFFERENCES = [
+    ("out/", "out/a/b.txt", True, False),  # a trailing `/`: DirectoryScanner's `dir/` is `dir/**`...
+    ("out/", "out", True, True),  # ...for a name it means nothing
+    ("out\\*.txt", "out/a.txt", True, False),  # `\` separates in a file set; in a name it is a character...
+    ("release\\*", "release\\1", True, True),  # ...that a name's `*` may match
+    ("/rel/*", "rel/1", True, False),  # a leading `/`: dropped from a workspace path; a name's segment of its own
+    ("/rel/*", "/rel/1", True, True),
+    ("rel/*", "/rel/1", True, False),
+    ("**", "/rel/1", True, True),  # `**` matches a name's leading `/` as any segment
+    ("*/x", "/x", False, True),  # so do `*` and `?` ("/" is one character), as in Ant; in a file set "/x" is "x"
+    ("?/x", "/x", False, True),
+]
+
+
+@pytest.mark.parametrize(("pattern", "path", "as_file", "as_name"), DIFFERENCES)
+def test_file_sets_and_names_differ_on_separators(pattern: str, path: str, as_file: bool, as_name: bool) -> None:
+    assert match_path(pattern, path, file_set=True) is as_file
+    assert match_path(pattern, path, file_set=False) is as_name
+
+
+def test_case_is_the_callers_choice() -> None:
+    assert not match_path("*.txt", "A.TXT", file_set=True)  # a file set is case-sensitive, as Ant's default
+    assert match_path("*.txt", "A.TXT", file_set=True, case_sensitive=False)
+    assert not match_path("Main", "main", file_set=False)
+    assert match_path("Main", "main", file_set=False, case_sensitive=False)  # as `when` calls it
 
 
 def _tree(root: Path, files: list[str]) -> Path:

@@ -1,5 +1,6 @@
 """Converted Jenkinsfiles with try/catch/finally, when, post, catchError and timeouts, run for real with dag.test():
-three runs (each ~10 s), asserting on task states, the run's state and what the shell steps wrote."""
+three runs (~10 s each, the timeout one ~25 s), asserting on task states, the run's state and what the shell steps
+wrote."""
 
 from __future__ import annotations
 
@@ -40,14 +41,18 @@ UNHANDLED = """pipeline {
   }
 }
 """
+# The stage's 20 s run from its clock task; `one` (4 s) starts after two more tasks, `two` (18 s) after three. Each
+# alone fits in 20 s; together they take at least 22 s, so `two` is stopped at least 2 s before it could end, whatever
+# Airflow's overhead. `two` must also start within the 20 s: dag.test() on Airflow 3.2 builds an in-process execution
+# API for each task, ~2-3.5 s on a busy machine, before the task starts (3.3 does not): room for over 5 s a task.
 LIMITED = """pipeline {
   agent any
   stages {
     stage('Slow') {
-      options { timeout(time: 2, unit: 'SECONDS') }
+      options { timeout(time: 20, unit: 'SECONDS') }
       steps { catchError(buildResult: 'FAILURE') {
-        sh 'sleep 1.5; echo one > "$WORKSPACE/one"'
-        sh 'sleep 1.5; echo two > "$WORKSPACE/two"'
+        sh 'sleep 4; echo one > "$WORKSPACE/one"'
+        sh 'touch "$WORKSPACE/two.started"; sleep 18; echo two > "$WORKSPACE/two"'
       } }
     }
     stage('After') { steps { sh 'echo after > "$WORKSPACE/after"' } }
@@ -124,15 +129,15 @@ def test_an_unhandled_failure_runs_finally_then_fails_the_run(bag: Any) -> None:
 def test_a_stage_timeout_is_shared_by_its_tasks_and_catch_error_lets_the_build_go_on(bag: Any, capfd: Any) -> None:
     dags, specs = bag
     spec: model.PipelineSpec = specs["limited"]
-    one, two = _by_command(spec, "sleep-1.5-echo-one"), _by_command(spec, "sleep-1.5-echo-two")
-    assert [d.seconds for d in next(t for t in spec.tasks if t.id == two).deadlines] == [2]
+    one, two = _by_command(spec, "sleep-4-echo-one"), _by_command(spec, "touch-workspace-two.started")
+    assert [d.seconds for d in next(t for t in spec.tasks if t.id == two).deadlines] == [20]
     run = dags.dags["ctl-limited"].test()
     states, ws = _states(run), run_workspace("ctl-limited", run.run_id)
-    # each task alone takes 1.5 s, under 2 s; together they exceed the stage's 2 s: the second one is stopped
+    # each task alone fits in the stage's 20 s; together they do not: the second one is stopped while it runs
     assert states[one] == "success" and (ws / "one").exists()
-    assert states[two] == "failed" and not (ws / "two").exists()
+    assert states[two] == "failed" and (ws / "two.started").exists() and not (ws / "two").exists()
     logs = capfd.readouterr().out  # dag.test() prints the task logs
-    assert f"DeadlineExceeded: stage timeout of 2 s exceeded (stage 'Slow'): task '{two}' was stopped" in logs
+    assert f"DeadlineExceeded: stage timeout of 20 s exceeded (stage 'Slow'): task '{two}' was stopped" in logs
     assert states[_by_command(spec, "after")] == "success" and (ws / "after").exists()  # catchError: goes on
     assert states["build_result"] == "failed"  # ...and the build ends FAILURE, as in Jenkins
     assert str(run.state) == "failed"

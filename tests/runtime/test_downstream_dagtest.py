@@ -68,7 +68,8 @@ def _run_with_failing_downstream(dag: Any) -> tuple[Any, list[dict[str, Any]]]:
 
 
 @pytest.fixture
-def bag(airflow_db: Path, configured_dags_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+def bag(airflow_db: Path, configured_dags_folder: Path, dags_in_db: Any, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> Any:
     from airflow.dag_processing.dagbag import DagBag
 
     store = tmp_path / "store.db"
@@ -81,6 +82,7 @@ def bag(airflow_db: Path, configured_dags_folder: Path, tmp_path: Path, monkeypa
     assert convs["fire"].pipeline.tasks[0].bindings["wait"] is False
     found = DagBag(dag_folder=str(configured_dags_folder))
     assert found.import_errors == {}
+    dags_in_db()  # team/down among them: the trigger finds the DAG it triggers
     return found
 
 

@@ -11,7 +11,6 @@ from jenkins2flow_runtime import groovy
 from jenkins2flow_runtime.expressions import (
     Context,
     ExpressionError,
-    ant_match_path,
     as_text,
     check,
     condition,
@@ -248,17 +247,6 @@ def test_work_is_bounded_even_within_the_size_limits() -> None:
 def test_as_text_is_the_groovy_string() -> None:
     assert as_text(op("/", lit(10), lit(4))) == "2.5"
     assert as_text({"list": [lit("a"), lit(True)]}) == "[a, true]"
-
-
-@pytest.mark.parametrize(("pattern", "path", "matches"), [
-    ("main", "main", True), ("main", "MAIN", True), ("feature/*", "feature/x", True),
-    ("feature/*", "feature/x/y", False), ("feature/**", "feature/x/y", True), ("**/x", "a/b/x", True),
-    ("**", "anything/at/all", True), ("release-?", "release-1", True), ("release-?", "release-10", False),
-    ("*/hotfix/**", "2024/hotfix/a/b", True), ("a/**/b/**/c", "a/x/b/y/z/c", True), ("a/**/b", "a/c", False),
-    ("PR-*", "pr-12", True), ("/abs/*", "abs/x", False),
-])
-def test_ant_glob(pattern: str, path: str, matches: bool) -> None:
-    assert ant_match_path(pattern, path, case_sensitive=False) is matches
 
 
 @pytest.mark.parametrize(("cause", "detail", "causes", "expected"), [

@@ -1,4 +1,6 @@
-"""JENKINS_HOME walk and recorded builds, on a home written for these tests and on the real corpus build dirs."""
+"""JENKINS_HOME walk and recorded builds, on the home checked in for these tests (data/jenkins_home, copied with a
+log.gz and legacy permalink symlinks added) and on build folders written here; the shared corpus's recorded builds
+are read by bench/corpus/test_builds.py."""
 
 from __future__ import annotations
 

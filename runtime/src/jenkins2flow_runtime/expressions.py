@@ -70,6 +70,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from jenkins2flow_runtime import groovy
+from jenkins2flow_runtime.antglob import match_path
 from jenkins2flow_runtime.groovy import Budget, GroovyError
 
 MAX_DEPTH = 48
@@ -465,64 +466,11 @@ class _Eval:
 
 
 def compare_pattern(comparator: str, pattern: str, actual: str) -> bool:
-    """GLOB: Ant's SelectorUtils.matchPath, case-insensitive (what branch, tag and changeRequest use); REGEXP: Java's
-    String.matches (the whole string); EQUALS: exact."""
+    """GLOB: Ant's SelectorUtils.matchPath on the name, case-insensitive (what branch, tag and changeRequest use;
+    antglob says how it differs from a file set's pattern); REGEXP: Java's String.matches (the whole string); EQUALS:
+    exact."""
     if comparator == "REGEXP":
         return groovy.regex(pattern).fullmatch(actual) is not None
     if comparator == "EQUALS":
         return actual == pattern
-    return ant_match_path(pattern, actual, case_sensitive=False)
-
-
-def _tokens(path: str) -> list[str]:
-    out = ["/"] if path.startswith("/") else []
-    return out + [p for p in path.split("/") if p]
-
-
-_SEGMENTS: dict[tuple[str, bool], re.Pattern[str]] = {}
-
-
-def _segment(pattern: str, text: str, case_sensitive: bool) -> bool:
-    key = (pattern, case_sensitive)
-    rx = _SEGMENTS.get(key)
-    if rx is None:
-        body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-        rx = re.compile(body, re.S if case_sensitive else re.S | re.I)
-        if len(_SEGMENTS) < 1024:
-            _SEGMENTS[key] = rx
-    return rx.fullmatch(text) is not None
-
-
-def ant_match_path(pattern: str, path: str, case_sensitive: bool = True) -> bool:
-    """Ant's SelectorUtils.matchPath: `*` and `?` within one path segment, `**` for any number of segments."""
-    pat, s = _tokens(pattern), _tokens(path)
-    ps, pe, ss, se = 0, len(pat) - 1, 0, len(s) - 1
-    while ps <= pe and ss <= se and pat[ps] != "**":
-        if not _segment(pat[ps], s[ss], case_sensitive):
-            return False
-        ps, ss = ps + 1, ss + 1
-    if ss > se:
-        return all(p == "**" for p in pat[ps:pe + 1])
-    if ps > pe:
-        return False
-    while ps <= pe and ss <= se and pat[pe] != "**":
-        if not _segment(pat[pe], s[se], case_sensitive):
-            return False
-        pe, se = pe - 1, se - 1
-    if ss > se:
-        return all(p == "**" for p in pat[ps:pe + 1])
-    while ps != pe and ss <= se:
-        nxt = next((i for i in range(ps + 1, pe + 1) if pat[i] == "**"), -1)
-        if nxt == ps + 1:
-            ps += 1
-            continue
-        length, room = nxt - ps - 1, se - ss + 1
-        found = -1
-        for i in range(room - length + 1):
-            if all(_segment(pat[ps + j + 1], s[ss + i + j], case_sensitive) for j in range(length)):
-                found = ss + i
-                break
-        if found < 0:
-            return False
-        ps, ss = nxt, found + length
-    return all(p == "**" for p in pat[ps:pe + 1])
+    return match_path(pattern, actual, file_set=False, case_sensitive=False)
