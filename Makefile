@@ -79,7 +79,7 @@ test: venv chromium lint
 
 # The runtime's tests on the oldest Airflow the runtime supports, in a virtualenv of its own.
 test-airflow-oldest: $(OLDEST)/.installed
-	$(OLDEST)/bin/python -m pytest -p no:cacheprovider tests/runtime tests/render
+	$(OLDEST)/bin/python -m pytest -p no:cacheprovider tests/runtime tests/render tests/adversarial/test_store_run_version.py
 
 # The shared corpus (../shared/corpus, beside the project): the rates and checks that must hold on real Jenkins files.
 corpus: venv

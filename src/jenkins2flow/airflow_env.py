@@ -10,9 +10,11 @@ from jenkins2flow_runtime.dagfile import LOADER_TEXT as DAG_FILE_TEXT
 
 
 def airflow_env(state_dir: Path, store_uri: str) -> dict[str, str]:
-    """os.environ plus the Airflow settings the project uses, unless already set by the caller."""
+    """os.environ plus the Airflow settings the project uses, unless already set by the caller. Airflow's parsing
+    context (`_AIRFLOW_PARSING_CONTEXT_*`, set inside a running task) is left out: in a process started from a task it
+    would make the loader build only that task's DAG."""
     state = state_dir.resolve()
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("_AIRFLOW_PARSING_CONTEXT_")}
     defaults = {
         "AIRFLOW_HOME": str(state / "airflow"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(state / "dags"),

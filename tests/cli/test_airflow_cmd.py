@@ -67,3 +67,15 @@ def test_the_migrated_pipelines_are_dags_of_a_local_airflow_until_ctrl_c(tmp_pat
     assert "Stopping Airflow" in out
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/api/v2/monitor/health", timeout=5)
+
+
+def test_airflows_parsing_context_is_not_passed_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside a running task Airflow sets its parsing context; a loader started from there with it would build
+    only that task's DAG."""
+    from jenkins2flow.airflow_env import airflow_env
+
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_DAG_ID", "one")
+    monkeypatch.setenv("_AIRFLOW_PARSING_CONTEXT_TASK_ID", "t")
+    env = airflow_env(tmp_path, str(tmp_path / "store.db"))
+    assert not [k for k in env if k.startswith("_AIRFLOW_PARSING_CONTEXT_")]
+    assert env["JENKINS2FLOW_STORE"] == str(tmp_path / "store.db") and env["PATH"] == os.environ["PATH"]
