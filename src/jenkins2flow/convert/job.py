@@ -16,6 +16,7 @@ from jenkins2flow.convert.checkout import declarative_checkout, job_checkout
 from jenkins2flow.convert.classify import classify
 from jenkins2flow.convert.context import FALLBACK_SPEC, FALLBACK_TASK_ID, Ctx, Scope, task_title
 from jenkins2flow.convert.conversion import FALLBACK_TASK, Conversion, Status
+from jenkins2flow.convert.elements import job_elements
 from jenkins2flow.convert.environment import env_scope
 from jenkins2flow.convert.evaluate import Evaluator
 from jenkins2flow.convert.handlers.scm import shell_emitter
@@ -123,8 +124,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
     else:
         _xml(job, ctx, scope)
     regions.finish(ctx)
-    for unknown in job.unknown:
-        ctx.waived(f"element {unknown.tag}", unknown.span, "a job setting with no meaning outside Jenkins", unknown.tag)
+    job_elements(job, ctx)
     if all(t.id in ctx.aside for t in ctx.tasks):  # nothing but draft tasks beside the graph: no step
         if job.kind == "pipeline" and job.scm is not None and job.scm.script_path:
             ctx.placeholder("pipeline from SCM", job.span, f"the Jenkinsfile {job.scm.script_path!r} lives in the "

@@ -1,7 +1,7 @@
 """Conversion rules as data: `mappings/*.yaml`, overridable with `--mappings DIR`.
 
-One registry per extension point (steps, plugins, options, triggers, post, invocations), each keyed by the exact
-Jenkins id (`sh`, `hudson.tasks.Shell`). A rule names a handler with its parameters, waives the element with a
+One registry per extension point (steps, plugins, options, triggers, post, elements, invocations), each keyed by the
+exact Jenkins id (`sh`, `hudson.tasks.Shell`). A rule names a handler with its parameters, waives the element with a
 reason, or points at a Python hook `module:function` for what data cannot say.
 
 DATA_TABLES (agents, tools, scm, notifications) are facts of an estate rather than rules per element: nested
@@ -23,7 +23,7 @@ import yaml
 
 from jenkins2flow.errors import UsageError
 
-REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "agents", "invocations", "tools", "scm",
+REGISTRIES = ("steps", "plugins", "options", "triggers", "post", "elements", "agents", "invocations", "tools", "scm",
               "notifications")
 DATA_TABLES = ("agents", "tools", "scm", "notifications")
 # the keys a rule of a data table may set (a typo is an error at load time, not a silent no-op)
