@@ -7,7 +7,9 @@ conftest sets its own before anything imports Airflow, and both are temporary fo
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -21,5 +23,6 @@ from tests.helpers.moto_ecs import aws, moto_url  # noqa: E402, F401 - fixtures 
 
 if "airflow" not in sys.modules:
     _home = Path(tempfile.mkdtemp(prefix="j2f-adversarial-"))
+    atexit.register(shutil.rmtree, _home, ignore_errors=True)  # the session's Airflow home: gone when pytest ends
     os.environ.update(airflow_env(_home))
     (_home / "airflow").mkdir(parents=True)

@@ -5,7 +5,9 @@ The environment is set here, at import, BEFORE anything imports airflow (Airflow
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -14,6 +16,7 @@ from pathlib import Path
 from airflow_test_env import airflow_env
 
 _ROOT = Path(tempfile.mkdtemp(prefix="j2f-runtime-tests-"))
+atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)  # the session's Airflow home: gone when pytest ends
 ENV = airflow_env(_ROOT)
 if "airflow" in sys.modules and os.environ.get("AIRFLOW_HOME") != ENV["AIRFLOW_HOME"]:
     raise RuntimeError("tests/runtime/conftest.py must configure Airflow before anything imports it.")
