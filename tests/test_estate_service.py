@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import re
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,8 @@ from jenkins2flow_runtime.store import open_store
 
 import jenkins2flow.convert.estate as estate_module
 import jenkins2flow.convert.unchanged as unchanged_module
+import jenkins2flow.estate_service as service_module
+import jenkins2flow.render.dag as dag_module
 from jenkins2flow.cli.main import cli
 from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.estate import ConvertOptions, convert_stream
@@ -24,6 +27,7 @@ from jenkins2flow.convert.links import Links
 from jenkins2flow.estate_service import EstateOptions, EstateService, JobResult, may_link
 from jenkins2flow.ir import Job
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+from jenkins2flow.render.dag import Recent, StoredDocs
 from tests.conftest import ROOT
 
 FLOW = ("<?xml version='1.1' encoding='UTF-8'?>\n<flow-definition><definition class=\"org.jenkinsci.plugins."
@@ -104,6 +108,37 @@ def test_conversions_are_let_go_as_the_estate_streams_into_the_store(tmp_path: P
         assert len(list(run.report.details())) == 30
     assert len(made) == 30 and 0 < most[0] <= 5, "at most one batch of conversions is held"
     assert alive() == 0, "nothing keeps a conversion once its job is saved and reported"
+
+
+def test_the_documents_kept_for_dag_files_are_bounded_and_the_files_the_same(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    home = _home(tmp_path / "home", {f"job{i}": _freestyle(f"echo {i % 7}") for i in range(30)})
+    files = {}
+    kept: list[StoredDocs] = []
+    real = dag_module.write_stored_dag
+
+    def write_stored_dag(*args: object, cache: StoredDocs | None = None, **kwargs: object) -> object:
+        assert cache is not None
+        kept.append(cache)
+        return real(*args, cache=cache, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service_module, "write_stored_dag", write_stored_dag)
+    for keep in (1_000, 2):
+        monkeypatch.setattr(dag_module, "KEEP_DOCS", keep)
+        results, _ = _run(home, tmp_path / f"keep{keep}")
+        assert {r.dag for r in results.values()} == {"written"}
+        files[keep] = {p.name: re.sub(r"'created_at': '[^']*'", "", p.read_text(encoding="utf-8"))  # two runs
+                       for p in (tmp_path / f"keep{keep}" / "dags").iterdir()}
+        assert len(kept[-1].docs) <= keep and len(kept[-1].texts) <= keep
+    assert len(files[2]) == 30 and files[2] == files[1_000]  # versions let go are read again, laid out the same
+
+
+def test_recent_keeps_the_most_recently_used() -> None:
+    recent: Recent[str, int] = Recent(2)
+    recent["a"], recent["b"] = 1, 2
+    assert recent["a"] == 1  # a read counts as a use
+    recent["c"] = 3
+    assert dict(recent) == {"a": 1, "c": 3}
 
 
 def test_the_first_look_parses_only_the_jobs_that_may_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -237,6 +237,29 @@ def test_tree_size_and_depth_are_bounded() -> None:
         evaluate(doubling, Context(params={"s": "ab"}))
 
 
+def test_check_measures_the_tree_and_skips_only_known_subtrees_that_fit() -> None:
+    part = op("+", {"param": "a"}, op("neg", lit(1)))  # 4 nodes, 3 levels
+    assert check(part) == (4, 3)
+    assert check(op("str", part, part), {id(part): (4, 3)}) == (9, 4)
+    bogus = {"op": "nope"}  # a subtree said to be checked is taken at its word when it fits where it stands...
+    assert check(op("str", bogus), {id(bogus): (1, 1)}) == (2, 2)
+    with pytest.raises(ExpressionError, match="unknown operator"):
+        check(op("str", bogus))
+    deep: dict[str, Any] = lit(1)  # ...and walked when it does not, so the error is the one a whole walk raises
+    for _ in range(47):
+        deep = op("neg", deep)
+    assert check(deep) == (48, 48)
+    for known in ({}, {id(deep): (48, 48)}):
+        with pytest.raises(ExpressionError, match="nested more than 48 levels"):
+            check(op("not", op("not", deep)), known)
+    wide = op("str", *[lit("x")] * 200)
+    assert check(wide) == (201, 2)
+    for known in ({}, {id(wide): (201, 2)}):
+        with pytest.raises(ExpressionError, match="more than 4000 parts"):
+            check(op("str", *[wide] * 20), known)
+        assert check(op("str", *[wide] * 19), known) == (3820, 3)
+
+
 def test_work_is_bounded_even_within_the_size_limits() -> None:
     long = call("padLeft", lit(""), lit(90_000), lit("ab"))
     tree = op("or", *[op("==", call("trim", call("trim", long)), lit("")) for _ in range(64)])  # all false

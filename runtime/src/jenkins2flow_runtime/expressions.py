@@ -118,13 +118,23 @@ class Context:
 # ---- checking ------------------------------------------------------------------------------------------------------
 
 
-def check(tree: Any) -> None:
-    """Raise ExpressionError unless `tree` is a well-formed tree within the size limits."""
+def check(tree: Any, known: Mapping[int, tuple[int, int]] | None = None) -> tuple[int, int]:
+    """Raise ExpressionError unless `tree` is a well-formed tree within the size limits; else its size, (nodes,
+    levels). `known`: subtrees of `tree` already checked, by `id`, with their sizes (a tree combined from checked
+    trees is checked in the time of its new nodes): one that stays within the limits where it stands is not walked
+    again; one that does not is walked, so that the error is the one a whole walk raises."""
     count = [0]
-    _check(tree, 0, count, "")
+    levels = _check(tree, 0, count, "", known or {})
+    return count[0], levels
 
 
-def _check(node: Any, depth: int, count: list[int], at: str) -> None:
+def _check(node: Any, depth: int, count: list[int], at: str, known: Mapping[int, tuple[int, int]]) -> int:
+    """Check `node` at `depth`, counting its nodes into `count`; its levels (1 for a leaf)."""
+    if known and id(node) in known:
+        nodes, levels = known[id(node)]
+        if depth + levels - 1 <= MAX_DEPTH and count[0] + nodes <= MAX_NODES:
+            count[0] += nodes
+            return levels
     if not isinstance(node, dict):
         raise ExpressionError(f"an expression node must be an object, not {type(node).__name__}", at)
     at = node.get("at", at) if isinstance(node.get("at", at), str) else at
@@ -138,6 +148,7 @@ def _check(node: Any, depth: int, count: list[int], at: str) -> None:
         raise ExpressionError(f"unknown expression node {sorted(node)!r}", at)
     kind = kinds[0]
     value = node[kind]
+    below = 0  # the levels under this node
     if kind == "lit":
         if not (value is None or isinstance(value, str | bool | int)):
             raise ExpressionError(f"a literal must be a string, integer, boolean or null, not {value!r}", at)
@@ -172,14 +183,16 @@ def _check(node: Any, depth: int, count: list[int], at: str) -> None:
                 if not (isinstance(item, list) and len(item) == 2):
                     raise ExpressionError("a map entry must be a [key, value] pair", at)
                 for part in item:
-                    _check(part, depth + 1, count, at)
+                    below = max(below, _check(part, depth + 1, count, at, known))
             else:
-                _check(item, depth + 1, count, at)
+                below = max(below, _check(item, depth + 1, count, at, known))
     else:
-        _check_op(node, str(value), depth, count, at)
+        below = _check_op(node, str(value), depth, count, at, known)
+    return below + 1
 
 
-def _check_op(node: dict[str, Any], op: str, depth: int, count: list[int], at: str) -> None:
+def _check_op(node: dict[str, Any], op: str, depth: int, count: list[int], at: str,
+              known: Mapping[int, tuple[int, int]]) -> int:
     if op not in OPS:
         raise ExpressionError(f"unknown operator {op!r}", at)
     args = node.get("args", [])
@@ -188,8 +201,9 @@ def _check_op(node: dict[str, Any], op: str, depth: int, count: list[int], at: s
     low, high = _ARITY.get(op, (2, 2) if op in ARITHMETIC | COMPARISONS else (0, 0))
     if not low <= len(args) <= high:
         raise ExpressionError(f"operator {op!r} takes {low}..{high} arguments, not {len(args)}", at)
+    below = 0
     for a in args:
-        _check(a, depth + 1, count, at)
+        below = max(below, _check(a, depth + 1, count, at, known))
     if op == "call":
         name = node.get("name")
         if name not in groovy.ALL_METHODS:
@@ -218,6 +232,7 @@ def _check_op(node: dict[str, Any], op: str, depth: int, count: list[int], at: s
             raise ExpressionError("an environment condition needs a name and a value", at)
     elif op == "triggeredBy" and not isinstance(node.get("cause"), str):
         raise ExpressionError("a triggeredBy condition needs a cause", at)
+    return below
 
 
 def _check_pattern(pattern: Any, comparator: Any, at: str) -> None:

@@ -198,7 +198,7 @@ def either(cond: Result, span: Span) -> Callable[[str, list[Result]], Result]:
             return Unknown(f"{name!r} depends on an if whose value is not converted: {unknown}", span)
         then, other = values
         return checked({"op": "?:", "args": [node(cond), node(then), node(other)],  # type: ignore[arg-type]
-                        "at": str(span)}, span)
+                        "at": str(span)}, span, (cond, then, other))
     return pick
 
 

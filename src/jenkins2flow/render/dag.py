@@ -22,10 +22,11 @@ import difflib
 import functools
 import math
 import sys
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from jenkins2flow_runtime import dagfile, model
 from jenkins2flow_runtime.catalog import Catalog
@@ -40,6 +41,8 @@ WIDTH = 120  # to_python_lines: a container that fits on its line stays on it
 INDENT = 4
 _CONTAINERS = (list, tuple, dict)
 DocTexts = dict[tuple[str, str, int, str], str]  # (kind, name, version, status) -> an embedded document's text
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class RenderError(Jenkins2flowError):
@@ -245,14 +248,37 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+class Recent(OrderedDict[K, V]):
+    """A dict that keeps its `keep` most recently used items (read or written), the others let go."""
+
+    def __init__(self, keep: int) -> None:
+        super().__init__()
+        self.keep = keep
+
+    def __getitem__(self, key: K) -> V:
+        self.move_to_end(key)
+        return super().__getitem__(key)
+
+    def __setitem__(self, key: K, value: V) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        if len(self) > self.keep:
+            self.popitem(last=False)
+
+
+KEEP_DOCS = 2_000  # StoredDocs: versions (and DAG texts) kept; an estate makes new task versions job after job
+
+
 @dataclass
 class StoredDocs:
-    """Versions of one store's documents read or saved during a run, by (kind, name, version): a version never
-    changes, so each is read once; with the texts they take in DAG files (`DocTexts`)."""
+    """Versions of one store's documents read or saved during a run, by (kind, name, version), with the texts they
+    take in DAG files (`DocTexts`): a version never changes, so one kept is not read nor laid out again. The
+    KEEP_DOCS most recently used of each are kept (memory stays flat over an estate whose jobs make their own task
+    versions); one let go is read again from the store when needed."""
 
     store: Store
-    docs: dict[tuple[str, str, int], model.Document] = field(default_factory=dict)
-    texts: DocTexts = field(default_factory=dict)
+    docs: dict[tuple[str, str, int], model.Document] = field(default_factory=lambda: Recent(KEEP_DOCS))
+    texts: DocTexts = field(default_factory=lambda: Recent(KEEP_DOCS))
     published: dict[tuple[str, str], int] = field(default_factory=dict)  # the published version of each document
 
     def get(self, kind: str, name: str, version: int) -> model.Document:

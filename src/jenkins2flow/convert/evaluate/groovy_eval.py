@@ -33,7 +33,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from jenkins2flow_runtime import groovy
-from jenkins2flow_runtime.expressions import ExpressionError, check, evaluate
+from jenkins2flow_runtime.expressions import ExpressionError, evaluate
 from jenkins2flow_runtime.jenkins_env import (
     CONFIGURED_VARIABLES,
     JENKINS_VARIABLES,
@@ -182,7 +182,8 @@ class Evaluator:
             tree = result.tree
             if tree.get("op") == "str" or isinstance(tree.get("bare"), str):
                 return result
-            return checked({"op": "str", "args": [tree], **({"at": tree["at"]} if "at" in tree else {})}, span)
+            return checked({"op": "str", "args": [tree], **({"at": tree["at"]} if "at" in tree else {})}, span,
+                           [result])
         return result
 
     def truth(self, v: Any, span: Span | None = None) -> Result:
@@ -193,7 +194,7 @@ class Evaluator:
         if isinstance(result, Runtime):
             if result.tree.get("op") in _BOOLEAN_OPS:
                 return result
-            return checked({"op": "bool", "args": [result.tree]}, span)
+            return checked({"op": "bool", "args": [result.tree]}, span, [result])
         return result
 
     def shell(self, v: Any, span: Span, shell: str = "sh") -> ShellText:
@@ -307,16 +308,16 @@ class _Walk:
         return self.text[n.start:n.end]
 
     # -- combining -------------------------------------------------------------------------------------------------
-    def finish(self, tree: dict[str, Any], static: bool, at: Span) -> Result:
+    def finish(self, tree: dict[str, Any], static: bool, at: Span, parts: Iterable[Result] = ()) -> Result:
         """A Static value when every part is static (computed now by the runtime's own evaluator), else a checked
-        Runtime tree; a failure either way is Unknown at `at`."""
+        Runtime tree (`parts`: the values whose trees it holds, not walked again); a failure either way is Unknown
+        at `at`."""
+        if not static:
+            return checked(tree, at, parts)
         try:
-            if static:
-                return Static(evaluate(tree))
-            check(tree)
+            return Static(evaluate(tree))
         except ExpressionError as exc:
             return Unknown(exc.reason, at)
-        return Runtime(tree)
 
     def combine(self, fields: dict[str, Any], parts: list[Result], at: Span) -> Result:
         known: list[Static | Runtime] = []
@@ -325,7 +326,7 @@ class _Walk:
                 return p
             known.append(p)
         tree = {**fields, "args": [node(p) for p in known], "at": str(at)}
-        return self.finish(tree, all(isinstance(p, Static) for p in known), at)
+        return self.finish(tree, all(isinstance(p, Static) for p in known), at, known)
 
     def sequence(self, parts: list[Result], at: Span) -> Result:
         for p in parts:
@@ -333,7 +334,7 @@ class _Walk:
                 return p
         if all(isinstance(p, Static) for p in parts):
             return Static([p.value for p in parts])  # type: ignore[union-attr]
-        return self.finish({"list": [node(p) for p in parts]}, False, at)  # type: ignore[arg-type]
+        return self.finish({"list": [node(p) for p in parts]}, False, at, parts)  # type: ignore[arg-type]
 
     def mapping(self, items: list[tuple[Result, Result]], at: Span) -> Result:
         for k, v in items:
@@ -345,7 +346,8 @@ class _Walk:
                 return Static({k.value: v.value for k, v in items})  # type: ignore[union-attr]
             except TypeError:
                 return Unknown("a list or map as a map key is not supported", at)
-        return self.finish({"map": [[node(k), node(v)] for k, v in items]}, False, at)  # type: ignore[arg-type]
+        return self.finish({"map": [[node(k), node(v)] for k, v in items]}, False, at,  # type: ignore[arg-type]
+                           [p for kv in items for p in kv])
 
     # -- syntax nodes ----------------------------------------------------------------------------------------------
     def expr(self, n: A.Node) -> Result:
@@ -510,7 +512,7 @@ class _Walk:
         right = self.expr(n.right)
         if isinstance(right, Unknown):
             return right
-        return self.finish({"op": op, "args": [left.tree, node(right)], "at": str(at)}, False, at)
+        return self.finish({"op": op, "args": [left.tree, node(right)], "at": str(at)}, False, at, (left, right))
 
     def ternary(self, n: A.Ternary) -> Result:
         at = self.at(n.start)

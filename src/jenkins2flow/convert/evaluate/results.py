@@ -6,8 +6,8 @@ values are Groovy values as Python (`jenkins2flow_runtime.groovy`: str, int, Dec
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -25,9 +25,12 @@ class Static:
 
 @dataclass(frozen=True, slots=True)
 class Runtime:
-    """A value the run decides: `tree` is evaluated by jenkins2flow_runtime.expressions."""
+    """A value the run decides: `tree` is evaluated by jenkins2flow_runtime.expressions. `size`: (nodes, levels) of
+    the tree as `checked` measured it, (0, 0) when it was not (so a tree combining it is checked in the time of its
+    new nodes)."""
 
     tree: dict[str, Any]
+    size: tuple[int, int] = field(default=(0, 0), compare=False, repr=False)
 
     def refs(self) -> set[tuple[str, str]]:
         """What the tree reads: ("param", X), ("env", X), ("bare", X), ("output", task), ("build", field)."""
@@ -96,14 +99,16 @@ def literal(value: Any) -> dict[str, Any]:
     raise TypeError(f"{type(value).__name__} is not a Groovy value")
 
 
-def checked(tree: dict[str, Any], span: Span | None) -> Runtime | Unknown:
+def checked(tree: dict[str, Any], span: Span | None, parts: Iterable[Result] = ()) -> Runtime | Unknown:
     """`tree` as a Runtime value if the runtime accepts it (well-formed, within its size limits), else Unknown at
-    `span`: values combined again and again (an `if` whose arms both extend a variable) can outgrow the limits."""
+    `span`: values combined again and again (an `if` whose arms both extend a variable) can outgrow the limits.
+    `parts`: the values whose trees `tree` holds (their checked trees are not walked again)."""
+    known = {id(p.tree): p.size for p in parts if isinstance(p, Runtime) and p.size[0]}
     try:
-        check(tree)
+        size = check(tree, known)
     except ExpressionError as exc:
         return Unknown(exc.reason, span)
-    return Runtime(tree)
+    return Runtime(tree, size)
 
 
 def node(result: Static | Runtime) -> dict[str, Any]:

@@ -199,6 +199,9 @@ _NO_VARIABLE = {
 }
 
 
+_PLAIN = re.compile(r"""[^\\'"$`)#<\n]+""")  # characters _Sh._normal_char only remembers as `prev`
+
+
 class _Sh:
     """Follows POSIX shell quoting through the static text, to know where a value lands: normal, single or double
     quotes, `$'...'`, a comment, a here-document body (quoted or not)."""
@@ -243,12 +246,21 @@ class _Sh:
             elif self.stack[-1] == "s":
                 if c == "'":
                     self.stack.pop()
+                else:  # nothing but the closing quote matters here
+                    end = text.find("'", i)
+                    i = (end if end >= 0 else n) - 1
             elif self.stack[-1] in ("d", "a"):
                 i = self._quoted_char(text, i, c)
             elif self.comment:
                 if c == "\n":
                     self.comment = False
                     self._newline()
+                else:  # nor here but the end of the line
+                    end = text.find("\n", i)
+                    i = (end if end >= 0 else n) - 1
+            elif (plain := _PLAIN.match(text, i)) is not None:  # a run of characters that change nothing but `prev`
+                i = plain.end() - 1
+                self.prev = text[i]
             else:
                 i = self._normal_char(text, i, c)
             i += 1
