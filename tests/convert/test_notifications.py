@@ -4,6 +4,7 @@ arguments, the Slack publisher's flags."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -227,3 +228,24 @@ def test_build_status_in_email_ext_words() -> None:
     assert [jenkins_status(r, p) for r, p in (("success", None), ("success", "failed"), ("failed", "success"),
                                               ("failed", "failed"))] == ["Successful", "Fixed", "Failure",
                                                                          "Still Failing"]
+
+
+def test_the_slack_ledger_is_in_the_same_order_whatever_the_hash_seed() -> None:
+    """Python's string hashes change per process: a ledger built from a set would change order between runs."""
+    import subprocess
+    import sys
+
+    xml = (Path(__file__).parent / "golden" / "notify_slack.config.xml").read_bytes()
+    xml = xml.replace(b"<notifyAborted>false</notifyAborted>", b"<notifyAborted>true</notifyAborted>") \
+        .replace(b"<notifyNotBuilt>false</notifyNotBuilt>", b"<notifyNotBuilt>true</notifyNotBuilt>")
+    code = ("import sys\nfrom jenkins2flow.convert.job import convert_job\n"
+            "from jenkins2flow.parse.job_xml import parse_config_xml\n"
+            "conv = convert_job(parse_config_xml(sys.stdin.buffer.read(), 'config.xml', 'slack'))\n"
+            "print([e.element for e in conv.ledger if e.outcome == 'approximated'])\n")
+    seen = set()
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        done = subprocess.run([sys.executable, "-c", code], input=xml, capture_output=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": seed})
+        seen.add(done.stdout)
+    [ledger] = seen
+    assert b"notifyAborted" in ledger and b"notifyNotBuilt" in ledger
