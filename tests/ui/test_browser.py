@@ -154,10 +154,23 @@ class Ui:
         self.wait_stale(old)
 
     def wait_stale(self, element: Any) -> None:
-        from selenium.webdriver.support import expected_conditions as ec
+        """Until `element` (the old page's body) is gone. While the new page replaces the old one, chromedriver may
+        answer "Node with given id does not belong to the document" rather than "stale element": that is gone too."""
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
-        WebDriverWait(self.d, 20).until(ec.staleness_of(element))
+        def gone(_: Any) -> bool:
+            try:
+                element.is_enabled()
+            except StaleElementReferenceException:
+                return True
+            except WebDriverException as exc:
+                if "does not belong to the document" in str(exc):
+                    return True
+                raise
+            return False
+
+        WebDriverWait(self.d, 20).until(gone)
 
     def accept_and_wait(self, button_css: str) -> None:
         from selenium.webdriver.support import expected_conditions as ec
