@@ -506,3 +506,14 @@ def test_notification_steps_are_sent_where_the_run_reaches_them(airflow_db: Path
     assert str(deploy.state) == "success"
     assert sent(deploy) == {"qa@example.com": f"built #{int(number) + 1}", "ops@example.com": "deploying"}
     assert _text(next(m for m in smtp.mails if m["to"] == ["ops@example.com"])["message"]).startswith("deploy true\n")
+
+    # Jenkins' mail step fails the build when the message cannot be sent: so does its task (fail_on_error)
+    smtp.mails.clear()
+    _smtp_conn(monkeypatch, _closed_port())
+    down = dag.test(run_conf={"DEPLOY": True})
+    states = {ti.task_id: str(ti.state) for ti in down.get_task_instances()}
+    assert str(down.state) == "failed"
+    # as in Jenkins: the stage's post mail fails the build there, and the Deploy stage never starts
+    assert (states["build"], states["build_post_success_notify"], states["deploy_notify"]) == (
+        "success", "failed", "upstream_failed"), states
+    assert smtp.mails == []

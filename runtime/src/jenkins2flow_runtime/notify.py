@@ -379,14 +379,16 @@ class PipelineNotifier:
 # ---- notification steps in the graph -----------------------------------------------------------------------------
 
 
-def send_step(notification: Mapping[str, Any] | None = None, context: Any = None, **params: Any) -> dict[str, Any]:
+def send_step(notification: Mapping[str, Any] | None = None, context: Any = None, fail_on_error: bool = False,
+              **params: Any) -> dict[str, Any]:
     """A notification step the converter placed in the task graph (`mail`, `emailext`, `slackSend` in a stage, a
     catch or finally block, a `when`/`if` branch, a stage's post block): sends `notification` now, when the task is
     reached; the gates and trigger rules before the task decide whether it is. `params` are the run's parameters
     (computed fields read them); the task's environment (Jenkins' variables: BUILD_NUMBER, the stage's environment)
     is os.environ, as the operator sets it. The build's result is the run's so far (FAILURE once a task failed), as
-    `currentBuild.currentResult` reads it in a running build. Like `send`, never fails the task: a mail that cannot
-    be sent is logged as an error."""
+    `currentBuild.currentResult` reads it in a running build. A message that cannot be sent is logged as an error;
+    with `fail_on_error` (Jenkins' `mail` step, or failOnError: true) it also fails the task, as it fails the
+    build in Jenkins."""
     from jenkins2flow_runtime.fallback import _context, run_facts
 
     if notification is None:
@@ -409,4 +411,7 @@ def send_step(notification: Mapping[str, Any] | None = None, context: Any = None
     if n.values:
         n = computed(n, facts)
     sent = send(n, info, f"of task {info.task_id!r}")
+    if not sent and fail_on_error:
+        raise NotifyError(f"the {n.channel} notification of task {info.task_id!r} was not sent (see the error above); "
+                          "Jenkins fails the build when this step cannot send")
     return {"sent": sent, "channel": n.channel, "to": list(n.to)}

@@ -41,12 +41,13 @@ STEP_ARGS: dict[str, dict[str, str]] = {
                   "iconEmoji": "the webhook's icon is used", "username": "the webhook's name is used"},
 }
 # step arguments that need nothing (Jenkins-side behaviour only)
-STEP_WAIVED = {"failOnError": "a notification never fails an Airflow run", "sendAsText": "the message is text"}
+STEP_WAIVED = {"sendAsText": "the message is text"}
 # The task of a notification step in the graph: one spec for every job (what it sends is in its bindings).
 SEND_SPEC: dict[str, Any] = {
     "type": "python", "callable": "jenkins2flow_runtime.notify:send_step",
     "description": "Sends a Jenkins notification step (mail, emailext, slackSend) when the run reaches it: the gates "
-                   "and trigger rules before the task decide whether it is sent; a failure to send is logged.",
+                   "and trigger rules before the task decide whether it is sent; a failure to send fails the task when "
+                   "the binding fail_on_error is true (Jenkins' mail step, failOnError), else it is logged.",
 }
 
 # our placeholders (mappings notifications.tokens) that read the build's result
@@ -115,7 +116,10 @@ def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         email_tokens)
     values = {k: t for k, t in (("subject", subject_tree), ("body", body_tree)) if t is not None}
     to, odd = texts.recipients(node.kwarg(to_key) if node.kwarg(to_key) is not None else "", email_tokens)
-    known = {to_key, subject_key, body_key, "recipientProviders", "message"}
+    known = {to_key, subject_key, body_key, "recipientProviders", "message", "failOnError"}
+    # Jenkins' `mail` step fails the build when the message cannot be sent; slackSend and emailext only log it,
+    # unless failOnError is set
+    fails = node.name == "mail" or text(node.kwarg("failOnError") or "").lower() == "true"
     if node.name == "mail":  # cc and bcc still receive it, as To (flagged by _flag_args)
         for extra in ("cc", "bcc"):
             more, bad = texts.recipients(node.kwarg(extra) or "", False)
@@ -144,7 +148,8 @@ def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     sent = model.Notification(channel=channel, to=to, subject=subject, body=body, values=values)  # type: ignore[arg-type]
     ctx.emit("airflow.notify", SEND_SPEC, scope, label="notify", named=True, span=node.span,
              bindings={"notification": {"channel": channel} | sent.model_dump(
-                 mode="json", exclude={"on", "condition"}, exclude_defaults=True)},
+                 mode="json", exclude={"on", "condition"}, exclude_defaults=True)} | (
+                 {"fail_on_error": True} if fails else {}),
              title=f"{node.name}: {subject or body or ', '.join(to)}")
     ctx.mapped(element(node), node.span, key(node), f"a task sends it by {channel} when the run reaches the step "
                f"(the gates before it decide){computed}")
