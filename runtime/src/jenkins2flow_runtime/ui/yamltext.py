@@ -10,8 +10,7 @@ Saving SECRET back keeps the stored value (`restore_secrets`), so nobody needs t
 
 Reading what a user typed (`load`): PyYAML's safe loader composes nodes recursively, so a deeply nested value ends in
 a RecursionError, and aliases of aliases expand a small text into a huge value. `load` refuses both before any value
-is built (a YamlRefused, one line), as the toolkit's safe_yaml does for catalog files (the runtime does not import
-the toolkit).
+is built (a YamlRefused, one line), with the loader catalog files use (jenkins2flow_runtime.safe_yaml).
 """
 
 from __future__ import annotations
@@ -21,6 +20,11 @@ from typing import Any
 
 import yaml
 from yaml.emitter import ScalarAnalysis
+
+from jenkins2flow_runtime import safe_yaml
+from jenkins2flow_runtime.safe_yaml import YamlRefused
+
+__all__ = ["SECRET", "YamlRefused", "dump", "hide_secrets", "load", "restore_secrets"]
 
 SECRET = "<hidden: unchanged>"
 SECRET_ENV_RE = re.compile(r"(PASSW|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)", re.IGNORECASE)
@@ -52,80 +56,13 @@ def dump(data: Any) -> str:
 
 # -- reading typed YAML within limits --------------------------------------------------------------------------------
 
-MAX_DEPTH = 64  # nesting levels, after aliases are expanded
-MAX_NODES = 200_000  # nodes, after aliases are expanded
-
-
-class YamlRefused(yaml.YAMLError):
-    """Typed YAML beyond the limits."""
-
-
-class _Loader(yaml.SafeLoader):
-    """The safe loader, counting nesting levels while it composes (before the recursion could run away)."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.depth = 0
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        self.depth += 1
-        try:
-            if self.depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
-                raise YamlRefused(f"line {mark.line + 1}: nested more than {MAX_DEPTH} levels deep")
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
-        finally:
-            self.depth -= 1
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
-def _check_expansion(root: yaml.Node) -> None:
-    """Refuse aliases that expand past MAX_NODES nodes or MAX_DEPTH levels, or refer to a node that contains them;
-    each node is visited once (sizes memoized)."""
-    size: dict[int, int] = {}
-    height: dict[int, int] = {}
-    on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, finished = stack.pop()
-        key = id(node)
-        if finished:
-            kids = _children(node)
-            size[key] = 1 + sum(size[id(k)] for k in kids)
-            height[key] = 1 + max((height[id(k)] for k in kids), default=0)
-            on_path.discard(key)
-            if size[key] > MAX_NODES or height[key] > MAX_DEPTH:
-                raise YamlRefused(f"line {node.start_mark.line + 1}: aliases expand to more than "
-                                  f"{MAX_NODES} values or {MAX_DEPTH} levels of nesting")
-            continue
-        if key in size:
-            continue
-        if key in on_path:
-            raise YamlRefused(f"line {node.start_mark.line + 1}: an alias refers to a node that contains it")
-        on_path.add(key)
-        stack.append((node, True))
-        stack.extend((k, False) for k in _children(node) if id(k) not in size)
+MAX_NODES = 200_000  # nodes, after aliases are expanded: a form's value is far smaller than a catalog file
 
 
 def load(text: str) -> Any:
     """The one YAML document of `text` as plain data (None when empty): yaml.YAMLError when it is not valid YAML,
-    YamlRefused (one) when it is nested or expands beyond the limits."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _check_expansion(node)
-        return loader.construct_document(node)
-    finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+    YamlRefused (one line) when it is nested or expands beyond the limits."""
+    return safe_yaml.load(text, max_nodes=MAX_NODES)
 
 
 # -- hidden values ---------------------------------------------------------------------------------------------------
