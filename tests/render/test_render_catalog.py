@@ -94,7 +94,11 @@ def _rich_catalog() -> list[model.Document]:
             model.make("pipeline", "fri13", {"tasks": one, "schedule": {"cron": ["0 0 13 * 5"],
                                                                        "and_dom_dow": True}}),
             model.make("pipeline", "down", {"tasks": one, "schedule": {"upstream": [{"pipeline": "rich"}]}}),
-            model.make("pipeline", "manual", {"tasks": one})]
+            model.make("pipeline", "manual", {"tasks": one}),
+            model.make("concrete_task", "draft-only", {"type": "shell", "command": "make deploy"}),
+            model.make("pipeline", "delegated", {  # a job Jenkins still runs: one task, its draft beside
+                "tasks": one, "draft_tasks": [{"id": "deploy", "uses": _ref("concrete_task", "draft-only")}],
+                "jenkins_fallback": {"job": "folder/delegated", "reasons": ["Jenkinsfile:3:5: input: no mapping"]}})]
 
 
 def _publish(store: Path, docs: list[model.Document]) -> None:
@@ -121,12 +125,18 @@ def test_static_files_and_the_loader_build_the_same_dags(tmp_path: Path) -> None
     store = tmp_path / "store.db"
     _publish(store, _rich_catalog())
     result = render_catalog(load_from_store(str(store)), tmp_path / "static")
-    assert result.errors == [] and len(result.written) == 5
+    assert result.errors == [] and len(result.written) == 6
     write_dag_file(tmp_path / "loader")
     bags = _bags(tmp_path, store, tmp_path / "static", tmp_path / "loader")
     static, loader = bags["static"], bags["loader"]
     assert static["errors"] == {} and loader["errors"] == {}
-    assert sorted(static["dags"]) == sorted(loader["dags"]) == ["down", "fri13", "manual", "multi", "rich"]
+    assert sorted(static["dags"]) == sorted(loader["dags"]) == ["delegated", "down", "fri13", "manual", "multi",
+                                                                "rich"]
+    # the draft of a job Jenkins still runs never runs: the static file leaves it (and what only it pins) out
+    delegated = (tmp_path / "static" / "delegated.py").read_text(encoding="utf-8")
+    assert "draft-only" not in delegated and "make deploy" not in delegated
+    assert "the draft of 1 converted tasks" in delegated
+    assert [t["__var"]["task_id"] for t in loader["dags"]["delegated"]["tasks"]] == ["only"]
     for dag_id in loader["dags"]:
         assert static["dags"][dag_id] == loader["dags"][dag_id], dag_id
     assert static["files"]["rich"].endswith("/static/rich.py")
@@ -193,10 +203,10 @@ def test_the_loader_leaves_pipelines_with_static_files_to_them(tmp_path: Path) -
     write_dag_file(dags)
     bag = _bags(tmp_path, store, dags)["dags"]
     assert bag["errors"] == {}  # no DAG id defined twice
-    assert sorted(bag["dags"]) == ["down", "fri13", "manual", "multi", "rich"]
+    assert sorted(bag["dags"]) == ["delegated", "down", "fri13", "manual", "multi", "rich"]
     assert {k: Path(v).name for k, v in bag["files"].items()} == {
         "rich": "rich.py", "down": "down.py", "fri13": "jenkins2flow_dags.py", "manual": "jenkins2flow_dags.py",
-        "multi": "jenkins2flow_dags.py"}
+        "multi": "jenkins2flow_dags.py", "delegated": "jenkins2flow_dags.py"}
     [warning] = [w for ws in bag["warnings"].values() for w in ws if "static DAG files" in w]
     assert "2 pipeline(s) have static DAG files beside this loader" in warning
     assert "(down.py, rich.py)" in warning or "(rich.py, down.py)" in warning

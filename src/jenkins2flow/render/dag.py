@@ -1,6 +1,7 @@
 """Render a pipeline as a static Airflow 3 DAG file: a shim over the runtime's `build_dag`.
 
-The file holds the pipeline document and the documents it pins as plain data, and builds its DAG with
+The file holds the pipeline document and the documents it pins as plain data (a job Jenkins still runs without
+its draft_tasks, which never run: they stay in the catalog), and builds its DAG with
 `jenkins2flow_runtime.airflow.build_dag`, the function the loader builds every pipeline of the store with, so both
 give the same DAG and the store is not read when Airflow parses the file. Every value reaches the file through the
 `to_python` filter (a Python literal of plain data), so no job name, script or SQL can become Python or Jinja; the
@@ -153,11 +154,15 @@ def render_dag(pipeline: model.Document, documents: Iterable[model.Document], te
     if not isinstance(spec, model.PipelineSpec):
         raise TypeError(f"{pipeline.ref()} is not a pipeline.")
     check_template()
+    draft = len(spec.draft_tasks)
+    if draft:  # a job Jenkins still runs: its draft never runs, it stays in the catalog for review (not parsed by
+        # Airflow at every DAG-folder scan: a large job's draft made a file of megabytes for one task)
+        pipeline = pipeline.model_copy(update={"spec": spec.model_copy(update={"draft_tasks": []})})
     pins = dagfile.pinned(pipeline, documents)
     embedded = sorted({d.ref(): d for d in pins.values()}.values(), key=lambda d: (d.kind, d.name, d.version))
     return environment().get_template("dag.py.j2").render(
         marker=dagfile.marker_line(pipeline.name), name=pipeline.name, version=pipeline.version,
-        job=spec.provenance.job, loader=dagfile.LOADER_FILE,
+        job=spec.provenance.job, loader=dagfile.LOADER_FILE, draft=draft,
         pipeline=model.to_dict(pipeline), documents=[_doc_text(d, texts) for d in embedded],
     )
 
@@ -177,7 +182,7 @@ def check_template() -> None:
     value = {"s": "x'\"\n\u2028", "n": [1, 2.5, None, True, (1,)], "d": {"k": "v" * WIDTH}}
     text = environment().get_template("dag.py.j2").render(
         marker=dagfile.marker_line("p"), name="p\n'", version=1, job="j\r\n", loader=dagfile.LOADER_FILE,
-        pipeline=value, documents=[to_python_lines(value, INDENT)] * 2)
+        draft=2, pipeline=value, documents=[to_python_lines(value, INDENT)] * 2)
     ast.parse(text)
 
 
@@ -299,6 +304,11 @@ class StoredDocs:
             self.published[doc.kind, doc.name] = doc.version
 
 
+def embedded_refs(spec: model.PipelineSpec) -> list[model.Ref]:
+    """The references whose documents a static file holds: all but the draft's (`render_dag`)."""
+    return [ref for where, ref in spec.refs() if where[0] != "draft_tasks"]
+
+
 def write_stored_dag(directory: Path, store: Store, pipeline: model.Document,
                      warn: Callable[[str], None] = _stderr, cache: StoredDocs | None = None) -> Written:
     """`write_dag` with the documents `pipeline` pins read from `store` (what `convert --dags-dir` writes after
@@ -306,7 +316,7 @@ def write_stored_dag(directory: Path, store: Store, pipeline: model.Document,
     `cache`: the documents already read or saved in this run (refs pinned to a version are looked up there)."""
     assert isinstance(pipeline.spec, model.PipelineSpec)
     docs = [cache.get(ref.kind, ref.name, ref.version) if cache is not None and ref.version
-            else store.get(ref.kind, ref.name, ref.version or "published") for _, ref in pipeline.spec.refs()]
+            else store.get(ref.kind, ref.name, ref.version or "published") for ref in embedded_refs(pipeline.spec)]
     if directory not in _LOOKED_AT:  # as given: resolving a path costs a system call per part of it
         _LOOKED_AT.add(directory)
         if (folder := directory.resolve()) not in _WARNED:
@@ -340,7 +350,7 @@ def render_catalog(catalog: Catalog, directory: Path, names: Sequence[str] = ())
         doc = published[name]
         assert isinstance(doc.spec, model.PipelineSpec)
         try:
-            docs = [catalog.get(ref) for _, ref in doc.spec.refs()]
+            docs = [catalog.get(ref) for ref in embedded_refs(doc.spec)]
             result.written.append(write_dag(directory, doc, docs))
         except (StoreError, LookupError, ValueError, OSError, RenderError) as exc:
             result.errors.append(f"pipeline {name!r}: not rendered: {exc}")
