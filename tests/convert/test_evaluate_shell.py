@@ -150,3 +150,19 @@ def test_shell_words(value: Any, word: str | None, path: str) -> None:
 def test_shell_words_of_unknown_values_are_refused() -> None:
     text = scope().shell_word(Expr("readFile('d')", AT), AT)
     assert not text.ok and text.script == ""
+
+
+def test_the_same_script_in_two_jobs_makes_one_task_document() -> None:
+    """A run-time value's variable is named by the expression, not by where it is: the same step in another job
+    (or on another line) uses the same task document, and each binding still says where its value comes from."""
+    from jenkins2flow.convert.job import convert_job
+    from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+
+    body = "node {{ stage('s') {{{pad}\n  sh \"echo ${{env.STAGE_NAME}} ${{params.TARGET.trim()}}\"\n}} }}\n"
+    first = convert_job(parse_jenkinsfile(body.format(pad=""), "team-a/Jenkinsfile", "team-a/load"))
+    second = convert_job(parse_jenkinsfile(body.format(pad="\n\n"), "team-b/ci/Jenkinsfile", "team-b/load"))
+    [a], [b] = ([t for t in c.pipeline.tasks if t.uses.name.startswith("sh.")] for c in (first, second))
+    assert a.uses.name == b.uses.name and [d.name for d in first.tasks] == [d.name for d in second.tasks]
+    assert a.env.keys() == b.env.keys() and any(k.startswith("J2F_") for k in a.env)
+    places = {str(v.get("at", "")).rsplit(":", 2)[0] for c in (a, b) for v in c.env.values() if isinstance(v, dict)}
+    assert places == {"team-a/Jenkinsfile", "team-b/ci/Jenkinsfile"}

@@ -106,8 +106,18 @@ def variable(ev: Values, value: Runtime) -> tuple[str, dict[str, Any] | None]:
     for bound, result in ev.env.items():
         if isinstance(result, Runtime) and result.tree == tree and _SHELL_NAME.fullmatch(bound):
             return bound, None
-    digest = hashlib.sha1(json.dumps(tree, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
+    digest = hashlib.sha1(json.dumps(_placeless(tree), sort_keys=True).encode(), usedforsecurity=False).hexdigest()
     return "J2F_" + digest[:10].upper(), tree
+
+
+def _placeless(tree: Any) -> Any:
+    """`tree` without its source places ("at"): the same expression in another job (or line) names the same
+    variable, so the same script makes the same task document wherever it is (the binding keeps its place)."""
+    if isinstance(tree, dict):
+        return {k: _placeless(v) for k, v in tree.items() if k != "at"}
+    if isinstance(tree, list):
+        return [_placeless(v) for v in tree]
+    return tree
 
 
 def _abort(unknown: Unknown) -> str:
