@@ -87,3 +87,20 @@ def test_promote_makes_the_reviewed_draft_the_tasks_that_run(tmp_path: Path) -> 
     assert [t.id for t in doc.spec.tasks][0] == "extract" and doc.spec.jenkins_fallback is None
     again = CliRunner().invoke(cli, ["pipelines", "promote", "fallback_two_steps", "--store", store])
     assert again.exit_code == 1 and "no draft to promote" in again.stderr
+
+
+def test_a_static_file_holds_the_draft_only_once_it_is_promoted(tmp_path: Path) -> None:
+    """A jenkins_only pipeline's DAG file holds its one task, not the draft (which never runs); promoted and
+    published, the draft is the tasks, and the file rendered then holds them."""
+    store, dags = str(tmp_path / "s.db"), tmp_path / "dags"
+    job = str(GOLDEN / "fallback_two_steps.Jenkinsfile")
+    assert CliRunner().invoke(cli, ["convert", job, "--store", store, "--dags-dir", str(dags)]).exit_code == 0
+    before = (dags / "fallback_two_steps.py").read_text(encoding="utf-8")
+    assert "run_jenkins_job" in before and "python extract.py" not in before and "'draft_tasks': []" in before
+    assert CliRunner().invoke(cli, ["pipelines", "promote", "fallback_two_steps", "--store", store]).exit_code == 0
+    published = CliRunner().invoke(cli, ["pipelines", "publish", "fallback_two_steps", "--version", "2",
+                                         "--store", store])
+    assert published.exit_code == 0, published.output
+    assert CliRunner().invoke(cli, ["render", "--store", store, "--dags-dir", str(dags)]).exit_code == 0
+    after = (dags / "fallback_two_steps.py").read_text(encoding="utf-8")
+    assert "python extract.py" in after and "run_jenkins_job" not in after and "converted tasks, for review" not in after
