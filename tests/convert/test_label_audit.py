@@ -1,0 +1,64 @@
+"""Jobs written fresh for an audit of the `converted` label (docs/conversion-status.md): each case is a job that was
+labelled converted while its pipeline would not do what Jenkins does."""
+
+from __future__ import annotations
+
+from jenkins2flow.convert import convert_job
+from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+from jenkins2flow.parse.job_xml import parse_config_xml
+
+from .helpers import own_provided
+
+PASSWORD_DEFAULT = """pipeline {
+  agent any
+  parameters { password(name: 'SFTP_PASS', defaultValue: 'changeme', description: 'sftp password') }
+  triggers { cron('0 4 * * *') }
+  stages {
+    stage('Pull') { steps { sh 'SSHPASS="$SFTP_PASS" sshpass -e sftp feed@sftp.example.com:/out/*.csv .' } }
+  }
+}
+"""
+
+PASSWORD_XML = b"""<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <properties>
+    <hudson.model.ParametersDefinitionProperty><parameterDefinitions>
+      <hudson.model.PasswordParameterDefinition><name>API_KEY</name><defaultValue>{AQAAABAAAAAQabc=}</defaultValue>
+      </hudson.model.PasswordParameterDefinition>
+      <hudson.model.PasswordParameterDefinition><name>NO_DEFAULT</name><defaultValue></defaultValue>
+      </hudson.model.PasswordParameterDefinition>
+    </parameterDefinitions></hudson.model.ParametersDefinitionProperty>
+  </properties>
+  <scm class="hudson.scm.NullSCM"/>
+  <triggers><hudson.triggers.TimerTrigger><spec>@hourly</spec></hudson.triggers.TimerTrigger></triggers>
+  <builders><hudson.tasks.Shell><command>python sync.py --key "$API_KEY"</command></hudson.tasks.Shell></builders>
+</project>
+"""
+
+
+def _secrets(conv):  # type: ignore[no-untyped-def]
+    [task] = conv.tasks
+    return {(s.env, s.source, s.id, s.param_default) for s in task.spec.secrets}
+
+
+def test_a_password_parameter_default_is_an_airflow_variable_never_dropped_nor_copied() -> None:
+    """Jenkins runs a timer (or any run given no value) with the password parameter's default; the pipeline fills
+    it from an Airflow variable, as it does for a secret default of a string parameter, and never copies it."""
+    job = parse_jenkinsfile(PASSWORD_DEFAULT, "password_param.Jenkinsfile", "feeds/password_param")
+    conv = convert_job(job, own_provided())
+    assert conv.pipeline is not None
+    [template] = conv.templates
+    [param] = template.spec.parameters
+    assert (param.name, param.type, param.default) == ("SFTP_PASS", "password", None)
+    assert _secrets(conv) == {("SFTP_PASS", "variable", "feeds.password_param.SFTP_PASS", True)}
+    assert "changeme" not in conv.pipeline.model_dump_json() + "".join(d.spec.model_dump_json() for d in conv.tasks)
+    assert conv.status == "partial"  # the variable must be created before the first run
+    assert any("SFTP_PASS" in r and "feeds.password_param.SFTP_PASS" in r for r in conv.reasons)
+
+
+def test_a_config_xml_password_default_is_an_airflow_variable_and_an_empty_one_is_nothing() -> None:
+    job = parse_config_xml(PASSWORD_XML, "jobs/sync/config.xml", "sync")
+    conv = convert_job(job)
+    assert _secrets(conv) == {("API_KEY", "variable", "sync.API_KEY", True)}
+    assert "AQAAAB" not in "".join(d.spec.model_dump_json() for d in [*conv.tasks, *conv.templates])
+    assert conv.status == "partial"
