@@ -62,3 +62,27 @@ def test_a_config_xml_password_default_is_an_airflow_variable_and_an_empty_one_i
     assert _secrets(conv) == {("API_KEY", "variable", "sync.API_KEY", True)}
     assert "AQAAAB" not in "".join(d.spec.model_dump_json() for d in [*conv.tasks, *conv.templates])
     assert conv.status == "partial"
+
+
+UNSTABLE_RETURN = b"""<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <scm class="hudson.scm.NullSCM"/>
+  <builders>
+    <hudson.tasks.Shell><command>find /data/tmp -mtime +7 -delete</command></hudson.tasks.Shell>
+    <hudson.tasks.Shell><command>./check_space.sh</command><unstableReturn>2</unstableReturn></hudson.tasks.Shell>
+    <hudson.tasks.Shell><command>echo after</command><unstableReturn>0</unstableReturn></hudson.tasks.Shell>
+  </builders>
+</project>
+"""
+
+
+def test_a_shell_builder_unstable_return_code_is_flagged_not_dropped() -> None:
+    """Jenkins ends the build UNSTABLE on that exit code and runs the next builders; the task fails on it and the
+    run stops there: the job is partial, the builder's place and the code named. `0` (none) is not flagged."""
+    conv = convert_job(parse_config_xml(UNSTABLE_RETURN, "jobs/cleanup/config.xml", "cleanup"))
+    assert conv.status == "partial"
+    [entry] = [e for e in conv.ledger if e.outcome == "approximated"]
+    assert (entry.element, entry.span.line) == ("builder hudson.tasks.Shell", 6)
+    assert "unstableReturn 2" in entry.reason and "UNSTABLE" in entry.reason
+    assert [r for r in conv.reasons if "unstableReturn" in r] == [f"jobs/cleanup/config.xml:6:1: {entry.element}: "
+                                                                  f"{entry.reason}"]
