@@ -86,3 +86,48 @@ def test_a_shell_builder_unstable_return_code_is_flagged_not_dropped() -> None:
     assert "unstableReturn 2" in entry.reason and "UNSTABLE" in entry.reason
     assert [r for r in conv.reasons if "unstableReturn" in r] == [f"jobs/cleanup/config.xml:6:1: {entry.element}: "
                                                                   f"{entry.reason}"]
+
+
+POST_ORDER = """pipeline {
+  agent any
+  stages {
+    stage('Build') {
+      steps { sh 'mkdir -p out && python build.py > out/log.txt' }
+      post { success { sh 'touch out/ok' } always { sh 'cp out/log.txt stage.log' } }
+    }
+  }
+  post {
+    failure { sh 'tar czf failure-logs.tgz out/' }
+    changed { sh 'echo changed' }
+    always { sh 'rm -rf out' }
+  }
+}
+"""
+
+
+def _upstream(conv, task_id: str) -> set[str]:  # type: ignore[no-untyped-def]
+    """Every task `task_id` waits for, directly or not."""
+    deps = {t.id: set(t.depends_on) for t in conv.pipeline.tasks}
+    seen: set[str] = set()
+    todo = [task_id]
+    while todo:
+        for d in deps[todo.pop()] - seen:
+            seen.add(d)
+            todo.append(d)
+    return seen
+
+
+def test_post_blocks_run_one_after_the_other_in_jenkins_order_not_side_by_side() -> None:
+    """Jenkins runs always, changed, ..., failure, success, ... cleanup in that order, whatever the order written:
+    `failure` reads out/ after `always` removed it. The pipeline ran the blocks side by side (a race on the
+    workspace); each block's gate now waits for the blocks before it."""
+    conv = convert_job(parse_jenkinsfile(POST_ORDER, "post_order.Jenkinsfile", "post_order"), own_provided())
+    assert conv.status == "converted"
+    by_command = {d.spec.command: d.name for d in conv.tasks if d.kind == "concrete_task"}
+    task = {by_command[c]: t.id for t in conv.pipeline.tasks for c in by_command if t.uses.name == by_command[c]}
+    rm, changed, tar = task[by_command["rm -rf out"]], task[by_command["echo changed"]], \
+        task[by_command["tar czf failure-logs.tgz out/"]]
+    assert rm in _upstream(conv, changed) and changed in _upstream(conv, tar)
+    assert not {changed, tar} & _upstream(conv, rm)
+    ok, cp = task[by_command["touch out/ok"]], task[by_command["cp out/log.txt stage.log"]]
+    assert cp in _upstream(conv, ok) and ok not in _upstream(conv, cp)
