@@ -416,7 +416,7 @@ class Ctx:
         return tid
 
     def literal_secret(self, name: str, value: str, kind: str, span: Span, where: str, *,
-                       param_default: bool = False) -> model.SecretRef:
+                       param_default: bool = False, held: str = "holds a secret in clear") -> model.SecretRef:
         """A secret written in clear in the job (environment, parameter default, EnvInject) is never copied: it
         becomes a reference to an Airflow variable the user creates, listed in the credentials plan, with a warning
         at its place. One variable per job and name (`<pipeline>.<NAME>`, `_2`... for another value)."""
@@ -428,7 +428,7 @@ class Ctx:
             airflow_id = f"{base}_{n}"
         self.conv.credentials.append(CredentialUse(airflow_id, self.job.full_name, span, f"literal {where} ({kind})",
                                                    (name,), "variable", airflow_id))
-        self.note(f"{where} {name} holds a secret in clear ({kind}); it is not copied: create the Airflow variable "
+        self.note(f"{where} {name} {held} ({kind}); it is not copied: create the Airflow variable "
                   f"{airflow_id!r} with that value (see the credentials plan).", span)
         return model.SecretRef(env=name, source="variable", id=airflow_id, param_default=param_default)
 

@@ -1,8 +1,9 @@
 """Job parameters -> one parameter template (named by content, so identical parameter sets share it).
 
-A default that is a secret written in clear (convert.secrets) is not copied: the parameter has no default, and
-every task gets a reference to an Airflow variable (`SecretRef.param_default`) that fills it when a run gives it no
-value."""
+A default that is a secret written in clear (convert.secrets), or the default of a password parameter (config.xml
+keeps it encrypted, a Jenkinsfile in clear), is not copied: the parameter has no default, and every task gets a
+reference to an Airflow variable (`SecretRef.param_default`) that fills it when a run gives it no value, as Jenkins
+fills it from the default."""
 
 from __future__ import annotations
 
@@ -42,6 +43,11 @@ def templates(job: Job, ctx: Ctx) -> list[model.Ref]:
     return [ctx.add_doc("parameter_template", name, data)]
 
 
+def _has_default(p: Param) -> bool:
+    """A password parameter with a default: given in clear (a Jenkinsfile) or encrypted (config.xml: `hasDefault`)."""
+    return bool(p.default) or dict(p.extra).get("hasDefault") is True
+
+
 def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
     kind = PARAM_TYPES.get(p.type)
     if kind is None:
@@ -50,13 +56,19 @@ def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
     else:
         ctx.mapped(f"parameter {p.name}", p.span, p.plugin or p.type)
     default = p.default.text if isinstance(p.default, GString) else p.default
-    if kind == "password":
-        default = None  # never copy a secret's value
     secret = classify(p.name, default, literal_value=not isinstance(p.default, GString)) if kind in TEXT else ""
+    held = "holds a secret in clear"
+    if kind == "password" and _has_default(p):  # a run given no value (a timer) gets it in Jenkins
+        secret = "a password parameter: Jenkins uses it in runs given no value, such as timer runs"
+        if not isinstance(default, str) or not default:  # config.xml keeps it encrypted: no value to read
+            default, held = f"<the encrypted default of {p.name}>", "holds a secret encrypted by Jenkins"
     if secret and isinstance(default, str):  # written in clear: the default comes from an Airflow variable
-        ref = ctx.literal_secret(airflow_name(p.name), default, secret, p.span, "parameter default", param_default=True)
+        ref = ctx.literal_secret(airflow_name(p.name), default, secret, p.span, "parameter default", param_default=True,
+                                 held=held)
         ctx.param_secrets.append(ref)
         default = None
+    if kind == "password":
+        default = None  # never copy a secret's value
     if kind == "boolean":
         default = default.strip().lower() == "true" if isinstance(default, str) else bool(default)
     elif default is not None and not isinstance(default, str):

@@ -5,7 +5,10 @@ decides against the previous run; `placeholder`: only the block's notifications 
 block's steps after a gate task that runs them on the rule's `runs_on` (always, success, failure) when the stage was
 entered (convert.regions). Notification steps written directly in a block of the pipeline's post carry the rule's
 `notify_on` (callbacks when the run ends); in a stage's post, or nested deeper, they are tasks after the block's gate
-like its other steps (convert.handlers.notifications). `last: true` blocks (cleanup) run after every other block.
+like its other steps (convert.handlers.notifications). The blocks run one after the other in Jenkins' order (ORDER:
+always, changed, fixed, regression, aborted, failure, success, unstable, unsuccessful, cleanup), whatever the order
+they are written in: each gate also waits for the tasks of the blocks before it. `last: true` blocks (cleanup) run
+after every other block.
 An end task after the blocks fails when the body or a block failed, as Jenkins fails the stage (or build) after
 running its post blocks, so what follows depends on it with all_success.
 """
@@ -25,6 +28,9 @@ from jenkins2flow.ir import PostBlock, Step
 Kind = Callable[[PostBlock, Rule, Ctx, Scope, list[str], list[str], str], list[str]]
 # the trigger rules older rules give -> when the block runs (`runs_on`)
 RUNS_ON = {"all_done": "always", "all_success": "success", "one_failed": "failure"}
+# Jenkins runs a post section's blocks one after the other in this order, whatever the order they are written in
+ORDER = ("always", "changed", "fixed", "regression", "aborted", "failure", "success", "unstable", "unsuccessful",
+         "cleanup")
 
 
 def _notifies(step: Step, ctx: Ctx) -> bool:
@@ -37,14 +43,14 @@ def _block_scope(block: PostBlock, scope: Scope) -> Scope:
     return replace(scope, stage=scope.stage or "post", id_suffix=f"_post_{block.condition}")
 
 
-def _gated(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[str], _: list[str], entry: str
-           ) -> list[str]:
+def _gated(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[str], post_ends: list[str],
+           entry: str) -> list[str]:
     """changed/fixed/regression: a `post_gate` task (all_done after the body) skips the block's tasks unless the
     condition holds against the previous completed run; the block's notifications carry the condition."""
     condition = str(rule.get("gate"))
     notes = [s for s in block.steps if _notifies(s, ctx)]
     first_note = len(ctx.notifications)
-    ctx.frontier = list(body_end)
+    ctx.frontier = [*body_end, *(t for t in post_ends if t not in body_end)]  # after the blocks before it
     ends: list[str] = []
     sc = _block_scope(block, scope)
     if len(notes) < len(block.steps):
@@ -84,7 +90,7 @@ def _placeholder(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, *_: objec
 def _run(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[str], post_ends: list[str],
          entry: str) -> list[str]:
     """The block's steps after a gate that runs them on the rule's `runs_on` when the stage was entered; after the
-    other blocks when `last`."""
+    blocks before it (Jenkins' order), all of them when `last`."""
     runs_on = str(rule.get("runs_on") or RUNS_ON.get(str(rule.get("trigger_rule", "all_done")), ""))
     if runs_on not in ("always", "success", "failure"):
         given = runs_on or rule.get("trigger_rule")
@@ -92,7 +98,7 @@ def _run(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[st
                         "or failure", scope, key=f"post {block.condition}", fallback=False)
         return []
     sc = _block_scope(block, scope)
-    after = post_ends if rule.get("last") else []
+    after = post_ends
     ctx.frontier = list(body_end)
     gate = regions.gate(ctx, sc, runs_on, entry, body_end, f"post {block.condition}", "gate", results=True,
                         after=after)
@@ -121,6 +127,11 @@ def _last(block: PostBlock, ctx: Ctx) -> bool:
     return rule is not None and bool(rule.get("last"))
 
 
+def _rank(block: PostBlock) -> int:
+    """Where Jenkins runs the block among the others (a condition it does not know: after them, in source order)."""
+    return ORDER.index(block.condition) if block.condition in ORDER else len(ORDER)
+
+
 def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str], entry: str = "", *,
          pipeline: bool = False) -> None:
     """Post conditions: each block's steps run after the body (after a gate that decides on the condition), then an
@@ -132,7 +143,7 @@ def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str]
         body_end = list(start)
     rule_after = (ctx.pending_rule, ctx.after_conditional)  # as the body left them (e.g. after an `if`)
     post_ends: list[str] = []
-    for block in sorted(blocks, key=lambda b: _last(b, ctx)):
+    for block in sorted(blocks, key=lambda b: (_last(b, ctx), _rank(b))):
         ctx.at = block.span
         rule = ctx.rules.rule("post", block.condition)
         if rule is None:

@@ -134,6 +134,11 @@ def shell(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     kind = str(rule.get("shell", "sh"))
     if isinstance(node, Plugin):  # a config.xml builder: plain shell text, no Groovy
         value: Any = text(node.field(rule.get("field", "command"), ""))
+        unstable = text(node.field("unstableReturn", "")).strip()
+        if unstable not in ("", "0"):
+            ctx.approximated(element, node.span, f"unstableReturn {unstable}: Jenkins ends the build UNSTABLE when the "
+                             "script exits with that code and runs the next builders; Airflow has no UNSTABLE "
+                             "result: the task fails on it and the run stops there", key(node))
     else:
         value = script_arg(node)
     script = scope.ev.shell(value, node.span, shell=kind)
