@@ -103,10 +103,10 @@ def test_changed_fixed_regression_become_post_gates() -> None:
             PostBlock("cleanup", (sh("rm -rf tmp"),), sp(12)))
     conv = convert_job(job(stage("Build", sh("make")), stage("Test", sh("make test")), post=post))
     t = _tasks(conv)
-    for cond in ("fixed", "regression"):
+    for cond, before in (("fixed", []), ("regression", ["post_post_fixed"])):  # one after the other, in Jenkins' order
         gate = t[f"post_post_{cond}_gate"]
         assert gate.uses.name == "airflow.post-gate" and gate.trigger_rule == "all_done"
-        assert gate.depends_on == ["test"]
+        assert gate.depends_on == ["test", *before]
         assert gate.bindings == {"post_condition": cond, "body_tasks": ["test"]}
         step_ = t[f"post_post_{cond}"]
         assert step_.depends_on == [f"post_post_{cond}_gate"] and step_.trigger_rule == "all_success"
