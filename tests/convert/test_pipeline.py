@@ -77,10 +77,12 @@ def test_post_conditions_run_after_gates_and_end_with_a_task_that_fails_like_the
             PostBlock("unstable", (sh("./flaky"),), sp(12)))
     conv = convert_job(job(stage("Build", sh("make")), post=post))
     t = _tasks(conv)
-    for cond, runs_on in (("failure", "failure"), ("always", "always"), ("cleanup", "always")):
+    # Jenkins' order: always, failure, then cleanup; each gate judges the body and the blocks before it
+    for cond, runs_on, before in (("always", "always", []), ("failure", "failure", ["post_post_always"]),
+                                  ("cleanup", "always", ["post_post_always", "post_post_failure"])):
         gate = t[f"post_post_{cond}_gate"]
         assert gate.uses.name == "airflow.block-gate" and gate.trigger_rule == "all_done"
-        assert gate.bindings["runs_on"] == runs_on and gate.bindings["body_tasks"] == ["build"]
+        assert gate.bindings["runs_on"] == runs_on and gate.bindings["body_tasks"] == ["build", *before]
         assert gate.bindings["entry_task"] == ""  # the pipeline's post always runs
         assert t[f"post_post_{cond}"].depends_on == [gate.id] and t[f"post_post_{cond}"].trigger_rule == "all_success"
     assert set(t["post_post_cleanup_gate"].depends_on) == {"build", "post_post_failure", "post_post_always"}
@@ -107,7 +109,7 @@ def test_changed_fixed_regression_become_post_gates() -> None:
         gate = t[f"post_post_{cond}_gate"]
         assert gate.uses.name == "airflow.post-gate" and gate.trigger_rule == "all_done"
         assert gate.depends_on == ["test", *before]
-        assert gate.bindings == {"post_condition": cond, "body_tasks": ["test"]}
+        assert gate.bindings == {"post_condition": cond, "body_tasks": ["test", *before]}
         step_ = t[f"post_post_{cond}"]
         assert step_.depends_on == [f"post_post_{cond}_gate"] and step_.trigger_rule == "all_success"
     assert "post_post_changed_gate" not in t  # notifications only: the condition travels with them

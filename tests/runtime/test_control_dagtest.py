@@ -1,5 +1,5 @@
 """Converted Jenkinsfiles with try/catch/finally, when, post, catchError and timeouts, run for real with dag.test():
-three runs (~10 s each, the timeout one ~25 s), asserting on task states, the run's state and what the shell steps
+four runs (~10 s each, the timeout one ~25 s), asserting on task states, the run's state and what the shell steps
 wrote."""
 
 from __future__ import annotations
@@ -60,6 +60,18 @@ LIMITED = """pipeline {
 }
 """
 
+# post blocks written out of Jenkins' order; `always` fails, which makes the build FAILURE for the blocks after it
+POST_FAILS = """pipeline {
+  agent any
+  stages { stage('A') { steps { sh 'echo a > "$WORKSPACE/a"' } } }
+  post {
+    success { sh 'echo success > "$WORKSPACE/success"' }
+    failure { sh 'echo failure > "$WORKSPACE/failure"' }
+    always { sh 'echo always > "$WORKSPACE/always"; exit 4' }
+  }
+}
+"""
+
 
 def _publish(tmp_path: Path, store: Path, name: str, text: str, **extra: Any) -> model.PipelineSpec:
     from jenkins2flow.convert import convert_job
@@ -88,7 +100,8 @@ def bag(airflow_db: Path, configured_dags_folder: Path, tmp_path: Path, monkeypa
     monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
     specs = {"handled": _publish(tmp_path, store, "ctl-handled", HANDLED, asset_events=["success"]),
              "unhandled": _publish(tmp_path, store, "ctl-unhandled", UNHANDLED),
-             "limited": _publish(tmp_path, store, "ctl-limited", LIMITED)}
+             "limited": _publish(tmp_path, store, "ctl-limited", LIMITED),
+             "post": _publish(tmp_path, store, "ctl-post", POST_FAILS)}
     dags = DagBag(dag_folder=str(configured_dags_folder))
     assert dags.import_errors == {}
     return dags, specs
@@ -123,6 +136,16 @@ def test_an_unhandled_failure_runs_finally_then_fails_the_run(bag: Any) -> None:
     assert states["a_finally"] == "success" and (ws / "tidy").read_text() == "tidy\n"
     assert states["a_end"] == "failed"  # the failure goes on after finally
     assert states[_by_command(specs["unhandled"], "later")] == "upstream_failed" and not (ws / "later").exists()
+    assert str(run.state) == "failed"
+
+
+def test_post_blocks_run_in_jenkins_order_and_a_failing_block_makes_the_result_failure(bag: Any) -> None:
+    dags, _ = bag
+    run = dags.dags["ctl-post"].test()
+    states, ws = _states(run), run_workspace("ctl-post", run.run_id)
+    assert states["a"] == "success" and (ws / "always").exists()
+    assert (ws / "failure").read_text() == "failure\n"  # always failed first: the build is FAILURE...
+    assert states["post_post_success_gate"] == "skipped" and not (ws / "success").exists()  # ...not success
     assert str(run.state) == "failed"
 
 

@@ -7,7 +7,8 @@ entered (convert.regions). Notification steps written directly in a block of the
 `notify_on` (callbacks when the run ends); in a stage's post, or nested deeper, they are tasks after the block's gate
 like its other steps (convert.handlers.notifications). The blocks run one after the other in Jenkins' order (ORDER:
 always, changed, fixed, regression, aborted, failure, success, unstable, unsuccessful, cleanup), whatever the order
-they are written in: each gate also waits for the tasks of the blocks before it. `last: true` blocks (cleanup) run
+they are written in: each gate also waits for the tasks of the blocks before it, and judges them with the body (a
+block that failed makes the result FAILURE for the blocks after it, as in Jenkins). `last: true` blocks (cleanup) run
 after every other block.
 An end task after the blocks fails when the body or a block failed, as Jenkins fails the stage (or build) after
 running its post blocks, so what follows depends on it with all_success.
@@ -50,7 +51,7 @@ def _gated(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[
     condition = str(rule.get("gate"))
     notes = [s for s in block.steps if _notifies(s, ctx)]
     first_note = len(ctx.notifications)
-    ctx.frontier = [*body_end, *(t for t in post_ends if t not in body_end)]  # after the blocks before it
+    ctx.frontier = _outcome(body_end, post_ends)  # after the blocks before it
     ends: list[str] = []
     sc = _block_scope(block, scope)
     if len(notes) < len(block.steps):
@@ -58,7 +59,7 @@ def _gated(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[
                 "description": "Runs a Jenkins post changed/fixed/regression block only when the condition holds "
                                "against the previous completed run (skips it otherwise)."}
         ctx.emit("airflow.post-gate", spec, sc, label="gate", named=True, trigger_rule="all_done",
-                 bindings={"post_condition": condition, "body_tasks": list(body_end),
+                 bindings={"post_condition": condition, "body_tasks": _outcome(body_end, post_ends),
                            **({"entry_task": entry} if entry else {})})
         walk(block.steps, ctx, sc)  # after the gate with all_success: a skipped gate skips them
         ends = list(ctx.frontier)
@@ -70,6 +71,12 @@ def _gated(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[
     ctx.frontier = list(body_end)
     ctx.mapped(f"post {block.condition}", block.span, "post", str(rule.get("note") or "a post_gate task"))
     return ends
+
+
+def _outcome(body_end: list[str], post_ends: list[str]) -> list[str]:
+    """The tasks whose outcome a block's gate judges: the body's, then the blocks' before it (a step failing in
+    `always` makes Jenkins' result FAILURE: `failure` then runs and `success` does not)."""
+    return [*body_end, *(t for t in post_ends if t not in body_end)]
 
 
 def _placeholder(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, *_: object) -> list[str]:
@@ -100,8 +107,8 @@ def _run(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[st
     sc = _block_scope(block, scope)
     after = post_ends
     ctx.frontier = list(body_end)
-    gate = regions.gate(ctx, sc, runs_on, entry, body_end, f"post {block.condition}", "gate", results=True,
-                        after=after)
+    gate = regions.gate(ctx, sc, runs_on, entry, _outcome(body_end, post_ends), f"post {block.condition}", "gate",
+                        results=True, after=after)
     before = len(ctx.tasks)
     walk(block.steps, ctx, sc)
     ctx.notify_on = ""
