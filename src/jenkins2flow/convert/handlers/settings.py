@@ -30,16 +30,20 @@ def approximated(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> Non
 
 
 def max_active_runs(node: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """A concurrency limit (throttle-concurrents' maxConcurrentTotal): it only lowers a limit already set (a job
+    without concurrent builds runs one at a time whatever its throttle allows); a disabled throttle limits nothing."""
     value = rule.get("value")
     if value is None and isinstance(node, Plugin):
         try:
             value = int(text(node.field(str(rule.get("field", "")), "0")))
         except ValueError:
             value = 0
+        if text(node.field("throttleEnabled", "true")).strip().lower() == "false":
+            value = 0
     if value:
-        ctx.max_active_runs = int(value)
+        ctx.max_active_runs = min(int(value), ctx.max_active_runs or int(value))
     ctx.mapped(f"property {getattr(node, 'cls', node)}", node.span, getattr(node, "cls", ""),
-               f"max_active_runs {value}" if value else "no concurrency limit")
+               f"max_active_runs {ctx.max_active_runs}" if value else "no concurrency limit")
 
 
 def retries(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
