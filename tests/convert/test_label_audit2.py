@@ -44,3 +44,99 @@ def test_a_throttle_limits_a_concurrent_job_and_a_disabled_throttle_limits_nothi
     off = _throttled(3, False, True)
     assert off.pipeline is not None and off.pipeline.max_active_runs is None
     assert off.status == "converted"
+
+
+TRIGGERS = b"""<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <properties>
+    <hudson.model.ParametersDefinitionProperty><parameterDefinitions>
+      <hudson.model.StringParameterDefinition><name>RUN_DATE</name><defaultValue>today</defaultValue>
+      </hudson.model.StringParameterDefinition>
+      <hudson.model.BooleanParameterDefinition><name>FULL</name><defaultValue>false</defaultValue>
+      </hudson.model.BooleanParameterDefinition>
+    </parameterDefinitions></hudson.model.ParametersDefinitionProperty>
+  </properties>
+  <scm class="hudson.scm.NullSCM"/>
+  <builders>
+    <hudson.tasks.Shell><command>./extract.sh "$RUN_DATE"</command></hudson.tasks.Shell>
+    <hudson.plugins.parameterizedtrigger.TriggerBuilder plugin="parameterized-trigger@2.45">
+      <configs>
+        <hudson.plugins.parameterizedtrigger.BlockableBuildTriggerConfig>
+          <configs>
+            <hudson.plugins.parameterizedtrigger.CurrentBuildParameters/>
+            <hudson.plugins.parameterizedtrigger.PredefinedBuildParameters>
+              <properties>DATE=day-${RUN_DATE}
+MODE=full
+FULL=yes</properties>
+            </hudson.plugins.parameterizedtrigger.PredefinedBuildParameters>
+          </configs>
+          <projects>etl-load</projects>
+          <condition>ALWAYS</condition>
+          <block><buildStepFailureThreshold><name>FAILURE</name></buildStepFailureThreshold></block>
+        </hudson.plugins.parameterizedtrigger.BlockableBuildTriggerConfig>
+      </configs>
+    </hudson.plugins.parameterizedtrigger.TriggerBuilder>
+  </builders>
+  <publishers>
+    <hudson.plugins.parameterizedtrigger.BuildTrigger plugin="parameterized-trigger@2.45">
+      <configs>
+        <hudson.plugins.parameterizedtrigger.BuildTriggerConfig>
+          <configs>
+            <hudson.plugins.parameterizedtrigger.PredefinedBuildParameters>
+              <properties>UPSTREAM=$JOB_NAME#$BUILD_NUMBER</properties>
+            </hudson.plugins.parameterizedtrigger.PredefinedBuildParameters>
+          </configs>
+          <projects>etl-notify</projects>
+          <condition>%(condition)s</condition>
+        </hudson.plugins.parameterizedtrigger.BuildTriggerConfig>
+      </configs>
+    </hudson.plugins.parameterizedtrigger.BuildTrigger>
+  </publishers>
+</project>
+"""
+
+
+def _triggers(condition: str = "SUCCESS", xml: bytes = TRIGGERS):  # type: ignore[no-untyped-def]
+    conv = convert_job(parse_config_xml(xml % {b"condition": condition.encode()}, "jobs/etl/config.xml", "etl"))
+    assert conv.pipeline is not None
+    return conv, {t.bindings["pipeline"]: t.bindings for t in conv.pipeline.tasks if "pipeline" in t.bindings}
+
+
+def test_a_parameterized_trigger_passes_expanded_values_and_the_current_parameters() -> None:
+    """Jenkins expands `$RUN_DATE` and `$JOB_NAME` in predefined parameters and passes the current build's
+    parameters (CurrentBuildParameters); the trigger passed the text `day-${RUN_DATE}` and dropped the current
+    parameters, labelled converted."""
+    from jenkins2flow_runtime.expressions import Context, evaluate
+
+    conv, triggers = _triggers()
+    run = Context(params={"RUN_DATE": "2026-12-01", "FULL": True}, env={"JOB_NAME": "etl", "BUILD_NUMBER": "42"})
+    load = triggers["etl-load"]
+    passed = {**load["conf"], **{k: evaluate(v, run) for k, v in load.get("conf_values", {}).items()}}
+    assert passed == {"RUN_DATE": "2026-12-01", "FULL": "yes", "DATE": "day-2026-12-01", "MODE": "full"}
+    notify = triggers["etl-notify"]
+    assert notify["conf"] == {}
+    assert evaluate(notify["conf_values"]["UPSTREAM"], run) == "etl#42"
+    assert conv.status == "converted"
+
+
+def test_a_trigger_value_from_a_variable_the_run_lacks_and_other_sources_are_flagged_not_passed_as_text() -> None:
+    xml = TRIGGERS.replace(b"MODE=full", b"MODE=$LOAD_MODE").replace(
+        b"<hudson.plugins.parameterizedtrigger.CurrentBuildParameters/>",
+        b"<hudson.plugins.parameterizedtrigger.FileBuildParameters><propertiesFile>p.properties</propertiesFile>"
+        b"</hudson.plugins.parameterizedtrigger.FileBuildParameters>")
+    conv, triggers = _triggers(xml=xml)
+    load = triggers["etl-load"]
+    assert "MODE" not in load["conf"] and "MODE" not in load.get("conf_values", {})
+    assert not any("$" in str(v) for v in load["conf"].values())
+    assert conv.status == "partial"
+    assert any("MODE" in r and "$LOAD_MODE" in r for r in conv.reasons)
+    assert any("FileBuildParameters" in r for r in conv.reasons)
+
+
+def test_a_parameterized_trigger_on_an_unstable_build_only_is_flagged() -> None:
+    """parameterized-trigger's UNSTABLE condition triggers only when the build is UNSTABLE; the task ran on every
+    successful run, labelled converted."""
+    conv, _ = _triggers("UNSTABLE")
+    assert conv.status == "partial"
+    assert any("only when this build is UNSTABLE" in r for r in conv.reasons)
+    assert _triggers("UNSTABLE_OR_BETTER")[0].status == "converted"

@@ -4,7 +4,10 @@ outputs of another pipeline's last successful run."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from jenkins2flow_runtime import jenkins_env as runtime_env
 
 from jenkins2flow.convert.context import RUNTIME, Ctx, Handler, Scope
 from jenkins2flow.convert.evaluate import Runtime, Static, Unknown
@@ -196,15 +199,81 @@ def copy_artifact(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> No
                    f"its {selector} run")
 
 
-def _predefined(params: object) -> dict[str, str]:
+# a `$NAME` or `${NAME}` reference in a parameterized-trigger value (Jenkins expands it from the build's variables)
+VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+# Jenkins' variables the runtime always sets, so a reference to one is the same value in the run
+ALWAYS_SET = frozenset(runtime_env.JENKINS_VARIABLES)
+SECRET_TYPES = frozenset({"password", "credentials"})
+
+
+def _expanded(value: str, ctx: Ctx, span: Span) -> dict[str, Any] | None:
+    """The tree of a value with `$NAME` references Jenkins expands at build time (a parameter of this job or one of
+    Jenkins' variables the runtime sets), or None when one names something else."""
+    params = {p.name for p in ctx.job.parameters if p.type not in SECRET_TYPES}
+    at = f"{span.path}:{span.line}:{span.col}"
+    args: list[dict[str, Any]] = []
+    pos = 0
+    for m in VARIABLE.finditer(value):
+        name = m.group(1) or m.group(2)
+        if name not in params and name not in ALWAYS_SET:
+            return None
+        if m.start() > pos:
+            args.append({"lit": value[pos:m.start()]})
+        args.append({"param": name} if name in params else {"env": name})
+        pos = m.end()
+    if pos < len(value):
+        args.append({"lit": value[pos:]})
+    return {"op": "str", "args": args, "at": at}
+
+
+def _predefined(params: object, ctx: Ctx, where: str, span: Span) -> tuple[dict[str, str], dict[str, Any]]:
+    """The parameters a parameterized-trigger config passes, in its order (a later source overrides an earlier
+    one): predefined ones (known now, or expanded in the run when they name a parameter or a Jenkins variable) and
+    the current build's parameters. A source or a value Jenkins computes otherwise is flagged, not dropped."""
     conf: dict[str, str] = {}
+    computed: dict[str, Any] = {}
+
+    def put(name: str, fixed: str | None, tree: dict[str, Any] | None) -> None:
+        conf.pop(name, None)
+        computed.pop(name, None)
+        if tree is not None:
+            computed[name] = tree
+        elif fixed is not None:
+            conf[name] = fixed
+
     for p in as_list(params):
-        if isinstance(p, dict) and "properties" in p:
+        if not isinstance(p, dict):
+            continue
+        kind = text(p.get("class", "")).rsplit(".", 1)[-1]
+        if "properties" in p:
             for line in text(p["properties"]).splitlines():
                 name, sep, value = line.partition("=")
-                if sep and name.strip():
-                    conf[name.strip()] = value
-    return conf
+                name = name.strip()
+                if not sep or not name or name.startswith("#"):
+                    continue
+                if "$" not in value:
+                    put(name, value, None)
+                    continue
+                tree = _expanded(value, ctx, span)
+                if tree is None:
+                    ctx.approximated(f"{where} parameter {name}", span, f"the value {value!r} is expanded by Jenkins "
+                                     "at build time from a variable the run does not have: the job is triggered "
+                                     "without it (pass it in the trigger's conf by hand)", "PredefinedBuildParameters")
+                    continue
+                put(name, None, tree)
+        elif kind == "CurrentBuildParameters":
+            for param in ctx.job.parameters:
+                if param.type in SECRET_TYPES:
+                    ctx.approximated(f"{where} parameter {param.name}", span, f"Jenkins passes this build's "
+                                     f"{param.type} parameter to the job; an Airflow run's conf is visible to anyone "
+                                     "who can see the run: it is not passed", kind)
+                    continue
+                put(param.name, None, {"param": param.name})
+        else:
+            ctx.approximated(f"{where} {kind or 'parameters'}", span, "this parameter source is computed by Jenkins "
+                             "at build time: the job is triggered without it (add the values to the trigger's conf "
+                             "by hand)", kind or where)
+    return conf, computed
 
 
 def downstream(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -217,15 +286,21 @@ def downstream(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
             continue
         raw = cfg.get("condition") or "SUCCESS"
         condition = text(raw.get("name", "SUCCESS") if isinstance(raw, dict) else raw).upper()
-        conf = _predefined(cfg.get("parameters"))
+        if condition == "UNSTABLE" and pl.field("configs"):  # parameterized-trigger: only an UNSTABLE build
+            ctx.approximated(f"publisher {pl.cls} condition", pl.span, "Jenkins triggers "
+                             f"{text(cfg.get('projects'))!r} only when this build is UNSTABLE, which an Airflow run "
+                             "never is: the pipeline triggers it when the run succeeds", pl.cls)
+        conf, computed = _predefined(cfg.get("parameters"), ctx, f"publisher {pl.cls}", pl.span)
         on = asset_on(condition)
         for job in split_names(cfg.get("projects")):
-            if on and not conf and ctx.links is not None and safe_name(job.strip("/")) in ctx.links.pipelines:
+            linked = ctx.links is not None and safe_name(job.strip("/")) in ctx.links.pipelines
+            if on and not conf and not computed and linked:
                 ctx.asset_events.add(on)  # the downstream's schedule names this pipeline (convert.links)
                 ctx.mapped(f"publisher {pl.cls}", pl.span, pl.cls, f"{job} is scheduled on this pipeline's asset")
                 continue
             ctx.frontier = list(start)
-            trigger_task(ctx, scope, job, conf, False, pl.span, CONDITIONS.get(condition, "all_success"))
+            trigger_task(ctx, scope, job, dict(conf), False, pl.span, CONDITIONS.get(condition, "all_success"),
+                         conf_values=computed)
             ctx.downstream_ends.append(ctx.frontier[0])
     ctx.frontier = list(start)
     ctx.mapped(f"publisher {pl.cls}", pl.span, pl.cls, "triggers downstream pipelines")
@@ -254,10 +329,10 @@ def trigger_builder(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
             continue
         blocking = "block" in cfg  # `<block/>` blocks too, with no threshold
         propagate = _blocking(cfg.get("block"), pl, ctx) if blocking else True
-        conf = _predefined(cfg.get("parameters"))
+        conf, computed = _predefined(cfg.get("parameters"), ctx, f"builder {pl.cls}", pl.span)
         for job in split_names(cfg.get("projects")):
             ctx.frontier = list(start)
-            trigger_task(ctx, scope, job, conf, blocking, pl.span, propagate=propagate)
+            trigger_task(ctx, scope, job, dict(conf), blocking, pl.span, propagate=propagate, conf_values=computed)
             ends += ctx.frontier
     ctx.frontier = ends or start
     ctx.mapped(f"builder {pl.cls}", pl.span, pl.cls, "triggers (and waits for, when blocking) other pipelines")
