@@ -140,3 +140,26 @@ def test_a_parameterized_trigger_on_an_unstable_build_only_is_flagged() -> None:
     assert conv.status == "partial"
     assert any("only when this build is UNSTABLE" in r for r in conv.reasons)
     assert _triggers("UNSTABLE_OR_BETTER")[0].status == "converted"
+
+
+GIT_INTO_DIR = b"""<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <scm class="hudson.plugins.git.GitSCM" plugin="git@5.2.0">
+    <userRemoteConfigs><hudson.plugins.git.UserRemoteConfig><url>https://git.example.com/data/etl.git</url>
+    </hudson.plugins.git.UserRemoteConfig></userRemoteConfigs>
+    <branches><hudson.plugins.git.BranchSpec><name>*/main</name></hudson.plugins.git.BranchSpec></branches>
+    <extensions><hudson.plugins.git.extensions.impl.RelativeTargetDirectory><relativeTargetDir>src</relativeTargetDir>
+    </hudson.plugins.git.extensions.impl.RelativeTargetDirectory></extensions>
+  </scm>
+  <builders><hudson.tasks.Shell><command>cd src &amp;&amp; make etl VERSION=$GIT_COMMIT</command></hudson.tasks.Shell>
+  </builders>
+</project>
+"""
+
+
+def test_a_git_checkout_into_a_directory_says_the_git_variables_are_unset() -> None:
+    """Jenkins sets GIT_COMMIT for a checkout into a subdirectory; the runtime reads it from a checkout at the
+    workspace root only, so `make VERSION=$GIT_COMMIT` got an empty value, labelled converted."""
+    conv = convert_job(parse_config_xml(GIT_INTO_DIR, "jobs/etl/config.xml", "etl"))
+    assert conv.status == "partial"
+    assert any("GIT_COMMIT" in r and "'src'" in r for r in conv.reasons)

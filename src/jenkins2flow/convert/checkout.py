@@ -150,6 +150,10 @@ def _clone_option(f: dict[str, Any], plan: Plan) -> None:
 
 def _target(f: dict[str, Any], plan: Plan) -> None:
     plan.target = text(f.get("relativeTargetDir", "")).strip()
+    if plan.target:
+        plan.notes.append(f"Jenkins' Git plugin sets GIT_COMMIT, GIT_BRANCH and GIT_URL for a checkout into "
+                          f"{plan.target!r} too; the runtime reads them from a checkout at the workspace root only: "
+                          "the later tasks see them unset (`git -C DIR rev-parse HEAD` reads the commit)")
 
 
 def _local_branch(f: dict[str, Any], plan: Plan) -> None:
