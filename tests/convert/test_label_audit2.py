@@ -163,3 +163,33 @@ def test_a_git_checkout_into_a_directory_says_the_git_variables_are_unset() -> N
     conv = convert_job(parse_config_xml(GIT_INTO_DIR, "jobs/etl/config.xml", "etl"))
     assert conv.status == "partial"
     assert any("GIT_COMMIT" in r and "'src'" in r for r in conv.reasons)
+
+
+ENV_INJECT_BUILDER = b"""<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <scm class="hudson.scm.NullSCM"/>
+  <builders>
+    <EnvInjectBuilder plugin="envinject@2.4.0"><info><propertiesContent>STAGE=load
+%(table)s</propertiesContent></info></EnvInjectBuilder>
+    <hudson.tasks.Shell><command>./load.sh "$STAGE" "$TARGET_TABLE"</command></hudson.tasks.Shell>
+  </builders>
+</project>
+"""
+
+
+def test_an_env_inject_builder_sets_its_variables_for_the_builders_after_it() -> None:
+    """Jenkins' EnvInject builder sets variables for the builders after it; they were dropped (the ledger said
+    `mapped: environment STAGE`) and the shell read them empty."""
+    xml = ENV_INJECT_BUILDER % {b"table": b"TARGET_TABLE=events"}
+    conv = convert_job(parse_config_xml(xml, "jobs/etl/config.xml", "etl"))
+    assert conv.pipeline is not None
+    [task] = conv.pipeline.tasks
+    assert task.env == {"STAGE": "load", "TARGET_TABLE": "events"}
+    assert conv.status == "converted"
+
+
+def test_an_env_inject_value_naming_a_variable_is_flagged_not_given_as_text_silently() -> None:
+    xml = ENV_INJECT_BUILDER % {b"table": b"TARGET_TABLE=events_$STAGE"}
+    conv = convert_job(parse_config_xml(xml, "jobs/etl/config.xml", "etl"))
+    assert conv.status == "partial"
+    assert any("events_$STAGE" in r for r in conv.reasons)

@@ -68,7 +68,7 @@ def builders(ctx: Ctx, scope: Scope) -> None:
             sc = replace(scope, matrix=tuple(tuple(c.items()) for c in combos), stage=scope.stage or "build")
             for group, items in groups:
                 for pl in items:
-                    plugin(pl, group, ctx, sc)
+                    sc = plugin(pl, group, ctx, sc) or sc
             return
         ctx.mapped("matrix axes", ctx.job.span, "matrix", f"{len(combos)} combinations fan out with axis bindings")
         start, ends = list(ctx.frontier), []
@@ -78,10 +78,11 @@ def builders(ctx: Ctx, scope: Scope) -> None:
                          id_suffix="__" + "_".join(combo.values()))
             for group, items in groups:
                 for pl in items:
-                    plugin(pl, group, ctx, sc)
+                    sc = plugin(pl, group, ctx, sc) or sc
             ends += ctx.frontier
         ctx.frontier = ends
         return
+    sc = replace(scope, stage=scope.stage or "build")
     for group, items in groups:
         for pl in items:
-            plugin(pl, group, ctx, replace(scope, stage=scope.stage or "build"))
+            sc = plugin(pl, group, ctx, sc) or sc  # a builder that sets variables (EnvInject) sets them for the next

@@ -34,6 +34,9 @@ def env_inject(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
     names = [k for k, _ in pairs] + [f"{r.env} (secret)" for r in refs]
     ctx.mapped(f"plugin {pl.cls}", pl.span, pl.cls, f"environment {', '.join(names) or '(none)'}")
     for name, value in pairs:
+        if "$" in value:  # EnvInject expands variables; a task's environment is not expanded
+            ctx.approximated(f"plugin {pl.cls} {name}", pl.span, f"EnvInject expands the variables in {value!r} at "
+                             "build time; the task's environment holds the text as written", pl.cls)
         scope = scope.bind_env(name, value, pl.span)
     return scope.with_secrets(refs)
 
