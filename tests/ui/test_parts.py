@@ -290,3 +290,28 @@ def test_airflow_role_map_from_the_environment() -> None:
     assert parse_role_map(" DataTeam = editor, Op=admin ") == {"datateam": "editor", "op": "admin"}
     with pytest.raises(ValueError, match="'Boss=king'"):
         parse_role_map("Boss=king")
+
+
+def test_closing_the_catalog_waits_for_the_index_build_reading_the_store(tmp_path: Path,
+                                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """The app's shutdown closes the store while the index may be building in the background from the same
+    connection (it hung a test run once): the build ends first, on an open store."""
+    import threading
+
+    from jenkins2flow_runtime.ui.service import Catalog
+
+    catalog = Catalog(str(tmp_path / "store.db"), create=True)
+    catalog.store().save(make("concrete_task", "a", {"type": "shell", "command": "true"}))
+    reading, real_list = threading.Event(), catalog.store().list
+
+    def slow_list(*args: object, **kwargs: object) -> object:
+        reading.set()
+        time.sleep(0.5)  # the shutdown comes while the build is reading
+        return real_list(*args, **kwargs)  # type: ignore[arg-type]
+
+    catalog.store().list = slow_list  # type: ignore[method-assign]
+    catalog.index.warm()
+    assert reading.wait(10)
+    catalog.close()
+    assert catalog.index._snap is not None and [e.name for e in catalog.index._snap.entries.values()] == ["a"]
+    assert "first build failed" not in caplog.text

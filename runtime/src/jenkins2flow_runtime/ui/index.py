@@ -320,6 +320,11 @@ class CatalogIndex:
 
         threading.Thread(target=run, name="jenkins2flow-ui-index", daemon=True).start()
 
+    def idle(self) -> threading.Lock:
+        """Held, no build reads the store: close the store under it (a background build reading the store's connection
+        while another thread closed it hung the app's shutdown)."""
+        return self._lock
+
     def rebuild_now(self) -> Snapshot:
         with self._lock:
             self._rebuild()

@@ -61,9 +61,10 @@ class Catalog:
         return self._store
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        with self.index.idle():  # a background build of the index may be reading the store: it ends first
+            if self._store is not None:
+                self._store.close()
+                self._store = None
 
     # -- reading -----------------------------------------------------------------------------------------------------
 
