@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from jenkins2flow_runtime import model
 
@@ -43,6 +44,9 @@ def templates(job: Job, ctx: Ctx) -> list[model.Ref]:
     return [ctx.add_doc("parameter_template", name, data)]
 
 
+ENCRYPTED = re.compile(r"\{[A-Za-z0-9+/=]{8,}\}")  # a hudson.util.Secret as config.xml stores it
+
+
 def _has_default(p: Param) -> bool:
     """A password parameter with a default: given in clear (a Jenkinsfile) or encrypted (config.xml: `hasDefault`)."""
     return bool(p.default) or dict(p.extra).get("hasDefault") is True
@@ -60,7 +64,8 @@ def _param(p: Param, ctx: Ctx) -> model.ParamSpec:
     held = "holds a secret in clear"
     if kind == "password" and _has_default(p):  # a run given no value (a timer) gets it in Jenkins
         secret = "a password parameter: Jenkins uses it in runs given no value, such as timer runs"
-        if not isinstance(default, str) or not default:  # config.xml keeps it encrypted: no value to read
+        if not isinstance(default, str) or not default or ENCRYPTED.fullmatch(default.strip()):  # config.xml keeps
+            # it encrypted ({AQAAAB...}, or only hasDefault): no value to read
             default, held = f"<the encrypted default of {p.name}>", "holds a secret encrypted by Jenkins"
     if secret and isinstance(default, str):  # written in clear: the default comes from an Airflow variable
         ref = ctx.literal_secret(airflow_name(p.name), default, secret, p.span, "parameter default", param_default=True,
