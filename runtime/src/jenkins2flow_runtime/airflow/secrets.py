@@ -13,9 +13,12 @@ class SecretError(LookupError):
 
 
 def connection_field(conn: Any, field: str, ref_id: str) -> str:
-    """One field of an Airflow connection: a standard attribute, `uri` (or empty: the whole URI), or an extra key."""
+    """One field of an Airflow connection: a standard attribute, `uri` (or empty: the whole URI), `login:password`
+    (the two joined by a colon), or an extra key."""
     if field in ("", "uri"):
         return str(conn.get_uri())
+    if field == "login:password":  # Jenkins' usernameColonPassword (and credentials() of a username/password)
+        return f"{connection_field(conn, 'login', ref_id)}:{connection_field(conn, 'password', ref_id)}"
     if field in CONNECTION_FIELDS:
         value = getattr(conn, field, None)
     else:
