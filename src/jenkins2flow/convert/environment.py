@@ -23,10 +23,12 @@ def env_scope(env: tuple[EnvVar, ...], ctx: Ctx, scope: Scope) -> Scope:
         if var.credential:
             script = ctx.job.script
             uses_parts = f"{var.name}_USR" in script or f"{var.name}_PSW" in script
-            refs = ctx.credential(var.credential, "environment", [var.name], "variable", var.span)
-            if uses_parts:
-                refs += ctx.credential(var.credential, "environment", [f"{var.name}_USR", f"{var.name}_PSW"],
-                                       "connection", var.span, ["login", "password"])
+            if uses_parts:  # a username/password credential: Jenkins sets X to user:password, X_USR, X_PSW
+                refs = ctx.credential(var.credential, "environment", [var.name, f"{var.name}_USR",
+                                      f"{var.name}_PSW"], "connection", var.span, ["login:password", "login",
+                                                                                   "password"])
+            else:
+                refs = ctx.credential(var.credential, "environment", [var.name], "variable", var.span)
             scope = scope.with_secrets(refs)
             ctx.mapped(f"environment {var.name}", var.span, "credentials", f"secret {var.credential!r} by reference")
             continue
