@@ -22,6 +22,10 @@ def _secrets(conv):  # type: ignore[no-untyped-def]
     return {(s.env, s.source, s.id, s.field) for d in conv.tasks if hasattr(d.spec, "secrets") for s in d.spec.secrets}
 
 
+def _approximated(conv) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f"{e.span.line}: {e.element}: {e.reason}" for e in conv.ledger if e.outcome == "approximated"]
+
+
 def test_a_username_colon_password_binding_reads_user_colon_password_from_the_connection() -> None:
     """Jenkins' usernameColonPassword sets its variable to `user:password`; the runtime looked for an extra named
     'login:password' in the connection and failed the task of a job labelled converted."""
@@ -56,3 +60,63 @@ def test_environment_credentials_with_usr_and_psw_reads_the_whole_variable_from_
                               ("DB_USR", "connection", "warehouse-db", "login"),
                               ("DB_PSW", "connection", "warehouse-db", "password")}
     assert conv.status == "converted"
+
+
+FILE_BINDINGS = """pipeline {
+  agent any
+  stages {
+    stage('Extract') {
+      steps {
+        withCredentials([file(credentialsId: 'gcp-key', variable: 'GCP_KEY_FILE'),
+                         string(credentialsId: 'slack-token', variable: 'TOKEN')]) {
+          sh 'gcloud auth activate-service-account --key-file="$GCP_KEY_FILE"'
+        }
+      }
+    }
+  }
+}
+"""
+
+STRING_ONLY = FILE_BINDINGS.replace("file(credentialsId: 'gcp-key', variable: 'GCP_KEY_FILE'),\n", "").replace(
+    '--key-file="$GCP_KEY_FILE"', '--token="$TOKEN"')
+
+
+def test_a_secret_file_binding_is_flagged_the_task_gets_the_secret_not_a_path() -> None:
+    """Jenkins' file binding sets the variable to the path of a temporary file holding the secret; the runtime
+    sets it to the Airflow variable's value (the key itself), so `--key-file="$GCP_KEY_FILE"` reads no file.
+    Labelled converted."""
+    conv = _convert(FILE_BINDINGS, "file_binding")
+    assert conv.status == "partial"
+    found = _approximated(conv)
+    assert len(found) == 1 and found[0].startswith("6: ") and "GCP_KEY_FILE" in found[0] and "path" in found[0]
+    assert _convert(STRING_ONLY, "string_binding").status == "converted"
+
+
+SSH_AND_CERT = """pipeline {
+  agent any
+  stages {
+    stage('Ship') {
+      steps {
+        withCredentials([sshUserPrivateKey(credentialsId: 'deploy-ssh', keyFileVariable: 'SSH_KEY',
+                                           usernameVariable: 'SSH_USER')]) {
+          sh 'scp -i "$SSH_KEY" out.csv "$SSH_USER"@host:/data/'
+        }
+        withCredentials([certificate(credentialsId: 'client-cert', keystoreVariable: 'KS', passwordVariable: 'KS_PASS',
+                                     aliasVariable: 'KS_ALIAS')]) {
+          sh 'keytool -list -keystore "$KS" -storepass "$KS_PASS"'
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def test_a_key_file_and_a_keystore_are_flagged_and_the_certificate_alias_is_not_dropped() -> None:
+    """sshUserPrivateKey's keyFileVariable and certificate's keystoreVariable are paths to files in Jenkins; the
+    certificate's aliasVariable was dropped without a word."""
+    conv = _convert(SSH_AND_CERT, "ssh_and_cert")
+    assert conv.status == "partial"
+    found = "\n".join(_approximated(conv))
+    assert "SSH_KEY" in found and "'KS'" in found
+    assert "KS_ALIAS" in found

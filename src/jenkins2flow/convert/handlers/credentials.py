@@ -35,6 +35,9 @@ BINDINGS: dict[str, tuple[str, list[tuple[str, str]]]] = {
                                                            ("secretKeyVariable", "password")]),
 }
 
+# the bindings whose variable Jenkins sets to a file's path (the secret written to a temporary file)
+PATH_FIELDS = frozenset({"file", "zip", "private_key_file", "keystore"})
+
 
 def binding_of(value: Any, scope: Scope, span: Span) -> tuple[str, dict[str, str]] | str:
     """A credentials binding (`usernamePassword(credentialsId: id, ...)`, `[$class: ..., ...]`) as (kind, fields),
@@ -75,6 +78,15 @@ def secret_refs(values: list[Any], node: Step | Plugin, ctx: Ctx, scope: Scope) 
         source, envs = spec
         names = [kw.get(k, "") for k, _ in envs]
         refs += ctx.credential(cred, kind, names, source, node.span, [f for _, f in envs])
+        paths = [name for name, (_, f) in zip(names, envs, strict=True) if name and f in PATH_FIELDS]
+        if paths:
+            ctx.approximated(f"credentials binding {kind}", node.span, f"Jenkins sets {', '.join(map(repr, paths))} "
+                             "to the path of a temporary file holding the secret; the task's variable holds the "
+                             "secret's value itself (the runtime writes no file)", kind)
+        dropped = [f"{k}={v!r}" for k, v in kw.items() if k.endswith("Variable") and v and v not in names]
+        if dropped:
+            ctx.approximated(f"credentials binding {kind}", node.span, f"{', '.join(dropped)}: Jenkins sets it, "
+                             "the task does not (no Airflow field holds it)", kind)
     return refs
 
 
