@@ -120,3 +120,57 @@ def test_a_key_file_and_a_keystore_are_flagged_and_the_certificate_alias_is_not_
     found = "\n".join(_approximated(conv))
     assert "SSH_KEY" in found and "'KS'" in found
     assert "KS_ALIAS" in found
+
+
+CAUGHT_THEN_RESULT = """pipeline {
+  agent any
+  stages {
+    stage('Optional') {
+      steps {
+        catchError(buildResult: '%s', stageResult: 'FAILURE') {
+          sh './optional_check.sh'
+        }
+      }
+    }
+    stage('Report') {
+      steps {
+        script {
+          if (currentBuild.currentResult == 'SUCCESS') {
+            sh './publish.sh'
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def test_a_build_result_read_after_a_handled_failure_is_flagged() -> None:
+    """catchError(buildResult: 'SUCCESS') leaves Jenkins' result SUCCESS, so publish.sh runs; the runtime's
+    currentResult is FAILURE once any task failed, the caught one included, and the gate skipped publish.sh.
+    Labelled converted. With the default buildResult FAILURE both read FAILURE: nothing to flag."""
+    conv = _convert(CAUGHT_THEN_RESULT % "SUCCESS", "caught_success")
+    assert conv.status == "partial"
+    assert [(f.kind, f.span.line) for f in conv.lint] == [("result", 14)]
+    faithful = _convert(CAUGHT_THEN_RESULT % "FAILURE", "caught_failure")
+    assert faithful.lint == [] and faithful.status == "converted"
+
+
+TRY_THEN_RESULT = """node {
+  stage('Load') {
+    try {
+      sh './load.sh'
+    } catch (e) {
+      echo "load failed: ${e}"
+    }
+    sh "./report.sh ${currentBuild.currentResult}"
+  }
+}
+"""
+
+
+def test_a_scripted_catch_then_a_result_read_is_flagged() -> None:
+    """A failure a try/catch handles leaves Jenkins' result SUCCESS; report.sh got FAILURE."""
+    conv = _convert(TRY_THEN_RESULT, "try_result")
+    assert "result" in {f.kind for f in conv.lint} and conv.status != "converted"

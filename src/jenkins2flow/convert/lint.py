@@ -22,6 +22,9 @@ Rules (kinds):
 - `gate`: a when-gate (or a matrix cell's condition) with a part the converter did not understand (a `fail` node:
   the gate stops the run there, never true by default), or a post gate with an unknown condition.
 - `fallback`: more than one task triggering the Jenkins job, or a not-converted task among the tasks that run.
+- `result`: a Groovy read of `currentBuild.result` / `currentBuild.currentResult` in a pipeline where a `catch` or
+  `catchError` handles a failure: the runtime reads FAILURE once any task of the run failed, a handled one included,
+  while Jenkins' result stays SUCCESS unless the handler set it (catchError's buildResult, `currentBuild.result =`).
 
 The shell reader is linear and never runs anything: quotes (single quotes and quoted here-documents suppress
 expansion), backslash escapes, `$(...)`, backticks, `$((...))`, `${...}` with their words, here-documents and
@@ -393,6 +396,8 @@ def lint_tasks(tasks: list[model.PipelineTask], docs: dict[str, model.Document],
             add("fallback", t, f"one of {len(fallbacks)} tasks triggering the Jenkins job: Jenkins cannot run part "
                 "of a job, so each runs all of it")
     ids = {t.id for t in tasks}
+    handled = {t.id for t in tasks if t.uses.name == REGION_END and t.bindings.get("handled_by") in ("catch", "all")}
+    handled -= _caught_failures(tasks)  # a catchError whose build result FAILURE the run keeps
     for t in tasks:
         doc = docs.get(t.uses.name)
         spec = doc.spec if doc is not None else None
@@ -420,6 +425,10 @@ def lint_tasks(tasks: list[model.PipelineTask], docs: dict[str, model.Document],
             why = unset_read(name, pipeline_env | (STAGE_VARIABLES if t.stage else set()))
             if why:
                 add("unbound", t, why)
+        if handled and any(n.get("build") in RESULT_FIELDS for n in nodes(trees)):
+            add("result", t, "it reads the build result, which the runtime makes FAILURE once any task failed, "
+                f"one a catch or catchError handled ({', '.join(sorted(handled))}) included; Jenkins' result stays "
+                "SUCCESS unless the handler set it")
         gated = [t.bindings.get("condition")] if t.uses.name == "airflow.when-gate" else []
         for what in failures(*gated, t.condition):
             add("gate", t, f"the condition cannot be decided ({what}): the run stops there")
@@ -428,6 +437,10 @@ def lint_tasks(tasks: list[model.PipelineTask], docs: dict[str, model.Document],
         for name in _named_tasks(t.bindings) - ids:
             add("gate", t, f"it decides on task {name!r}, which is not in the pipeline: it reads no state for it")
     return found
+
+
+REGION_END = "airflow.block-end"  # control:region_end; `handled_by` when a catch or catchError handles a failure
+RESULT_FIELDS = ("result", "currentResult")
 
 
 # the bindings in which a control task (a gate or a region's end, jenkins2flow_runtime.control) names other tasks
@@ -443,6 +456,16 @@ def _named_tasks(bindings: dict[str, object]) -> set[str]:
     for block in blocks if isinstance(blocks, list) else []:
         names |= {block["end"], *block.get("body", ())} if isinstance(block, dict) else set()
     return {str(n) for n in names}
+
+
+def _caught_failures(tasks: list[model.PipelineTask]) -> set[str]:
+    """The ends of the catchError regions that record a build result FAILURE (the build_result task's
+    `caught_blocks`): reading FAILURE after them is what Jenkins reads."""
+    ends: set[str] = set()
+    for t in tasks:
+        blocks = t.bindings.get("caught_blocks")
+        ends |= {str(b["end"]) for b in blocks if isinstance(b, dict)} if isinstance(blocks, list) else set()
+    return ends
 
 
 def lint_pipeline(spec: model.PipelineSpec, docs: dict[str, model.Document], spans: dict[str, Span] | None = None,
