@@ -35,10 +35,13 @@ def check_files(step: str, includes: str = "", excludes: str = "", directory: st
                 context: Any = None, **params: Any) -> dict[str, Any]:
     """The files `includes` (comma-separated Ant globs; empty: all) minus `excludes` select under `directory`;
     none fails the task, as Jenkins fails the build (`step` names the Jenkins step in the message). `computed`:
-    the patterns Jenkins computes in the build (name -> expression tree), evaluated in this run."""
+    the patterns Jenkins computes in the build and its allow-empty option (name -> expression tree), evaluated in
+    this run; an allow-empty option that is true (or "true") ends the check."""
     from jenkins2flow_runtime.fallback import run_values
 
     values = run_values(computed or {}, params, context, step)
+    if str(values.get("allow_empty", False)).strip().lower() == "true":
+        return {"step": step, "matched": None, "directory": directory}
     includes, excludes = str(values.get("includes", includes)), str(values.get("excludes", excludes))
     root = _folder(directory)
     found = _glob(includes, excludes, default_excludes, case_sensitive).select(root) if root.is_dir() else []

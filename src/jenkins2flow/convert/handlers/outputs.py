@@ -79,15 +79,18 @@ def _value(node: Step | Plugin, name: str, rule: Rule, scope: Scope) -> Static |
     return f"{name} {text(raw)!r}: {result.reason}"
 
 
-def _flag(node: Step | Plugin, name: str, default: bool, rule: Rule, scope: Scope) -> bool | str:
-    """A boolean option known now (Groovy `true`, config.xml `true`), or a string saying why it is not."""
+def _flag(node: Step | Plugin, name: str, default: bool, rule: Rule, scope: Scope) -> bool | Runtime | str:
+    """A boolean option known now (Groovy `true`, config.xml `true`), an expression tree the run decides, or a
+    string saying why it is neither."""
     raw = _field(node, name, rule) if name else None
     if raw is None:
         return default
     result = Static(text(raw)) if isinstance(node, Plugin) else scope.ev.value(raw, node.span)
     if isinstance(result, Static) and text(result.value).strip().lower() in ("true", "false"):
         return text(result.value).strip().lower() == "true"
-    return f"{name} {text(raw)!r} is decided in the run"
+    if isinstance(result, Runtime):
+        return result
+    return f"{name} {text(raw)!r} is not true or false"
 
 
 def check(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -100,6 +103,9 @@ def check(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     default_excludes = _flag(node, str(rule.get("default_excludes", "")), True, rule, scope)
     case_sensitive = _flag(node, str(rule.get("case_sensitive", "")), True, rule, scope)
     problems = [v for v in (includes, excludes, allow_empty, default_excludes, case_sensitive) if isinstance(v, str)]
+    problems += [f"{rule.get(f)} is decided in the run" for f, v in (("default_excludes", default_excludes),
+                                                                   ("case_sensitive", case_sensitive))
+                 if isinstance(v, Runtime)]
     if scope.cwd_word:
         problems.append(f"the folder {scope.cwd!r} is computed in the run")
     directory = "/".join(p for p in (scope.workspace, scope.cwd) if p)
@@ -112,10 +118,12 @@ def check(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         ctx.approximated(what, node.span, "not checked for an empty file set (Jenkins fails the build when the "
                          f"pattern matches no file): {'; '.join(problems)}", key(node))
         return
-    if allow_empty:
+    if allow_empty is True:
         return
     bindings: dict[str, Any] = {"step": key(node), "directory": directory}
     computed: dict[str, Any] = {}
+    if isinstance(allow_empty, Runtime):
+        computed["allow_empty"] = allow_empty.tree
     for field_name, value in (("includes", includes), ("excludes", excludes)):
         if isinstance(value, Runtime):
             computed[field_name] = value.tree
