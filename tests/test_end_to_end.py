@@ -58,6 +58,10 @@ def test_dag_run_succeeds_and_every_task_succeeds(demo_run: tuple[dict, Path]) -
         ("extract", "success"),
         ("transform", "success"),
         ("load", "success"),
+        # post { success { archiveArtifacts } }: the block's gate, the check that the pattern matched, the end
+        ("post_post_success_gate", "success"),
+        ("post_post_success", "success"),
+        ("post_end", "success"),
     ]
 
 
@@ -81,10 +85,12 @@ def test_sample_converts_to_template_three_shell_tasks_and_a_pipeline(tmp_path: 
     assert conv.status == "partial", [str(d) for d in conv.diagnostics]
     assert [e.element for e in conv.approximations] == ["declarative checkout"]
     assert [t.spec.parameters[0].name for t in conv.templates] == ["RUN_DATE"]
-    assert [t.spec.type for t in conv.tasks] == ["shell", "shell", "shell"]
+    # three shell steps; the gate, archive check and end of the post block
+    assert [t.spec.type for t in conv.tasks] == ["shell", "shell", "shell", "python", "python", "python"]
     assert "out/orders.csv" in conv.tasks[0].spec.command
     assert conv.pipeline is not None
-    assert [t.id for t in conv.pipeline.tasks] == ["extract", "transform", "load"]
+    assert [t.id for t in conv.pipeline.tasks] == ["extract", "transform", "load", "post_post_success_gate",
+                                                   "post_post_success", "post_end"]
     assert conv.pipeline.schedule is not None and conv.pipeline.schedule.jenkins_spec == "H 2 * * *"
     minute, hour = conv.pipeline.schedule.cron[0].split()[:2]
     assert hour == "2" and 0 <= int(minute) <= 59
@@ -95,4 +101,4 @@ def test_sample_converts_to_template_three_shell_tasks_and_a_pipeline(tmp_path: 
         assert (first.version, again.version) == (1, 1)  # converting twice makes no new version
         stored = store.get("pipeline", "daily_sales", "published")
         assert stored.spec == first.spec
-        assert [t.uses.version for t in stored.spec.tasks] == [1, 1, 1]
+        assert [t.uses.version for t in stored.spec.tasks] == [1] * 6

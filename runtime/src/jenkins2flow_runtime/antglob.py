@@ -102,22 +102,27 @@ class AntGlob:
     includes: tuple[str, ...] = ()
     excludes: tuple[str, ...] = ()
     default_excludes: bool = True
+    case_sensitive: bool = True  # archiveArtifacts(caseSensitive: false)
 
     @classmethod
-    def parse(cls, includes: str, excludes: str = "", *, default_excludes: bool = True) -> AntGlob:
+    def parse(cls, includes: str, excludes: str = "", *, default_excludes: bool = True,
+              case_sensitive: bool = True) -> AntGlob:
         """From Jenkins' comma-separated strings."""
-        return cls(tuple(split_patterns(includes)), tuple(split_patterns(excludes)), default_excludes)
+        return cls(tuple(split_patterns(includes)), tuple(split_patterns(excludes)), default_excludes, case_sensitive)
+
+    def _match(self, path: str, pattern: str) -> bool:
+        return match_path(pattern, path, file_set=True, case_sensitive=self.case_sensitive)
 
     def _all_excludes(self) -> tuple[str, ...]:
         return (*self.excludes, *DEFAULT_EXCLUDES) if self.default_excludes else self.excludes
 
     def matches(self, path: str) -> bool:
-        included = any(ant_match(path, p) for p in self.includes or ("**",))
-        return included and not any(ant_match(path, p) for p in self._all_excludes())
+        included = any(self._match(path, p) for p in self.includes or ("**",))
+        return included and not any(self._match(path, p) for p in self._all_excludes())
 
     def _pruned(self, rel_dir: str) -> bool:
         """A folder whose whole content is excluded (an exclude `X/**` whose `X` matches it) is not walked."""
-        return any(segments(p)[-1:] == ["**"] and ant_match(rel_dir, "/".join(segments(p)[:-1]))
+        return any(segments(p)[-1:] == ["**"] and self._match(rel_dir, "/".join(segments(p)[:-1]))
                    for p in self._all_excludes() if len(segments(p)) > 1)
 
     def select(self, root: str | os.PathLike[str]) -> list[str]:

@@ -239,6 +239,7 @@ class Ctx:
     stage_counts: dict[str, int] = field(default_factory=dict)
     notifications: list[model.Notification] = field(default_factory=list)
     shadow_outputs: list[dict[str, Any]] = field(default_factory=list)
+    stashes: dict[str, Any] = field(default_factory=dict)  # stash name -> handlers.outputs.Stash; None: not known now
     max_active_runs: int | None = None
     tags: list[str] = field(default_factory=lambda: ["jenkins2flow"])
     after_conditional: bool = False
@@ -249,7 +250,7 @@ class Ctx:
     notify_depth: int = 0  # the walker's depth (len(body_ends)) of that block's own steps: deeper ones are tasks
     default_retries: int | None = None
     builders_end: list[str] = field(default_factory=list)
-    downstream_ends: list[str] = field(default_factory=list)
+    publisher_ends: list[str] = field(default_factory=list)
     pending_rule: str = ""  # the trigger rule of the next task emitted (post, catch, finally)
     links: Any = None  # convert.links.Links of the estate being converted, when known
     asset_events: set[str] = field(default_factory=set)  # PipelineSpec.asset_events

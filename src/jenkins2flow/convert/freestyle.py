@@ -38,12 +38,13 @@ def wrappers(ctx: Ctx, scope: Scope) -> Scope:
 
 
 def publishers(ctx: Ctx, scope: Scope) -> None:
-    """Each publisher after the builders (not after each other); downstream triggers are added to the ends."""
+    """Each publisher after the builders (not after each other); the tasks of downstream triggers and archive checks
+    are added to the ends."""
     ctx.builders_end = list(ctx.frontier)
     for pl in ctx.job.publishers:
         plugin(pl, "publisher", ctx, scope)
         ctx.frontier = list(ctx.builders_end)
-    ctx.frontier = ctx.builders_end + ctx.downstream_ends
+    ctx.frontier = ctx.builders_end + ctx.publisher_ends
 
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

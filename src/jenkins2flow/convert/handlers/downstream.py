@@ -301,7 +301,7 @@ def downstream(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
             ctx.frontier = list(start)
             trigger_task(ctx, scope, job, dict(conf), False, pl.span, CONDITIONS.get(condition, "all_success"),
                          conf_values=computed)
-            ctx.downstream_ends.append(ctx.frontier[0])
+            ctx.publisher_ends.append(ctx.frontier[0])
     ctx.frontier = list(start)
     ctx.mapped(f"publisher {pl.cls}", pl.span, pl.cls, "triggers downstream pipelines")
 

@@ -1,19 +1,44 @@
-"""Outputs a shadow run compares: `archiveArtifacts`, `junit`, `stash`, `publishHTML` and their publishers."""
+"""Outputs a shadow run compares: `archiveArtifacts`, `junit`, `stash`, `publishHTML` and their publishers; the
+checks Jenkins makes of them (an archive or stash whose pattern matches no file fails the build) and `unstash`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from jenkins2flow.convert.context import Ctx, Handler, Scope
+from jenkins2flow.convert.evaluate import Runtime, Static
 from jenkins2flow.convert.handlers.nodes import element, key
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.values import arg, text
 from jenkins2flow.ir import Plugin, Step
 
+ARCHIVES = "jenkins2flow_runtime.archives"
+CHECK_SPEC = {"type": "python", "callable": f"{ARCHIVES}:check_files",
+              "description": "Fails when the pattern of an archiveArtifacts or stash matches no file of the run's "
+                             "workspace, as Jenkins fails the build (unless an empty set is allowed)."}
+UNSTASH_SPEC = {"type": "python", "callable": f"{ARCHIVES}:unstash",
+                "description": "Copies the files a Jenkins stash took in another folder to the folder unstash runs "
+                               "in, as Jenkins restores them there."}
+
+
+@dataclass(frozen=True, slots=True)
+class Stash:
+    """A stash as converted: the folder it was taken in (relative to the run's workspace) and what it selects."""
+
+    directory: str
+    includes: str
+    excludes: str
+    default_excludes: bool
+
 
 def output(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """archiveArtifacts, junit, stash...: the files a shadow run compares (an `artifacts` shadow output)."""
-    raw = arg(node, str(rule.get("field", "includes")), "")
+    """archiveArtifacts, junit, stash...: the files a shadow run compares (an `artifacts` shadow output); with an
+    `allow_empty` rule, also a task that fails when the pattern matches no file (see `check`)."""
+    after = ctx.frontier[-1] if ctx.frontier else ""  # the task after which the files exist (before the check)
+    if rule.get("allow_empty"):
+        check(node, rule, ctx, scope)
+    raw = _field(node, str(rule.get("field", "includes")), rule)
     pattern = raw if isinstance(raw, str) else ""
     source = str(rule.get("output", "artifacts"))
     patterns = [p.strip() for p in pattern.split(",") if p.strip()]
@@ -21,13 +46,140 @@ def output(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         ctx.mapped(element(node), node.span, key(node),
                    f"{source} pattern {text(raw)!r} is not a literal relative path: not compared in shadow runs")
         return
-    entry: dict[str, Any] = {"kind": "artifacts", "path": pattern, "source": source,
-                             "task": ctx.frontier[-1] if ctx.frontier else ""}
+    entry: dict[str, Any] = {"kind": "artifacts", "path": pattern, "source": source, "task": after}
     if isinstance(node, Step) and node.name == "stash":
-        entry["name"] = f"stash {text(node.kwarg('name') or '')}"
+        entry["name"] = f"stash {text(_field(node, 'name', rule) or '')}"
         entry["required"] = False  # stashes are not archived by Jenkins: compared only when both sides have them
     ctx.shadow_outputs.append(entry)
     ctx.mapped(element(node), node.span, key(node), f"kept as a shadow-run output ({source} {pattern!r})")
 
 
-HANDLERS: dict[str, Handler] = {"output": output}
+def _field(node: Step | Plugin, name: str, rule: Rule) -> Any:
+    """A step's argument or a plugin's field; a step's first positional argument stands for the rule's `positional`
+    field (stash 'x': the name), else for its `field`."""
+    if isinstance(node, Plugin):
+        return node.field(name)
+    if name == rule.get("positional", rule.get("field")):
+        return arg(node, name)
+    return node.kwarg(name)
+
+
+def _value(node: Step | Plugin, name: str, rule: Rule, scope: Scope) -> Static | Runtime | str:
+    """A field as Jenkins reads it: a step's Groovy value (known now, or an expression tree the run evaluates), or
+    a plugin's text; a string says why it cannot be followed."""
+    raw = _field(node, name, rule)
+    if raw is None:
+        return Static("")
+    if isinstance(node, Plugin):
+        value = text(raw)
+        return f"{name} {value!r} names a variable Jenkins expands" if "$" in value else Static(value)
+    result = scope.ev.string(raw, node.span)
+    if isinstance(result, Static | Runtime):
+        return result
+    return f"{name} {text(raw)!r}: {result.reason}"
+
+
+def _flag(node: Step | Plugin, name: str, default: bool, rule: Rule, scope: Scope) -> bool | Runtime | str:
+    """A boolean option known now (Groovy `true`, config.xml `true`), an expression tree the run decides, or a
+    string saying why it is neither."""
+    raw = _field(node, name, rule) if name else None
+    if raw is None:
+        return default
+    result = Static(text(raw)) if isinstance(node, Plugin) else scope.ev.value(raw, node.span)
+    if isinstance(result, Static) and text(result.value).strip().lower() in ("true", "false"):
+        return text(result.value).strip().lower() == "true"
+    if isinstance(result, Runtime):
+        return result
+    return f"{name} {text(raw)!r} is not true or false"
+
+
+def check(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """archiveArtifacts / ArtifactArchiver / stash fail the build when their pattern matches no file (unless their
+    `allow_empty` option is true): a task at their place that fails the same way (jenkins2flow_runtime.archives).
+    A stash's folder is recorded (ctx.stashes) for the unstash steps after it."""
+    what = element(node)
+    includes, excludes = (_value(node, str(rule.get(f, "")), rule, scope) for f in ("field", "excludes"))
+    allow_empty = _flag(node, str(rule.get("allow_empty")), False, rule, scope)
+    default_excludes = _flag(node, str(rule.get("default_excludes", "")), True, rule, scope)
+    case_sensitive = _flag(node, str(rule.get("case_sensitive", "")), True, rule, scope)
+    problems = [v for v in (includes, excludes, allow_empty, default_excludes, case_sensitive) if isinstance(v, str)]
+    problems += [f"{rule.get(f)} is decided in the run" for f, v in (("default_excludes", default_excludes),
+                                                                   ("case_sensitive", case_sensitive))
+                 if isinstance(v, Runtime)]
+    if scope.cwd_word:
+        problems.append(f"the folder {scope.cwd!r} is computed in the run")
+    directory = "/".join(p for p in (scope.workspace, scope.cwd) if p)
+    name = _stash_name(node, rule, scope)
+    if name is not None:
+        known = not problems and isinstance(includes, Static) and isinstance(excludes, Static)
+        ctx.stashes[name] = Stash(directory, str(includes.value), str(excludes.value),  # type: ignore[union-attr]
+                                  bool(default_excludes)) if known else None
+    if problems:
+        ctx.approximated(what, node.span, "not checked for an empty file set (Jenkins fails the build when the "
+                         f"pattern matches no file): {'; '.join(problems)}", key(node))
+        return
+    if allow_empty is True:
+        return
+    bindings: dict[str, Any] = {"step": key(node), "directory": directory}
+    computed: dict[str, Any] = {}
+    if isinstance(allow_empty, Runtime):
+        computed["allow_empty"] = allow_empty.tree
+    for field_name, value in (("includes", includes), ("excludes", excludes)):
+        if isinstance(value, Runtime):
+            computed[field_name] = value.tree
+        else:
+            bindings[field_name] = str(value.value)  # type: ignore[union-attr]
+    if computed:
+        bindings["computed"] = computed
+    if not default_excludes:
+        bindings["default_excludes"] = False
+    if not case_sensitive:
+        bindings["case_sensitive"] = False
+    shown = bindings.get("includes") or ("(computed)" if "includes" in computed else "**")
+    tid = ctx.emit("airflow.check-files", CHECK_SPEC, scope, label="check_files", named=True, bindings=bindings,
+                   title=f"check {key(node).rsplit('.', 1)[-1]} {shown}")
+    if isinstance(node, Plugin):  # a publisher: its task is one of the build's ends (convert.freestyle.publishers)
+        ctx.publisher_ends.append(tid)
+    ctx.mapped(what, node.span, key(node), f"fails when {shown!r} matches no file"
+               + (f" in {directory!r}" if directory else ""))
+
+
+def _stash_name(node: Step | Plugin, rule: Rule, scope: Scope) -> str | None:
+    """The name of a stash (None for other steps); "" when it is not known now."""
+    if not (isinstance(node, Step) and node.name == "stash"):
+        return None
+    name = _value(node, "name", rule, scope)
+    return str(name.value) if isinstance(name, Static) else ""
+
+
+def unstash(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """`unstash name` restores the stash's files relative to the folder it runs in. Each Airflow run shares one
+    workspace across its tasks: in the folder the stash was taken in, the files are already there (waived); in
+    another, a task copies them there. A name or stash not known now is flagged."""
+    what = element(node)
+    value = scope.ev.string(arg(node, "name", ""), node.span)
+    name = str(value.value) if isinstance(value, Static) else ""
+    stash = ctx.stashes.get(name) if name else None
+    directory = "/".join(p for p in (scope.workspace, scope.cwd) if p)
+    if not name or stash is None or scope.cwd_word:
+        why = ("the stash name is computed in the run" if not name
+               else f"the folder {scope.cwd!r} is computed in the run" if scope.cwd_word
+               else f"stash {name!r} is not one converted before it (or its folder or pattern is computed in the run)")
+        ctx.approximated(what, node.span, f"{why}: nothing is copied, the files are wherever the stash took them in "
+                         "the run's shared workspace", key(node))
+        return
+    if stash.directory == directory:
+        ctx.waived(what, node.span, f"stash {name!r} was taken in the same folder, and each Airflow run shares one "
+                   "workspace across its tasks, so the stashed files are already there", key(node))
+        return
+    bindings: dict[str, Any] = {"name": name, "source": stash.directory, "target": directory,
+                                "includes": stash.includes, "excludes": stash.excludes}
+    if not stash.default_excludes:
+        bindings["default_excludes"] = False
+    ctx.emit("airflow.unstash", UNSTASH_SPEC, scope, label="unstash", named=True, bindings=bindings,
+             title=f"unstash {name}")
+    ctx.mapped(what, node.span, key(node), f"copies the files of stash {name!r} from {stash.directory or '.'!r} to "
+               f"{directory or '.'!r}")
+
+
+HANDLERS: dict[str, Handler] = {"output": output, "unstash": unstash}

@@ -1,0 +1,121 @@
+"""archiveArtifacts, ArtifactArchiver and stash fail the Jenkins build when their pattern matches no file: each is a
+check task at its place (unless an empty set is allowed); unstash in another folder than its stash copies the files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jenkins2flow.convert import convert_job
+from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+from jenkins2flow.parse.job_xml import parse_config_xml
+from tests.convert.helpers import own_provided
+
+CHECK = "concrete_task 'airflow.check-files'"
+UNSTASH = "concrete_task 'airflow.unstash'"
+
+
+def _convert(stages: str, post: str = "", params: str = ""):  # type: ignore[no-untyped-def]
+    text = f"pipeline {{ agent any\n{params} stages {{ {stages} }}\n{post} }}\n"
+    return convert_job(parse_jenkinsfile(text, "Jenkinsfile", "team/arch"), own_provided())
+
+
+def _uses(conv: Any, ref: str) -> list[Any]:
+    return [t for t in conv.pipeline.tasks if str(t.uses).startswith(ref)]
+
+
+def test_archive_artifacts_is_a_check_task_after_the_step_before_it() -> None:
+    conv = _convert("stage('B') { steps { sh 'make'\n archiveArtifacts artifacts: 'out/*.jar, lib/*.so', "
+                    "excludes: 'out/tmp*', caseSensitive: false\n sh 'next' } }")
+    assert conv.status == "converted", conv.reasons
+    (check,) = _uses(conv, CHECK)
+    make, after = conv.pipeline.tasks[0], conv.pipeline.tasks[-1]
+    assert check.depends_on == [make.id] and after.depends_on == [check.id]
+    assert check.bindings == {"step": "archiveArtifacts", "directory": "", "includes": "out/*.jar, lib/*.so",
+                              "excludes": "out/tmp*", "case_sensitive": False}
+    assert conv.pipeline.shadow_outputs[0]["task"] == make.id  # the shadow record is unchanged
+
+
+def test_allow_empty_archive_needs_no_check() -> None:
+    conv = _convert("stage('B') { steps { sh 'make'; archiveArtifacts artifacts: 'out/*', allowEmptyArchive: true } }")
+    assert conv.status == "converted" and _uses(conv, CHECK) == []
+    assert len(conv.pipeline.shadow_outputs) == 1
+
+
+def test_a_check_in_a_post_block_runs_after_its_gate() -> None:
+    conv = _convert("stage('B') { steps { sh 'make' } }", "post { success { archiveArtifacts 'out/**' } }")
+    (check,) = _uses(conv, CHECK)
+    assert check.bindings["includes"] == "out/**"
+    assert [t.id for t in conv.pipeline.tasks if t.id in check.depends_on and "gate" in str(t.uses)]
+
+
+def test_a_pattern_computed_at_build_time_is_evaluated_in_the_run() -> None:
+    conv = _convert("stage('B') { steps { archiveArtifacts artifacts: \"out/${params.DAY}.csv\" } }",
+                    params="parameters { string(name: 'DAY', defaultValue: 'mon') }")
+    (check,) = _uses(conv, CHECK)
+    assert "includes" not in check.bindings and check.bindings["computed"]["includes"]
+    assert conv.status == "converted", conv.reasons
+
+
+def test_an_allow_empty_option_decided_in_the_run_is_evaluated_there() -> None:
+    conv = _convert("stage('B') { steps { sh 'make'; archiveArtifacts artifacts: 'x', allowEmptyArchive: params.OK } }",
+                    params="parameters { booleanParam(name: 'OK', defaultValue: true) }")
+    assert conv.status == "converted", conv.reasons
+    (check,) = _uses(conv, CHECK)
+    assert check.bindings["computed"]["allow_empty"] and check.bindings["includes"] == "x"
+
+
+def test_a_folder_computed_in_the_run_is_flagged() -> None:
+    conv = _convert("stage('B') { steps { sh 'make'; dir(\"${params.D}\") { archiveArtifacts 'x' } } }",
+                    params="parameters { string(name: 'D', defaultValue: 'a') }")
+    assert _uses(conv, CHECK) == []
+    assert any("not checked" in e.reason and "computed in the run" in e.reason for e in conv.approximations)
+
+
+def test_the_artifact_archiver_publisher_checks_after_the_builders_and_ends_the_build() -> None:
+    xml = b"""<project><builders><hudson.tasks.Shell><command>make</command></hudson.tasks.Shell></builders>
+<publishers><hudson.tasks.ArtifactArchiver><artifacts>dist/*.whl</artifacts><excludes>dist/old*</excludes>
+<allowEmptyArchive>false</allowEmptyArchive><defaultExcludes>false</defaultExcludes></hudson.tasks.ArtifactArchiver>
+<hudson.tasks.ArtifactArchiver><artifacts>logs/*</artifacts><allowEmptyArchive>true</allowEmptyArchive>
+</hudson.tasks.ArtifactArchiver></publishers></project>"""
+    conv = convert_job(parse_config_xml(xml, "config.xml", "team/free"))
+    assert conv.status == "converted", conv.reasons
+    (check,) = _uses(conv, CHECK)
+    assert check.depends_on == [conv.pipeline.tasks[0].id]
+    assert check.bindings == {"step": "hudson.tasks.ArtifactArchiver", "directory": "", "includes": "dist/*.whl",
+                              "excludes": "dist/old*", "default_excludes": False}
+    assert not [t for t in conv.pipeline.tasks if check.id in t.depends_on and "jenkins2flow" not in t.id]
+
+
+def test_a_stash_records_its_folder_and_an_unstash_elsewhere_copies_from_it() -> None:
+    conv = _convert("stage('Pack') { steps { dir('etl') { stash includes: 'dist/**', excludes: 'dist/*.tmp', "
+                    "name: 'x' } } }\n stage('Use') { steps { unstash 'x'\n sh 'ls dist' } }")
+    assert conv.status == "converted", conv.reasons
+    (check,) = _uses(conv, CHECK)
+    assert check.bindings == {"step": "stash", "directory": "etl", "includes": "dist/**", "excludes": "dist/*.tmp"}
+    (copy,) = _uses(conv, UNSTASH)
+    assert copy.bindings == {"name": "x", "source": "etl", "target": "", "includes": "dist/**",
+                             "excludes": "dist/*.tmp"}
+    assert copy.depends_on == [check.id] and conv.pipeline.tasks[-1].depends_on == [copy.id]
+
+
+def test_an_unstash_in_the_stash_folder_is_waived() -> None:
+    conv = _convert("stage('P') { steps { sh 'make'; dir('etl') { stash name: 'x', includes: 'dist/**', "
+                    "allowEmpty: true } } }\n stage('U') { steps { dir('etl') { unstash name: 'x' } } }")
+    assert conv.status == "converted", conv.reasons
+    assert _uses(conv, UNSTASH) == [] and _uses(conv, CHECK) == []
+    assert any(e.outcome == "waived" and e.element == "step unstash" and "same folder" in e.reason
+               for e in conv.ledger)
+
+
+def test_a_stash_with_no_includes_checks_every_file() -> None:
+    conv = _convert("stage('P') { steps { stash 'all' } }")
+    (check,) = _uses(conv, CHECK)
+    assert check.bindings["includes"] == ""
+
+
+def test_an_unstash_name_computed_in_the_run_or_unknown_is_flagged() -> None:
+    conv = _convert("stage('U') { steps { sh 'make'; unstash \"${params.WHICH}\"\n unstash 'never' } }",
+                    params="parameters { string(name: 'WHICH', defaultValue: 'x') }")
+    assert conv.status == "partial" and _uses(conv, UNSTASH) == []
+    reasons = [e.reason for e in conv.approximations]
+    assert len(reasons) == 2 and "computed in the run" in reasons[0] and "'never'" in reasons[1]

@@ -1,0 +1,96 @@
+"""archiveArtifacts and stash/unstash in real dag.test() runs: an archive whose pattern matches no file fails the run
+(as Jenkins fails the build) and stops the stages after it; a stash taken in dir('etl') is restored by unstash at the
+workspace root, where the next step reads it. Three runs, ~10 s each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from catalog_samples import publish_all
+from jenkins2flow_runtime import model
+from jenkins2flow_runtime.workspace import run_workspace
+
+pytestmark = [pytest.mark.airflow, pytest.mark.slow]
+
+ARCHIVE = """pipeline {
+  agent any
+  parameters { booleanParam(name: 'MAKE', defaultValue: true) }
+  stages {
+    stage('Build') { steps {
+      sh 'mkdir -p out && if [ "$MAKE" = true ]; then echo jar > out/app.jar; fi'
+      archiveArtifacts artifacts: 'out/*.jar', excludes: 'out/tmp*'
+    } }
+    stage('After') { steps { sh 'echo after > after.txt' } }
+  }
+}
+"""
+STASH = """pipeline {
+  agent any
+  stages {
+    stage('Pack') { steps { dir('etl') {
+      sh 'mkdir -p dist && echo packed > dist/app.txt'
+      stash includes: 'dist/**', name: 'pkg'
+    } } }
+    stage('Use') { steps {
+      unstash 'pkg'
+      sh 'cat dist/app.txt > used.txt'
+    } }
+  }
+}
+"""
+
+
+def _publish(store: Path, name: str, text: str) -> model.PipelineSpec:
+    from jenkins2flow.convert import convert_job
+    from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+    from tests.convert.helpers import own_provided
+
+    conv = convert_job(parse_jenkinsfile(text, f"{name}.Jenkinsfile", name), own_provided())
+    assert conv.status == "converted", conv.reasons
+    assert conv.pipeline is not None
+    publish_all(store, [*conv.templates, *conv.tasks, model.make("pipeline", conv.pipeline_name, conv.pipeline)])
+    return conv.pipeline
+
+
+def _states(run: Any) -> dict[str, str]:
+    return {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+
+
+@pytest.fixture
+def bag(airflow_db: Path, configured_dags_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from airflow.dag_processing.dagbag import DagBag
+
+    store = tmp_path / "store.db"
+    monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
+    specs = {"archive": _publish(store, "arch-check", ARCHIVE), "stash": _publish(store, "arch-stash", STASH)}
+    dags = DagBag(dag_folder=str(configured_dags_folder))
+    assert dags.import_errors == {}
+    return dags, specs
+
+
+def _task(spec: model.PipelineSpec, document: str) -> str:
+    return next(t.id for t in spec.tasks if t.uses.name == document)
+
+
+def test_an_archive_matching_no_file_fails_the_run(bag: Any) -> None:
+    dags, specs = bag
+    check = _task(specs["archive"], "airflow.check-files")
+    made = dags.dags["arch-check"].test()
+    assert str(made.state) == "success" and _states(made)[check] == "success"
+    assert (run_workspace("arch-check", made.run_id) / "after.txt").exists()
+    empty = dags.dags["arch-check"].test(run_conf={"MAKE": False})
+    states = _states(empty)
+    assert states[check] == "failed" and str(empty.state) == "failed"
+    assert "upstream_failed" in states.values()  # the stage after it never ran, as in Jenkins
+    assert not (run_workspace("arch-check", empty.run_id) / "after.txt").exists()
+
+
+def test_unstash_restores_a_stash_taken_in_another_folder(bag: Any) -> None:
+    dags, specs = bag
+    run = dags.dags["arch-stash"].test()
+    states, ws = _states(run), run_workspace("arch-stash", run.run_id)
+    assert states[_task(specs["stash"], "airflow.unstash")] == "success"
+    assert (ws / "dist" / "app.txt").read_text() == "packed\n" and (ws / "etl" / "dist" / "app.txt").exists()
+    assert (ws / "used.txt").read_text() == "packed\n" and str(run.state) == "success"
