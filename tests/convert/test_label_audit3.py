@@ -3,11 +3,6 @@ credentials bindings. Each case was labelled converted while its pipeline would 
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-import pytest
-from jenkins2flow_runtime.airflow.secrets import SecretError, connection_field
-
 from jenkins2flow.convert import convert_job
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 
@@ -24,15 +19,6 @@ def _secrets(conv):  # type: ignore[no-untyped-def]
 
 def _approximated(conv) -> list[str]:  # type: ignore[no-untyped-def]
     return [f"{e.span.line}: {e.element}: {e.reason}" for e in conv.ledger if e.outcome == "approximated"]
-
-
-def test_a_username_colon_password_binding_reads_user_colon_password_from_the_connection() -> None:
-    """Jenkins' usernameColonPassword sets its variable to `user:password`; the runtime looked for an extra named
-    'login:password' in the connection and failed the task of a job labelled converted."""
-    conn = SimpleNamespace(login="etl", password="s3cret", extra_dejson={})
-    assert connection_field(conn, "login:password", "api-basic") == "etl:s3cret"
-    with pytest.raises(SecretError, match="password"):
-        connection_field(SimpleNamespace(login="etl", password="", extra_dejson={}), "login:password", "api-basic")
 
 
 ENV_CREDENTIALS = """pipeline {

@@ -42,3 +42,16 @@ def test_a_parameters_secret_default_is_read_only_when_the_run_gives_no_value(
     # GIVEN has a value from the run: its variable (which does not exist) is never read
     assert resolve_secrets(refs, {"DB_PASSWORD": None, "GIVEN": "from-conf"}) == {"DB_PASSWORD": "pw-from-variable"}
     assert resolve_secrets(refs[:1], {"DB_PASSWORD": ""}) == {"DB_PASSWORD": "pw-from-variable"}
+
+
+def test_a_username_colon_password_binding_reads_user_colon_password_from_the_connection() -> None:
+    """Jenkins' usernameColonPassword sets its variable to `user:password`; the runtime looked for an extra named
+    'login:password' in the connection and failed the task of a job labelled converted."""
+    from types import SimpleNamespace
+
+    from jenkins2flow_runtime.airflow.secrets import SecretError, connection_field
+
+    conn = SimpleNamespace(login="etl", password="s3cret", extra_dejson={})
+    assert connection_field(conn, "login:password", "api-basic") == "etl:s3cret"
+    with pytest.raises(SecretError, match="password"):
+        connection_field(SimpleNamespace(login="etl", password="", extra_dejson={}), "login:password", "api-basic")
