@@ -10,7 +10,8 @@ Rules (kinds):
   parameter, not in the task's bindings, env or secrets, not a matrix axis, not a Jenkins variable the runtime sets
   (convert.jenkins_env: STAGE_NAME for a task from a stage; JENKINS_URL, BUILD_URL and JOB_URL are flagged, set
   only where the deployment gives the runtime a Jenkins URL or Airflow's base URL), not a standard shell name, not
-  set earlier in the same script (assignment, export, local, read, for, getopts...). `${NAME:-default}` and the
+  set earlier in the same script (assignment,
+  export, local, declare, read, for, getopts, an arithmetic `(( i = 0 ))` or `((n++))`...). `${NAME:-default}` and the
   other forms with a default or an error count as bound. After `source`, `.` or `eval`, any name may be set: no
   more unbound findings in that script.
   The same rule reads the Groovy values computed in the run (the expression trees of a task's env, condition and
@@ -59,6 +60,10 @@ _GROOVY_OBJECTS = frozenset({"params", "env", "currentBuild", "scm", "this", "it
 _DECLARERS = frozenset({"export", "local", "declare", "typeset", "readonly", "read", "mapfile", "readarray", "for",
                         "select", "getopts", "printf"})
 _OPAQUE = frozenset({"source", ".", "eval"})
+# in `((...))` / `$((...))`: a name an assignment operator (`=`, `+=`, `<<=`... not `==`) or `++`/`--` sets
+_ARITH_SET = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:(?:[-+*/%&|^]|<<|>>)?=(?!=)|\+\+|--)"
+                        r"|(?:\+\+|--)\s*([A-Za-z_][A-Za-z0-9_]*)")
+_ARITH_WORD = re.compile(r"[A-Za-z0-9_]+")
 _DOT_COMMAND = re.compile(r"\.(?=[ \t])")
 _DELIMITER = re.compile(r"""(?:'([^'\n]*)'|"([^"\n]*)"|\\?([^\s;&|<>()'"]+))""")
 _SEPARATORS = frozenset(";&|(){}\n")
@@ -112,6 +117,10 @@ class _Reader:
             if stop and c == stop and not (stop == ")" and parens):
                 self.depth -= 1
                 return i + 1
+            if c == "(" and word_start and s.startswith("((", i) and (cmd_start or mode == "for"):
+                i = self.arith(i + 2)  # an arithmetic command, or the head of `for ((...))`
+                word_start, cmd_start = True, False
+                continue
             if c == "(" and stop == ")":
                 parens += 1
             elif c == ")" and stop == ")":
@@ -147,13 +156,15 @@ class _Reader:
                         self.opaque = True
                     elif cmd_start and word in _DECLARERS and plain:
                         mode, mode_words = word, 0
-                    elif mode and plain and word[0] != "-":
+                    elif mode:
                         mode_words += 1
-                        if self.declares(mode, mode_words, s[i - 3:i]):
+                        if plain and self.declares(mode, mode_words, s[i - 3:i]):
                             self.set(word)
                     cmd_start = cmd_start and word in _KEYWORDS
                     i = m.end()
                     continue
+                if mode and c != "-":  # a word that is no name (`'ab:'`, `"$X"`, `5`) still counts: getopts' 2nd
+                    mode_words += 1
                 cmd_start = False
             i = self.char(i, c)
         self.depth -= 1
@@ -212,8 +223,7 @@ class _Reader:
         nxt = s[i + 1] if i + 1 < n else ""
         if nxt == "(":
             if s.startswith("((", i + 1):
-                end = self.command(i + 3, ")")
-                return end + 1 if end < n and s[end] == ")" else end
+                return self.arith(i + 3)
             return self.command(i + 2, ")")
         if nxt == "{":
             return self.braced(i + 2)
@@ -264,6 +274,35 @@ class _Reader:
         elif op in ("=", ":="):
             self.set(name)
         return self.word(k)
+
+    def arith(self, i: int) -> int:
+        """Inside `((...))` or `$((...))` from i to after its `))`: expansions are read as anywhere, and a bare name
+        an assignment operator or `++`/`--` applies to is set (`(( i = 0 ))`, `((n++))`); other bare names are
+        arithmetic reads, not expansions, and never findings."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            self.depth -= 1
+            return self.n
+        s, n = self.s, self.n
+        parens = 0
+        while i < n:
+            c = s[i]
+            if c == ")" and not parens:
+                self.depth -= 1
+                return i + 2 if s.startswith("))", i) else i + 1
+            if c in "()":
+                parens += 1 if c == "(" else -1
+                i += 1
+            elif c in "$`'\"\\":
+                i = self.char(i, c)
+            elif (m := _ARITH_SET.match(s, i)) and (i == 0 or not s[i - 1].isalnum() and s[i - 1] != "_"):
+                self.set(m.group(1) or m.group(2))
+                i = m.end()
+            else:
+                w = _ARITH_WORD.match(s, i)  # a whole name or number, so no set is found inside one
+                i = w.end() if w else i + 1
+        self.depth -= 1
+        return n
 
     def word(self, i: int) -> int:
         """The word of a `${name<op>word}` up to its `}`: quotes and nested expansions count."""
