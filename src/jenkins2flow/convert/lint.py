@@ -11,8 +11,8 @@ Rules (kinds):
   (convert.jenkins_env: STAGE_NAME for a task from a stage; JENKINS_URL, BUILD_URL and JOB_URL are flagged, set
   only where the deployment gives the runtime a Jenkins URL or Airflow's base URL), not a standard shell name, not
   set earlier in the same script (assignment, export, local, declare, read, for, getopts, an arithmetic `(( i = 0 ))`
-  or `((n++))`...). `${NAME:-default}` and the other forms with a default or an error count as bound. After `source`, `.` or `eval`, any name may be set: no
-  more unbound findings in that script.
+  or `((n++))`...). `${NAME:-default}` and the other forms with a default or an error count as bound. After
+  `source`, `.` or `eval`, any name may be set: no more unbound findings in that script.
   The same rule reads the Groovy values computed in the run (the expression trees of a task's env, condition and
   bindings, and of the notifications): an `env.X` or bare `X` read that nothing in the pipeline sets (no parameter,
   no task's environment or secret, no matrix axis, not a Jenkins variable the runtime sets, not the worker's process
