@@ -120,11 +120,15 @@ def pools_used(conv: Conversion) -> list[dict[str, Any]]:
     return [{"pool": name, "slots": conv.pools.get(name), "tasks": n} for name, n in counts.items()]
 
 
+def pool_description(slots: int | None) -> str:
+    """The description of a pool the plan asks for (a lock's pool has one slot, an agent rule's an unknown size)."""
+    return f"{'Jenkins lock: one task at a time' if slots == 1 else 'Jenkins agent label'} (jenkins2flow)"
+
+
 def pool_command(name: str, slots: int | None) -> str:
     """The Airflow CLI command creating a pool; SLOTS stands for a size the conversion does not know."""
-    what = "Jenkins lock: one task at a time" if slots == 1 else "Jenkins agent label"
     return f"airflow pools set {shlex.quote(name)} {slots if slots is not None else 'SLOTS'} " \
-           f"{shlex.quote(what + ' (jenkins2flow)')}"
+           f"{shlex.quote(pool_description(slots))}"
 
 
 def ledger(conv: Conversion) -> list[dict[str, str]]:
@@ -310,4 +314,4 @@ def _remove(spool: IO[bytes], path: str) -> None:
 
 
 __all__ = ["EFFORT_HOURS", "EFFORT_PER_PLACEHOLDER", "EstateReport", "JobSummary", "Rows", "ledger", "pool_command",
-           "pools_used"]
+           "pool_description", "pools_used"]
