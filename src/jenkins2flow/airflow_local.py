@@ -23,6 +23,7 @@ from typing import IO
 import requests
 
 from jenkins2flow.airflow_env import airflow_env, write_dag_file
+from jenkins2flow.airflow_pools import PoolPlan, ensure_pools
 from jenkins2flow.errors import Jenkins2flowError
 
 PROCESSES = ("api-server", "scheduler", "dag-processor", "triggerer")
@@ -43,6 +44,7 @@ class LocalAirflow:
     user: str = USER
     password: str = ""
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    pools: PoolPlan = field(default_factory=PoolPlan)  # the pools created before the scheduler started, and missing
 
     def token(self) -> str:
         """An API token for the admin user (POST /auth/token)."""
@@ -102,8 +104,9 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
 @contextmanager
 def local_airflow(state_dir: Path, store_uri: str, port: int = 0, *, timeout: float = 180,
                   extra_env: dict[str, str] | None = None) -> Iterator[LocalAirflow]:
-    """Migrate Airflow's database, write the loader DAG file, start the processes, wait until the API is healthy;
-    stop them all (their whole process groups) on exit. Logs go to STATE/airflow/logs/<process>.log."""
+    """Migrate Airflow's database, create the missing pools of known size the published pipelines take
+    (airflow_pools), write the loader DAG file, start the processes, wait until the API is healthy; stop them all
+    (their whole process groups) on exit. Logs go to STATE/airflow/logs/<process>.log."""
     env = local_env(state_dir, store_uri, port or free_port())
     env.update(extra_env or {})
     base = env["AIRFLOW__API__BASE_URL"]
@@ -115,7 +118,8 @@ def local_airflow(state_dir: Path, store_uri: str, port: int = 0, *, timeout: fl
     if migrate.returncode != 0:
         tail = " ".join((migrate.stderr or migrate.stdout).split()[-40:])
         raise Jenkins2flowError(f"Airflow could not set up its database under {home}: {tail}")
-    running = LocalAirflow(url=base, env=env, state_dir=state_dir, password=_password(env))
+    running = LocalAirflow(url=base, env=env, state_dir=state_dir, password=_password(env),
+                           pools=ensure_pools(store_uri, airflow, env, home))
     logs: list[IO[bytes]] = []
     try:
         for name in PROCESSES:

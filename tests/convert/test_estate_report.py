@@ -99,3 +99,40 @@ def test_every_reason_a_job_is_partial_is_in_the_dry_run_the_report_and_the_html
     assert "<details><summary>ledger: 1 entries</summary>" in page and "svc.Jenkinsfile:1:21" in page
     every = {r for j in report["jobs_detail"] for r in j["reasons"]}
     assert every == {f"{e['at']}: {e['reason']}" for e in row["ledger"]}  # every reason is in the ledger
+
+
+def test_the_pools_plan_lists_the_pools_runnable_tasks_take_with_their_slots_and_jobs() -> None:
+    """A lock's pool has one slot, an agent rule's pool a size the conversion does not know (said so); a pool only
+    a draft's tasks take (the job runs on Jenkins) is not in the plan; summaries stored without pools read back."""
+    from jenkins2flow.convert.rules import Rules, deep_merge
+    from jenkins2flow.convert.summary import JobSummary
+
+    base = own_provided()
+    rules = Rules(tables={**base.tables, "agents": deep_merge(base.tables["agents"], {"labels": {"gpu": {
+        "pool": "gpu_boxes"}}})}, origins=base.origins)
+    gpu = parse_jenkinsfile("pipeline { agent { label 'gpu' }\n stages { stage('T') { steps { sh 'train' } } } }\n",
+                            "gpu.Jenkinsfile", "gpu")
+    estate = convert_estate([
+        _job("deploy", "lock('staging db') { sh 'deploy' }\n lock('staging db') { sh 'smoke' }"),
+        _job("migrate", "lock('staging db') { sh 'migrate' }"),
+        _job("drafted", "lock('other') { sh 'x' }\n myLibraryStep()"),
+        gpu,
+    ], rules=rules)
+    report = estate.report()
+    assert report["pools"] == [
+        {"pool": "gpu_boxes", "slots": None, "jobs": ["gpu"], "tasks": 1,
+         "command": "airflow pools set gpu_boxes SLOTS 'Jenkins agent label (jenkins2flow)'",
+         "note": report["pools"][0]["note"]},
+        {"pool": "lock_staging_db", "slots": 1, "jobs": ["deploy", "migrate"], "tasks": 3,
+         "command": "airflow pools set lock_staging_db 1 'Jenkins lock: one task at a time (jenkins2flow)'",
+         "note": ""},
+    ]
+    assert "size" in report["pools"][0]["note"]
+    drafted = next(c for c in estate.conversions if c.job == "drafted")
+    assert drafted.pools == {"lock_other": 1} and drafted.status == "jenkins_only"
+    md, page = markdown(report), html_page(report)
+    assert "## Pools plan" in md and "`airflow pools set lock_staging_db 1" in md
+    assert "<h2>Pools plan</h2>" in page and "lock_staging_db" in page and "gpu_boxes" in page
+    stored = next(s for s in map(JobSummary.of, estate.conversions) if s.job == "deploy").to_dict()
+    del stored["pools"]  # a summary saved by an earlier release
+    assert JobSummary.from_dict(stored).pools == []

@@ -143,3 +143,15 @@ def test_the_migration_view(store_uri: str, users: Users, tmp_path: Path) -> Non
         trail = client.get("/api/v1/pipelines/loader/audit").json()  # the session cookie works for reads
         assert (trail[-1]["action"], trail[-1]["by"], trail[-1]["comment"]) == (
             "publish", "pat", "promoted after shadow run run-1")
+
+
+def test_the_migration_view_lists_the_pools_to_create(store_uri: str, users: Users, tmp_path: Path) -> None:
+    job = tmp_path / "deploy.Jenkinsfile"
+    job.write_text("pipeline { agent any\n stages { stage('A') { steps { lock('db') { sh 'x' } } } } }\n",
+                   encoding="utf-8")
+    assert CliRunner().invoke(cli, ["convert", str(job), "--store", store_uri, "--no-publish"]).exit_code == 0
+    with make_client(store_uri, users, tmp_path / "state") as client:
+        login(client, "vic")
+        page = client.get("/migration").text
+    assert "Pools to create in Airflow" in page and "<code>lock_db</code>" in page
+    assert "airflow pools set lock_db 1 &#39;Jenkins lock: one task at a time (jenkins2flow)&#39;" in page

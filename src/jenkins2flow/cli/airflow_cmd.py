@@ -20,8 +20,10 @@ from jenkins2flow.errors import Jenkins2flowError
 def airflow(store: str | None, state_dir: Path, port: int) -> None:
     """Start Airflow (api-server, scheduler, dag-processor, triggerer) on 127.0.0.1 with the project's settings.
 
-    Every published pipeline of the catalog is a DAG (the loader DAG file reads the store). Runs until Ctrl-C,
-    then stops every Airflow process. Log in as `admin` with the password printed at start."""
+    Every published pipeline of the catalog is a DAG (the loader DAG file reads the store). The pools its tasks
+    take that are missing are created first when the estate report knows their size (a Jenkins lock's: one slot);
+    the others are printed, to create by hand. Runs until Ctrl-C, then stops every Airflow process. Log in as
+    `admin` with the password printed at start."""
     from jenkins2flow.airflow_local import local_airflow
 
     uri = store_uri(store)
@@ -36,6 +38,8 @@ def airflow(store: str | None, state_dir: Path, port: int) -> None:
     with local_airflow(state_dir, uri, port) as running:
         click.echo(f"Airflow is up: {running.url}/  user {running.user!r}, password {running.password!r}. "
                    "Ctrl-C stops it.")
+        for line in running.pools.lines():
+            click.echo(line)
         try:
             while all(p.poll() is None for p in running.procs):
                 time.sleep(1)

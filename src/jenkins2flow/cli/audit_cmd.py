@@ -40,8 +40,8 @@ from jenkins2flow.render.explain import explain
 def audit(sources: tuple[str, ...], as_json: bool, md_path: Path | None, html_path: Path | None, only: str,
           explain_job: str, store: str | None, mappings: tuple[Path, ...], workspace: Path | None,
           classify_file: Path | None, timezone: str | None, job_name: str) -> None:
-    """Jobs by kind, status and classification; top unsupported elements; the credentials plan; an effort estimate;
-    schedules by time zone; each job's ledger (--md, --html) or one job's whole story (--explain JOB)."""
+    """Jobs by kind, status and classification; top unsupported elements; the credentials and pools plans; an effort
+    estimate; schedules by time zone; each job's ledger (--md, --html) or one job's whole story (--explain JOB)."""
     if store:  # a missing catalog is said before the estate is read, not after
         open_store(store).close()
     rules, overrides = setup(mappings, classify_file)
@@ -106,6 +106,13 @@ def _outputs(estate: EstateReport, sources: tuple[str, ...], as_json: bool, md_p
         creds.add_row(c["credentials_id"], ", ".join(f"{a['source']} {a['id']}" for a in c["airflow"]),
                       str(len(c["uses"])))
     console.print(creds)
+    pools = Table(title=f"Pools plan ({len(report['pools'])} pools; each must exist in Airflow)")
+    for col in ("pool", "slots", "jobs", "create with"):
+        pools.add_column(col)
+    for p in report["pools"][:25]:
+        pools.add_row(p["pool"], str(p["slots"]) if p["slots"] is not None else "unknown", str(len(p["jobs"])),
+                      p["command"])
+    console.print(pools)
     r, eff = report["reuse"], report["effort"]
     console.print(f"Reuse: {r['pipeline_tasks']} pipeline tasks -> {r['distinct_tasks']} distinct tasks "
                   f"(x{r['collapse_ratio']}); {r['jobs_with_parameters']} parameter sets -> "

@@ -147,4 +147,6 @@ def agent_scope(agent: Agent | None, ctx: Ctx, scope: Scope) -> Scope:
     workspace = dict(agent.options).get("customWorkspace")
     if workspace is not None:
         inner = custom_workspace(text(workspace), span, ctx, inner, "agent customWorkspace", "customWorkspace")
+    if inner.pool:
+        ctx.pool(inner.pool, None)  # a rule names its pool, not how many tasks it runs at once
     return inner

@@ -416,6 +416,12 @@ class Ctx:
         self.frontier = [tid]
         return tid
 
+    def pool(self, name: str, slots: int | None) -> None:
+        """Record an Airflow pool the tasks of a scope take, with its slots when the conversion knows them (a lock:
+        1; an agent rule names a pool, not its size: None). A size once known is kept."""
+        if name and self.conv.pools.get(name) is None:
+            self.conv.pools[name] = slots
+
     def literal_secret(self, name: str, value: str, kind: str, span: Span, where: str, *,
                        param_default: bool = False, held: str = "holds a secret in clear") -> model.SecretRef:
         """A secret written in clear in the job (environment, parameter default, EnvInject) is never copied: it

@@ -73,6 +73,7 @@ class Conversion:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     ledger: list[LedgerEntry] = field(default_factory=list)
     credentials: list[CredentialUse] = field(default_factory=list)
+    pools: dict[str, int | None] = field(default_factory=dict)  # Airflow pool -> its slots (None: not known)
     kind: str = ""
     source: str = ""
     classification: str = ""  # data | cicd

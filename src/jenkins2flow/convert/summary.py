@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import tempfile
 import weakref
 from collections import Counter
@@ -57,6 +58,7 @@ class JobSummary:
     lint: list[str]  # per lint finding, its kind
     timezone: str  # the schedule's time zone ("" without a cron)
     warnings: int  # warning diagnostics (lint findings included)
+    pools: list[dict[str, Any]]  # per Airflow pool the pipeline's tasks take: pool, slots (None: not known), tasks
 
     @classmethod
     def of(cls, conv: Conversion, timezone_given: bool = False) -> JobSummary:
@@ -80,6 +82,7 @@ class JobSummary:
             templates=[d.name for d in conv.templates], lint=[f.kind for f in conv.lint],
             timezone=schedule.timezone if schedule is not None and cron else "",
             warnings=sum(1 for d in conv.diagnostics if d.level == "warning"),
+            pools=pools_used(conv),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,7 +91,9 @@ class JobSummary:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobSummary:
-        return cls(**{name: data[name] for name in SUMMARY_FIELDS})
+        """A summary as `to_dict` made it; one saved by an earlier release (without pools) reads as using none."""
+        return cls(**{name: ADDED[name]() if name in ADDED and name not in data else data[name]
+                      for name in SUMMARY_FIELDS})
 
     def failure(self) -> str:
         """One `path:line:col: message` line for a failed job: its first error, and how many more."""
@@ -105,6 +110,25 @@ class JobSummary:
 
 
 SUMMARY_FIELDS = tuple(f.name for f in fields(JobSummary))
+ADDED: dict[str, Any] = {"pools": list}  # fields stored summaries of earlier releases lack -> their empty value
+
+
+def pools_used(conv: Conversion) -> list[dict[str, Any]]:
+    """The Airflow pools the runnable pipeline's tasks take (not its draft's), in order, with the slots the
+    conversion knows (a lock's pool: 1; an agent rule's: None) and how many tasks take each."""
+    counts: Counter[str] = Counter(t.pool for t in conv.pipeline.tasks if t.pool) if conv.pipeline else Counter()
+    return [{"pool": name, "slots": conv.pools.get(name), "tasks": n} for name, n in counts.items()]
+
+
+def pool_description(slots: int | None) -> str:
+    """The description of a pool the plan asks for (a lock's pool has one slot, an agent rule's an unknown size)."""
+    return f"{'Jenkins lock: one task at a time' if slots == 1 else 'Jenkins agent label'} (jenkins2flow)"
+
+
+def pool_command(name: str, slots: int | None) -> str:
+    """The Airflow CLI command creating a pool; SLOTS stands for a size the conversion does not know."""
+    return f"airflow pools set {shlex.quote(name)} {slots if slots is not None else 'SLOTS'} " \
+           f"{shlex.quote(pool_description(slots))}"
 
 
 def ledger(conv: Conversion) -> list[dict[str, str]]:
@@ -135,6 +159,7 @@ class EstateReport:
         self.placeholders: Counter[str] = Counter()
         self.placeholder_jobs: Counter[str] = Counter()
         self.plan: dict[str, dict[str, Any]] = {}
+        self.pools: dict[str, dict[str, Any]] = {}  # pool -> its entry of the pools plan
         self.steps = 0
         self.uses: Counter[str] = Counter()  # task -> pipelines using it
         self.templates: set[str] = set()
@@ -171,6 +196,12 @@ class EstateReport:
             if target not in entry["airflow"]:
                 entry["airflow"].append(target)
             entry["uses"].append({"job": u["job"], "at": u["at"], "binding": u["binding"], "env": list(u["env"])})
+        for p in s.pools:
+            pool = self.pools.setdefault(p["pool"], {"pool": p["pool"], "slots": None, "jobs": [], "tasks": 0})
+            if pool["slots"] is None:
+                pool["slots"] = p["slots"]
+            pool["jobs"].append(s.job)
+            pool["tasks"] += p["tasks"]
         self.steps += len(s.tasks)
         self.uses.update(dict.fromkeys(s.tasks, 1))
         self.templates.update(s.templates)
@@ -216,6 +247,10 @@ class EstateReport:
             "unsupported": [{"element": k, "count": n, "jobs": self.placeholder_jobs[k]}
                             for k, n in self.placeholders.most_common(20)],
             "credentials": sorted(self.plan.values(), key=lambda e: (-len(e["uses"]), e["credentials_id"])),
+            "pools": [{**p, "jobs": list(p["jobs"]), "command": pool_command(p["pool"], p["slots"]),
+                       "note": "" if p["slots"] is not None else "the agent rule names the pool, not its size: "
+                       "give it the slots (how many of its tasks run at once) its Jenkins agents had"}
+                      for _, p in sorted(self.pools.items())],
             "reuse": {"pipeline_tasks": self.steps, "distinct_tasks": len(self.uses),
                       "collapse_ratio": round(self.steps / len(self.uses), 2) if self.uses else 0.0,
                       "shared_tasks": [{"task": n, "pipelines": k} for n, k in shared[:25]],
@@ -278,4 +313,5 @@ def _remove(spool: IO[bytes], path: str) -> None:
         pass
 
 
-__all__ = ["EFFORT_HOURS", "EFFORT_PER_PLACEHOLDER", "EstateReport", "JobSummary", "Rows", "ledger"]
+__all__ = ["EFFORT_HOURS", "EFFORT_PER_PLACEHOLDER", "EstateReport", "JobSummary", "Rows", "ledger", "pool_command",
+           "pool_description", "pools_used"]

@@ -31,6 +31,12 @@ def markdown(report: dict[str, Any]) -> str:
     for c in report["credentials"]:
         targets = ", ".join(f"{a['source']} `{a['id']}`" for a in c["airflow"])
         out.append(f"| `{_md(c['credentials_id'])}` | {targets} | {len(c['uses'])} |")
+    out += ["", "## Pools plan", "", "The Airflow pools the tasks take: each must exist, else its tasks are never "
+            "scheduled (`jenkins2flow airflow` creates those whose slots are known).", "",
+            "| pool | slots | jobs | create with |", "|---|---:|---:|---|"]
+    for p in report["pools"]:
+        slots = p["slots"] if p["slots"] is not None else f"unknown: {_md(p['note'])}"
+        out.append(f"| `{_md(p['pool'])}` | {slots} | {len(p['jobs'])} | `{_md(p['command'])}` |")
     out += ["", "## Jobs", "", "| job | kind | status | class | first reason |", "|---|---|---|---|---|"]
     for j in report["jobs_detail"]:
         reason = j["reasons"][0] if j["reasons"] else ""
@@ -91,6 +97,11 @@ def html_page(report: dict[str, Any]) -> str:
         f"<tr><td><code>{e(c['credentials_id'])}</code></td><td>"
         f"{e(', '.join(a['source'] + ' ' + a['id'] for a in c['airflow']))}</td><td>{len(c['uses'])}</td></tr>"
         for c in report["credentials"])
+    pools = "".join(
+        f"<tr><td><code>{e(p['pool'])}</code></td>"
+        f"<td>{p['slots'] if p['slots'] is not None else 'unknown: ' + e(p['note'])}</td>"
+        f"<td>{len(p['jobs'])}</td><td><code>{e(p['command'])}</code></td></tr>"
+        for p in report["pools"])
     r = report["reuse"]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Jenkins estate audit</title>
@@ -108,6 +119,8 @@ job (an element could not be converted; the draft is kept for review). The lint 
 templates.</p>
 <div>{charts}{_bars("Top unsupported elements", top)}</div>
 <h2>Credentials plan</h2><table><tr><th>credentialsId</th><th>Airflow</th><th>uses</th></tr>{creds}</table>
+<h2>Pools plan</h2><p>Each pool must exist in Airflow, else its tasks are never scheduled.</p>
+<table><tr><th>pool</th><th>slots</th><th>jobs</th><th>create with</th></tr>{pools}</table>
 <h2>Jobs</h2><table><tr><th>job</th><th>kind</th><th>status</th><th>class</th><th>reason</th></tr>{rows}</table>
 </body></html>
 """

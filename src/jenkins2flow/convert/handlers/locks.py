@@ -1,7 +1,7 @@
 """`lock(...)` (the Lockable Resources plugin), as a step around a body or a declarative option: Jenkins lets one
 build at a time hold a resource. Its Airflow equivalent is a pool with one slot that every task inside takes, named
 by the rule (mappings `steps.lock` / `options.lock`, `pool: "lock_{resource}"`); the pool must exist in Airflow
-(`airflow pools set NAME 1 ...`), the ledger says which.
+(the estate report's pools plan lists it, with its one slot; `jenkins2flow airflow` creates it).
 
 Exact for a body of one task. Jenkins holds the lock for the whole block, an Airflow pool for one task at a time:
 with more tasks (or as an option, for the whole stage or pipeline) another run's task can take the slot between
@@ -59,6 +59,7 @@ def lock(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> Scope:
                 problems.append(f"the tasks leave pool {scope.pool!r} (their agent's rule or an enclosing lock) for "
                                 "the lock's: an Airflow task is in one pool")
             inner = replace(scope, pool=pool)
+            ctx.pool(pool, 1)
             variable = text(node.kwarg("variable") or "")
             if variable:  # Jenkins sets it (and VAR0) to the locked resource's name for the body
                 inner = inner.bind_env(variable, name, node.span).bind_env(f"{variable}0", name, node.span)
