@@ -101,11 +101,17 @@ class _Reader:
 
     # ---- contexts ------------------------------------------------------------------------------------------------
 
-    def command(self, i: int, stop: str = "") -> int:
-        """Shell commands from i until `stop` (`)` of `$(`, a backtick, `}` of a `${...}` word) or the end."""
+    def deeper(self) -> bool:
+        """One level of nesting deeper, or False (the depth unchanged) past MAX_NESTING: the caller reads no further."""
         self.depth += 1
         if self.depth > MAX_NESTING:
             self.depth -= 1
+            return False
+        return True
+
+    def command(self, i: int, stop: str = "") -> int:
+        """Shell commands from i until `stop` (`)` of `$(`, a backtick, `}` of a `${...}` word) or the end."""
+        if not self.deeper():
             return self.n
         s, n = self.s, self.n
         parens = 0
@@ -278,9 +284,7 @@ class _Reader:
         """Inside `((...))` or `$((...))` from i to after its `))`: expansions are read as anywhere, and a bare name
         an assignment operator or `++`/`--` applies to is set (`(( i = 0 ))`, `((n++))`); other bare names are
         arithmetic reads, not expansions, and never findings."""
-        self.depth += 1
-        if self.depth > MAX_NESTING:
-            self.depth -= 1
+        if not self.deeper():
             return self.n
         s, n = self.s, self.n
         parens = 0

@@ -43,11 +43,17 @@ def _lines(shell: str, workspace: str, cwd: str) -> list[str] | None:
     return out
 
 
+def folder(workspace: str, cwd: str) -> str:
+    """Where a task runs, relative to the run's workspace ("" for the workspace itself): the ws() folder, then the
+    dir() folder inside it."""
+    return "/".join(p for p in (workspace, cwd) if p)
+
+
 def in_workdir(script: str, shell: str, workspace: str, cwd: str) -> tuple[str, str]:
     """(the script that runs in the folder, "") or (the script unchanged, why it runs in the run's workspace)."""
     if not workspace and not cwd:
         return script, ""
-    where = "/".join(p for p in (workspace, cwd) if p)
+    where = folder(workspace, cwd)
     lines = _lines(shell, workspace, cwd)
     if lines is None:
         return script, f"the folder {where!r} cannot be written safely for cmd.exe: the script runs in the run's " \

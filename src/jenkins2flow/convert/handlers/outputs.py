@@ -11,6 +11,7 @@ from jenkins2flow.convert.evaluate import Runtime, Static
 from jenkins2flow.convert.handlers.nodes import element, key
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.values import arg, text
+from jenkins2flow.convert.workdir import folder
 from jenkins2flow.ir import Plugin, Step
 
 ARCHIVES = "jenkins2flow_runtime.archives"
@@ -108,7 +109,7 @@ def check(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
                  if isinstance(v, Runtime)]
     if scope.cwd_word:
         problems.append(f"the folder {scope.cwd!r} is computed in the run")
-    directory = "/".join(p for p in (scope.workspace, scope.cwd) if p)
+    directory = folder(scope.workspace, scope.cwd)
     name = _stash_name(node, rule, scope)
     if name is not None:
         known = not problems and isinstance(includes, Static) and isinstance(excludes, Static)
@@ -160,7 +161,7 @@ def unstash(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     value = scope.ev.string(arg(node, "name", ""), node.span)
     name = str(value.value) if isinstance(value, Static) else ""
     stash = ctx.stashes.get(name) if name else None
-    directory = "/".join(p for p in (scope.workspace, scope.cwd) if p)
+    directory = folder(scope.workspace, scope.cwd)
     if not name or stash is None or scope.cwd_word:
         why = ("the stash name is computed in the run" if not name
                else f"the folder {scope.cwd!r} is computed in the run" if scope.cwd_word
