@@ -19,7 +19,7 @@ import gc
 import os
 import re
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -31,12 +31,13 @@ from jenkins2flow_runtime.records import JobState, Records
 from jenkins2flow_runtime.store import Store, open_store, store_uri
 
 from jenkins2flow.convert.conversion import Conversion
-from jenkins2flow.convert.estate import ConvertOptions, convert_stream, picked
+from jenkins2flow.convert.estate import Converted, ConvertOptions, convert_stream, converter, picked
 from jenkins2flow.convert.identity import claim, source_of
 from jenkins2flow.convert.links import Links, estate_links
 from jenkins2flow.convert.save import BatchSaver, Saved
 from jenkins2flow.convert.summary import EstateReport, JobSummary
 from jenkins2flow.convert.unchanged import Unchanged, context_fingerprint
+from jenkins2flow.convert.workers import IN_FLIGHT, Workers
 from jenkins2flow.ir import Job
 from jenkins2flow.render.dag import StoredDocs, write_stored_dag
 from jenkins2flow.sources import Inputs
@@ -56,6 +57,7 @@ class EstateOptions:
     by: str = "jenkins2flow"  # who saves (the audit trail)
     force: bool = False  # read and convert every job, even those unchanged since the last run
     batch: int = 200  # jobs saved per transaction
+    workers: int = 0  # processes that read and convert jobs beside this one (convert.workers; 0: none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,32 +221,27 @@ class EstateService:
         links = self.look()
         report = EstateReport(copts.timezone)
         totals = Totals()
-        with open_store(uri, create=True) as store, Records(uri, write=True) as records:
+        with Workers(opts.workers, converter(copts), links, copts.timezone) as workers, \
+                open_store(uri, create=True) as store, Records(uri, write=True) as records:
             saver = BatchSaver(store, publish=opts.publish, by=opts.by)
             unchanged = Unchanged(  # one job's state and head read at a time: memory stays flat on a re-run too
                 state_of=records.job_state, head_of=lambda name: store.pipeline_heads([name]).get(name),
                 context=context_fingerprint(copts, publish=opts.publish), links=links, publish=opts.publish,
                 job_name=copts.job_name, only=copts.only, enabled=not opts.force and copts.workspace is None)
-            self.inputs.peek = unchanged
+            self.inputs.peek = workers.peek(unchanged)
             run = _Run(store, records, saver, StoredDocs(store), unchanged, opts, totals, self.on_job)
             pending: list[_Pending] = []
-            for item in convert_stream(self.inputs, copts, links):
-                source = source_of(item.job)
-                if item.conv is None:  # left alone: it counts from its last conversion
-                    state = unchanged.take_state(item.job.full_name)
-                    summary = JobSummary.from_dict(records.job_summary(item.job.full_name) or {})
-                    row = report.add_summary(summary)
-                    pending.append(_Pending(item.job.full_name, source, summary, row, state=state))
-                else:
-                    conv = item.conv
-                    summary = JobSummary.of(conv, copts.timezone is not None)
-                    row = report.add_summary(summary)
-                    state = None
-                    if item.links is not None:  # refused jobs have none: they depend on the batch
-                        asked = getattr(item.links.pipelines, "asked", {})
-                        state = JobState(conv.job, source, unchanged.take(conv.job, source), unchanged.context,
-                                         links.read_by(conv.pipeline_name, asked), published=opts.publish)
-                    pending.append(_Pending(conv.job, source, summary, row, conv, state))
+            queue: deque[Converted] = deque()  # in the estate's order; a worker's conversion may still be coming
+            window = 4 * IN_FLIGHT * opts.workers
+            for item in convert_stream(self.inputs, copts, links, workers):
+                queue.append(item)
+                while queue and (queue[0].later is None or queue[0].later.ready() or len(queue) > window):
+                    pending.append(self._pending(queue.popleft(), unchanged, links, report, records))
+                    if len(pending) >= opts.batch:
+                        run.flush(pending)
+                        pending = []
+            for item in queue:
+                pending.append(self._pending(item, unchanged, links, report, records))
                 if len(pending) >= opts.batch:
                     run.flush(pending)
                     pending = []
@@ -254,6 +251,30 @@ class EstateService:
                 report.totals(), command="convert", sources=self.sources, by=opts.by,
                 jobs=report.rows())
         return EstateRun(report, totals, report_id)
+
+    def _pending(self, item: Converted, unchanged: Unchanged, links: Links, report: EstateReport,
+                 records: Records) -> _Pending:
+        """One job of the stream, counted in the report, ready to be saved with its batch."""
+        opts = self.options
+        source = source_of(item.job)
+        if item.conv is None and item.later is None:  # left alone: it counts from its last conversion
+            summary = JobSummary.from_dict(records.job_summary(item.job.full_name) or {})
+            return _Pending(item.job.full_name, source, summary, report.add_summary(summary),
+                            state=unchanged.take_state(item.job.full_name))
+        if item.later is not None:
+            done = item.later.result()
+            conv, summary, asked = done.conv, done.summary, done.asked
+        else:
+            assert item.conv is not None
+            conv = item.conv
+            summary = JobSummary.of(conv, opts.convert.timezone is not None)
+            asked = getattr(item.links.pipelines, "asked", {}) if item.links is not None else {}
+        row = report.add_summary(summary)
+        state: JobState | None = None
+        if item.links is not None or item.later is not None:  # refused jobs have none: they depend on the batch
+            state = JobState(conv.job, source, unchanged.take(conv.job, source), unchanged.context,
+                             links.read_by(conv.pipeline_name, asked), published=opts.publish)
+        return _Pending(conv.job, source, summary, row, conv, state)
 
 
 @dataclass

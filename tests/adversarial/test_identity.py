@@ -83,7 +83,7 @@ def test_three_loose_test_config_files_convert_once_and_name_both_sources(tmp_pa
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 2 and "Traceback" not in proc.stderr, proc.stderr
     for line, refused in zip(lines, files[1:], strict=True):
-        assert line.startswith(f"{refused}:2:1: job 'test' is also read from {files[0]}:2:1 in this batch"), line
+        assert line.startswith(f"{refused}:2:1: job 'test' is also read from {files[0]} in this batch"), line
         assert "nothing is saved for 'test'" in line
     assert _pipelines(store) == {"test": ("test", str(files[0]), 1)}
 
@@ -105,7 +105,7 @@ def test_one_full_name_in_two_jenkins_homes_of_one_batch_is_an_error(tmp_path: P
     assert proc.returncode == 1
     source1, source2 = (str(h / "jobs" / "etl" / "config.xml") for h in (first, second))
     assert proc.stderr.strip() == (
-        f"{source2}:2:1: job 'etl' is also read from {source1}:2:1 in this batch; one pipeline never holds two "
+        f"{source2}:2:1: job 'etl' is also read from {source1} in this batch; one pipeline never holds two "
         f"Jenkins jobs, so nothing is saved for 'etl' from {source2}: convert each Jenkins into its own store "
         "(--store) or select one with --only.")
     stored = _pipelines(store)
@@ -122,7 +122,7 @@ def test_a_name_crafted_to_equal_a_hashed_name_is_refused_in_the_batch(tmp_path:
     refused = by_job[crafted]
     assert refused.status == "failed" and refused.pipeline is None
     source = str(home / "jobs" / "x y" / "config.xml")
-    assert f"job {crafted!r} and job 'x y' ({source}:2:1) in this batch both map to pipeline {crafted!r}" in (
+    assert f"job {crafted!r} and job 'x y' ({source}) in this batch both map to pipeline {crafted!r}" in (
         refused.reasons[0])
 
 

@@ -21,7 +21,7 @@ def test_the_first_job_keeps_the_name_and_later_ones_are_refused_with_both_place
     assert [(j.source, d is None) for j, d in out] == [
         ("h/jobs/a/jobs/b/config.xml", True), ("h1/etl.xml", True), ("h2/etl.xml", False), ("h3/etl.xml", False)]
     assert [str(d) for _, d in out[2:]] == [
-        f"h{n}/etl.xml:2:1: job 'etl' is also read from h1/etl.xml:2:1 in this batch; one pipeline never holds two "
+        f"h{n}/etl.xml:2:1: job 'etl' is also read from h1/etl.xml in this batch; one pipeline never holds two "
         f"Jenkins jobs, so nothing is saved for 'etl' from h{n}/etl.xml: convert each Jenkins into its own store "
         "(--store) or select one with --only." for n in (2, 3)]
 

@@ -6,11 +6,12 @@ service (jenkins2flow.estate_service) streams a large estate into the catalog.""
 from __future__ import annotations
 
 import fnmatch
+import functools
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.identity import claim, source_of
@@ -21,6 +22,9 @@ from jenkins2flow.convert.rules import Rules
 from jenkins2flow.convert.summary import EFFORT_HOURS, EFFORT_PER_PLACEHOLDER, EstateReport, ledger
 from jenkins2flow.errors import UsageError
 from jenkins2flow.ir import Diagnostic, Job
+
+if TYPE_CHECKING:
+    from jenkins2flow.convert.workers import Later, Workers
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class Converted:
     job: Job
     conv: Conversion | None
     links: Links | None = None
+    later: Later | None = None  # a job deferred to a worker process (convert.workers): its conversion to come
 
 
 def iter_jobs(sources: Iterable[str]) -> Iterator[Job]:
@@ -72,17 +77,25 @@ def picked(jobs: Iterable[Job], options: ConvertOptions) -> Iterator[Job]:
             if not options.only or fnmatch.fnmatchcase(job.full_name, options.only))
 
 
-def convert_stream(jobs: Iterable[Job], options: ConvertOptions, links: Links | None = None) -> Iterator[Converted]:
+def convert_stream(jobs: Iterable[Job], options: ConvertOptions, links: Links | None = None,
+                   workers: Workers | None = None) -> Iterator[Converted]:
     """Each selected job converted as it comes, with the estate's `links` (computed by the caller from a first
-    look at the estate; when None, from `jobs` themselves, which are then held in memory first)."""
+    look at the estate; when None, from `jobs` themselves, which are then held in memory first). With `workers`
+    (whose peek read `jobs`), a job it deferred comes with its conversion to come (`Converted.later`)."""
     from jenkins2flow.sources import is_unread
 
-    rules = options.rules or default_rules()
     claimed: Iterable[tuple[Job, Diagnostic | None]] = claim(picked(jobs, options))
     if links is None:
         claimed = list(claimed)
         links = estate_links(job for job, refused in claimed if refused is None)
+    convert = converter(options)
     for job, refused in claimed:
+        if workers is not None and workers.deferred(job):
+            if refused is None:
+                yield Converted(job, None, later=workers.submit(job))
+                continue
+            job = workers.read(job)
+            refused = replace(refused, span=job.span)  # the place of the job as read, not of its stub
         if refused is not None:
             yield Converted(job, Conversion(job=job.full_name, pipeline_name=safe_name(job.full_name), status="failed",
                                             kind=job.kind, source=source_of(job), diagnostics=[refused],
@@ -91,12 +104,21 @@ def convert_stream(jobs: Iterable[Job], options: ConvertOptions, links: Links | 
             yield Converted(job, None)
         else:
             view = links.view()
-            try:
-                conv = convert_job(job, rules, options.workspace, dict(options.overrides), view, options.timezone)
-            except Exception as exc:  # pragma: no cover - convert_job already isolates; belt and braces
-                conv = Conversion(job=job.full_name, pipeline_name=job.full_name, status="failed", kind=job.kind)
-                conv.diagnostics.append(Diagnostic("error", f"internal error: {exc}", job.span))
-            yield Converted(job, conv, view)
+            yield Converted(job, convert(job, view), view)
+
+
+def converter(options: ConvertOptions) -> Callable[[Job, Links], Conversion]:
+    """How each job of a run converts, given its view of the links (in this process or a worker's)."""
+    return functools.partial(_convert_one, options.rules or default_rules(), options)
+
+
+def _convert_one(rules: Rules, options: ConvertOptions, job: Job, links: Links) -> Conversion:
+    try:
+        return convert_job(job, rules, options.workspace, dict(options.overrides), links, options.timezone)
+    except Exception as exc:  # pragma: no cover - convert_job already isolates; belt and braces
+        conv = Conversion(job=job.full_name, pipeline_name=job.full_name, status="failed", kind=job.kind)
+        conv.diagnostics.append(Diagnostic("error", f"internal error: {exc}", job.span))
+        return conv
 
 
 @dataclass
@@ -132,4 +154,4 @@ def convert_estate(jobs: Iterable[Job], *, rules: Rules | None = None, workspace
 
 
 __all__ = ["EFFORT_HOURS", "EFFORT_PER_PLACEHOLDER", "ConvertOptions", "Converted", "Estate", "convert_estate",
-           "convert_stream", "iter_jobs", "ledger", "named", "picked"]
+           "convert_stream", "converter", "iter_jobs", "ledger", "named", "picked"]

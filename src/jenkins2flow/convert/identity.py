@@ -20,7 +20,7 @@ import os
 from collections.abc import Iterable, Iterator
 
 from jenkins2flow.convert.naming import safe_name
-from jenkins2flow.ir import Diagnostic, Job, Span
+from jenkins2flow.ir import Diagnostic, Job
 
 
 class IdentityConflict(ValueError):
@@ -42,22 +42,22 @@ def same_source(a: str, b: str) -> bool:
 def claim(jobs: Iterable[Job]) -> Iterator[tuple[Job, Diagnostic | None]]:
     """Each job with None when its pipeline name is its own in the batch, else the error that refuses it (the first
     job keeps the name). A job read twice from the same source is yielded once."""
-    owners: dict[str, tuple[str, str, Span]] = {}  # pipeline -> its job's full name, source and place (no Job kept)
+    owners: dict[str, tuple[str, str]] = {}  # pipeline -> its job's full name and source (no Job kept)
     for job in jobs:
         name = safe_name(job.full_name)
-        me = (job.full_name, source_of(job), job.span)
+        me = (job.full_name, source_of(job))
         first = owners.setdefault(name, me)
         if first is me:
             yield job, None
         elif first[0] == job.full_name and same_source(first[1], me[1]):
             continue
-        else:
-            yield job, Diagnostic("error", conflict(name, job.full_name, me[1], first[0], str(first[2]),
+        else:  # the first job is named by its source: it may not be parsed yet (convert.workers)
+            yield job, Diagnostic("error", conflict(name, job.full_name, me[1], first[0], first[1],
                                                     "in this batch"), job.span, code="identity")
 
 
 def conflict(pipeline: str, job: str, source: str, owner: str, owner_at: str, where: str) -> str:
-    """One sentence naming both jobs and both sources (`owner_at`: the owner's `path:line:col` or source)."""
+    """One sentence naming both jobs and both sources (`owner_at`: the owner's source or `path:line:col`)."""
     owner_at = owner_at or "(no source)"
     if job == owner:
         what = f"job {job!r} is also read from {owner_at} {where}"

@@ -60,6 +60,29 @@ def is_unread(job: Job) -> bool:
     return any(d.code == UNREAD for d in job.diagnostics)
 
 
+def unread_reason(job: Job) -> str:
+    """Why a stub was not read ("" for a job that was read)."""
+    return next((d.message for d in job.diagnostics if d.code == UNREAD), "")
+
+
+def read_unread(stub: Job, data: bytes) -> Job:
+    """The job of a stub, read from the bytes its peek saw, as its reader reads them: a config.xml when the bytes
+    are XML, else a Jenkinsfile; with the names the reader gave the stub (folder children, aliases, a guessed name).
+    (Readers of config.xml alone, JENKINS_HOME and live, read any bytes as XML: a peek must not defer their bytes
+    that are not, `convert.workers`.)"""
+    from dataclasses import replace
+
+    from jenkins2flow.sources.content import looks_like_xml, read_config_xml
+    from jenkins2flow.sources.files import read_jenkinsfile
+
+    read = read_config_xml if looks_like_xml(data) else read_jenkinsfile
+    job = read(data, stub.source, stub.full_name)
+    if stub.children or stub.aliases or stub.name_guessed:
+        job = replace(job, children=stub.children or job.children, aliases=stub.aliases or job.aliases,
+                      name_guessed=stub.name_guessed)
+    return job
+
+
 def iter_jobs(source: Source, peek: Peek | None = None, **live_options: Any) -> Iterator[Job]:
     kind = source_kind(source)
     if kind == "live":
@@ -138,5 +161,5 @@ def _nothing_found(src: str, skipped: int) -> str:
     return f"{src}: no file matches this pattern."
 
 
-__all__ = ["Inputs", "NOT_A_JOB", "Peek", "Source", "UNREAD", "UNREADABLE", "is_unread", "iter_jobs", "source_kind",
-           "unread_job"]
+__all__ = ["Inputs", "NOT_A_JOB", "Peek", "Source", "UNREAD", "UNREADABLE", "is_unread", "iter_jobs", "read_unread",
+           "source_kind", "unread_job", "unread_reason"]

@@ -156,8 +156,9 @@ def read_job(ref: JobRef, peek: Peek | None = None) -> Job:
                           code="bad-config")
         return Job(ref.full_name, "unsupported", Span(str(ref.config)), source=str(ref.config), diagnostics=(diag,))
     if peek is not None and (why := peek(ref.full_name, str(ref.config), data)) is not None:
-        return unread_job(ref.full_name, str(ref.config), why)
-    job = read_config_xml(data, str(ref.config), ref.full_name)
+        job = unread_job(ref.full_name, str(ref.config), why)
+    else:
+        job = read_config_xml(data, str(ref.config), ref.full_name)
     if ref.children or ref.aliases:
         job = replace(job, children=ref.children, aliases=ref.aliases)
     return job

@@ -129,8 +129,9 @@ class LiveJenkins:
                               Span(source), code="live-error")
             return Job(full_name, "unsupported", Span(source), source=source, diagnostics=(diag,))
         if peek is not None and (why := peek(full_name, source, data)) is not None:
-                return unread_job(full_name, source, why)
-        job = read_config_xml(data, source, full_name)
+            job = unread_job(full_name, source, why)
+        else:
+            job = read_config_xml(data, source, full_name)
         return replace(job, children=children) if children else job
 
     def iter_jobs(self, peek: Peek | None = None) -> Iterator[Job]:

@@ -1,0 +1,130 @@
+"""Converting in worker processes (convert.workers) gives the same catalog, DAG files, report and job states as
+converting in one process, for a JENKINS_HOME and for loose files; a worker that dies loses no job; a re-run
+sends nothing to the workers."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jenkins2flow_runtime.records import Records
+from jenkins2flow_runtime.store import open_store
+
+import jenkins2flow.convert.workers as workers_module
+from jenkins2flow.estate_service import EstateOptions, EstateService, JobResult
+from jenkins2flow.ir import Job, Span
+from jenkins2flow.sources import read_unread, unread_job
+from tests.conftest import ROOT
+
+GOLDEN = ROOT / "tests" / "convert" / "golden"
+FLOW = ("<?xml version='1.1' encoding='UTF-8'?>\n<flow-definition><definition class=\"org.jenkinsci.plugins."
+        "workflow.cps.CpsFlowDefinition\"><script>{}</script></definition></flow-definition>\n")
+STAMP = re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+Z")  # when a version was saved
+FOLDER = "<com.cloudbees.hudson.plugins.folder.Folder/>"
+
+
+def _home(root: Path) -> Path:
+    """The golden inputs as a JENKINS_HOME in two folders, and a config.xml that is not XML."""
+    for i, path in enumerate(sorted(GOLDEN.glob("*.config.xml")) + sorted(GOLDEN.glob("*.Jenkinsfile"))):
+        folder = root / "jobs" / f"team{i % 2}"
+        job = folder / "jobs" / path.name.split(".")[0]
+        job.mkdir(parents=True)
+        data = path.read_bytes() if path.name.endswith(".xml") else FLOW.format(
+            html.escape(path.read_text(encoding="utf-8"))).encode()
+        (job / "config.xml").write_bytes(data)
+        (folder / "config.xml").write_text(FOLDER, encoding="utf-8")
+    (root / "jobs" / "team1" / "jobs" / "garbage").mkdir()
+    (root / "jobs" / "team1" / "jobs" / "garbage" / "config.xml").write_bytes(b"not xml at all")
+    return root
+
+
+def _convert(sources: list[str], work: Path, workers: int) -> dict[str, Any]:
+    results: list[JobResult] = []
+    options = EstateOptions(store=str(work / "store.db"), dags_dir=work / "dags", workers=workers)
+    run = EstateService(sources, options, on_job=results.append).convert()
+    with run.report:
+        rows = list(run.report.rows())
+        totals = run.report.totals()
+    with open_store(str(work / "store.db")) as store:
+        docs = sorted((d.kind, d.name, d.version, d.status, d.spec.model_dump_json(), d.comment)
+                      for kind in ("task", "parameter_template", "pipeline") for latest in store.list(kind)
+                      for d in store.history(kind, latest.name))
+    with Records(str(work / "store.db")) as records:
+        states = [(r.job, records.job_state(r.job)) for r in results]
+    return {"results": results, "rows": rows, "totals": totals, "docs": docs,
+            "dags": {p.name: STAMP.sub("<time>", p.read_text(encoding="utf-8"))
+                     for p in sorted((work / "dags").glob("*.py"))},
+            "states": [(job, s.input, s.links, s.pipeline, s.version, s.context) for job, s in states if s]}
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> None:
+    for key in a:
+        assert a[key] == b[key], key
+
+
+def test_workers_give_what_one_process_gives_from_a_jenkins_home(tmp_path: Path) -> None:
+    home = _home(tmp_path / "home")
+    other = tmp_path / "other" / "jobs" / "team0"  # the same full name from another source: refused
+    (other / "jobs" / "control_build_timeout").mkdir(parents=True)
+    (other / "config.xml").write_text(FOLDER, encoding="utf-8")
+    script = html.escape((GOLDEN / "control_catch_echo.Jenkinsfile").read_text(encoding="utf-8"))
+    (other / "jobs" / "control_build_timeout" / "config.xml").write_text(FLOW.format(script), encoding="utf-8")
+    one = _convert([str(home), str(other.parent.parent)], tmp_path / "one", 0)
+    two = _convert([str(home), str(other.parent.parent)], tmp_path / "two", 2)
+    _same(one, two)
+    statuses = {r.status for r in one["results"]}
+    assert {"converted", "partial", "failed"} <= statuses, statuses
+    assert len(one["docs"]) > 60 and len(one["dags"]) > 50, (len(one["docs"]), len(one["dags"]))
+    refused = [r for r in two["results"] if r.job == "team0/control_build_timeout" and r.status == "failed"]
+    assert len(refused) == 1 and "is also read from" in refused[0].error
+    # the refused job is reported as the kind of job it is, as one process reads it, not as a stub
+    assert sum('"kind": "pipeline"' in r for r in two["rows"] if '"team0/control_build_timeout"' in r) == 1
+
+
+def test_workers_give_what_one_process_gives_from_loose_files(tmp_path: Path) -> None:
+    files = sorted(str(p) for p in GOLDEN.iterdir() if p.name.endswith((".Jenkinsfile", ".config.xml")))
+    _same(_convert(files, tmp_path / "one", 0), _convert(files, tmp_path / "two", 2))
+
+
+def test_a_re_run_sends_nothing_to_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = _home(tmp_path / "home")
+    _convert([str(home)], tmp_path / "w", 1)
+    sent: list[str] = []
+    monkeypatch.setattr(workers_module.Workers, "submit", lambda self, job: sent.append(job.full_name))
+    again = _convert([str(home)], tmp_path / "w", 1)
+    assert sent == []
+    assert all(r.unchanged for r in again["results"] if r.status != "failed")
+
+
+def test_a_worker_that_dies_loses_no_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = _home(tmp_path / "home")
+    one = _convert([str(home)], tmp_path / "one", 0)
+    main, real = os.getpid(), workers_module.convert_done
+    here: list[str] = []
+
+    def dies(job: Any, *args: Any) -> Any:
+        if os.getpid() != main and job.full_name.endswith("control_catch_error"):
+            os._exit(3)  # as a worker killed by the kernel would
+        if os.getpid() == main:
+            here.append(job.full_name)
+        return real(job, *args)
+
+    monkeypatch.setattr(workers_module, "convert_done", dies)
+    two = _convert([str(home)], tmp_path / "two", 2)
+    _same(one, two)
+    assert "team1/control_catch_error" in here  # converted by the main process once its worker was gone
+
+
+def test_a_deferred_job_is_read_as_its_reader_reads_it(tmp_path: Path) -> None:
+    data = (GOLDEN / "control_catch_error.Jenkinsfile").read_bytes()
+    stub = unread_job("etl/load", "/x/Jenkinsfile", "deferred")
+    job = read_unread(stub, data)
+    assert (job.full_name, job.root_tag, job.source) == ("etl/load", "Jenkinsfile", "/x/Jenkinsfile")
+    assert job.stages
+    folder = Job("f", "unsupported", Span("/h/jobs/f/config.xml"), source="/h/jobs/f/config.xml", children=("f/a",))
+    xml = read_unread(folder, FOLDER.encode())
+    assert xml.root_tag == "com.cloudbees.hudson.plugins.folder.Folder" and xml.children == ("f/a",)
