@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def child(phase: str, home: str, work: str, profile: bool, workers: int) -> dict
 
     start = time.perf_counter()
     cpu = _cpu()
+    pss = _PeakPss()
     if phase == "parse":
         jobs = sum(1 for _ in Inputs([home]))
         out: dict[str, object] = {"jobs": jobs}
@@ -89,7 +91,46 @@ def child(phase: str, home: str, work: str, profile: bool, workers: int) -> dict
     out["rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out["worker_rss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest worker's
     out["workers"] = workers if phase != "parse" else 0
+    out["pss_mib"] = pss.stop()
     return out
+
+
+class _PeakPss(threading.Thread):
+    """The peak of the phase's proportional set size, its process's and its workers' together (a page shared by
+    processes counts once in all), sampled every 0.2 s from /proc (0 where there is no /proc)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak = 0
+        self.done = threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            self.peak = max(self.peak, self.sample())
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        return max(self.peak, self.sample()) / 1024
+
+    @staticmethod
+    def sample() -> int:
+        pids = [os.getpid()]
+        try:
+            for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+                pids += [int(p) for p in (task / "children").read_text().split()]
+            return sum(_pss_kib(pid) for pid in pids)
+        except OSError:
+            return 0
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:  # a worker that just ended
+        return 0
+    return next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), 0)
 
 
 def _cpu() -> float:
@@ -194,6 +235,9 @@ def report(runs: list[dict[str, dict[str, object]]]) -> None:
     print(f"goal re-run >= 5x faster than the first run: {rerun:.1f}x {_met(rerun >= GOALS['rerun'])}")
     workers = ", ".join(f"{p} {r[p]['rss_mib']:.0f} + {r[p]['workers']} x {r[p]['worker_rss_mib']:.0f}"
                         for p in PHASES for r in runs[:1])
+    pss = {p: max(float(r[p]["pss_mib"]) for r in runs) for p in PHASES}  # type: ignore[arg-type]
+    print("peak PSS, main process and workers together (max over the runs): " +
+          ", ".join(f"{p} {pss[p]:.0f}" for p in PHASES) + " MiB")
     print("goal peak RSS <= 300 MiB (max over the runs, main + workers): " +
           ", ".join(f"{p} {rss[p]:.0f}" for p in PHASES) + f" MiB {_met(max(rss.values()) <= GOALS['rss_mib'])} "
           f"(first run's: {workers})")

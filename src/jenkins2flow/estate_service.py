@@ -263,17 +263,19 @@ class EstateService:
                             state=unchanged.take_state(item.job.full_name))
         if item.later is not None:
             done = item.later.result()
-            conv, summary, asked = done.conv, done.summary, done.asked
+            conv, summary, read = done.conv, done.summary, done.read
+            row = report.add_summary(summary, done.row)
         else:
             assert item.conv is not None
             conv = item.conv
             summary = JobSummary.of(conv, opts.convert.timezone is not None)
+            row = report.add_summary(summary)
             asked = getattr(item.links.pipelines, "asked", {}) if item.links is not None else {}
-        row = report.add_summary(summary)
+            read = links.read_by(conv.pipeline_name, asked)
         state: JobState | None = None
         if item.links is not None or item.later is not None:  # refused jobs have none: they depend on the batch
-            state = JobState(conv.job, source, unchanged.take(conv.job, source), unchanged.context,
-                             links.read_by(conv.pipeline_name, asked), published=opts.publish)
+            state = JobState(conv.job, source, unchanged.take(conv.job, source), unchanged.context, read,
+                             published=opts.publish)
         return _Pending(conv.job, source, summary, row, conv, state)
 
 

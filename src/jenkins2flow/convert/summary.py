@@ -95,6 +95,10 @@ class JobSummary:
         return cls(**{name: ADDED[name]() if name in ADDED and name not in data else data[name]
                       for name in SUMMARY_FIELDS})
 
+    def row(self) -> str:
+        """The summary as a report row: JSON on one line (control characters are escaped)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, default=str)
+
     def failure(self) -> str:
         """One `path:line:col: message` line for a failed job: its first error, and how many more."""
         errors = [d for d in self.diagnostics if d["level"] == "error"]
@@ -179,8 +183,8 @@ class EstateReport:
         self.add_summary(summary)
         return summary
 
-    def add_summary(self, s: JobSummary) -> str:
-        """Count the job in; returns its row as spooled (JSON)."""
+    def add_summary(self, s: JobSummary, row: str | None = None) -> str:
+        """Count the job in; returns its row as spooled (JSON; `row` when given, made by `JobSummary.row`)."""
         self.jobs += 1
         self.runnable += bool(s.pipeline)
         self.jenkins_only += s.jenkins_only
@@ -213,7 +217,7 @@ class EstateReport:
         self.lint_jobs += bool(s.lint)
         self.warnings += s.warnings
         self.warning_jobs += bool(s.warnings)
-        row = json.dumps(s.to_dict(), ensure_ascii=False, default=str)  # one line: control characters are escaped
+        row = s.row() if row is None else row
         self._spool.write(row.encode("utf-8") + b"\n")
         return row
 

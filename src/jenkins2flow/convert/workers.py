@@ -45,12 +45,13 @@ def default_count() -> int:
 
 @dataclass(frozen=True, slots=True)
 class Done:
-    """A job's conversion as the store side uses it (what only the report reads is in `summary`), with the names
-    its conversion asked the links about (`Links.read_by`)."""
+    """A job's conversion as the store side uses it (what only the report reads is in `summary` and its `row`),
+    and what its conversion read of the links (`Links.read_by`)."""
 
     conv: Conversion
     summary: JobSummary
-    asked: dict[str, bool]
+    row: str
+    read: str
 
 
 def convert_done(job: Job, convert: Callable[[Job, Links], Conversion], links: Links, timezone: str | None) -> Done:
@@ -59,7 +60,8 @@ def convert_done(job: Job, convert: Callable[[Job, Links], Conversion], links: L
     conv = convert(job, view)
     summary = JobSummary.of(conv, timezone is not None)
     slim = replace(conv, diagnostics=[], ledger=[], credentials=[], class_reasons=[], signals=[], lint=[])
-    return Done(slim, summary, dict(getattr(view.pipelines, "asked", {})))
+    asked = getattr(view.pipelines, "asked", {})
+    return Done(slim, summary, summary.row(), links.read_by(conv.pipeline_name, asked))
 
 
 class Workers:
