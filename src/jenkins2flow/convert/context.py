@@ -80,6 +80,16 @@ class Scope:
     deadlines: tuple[model.Deadline, ...] = ()  # the timeout groups the tasks are in (convert.regions)
     caught: tuple[str, ...] = ()  # variables bound by the enclosing catch clauses (`throw e` rethrows)
 
+    def changed(self, **changes: Any) -> Scope:
+        """`dataclasses.replace(self, **changes)` for values already of their field's type, twice as fast: no walk
+        of the fields, no __init__ (a Scope is copied at nearly every step of a conversion)."""
+        new = object.__new__(Scope)
+        for name in Scope.__slots__:
+            object.__setattr__(new, name, getattr(self, name))
+        for name, value in changes.items():
+            object.__setattr__(new, name, value)
+        return new
+
     def with_env(self, pairs: Iterable[tuple[str, str]]) -> Scope:
         """Environment variables written as text (a tool's home and PATH+X, a rule's env), as `bind_env` binds
         them."""
@@ -91,19 +101,19 @@ class Scope:
     def with_secrets(self, refs: list[model.SecretRef]) -> Scope:
         """The secrets the tasks here receive; their variables are known to the run (a Groovy `"${TOKEN}"` reads the
         task's variable: the secret never enters the script)."""
-        ev = replace(self.ev, known_env=self.ev.known_env | {r.env for r in refs})
-        return replace(self, secrets=self.secrets + tuple(refs), ev=ev)
+        ev = self.ev.changed(known_env=self.ev.known_env | {r.env for r in refs})
+        return self.changed(secrets=self.secrets + tuple(refs), ev=ev)
 
     # ---- Groovy values -----------------------------------------------------------------------------------------
 
     def bind(self, name: str, value: Any, span: Span | None = None, *, declare: bool = False) -> Scope:
         """`def name = value` (declare: a local of the enclosing closure) or `name = value`."""
         declared = self.declared | {name} if declare else self.declared
-        return replace(self, ev=self.ev.bind(name, value, span), declared=declared)
+        return self.changed(ev=self.ev.bind(name, value, span), declared=declared)
 
     def bind_env(self, name: str, value: Any, span: Span | None = None) -> Scope:
         """`environment { name = value }`, `withEnv(["name=value"])`, `env.name = value`."""
-        return replace(self, ev=self.ev.bind_env(name, value, span))
+        return self.changed(ev=self.ev.bind_env(name, value, span))
 
     def static_int(self, value: Any, span: Span) -> int | Unknown:
         """A whole number Jenkins reads from a Groovy value (`timeout(3*60)`, `retry(count: n)`), known now; a
@@ -128,9 +138,9 @@ class Scope:
         local = end.declared - base.declared
         variables = {k: v for k, v in end.ev.variables.items() if k not in local and base.ev.variables.get(k) != v}
         env = {k: v for k, v in end.ev.env.items() if base.ev.env.get(k) != v}
-        ev = replace(self.ev, variables={**self.ev.variables, **variables}, env={**self.ev.env, **env},
-                     outputs={**self.ev.outputs, **end.ev.outputs})
-        return replace(self, ev=ev)
+        ev = self.ev.changed(variables={**self.ev.variables, **variables}, env={**self.ev.env, **env},
+                             outputs={**self.ev.outputs, **end.ev.outputs})
+        return self.changed(ev=ev)
 
     def join(self, arms: Sequence[Scope], pick: Callable[[str, list[Result]], Result]) -> Scope:
         """The scope after blocks of which one or some ran (if/else arms, parallel branches): a name the arms left
@@ -148,8 +158,8 @@ class Scope:
                 same = all(v == values[0] for v in values)
                 merged[kind][name] = values[0] if same else pick(name, values)
         outputs = {k: v for c in carried for k, v in c.ev.outputs.items()}
-        ev = replace(self.ev, variables=merged["variables"], env=merged["env"], outputs=outputs)
-        return replace(self, ev=ev)
+        ev = self.ev.changed(variables=merged["variables"], env=merged["env"], outputs=outputs)
+        return self.changed(ev=ev)
 
     def task_env(self) -> dict[str, Any]:
         """The environment a task here receives: bound values as strings, run-time ones as expression trees."""

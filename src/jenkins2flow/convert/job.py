@@ -196,8 +196,10 @@ def _whole_job(spec: model.PipelineSpec, job: Job, ctx: Ctx, conv: Conversion) -
     ctx.task_spans[FALLBACK_TASK_ID] = job.span
     reasons = list(dict.fromkeys(f"{e.span}: {e.element}: {e.reason}" for e in conv.placeholders))
     record = model.JenkinsFallback(job=job.full_name, reasons=reasons, notifications=spec.notifications)
-    return model.PipelineSpec(**{**dict(spec), "tasks": [task], "draft_tasks": spec.tasks,
-                                 "jenkins_fallback": record, "notifications": []})
+    # a copy, not a new PipelineSpec: its tasks and graph were validated as `spec` (pydantic would check each task
+    # again), the one new task has no dependency, and the record was validated when made
+    return spec.model_copy(update={"tasks": [task], "draft_tasks": spec.tasks, "jenkins_fallback": record,
+                                   "notifications": []})
 
 
 def _mask_messages(conv: Conversion) -> None:

@@ -130,5 +130,5 @@ def returned(end: Scope, caller: Scope) -> Scope:
     """The caller's scope after a function body: the globals the body assigned, the caller's own locals kept."""
     variables = {k: v for k, v in end.ev.variables.items() if k not in end.declared}
     variables.update({k: v for k, v in caller.ev.variables.items() if k in caller.declared})
-    ev = replace(caller.ev, variables=variables, env=end.ev.env, outputs={**caller.ev.outputs, **end.ev.outputs})
-    return replace(caller, ev=ev)
+    ev = caller.ev.changed(variables=variables, env=end.ev.env, outputs={**caller.ev.outputs, **end.ev.outputs})
+    return caller.changed(ev=ev)

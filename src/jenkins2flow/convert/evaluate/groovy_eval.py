@@ -27,7 +27,7 @@ rather than give null (and the lint flags its use).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -114,11 +114,18 @@ class Evaluator:
         object.__setattr__(self, "params", frozenset(self.params))
         object.__setattr__(self, "known_env", frozenset(self.known_env))
 
+    def changed(self, **changes: Any) -> Evaluator:
+        """`dataclasses.replace(self, **changes)` for values already of their field's type, four times as fast: no
+        walk of the fields, no __init__ (an Evaluator is copied at nearly every step of a conversion)."""
+        new = object.__new__(Evaluator)
+        new.__dict__.update(self.__dict__, **changes)
+        return new
+
     # -- scope ---------------------------------------------------------------------------------------------------
     def bind(self, name: str, value: Any, span: Span | None = None) -> Evaluator:
         """`def name = value` / `name = value`: later uses of `name` get the value (a Result or an IR value)."""
         result = value if isinstance(value, Static | Runtime | Unknown) else self.value(value, span)
-        return replace(self, variables={**self.variables, name: result})
+        return self.changed(variables={**self.variables, name: result})
 
     def bind_env(self, name: str, value: Any, span: Span | None = None) -> Evaluator:
         """An environment variable set by `environment {}`, `withEnv` or `env.X = ...`: its value as the string
@@ -128,13 +135,13 @@ class Evaluator:
             result = Static(groovy.to_str(result.value))
         elif isinstance(result, Runtime):
             result = self.string(result)
-        return replace(self, env={**self.env, name: result})
+        return self.changed(env={**self.env, name: result})
 
     def with_output(self, step: Step, task_id: str, key: str = "stdout") -> Evaluator:
         """The step call `step` (e.g. `sh(script: ..., returnStdout: true)`) became task `task_id`: where the call
         is used as a value, its recorded output is used."""
         place = (step.span.line, step.span.col)
-        return replace(self, outputs={**self.outputs, place: output_ref(task_id, key, step.span)})
+        return self.changed(outputs={**self.outputs, place: output_ref(task_id, key, step.span)})
 
     def provides(self, name: str) -> bool:
         """Whether the run is known to give environment variable `name` a value: see the module docstring."""
