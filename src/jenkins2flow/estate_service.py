@@ -232,7 +232,7 @@ class EstateService:
             run = _Run(store, records, saver, StoredDocs(store), unchanged, opts, totals, self.on_job)
             pending: list[_Pending] = []
             queue: deque[Converted] = deque()  # in the estate's order; a worker's conversion may still be coming
-            window = 4 * IN_FLIGHT * opts.workers
+            window = 2 * IN_FLIGHT * opts.workers
             for item in convert_stream(self.inputs, copts, links, workers):
                 queue.append(item)
                 while queue and (queue[0].later is None or queue[0].later.ready() or len(queue) > window):

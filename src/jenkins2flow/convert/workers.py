@@ -33,7 +33,7 @@ from jenkins2flow.sources import Peek, is_unread, read_unread, unread_reason
 from jenkins2flow.sources.content import looks_like_xml
 
 DEFERRED = "read and converted by a worker process"
-IN_FLIGHT = 64  # jobs given to each worker and not yet taken back: enough for the main process's longest save
+IN_FLIGHT = 48  # jobs given to each worker and not taken back yet (each waiting result is memory)
 
 
 def default_count() -> int:
