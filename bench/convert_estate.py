@@ -159,16 +159,12 @@ def main() -> int:
     ap.add_argument("--profile", action="store_true", help="Print a cProfile of one first run (slower).")
     ap.add_argument("--corpus", type=Path, default=CORPUS, help="The corpus the estate is generated from "
                     "(configxml/ and jenkinsfiles/; default: ../shared/corpus beside this checkout).")
-    ap.add_argument("--workers", type=int, default=None, help="Worker processes of the conversion (default: as "
-                    "`convert` picks them, the number of cores minus one; 0: one process).")
+    ap.add_argument("--workers", type=int, default=0, help="Worker processes of the conversions (convert "
+                    "--workers; default 0, as convert: one process).")
     ap.add_argument("--child", choices=PHASES, help=argparse.SUPPRESS)
     ap.add_argument("--home", help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
     a = ap.parse_args()
-    if a.workers is None:
-        from jenkins2flow.convert.workers import default_count
-
-        a.workers = default_count()
     if a.child:
         print("JSON" + json.dumps(child(a.child, a.home, a.work, a.profile, a.workers)))
         return 0

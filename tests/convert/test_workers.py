@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from jenkins2flow_runtime.records import Records
 from jenkins2flow_runtime.store import open_store
 
 import jenkins2flow.convert.workers as workers_module
+from jenkins2flow.cli.main import cli
 from jenkins2flow.estate_service import EstateOptions, EstateService, JobResult
 from jenkins2flow.ir import Job, Span
 from jenkins2flow.sources import read_unread, unread_job
@@ -128,3 +130,16 @@ def test_a_deferred_job_is_read_as_its_reader_reads_it(tmp_path: Path) -> None:
     folder = Job("f", "unsupported", Span("/h/jobs/f/config.xml"), source="/h/jobs/f/config.xml", children=("f/a",))
     xml = read_unread(folder, FOLDER.encode())
     assert xml.root_tag == "com.cloudbees.hudson.plugins.folder.Folder" and xml.children == ("f/a",)
+
+
+def test_convert_takes_workers_and_says_the_same(tmp_path: Path) -> None:
+    home = _home(tmp_path / "home")
+    said = []
+    for n in (0, 2):
+        out = CliRunner().invoke(cli, ["convert", str(home), "--store", str(tmp_path / f"s{n}.db"), "--workers",
+                                       str(n)])
+        assert out.exit_code == 1, out.output  # the config.xml that is not XML fails
+        said.append([line for line in out.output.splitlines() if "jobs/s" not in line])
+    assert said[0] == said[1] and len(said[0]) > 60
+    refused = CliRunner().invoke(cli, ["convert", str(home), "--store", str(tmp_path / "s.db"), "--workers", "-1"])
+    assert refused.exit_code == 2 and "-1" in refused.output

@@ -13,7 +13,6 @@ from jenkins2flow.cli.options import conversion_options, setup
 from jenkins2flow.cli.progress import progress_bar
 from jenkins2flow.convert.estate import ConvertOptions
 from jenkins2flow.convert.secrets import mask, mask_data
-from jenkins2flow.convert.workers import default_count
 from jenkins2flow.errors import ConversionFailed
 from jenkins2flow.estate_service import EstateOptions, EstateService, JobResult, Totals, failure_line
 from jenkins2flow.ir import Job
@@ -39,12 +38,13 @@ store_option = click.option(
               "(same input, rules and options), which are otherwise left alone.")
 @click.option("--report", "report_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the estate report (statuses, ledger reasons, reuse, credentials) as JSON.")
-@click.option("--workers", type=click.IntRange(min=0), default=None, metavar="N",
-              help="Processes that read and convert jobs beside the one that saves them (default: the number of "
-              "cores minus one; 0: all in one process). The result is the same either way.")
+@click.option("--workers", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Also read and convert jobs in N worker processes (Linux), while this one saves them: faster on "
+              "a machine with cores to spare, each worker using its own memory. The result is the same as with the "
+              "default, 0: all in this process.")
 @conversion_options
 def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, only: str, strict: bool,
-            no_publish: bool, force: bool, report_path: Path | None, workers: int | None, mappings: tuple[Path, ...],
+            no_publish: bool, force: bool, report_path: Path | None, workers: int, mappings: tuple[Path, ...],
             workspace: Path | None, classify_file: Path | None, timezone: str | None, job_name: str) -> None:
     """Convert Jenkins jobs (a JENKINS_HOME, folders, files, globs or a URL) and save them in the catalog.
 
@@ -55,7 +55,7 @@ def convert(sources: tuple[str, ...], store: str | None, dags_dir: Path | None, 
     strict_fail: list[str] = []
     options = EstateOptions(ConvertOptions(rules, workspace, overrides, only, timezone, job_name), store=store,
                             publish=not no_publish, dags_dir=dags_dir, by=_user(), force=force,
-                            workers=default_count() if workers is None else workers)
+                            workers=workers)
     with progress_bar("reading the estate") as bar:
 
         def on_job(r: JobResult) -> None:

@@ -10,8 +10,8 @@ as those of a run in one process (tests/convert/test_workers.py compares them).
 
 Workers are forked (Linux): they start with the rules, options and links the main process holds, and nothing is
 pickled but each job's bytes and its conversion. A worker that dies or a result that cannot come back never loses
-a job: the main process converts it itself. Where fork is not the platform's way, every job converts in the main
-process (`default_count`).
+a job: the main process converts it itself. Where fork is not the platform's way (not Linux), every job converts in
+the main process.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import gc
 import multiprocessing
-import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,13 +33,6 @@ from jenkins2flow.sources.content import looks_like_xml
 
 DEFERRED = "read and converted by a worker process"
 IN_FLIGHT = 48  # jobs given to each worker and not taken back yet (each waiting result is memory)
-
-
-def default_count() -> int:
-    """Worker processes for this machine: one core stays with the main process; none where fork is not usable."""
-    if not sys.platform.startswith("linux"):
-        return 0
-    return max((os.cpu_count() or 1) - 1, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +62,7 @@ class Workers:
 
     def __init__(self, count: int, convert: Callable[[Job, Links], Conversion], links: Links,
                  timezone: str | None) -> None:
-        self.count = count
+        self.count = count if sys.platform.startswith("linux") else 0  # forked workers: Linux only
         self.convert = convert
         self.links = links
         self.timezone = timezone
@@ -177,5 +169,5 @@ def is_deferred(job: Job) -> bool:
     return is_unread(job) and unread_reason(job) == DEFERRED
 
 
-__all__ = ["DEFERRED", "Done", "Later", "Workers", "convert_done", "default_count", "is_deferred"]
+__all__ = ["DEFERRED", "Done", "Later", "Workers", "convert_done", "is_deferred"]
 
