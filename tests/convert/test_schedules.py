@@ -76,6 +76,15 @@ def test_tz_line_is_honoured_and_beats_the_default_zone() -> None:
     assert entry.outcome == "mapped" and "in Europe/Paris (the spec's TZ= line)" in entry.reason
 
 
+def test_a_tz_line_after_a_comment_is_not_taken_as_the_zone_jenkins_refuses_the_spec() -> None:
+    job = parse_config_xml(_freestyle("# nightly, Paris time\nTZ=Europe/Paris\n30 2 * * *"), "config.xml", "late")
+    conv = convert_job(job)
+    [entry] = _cron_entries(conv)
+    assert entry.outcome == "placeholder" and "only allowed on the first line" in entry.reason
+    assert conv.status != "converted" and (conv.pipeline is None or conv.pipeline.schedule is None
+                                          or conv.pipeline.schedule.timezone != "Europe/Paris")
+
+
 def test_the_default_zone_is_the_timezone_option_else_utc_with_a_note() -> None:
     job = parse_config_xml(_freestyle("30 2 * * *"), "config.xml", "plain")
     given = convert_job(job, timezone="Asia/Tokyo")

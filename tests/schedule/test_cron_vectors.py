@@ -59,6 +59,20 @@ def test_tz_not_on_first_line_is_refused_with_its_line() -> None:
     assert info.value.line == 2
 
 
+@pytest.mark.parametrize("spec", ["# nightly\nTZ=Europe/Berlin\nH 3 * * *", "\nTZ=Europe/Berlin\nH 3 * * *"])
+def test_tz_after_a_comment_or_a_blank_line_is_refused_as_jenkins_refuses_it(spec: str) -> None:
+    # CronTabList.create reads TZ= on line 1 only; on line 2 it is parsed as a cron line, which fails
+    with pytest.raises(CronError, match="only allowed on the first line") as info:
+        resolve(spec, "x")
+    assert info.value.line == 2
+
+
+def test_tz_with_a_space_after_the_equals_sign_is_an_unknown_zone_as_in_jenkins() -> None:
+    with pytest.raises(CronError, match="Unknown timezone ' Europe/Paris'"):
+        resolve("TZ= Europe/Paris\nH 3 * * *", "x")
+    assert resolve("  TZ=Europe/Paris  \nH 3 * * *", "x").timezone == "Europe/Paris"  # the line is trimmed
+
+
 def test_and_of_dom_and_dow_is_flagged() -> None:
     assert resolve("0 0 13 * 5", "x").and_dom_dow
     assert not resolve("0 0 13 * *", "x").and_dom_dow

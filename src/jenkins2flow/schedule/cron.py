@@ -111,10 +111,11 @@ def resolve(spec: str, full_name: str, default_timezone: str = "UTC") -> Schedul
         text = raw.strip()
         if not text or text.startswith("#"):
             continue
-        if text.startswith("TZ="):
-            if lines or number != _first_content_line(spec):
-                raise CronError("TZ= is only allowed on the first line of a spec.", number)
-            timezone, from_tz_line = text[3:].strip(), True
+        if text.startswith("TZ="):  # Jenkins reads TZ= on the spec's very first line only (CronTabList.create)
+            if number != 1:
+                raise CronError("TZ= is only allowed on the first line of a spec (Jenkins refuses it after a "
+                                "comment or a blank line too).", number)
+            timezone, from_tz_line = text.replace("TZ=", ""), True  # as Jenkins: "TZ= Europe/Paris" is refused
             try:
                 ZoneInfo(timezone)
             except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -139,13 +140,6 @@ def uses_hash(spec: str) -> bool:
     """True when a spec line uses `H` (or an @ alias, which is made of H): its times depend on the job's name."""
     return any(_HASHED.search(line.strip()) for line in spec.splitlines()
                if line.strip() and not line.strip().startswith(("#", "TZ=")))
-
-
-def _first_content_line(spec: str) -> int:
-    for number, raw in enumerate(spec.splitlines(), start=1):
-        if raw.strip() and not raw.strip().startswith("#"):
-            return number
-    return 1
 
 
 def _parse_line(text: str, source: str, hash_: JenkinsHash, number: int) -> CronLine:
