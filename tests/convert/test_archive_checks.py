@@ -1,5 +1,6 @@
-"""archiveArtifacts, ArtifactArchiver and stash fail the Jenkins build when their pattern matches no file: each is a
-check task at its place (unless an empty set is allowed); unstash in another folder than its stash copies the files."""
+"""archiveArtifacts, ArtifactArchiver, junit and stash fail the Jenkins build when their pattern matches no file: each
+is a check task at its place (unless an empty set is allowed); unstash in another folder than its stash copies the
+files."""
 
 from __future__ import annotations
 
@@ -119,3 +120,28 @@ def test_an_unstash_name_computed_in_the_run_or_unknown_is_flagged() -> None:
     assert conv.status == "partial" and _uses(conv, UNSTASH) == []
     reasons = [e.reason for e in conv.approximations]
     assert len(reasons) == 2 and "computed in the run" in reasons[0] and "'never'" in reasons[1]
+
+
+def test_junit_without_allow_empty_results_checks_its_reports_where_it_runs() -> None:
+    # junit's parser throws AbortException ("No test report files were found") unless allowEmptyResults is true
+    conv = _convert("stage('T') { steps { dir('etl') { sh 'pytest --junitxml=reports/t.xml' } } }",
+                    "post { always { dir('etl') { junit 'reports/*.xml' } } }")
+    (check,) = _uses(conv, CHECK)
+    assert check.bindings == {"step": "junit", "directory": "etl", "includes": "reports/*.xml", "excludes": ""}
+    assert conv.pipeline.shadow_outputs[0]["source"] == "junit"  # still compared in shadow runs
+    allowed = _convert("stage('T') { steps { sh 'pytest'\n junit testResults: 'r/*.xml', allowEmptyResults: true } }")
+    assert _uses(allowed, CHECK) == [] and allowed.status == "converted", allowed.reasons
+
+
+def test_the_junit_publisher_checks_its_reports_unless_empty_results_are_allowed() -> None:
+    publisher = ("<hudson.tasks.junit.JUnitResultArchiver><testResults>build/test-results/*.xml</testResults>"
+                 "<allowEmptyResults>{}</allowEmptyResults></hudson.tasks.junit.JUnitResultArchiver>")
+    for allow, checks in (("false", 1), ("true", 0)):
+        xml = (b"<project><builders><hudson.tasks.Shell><command>make test</command></hudson.tasks.Shell></builders>"
+               b"<publishers>" + publisher.format(allow).encode() + b"</publishers></project>")
+        conv = convert_job(parse_config_xml(xml, "config.xml", "team/tests"))
+        found = _uses(conv, CHECK)
+        assert len(found) == checks, allow
+        if found:
+            assert found[0].bindings == {"step": "hudson.tasks.junit.JUnitResultArchiver", "directory": "",
+                                         "includes": "build/test-results/*.xml", "excludes": ""}

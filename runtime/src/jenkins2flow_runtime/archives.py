@@ -19,7 +19,7 @@ from jenkins2flow_runtime.antglob import AntGlob
 
 
 class NoFilesMatched(RuntimeError):
-    """The pattern of an archiveArtifacts or stash matched nothing: Jenkins fails the build there."""
+    """The pattern of an archiveArtifacts, junit or stash matched nothing: Jenkins fails the build there."""
 
 
 def _folder(directory: str) -> Path:

@@ -16,8 +16,8 @@ from jenkins2flow.ir import Plugin, Step
 
 ARCHIVES = "jenkins2flow_runtime.archives"
 CHECK_SPEC = {"type": "python", "callable": f"{ARCHIVES}:check_files",
-              "description": "Fails when the pattern of an archiveArtifacts or stash matches no file of the run's "
-                             "workspace, as Jenkins fails the build (unless an empty set is allowed)."}
+              "description": "Fails when the pattern of an archiveArtifacts, junit or stash matches no file of the "
+                             "run's workspace, as Jenkins fails the build (unless an empty set is allowed)."}
 UNSTASH_SPEC = {"type": "python", "callable": f"{ARCHIVES}:unstash",
                 "description": "Copies the files a Jenkins stash took in another folder to the folder unstash runs "
                                "in, as Jenkins restores them there."}
@@ -95,8 +95,8 @@ def _flag(node: Step | Plugin, name: str, default: bool, rule: Rule, scope: Scop
 
 
 def check(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
-    """archiveArtifacts / ArtifactArchiver / stash fail the build when their pattern matches no file (unless their
-    `allow_empty` option is true): a task at their place that fails the same way (jenkins2flow_runtime.archives).
+    """archiveArtifacts / ArtifactArchiver / junit / stash fail the build when their pattern matches no file (unless
+    their `allow_empty` option is true): a task at their place that fails the same way (jenkins2flow_runtime.archives).
     A stash's folder is recorded (ctx.stashes) for the unstash steps after it."""
     what = element(node)
     includes, excludes = (_value(node, str(rule.get(f, "")), rule, scope) for f in ("field", "excludes"))
