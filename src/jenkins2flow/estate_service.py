@@ -16,6 +16,7 @@ look found) and `on_job` (each job's `JobResult`, in order).
 from __future__ import annotations
 
 import gc
+import json
 import os
 import re
 import time
@@ -258,9 +259,11 @@ class EstateService:
         opts = self.options
         source = source_of(item.job)
         if item.conv is None and item.later is None:  # left alone: it counts from its last conversion
-            summary = JobSummary.from_dict(records.job_summary(item.job.full_name) or {})
-            return _Pending(item.job.full_name, source, summary, report.add_summary(summary),
-                            state=unchanged.take_state(item.job.full_name))
+            name = item.job.full_name
+            saved = records.job_row(name)  # its row as saved (the same code made it: no need to encode it again)
+            summary = JobSummary.from_dict((json.loads(saved) if saved else records.job_summary(name)) or {})
+            return _Pending(name, source, summary, report.add_summary(summary, saved),
+                            state=unchanged.take_state(name))
         if item.later is not None:
             done = item.later.result()
             conv, summary, read = done.conv, done.summary, done.read

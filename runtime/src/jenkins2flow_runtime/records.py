@@ -99,6 +99,7 @@ class Records:
         self.db: sqlite3.Connection | None = None
         self.mongo: Any = None
         self.client: Any = None
+        self.tables: set[str] = set()  # the tables seen to exist (a table, once made, stays)
         if self.uri.startswith(MONGO_SCHEMES):
             from jenkins2flow_runtime.store.mongo import _client  # the catalog's own client rules (mongomock too)
 
@@ -250,6 +251,15 @@ class Records:
         """The report row of a job's last conversion, or None."""
         return self._body("job_states", "job", job, "summary")
 
+    def job_row(self, job: str) -> str | None:
+        """The report row of a job's last conversion as the JSON text it was saved as (SQLite keeps the text; None
+        where the store keeps a document, MongoDB, or when there is none)."""
+        if self.mongo is not None or not self._has_table("job_states"):
+            return None
+        assert self.db is not None
+        row = self.db.execute("SELECT summary FROM job_states WHERE job = ?", (job,)).fetchone()
+        return str(row[0]) if row else None
+
     def save_job_states(self, states: Iterable[tuple[JobState, dict[str, Any] | str]]) -> None:
         """Replace the states of these jobs, each with its report row (or its JSON text); one transaction."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -320,8 +330,10 @@ class Records:
     def _has_table(self, name: str) -> bool:
         if self.db is None:
             return False
-        row = self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone()
-        return row is not None
+        if name not in self.tables and self.db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None:
+            self.tables.add(name)
+        return name in self.tables
 
 
 def save_estate_report(uri: str | None, report: dict[str, Any], *, command: str, sources: list[str],
