@@ -38,7 +38,7 @@ from jenkins2flow.convert.links import Links, estate_links
 from jenkins2flow.convert.save import BatchSaver, Saved
 from jenkins2flow.convert.summary import EstateReport, JobSummary
 from jenkins2flow.convert.unchanged import Unchanged, context_fingerprint
-from jenkins2flow.convert.workers import IN_FLIGHT, Workers
+from jenkins2flow.convert.workers import IN_FLIGHT, Workers, finished
 from jenkins2flow.ir import Job
 from jenkins2flow.render.dag import StoredDocs, write_stored_dag
 from jenkins2flow.sources import Inputs
@@ -232,20 +232,22 @@ class EstateService:
             self.inputs.peek = workers.peek(unchanged)
             run = _Run(store, records, saver, StoredDocs(store), unchanged, opts, totals, self.on_job)
             pending: list[_Pending] = []
+
+            def take(item: Converted) -> None:
+                nonlocal pending
+                pending.append(self._pending(item, unchanged, links, report, records))
+                if len(pending) >= opts.batch:
+                    run.flush(pending)
+                    pending = []
+
             queue: deque[Converted] = deque()  # in the estate's order; a worker's conversion may still be coming
             window = 2 * IN_FLIGHT * opts.workers
             for item in convert_stream(self.inputs, copts, links, workers):
                 queue.append(item)
                 while queue and (queue[0].later is None or queue[0].later.ready() or len(queue) > window):
-                    pending.append(self._pending(queue.popleft(), unchanged, links, report, records))
-                    if len(pending) >= opts.batch:
-                        run.flush(pending)
-                        pending = []
+                    take(queue.popleft())
             for item in queue:
-                pending.append(self._pending(item, unchanged, links, report, records))
-                if len(pending) >= opts.batch:
-                    run.flush(pending)
-                    pending = []
+                take(item)
             run.flush(pending)
             totals.elapsed = time.perf_counter() - start
             report_id = records.save_estate_report(
@@ -266,20 +268,16 @@ class EstateService:
                             state=unchanged.take_state(name))
         if item.later is not None:
             done = item.later.result()
-            conv, summary, read = done.conv, done.summary, done.read
-            row = report.add_summary(summary, done.row)
         else:
             assert item.conv is not None
-            conv = item.conv
-            summary = JobSummary.of(conv, opts.convert.timezone is not None)
-            row = report.add_summary(summary)
-            asked = getattr(item.links.pipelines, "asked", {}) if item.links is not None else {}
-            read = links.read_by(conv.pipeline_name, asked)
+            done = finished(item.conv, item.links, links, opts.convert.timezone)
+        conv = done.conv
+        row = report.add_summary(done.summary, done.row)
         state: JobState | None = None
         if item.links is not None or item.later is not None:  # refused jobs have none: they depend on the batch
-            state = JobState(conv.job, source, unchanged.take(conv.job, source), unchanged.context, read,
+            state = JobState(conv.job, source, unchanged.take(conv.job, source), unchanged.context, done.read,
                              published=opts.publish)
-        return _Pending(conv.job, source, summary, row, conv, state)
+        return _Pending(conv.job, source, done.summary, row, conv, state)
 
 
 @dataclass

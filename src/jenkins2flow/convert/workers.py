@@ -28,7 +28,7 @@ from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.links import Links
 from jenkins2flow.convert.summary import JobSummary
 from jenkins2flow.ir import Job
-from jenkins2flow.sources import Peek, is_unread, read_unread, unread_reason
+from jenkins2flow.sources import Peek, read_unread, unread_reason
 from jenkins2flow.sources.content import looks_like_xml
 
 DEFERRED = "read and converted by a worker process"
@@ -49,10 +49,15 @@ class Done:
 def convert_done(job: Job, convert: Callable[[Job, Links], Conversion], links: Links, timezone: str | None) -> Done:
     """Convert one job with a fresh view of the links, and keep what the store side needs."""
     view = links.view()
-    conv = convert(job, view)
+    return finished(convert(job, view), view, links, timezone)
+
+
+def finished(conv: Conversion, view: Links | None, links: Links, timezone: str | None) -> Done:
+    """What the store side keeps of a conversion (in a worker or in the main process), given the view of the links
+    it read (None: it read none, a job refused by its identity claim)."""
     summary = JobSummary.of(conv, timezone is not None)
     slim = replace(conv, diagnostics=[], ledger=[], credentials=[], class_reasons=[], signals=[], lint=[])
-    asked = getattr(view.pipelines, "asked", {})
+    asked = getattr(view.pipelines, "asked", {}) if view is not None else {}
     return Done(slim, summary, summary.row(), links.read_by(conv.pipeline_name, asked))
 
 
@@ -165,9 +170,5 @@ def _convert(job: Job, data: bytes) -> Done:
     return convert_done(read_unread(job, data), convert, links, timezone)
 
 
-def is_deferred(job: Job) -> bool:
-    return is_unread(job) and unread_reason(job) == DEFERRED
-
-
-__all__ = ["DEFERRED", "Done", "Later", "Workers", "convert_done", "is_deferred"]
+__all__ = ["DEFERRED", "Done", "Later", "Workers", "convert_done", "finished"]
 
