@@ -168,12 +168,13 @@ def test_passwords_sessions_and_tokens(tmp_path: Path) -> None:
     assert verify_password("s3cret", stored) and not verify_password("other", stored)
     assert not verify_password("s3cret", "plain") and not verify_password("x", "scrypt$1$2$3$!!$!!")
     path = tmp_path / "users.yaml"
-    set_user(path, "ann", password="pw", role="editor", teams=("sales",))
+    password = "ann-pass-word-1"  # long enough that a random salt or hash never holds it by chance ("pw" did)
+    set_user(path, "ann", password=password, role="editor", teams=("sales",))
     token = add_token(path, "ci", role="publisher")
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    assert "pw" not in path.read_text() and token not in path.read_text()
+    assert password not in path.read_text() and token not in path.read_text()
     users = UsersFile(path)
-    user = users.login("ann", "pw")
+    user = users.login("ann", password)
     assert user is not None and (user.role, user.teams) == ("editor", ("sales",))
     assert users.login("ann", "nope") is None and users.login("bob", "pw") is None
     assert users.token_user(token).role == "publisher"  # type: ignore[union-attr]
