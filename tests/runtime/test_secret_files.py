@@ -111,7 +111,8 @@ def test_a_converted_file_binding_runs_with_a_path_in_airflow(airflow_db: Path, 
     assert conv.status == "converted", conv.reasons
     documents = [*conv.templates, *conv.tasks, model.make("pipeline", "team-keys", conv.pipeline)]
     assert "k-2f8c1e0d9b7a" not in json.dumps([d.model_dump(mode="json") for d in documents])
-    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-not-a-real-key\n-----END OPENSSH PRIVATE KEY-----"
+    key = ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-not-a-real-key\n"
+           "-----END OPENSSH PRIVATE KEY-----")
     monkeypatch.setenv("AIRFLOW_VAR_GCP-KEY", SECRET)
     monkeypatch.setenv("AIRFLOW_CONN_DEPLOY-SSH", json.dumps({"conn_type": "ssh", "login": "deployer",
                                                               "extra": {"private_key": key}}))

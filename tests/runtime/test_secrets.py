@@ -67,8 +67,9 @@ def test_every_secret_is_masked_whatever_its_variable_is_called_and_line_by_line
     from jenkins2flow_runtime.airflow.secrets import resolve_secrets
 
     monkeypatch.setenv("AIRFLOW_VAR_DB_URL_J2F", "postgresql://etl:zq81-secret@db/warehouse")
-    monkeypatch.setenv("AIRFLOW_VAR_GCP_KEY_J2F", '{\n  "private_key_id": "k9x7-first-line",\n  "client": "second-9x7"\n}')
-    resolve_secrets([{"env": "DB", "id": "db_url_j2f"}, {"env": "KEY_FILE", "id": "gcp_key_j2f", "as_file": True}])
+    monkeypatch.setenv("AIRFLOW_VAR_GCP_KEY_J2F",
+                       '{\n  "private_key_id": "k9x7-first-line",\n  "client": "second-9x7"\n}')
+    resolve_secrets([{"env": "DB", "id": "db_url_j2f"}, {"env": "KEY_FILE", "id": "gcp_key_j2f"}])
     assert redact("url=postgresql://etl:zq81-secret@db/warehouse") == "url=***"
     assert "k9x7" not in redact('  "private_key_id": "k9x7-first-line",') and "second-9x7" not in redact(
         '"client": "second-9x7"')
