@@ -67,14 +67,18 @@ STRING_ONLY = FILE_BINDINGS.replace("file(credentialsId: 'gcp-key', variable: 'G
     '--key-file="$GCP_KEY_FILE"', '--token="$TOKEN"')
 
 
-def test_a_secret_file_binding_is_flagged_the_task_gets_the_secret_not_a_path() -> None:
-    """Jenkins' file binding sets the variable to the path of a temporary file holding the secret; the runtime
-    sets it to the Airflow variable's value (the key itself), so `--key-file="$GCP_KEY_FILE"` reads no file.
-    Labelled converted."""
+def test_a_secret_file_binding_is_converted_the_task_gets_a_path_to_the_secret() -> None:
+    """Jenkins' file binding sets the variable to the path of a temporary file holding the secret. The runtime
+    used to set it to the Airflow variable's value (the key itself), so the job was flagged; it now writes the file
+    (SecretRef.as_file, see tests/runtime/test_secret_files.py), and the task names the credential, not its value."""
     conv = _convert(FILE_BINDINGS, "file_binding")
-    assert conv.status == "partial"
-    found = _approximated(conv)
-    assert len(found) == 1 and found[0].startswith("6: ") and "GCP_KEY_FILE" in found[0] and "path" in found[0]
+    assert conv.status == "converted", conv.reasons
+    assert _approximated(conv) == []
+    refs = [s for d in conv.tasks if hasattr(d.spec, "secrets") for s in d.spec.secrets]
+    assert {(s.env, s.source, s.id, s.as_file) for s in refs} == {("GCP_KEY_FILE", "variable", "gcp-key", True),
+                                                                  ("TOKEN", "variable", "slack-token", False)}
+    assert [(u.credentials_id, u.binding, u.env) for u in conv.credentials] == [
+        ("gcp-key", "file", ("GCP_KEY_FILE",)), ("slack-token", "string", ("TOKEN",))]
     assert _convert(STRING_ONLY, "string_binding").status == "converted"
 
 
@@ -98,14 +102,21 @@ SSH_AND_CERT = """pipeline {
 """
 
 
-def test_a_key_file_and_a_keystore_are_flagged_and_the_certificate_alias_is_not_dropped() -> None:
-    """sshUserPrivateKey's keyFileVariable and certificate's keystoreVariable are paths to files in Jenkins; the
-    certificate's aliasVariable was dropped without a word."""
+def test_a_key_file_is_a_secret_file_a_keystore_is_flagged_and_the_certificate_alias_is_not_dropped() -> None:
+    """sshUserPrivateKey's keyFileVariable and certificate's keystoreVariable are paths to files in Jenkins. The key
+    file is written by the runtime like a `file` binding's (the connection's `private_key` extra); the keystore
+    (binary PKCS#12) is not, so the job stays flagged for it. The certificate's aliasVariable was dropped without a
+    word."""
     conv = _convert(SSH_AND_CERT, "ssh_and_cert")
     assert conv.status == "partial"
     found = "\n".join(_approximated(conv))
-    assert "SSH_KEY" in found and "'KS'" in found
+    assert "SSH_KEY" not in found and "'KS'" in found
     assert "KS_ALIAS" in found
+    assert {(s.env, s.field, s.as_file) for s in (ref for d in conv.tasks if hasattr(d.spec, "secrets")
+                                                  for ref in d.spec.secrets) if s.id == "deploy-ssh"} == {
+        ("SSH_KEY", "private_key", True), ("SSH_USER", "login", False)}
+    ssh_only = SSH_AND_CERT[:SSH_AND_CERT.index("        withCredentials([certificate")] + "      }\n    }\n  }\n}\n"
+    assert _convert(ssh_only, "ssh_only").status == "converted"
 
 
 CAUGHT_THEN_RESULT = """pipeline {

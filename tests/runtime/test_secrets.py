@@ -55,3 +55,21 @@ def test_a_username_colon_password_binding_reads_user_colon_password_from_the_co
     assert connection_field(conn, "login:password", "api-basic") == "etl:s3cret"
     with pytest.raises(SecretError, match="password"):
         connection_field(SimpleNamespace(login="etl", password="", extra_dejson={}), "login:password", "api-basic")
+
+
+def test_every_secret_is_masked_whatever_its_variable_is_called_and_line_by_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given a name, Airflow masks a value only when the name reads like a secret's (`*PASSWORD*`, `*TOKEN*`...):
+    the runtime passed the variable's name, so `withCredentials([string(credentialsId: 'db-url', variable: 'DB')])`
+    and a secret file's content were logged in clear. A task's output reaches the log a line at a time, so each
+    line of a multi-line secret (a key file) is masked too."""
+    from airflow.sdk.log import redact
+    from jenkins2flow_runtime.airflow.secrets import resolve_secrets
+
+    monkeypatch.setenv("AIRFLOW_VAR_DB_URL_J2F", "postgresql://etl:zq81-secret@db/warehouse")
+    monkeypatch.setenv("AIRFLOW_VAR_GCP_KEY_J2F",
+                       '{\n  "private_key_id": "k9x7-first-line",\n  "client": "second-9x7"\n}')
+    resolve_secrets([{"env": "DB", "id": "db_url_j2f"}, {"env": "KEY_FILE", "id": "gcp_key_j2f"}])
+    assert redact("url=postgresql://etl:zq81-secret@db/warehouse") == "url=***"
+    assert "k9x7" not in redact('  "private_key_id": "k9x7-first-line",') and "second-9x7" not in redact(
+        '"client": "second-9x7"')

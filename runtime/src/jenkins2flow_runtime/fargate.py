@@ -131,6 +131,11 @@ def secret_value_from(refs: Iterable[Mapping[str, Any]], config: FargateConfig) 
     out: dict[str, str] = {}
     for ref in refs:
         env, source, ref_id, key = ref["env"], ref.get("source", "variable"), ref["id"], ref.get("field", "")
+        if ref.get("as_file"):
+            raise FargateError(
+                f"Secret {env!r} is a Jenkins secret file (the variable holds the path of a file holding the secret), "
+                "and ECS puts secrets in the container's environment only, never in a file: run this task with the "
+                "local container executor (JENKINS2FLOW_CONTAINER_EXECUTOR=local) or as a shell task.")
         key = "" if key == "uri" else key
         arns = config.secret_arns
         exact = arns.get(f"{source}:{ref_id}:{key}") if key else None

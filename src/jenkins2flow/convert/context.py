@@ -393,9 +393,9 @@ class Ctx:
         `title`: what the step does, in words (default: the kind of a named task, the first line of a script);
         the task's title adds its stage."""
         if kind == "concrete_task" and scope.secrets and not named:
-            # param_default is dumped only when set, so that tasks named by content keep their names
-            spec = {**spec, "secrets": [s.model_dump(exclude=None if s.param_default else {"param_default"})
-                                        for s in scope.secrets]}
+            # param_default and as_file are dumped only when set, so that tasks named by content keep their names
+            spec = {**spec, "secrets": [s.model_dump(exclude={k for k in ("param_default", "as_file")
+                                                              if not getattr(s, k)}) for s in scope.secrets]}
         if kind == "concrete_task" and scope.ssh_keys and spec.get("type") == "shell":
             spec = {**spec, "ssh_agent": list(scope.ssh_keys)}
         if kind == "concrete_task" and scope.image and spec.get("type") == "shell":

@@ -11,6 +11,7 @@ import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 from airflow.sdk import BaseOperator
@@ -228,8 +229,9 @@ class ConcreteTaskOperator(_CatalogOperator):
             return self._execute(context, seconds)
 
     def _execute(self, context: Any, timeout: float | None) -> Any:
-        from jenkins2flow_runtime.airflow.secrets import needed, resolve_secrets
+        from jenkins2flow_runtime.airflow.secrets import mask, needed, resolve_secrets
         from jenkins2flow_runtime.executors.container import container_executor
+        from jenkins2flow_runtime.executors.secret_files import file_text, secret_files
 
         self.keep_run_version(context)
         run_id = context["dag_run"].run_id
@@ -241,6 +243,19 @@ class ConcreteTaskOperator(_CatalogOperator):
         on_fargate = kind == "container" and container_executor(self.run_on) == "fargate"
         secrets = {} if on_fargate else resolve_secrets(refs)
         workspace = record_run(self.pipeline, run_id, shadow=shadow)  # findable by other pipelines (copyArtifacts)
+        # Jenkins' file bindings: the variable holds the path of a file holding the secret, for the task's time
+        files = {r["env"]: file_text(r, secrets[r["env"]]) for r in refs if r.get("as_file") and r["env"] in secrets}
+        with secret_files(files, Path(f"{workspace}@tmp")) as paths:
+            for path in paths.values():
+                mask(path)  # as Jenkins masks it
+            secrets.update(paths)
+            return self._run(context, timeout, params, refs, secrets, workspace)
+
+    def _run(self, context: Any, timeout: float | None, params: dict[str, Any], refs: Sequence[Mapping[str, Any]],
+             secrets: dict[str, str], workspace: Path) -> Any:
+        run_id = context["dag_run"].run_id
+        shadow = is_shadow(context["dag_run"].conf)
+        kind = self.spec["type"]
         jenkins = jenkins_env.from_context(context, job=self.jenkins_job or self.pipeline, workspace=str(workspace),
                                            stage=self.jenkins_stage)
         job_env = self._job_env(params, secrets, run_id, shadow, jenkins, context)

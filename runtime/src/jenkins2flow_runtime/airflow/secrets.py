@@ -38,7 +38,6 @@ def resolve_secrets(refs: Iterable[Mapping[str, Any]], params: Mapping[str, Any]
     """env name -> secret value for each SecretRef (dicts with env, source, id, field) the run needs (see
     `needed`); every value masked."""
     from airflow.sdk import Connection, Variable
-    from airflow.sdk.log import mask_secret
 
     out: dict[str, str] = {}
     for ref in needed(refs, params):
@@ -55,6 +54,16 @@ def resolve_secrets(refs: Iterable[Mapping[str, Any]], params: Mapping[str, Any]
                 f"Secret {env!r} needs the Airflow {source} {ref_id!r}, which cannot be read: {exc}. "
                 f"Create it (airflow {source}s add/set) or check the secrets backend."
             ) from exc
-        mask_secret(value, env)
+        mask(value)
         out[env] = value
     return out
+
+
+def mask(value: str) -> None:
+    """Mask `value` in every log of the task, and each of its lines (a task's output reaches the log line by line).
+    No name is given to Airflow: with one, it masks only values whose name reads like a secret's (`*PASSWORD*`,
+    `*TOKEN*`...), and a Jenkins variable such as `DB` or `KEY_FILE` would be logged in clear."""
+    from airflow.sdk.log import mask_secret
+
+    for part in dict.fromkeys([value, *(line.strip() for line in value.splitlines())]):
+        mask_secret(part)  # Airflow skips the empty and the short (under 5 characters)

@@ -95,6 +95,9 @@ class SecretRef(Strict):
     field: str = Field(default="", description="For connections: login, password, host, or an extra key.")
     param_default: bool = Field(default=False, description="The default of the parameter of the same name (a secret "
                                 "written in clear in Jenkins): used only when the run gives that parameter no value.")
+    as_file: bool = Field(default=False, description="Jenkins' file bindings (file, sshUserPrivateKey's key file): "
+                          "the variable holds the path of a file holding the secret, readable by the task's user "
+                          "only and removed when the task ends, not the secret itself.")
 
 
 def _param_dupes(params: list[ParamSpec], at: str) -> list[tuple[Loc, str]]:
@@ -139,6 +142,9 @@ class ConcreteTaskSpec(Strict):
         envs = {s.env for s in self.secrets}
         found += [(("ssh_agent", i), f"{name!r} is not the env of one of the task's secrets")
                   for i, name in enumerate(self.ssh_agent) if name not in envs]
+        files = {s.env for s in self.secrets if s.as_file}
+        found += [(("ssh_agent", i), f"{name!r} is a secret file's path, not a key an ssh-agent can hold")
+                  for i, name in enumerate(self.ssh_agent) if name in files]
         if self.type == "python" and not CALLABLE_RE.match(self.callable):
             found.append((("callable",), f"python task needs a callable 'pkg.module:function', got {self.callable!r}"))
         if self.type == "shell" and not self.command.strip():

@@ -15,7 +15,7 @@ from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.values import arg, as_list, call, split_names, text
 from jenkins2flow.ir import Closure, Plugin, Span, Step
 
-# credentials binding kinds -> (source, [(env kwarg, connection field)])
+# credentials binding kinds -> (source, [(env kwarg, connection field)]); see FILE_FIELDS and PATH_FIELDS
 BINDINGS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "string": ("variable", [("variable", "")]),
     "StringBinding": ("variable", [("variable", "")]),
@@ -26,17 +26,21 @@ BINDINGS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "UsernamePasswordMultiBinding": ("connection", [("usernameVariable", "login"), ("passwordVariable", "password")]),
     "usernameColonPassword": ("connection", [("variable", "login:password")]),
     "UsernamePasswordBinding": ("connection", [("variable", "login:password")]),
-    "sshUserPrivateKey": ("connection", [("keyFileVariable", "private_key_file"), ("usernameVariable", "login"),
+    "sshUserPrivateKey": ("connection", [("keyFileVariable", "private_key"), ("usernameVariable", "login"),
                                          ("passphraseVariable", "passphrase")]),
-    "SSHUserPrivateKeyBinding": ("connection", [("keyFileVariable", "private_key_file"),
+    "SSHUserPrivateKeyBinding": ("connection", [("keyFileVariable", "private_key"),
                                                 ("usernameVariable", "login"), ("passphraseVariable", "passphrase")]),
     "certificate": ("connection", [("keystoreVariable", "keystore"), ("passwordVariable", "password")]),
     "AmazonWebServicesCredentialsBinding": ("connection", [("accessKeyVariable", "login"),
                                                            ("secretKeyVariable", "password")]),
 }
 
-# the bindings whose variable Jenkins sets to a file's path (the secret written to a temporary file)
-PATH_FIELDS = frozenset({"file", "zip", "private_key_file", "keystore"})
+# the fields whose variable Jenkins sets to the path of a temporary file holding the secret, a file the runtime
+# writes the same way (SecretRef.as_file; runtime executors.secret_files): file, sshUserPrivateKey's keyFileVariable
+FILE_FIELDS = frozenset({"file", "private_key"})
+# the fields whose variable Jenkins sets to a path the runtime does not make: zip's folder of the unzipped archive,
+# the certificate's PKCS#12 keystore (both binary: an Airflow variable or connection field holds text)
+PATH_FIELDS = frozenset({"zip", "keystore"})
 
 
 def binding_of(value: Any, scope: Scope, span: Span) -> tuple[str, dict[str, str]] | str:
@@ -77,12 +81,13 @@ def secret_refs(values: list[Any], node: Step | Plugin, ctx: Ctx, scope: Scope) 
             continue
         source, envs = spec
         names = [kw.get(k, "") for k, _ in envs]
-        refs += ctx.credential(cred, kind, names, source, node.span, [f for _, f in envs])
+        refs += [r.model_copy(update={"as_file": True}) if r.field in FILE_FIELDS else r
+                 for r in ctx.credential(cred, kind, names, source, node.span, [f for _, f in envs])]
         paths = [name for name, (_, f) in zip(names, envs, strict=True) if name and f in PATH_FIELDS]
         if paths:
             ctx.approximated(f"credentials binding {kind}", node.span, f"Jenkins sets {', '.join(map(repr, paths))} "
-                             "to the path of a temporary file holding the secret; the task's variable holds the "
-                             "secret's value itself (the runtime writes no file)", kind)
+                             "to the path of a temporary file or folder made from the secret; the task's variable "
+                             "holds the secret's value itself (the runtime makes no such file)", kind)
         dropped = [f"{k}={v!r}" for k, v in kw.items() if k.endswith("Variable") and v and v not in names]
         if dropped:
             ctx.approximated(f"credentials binding {kind}", node.span, f"{', '.join(dropped)}: Jenkins sets it, "
