@@ -145,3 +145,77 @@ def test_the_junit_publisher_checks_its_reports_unless_empty_results_are_allowed
         if found:
             assert found[0].bindings == {"step": "hudson.tasks.junit.JUnitResultArchiver", "directory": "",
                                          "includes": "build/test-results/*.xml", "excludes": ""}
+
+
+def test_junit_skip_old_reports_makes_old_reports_fail_the_check_in_the_run() -> None:
+    # since junit 1119.1121 old reports are read like new ones; skipOldReports: true skips them, and none read fails
+    conv = _convert("stage('T') { steps { sh 'pytest'\n junit testResults: 'r/*.xml', skipOldReports: true } }")
+    assert conv.status == "converted", conv.reasons
+    (check,) = _uses(conv, CHECK)
+    assert check.bindings == {"step": "junit", "directory": "", "includes": "r/*.xml", "excludes": "",
+                              "skip_old_reports": True}
+    plain = _convert("stage('T') { steps { sh 'pytest'\n junit testResults: 'r/*.xml', skipOldReports: false } }")
+    assert "skip_old_reports" not in _uses(plain, CHECK)[0].bindings
+    allowed = _convert("stage('T') { steps { sh 'pytest'\n junit testResults: 'r/*.xml', skipOldReports: true, "
+                       "allowEmptyResults: true } }")
+    assert _uses(allowed, CHECK) == []
+    xml = (b"<project><builders><hudson.tasks.Shell><command>make test</command></hudson.tasks.Shell></builders>"
+           b"<publishers><hudson.tasks.junit.JUnitResultArchiver><testResults>t/*.xml</testResults>"
+           b"<skipOldReports>true</skipOldReports></hudson.tasks.junit.JUnitResultArchiver></publishers></project>")
+    (published,) = _uses(convert_job(parse_config_xml(xml, "config.xml", "team/t")), CHECK)
+    assert published.bindings["skip_old_reports"] is True
+
+
+def test_junit_in_a_post_block_reads_the_build_result_for_old_reports() -> None:
+    conv = _convert("stage('T') { steps { sh 'pytest' } }",
+                    "post { always { junit testResults: 'r/*.xml', skipOldReports: true } }")
+    (check,) = _uses(conv, CHECK)
+    assert check.bindings["result_tasks"] == [conv.pipeline.tasks[0].id]
+    assert "quiet_when_failed" not in check.bindings  # no report at all still fails (JUnitParser)
+
+
+def test_an_archive_in_a_post_block_does_not_fail_once_the_build_failed() -> None:
+    # ArtifactArchiver: after a failure no match is no error (onlyIfSuccessful: not even tried); the check asks the
+    # body the post block follows, as the block's gate does
+    conv = _convert("stage('B') { steps { sh 'make' } }",
+                    "post { always { archiveArtifacts artifacts: 'out/*', onlyIfSuccessful: true\n sh 'next' } }")
+    assert conv.status == "converted", conv.reasons
+    (check,) = _uses(conv, CHECK)
+    make = conv.pipeline.tasks[0]
+    assert check.trigger_rule == "all_success" and check.bindings == {
+        "step": "archiveArtifacts", "directory": "", "includes": "out/*", "excludes": "", "quiet_when_failed": True,
+        "result_tasks": [make.id]}
+    (after,) = [t for t in conv.pipeline.tasks if t.depends_on == [check.id]]  # `sh 'next'` still runs after it
+    assert str(after.uses).startswith("concrete_task 'sh.")
+
+
+def test_an_archive_after_a_catch_error_reads_the_result_it_set() -> None:
+    conv = _convert("stage('B') { steps { catchError { sh 'make' }\n archiveArtifacts 'out/*' } }")
+    (check,) = _uses(conv, CHECK)
+    (caught,) = check.bindings["caught_blocks"]
+    assert caught["body"] == [conv.pipeline.tasks[0].id] and check.bindings["quiet_when_failed"] is True
+    stash = _convert("stage('B') { steps { catchError { sh 'make' }\n stash name: 's', includes: 'out/*' } }")
+    assert set(_uses(stash, CHECK)[0].bindings) == {"step", "directory", "includes", "excludes"}  # stash: not quiet
+
+
+def test_the_publisher_only_if_successful_checks_after_successful_builders() -> None:
+    # freestyle publishers run after failed builders too; the build is FAILURE then and the archiver does not
+    # complain, so a check that never runs after a failed builder (all_success) keeps the run's result
+    xml = b"""<project><builders><hudson.tasks.Shell><command>make</command></hudson.tasks.Shell></builders>
+<publishers><hudson.tasks.ArtifactArchiver><artifacts>dist/*</artifacts><onlyIfSuccessful>true</onlyIfSuccessful>
+</hudson.tasks.ArtifactArchiver></publishers></project>"""
+    conv = convert_job(parse_config_xml(xml, "config.xml", "team/free"))
+    assert conv.status == "converted", conv.reasons
+    (check,) = _uses(conv, CHECK)
+    assert check.trigger_rule == "all_success" and check.depends_on == [conv.pipeline.tasks[0].id]
+    assert check.bindings == {"step": "hudson.tasks.ArtifactArchiver", "directory": "", "includes": "dist/*",
+                              "excludes": ""}
+
+
+def test_the_deprecated_archive_step_never_fails_on_no_file() -> None:
+    # workflow-basic-steps ArtifactArchiverStepExecution only logs "No files found to archive ..." when none match
+    conv = _convert("stage('B') { steps { sh 'make'; dir('etl') { archive includes: 'out/*', excludes: 'out/x' }\n "
+                    "archive 'dist/**' } }")
+    assert conv.status == "converted", conv.reasons
+    assert _uses(conv, CHECK) == []
+    assert [o["path"] for o in conv.pipeline.shadow_outputs] == ["out/*", "dist/**"]

@@ -1,6 +1,7 @@
 """archiveArtifacts and stash/unstash in real dag.test() runs: an archive whose pattern matches no file fails the run
 (as Jenkins fails the build) and stops the stages after it; a stash taken in dir('etl') is restored by unstash at the
-workspace root, where the next step reads it. Three runs, ~10 s each."""
+workspace root, where the next step reads it; an archive in a post block after a failure does not fail (Jenkins'
+ArtifactArchiver); junit with skipOldReports fails on reports older than the run. Six runs, ~10 s each."""
 
 from __future__ import annotations
 
@@ -40,6 +41,24 @@ STASH = """pipeline {
   }
 }
 """
+AFTER_FAILURE = """pipeline {
+  agent any
+  stages { stage('Build') { steps { sh 'exit 1' } } }
+  post { always {
+    archiveArtifacts artifacts: 'out/*', onlyIfSuccessful: true
+    sh 'echo after > after.txt'
+  } }
+}
+"""
+OLD_REPORTS = """pipeline {
+  agent any
+  parameters { booleanParam(name: 'OLD', defaultValue: true) }
+  stages { stage('Test') { steps {
+    sh 'mkdir -p r && echo "<testsuite/>" > r/t.xml && if [ "$OLD" = true ]; then touch -d "2 days ago" r/t.xml; fi'
+    junit testResults: 'r/*.xml', skipOldReports: true
+  } } }
+}
+"""
 
 
 def _publish(store: Path, name: str, text: str) -> model.PipelineSpec:
@@ -64,7 +83,8 @@ def bag(airflow_db: Path, configured_dags_folder: Path, tmp_path: Path, monkeypa
 
     store = tmp_path / "store.db"
     monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
-    specs = {"archive": _publish(store, "arch-check", ARCHIVE), "stash": _publish(store, "arch-stash", STASH)}
+    specs = {"archive": _publish(store, "arch-check", ARCHIVE), "stash": _publish(store, "arch-stash", STASH),
+             "after": _publish(store, "arch-after", AFTER_FAILURE), "old": _publish(store, "arch-old", OLD_REPORTS)}
     dags = DagBag(dag_folder=str(configured_dags_folder))
     assert dags.import_errors == {}
     return dags, specs
@@ -94,3 +114,21 @@ def test_unstash_restores_a_stash_taken_in_another_folder(bag: Any) -> None:
     assert states[_task(specs["stash"], "airflow.unstash")] == "success"
     assert (ws / "dist" / "app.txt").read_text() == "packed\n" and (ws / "etl" / "dist" / "app.txt").exists()
     assert (ws / "used.txt").read_text() == "packed\n" and str(run.state) == "success"
+
+
+def test_an_archive_after_a_failure_does_not_fail_and_the_block_goes_on(bag: Any) -> None:
+    dags, specs = bag
+    run = dags.dags["arch-after"].test()
+    states = _states(run)
+    assert states[_task(specs["after"], "airflow.check-files")] == "success"
+    assert (run_workspace("arch-after", run.run_id) / "after.txt").exists()  # the step after it ran, as in Jenkins
+    assert str(run.state) == "failed"
+
+
+def test_junit_skip_old_reports_fails_on_reports_older_than_the_run(bag: Any) -> None:
+    dags, specs = bag
+    check = _task(specs["old"], "airflow.check-files")
+    old = dags.dags["arch-old"].test()
+    assert _states(old)[check] == "failed" and str(old.state) == "failed"
+    new = dags.dags["arch-old"].test(run_conf={"OLD": False})  # written in the run: after the dag run's start
+    assert _states(new)[check] == "success" and str(new.state) == "success"

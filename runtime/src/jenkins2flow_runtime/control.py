@@ -103,6 +103,18 @@ def _caught_ids(caught: Sequence[Mapping[str, Any]]) -> list[str]:
     return [t for c in caught for t in (c["end"], *c.get("body", ()))]
 
 
+def failed_so_far(context: Any, result_tasks: Sequence[str] = (),
+                  caught_blocks: Sequence[Mapping[str, Any]] = ()) -> list[str]:
+    """The places that made Jenkins' build result FAILURE before a task, which the task itself may read (an archive
+    step does): a failed task of `result_tasks` (the body, and the blocks before it, a post block follows: declarative
+    sets the result FAILURE when a stage fails) or a reached catchError / `currentBuild.result = 'FAILURE'` of
+    `caught_blocks` (see caught_failures). Nothing to judge: []."""
+    if not result_tasks and not caught_blocks:
+        return []
+    states = task_states(_context(context), [*result_tasks, *_caught_ids(caught_blocks)])
+    return _failed(states, result_tasks) + caught_failures(states, caught_blocks)
+
+
 def enter(context: Any = None) -> dict[str, float]:
     """The entry of a region: it ran, so Jenkins entered the block. Its start is the clock of a timeout group."""
     return {"started": time.time()}

@@ -79,6 +79,7 @@ class Scope:
     cell_condition: dict[str, Any] | None = None  # inside a matrix: the `when` each cell decides at run time
     deadlines: tuple[model.Deadline, ...] = ()  # the timeout groups the tasks are in (convert.regions)
     caught: tuple[str, ...] = ()  # variables bound by the enclosing catch clauses (`throw e` rethrows)
+    result_tasks: tuple[str, ...] = ()  # in a post block: the tasks whose failure made the build result FAILURE
 
     def changed(self, **changes: Any) -> Scope:
         """`dataclasses.replace(self, **changes)` for values already of their field's type, twice as fast: no walk

@@ -485,8 +485,9 @@ REGION_END = "airflow.block-end"  # control:region_end; `handled_by` when a catc
 RESULT_FIELDS = ("result", "currentResult")
 
 
-# the bindings in which a control task (a gate or a region's end, jenkins2flow_runtime.control) names other tasks
-TASK_BINDINGS = ("entry_task", "body_tasks", "catch_tasks", "after_tasks", "last_tasks")
+# the bindings in which a control task (a gate or a region's end, jenkins2flow_runtime.control), or a check that
+# reads the build result (archives.check_files), names other tasks
+TASK_BINDINGS = ("entry_task", "body_tasks", "catch_tasks", "after_tasks", "last_tasks", "result_tasks")
 
 
 def _named_tasks(bindings: dict[str, object]) -> set[str]:

@@ -40,8 +40,11 @@ def _notifies(step: Step, ctx: Ctx) -> bool:
     return bool(ctx.notify_on) and rule is not None and rule.handler == "notify"
 
 
-def _block_scope(block: PostBlock, scope: Scope) -> Scope:
-    return replace(scope, stage=scope.stage or "post", id_suffix=f"_post_{block.condition}")
+def _block_scope(block: PostBlock, scope: Scope, judged: list[str]) -> Scope:
+    """The scope of a block's steps; `judged`: the tasks its gate judges, whose failure made Jenkins' build result
+    FAILURE when the block runs (a step that reads the result, such as archiveArtifacts, asks them)."""
+    return replace(scope, stage=scope.stage or "post", id_suffix=f"_post_{block.condition}",
+                   result_tasks=tuple(judged))
 
 
 def _gated(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[str], post_ends: list[str],
@@ -53,7 +56,7 @@ def _gated(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[
     first_note = len(ctx.notifications)
     ctx.frontier = _outcome(body_end, post_ends)  # after the blocks before it
     ends: list[str] = []
-    sc = _block_scope(block, scope)
+    sc = _block_scope(block, scope, _outcome(body_end, post_ends))
     if len(notes) < len(block.steps):
         spec = {"type": "python", "callable": f"{RUNTIME}:post_gate",
                 "description": "Runs a Jenkins post changed/fixed/regression block only when the condition holds "
@@ -104,7 +107,7 @@ def _run(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[st
         ctx.placeholder(f"post {block.condition}", block.span, f"the rule's runs_on {given!r} is not always, success "
                         "or failure", scope, key=f"post {block.condition}", fallback=False)
         return []
-    sc = _block_scope(block, scope)
+    sc = _block_scope(block, scope, _outcome(body_end, post_ends))
     after = post_ends
     ctx.frontier = list(body_end)
     gate = regions.gate(ctx, sc, runs_on, entry, _outcome(body_end, post_ends), f"post {block.condition}", "gate",

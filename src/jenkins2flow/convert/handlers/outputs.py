@@ -103,7 +103,9 @@ def check(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     allow_empty = _flag(node, str(rule.get("allow_empty")), False, rule, scope)
     default_excludes = _flag(node, str(rule.get("default_excludes", "")), True, rule, scope)
     case_sensitive = _flag(node, str(rule.get("case_sensitive", "")), True, rule, scope)
-    problems = [v for v in (includes, excludes, allow_empty, default_excludes, case_sensitive) if isinstance(v, str)]
+    skip_old = _flag(node, str(rule.get("skip_old", "")), False, rule, scope)
+    problems = [v for v in (includes, excludes, allow_empty, default_excludes, case_sensitive, skip_old)
+                if isinstance(v, str)]
     problems += [f"{rule.get(f)} is decided in the run" for f, v in (("default_excludes", default_excludes),
                                                                    ("case_sensitive", case_sensitive))
                  if isinstance(v, Runtime)]
@@ -125,6 +127,8 @@ def check(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     computed: dict[str, Any] = {}
     if isinstance(allow_empty, Runtime):
         computed["allow_empty"] = allow_empty.tree
+    if isinstance(skip_old, Runtime):
+        computed["skip_old_reports"] = skip_old.tree
     for field_name, value in (("includes", includes), ("excludes", excludes)):
         if isinstance(value, Runtime):
             computed[field_name] = value.tree
@@ -136,13 +140,33 @@ def check(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         bindings["default_excludes"] = False
     if not case_sensitive:
         bindings["case_sensitive"] = False
+    if skip_old is True:
+        bindings["skip_old_reports"] = True
+    bindings.update(_result(rule, ctx, scope, skip_old is not False))
     shown = bindings.get("includes") or ("(computed)" if "includes" in computed else "**")
     tid = ctx.emit("airflow.check-files", CHECK_SPEC, scope, label="check_files", named=True, bindings=bindings,
                    title=f"check {key(node).rsplit('.', 1)[-1]} {shown}")
     if isinstance(node, Plugin):  # a publisher: its task is one of the build's ends (convert.freestyle.publishers)
         ctx.publisher_ends.append(tid)
     ctx.mapped(what, node.span, key(node), f"fails when {shown!r} matches no file"
-               + (f" in {directory!r}" if directory else ""))
+               + (f" in {directory!r}" if directory else "")
+               + (" or only reports older than the run (skipOldReports)" if skip_old is not False else "")
+               + (" (unless the build result is already FAILURE)" if "quiet_when_failed" in bindings else ""))
+
+
+def _result(rule: Rule, ctx: Ctx, scope: Scope, skip_old: bool) -> dict[str, Any]:
+    """What a check reads of Jenkins' build result so far, where it can be FAILURE while the build goes on (a post
+    block after a failure, after a catchError): the ArtifactArchiver (`quiet_when_failed` rule) does not fail on no
+    file then, junit's skipOldReports does not fail on only old reports."""
+    quiet = bool(rule.get("quiet_when_failed"))
+    if not (quiet or skip_old) or not (scope.result_tasks or ctx.results):
+        return {}
+    out: dict[str, Any] = {"quiet_when_failed": True} if quiet else {}
+    if scope.result_tasks:
+        out["result_tasks"] = list(scope.result_tasks)
+    if ctx.results:
+        out["caught_blocks"] = [dict(r) for r in ctx.results]
+    return out
 
 
 def _stash_name(node: Step | Plugin, rule: Rule, scope: Scope) -> str | None:
