@@ -121,6 +121,26 @@ def test_a_worker_that_dies_loses_no_job(tmp_path: Path, monkeypatch: pytest.Mon
     assert "team1/control_catch_error" in here  # converted by the main process once its worker was gone
 
 
+def test_a_result_that_cannot_come_back_is_converted_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = _home(tmp_path / "home")
+    one = _convert([str(home)], tmp_path / "one", 0)
+    main, real = os.getpid(), workers_module.convert_done
+    here: list[str] = []
+
+    def unpicklable(job: Any, *args: Any) -> Any:
+        done = real(job, *args)
+        if os.getpid() != main and job.full_name.endswith("control_catch_error"):
+            done.conv.tasks.append(lambda: None)  # type: ignore[arg-type]  # pickle refuses it in the worker
+        if os.getpid() == main:
+            here.append(job.full_name)
+        return done
+
+    monkeypatch.setattr(workers_module, "convert_done", unpicklable)
+    two = _convert([str(home)], tmp_path / "two", 1)
+    _same(one, two)
+    assert here == ["team1/control_catch_error"]  # only that job, converted again by the main process
+
+
 def test_a_deferred_job_is_read_as_its_reader_reads_it(tmp_path: Path) -> None:
     data = (GOLDEN / "control_catch_error.Jenkinsfile").read_bytes()
     stub = unread_job("etl/load", "/x/Jenkinsfile", "deferred")

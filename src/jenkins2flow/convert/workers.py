@@ -9,7 +9,9 @@ no core waits. Results are taken in the estate's order, so the catalog, the DAG 
 as those of a run in one process (tests/convert/test_workers.py compares them).
 
 Workers are forked (Linux): they start with the rules, options and links the main process holds, and nothing is
-pickled but each job's bytes and its conversion. A worker that dies or a result that cannot come back never loses
+pickled but each job's bytes and its conversion. The jobs go through one queue that every worker reads, and the
+conversions come back through another, which the main process reads itself when it takes a job (no thread of its
+own competes with its work for the interpreter). A worker that dies or a result that cannot come back never loses
 a job: the main process converts it itself. Where fork is not the platform's way (not Linux), every job converts in
 the main process.
 """
@@ -19,10 +21,12 @@ from __future__ import annotations
 import functools
 import gc
 import multiprocessing
+import pickle
+import queue
 import sys
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any
 
 from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.links import Links
@@ -32,7 +36,7 @@ from jenkins2flow.sources import Peek, read_unread, unread_reason
 from jenkins2flow.sources.content import looks_like_xml
 
 DEFERRED = "read and converted by a worker process"
-IN_FLIGHT = 48  # jobs given to each worker and not taken back yet (each waiting result is memory)
+IN_FLIGHT = 150  # jobs given to each worker and not taken back yet (each waiting result is memory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +76,12 @@ class Workers:
         self.links = links
         self.timezone = timezone
         self.data: dict[str, bytes] = {}  # a deferred job's bytes, by source, until submitted
-        self.pool: ProcessPoolExecutor | None = None
-        self.running: list[Future[Done]] = []
+        self.processes: list[multiprocessing.process.BaseProcess] = []
+        self.jobs: Any = None  # the queues (multiprocessing.Queue) of the jobs to convert and of the results
+        self.results: Any = None
+        self.sent = 0  # jobs given to the workers so far (each one's number)
+        self.received: dict[int, bytes | None] = {}  # a worker's answer (its pickled Done; None: convert here)
+        self.waiting: set[int] = set()  # the numbers of the jobs given and not answered yet
 
     def __enter__(self) -> Workers:
         return self
@@ -82,9 +90,19 @@ class Workers:
         self.close()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        if self.processes:
+            for _ in self.processes:
+                self.jobs.put(None)
+            for process in self.processes:
+                process.join(timeout=5)
+                if process.exitcode is None:
+                    process.kill()
+                    process.join()
+            self.processes = []
+        for channel in (self.jobs, self.results):
+            if channel is not None:
+                channel.close()
+                channel.cancel_join_thread()  # what no worker read is not waited for
 
     def peek(self, inner: Peek | None) -> Peek:
         """The peek of a run with workers: `inner`'s answer, else the job is deferred (its bytes kept)."""
@@ -106,68 +124,104 @@ class Workers:
         return read_unread(job, self.data.pop(job.source))
 
     def submit(self, job: Job) -> Later:
-        """A deferred job's conversion: by a worker, or here when every worker has enough to do."""
+        """A deferred job's conversion: by a worker, or here when the workers have enough to do."""
         data = self.data.pop(job.source)
-        self.running = [f for f in self.running if not f.done()]
         here = functools.partial(self._here, job, data)
-        if len(self.running) < IN_FLIGHT * self.count:
+        if self.count and len(self.waiting) < IN_FLIGHT * self.count:
+            try:  # pickled here, not in the queue's thread: a job that cannot be sent is converted here, not lost
+                item = pickle.dumps((self.sent, job, data), protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # noqa: BLE001
+                return Later(here, value=here())
             try:
-                future = self._pool().submit(_convert, job, data)
-            except Exception:  # noqa: BLE001 - a pool that broke: this process converts from now on
+                self._start()
+            except Exception:  # noqa: BLE001 - workers that cannot start: this process converts from now on
                 self.count = 0
-            else:
-                self.running.append(future)
-                return Later(future, here)
-        return Later(None, here, here())
+                return Later(here, value=here())
+            self.jobs.put(item)
+            self.waiting.add(self.sent)
+            self.sent += 1
+            return Later(here, self, self.sent - 1)
+        return Later(here, value=here())
 
     def _here(self, job: Job, data: bytes) -> Done:
         return convert_done(read_unread(job, data), self.convert, self.links, self.timezone)
 
-    def _pool(self) -> ProcessPoolExecutor:
-        if self.pool is None:
-            context = multiprocessing.get_context("fork")
-            self.pool = ProcessPoolExecutor(self.count, mp_context=context, initializer=_start,
-                                            initargs=(self.convert, self.links, self.timezone))
-        return self.pool
+    def _start(self) -> None:
+        if self.processes:
+            return
+        context = multiprocessing.get_context("fork")
+        self.jobs, self.results = context.Queue(), context.Queue()
+        for _ in range(self.count):
+            process = context.Process(target=_serve, args=(self.jobs, self.results, self.convert, self.links,
+                                                            self.timezone), daemon=True)
+            process.start()
+            self.processes.append(process)
+
+    def answer(self, number: int, wait: bool) -> tuple[bool, bytes | None]:
+        """Whether job `number` has its answer, and the answer (its pickled Done, or None: convert it here)."""
+        while number in self.waiting:
+            if not self._receive(wait):
+                return False, None
+        return True, self.received.pop(number, None)
+
+    def _receive(self, wait: bool) -> bool:
+        """Take one answer from the workers (waiting for it if `wait`); False when none came. Once a worker is
+        gone (killed), no answer is awaited any more: every job given and not answered converts here."""
+        try:
+            number, blob = self.results.get(timeout=0.5) if wait else self.results.get_nowait()
+        except queue.Empty:
+            if wait and any(p.exitcode is not None for p in self.processes):
+                for process in self.processes:  # which jobs the dead one held is not known: none is awaited
+                    process.kill()
+                self.count = 0
+                self.waiting.clear()
+                return True
+            return False
+        if number in self.waiting:
+            self.waiting.discard(number)
+            self.received[number] = blob
+        return True
 
 
 @dataclass
 class Later:
-    """A job's conversion to come: a worker's, or made here. When the worker could not give it (it died, the
-    result could not be sent back), the job is converted here: never lost."""
+    """A job's conversion to come: a worker's (job `number` of `workers`), or made here. When the worker could not
+    give it (it died, the result could not be sent back), the job is converted here: never lost."""
 
-    future: Future[Done] | None
     here: Callable[[], Done]
+    workers: Workers | None = None
+    number: int = -1
     value: Done | None = None
 
     def ready(self) -> bool:
-        return self.value is not None or (self.future is not None and self.future.done())
+        return self.value is not None or self._take(wait=False)
 
     def result(self) -> Done:
-        if self.value is None:
-            try:
-                assert self.future is not None
-                self.value = self.future.result()
-            except Exception:  # noqa: BLE001 - BrokenProcessPool, a result that cannot be pickled: convert it here
-                self.value = self.here()
+        while self.value is None:
+            self._take(wait=True)
         return self.value
 
+    def _take(self, wait: bool) -> bool:
+        assert self.workers is not None
+        answered, blob = self.workers.answer(self.number, wait)
+        if answered:
+            self.value = pickle.loads(blob) if blob is not None else self.here()
+        return answered
 
-_job: tuple[Callable[[Job, Links], Conversion], Links, str | None] | None = None
 
-
-def _start(convert: Callable[[Job, Links], Conversion], links: Links, timezone: str | None) -> None:
-    """A worker's set-up (forked: nothing is pickled): what it converts with; the objects it inherited are left out
-    of its cycle collections, which would otherwise copy their pages."""
-    global _job
-    _job = (convert, links, timezone)
+def _serve(jobs: Any, results: Any, convert: Callable[[Job, Links], Conversion], links: Links,
+           timezone: str | None) -> None:
+    """A worker (forked: nothing is pickled to start it): converts the jobs of the queue until told to stop. The
+    objects it inherited are left out of its cycle collections, which would otherwise copy their pages."""
     gc.freeze()
-
-
-def _convert(job: Job, data: bytes) -> Done:
-    assert _job is not None
-    convert, links, timezone = _job
-    return convert_done(read_unread(job, data), convert, links, timezone)
+    while (item := jobs.get()) is not None:
+        number, job, data = pickle.loads(item)
+        try:
+            blob: bytes | None = pickle.dumps(convert_done(read_unread(job, data), convert, links, timezone),
+                                              protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - a job this worker cannot convert or send back: the main process will
+            blob = None
+        results.put((number, blob))
 
 
 __all__ = ["DEFERRED", "Done", "Later", "Workers", "convert_done", "finished"]
