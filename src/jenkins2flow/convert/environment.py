@@ -64,8 +64,8 @@ NO_HANDLER = {
 }
 # where a variable is read as a file's path: after a command or option that takes a file, or named as one
 _PATH_USE = (r"(?:\b(?:cat|cp|mv|source|chmod|base64|head|tail|gpg|openssl|ssh-add|scp|curl\s[^\n;|&]*--cacert|"
-             r"readFile|readJSON|readYaml)\b[^\n;|&]*?|(?<![\w-])-(?:i|F|k)\s*|--[\w-]*(?:file|key|config|cert|"
-             r"identity|path)[\w-]*[=\s]\s*|<\s*|file:\s*|\b(?:KUBECONFIG|GOOGLE_APPLICATION_CREDENTIALS|"
+             r"readFile|readJSON|readYaml)\b[^\n;|&]*?|(?<![\w-])-(?:i|F|k)\s*|--key[=\s]\s*|--[\w-]*(?:file|config|"
+             r"cert|identity|path)[\w-]*[=\s]\s*|<\s*|file:\s*|\b(?:KUBECONFIG|GOOGLE_APPLICATION_CREDENTIALS|"
              r"[A-Z_]*_(?:FILE|PATH))=)[\"'(]*")
 _PATH_NAME = re.compile(r"(?:KUBECONFIG|GOOGLE_APPLICATION_CREDENTIALS|.*(?:_FILE|_PATH|KEYFILE|_KEYSTORE))$")
 
