@@ -107,8 +107,8 @@ def credential_refs(var: EnvVar, ctx: Ctx) -> list[model.SecretRef]:
                  "(convert the JENKINS_HOME that holds the credential to bind it by its kind).", span, "info")
     elif known in NO_HANDLER or known not in ENV_BINDINGS:
         why = NO_HANDLER.get(known, f"Jenkins binds a {known} credential only through its plugin's own handler")
-        ctx.approximated(element, span, f"credential {cred!r} is of kind {known!r}: {why}; the task gets it as secret text",
-                         "credentials")
+        ctx.approximated(element, span, f"credential {cred!r} is of kind {known!r}: {why}; the task gets it as "
+                         "secret text", "credentials")
         return refs
     ctx.mapped(element, span, "credentials", f"{known or 'secret'} {cred!r} by reference"
                + (" (a file's path)" if known in ("file", "sshUserPrivateKey") else ""))
