@@ -7,9 +7,10 @@ bench/convert_estate.py; `audit` and `dry-run` use its reading and converting pa
 Jobs stream through: each one is read, converted and reported, then let go, so memory does not grow with the estate
 (the report's rows go to a spool file, convert.summary). Links between jobs (upstream/downstream triggers) need the
 whole estate before a job converts: a first look reads every job's bytes but parses only those that may link to
-another one (`may_link`). On a re-run, a job unchanged since its last conversion is not read again
-(convert.unchanged); it still counts, from its last conversion. One failing job never stops the batch; a store that
-cannot be used at all (StoreUnavailable) does. The caller follows along through `on_total` (how many jobs the first
+another one (`may_link`), and keeps the kinds of the credentials of the folders it passes (sources.credentials).
+On a re-run, a job unchanged since its last conversion is not read again (convert.unchanged); it still counts,
+from its last conversion. One failing job never stops the batch; a store that cannot be used at all
+(StoreUnavailable) does. The caller follows along through `on_total` (how many jobs the first
 look found) and `on_job` (each job's `JobResult`, in order).
 """
 
@@ -42,6 +43,7 @@ from jenkins2flow.convert.workers import IN_FLIGHT, Workers, finished
 from jenkins2flow.ir import Job
 from jenkins2flow.render.dag import StoredDocs, write_stored_dag
 from jenkins2flow.sources import Inputs
+from jenkins2flow.sources.credentials import CredentialKinds
 
 LINK_WORDS = (b"upstream", b"BuildTrigger")  # what a job that links to another one holds (convert.links)
 FIRST_LOOK = "a first look for links: nothing in it links to another job"
@@ -147,10 +149,6 @@ def _char(m: re.Match[bytes]) -> bytes:
     return chr(code).encode("utf-8", "surrogatepass") if code <= 0x10FFFF else m.group(0)
 
 
-def _first_look(name: str, path: str, data: bytes) -> str | None:
-    return None if may_link(data) else FIRST_LOOK
-
-
 @dataclass
 class _Pending:
     job: str
@@ -177,17 +175,24 @@ class EstateService:
     # ---- reading and converting ---------------------------------------------------------------------------------
 
     def look(self) -> Links:
-        """The first look: the estate's links, from every job's name and the jobs that may link (`may_link`)."""
+        """The first look: the estate's links, from every job's name and the jobs that may link (`may_link`), and
+        the kinds of its credentials (the system store of each JENKINS_HOME, the stores of its folders)."""
         count = 0
+        kinds = CredentialKinds()
+        kinds.read_system(self.sources)
+
+        def first_look(name: str, path: str, data: bytes) -> str | None:
+            kinds.peek(name, path, data)  # a folder's credentials
+            return None if may_link(data) else FIRST_LOOK
 
         def claimed() -> Iterator[Job]:
             nonlocal count
-            for job, refused in claim(picked(Inputs(self.sources, peek=_first_look), self.options.convert)):
+            for job, refused in claim(picked(Inputs(self.sources, peek=first_look), self.options.convert)):
                 count += 1
                 if refused is None:
                     yield job
 
-        links = estate_links(claimed())
+        links = estate_links(claimed(), kinds)
         if self.on_total is not None:
             self.on_total(count)
         return links

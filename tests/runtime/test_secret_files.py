@@ -139,3 +139,66 @@ def test_a_converted_file_binding_runs_with_a_path_in_airflow(airflow_db: Path, 
     assert not key_path.exists() and not ssh_path.exists() and not key_path.parent.exists()
     assert not failed_path.exists() and not failed_path.parent.exists()  # gone after the failed command too
     assert list((Path(f"{ws}@tmp") / "secretFiles").iterdir()) == []
+
+
+class _Conn:
+    def __init__(self, **extra: str) -> None:
+        self.extra_dejson = extra
+
+
+def test_the_passphrase_is_empty_when_the_key_has_none_and_read_under_either_name() -> None:
+    """Jenkins sets passphraseVariable to "" for a key without a passphrase; the extra is Airflow's SSH connection's
+    `private_key_passphrase`, and `passphrase` (what catalogs converted before name) is still read."""
+    from jenkins2flow_runtime.airflow.secrets import connection_field
+
+    assert connection_field(_Conn(private_key="k"), "private_key_passphrase", "ssh") == ""
+    assert connection_field(_Conn(private_key_passphrase="p1"), "private_key_passphrase", "ssh") == "p1"
+    assert connection_field(_Conn(passphrase="p0"), "private_key_passphrase", "ssh") == "p0"
+    assert connection_field(_Conn(passphrase="p0"), "passphrase", "ssh") == "p0"  # a stored task of before
+    assert connection_field(_Conn(), "passphrase", "ssh") == ""
+
+
+CREDENTIAL_HOME = Path(__file__).parents[1] / "sources" / "data" / "credential_home"
+
+
+@pytest.mark.airflow
+@pytest.mark.slow
+def test_environment_credentials_of_a_file_and_an_ssh_key_are_paths_in_a_real_run(
+        airflow_db: Path, configured_dags_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The JENKINS_HOME's team/etl: `GCP = credentials('gcp-key')` (a secret file) and `SSH =
+    credentials('deploy-ssh')` (an SSH key without a passphrase) hold paths of files holding the secrets."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    from jenkins2flow.estate_service import EstateService
+
+    conv = next(c for c in EstateService([str(CREDENTIAL_HOME)]).conversions() if c.job == "team/etl")
+    assert conv.status == "converted", conv.reasons
+    documents = [*conv.templates, *conv.tasks, model.make("pipeline", "team.etl", conv.pipeline)]
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-env-key\n-----END OPENSSH PRIVATE KEY-----"
+    monkeypatch.setenv("AIRFLOW_VAR_GCP-KEY", SECRET)
+    monkeypatch.setenv("AIRFLOW_VAR_SHARED", "shared-file-text\n")
+    monkeypatch.setenv("AIRFLOW_VAR_API-TOKEN", "tok-51e0c9a7")
+    monkeypatch.setenv("AIRFLOW_CONN_DEPLOY-SSH", json.dumps({"conn_type": "ssh", "login": "deployer",
+                                                              "extra": {"private_key": key}}))
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE-DB", json.dumps({"conn_type": "postgres", "login": "loader",
+                                                                "password": "pw-7c2d"}))
+    dumped = json.dumps([d.model_dump(mode="json") for d in documents])
+    for secret in ("k-2f8c1e0d9b7a", "env-key", "tok-51e0c9a7", "pw-7c2d", "shared-file-text"):
+        assert secret not in dumped
+    monkeypatch.setenv("JENKINS2FLOW_STORE", str(tmp_path / "store.db"))
+    publish_all(tmp_path / "store.db", documents)
+    bag = DagBag(dag_folder=str(configured_dags_folder))
+    assert bag.import_errors == {}
+
+    run = bag.dags["team.etl"].test()
+
+    assert str(run.state) == "success"
+    ws = run_workspace("team.etl", run.run_id)
+    gcp_path = Path((ws / "gcp_path.txt").read_text().strip())
+    assert gcp_path.parent.parent == Path(f"{ws}@tmp") / "secretFiles" and not gcp_path.exists()
+    assert (ws / "gcp_copy.txt").read_text() == SECRET
+    assert (ws / "shared_copy.txt").read_text() == "shared-file-text\n"  # the folder's secret file
+    assert (ws / "ssh_copy.txt").read_text() == key + "\n"
+    assert (ws / "ssh_user.txt").read_text().strip() == "deployer:."  # no passphrase: "" as in Jenkins
+    assert (ws / "db.txt").read_text().strip() == "loader:pw-7c2d|loader|pw-7c2d"
+    assert (ws / "token.txt").read_text().strip() == "tok-51e0c9a7"

@@ -18,7 +18,7 @@ from jenkins2flow.convert.estate import ConvertOptions
 from jenkins2flow.convert.summary import EstateReport
 from jenkins2flow.errors import UsageError
 from jenkins2flow.estate_service import EstateOptions, EstateService, record_report
-from jenkins2flow.render.audit import html_page, markdown
+from jenkins2flow.render.audit import html_page, kind_note, markdown
 from jenkins2flow.render.explain import explain
 
 
@@ -100,11 +100,11 @@ def _outputs(estate: EstateReport, sources: tuple[str, ...], as_json: bool, md_p
         top.add_row(u["element"], str(u["count"]), str(u["jobs"]))
     console.print(top)
     creds = Table(title=f"Credentials plan ({len(report['credentials'])} credentials)")
-    for col in ("credentialsId", "Airflow", "uses"):
+    for col in ("credentialsId", "Airflow", "uses", "kind"):
         creds.add_column(col)
     for c in report["credentials"][:25]:
         creds.add_row(c["credentials_id"], ", ".join(f"{a['source']} {a['id']}" for a in c["airflow"]),
-                      str(len(c["uses"])))
+                      str(len(c["uses"])), kind_note(c))
     console.print(creds)
     pools = Table(title=f"Pools plan ({len(report['pools'])} pools; each must exist in Airflow)")
     for col in ("pool", "slots", "jobs", "create with"):

@@ -451,11 +451,11 @@ class Ctx:
         return model.SecretRef(env=name, source="variable", id=airflow_id, param_default=param_default)
 
     def credential(self, credentials_id: str, binding: str, env: list[str], source: str, span: Span,
-                   fields: list[str] | None = None) -> list[model.SecretRef]:
+                   fields: list[str] | None = None, kind: str = "") -> list[model.SecretRef]:
         """Secret references for a Jenkins credential (never its value), recorded in the credentials plan."""
         airflow_id = re.sub(r"[^A-Za-z0-9_.\-]+", "_", credentials_id).strip("_") or "credential"
         refs = [model.SecretRef(env=e, source=source, id=airflow_id, field=(fields[i] if fields else ""))  # type: ignore[arg-type]
                 for i, e in enumerate(env) if e]
         self.conv.credentials.append(CredentialUse(credentials_id, self.job.full_name, span, binding,
-                                                   tuple(e for e in env if e), source, airflow_id))
+                                                   tuple(e for e in env if e), source, airflow_id, kind))
         return refs

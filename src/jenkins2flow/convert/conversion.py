@@ -60,6 +60,7 @@ class CredentialUse:
     env: tuple[str, ...]
     source: str  # connection | variable
     airflow_id: str
+    kind: str = ""  # environment credentials(): the credential's kind as its store says, "unknown" when none does
 
 
 @dataclass

@@ -1,17 +1,19 @@
 """The declarative `environment {}` directive: each value a Groovy value (static, or computed in the run: the task
 receives it as an expression tree; the steps it calls, such as `sh(returnStdout: true)`, run first) bound in the
-scope's evaluator; `credentials('id')` a secret reference (and its _USR/_PSW parts when the script uses them). A
+scope's evaluator; `credentials('id')` the secret references Jenkins binds for the credential's kind (below). A
 secret written in clear (convert.secrets) becomes a reference to an Airflow variable to create, never a value. A
 value the converter cannot compute is a placeholder, never pasted."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from jenkins2flow_runtime import groovy
+from jenkins2flow_runtime import groovy, model
 
 from jenkins2flow.convert.context import Ctx, Scope
 from jenkins2flow.convert.evaluate import Runtime, Static, Unknown
+from jenkins2flow.convert.handlers.credentials import binding_refs
 from jenkins2flow.convert.scripted import run_calls
 from jenkins2flow.convert.secrets import classify
 from jenkins2flow.convert.values import text
@@ -21,16 +23,7 @@ from jenkins2flow.ir import EnvVar
 def env_scope(env: tuple[EnvVar, ...], ctx: Ctx, scope: Scope) -> Scope:
     for var in env:
         if var.credential:
-            script = ctx.job.script
-            uses_parts = f"{var.name}_USR" in script or f"{var.name}_PSW" in script
-            if uses_parts:  # a username/password credential: Jenkins sets X to user:password, X_USR, X_PSW
-                refs = ctx.credential(var.credential, "environment", [var.name, f"{var.name}_USR",
-                                      f"{var.name}_PSW"], "connection", var.span, ["login:password", "login",
-                                                                                   "password"])
-            else:
-                refs = ctx.credential(var.credential, "environment", [var.name], "variable", var.span)
-            scope = scope.with_secrets(refs)
-            ctx.mapped(f"environment {var.name}", var.span, "credentials", f"secret {var.credential!r} by reference")
+            scope = scope.with_secrets(credential_refs(var, ctx))
             continue
         ran = run_calls(var.value, ctx, replace(scope, stage=scope.stage or "environment"))  # its sh steps
         scope = replace(ran, stage=scope.stage)
@@ -50,3 +43,73 @@ def env_scope(env: tuple[EnvVar, ...], ctx: Ctx, scope: Scope) -> Scope:
                    "a value of the run, computed when the task starts" if isinstance(value, Runtime) else "")
     return scope
 
+
+
+# `NAME = credentials('id')` as pipeline-model-definition binds it (CredentialsBindingHandler and its handlers
+# String-, UsernamePassword-, FileCredentials- and SSHUserPrivateKeyHandler): the credential's kind -> the bindings
+# of withCredentials it stands for, each (binding, {its variable: NAME + suffix}).
+ENV_BINDINGS: dict[str, list[tuple[str, dict[str, str]]]] = {
+    "string": [("string", {"variable": ""})],
+    "usernamePassword": [("usernameColonPassword", {"variable": ""}),
+                         ("usernamePassword", {"usernameVariable": "_USR", "passwordVariable": "_PSW"})],
+    "file": [("file", {"variable": ""})],  # NAME: the path of a temporary file holding it
+    "sshUserPrivateKey": [("sshUserPrivateKey", {"keyFileVariable": "", "usernameVariable": "_USR",
+                                                 "passphraseVariable": "_PSW"})],  # NAME: the key file's path
+}
+# kinds Jenkins has no handler of its own for in pipeline-model-definition
+NO_HANDLER = {
+    "certificate": "Jenkins has no binding for a certificate in environment {} (the build stops: \"No suitable "
+                   "binding handler\")",
+    "aws": "the aws-credentials plugin binds it (its handler's variables depend on the plugin's version)",
+}
+# where a variable is read as a file's path: after a command or option that takes a file, or named as one
+_PATH_USE = (r"(?:\b(?:cat|cp|mv|source|chmod|base64|head|tail|gpg|openssl|ssh-add|scp|curl\s[^\n;|&]*--cacert|"
+             r"readFile|readJSON|readYaml)\b[^\n;|&]*?|(?<![\w-])-(?:i|F|k)\s*|--key[=\s]\s*|--[\w-]*(?:file|config|"
+             r"cert|identity|path)[\w-]*[=\s]\s*|<\s*|file:\s*|\b(?:KUBECONFIG|GOOGLE_APPLICATION_CREDENTIALS|"
+             r"[A-Z_]*_(?:FILE|PATH))=)[\"'(]*")
+_PATH_NAME = re.compile(r"(?:KUBECONFIG|GOOGLE_APPLICATION_CREDENTIALS|.*(?:_FILE|_PATH|KEYFILE|_KEYSTORE))$")
+
+
+def used_as_path(name: str, script: str) -> bool:
+    """Whether the job reads variable `name` as a file's path (`cat $F`, `ssh -i $F`, `--key-file=$F`,
+    `readFile(F)`), or its name says it holds one (`KUBECONFIG`, `*_FILE`)."""
+    if _PATH_NAME.match(name):
+        return True
+    ref = rf"(?:\$\{{?|\benv\.|\$env:|%)?{re.escape(name)}\b"
+    return re.search(_PATH_USE + ref, script) is not None
+
+
+def credential_refs(var: EnvVar, ctx: Ctx) -> list[model.SecretRef]:
+    """The secret references of `NAME = credentials('id')`, by the credential's kind as the estate's credential
+    stores say (convert.links); an id no store read holds is bound as today's guess (secret text, or username/password
+    when the job reads NAME_USR or NAME_PSW), said in the report, and flagged where NAME is read as a path."""
+    name, cred, span = var.name, var.credential, var.span
+    kind = ctx.links.credentials.kind(ctx.job.full_name, cred) if ctx.links is not None else ""
+    known = kind
+    if not kind or kind in NO_HANDLER or kind not in ENV_BINDINGS:
+        script = ctx.job.script
+        kind = "usernamePassword" if f"{name}_USR" in script or f"{name}_PSW" in script else "string"
+    refs: list[model.SecretRef] = []
+    for binding, variables in ENV_BINDINGS[kind]:
+        kw = {"credentialsId": cred, **{k: name + suffix for k, suffix in variables.items()}}
+        refs += binding_refs(binding, kw, span, ctx, f"environment ({binding})", known or "unknown")
+    element = f"environment {name}"
+    if not known:
+        what = "a username/password" if kind == "usernamePassword" else "a secret text"
+        if used_as_path(name, ctx.job.script):
+            ctx.approximated(element, span, f"credential {cred!r} is in no credential store read: converted as "
+                             f"{what}, but the job reads {name!r} as a file's path, which Jenkins sets for a secret "
+                             "file or an SSH key; convert the JENKINS_HOME that holds the credential, or bind it with "
+                             "withCredentials([file(...)]) in the Jenkinsfile", "credentials")
+            return refs
+        ctx.note(f"environment {name}: credential {cred!r} is in no credential store read, so its kind is not known: "
+                 f"converted as {what}; for a secret file or an SSH key Jenkins sets {name!r} to a file's path "
+                 "(convert the JENKINS_HOME that holds the credential to bind it by its kind).", span, "info")
+    elif known in NO_HANDLER or known not in ENV_BINDINGS:
+        why = NO_HANDLER.get(known, f"Jenkins binds a {known} credential only through its plugin's own handler")
+        ctx.approximated(element, span, f"credential {cred!r} is of kind {known!r}: {why}; the task gets it as "
+                         "secret text", "credentials")
+        return refs
+    ctx.mapped(element, span, "credentials", f"{known or 'secret'} {cred!r} by reference"
+               + (" (a file's path)" if known in ("file", "sshUserPrivateKey") else ""))
+    return refs

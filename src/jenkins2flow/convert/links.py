@@ -11,6 +11,9 @@ Threshold -> asset: SUCCESS and UNSTABLE (Airflow has no UNSTABLE) -> `success`;
 -> `done` (whatever the result). The upstream pipeline gets `asset_events` so its marker tasks update the asset.
 Parameters are passed only by `trigger_pipeline` (explicit trigger with `conf`), and so is a downstream job that is not
 in the estate being converted (a single-job conversion keeps the explicit trigger).
+
+The links also carry the kinds of the estate's credentials (`sources.credentials`): what a job's `credentials('id')`
+binds depends on them, so a conversion notes each kind it asks for, as it notes the names it asks about.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field
 from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.values import as_list, split_names, text
 from jenkins2flow.ir import Job, Plugin
+from jenkins2flow.sources.credentials import CredentialKinds
 
 BUILD_TRIGGERS = ("hudson.tasks.BuildTrigger", "hudson.plugins.parameterizedtrigger.BuildTrigger")
 ASSET_ON = {"SUCCESS": "success", "UNSTABLE": "success", "UNSTABLE_OR_BETTER": "success",
@@ -69,6 +73,18 @@ class Asked(AbstractSet[str]):
         return len(self.names)
 
 
+class AskedKinds:
+    """The estate's credential kinds, noting each id a conversion asks about (and the answer)."""
+
+    def __init__(self, kinds: CredentialKinds) -> None:
+        self.kinds = kinds
+        self.asked: dict[str, str] = {}
+
+    def kind(self, job: str, credentials_id: str) -> str:
+        found = self.asked[credentials_id] = self.kinds.kind(job, credentials_id)
+        return found
+
+
 @dataclass
 class Links:
     """What the whole estate says about pipeline links, computed before any job is converted."""
@@ -76,16 +92,22 @@ class Links:
     pipelines: AbstractSet[str] = field(default_factory=set)
     upstream: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # downstream -> [(upstream, on)]
     produces: dict[str, set[str]] = field(default_factory=dict)  # upstream -> asset events
+    credentials: CredentialKinds | AskedKinds = field(default_factory=CredentialKinds)
 
     def view(self) -> Links:
-        """The same links, for one job's conversion: its `pipelines` note what the conversion asks (`Asked`)."""
-        return Links(Asked(self.pipelines), self.upstream, self.produces)
+        """The same links, for one job's conversion: its `pipelines` and `kinds` note what the conversion asks
+        (`Asked`, `AskedKinds`)."""
+        kinds = self.credentials.kinds if isinstance(self.credentials, AskedKinds) else self.credentials
+        return Links(Asked(self.pipelines), self.upstream, self.produces, AskedKinds(kinds))
 
-    def read_by(self, pipeline: str, asked: Iterable[str]) -> str:
-        """What the conversion of `pipeline` read of these links, as text to compare between runs: its upstream
-        links, the asset events downstreams wait for, and the answer for each name it asked about."""
+    def read_by(self, pipeline: str, asked: Iterable[str], job: str = "", ids: Iterable[str] = ()) -> str:
+        """What the conversion of `pipeline` (job `job`) read of these links, as text to compare between runs: its
+        upstream links, the asset events downstreams wait for, the answer for each name it asked about, and the
+        kind of each credential id it asked for."""
+        kinds = self.credentials.kinds if isinstance(self.credentials, AskedKinds) else self.credentials
         return json.dumps([self.upstream.get(pipeline, []), sorted(self.produces.get(pipeline, set())),
-                           sorted((name, name in self.pipelines) for name in asked)])
+                           sorted((name, name in self.pipelines) for name in asked),
+                           sorted((i, kinds.kind(job, i)) for i in set(ids))])
 
     def link(self, up: str, down: str, on: str) -> None:
         if (up, on) not in self.upstream.setdefault(down, []):
@@ -93,8 +115,9 @@ class Links:
         self.produces.setdefault(up, set()).add(on)
 
 
-def estate_links(jobs: Iterable[Job]) -> Links:
-    """The links of an estate, read from its jobs in one pass that keeps only each job's name and links."""
+def estate_links(jobs: Iterable[Job], credentials: CredentialKinds | None = None) -> Links:
+    """The links of an estate, read from its jobs in one pass that keeps only each job's name and links, with the
+    kinds of its credentials (read by the caller, `sources.credentials`)."""
     names: set[str] = set()
     found: list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]] = []
     for job in jobs:
@@ -107,7 +130,7 @@ def estate_links(jobs: Iterable[Job]) -> Links:
                  for down in projects]
         if ups or downs:
             found.append((me, ups, downs))
-    links = Links(pipelines=names)
+    links = Links(pipelines=names, credentials=credentials or CredentialKinds())
     for me, ups, downs in found:
         for up, on in ups:
             links.link(up, me, on)

@@ -77,7 +77,8 @@ class JobSummary:
             diagnostics=[{"level": d.level, "message": d.message, "at": str(d.span)} for d in conv.diagnostics],
             placeholder_keys=[e.key or e.element for e in conv.placeholders],
             credentials=[{"credentials_id": u.credentials_id, "source": u.source, "id": u.airflow_id, "job": u.job,
-                          "at": str(u.span), "binding": u.binding, "env": list(u.env)} for u in conv.credentials],
+                          "at": str(u.span), "binding": u.binding, "env": list(u.env), "kind": u.kind}
+                         for u in conv.credentials],
             tasks=[t.uses.name for t in pipeline.tasks] if pipeline is not None else [],
             templates=[d.name for d in conv.templates], lint=[f.kind for f in conv.lint],
             timezone=schedule.timezone if schedule is not None and cron else "",
@@ -200,6 +201,8 @@ class EstateReport:
             if target not in entry["airflow"]:
                 entry["airflow"].append(target)
             entry["uses"].append({"job": u["job"], "at": u["at"], "binding": u["binding"], "env": list(u["env"])})
+            if u.get("kind") and (u["kind"] != "unknown" or not entry.get("kind")):
+                entry["kind"] = u["kind"]  # environment credentials(): the kind it was bound by ("unknown": a guess)
         for p in s.pools:
             pool = self.pools.setdefault(p["pool"], {"pool": p["pool"], "slots": None, "jobs": [], "tasks": 0})
             if pool["slots"] is None:

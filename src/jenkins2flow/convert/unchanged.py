@@ -10,7 +10,7 @@ not read again (its bytes are hashed, not parsed) when all of these hold:
 | the converter (version and code), the rules (mappings, hooks' code), --classify, --timezone, publishing | one
   fingerprint of them then |
 | what the conversion read of other jobs: its upstream links, the asset events its downstreams wait for, whether each
-  job it names is in the estate | the same, in this estate |
+  job it names is in the estate, the kind of each credential its `credentials('id')` binds | the same, in this estate |
 | the stored pipeline | still the version saved then, by this job, not retired; published when publishing |
 
 Any difference and the job is read and converted as usual (a job that has not changed saves no new version
@@ -114,10 +114,11 @@ class Unchanged:
         if state.input != sha or state.context != self.context or state.source != source:
             return False  # a source spelled otherwise is recorded in the provenance: converted again
         try:
-            asked = [str(n) for n, _ in json.loads(state.links)[2]]
+            read = json.loads(state.links)
+            asked, ids = [str(n) for n, _ in read[2]], [str(i) for i, _ in read[3]]
         except (ValueError, TypeError, IndexError):
             return False
-        if state.links != self.links.read_by(safe_name(name), asked):
+        if state.links != self.links.read_by(safe_name(name), asked, name, ids):
             return False
         if not state.pipeline:
             return True

@@ -62,7 +62,8 @@ def finished(conv: Conversion, view: Links | None, links: Links, timezone: str |
     summary = JobSummary.of(conv, timezone is not None)
     slim = replace(conv, diagnostics=[], ledger=[], credentials=[], class_reasons=[], signals=[], lint=[])
     asked = getattr(view.pipelines, "asked", {}) if view is not None else {}
-    return Done(slim, summary, summary.row(), links.read_by(conv.pipeline_name, asked))
+    ids = getattr(view.credentials, "asked", {}) if view is not None else {}
+    return Done(slim, summary, summary.row(), links.read_by(conv.pipeline_name, asked, conv.job, ids))
 
 
 class Workers:

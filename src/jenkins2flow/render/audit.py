@@ -10,6 +10,16 @@ COLORS = {"converted": "#2e7d32", "partial": "#f9a825", "jenkins_only": "#ef6c00
           "data": "#1565c0", "cicd": "#6d4c41"}
 
 
+UNKNOWN_KIND = ("unknown: environment credentials() bound as secret text (or username/password); Jenkins sets a path "
+                "for a secret file or an SSH key (convert the JENKINS_HOME holding it)")
+
+
+def kind_note(entry: dict[str, Any]) -> str:
+    """The kind column of a credentials plan entry: the kind `credentials('id')` was bound by, or why it is a guess."""
+    kind = str(entry.get("kind", ""))
+    return UNKNOWN_KIND if kind == "unknown" else kind
+
+
 def markdown(report: dict[str, Any]) -> str:
     out = [f"# Jenkins estate audit: {report['jobs']} jobs", "",
            f"{report['runnable']} jobs get a runnable pipeline; {report['jenkins_only']} of them only trigger the "
@@ -27,10 +37,10 @@ def markdown(report: dict[str, Any]) -> str:
     out += ["", "## Reuse", "", f"{r['pipeline_tasks']} pipeline tasks collapse to {r['distinct_tasks']} distinct "
             f"tasks (x{r['collapse_ratio']}); {r['jobs_with_parameters']} parameter sets collapse to "
             f"{r['distinct_parameter_templates']} templates.", ""]
-    out += ["## Credentials plan", "", "| credentialsId | Airflow | uses |", "|---|---|---:|"]
+    out += ["## Credentials plan", "", "| credentialsId | Airflow | uses | kind |", "|---|---|---:|---|"]
     for c in report["credentials"]:
         targets = ", ".join(f"{a['source']} `{a['id']}`" for a in c["airflow"])
-        out.append(f"| `{_md(c['credentials_id'])}` | {targets} | {len(c['uses'])} |")
+        out.append(f"| `{_md(c['credentials_id'])}` | {targets} | {len(c['uses'])} | {_md(kind_note(c))} |")
     out += ["", "## Pools plan", "", "The Airflow pools the tasks take: each must exist, else its tasks are never "
             "scheduled (`jenkins2flow airflow` creates those whose slots are known).", "",
             "| pool | slots | jobs | create with |", "|---|---:|---:|---|"]
@@ -95,7 +105,8 @@ def html_page(report: dict[str, Any]) -> str:
         for j in report["jobs_detail"])
     creds = "".join(
         f"<tr><td><code>{e(c['credentials_id'])}</code></td><td>"
-        f"{e(', '.join(a['source'] + ' ' + a['id'] for a in c['airflow']))}</td><td>{len(c['uses'])}</td></tr>"
+        f"{e(', '.join(a['source'] + ' ' + a['id'] for a in c['airflow']))}</td><td>{len(c['uses'])}</td>"
+        f"<td>{e(kind_note(c))}</td></tr>"
         for c in report["credentials"])
     pools = "".join(
         f"<tr><td><code>{e(p['pool'])}</code></td>"
@@ -118,7 +129,7 @@ job (an element could not be converted; the draft is kept for review). The lint 
 {r['distinct_tasks']} distinct tasks; {r['jobs_with_parameters']} parameter sets to {r['distinct_parameter_templates']}
 templates.</p>
 <div>{charts}{_bars("Top unsupported elements", top)}</div>
-<h2>Credentials plan</h2><table><tr><th>credentialsId</th><th>Airflow</th><th>uses</th></tr>{creds}</table>
+<h2>Credentials plan</h2><table><tr><th>credentialsId</th><th>Airflow</th><th>uses</th><th>kind</th></tr>{creds}</table>
 <h2>Pools plan</h2><p>Each pool must exist in Airflow, else its tasks are never scheduled.</p>
 <table><tr><th>pool</th><th>slots</th><th>jobs</th><th>create with</th></tr>{pools}</table>
 <h2>Jobs</h2><table><tr><th>job</th><th>kind</th><th>status</th><th>class</th><th>reason</th></tr>{rows}</table>

@@ -6,6 +6,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 CONNECTION_FIELDS = ("login", "password", "host", "port", "schema", "conn_type", "description")
+# sshUserPrivateKey's passphraseVariable: Jenkins sets it to "" for a key without a passphrase. Read from the extra
+# Airflow's SSH connections use (SSHHook: private_key_passphrase), or from `passphrase`, the name catalogs converted
+# before used; empty when the connection has neither.
+OPTIONAL_FIELDS = {"private_key_passphrase": ("private_key_passphrase", "passphrase"),
+                   "passphrase": ("passphrase", "private_key_passphrase")}
 
 
 class SecretError(LookupError):
@@ -19,6 +24,9 @@ def connection_field(conn: Any, field: str, ref_id: str) -> str:
         return str(conn.get_uri())
     if field == "login:password":  # Jenkins' usernameColonPassword (and credentials() of a username/password)
         return f"{connection_field(conn, 'login', ref_id)}:{connection_field(conn, 'password', ref_id)}"
+    if field in OPTIONAL_FIELDS:
+        extra = conn.extra_dejson or {}
+        return str(next((extra[k] for k in OPTIONAL_FIELDS[field] if extra.get(k) not in (None, "")), ""))
     if field in CONNECTION_FIELDS:
         value = getattr(conn, field, None)
     else:

@@ -15,7 +15,8 @@ from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.values import arg, as_list, call, split_names, text
 from jenkins2flow.ir import Closure, Plugin, Span, Step
 
-# credentials binding kinds -> (source, [(env kwarg, connection field)]); see FILE_FIELDS and PATH_FIELDS
+# credentials binding kinds -> (source, [(env kwarg, connection field)]); see FILE_FIELDS and PATH_FIELDS. An SSH key's
+# extras are named as Airflow's SSH connections name them (SSHHook: private_key, private_key_passphrase)
 BINDINGS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "string": ("variable", [("variable", "")]),
     "StringBinding": ("variable", [("variable", "")]),
@@ -27,9 +28,9 @@ BINDINGS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "usernameColonPassword": ("connection", [("variable", "login:password")]),
     "UsernamePasswordBinding": ("connection", [("variable", "login:password")]),
     "sshUserPrivateKey": ("connection", [("keyFileVariable", "private_key"), ("usernameVariable", "login"),
-                                         ("passphraseVariable", "passphrase")]),
-    "SSHUserPrivateKeyBinding": ("connection", [("keyFileVariable", "private_key"),
-                                                ("usernameVariable", "login"), ("passphraseVariable", "passphrase")]),
+                                         ("passphraseVariable", "private_key_passphrase")]),
+    "SSHUserPrivateKeyBinding": ("connection", [("keyFileVariable", "private_key"), ("usernameVariable", "login"),
+                                                ("passphraseVariable", "private_key_passphrase")]),
     "certificate": ("connection", [("keystoreVariable", "keystore"), ("passwordVariable", "password")]),
     "AmazonWebServicesCredentialsBinding": ("connection", [("accessKeyVariable", "login"),
                                                            ("secretKeyVariable", "password")]),
@@ -73,25 +74,34 @@ def secret_refs(values: list[Any], node: Step | Plugin, ctx: Ctx, scope: Scope) 
             ctx.placeholder("credentials binding", node.span, found, scope, key="withCredentials", fallback=False)
             continue
         kind, kw = found
-        cred = kw.get("credentialsId", "")
         spec = BINDINGS.get(kind) or BINDINGS.get(kind.rsplit(".", 1)[-1])
-        if spec is None or not cred:
+        if spec is None or not kw.get("credentialsId", ""):
             ctx.placeholder(f"credentials binding {kind}", node.span, "unknown binding kind or no credentialsId",
                             scope, key=kind, fallback=False)
             continue
-        source, envs = spec
-        names = [kw.get(k, "") for k, _ in envs]
-        refs += [r.model_copy(update={"as_file": True}) if r.field in FILE_FIELDS else r
-                 for r in ctx.credential(cred, kind, names, source, node.span, [f for _, f in envs])]
-        paths = [name for name, (_, f) in zip(names, envs, strict=True) if name and f in PATH_FIELDS]
-        if paths:
-            ctx.approximated(f"credentials binding {kind}", node.span, f"Jenkins sets {', '.join(map(repr, paths))} "
-                             "to the path of a temporary file or folder made from the secret; the task's variable "
-                             "holds the secret's value itself (the runtime makes no such file)", kind)
-        dropped = [f"{k}={v!r}" for k, v in kw.items() if k.endswith("Variable") and v and v not in names]
-        if dropped:
-            ctx.approximated(f"credentials binding {kind}", node.span, f"{', '.join(dropped)}: Jenkins sets it, "
-                             "the task does not (no Airflow field holds it)", kind)
+        refs += binding_refs(kind, kw, node.span, ctx)
+    return refs
+
+
+def binding_refs(kind: str, kw: dict[str, str], span: Span, ctx: Ctx, binding: str = "",
+                 cred_kind: str = "") -> list[model.SecretRef]:
+    """The secret references of one credentials binding of a known `kind` (a key of BINDINGS) whose fields are `kw`
+    (credentialsId and the variables), recorded in the credentials plan under `binding` (default: the kind) with the
+    credential's kind when it was looked up (`cred_kind`)."""
+    cred = kw["credentialsId"]
+    source, envs = BINDINGS.get(kind) or BINDINGS[kind.rsplit(".", 1)[-1]]
+    names = [kw.get(k, "") for k, _ in envs]
+    refs = [r.model_copy(update={"as_file": True}) if r.field in FILE_FIELDS else r
+            for r in ctx.credential(cred, binding or kind, names, source, span, [f for _, f in envs], cred_kind)]
+    paths = [name for name, (_, f) in zip(names, envs, strict=True) if name and f in PATH_FIELDS]
+    if paths:
+        ctx.approximated(f"credentials binding {kind}", span, f"Jenkins sets {', '.join(map(repr, paths))} "
+                         "to the path of a temporary file or folder made from the secret; the task's variable "
+                         "holds the secret's value itself (the runtime makes no such file)", kind)
+    dropped = [f"{k}={v!r}" for k, v in kw.items() if k.endswith("Variable") and v and v not in names]
+    if dropped:
+        ctx.approximated(f"credentials binding {kind}", span, f"{', '.join(dropped)}: Jenkins sets it, "
+                         "the task does not (no Airflow field holds it)", kind)
     return refs
 
 
