@@ -122,43 +122,66 @@ def test_an_unstash_name_computed_in_the_run_or_unknown_is_flagged() -> None:
     assert len(reasons) == 2 and "computed in the run" in reasons[0] and "'never'" in reasons[1]
 
 
-def test_junit_without_allow_empty_results_checks_its_reports_where_it_runs() -> None:
-    # junit's parser throws AbortException ("No test report files were found") unless allowEmptyResults is true
+def test_junit_checks_its_reports_where_it_runs_allow_empty_results_or_not() -> None:
+    # JUnitParser: no report file -> "No test report files were found" unless allowEmptyResults; the reports found are
+    # read whatever allowEmptyResults (a malformed file not named *.xml fails the build): a task either way
     conv = _convert("stage('T') { steps { dir('etl') { sh 'pytest --junitxml=reports/t.xml' } } }",
-                    "post { always { dir('etl') { junit 'reports/*.xml' } } }")
+                    "post { always { dir('etl') { junit testResults: 'reports/*.xml', "
+                    "skipMarkingBuildUnstable: true } } }")
+    assert conv.status == "converted", conv.reasons
     (check,) = _uses(conv, CHECK)
-    assert check.bindings == {"step": "junit", "directory": "etl", "includes": "reports/*.xml", "excludes": ""}
+    assert check.bindings == {"step": "junit", "directory": "etl", "includes": "reports/*.xml", "excludes": "",
+                              "read_reports": True, "result_tasks": [conv.pipeline.tasks[0].id]}
     assert conv.pipeline.shadow_outputs[0]["source"] == "junit"  # still compared in shadow runs
-    allowed = _convert("stage('T') { steps { sh 'pytest'\n junit testResults: 'r/*.xml', allowEmptyResults: true } }")
-    assert _uses(allowed, CHECK) == [] and allowed.status == "converted", allowed.reasons
+    allowed = _convert("stage('T') { steps { sh 'pytest'\n junit testResults: 'r/*.xml', allowEmptyResults: true, "
+                       "skipMarkingStageUnstable: true } }")
+    assert allowed.status == "converted", allowed.reasons
+    assert _uses(allowed, CHECK)[0].bindings == {"step": "junit", "directory": "", "includes": "r/*.xml",
+                                                 "excludes": "", "allow_empty": True, "read_reports": True}
 
 
-def test_the_junit_publisher_checks_its_reports_unless_empty_results_are_allowed() -> None:
+def test_junit_failed_tests_make_jenkins_unstable_which_is_flagged() -> None:
+    # JUnitResultsStepExecution / JUnitResultArchiver.perform: failCount > 0 -> the build is UNSTABLE and goes on
+    # (unless skipMarkingBuildUnstable / skipMarkingStageUnstable); Airflow has no UNSTABLE: partial, with the reason
+    conv = _convert("stage('T') { steps { sh 'pytest'\n junit 'r/*.xml' } }")
+    assert conv.status == "partial" and len(_uses(conv, CHECK)) == 1
+    (flag,) = conv.approximations
+    assert flag.element == "step junit test failures" and "UNSTABLE" in flag.reason
+    assert "skipMarkingBuildUnstable" in flag.reason
+    computed = _convert("stage('T') { steps { junit testResults: 'r/*.xml', skipMarkingBuildUnstable: params.S } }",
+                        params="parameters { booleanParam(name: 'S', defaultValue: true) }")
+    assert computed.status == "partial"  # decided in the run: Jenkins may mark it UNSTABLE
+
+
+def test_the_junit_publisher_checks_its_reports_allow_empty_results_or_not() -> None:
     publisher = ("<hudson.tasks.junit.JUnitResultArchiver><testResults>build/test-results/*.xml</testResults>"
-                 "<allowEmptyResults>{}</allowEmptyResults></hudson.tasks.junit.JUnitResultArchiver>")
-    for allow, checks in (("false", 1), ("true", 0)):
+                 "<allowEmptyResults>{}</allowEmptyResults>{}</hudson.tasks.junit.JUnitResultArchiver>")
+    for allow, skip, status in (("false", "", "partial"), ("true", "true", "converted")):
+        marking = f"<skipMarkingBuildUnstable>{skip}</skipMarkingBuildUnstable>" if skip else ""
         xml = (b"<project><builders><hudson.tasks.Shell><command>make test</command></hudson.tasks.Shell></builders>"
-               b"<publishers>" + publisher.format(allow).encode() + b"</publishers></project>")
+               b"<publishers>" + publisher.format(allow, marking).encode() + b"</publishers></project>")
         conv = convert_job(parse_config_xml(xml, "config.xml", "team/tests"))
-        found = _uses(conv, CHECK)
-        assert len(found) == checks, allow
-        if found:
-            assert found[0].bindings == {"step": "hudson.tasks.junit.JUnitResultArchiver", "directory": "",
-                                         "includes": "build/test-results/*.xml", "excludes": ""}
+        assert conv.status == status, conv.reasons
+        (found,) = _uses(conv, CHECK)
+        assert found.bindings == {"step": "hudson.tasks.junit.JUnitResultArchiver", "directory": "",
+                                  "includes": "build/test-results/*.xml", "excludes": "", "read_reports": True,
+                                  **({"allow_empty": True} if allow == "true" else {})}
 
 
 def test_junit_skip_old_reports_makes_old_reports_fail_the_check_in_the_run() -> None:
     # since junit 1119.1121 old reports are read like new ones; skipOldReports: true skips them, and none read fails
-    conv = _convert("stage('T') { steps { sh 'pytest'\n junit testResults: 'r/*.xml', skipOldReports: true } }")
+    quiet = ", skipMarkingBuildUnstable: true"
+    conv = _convert(f"stage('T') {{ steps {{ sh 'pytest'\n junit testResults: 'r/*.xml', skipOldReports: true{quiet} "
+                    "} }")
     assert conv.status == "converted", conv.reasons
     (check,) = _uses(conv, CHECK)
     assert check.bindings == {"step": "junit", "directory": "", "includes": "r/*.xml", "excludes": "",
-                              "skip_old_reports": True}
+                              "read_reports": True, "skip_old_reports": True}
     plain = _convert("stage('T') { steps { sh 'pytest'\n junit testResults: 'r/*.xml', skipOldReports: false } }")
     assert "skip_old_reports" not in _uses(plain, CHECK)[0].bindings
     allowed = _convert("stage('T') { steps { sh 'pytest'\n junit testResults: 'r/*.xml', skipOldReports: true, "
                        "allowEmptyResults: true } }")
-    assert _uses(allowed, CHECK) == []
+    assert _uses(allowed, CHECK)[0].bindings["allow_empty"] is True
     xml = (b"<project><builders><hudson.tasks.Shell><command>make test</command></hudson.tasks.Shell></builders>"
            b"<publishers><hudson.tasks.junit.JUnitResultArchiver><testResults>t/*.xml</testResults>"
            b"<skipOldReports>true</skipOldReports></hudson.tasks.junit.JUnitResultArchiver></publishers></project>")
@@ -166,12 +189,35 @@ def test_junit_skip_old_reports_makes_old_reports_fail_the_check_in_the_run() ->
     assert published.bindings["skip_old_reports"] is True
 
 
-def test_junit_in_a_post_block_reads_the_build_result_for_old_reports() -> None:
-    conv = _convert("stage('T') { steps { sh 'pytest' } }",
-                    "post { always { junit testResults: 'r/*.xml', skipOldReports: true } }")
+def test_junit_in_a_post_block_reads_the_build_result_for_reports_without_results() -> None:
+    # parseAndSummarize: no test case fails only while the build result is not FAILURE; no report file fails anyway
+    conv = _convert("stage('T') { steps { sh 'pytest' } }", "post { always { junit 'r/*.xml' } }")
     (check,) = _uses(conv, CHECK)
     assert check.bindings["result_tasks"] == [conv.pipeline.tasks[0].id]
     assert "quiet_when_failed" not in check.bindings  # no report at all still fails (JUnitParser)
+
+
+def test_a_blank_archive_pattern_fails_whatever_the_rest() -> None:
+    # ArtifactArchiver.perform: a blank pattern (the constructor trims it) -> "No artifacts are configured for
+    # archiving", before allowEmptyArchive, onlyIfSuccessful and the build result
+    conv = _convert("stage('B') { steps { sh 'exit 1' } }",
+                    "post { always { archiveArtifacts artifacts: ' ', allowEmptyArchive: true, onlyIfSuccessful: true "
+                    "} }")
+    assert conv.status == "converted", conv.reasons
+    (check,) = _uses(conv, CHECK)
+    assert check.bindings == {"step": "archiveArtifacts", "directory": "", "includes": "", "pattern_required": True}
+    xml = (b"<project><builders><hudson.tasks.Shell><command>make</command></hudson.tasks.Shell></builders>"
+           b"<publishers><hudson.tasks.ArtifactArchiver><artifacts></artifacts><allowEmptyArchive>true"
+           b"</allowEmptyArchive></hudson.tasks.ArtifactArchiver></publishers></project>")
+    (published,) = _uses(convert_job(parse_config_xml(xml, "config.xml", "team/free")), CHECK)
+    assert published.bindings["pattern_required"] is True and published.bindings["includes"] == ""
+    computed = _convert("stage('B') { steps { archiveArtifacts artifacts: params.P, allowEmptyArchive: true } }",
+                        params="parameters { string(name: 'P', defaultValue: '') }")
+    (check,) = _uses(computed, CHECK)  # a pattern of the run: the task checks it is not blank
+    assert check.bindings["pattern_required"] is True and check.bindings["allow_empty"] is True
+    assert check.bindings["computed"]["includes"]
+    stash = _convert("stage('P') { steps { stash name: 'all', includes: '' } }")
+    assert "pattern_required" not in _uses(stash, CHECK)[0].bindings  # a stash with no includes takes every file
 
 
 def test_an_archive_in_a_post_block_does_not_fail_once_the_build_failed() -> None:

@@ -1,7 +1,9 @@
 """archiveArtifacts and stash/unstash in real dag.test() runs: an archive whose pattern matches no file fails the run
 (as Jenkins fails the build) and stops the stages after it; a stash taken in dir('etl') is restored by unstash at the
 workspace root, where the next step reads it; an archive in a post block after a failure does not fail (Jenkins'
-ArtifactArchiver); junit with skipOldReports fails on reports older than the run. Six runs, ~10 s each."""
+ArtifactArchiver); junit with skipOldReports fails on reports older than the run; junit fails on reports without a
+test case and goes on after a malformed one (Jenkins: UNSTABLE, with skipMarkingBuildUnstable: SUCCESS). Eight runs,
+~10 s each."""
 
 from __future__ import annotations
 
@@ -54,9 +56,22 @@ OLD_REPORTS = """pipeline {
   agent any
   parameters { booleanParam(name: 'OLD', defaultValue: true) }
   stages { stage('Test') { steps {
-    sh 'mkdir -p r && echo "<testsuite/>" > r/t.xml && if [ "$OLD" = true ]; then touch -d "2 days ago" r/t.xml; fi'
-    junit testResults: 'r/*.xml', skipOldReports: true
+    sh 'mkdir -p r && echo "<testsuite><testcase/></testsuite>" > r/t.xml'
+    sh 'if [ "$OLD" = true ]; then touch -d "2 days ago" r/t.xml; fi'
+    junit testResults: 'r/*.xml', skipOldReports: true, skipMarkingBuildUnstable: true
   } } }
+}
+"""
+REPORTS = """pipeline {
+  agent any
+  parameters { choice(name: 'KIND', choices: ['none', 'corrupt']) }
+  stages {
+    stage('Test') { steps {
+      sh 'mkdir -p r && case "$KIND" in none) echo "<testsuite/>" ;; *) echo "<testsuite><testcase/>" ;; esac > r/t.xml'
+      junit testResults: 'r/*.xml', skipMarkingBuildUnstable: true
+    } }
+    stage('After') { steps { sh 'echo after > after.txt' } }
+  }
 }
 """
 
@@ -84,7 +99,8 @@ def bag(airflow_db: Path, configured_dags_folder: Path, tmp_path: Path, monkeypa
     store = tmp_path / "store.db"
     monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
     specs = {"archive": _publish(store, "arch-check", ARCHIVE), "stash": _publish(store, "arch-stash", STASH),
-             "after": _publish(store, "arch-after", AFTER_FAILURE), "old": _publish(store, "arch-old", OLD_REPORTS)}
+             "after": _publish(store, "arch-after", AFTER_FAILURE), "old": _publish(store, "arch-old", OLD_REPORTS),
+             "reports": _publish(store, "arch-reports", REPORTS)}
     dags = DagBag(dag_folder=str(configured_dags_folder))
     assert dags.import_errors == {}
     return dags, specs
@@ -132,3 +148,16 @@ def test_junit_skip_old_reports_fails_on_reports_older_than_the_run(bag: Any) ->
     assert _states(old)[check] == "failed" and str(old.state) == "failed"
     new = dags.dags["arch-old"].test(run_conf={"OLD": False})  # written in the run: after the dag run's start
     assert _states(new)[check] == "success" and str(new.state) == "success"
+
+
+def test_junit_fails_on_reports_without_a_test_case_and_goes_on_after_a_malformed_one(bag: Any) -> None:
+    # JUnitResultArchiver: "None of the test reports contained any result" fails the build; a malformed *.xml report
+    # is one failed test case (Jenkins: UNSTABLE, here with skipMarkingBuildUnstable the result stays SUCCESS)
+    dags, specs = bag
+    check = _task(specs["reports"], "airflow.check-files")
+    empty = dags.dags["arch-reports"].test()
+    assert _states(empty)[check] == "failed" and str(empty.state) == "failed"
+    assert not (run_workspace("arch-reports", empty.run_id) / "after.txt").exists()
+    corrupt = dags.dags["arch-reports"].test(run_conf={"KIND": "corrupt"})
+    assert _states(corrupt)[check] == "success" and str(corrupt.state) == "success"
+    assert (run_workspace("arch-reports", corrupt.run_id) / "after.txt").exists()

@@ -9,7 +9,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from jenkins2flow_runtime.archives import NoFilesMatched, NoNewReports, check_files, unstash
+from jenkins2flow_runtime.archives import (
+    NoFilesMatched,
+    NoNewReports,
+    NoPatternConfigured,
+    NoTestResults,
+    ReportNotRead,
+    check_files,
+    unstash,
+)
 
 
 @pytest.fixture
@@ -120,3 +128,87 @@ def test_an_archive_after_a_failure_does_not_fail_on_no_file(ws: Path) -> None:
     assert "catchError" in got["skipped"]
     with pytest.raises(NoFilesMatched):  # a stash or junit is not quiet: Jenkins fails it whatever the result
         check_files("stash", "out/*", result_tasks=["build"], context=_run(start, {"build": "failed"}))
+
+
+PASSED = '<testsuite name="s"><testcase name="a"/><testcase name="b"><skipped/></testcase></testsuite>'
+FAILED = ('<testsuites><testsuite name="s"><testcase name="a"><failure message="boom"/></testcase></testsuite>'
+          "</testsuites>")
+
+
+def _reports(ws: Path, **files: str) -> None:
+    (ws / "r").mkdir(exist_ok=True)
+    for name, text in files.items():
+        (ws / "r" / name.replace("_", ".")).write_text(text)
+
+
+def test_junit_reports_without_a_test_case_fail_the_check(ws: Path) -> None:
+    # JUnitResultArchiver.parseAndSummarize: total count 0 -> AbortException "None of the test reports contained any
+    # result", unless allowEmptyResults or the build result is already FAILURE
+    _reports(ws, a_xml="<testsuite/>", b_xml='<testsuites><testsuite name="x"/></testsuites>')
+    with pytest.raises(NoTestResults, match="None of the test reports contained any result"):
+        check_files("junit", "r/*.xml", read_reports=True)
+    assert check_files("junit", "r/*.xml", read_reports=True, allow_empty=True)["cases"] == 0
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    after = check_files("junit", "r/*.xml", read_reports=True, result_tasks=["test"],
+                        context=_run(start, {"test": "failed"}))
+    assert after["cases"] == 0
+    with pytest.raises(NoTestResults):
+        check_files("junit", "r/*.xml", read_reports=True, result_tasks=["test"],
+                    context=_run(start, {"test": "success"}))
+    _reports(ws, c_xml=PASSED)
+    got = check_files("junit", "r/*.xml", read_reports=True)
+    assert got["cases"] == 2 and got["failed"] == 0 and "unstable" not in got
+
+
+def test_junit_allow_empty_results_still_passes_with_no_report(ws: Path) -> None:
+    assert check_files("junit", "r/*.xml", read_reports=True, allow_empty=True)["matched"] == 0
+    assert check_files("junit", "r/*.xml", read_reports=True,
+                       computed={"allow_empty": {"lit": True}},
+                       context=_run(datetime(2025, 1, 1, tzinfo=UTC)))["matched"] == 0
+    with pytest.raises(NoFilesMatched):
+        check_files("junit", "r/*.xml", read_reports=True)
+
+
+def test_failed_cases_and_corrupt_or_empty_reports_are_reported_unstable(ws: Path) -> None:
+    # TestResult.parse: a malformed *.xml report and a report of length 0 are each one failed test case
+    # ("[failed-to-read]", "[empty]"): Jenkins' build becomes UNSTABLE and goes on; the check passes and says so
+    _reports(ws, ok_xml=PASSED, bad_xml='<testsuite><testcase name="a"/>')
+    got = check_files("junit", "r/*.xml", read_reports=True)
+    assert got["failed"] == 1 and "r/bad.xml" in got["unstable"] and "not well-formed" in got["unstable"]
+    (ws / "r" / "bad.xml").write_text("")
+    assert "length 0" in check_files("junit", "r/*.xml", read_reports=True)["unstable"]
+    (ws / "r" / "bad.xml").write_text(FAILED)
+    got = check_files("junit", "r/*.xml", read_reports=True)
+    assert got["cases"] == 3 and got["unstable"] == "1 failed test case(s)"
+    (ws / "r" / "ok.xml").unlink()
+    (ws / "r" / "bad.xml").write_text("not xml at all")  # only a corrupt report: one (failed) case, not "no result"
+    assert check_files("junit", "r/*.xml", read_reports=True)["cases"] == 1
+
+
+def test_a_malformed_report_not_named_xml_fails_the_check(ws: Path) -> None:
+    # TestResult.parse: a DocumentException on a file whose name does not end in ".xml" is an IOException
+    # ("Is this really a JUnit report file?"): the build fails, whatever allowEmptyResults
+    _reports(ws, ok_xml=PASSED, log_txt="build log, not XML")
+    with pytest.raises(ReportNotRead, match="Is this really a JUnit report file"):
+        check_files("junit", "r/*", read_reports=True, allow_empty=True)
+    assert check_files("junit", "r/*.xml", read_reports=True)["cases"] == 2
+
+
+def test_a_report_declaring_an_entity_is_not_read(ws: Path) -> None:
+    _reports(ws, x_xml='<!DOCTYPE t [<!ENTITY a "aa">]><testsuite><testcase name="&a;"/></testsuite>')
+    with pytest.raises(ReportNotRead, match="declares an entity"):
+        check_files("junit", "r/*.xml", read_reports=True)
+
+
+def test_a_blank_archive_pattern_fails_whatever_the_rest(ws: Path) -> None:
+    # ArtifactArchiver.perform: an empty pattern (the constructor trims it) throws "No artifacts are configured for
+    # archiving" before allowEmptyArchive, onlyIfSuccessful or the build result are looked at
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    for pattern in ("", "  "):
+        with pytest.raises(NoPatternConfigured, match="No artifacts are configured for archiving"):
+            check_files("archiveArtifacts", pattern, pattern_required=True, allow_empty=True, quiet_when_failed=True,
+                        result_tasks=["b"], context=_run(start, {"b": "failed"}))
+    with pytest.raises(NoPatternConfigured):
+        check_files("archiveArtifacts", computed={"includes": {"lit": " "}}, pattern_required=True,
+                    context=_run(start))
+    assert check_files("stash", "", directory="etl")["matched"] == 3  # a stash with no includes takes every file

@@ -97,9 +97,16 @@ def _flag(node: Step | Plugin, name: str, default: bool, rule: Rule, scope: Scop
 def check(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     """archiveArtifacts / ArtifactArchiver / junit / stash fail the build when their pattern matches no file (unless
     their `allow_empty` option is true): a task at their place that fails the same way (jenkins2flow_runtime.archives).
+    `pattern_required` (the ArtifactArchiver): a blank pattern fails the build whatever the rest; `reports` (junit):
+    the files are test reports the task reads as Jenkins does (no test case fails it, allow-empty or not; a failed test
+    makes Jenkins' build UNSTABLE, which Airflow has not: flagged unless an `unstable_unless` option is true).
     A stash's folder is recorded (ctx.stashes) for the unstash steps after it."""
     what = element(node)
     includes, excludes = (_value(node, str(rule.get(f, "")), rule, scope) for f in ("field", "excludes"))
+    required, reports = bool(rule.get("pattern_required")), bool(rule.get("reports"))
+    if required and isinstance(includes, Static) and not str(includes.value).strip():
+        _blank_pattern(node, rule, ctx, scope)
+        return
     allow_empty = _flag(node, str(rule.get("allow_empty")), False, rule, scope)
     default_excludes = _flag(node, str(rule.get("default_excludes", "")), True, rule, scope)
     case_sensitive = _flag(node, str(rule.get("case_sensitive", "")), True, rule, scope)
@@ -117,11 +124,14 @@ def check(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         known = not problems and isinstance(includes, Static) and isinstance(excludes, Static)
         ctx.stashes[name] = Stash(directory, str(includes.value), str(excludes.value),  # type: ignore[union-attr]
                                   bool(default_excludes)) if known else None
+    if reports:
+        _unstable(node, rule, ctx, scope)
     if problems:
         ctx.approximated(what, node.span, "not checked for an empty file set (Jenkins fails the build when the "
                          f"pattern matches no file): {'; '.join(problems)}", key(node))
         return
-    if allow_empty is True:
+    # allowed empty: nothing to check, unless the pattern (computed in the run) may be blank, or reports are read
+    if allow_empty is True and not reports and not (required and isinstance(includes, Runtime)):
         return
     bindings: dict[str, Any] = {"step": key(node), "directory": directory}
     computed: dict[str, Any] = {}
@@ -136,30 +146,66 @@ def check(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
             bindings[field_name] = str(value.value)  # type: ignore[union-attr]
     if computed:
         bindings["computed"] = computed
+    if allow_empty is True:
+        bindings["allow_empty"] = True
+    if required and "includes" in computed:
+        bindings["pattern_required"] = True
+    if reports:
+        bindings["read_reports"] = True
     if not default_excludes:
         bindings["default_excludes"] = False
     if not case_sensitive:
         bindings["case_sensitive"] = False
     if skip_old is True:
         bindings["skip_old_reports"] = True
-    bindings.update(_result(rule, ctx, scope, skip_old is not False))
+    bindings.update(_result(rule, ctx, scope, skip_old is not False or reports))
     shown = bindings.get("includes") or ("(computed)" if "includes" in computed else "**")
     tid = ctx.emit("airflow.check-files", CHECK_SPEC, scope, label="check_files", named=True, bindings=bindings,
                    title=f"check {key(node).rsplit('.', 1)[-1]} {shown}")
     if isinstance(node, Plugin):  # a publisher: its task is one of the build's ends (convert.freestyle.publishers)
         ctx.publisher_ends.append(tid)
-    ctx.mapped(what, node.span, key(node), f"fails when {shown!r} matches no file"
+    empty = "allowed" if allow_empty is True else "fails"
+    ctx.mapped(what, node.span, key(node), (f"reads the test reports {shown!r} as Jenkins does: no report or no test "
+                                            f"case {empty}, a report that is not XML and not *.xml fails"
+                                            if reports else f"fails when {shown!r} matches no file")
                + (f" in {directory!r}" if directory else "")
+               + (" (a blank pattern fails)" if "pattern_required" in bindings else "")
                + (" or only reports older than the run (skipOldReports)" if skip_old is not False else "")
                + (" (unless the build result is already FAILURE)" if "quiet_when_failed" in bindings else ""))
 
 
-def _result(rule: Rule, ctx: Ctx, scope: Scope, skip_old: bool) -> dict[str, Any]:
+def _blank_pattern(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """ArtifactArchiver.perform: an empty pattern (its constructor trims it) fails the build before anything else
+    is looked at ("No artifacts are configured for archiving"), so the task fails whatever the run."""
+    bindings = {"step": key(node), "directory": folder(scope.workspace, scope.cwd), "includes": "",
+                "pattern_required": True}
+    tid = ctx.emit("airflow.check-files", CHECK_SPEC, scope, label="check_files", named=True, bindings=bindings,
+                   title=f"check {key(node).rsplit('.', 1)[-1]} (no pattern)")
+    if isinstance(node, Plugin):
+        ctx.publisher_ends.append(tid)
+    ctx.mapped(element(node), node.span, key(node), f"{rule.get('field')} is empty: fails the run there, as Jenkins "
+               "fails the build (No artifacts are configured for archiving)")
+
+
+def _unstable(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """junit: a failed test case (an empty or malformed *.xml report is one) makes Jenkins' build UNSTABLE and the
+    build goes on; Airflow has no UNSTABLE result, so the check task succeeds (it logs them): flagged, unless one of
+    the rule's `unstable_unless` options (skipMarkingBuildUnstable...) is true."""
+    options = [str(o) for o in rule.get("unstable_unless", []) or []]
+    if any(_flag(node, o, False, rule, scope) is True for o in options):
+        return
+    ctx.approximated(f"{element(node)} test failures", node.span, "a failed test case in the reports (an empty or "
+                     "malformed *.xml report counts as one) makes Jenkins' build UNSTABLE; Airflow has no UNSTABLE "
+                     "result: the check task logs them and succeeds, and the run ends success"
+                     + (f" (set {options[0]}: true to keep Jenkins' result SUCCESS)" if options else ""), key(node))
+
+
+def _result(rule: Rule, ctx: Ctx, scope: Scope, reads: bool) -> dict[str, Any]:
     """What a check reads of Jenkins' build result so far, where it can be FAILURE while the build goes on (a post
     block after a failure, after a catchError): the ArtifactArchiver (`quiet_when_failed` rule) does not fail on no
-    file then, junit's skipOldReports does not fail on only old reports."""
+    file then, junit does not fail on reports without a test case (or only old ones, skipOldReports)."""
     quiet = bool(rule.get("quiet_when_failed"))
-    if not (quiet or skip_old) or not (scope.result_tasks or ctx.results):
+    if not (quiet or reads) or not (scope.result_tasks or ctx.results):
         return {}
     out: dict[str, Any] = {"quiet_when_failed": True} if quiet else {}
     if scope.result_tasks:
