@@ -126,6 +126,24 @@ def test_spec_hash_is_canonical() -> None:
     assert make("concrete_task", "t", {"type": "shell", "command": "y"}).spec_hash != a.spec_hash
 
 
+def test_a_pipeline_hash_made_a_task_at_a_time_is_the_hash_of_its_whole_canonical_json() -> None:
+    import hashlib
+    import json
+
+    def whole(spec: Any) -> str:  # the definition: the canonical JSON of the whole spec at once
+        text = json.dumps(spec.model_dump(mode="json", exclude_defaults=True), sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    task = {"id": "a", "uses": {"kind": "concrete_task", "name": "t", "version": 2}, "env": {"Z": "é", "A": "1"}}
+    for spec in ({"tasks": [task, {**task, "id": "b", "depends_on": ["a"]}], "draft_tasks": [{**task, "id": "d"}],
+                  "jenkins_fallback": {"job": "j"}, "owners": ["ü"]},
+                 {"tasks": [task]},  # draft_tasks at its default: left out
+                 {"tasks": [], "draft_tasks": [task], "jenkins_fallback": {"job": "j"}}):
+        doc = make("pipeline", "p", spec)
+        assert doc.spec_hash == spec_hash(doc.spec) == whole(doc.spec)
+
+
 def test_pinned_copies_only_the_version_0_references_as_validating_again_would() -> None:
     spec = {"parameters": {"templates": [{"kind": "parameter_template", "name": "tpl", "version": 0}]},
             "tasks": [{"id": "a", "uses": {"kind": "concrete_task", "name": "t", "version": 0}},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, create_model, field_validator
@@ -30,9 +31,39 @@ AnySpec = ConcreteTaskSpec | ViewTaskSpec | ParameterTemplateSpec | PipelineSpec
 def spec_hash(spec: BaseModel | dict[str, Any]) -> str:
     """The sha256 of the spec's canonical JSON (sorted keys, no spaces, fields at their default left out, so that
     adding a field with a default to the model does not change the hash of existing specs)."""
-    data = spec.model_dump(mode="json", exclude_defaults=True) if isinstance(spec, BaseModel) else spec
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256()
+    for text in _canonical(spec):
+        digest.update(text.encode("utf-8"))
+    return digest.hexdigest()
+
+
+TASK_LISTS = ("tasks", "draft_tasks")  # a pipeline's task lists: their JSON is made a task at a time
+
+
+def _canonical(spec: BaseModel | dict[str, Any]) -> Iterator[str]:
+    """The canonical JSON of a spec, in parts. A pipeline's tasks are dumped one at a time (the same text as the
+    whole dumped at once), so that a pipeline of thousands of tasks is never held whole as JSON data."""
+    if not isinstance(spec, PipelineSpec):
+        yield _json(spec.model_dump(mode="json", exclude_defaults=True) if isinstance(spec, BaseModel) else spec)
+        return
+    rest = spec.model_dump(mode="json", exclude_defaults=True, exclude=set(TASK_LISTS))
+    fields = PipelineSpec.model_fields
+    lists = {name: getattr(spec, name) for name in TASK_LISTS
+             if fields[name].is_required() or getattr(spec, name) != fields[name].get_default(call_default_factory=True)}
+    for i, key in enumerate(sorted([*rest, *lists])):
+        yield ("{" if i == 0 else ",") + _json(key) + ":"
+        if key not in lists:
+            yield _json(rest[key])
+            continue
+        yield "["
+        for j, task in enumerate(lists[key]):
+            yield ("," if j else "") + _json(task.model_dump(mode="json", exclude_defaults=True))
+        yield "]"
+    yield "}" if rest or lists else "{}"
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class Envelope(Strict):
