@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, create_model, field_validator
@@ -48,8 +48,8 @@ def _canonical(spec: BaseModel | dict[str, Any]) -> Iterator[str]:
         return
     rest = spec.model_dump(mode="json", exclude_defaults=True, exclude=set(TASK_LISTS))
     fields = PipelineSpec.model_fields
-    lists = {name: getattr(spec, name) for name in TASK_LISTS
-             if fields[name].is_required() or getattr(spec, name) != fields[name].get_default(call_default_factory=True)}
+    lists = {name: getattr(spec, name) for name in TASK_LISTS if fields[name].is_required()
+             or getattr(spec, name) != fields[name].get_default(call_default_factory=True)}
     for i, key in enumerate(sorted([*rest, *lists])):
         yield ("{" if i == 0 else ",") + _json(key) + ":"
         if key not in lists:
