@@ -67,7 +67,7 @@ def test_a_stage_post_success_after_a_warn_error_is_flagged() -> None:
     conv = convert_job(parse_jenkinsfile(text, "Jenkinsfile", "team/etl"), own_provided())
     entry = _entry(conv, "post success")
     assert entry.outcome == "approximated"
-    assert entry.reason.startswith("step warnError buildResult UNSTABLE at Jenkinsfile:2:30 can make the build "
+    assert entry.reason.startswith("step warnError buildResult UNSTABLE at Jenkinsfile:2:31 can make the build "
                                    "UNSTABLE"), entry.reason
 
 
