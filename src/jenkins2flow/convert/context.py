@@ -19,6 +19,7 @@ from typing import Any
 
 from jenkins2flow_runtime import groovy, model
 
+from jenkins2flow.convert import unstable
 from jenkins2flow.convert.conversion import (
     FALLBACK_TASK,
     NOT_CONVERTED_TASK,
@@ -283,6 +284,8 @@ class Ctx:
     results: list[dict[str, Any]] = field(default_factory=list)  # build results set on the way (convert.regions)
     open_retries: list[Any] = field(default_factory=list)  # retry bodies not yet judged (convert.regions)
     open_limits: dict[str, Any] = field(default_factory=dict)  # timeout groups being converted (convert.regions)
+    unstable_sources: list[unstable.Source] = field(default_factory=list)  # what can make the build UNSTABLE
+    pending_unstable: list[unstable.Pending] = field(default_factory=list)  # true only without such a source
 
     def walk(self, steps: Sequence[Step], scope: Scope) -> Scope:
         """Convert `steps` in order after the frontier (a handler converting its body); returns the scope the
@@ -309,6 +312,19 @@ class Ctx:
     def approximated(self, element: str, span: Span, reason: str, key: str = "") -> None:
         """Runnable, but not exactly what Jenkins does: listed with its place and why; the job is partial."""
         self.record(element, "approximated", span, reason, key)
+
+    def unstable_source(self, what: str, span: Span, run: unstable.Run = "on") -> None:
+        """`what` (one of convert.unstable.SOURCES) can make Jenkins' build UNSTABLE; `run`: what the Airflow run
+        does there (goes `on` to success, or `fails`)."""
+        self.unstable_sources.append(unstable.Source(what, span, run))
+
+    def unless_unstable(self, consequence: str, element: str, span: Span, key: str = "", *,
+                        runs: tuple[unstable.Run, ...] = ("on",), recorded: bool = True) -> None:
+        """The ledger entry just recorded for `element` (`recorded`; else none) holds only while the job has no
+        UNSTABLE source of the kinds `runs`: with one, it becomes an approximation saying `consequence`, decided
+        when the whole job is converted (convert.unstable.settle)."""
+        index = len(self.conv.ledger) - 1 if recorded else None
+        self.pending_unstable.append(unstable.Pending(index, element, span, key, consequence, runs))
 
     def note(self, message: str, span: Span, level: str = "warning") -> None:
         self.conv.diagnostics.append(Diagnostic(level, message, span))  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ from typing import Any
 from jenkins2flow_runtime import model
 from jenkins2flow_runtime.model.specs import MAX_TASKS
 
-from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, regions, triggers
+from jenkins2flow.convert import freestyle, from_scm, orchestration, parameters, regions, triggers, unstable
 from jenkins2flow.convert.agents import agent_scope, custom_workspace, global_env, workers_env
 from jenkins2flow.convert.checkout import declarative_checkout, job_checkout
 from jenkins2flow.convert.classify import classify
@@ -125,6 +125,7 @@ def _convert(job: Job, rules: Rules, workspace: Path | None, conv: Conversion, l
         _xml(job, ctx, scope)
     regions.finish(ctx)
     job_elements(job, ctx)
+    unstable.settle(conv.ledger, ctx.unstable_sources, ctx.pending_unstable)
     if all(t.id in ctx.aside for t in ctx.tasks):  # nothing but draft tasks beside the graph: no step
         if job.kind == "pipeline" and job.scm is not None and job.scm.script_path:
             ctx.placeholder("pipeline from SCM", job.span, f"the Jenkinsfile {job.scm.script_path!r} lives in the "

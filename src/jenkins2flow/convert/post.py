@@ -73,7 +73,16 @@ def _gated(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[
     ctx.notify_on = ""
     ctx.frontier = list(body_end)
     ctx.mapped(f"post {block.condition}", block.span, "post", str(rule.get("note") or "a post_gate task"))
+    _unless_unstable(block, rule, ctx)
     return ends
+
+
+def _unless_unstable(block: PostBlock, rule: Rule, ctx: Ctx) -> None:
+    """The rule's `unless_unstable`: the block's entry, just recorded, holds only in a job that nothing can make
+    UNSTABLE; with a source (junit, catchError buildResult UNSTABLE...) it is flagged saying this (convert.unstable)."""
+    if rule.get("unless_unstable"):
+        ctx.unless_unstable(str(rule.get("unless_unstable")), f"post {block.condition}", block.span,
+                            f"post {block.condition}")
 
 
 def _outcome(body_end: list[str], post_ends: list[str]) -> list[str]:
@@ -125,6 +134,7 @@ def _run(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[st
                          f"post {block.condition}")
     else:
         ctx.mapped(f"post {block.condition}", block.span, "post", what)
+    _unless_unstable(block, rule, ctx)
     return ends
 
 
@@ -163,6 +173,7 @@ def post(blocks: tuple[PostBlock, ...], ctx: Ctx, scope: Scope, start: list[str]
             continue
         if rule.waive:
             ctx.waived(f"post {block.condition}", block.span, rule.waive, f"post {block.condition}")
+            _unless_unstable(block, rule, ctx)
             continue
         ctx.notify_on = str(rule.get("notify_on", "always")) if pipeline else ""
         ctx.notify_depth = len(ctx.body_ends) + 1  # the walker's depth of the block's own steps

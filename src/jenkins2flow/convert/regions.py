@@ -285,6 +285,7 @@ def caught_region(ctx: Ctx, scope: Scope, span: Span, element: str, key: str, bo
         if build != "FAILURE":
             problems.append(f"build result {build}: Airflow has no such run result, the run ends failed")
     elif build == "UNSTABLE":
+        ctx.unstable_source(f"{element} buildResult UNSTABLE", span)
         problems.append("build result UNSTABLE: Airflow has no UNSTABLE run result, the run ends success (the failed "
                         "task stays failed)")
     elif build is None:
@@ -321,6 +322,7 @@ def result_assignment(ctx: Ctx, scope: Scope, span: Span, value: Any) -> None:
     elif name == "UNSTABLE":
         ctx.approximated(element, span, "Airflow has no UNSTABLE run result: not recorded (the run ends success)",
                          element)
+        ctx.unstable_source(f"{element} = 'UNSTABLE'", span)
     else:
         marker = control_task(ctx, scope, "enter", "result")
         ctx.results.append({"kind": "set", "end": marker, "at": f"{element} = {name} at {span}"})

@@ -19,6 +19,8 @@ def apply(rule: Rule, node: Step | Plugin, ctx: Ctx, scope: Scope, element: str)
     key = node.name if isinstance(node, Step) else node.cls
     if rule.waive:
         ctx.waived(element, node.span, rule.waive, key)
+        if rule.get("unless_unstable"):  # true only in a job that nothing makes UNSTABLE (convert.unstable)
+            ctx.unless_unstable(str(rule.get("unless_unstable")), element, node.span, key)
         return None
     if rule.hook:
         load_hook(rule.hook, rule.origin)(node, ctx, scope, rule)

@@ -139,6 +139,7 @@ def shell(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
             ctx.approximated(element, node.span, f"unstableReturn {unstable}: Jenkins ends the build UNSTABLE when the "
                              "script exits with that code and runs the next builders; Airflow has no UNSTABLE "
                              "result: the task fails on it and the run stops there", key(node))
+            ctx.unstable_source(f"{element} unstableReturn {unstable}", node.span, "fails")
     else:
         value = script_arg(node)
     script = scope.ev.shell(value, node.span, shell=kind)

@@ -16,6 +16,7 @@ from jenkins2flow.convert.links import asset_on
 from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.secrets import classify
+from jenkins2flow.convert.unstable import Run
 from jenkins2flow.convert.values import arg, as_list, call, split_names, text
 from jenkins2flow.ir import Plugin, Span, Step
 
@@ -23,6 +24,19 @@ from jenkins2flow.ir import Plugin, Span, Step
 CONDITIONS = {"SUCCESS": "all_success", "UNSTABLE": "all_success", "UNSTABLE_OR_BETTER": "all_success",
               "FAILED_OR_BETTER": "all_done", "UNSTABLE_OR_WORSE": "one_failed", "FAILED": "one_failed",
               "FAILURE": "all_done", "ALWAYS": "all_done"}
+# A trigger condition faithful only while nothing makes this build UNSTABLE: the kinds of UNSTABLE source
+# (convert.unstable: the run goes `on` to success, or `fails` there) it differs on, and how. A hudson.tasks.BuildTrigger
+# threshold UNSTABLE is "UNSTABLE or better"; parameterized-trigger's UNSTABLE (only UNSTABLE) is flagged anyway.
+ON_UNSTABLE: dict[str, tuple[tuple[Run, ...], str]] = {
+    "SUCCESS": (("on",), "and Jenkins does not trigger {jobs} after an UNSTABLE build; the run ends success and "
+                         "triggers it"),
+    "UNSTABLE_OR_BETTER": (("fails",), "and Jenkins still triggers {jobs} after an UNSTABLE build; the task fails "
+                                       "there and the run does not trigger it"),
+    "UNSTABLE_OR_WORSE": (("on",), "and Jenkins triggers {jobs} after an UNSTABLE build too; the run ends success and "
+                                   "does not trigger it"),
+    "FAILED": (("fails",), "and Jenkins does not trigger {jobs} after an UNSTABLE build; the task fails there and the "
+                           "run triggers it"),
+}
 
 
 def trigger_task(ctx: Ctx, scope: Scope, job: str, conf: dict[str, Any], wait: bool, span: Any,
@@ -290,6 +304,7 @@ def downstream(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
             ctx.approximated(f"publisher {pl.cls} condition", pl.span, "Jenkins triggers "
                              f"{text(cfg.get('projects'))!r} only when this build is UNSTABLE, which an Airflow run "
                              "never is: the pipeline triggers it when the run succeeds", pl.cls)
+        _unless_unstable(pl, cfg, condition, ctx)
         conf, computed = _predefined(cfg.get("parameters"), ctx, f"publisher {pl.cls}", pl.span)
         on = asset_on(condition)
         for job in split_names(cfg.get("projects")):
@@ -306,6 +321,17 @@ def downstream(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.mapped(f"publisher {pl.cls}", pl.span, pl.cls, "triggers downstream pipelines")
 
 
+def _unless_unstable(pl: Plugin, cfg: dict[str, Any], condition: str, ctx: Ctx) -> None:
+    """The condition holds as Jenkins' only while nothing makes this build UNSTABLE (ON_UNSTABLE): decided when the
+    whole job is converted (convert.unstable)."""
+    if condition == "UNSTABLE" and not pl.field("configs"):  # hudson.tasks.BuildTrigger: UNSTABLE or better
+        condition = "UNSTABLE_OR_BETTER"
+    if condition in ON_UNSTABLE:
+        runs, consequence = ON_UNSTABLE[condition]
+        ctx.unless_unstable(consequence.format(jobs=repr(text(cfg.get("projects")))), f"publisher {pl.cls} condition "
+                            f"{condition}", pl.span, pl.cls, runs=runs, recorded=False)
+
+
 def _blocking(block: Any, pl: Plugin, ctx: Ctx) -> bool:
     """Whether a blocking TriggerBuilder fails when its downstream does: its buildStepFailureThreshold or
     failureThreshold is set (at FAILURE, or UNSTABLE, which Airflow cannot tell from FAILURE). Only an
@@ -316,6 +342,7 @@ def _blocking(block: Any, pl: Plugin, ctx: Ctx) -> bool:
     if block.get("unstableThreshold") and not fails:
         ctx.approximated(f"builder {pl.cls} unstableThreshold", pl.span, "a downstream failure marks this build "
                          "UNSTABLE in Jenkins; Airflow has no UNSTABLE result: the task succeeds", pl.cls)
+        ctx.unstable_source(f"builder {pl.cls} unstableThreshold", pl.span)
     if "UNSTABLE" in fails.values():
         ctx.approximated(f"builder {pl.cls} threshold", pl.span, "an UNSTABLE downstream fails this step in "
                          "Jenkins; Airflow has no UNSTABLE result: only a failed downstream fails the task", pl.cls)

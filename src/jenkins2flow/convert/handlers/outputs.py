@@ -198,6 +198,7 @@ def _unstable(node: Step | Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
                      "malformed *.xml report counts as one) makes Jenkins' build UNSTABLE; Airflow has no UNSTABLE "
                      "result: the check task logs them and succeeds, and the run ends success"
                      + (f" (set {options[0]}: true to keep Jenkins' result SUCCESS)" if options else ""), key(node))
+    ctx.unstable_source(element(node), node.span)
 
 
 def _result(rule: Rule, ctx: Ctx, scope: Scope, reads: bool) -> dict[str, Any]:
