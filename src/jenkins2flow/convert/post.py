@@ -6,11 +6,11 @@ block's steps after a gate task that runs them on the rule's `runs_on` (always, 
 entered (convert.regions). Notification steps written directly in a block of the pipeline's post carry the rule's
 `notify_on` (callbacks when the run ends), unless a failure to send fails the Jenkins build (`mail`, slackSend
 failOnError: a callback cannot fail the run); those, and those in a stage's post or nested deeper, are tasks after
-the block's gate like its other steps (convert.handlers.notifications). The blocks run one after the other in Jenkins' order (ORDER:
-always, changed, fixed, regression, aborted, failure, success, unstable, unsuccessful, cleanup), whatever the order
-they are written in: each gate also waits for the tasks of the blocks before it, and judges them with the body (a
-block that failed makes the result FAILURE for the blocks after it, as in Jenkins). `last: true` blocks (cleanup) run
-after every other block.
+the block's gate like its other steps (convert.handlers.notifications). The blocks run one after the other in
+Jenkins' order (ORDER: always, changed, fixed, regression, aborted, failure, success, unstable, unsuccessful,
+cleanup), whatever the order they are written in: each gate also waits for the tasks of the blocks before it, and
+judges them with the body (a block that failed makes the result FAILURE for the blocks after it, as in Jenkins).
+`last: true` blocks (cleanup) run after every other block.
 An end task after the blocks fails when the body or a block failed, as Jenkins fails the stage (or build) after
 running its post blocks, so what follows depends on it with all_success.
 """
