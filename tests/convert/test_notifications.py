@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jenkins2flow_runtime import model
 from jenkins2flow_runtime.expressions import Context, as_text
 from jenkins2flow_runtime.fallback import post_condition_holds
 from jenkins2flow_runtime.notify import RunInfo, fill, jenkins_status
@@ -137,7 +138,11 @@ STEPS = """pipeline {
 
 def test_notification_steps_translate_groovy_references_and_flag_what_they_drop() -> None:
     conv = convert_job(parse_jenkinsfile(STEPS, "Jenkinsfile", "sales/nightly"))
-    mail, ext, slack = conv.pipeline.notifications
+    ext, slack = conv.pipeline.notifications
+    # Jenkins' mail step fails the build when it cannot send: a task of the post block (a callback cannot fail a run)
+    [task] = [t for t in conv.pipeline.tasks if t.uses.name == "airflow.notify"]
+    assert task.bindings["fail_on_error"] is True
+    mail = model.Notification.model_validate(task.bindings["notification"])
     assert mail.to == ["dev@example.com", "lead@example.com"]
     assert mail.subject == "Failed: sales/nightly #${AIRFLOW_BUILD_NUMBER}"
     assert mail.body == "Literal $BUILD_NUMBER: the mail step expands nothing"
@@ -152,6 +157,7 @@ def test_notification_steps_translate_groovy_references_and_flag_what_they_drop(
     assert "step slackSend" not in flagged  # ${params.REGION} is computed when the message is sent:
     assert as_text(slack.values["body"], Context(params={"REGION": "eu"})) == "Failed ${AIRFLOW_RUN_URL} for eu"
     assert all(n.on == "failure" for n in conv.pipeline.notifications)
+    assert task.depends_on == ["post_post_failure_gate"]
 
 
 NESTED = """pipeline {
@@ -174,13 +180,15 @@ def test_a_notification_nested_in_the_pipelines_post_is_a_task_after_its_gates()
     after the block's gate and the if's gate (never on every failure whatever the condition)."""
     conv = convert_job(parse_jenkinsfile(NESTED, "Jenkinsfile", "sales/nightly"))
     assert conv.status == "converted"
-    assert [(n.on, n.to) for n in conv.pipeline.notifications] == [("failure", ["data@example.com"])]
+    assert conv.pipeline.notifications == []  # the mail fails the build when it cannot send: a task too
     tasks = {t.id: t for t in conv.pipeline.tasks}
-    [send] = [t for t in tasks.values() if t.uses.name == "airflow.notify"]
+    mail, send = [t for t in tasks.values() if t.uses.name == "airflow.notify"]
+    assert mail.bindings["notification"]["to"] == ["data@example.com"] and mail.bindings["fail_on_error"] is True
     assert send.bindings["notification"]["to"] == ["#oncall"]
     if_gate = tasks[send.depends_on[0]]
     assert if_gate.uses.name == "airflow.when-gate" and if_gate.bindings["condition"]["args"][0]["param"] == "PAGE"
-    block_gate = tasks[if_gate.depends_on[0]]
+    assert if_gate.depends_on == [mail.id]  # in the block's order, after the mail
+    block_gate = tasks[mail.depends_on[0]]
     assert block_gate.uses.name == "airflow.block-gate" and block_gate.bindings["runs_on"] == "failure"
 
 

@@ -71,7 +71,8 @@ def test_when_becomes_a_gate_and_later_stages_still_run() -> None:
 
 
 def test_post_conditions_run_after_gates_and_end_with_a_task_that_fails_like_the_build() -> None:
-    post = (PostBlock("failure", (step("mail", to="a@x.org, b@x.org", subject="failed"), sh("./page-oncall")), sp(9)),
+    post = (PostBlock("failure", (step("emailext", to="a@x.org, b@x.org", subject="failed"), sh("./page-oncall")),
+                      sp(9)),
             PostBlock("always", (sh("./cleanup-tmp"),), sp(10)),
             PostBlock("cleanup", (sh("rm -rf tmp"),), sp(11)),
             PostBlock("unstable", (sh("./flaky"),), sp(12)))
@@ -99,9 +100,9 @@ def test_post_conditions_run_after_gates_and_end_with_a_task_that_fails_like_the
 
 
 def test_changed_fixed_regression_become_post_gates() -> None:
-    post = (PostBlock("fixed", (step("mail", to="a@x.org", subject="fixed"), sh("./celebrate")), sp(9)),
+    post = (PostBlock("fixed", (step("emailext", to="a@x.org", subject="fixed"), sh("./celebrate")), sp(9)),
             PostBlock("regression", (sh("./page-oncall"),), sp(10)),
-            PostBlock("changed", (step("mail", to="b@x.org"),), sp(11)),
+            PostBlock("changed", (step("emailext", to="b@x.org"),), sp(11)),  # a mail step would be a task
             PostBlock("cleanup", (sh("rm -rf tmp"),), sp(12)))
     conv = convert_job(job(stage("Build", sh("make")), stage("Test", sh("make test")), post=post))
     t = _tasks(conv)

@@ -258,7 +258,7 @@ PASSING = """pipeline {
   agent any
   stages { stage('Build') { steps { sh 'echo ok' } } }
   post {
-    success { mail to: 'ops@example.com', subject: 'deployed', body: 'the SMTP server is down' }
+    success { emailext to: 'ops@example.com', subject: 'deployed', body: 'the SMTP server is down' }
     success { slackSend channel: '#builds', message: "built ${env.BUILD_URL}" }
     fixed { slackSend channel: '#fixed', message: 'not on a first run' }
   }
@@ -285,8 +285,8 @@ def test_converted_notifications_are_sent_by_real_runs(airflow_db: Path, configu
                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: Any,
                                                         webhook: Any) -> None:
     """Two dag.test() runs: a failing one mails the converted recipients (and its first-run `changed` posts to
-    Slack, `regression` stays quiet); a passing one posts to Slack while its SMTP server is down (logged, the run
-    still succeeds) and its `fixed` stays quiet on a first run."""
+    Slack, `regression` stays quiet); a passing one posts to Slack while its SMTP server is down (its emailext is
+    logged, the run still succeeds, as email-ext only logs) and its `fixed` stays quiet on a first run."""
     from airflow.dag_processing.dagbag import DagBag
 
     store = tmp_path / "store.db"
@@ -294,7 +294,8 @@ def test_converted_notifications_are_sent_by_real_runs(airflow_db: Path, configu
     _slack_conn(monkeypatch, password=_url(webhook) + "/hook")
     failing = _publish_converted(tmp_path, "notify-fail", FAILING, store)
     _publish_converted(tmp_path, "notify-pass", PASSING, store)
-    assert {(n.on, n.condition) for n in failing.notifications} >= {("failure", ""), ("failure", "regression")}
+    # the mails are tasks (Jenkins' mail step fails the build when it cannot send), the Slack message a callback
+    assert [(n.on, n.channel, n.condition) for n in failing.notifications] == [("always", "slack", "changed")]
     bag = DagBag(dag_folder=str(configured_dags_folder))
     assert bag.import_errors == {}
 
@@ -517,3 +518,88 @@ def test_notification_steps_are_sent_where_the_run_reaches_them(airflow_db: Path
     assert (states["build"], states["build_post_success_notify"], states["deploy_notify"]) == (
         "success", "failed", "upstream_failed"), states
     assert smtp.mails == []
+
+
+POST_MAIL = """pipeline {
+  agent any
+  stages { stage('Build') { steps { sh 'echo ok' } } }
+  post {
+    always { mail to: 'ops@example.com', subject: 'built', body: 'done' }
+    success { slackSend channel: '#green', message: 'green' }
+    failure { slackSend channel: '#red', message: 'red' }
+  }
+}
+"""
+
+
+@pytest.mark.airflow
+@pytest.mark.slow
+def test_a_pipeline_post_mail_that_cannot_be_sent_fails_the_run(airflow_db: Path, configured_dags_folder: Path,
+                                                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                smtp: Any, webhook: Any) -> None:
+    """Jenkins' `mail` step throws when the SMTP server refuses it (workflow-basic-steps MailStep): in the pipeline's
+    post `always`, the build ends FAILURE, so `failure` runs and `success` does not. The converted mail is a task of
+    the post block (a DAG callback could not fail the run): the run fails, and the Slack messages follow Jenkins'
+    result. With the server up the mail is sent and the run succeeds."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    store = tmp_path / "store.db"
+    monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
+    _slack_conn(monkeypatch, password=_url(webhook) + "/hook")
+    spec = _publish_converted(tmp_path, "notify-post-mail", POST_MAIL, store)
+    assert [n.to for n in spec.notifications] == [["#red"], ["#green"]]  # Jenkins' order; the mail is a task
+    bag = DagBag(dag_folder=str(configured_dags_folder))
+    assert bag.import_errors == {}
+    dag = bag.dags["notify-post-mail"]
+
+    _smtp_conn(monkeypatch, _closed_port())
+    down = dag.test()
+    states = {ti.task_id: str(ti.state) for ti in down.get_task_instances()}
+    assert str(down.state) == "failed", states
+    assert (states["build"], states["post_post_always_notify"]) == ("success", "failed"), states
+    assert [p["json"].get("channel") for p in webhook.posts] == ["#red"]
+
+    webhook.posts.clear()
+    _smtp_conn(monkeypatch, smtp.server_address[1])
+    up = dag.test()
+    assert str(up.state) == "success"
+    [mail] = smtp.mails
+    assert mail["to"] == ["ops@example.com"] and mail["message"]["Subject"] == "built"
+    assert [p["json"].get("channel") for p in webhook.posts] == ["#green"]
+
+
+POST_SLACK = """pipeline {
+  agent any
+  stages { stage('Build') { steps { sh 'echo ok' } } }
+  post { always { slackSend channel: '#builds', message: 'built' } }
+}
+"""
+
+
+@pytest.mark.airflow
+@pytest.mark.slow
+def test_a_pipeline_post_slack_message_fails_the_run_only_with_fail_on_error(
+        airflow_db: Path, configured_dags_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: Logs, capsys: Out) -> None:
+    """slackSend only logs a message it cannot post unless failOnError: true (slack-plugin SlackSendStep): with the
+    webhook down, the run without the option succeeds and logs it; the run with it fails."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    store = tmp_path / "store.db"
+    monkeypatch.setenv("JENKINS2FLOW_STORE", str(store))
+    quiet = _publish_converted(tmp_path, "notify-post-slack", POST_SLACK, store)
+    strict = _publish_converted(tmp_path, "notify-post-slack-strict",
+                                POST_SLACK.replace("message: 'built'", "message: 'built', failOnError: true"), store)
+    assert [n.channel for n in quiet.notifications] == ["slack"] and strict.notifications == []
+    _slack_conn(monkeypatch, password=f"http://127.0.0.1:{_closed_port()}/hook")
+    bag = DagBag(dag_folder=str(configured_dags_folder))
+    assert bag.import_errors == {}
+
+    with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
+        run = bag.dags["notify-post-slack"].test()
+    assert str(run.state) == "success"
+    assert "NOTIFICATION NOT SENT" in _logs(caplog, capsys)
+
+    run = bag.dags["notify-post-slack-strict"].test()
+    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    assert str(run.state) == "failed" and states["post_post_always_notify"] == "failed", states

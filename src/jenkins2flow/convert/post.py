@@ -4,12 +4,13 @@ A rule waives the block, or its first key found in KINDS says how the block conv
 decides against the previous run; `placeholder`: only the block's notifications convert); any other rule runs the
 block's steps after a gate task that runs them on the rule's `runs_on` (always, success, failure) when the stage was
 entered (convert.regions). Notification steps written directly in a block of the pipeline's post carry the rule's
-`notify_on` (callbacks when the run ends); in a stage's post, or nested deeper, they are tasks after the block's gate
-like its other steps (convert.handlers.notifications). The blocks run one after the other in Jenkins' order (ORDER:
-always, changed, fixed, regression, aborted, failure, success, unstable, unsuccessful, cleanup), whatever the order
-they are written in: each gate also waits for the tasks of the blocks before it, and judges them with the body (a
-block that failed makes the result FAILURE for the blocks after it, as in Jenkins). `last: true` blocks (cleanup) run
-after every other block.
+`notify_on` (callbacks when the run ends), unless a failure to send fails the Jenkins build (`mail`, slackSend
+failOnError: a callback cannot fail the run); those, and those in a stage's post or nested deeper, are tasks after
+the block's gate like its other steps (convert.handlers.notifications). The blocks run one after the other in
+Jenkins' order (ORDER: always, changed, fixed, regression, aborted, failure, success, unstable, unsuccessful,
+cleanup), whatever the order they are written in: each gate also waits for the tasks of the blocks before it, and
+judges them with the body (a block that failed makes the result FAILURE for the blocks after it, as in Jenkins).
+`last: true` blocks (cleanup) run after every other block.
 An end task after the blocks fails when the body or a block failed, as Jenkins fails the stage (or build) after
 running its post blocks, so what follows depends on it with all_success.
 """
@@ -21,6 +22,7 @@ from dataclasses import replace
 
 from jenkins2flow.convert import regions
 from jenkins2flow.convert.context import RUNTIME, Ctx, Scope
+from jenkins2flow.convert.handlers import notifications
 from jenkins2flow.convert.rules import Rule
 from jenkins2flow.convert.walker import walk
 from jenkins2flow.ir import PostBlock, Step
@@ -34,10 +36,13 @@ ORDER = ("always", "changed", "fixed", "regression", "aborted", "failure", "succ
          "cleanup")
 
 
-def _notifies(step: Step, ctx: Ctx) -> bool:
-    """A notification step the pipeline sends when the run ends (a callback): in a block of the pipeline's post."""
+def _notifies(step: Step, ctx: Ctx, scope: Scope) -> bool:
+    """A notification step the pipeline sends when the run ends (a callback): in a block of the pipeline's post,
+    unless a failure to send fails the Jenkins build (`mail`, slackSend failOnError): a callback cannot fail the
+    run, so that one is a task of the block like its other steps."""
     rule = ctx.rules.rule("steps", step.name)
-    return bool(ctx.notify_on) and rule is not None and rule.handler == "notify"
+    return (bool(ctx.notify_on) and rule is not None and rule.handler == "notify"
+            and notifications.fails_build(step, rule, scope) is False)
 
 
 def _block_scope(block: PostBlock, scope: Scope, judged: list[str]) -> Scope:
@@ -52,7 +57,7 @@ def _gated(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, body_end: list[
     """changed/fixed/regression: a `post_gate` task (all_done after the body) skips the block's tasks unless the
     condition holds against the previous completed run; the block's notifications carry the condition."""
     condition = str(rule.get("gate"))
-    notes = [s for s in block.steps if _notifies(s, ctx)]
+    notes = [s for s in block.steps if _notifies(s, ctx, scope)]
     first_note = len(ctx.notifications)
     ctx.frontier = _outcome(body_end, post_ends)  # after the blocks before it
     ends: list[str] = []
@@ -93,7 +98,7 @@ def _outcome(body_end: list[str], post_ends: list[str]) -> list[str]:
 
 def _placeholder(block: PostBlock, rule: Rule, ctx: Ctx, scope: Scope, *_: object) -> list[str]:
     """A condition Airflow cannot express: its notifications convert, anything else is a placeholder."""
-    notes = [s for s in block.steps if _notifies(s, ctx)]
+    notes = [s for s in block.steps if _notifies(s, ctx, scope)]
     for s in notes:
         walk((s,), ctx, scope)
     rest = [s for s in block.steps if s not in notes]

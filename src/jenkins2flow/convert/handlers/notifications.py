@@ -1,12 +1,15 @@
 """Notifications, with their texts through convert.notify_text (a step's subject and body that Groovy computes in the
 run are expression trees the runtime evaluates when it sends: Notification.values).
 
-- Steps (`mail`, `emailext`, `slackSend`) written directly in a block of the pipeline's `post`: the pipeline's
-  notifications, sent by the runtime when the run ends, `on` the block's condition (convert.post sets
-  `ctx.notify_on`).
+- Steps (`mail`, `emailext`, `slackSend`) written directly in a block of the pipeline's `post` whose failure to
+  send Jenkins only logs (emailext, slackSend without failOnError): the pipeline's notifications, sent by the
+  runtime's callbacks when the run ends, `on` the block's condition (convert.post sets `ctx.notify_on`). A callback
+  never changes the run's state, as such a step never changes the build's result.
 - Any other notification step (a stage, a catch or finally block, a `when`/`if` branch, a stage's post, a step
-  nested in the pipeline's post): a task at its place in the graph (jenkins2flow_runtime.notify:send_step) that
-  sends it when it runs, so the gates and trigger rules before it decide whether it is sent, as in Jenkins.
+  nested in the pipeline's post, and one whose failure fails the Jenkins build: `mail`, `slackSend failOnError:
+  true`, see `fails_build`): a task at its place in the graph (jenkins2flow_runtime.notify:send_step) that sends it
+  when it runs, so the gates and trigger rules before it decide whether it is sent, and a message it cannot send
+  fails it (binding fail_on_error) where Jenkins fails the build.
 - The Mailer, email-ext and Slack publishers: the pipeline's notifications by their own triggers, mapped by mappings
   `notifications` (notifications.yaml).
 
@@ -19,6 +22,7 @@ from typing import Any
 from jenkins2flow_runtime import model
 
 from jenkins2flow.convert.context import Ctx, Handler, Scope
+from jenkins2flow.convert.evaluate import Static
 from jenkins2flow.convert.handlers.nodes import element, key
 from jenkins2flow.convert.notify_text import Texts
 from jenkins2flow.convert.rules import Rule
@@ -28,12 +32,15 @@ from jenkins2flow.ir import Plugin, Span, Step
 # step arguments that change nothing the runtime can do, with why: flagged (approximated) when given
 STEP_ARGS: dict[str, dict[str, str]] = {
     "mail": {"cc": "cc recipients get the mail as To", "bcc": "bcc recipients get the mail as To",
+             "failOnError": "the mail step has no such option: a mail it cannot send always fails the build",
              "from": "the sender is the runtime's (JENKINS2FLOW_MAIL_FROM)", "replyTo": "no Reply-To is set",
              "mimeType": "the body is sent as text", "charset": "the mail is UTF-8"},
     "emailext": {"from": "the sender is the runtime's (JENKINS2FLOW_MAIL_FROM)", "replyTo": "no Reply-To is set",
                  "mimeType": "the body is sent as text", "attachLog": "no build log is attached",
                  "attachmentsPattern": "no attachment is sent", "compressLog": "no build log is attached",
-                 "presendScript": "Groovy scripts are not run", "postsendScript": "Groovy scripts are not run"},
+                 "presendScript": "Groovy scripts are not run", "postsendScript": "Groovy scripts are not run",
+                 "failOnError": "emailext has no such option (Jenkins rejects it in a declarative pipeline and ignores "
+                                "it in a scripted one): a mail it cannot send is only logged"},
     "slackSend": {"color": "the message is plain text", "tokenCredentialId": "the runtime's Slack connection sends it",
                   "baseUrl": "the runtime's Slack connection sends it", "teamDomain": "the runtime's Slack connection "
                   "sends it", "botUser": "the runtime's Slack connection sends it", "attachments": "only the text is "
@@ -67,6 +74,22 @@ def _add(ctx: Ctx, on: str, channel: str, to: list[str], subject: str, body: str
          values: dict[str, Any] | None = None) -> None:
     ctx.notifications.append(model.Notification(on=on, channel=channel, to=to, subject=subject, body=body,  # type: ignore[arg-type]
                                                 condition=condition, values=values or {}))  # type: ignore[arg-type]
+
+
+def fails_build(node: Step, rule: Rule, scope: Scope) -> bool | str:
+    """Whether Jenkins fails the build when this notification step cannot send its message: the rule's `fails`
+    (always: the `mail` step), or the rule's `fails_with` option when it is true (slackSend's failOnError); False:
+    Jenkins only logs it (emailext). A string: the option is computed in the run, why it is not known."""
+    if rule.get("fails"):
+        return True
+    option = str(rule.get("fails_with") or "")
+    raw = node.kwarg(option) if option else None
+    if raw is None:
+        return False
+    value = scope.ev.value(raw, node.span)
+    if isinstance(value, Static) and text(value.value).strip().lower() in ("true", "false"):
+        return text(value.value).strip().lower() == "true"
+    return f"{option} {text(raw)!r} is decided in the run: a message that cannot be sent is only logged here"
 
 
 def _flag_args(node: Step, known: set[str], ctx: Ctx) -> None:
@@ -103,7 +126,9 @@ def _providers(values: list[Any], ctx: Ctx, span: Span, elem: str, key_: str) ->
 def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     """`mail`, `emailext`, `slackSend`: in a block of the pipeline's post, a notification sent when the run ends on
     the block's condition; anywhere else, a task that sends it when the run reaches the step."""
-    callback = bool(ctx.notify_on) and len(ctx.body_ends) == ctx.notify_depth
+    fails = fails_build(node, rule, scope)
+    # a callback never changes the run's state: a step whose failure fails the build is a task, even there
+    callback = bool(ctx.notify_on) and len(ctx.body_ends) == ctx.notify_depth and fails is False
     on = ctx.notify_on if callback else "always"
     channel = str(rule.get("channel", "email"))
     email_tokens = node.name == "emailext"
@@ -116,10 +141,9 @@ def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         email_tokens)
     values = {k: t for k, t in (("subject", subject_tree), ("body", body_tree)) if t is not None}
     to, odd = texts.recipients(node.kwarg(to_key) if node.kwarg(to_key) is not None else "", email_tokens)
-    known = {to_key, subject_key, body_key, "recipientProviders", "message", "failOnError"}
-    # Jenkins' `mail` step fails the build when the message cannot be sent; slackSend and emailext only log it,
-    # unless failOnError is set
-    fails = node.name == "mail" or text(node.kwarg("failOnError") or "").lower() == "true"
+    known = {to_key, subject_key, body_key, "recipientProviders", "message", str(rule.get("fails_with") or "")}
+    if isinstance(fails, str):
+        ctx.approximated(f"step {node.name} {rule.get('fails_with')}", node.span, fails, node.name)
     if node.name == "mail":  # cc and bcc still receive it, as To (flagged by _flag_args)
         for extra in ("cc", "bcc"):
             more, bad = texts.recipients(node.kwarg(extra) or "", False)
@@ -149,10 +173,11 @@ def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.emit("airflow.notify", SEND_SPEC, scope, label="notify", named=True, span=node.span,
              bindings={"notification": {"channel": channel} | sent.model_dump(
                  mode="json", exclude={"on", "condition"}, exclude_defaults=True)} | (
-                 {"fail_on_error": True} if fails else {}),
+                 {"fail_on_error": True} if fails is True else {}),
              title=f"{node.name}: {subject or body or ', '.join(to)}")
+    fails_too = "; a message it cannot send fails the task, as it fails the Jenkins build" if fails is True else ""
     ctx.mapped(element(node), node.span, key(node), f"a task sends it by {channel} when the run reaches the step "
-               f"(the gates before it decide){computed}")
+               f"(the gates before it decide){fails_too}{computed}")
 
 
 def mailer(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
