@@ -242,6 +242,21 @@ def test_a_mail_step_jenkins_refuses_is_a_task_that_fails_there() -> None:
     assert not [e for e in conv.ledger if "JENKINS2FLOW_MAIL_TO" in e.reason]
 
 
+def test_a_recipient_groovy_computes_in_the_run_is_no_address() -> None:
+    """`mail to: params.MAIL_TO` was sent to the address "params.MAIL_TO", unflagged: it is dropped and flagged (the
+    runtime sends to JENKINS2FLOW_MAIL_TO), and the task does not judge the recipients it cannot know."""
+    conv = convert_job(parse_jenkinsfile("""pipeline { agent any
+      options { skipDefaultCheckout() }
+      parameters { string(name: 'MAIL_TO', defaultValue: '') }
+      stages { stage('a') { steps { mail to: params.MAIL_TO, subject: 's', body: 'b' } } } }""", "Jenkinsfile",
+                                         "sales/nightly"))
+    [task] = [t for t in conv.pipeline.tasks if t.uses.name == "airflow.notify"]
+    assert "to" not in task.bindings["notification"] and task.bindings["required"] == ["subject", "body"]
+    flagged = {e.element: e.reason for e in conv.approximations}
+    assert "params.MAIL_TO cannot be used as written" in flagged["step mail recipients"]
+    assert "JENKINS2FLOW_MAIL_TO" in flagged["step mail"]
+
+
 def test_emailext_keeps_its_defaults() -> None:
     """emailext fills $DEFAULT_SUBJECT / $DEFAULT_CONTENT and only logs an empty recipient list: no refusal."""
     conv = convert_job(parse_jenkinsfile("node { emailext to: 'qa@example.com' }", "Jenkinsfile", "sales/nightly"))
