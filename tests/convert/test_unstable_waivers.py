@@ -94,7 +94,8 @@ def test_the_unstable_step_logs_its_warning_is_a_source_and_is_flagged() -> None
     conv = _convert("unstable ' flaky tests '", post="post { success { sh 'make release' } }")
     assert conv.status == "partial", conv.reasons
     [task] = [t for t in conv.pipeline.tasks if t.title.endswith("unstable 'flaky tests'")]
-    assert next(d for d in conv.tasks if d.name == task.uses.name).spec.command.endswith("printf 'WARNING: %s\\n' 'flaky tests'")
+    command = next(d for d in conv.tasks if d.name == task.uses.name).spec.command
+    assert command.endswith("printf 'WARNING: %s\\n' 'flaky tests'")
     flagged = [e for e in conv.ledger if e.element == "step unstable" and e.outcome == "approximated"]
     assert [str(e.span) for e in flagged] == ["Jenkinsfile:4:1"] and "no UNSTABLE result" in flagged[0].reason
     assert _entry(conv, "post success").outcome == "approximated"
