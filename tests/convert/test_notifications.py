@@ -167,7 +167,7 @@ NESTED = """pipeline {
   stages { stage('Load') { steps { sh './load.sh' } } }
   post {
     failure {
-      mail to: 'data@example.com', subject: 'load failed'
+      mail to: 'data@example.com', subject: 'load failed', body: 'see the run'
       script { if (params.PAGE) { slackSend channel: '#oncall', message: 'load failed' } }
     }
   }
@@ -203,6 +203,65 @@ def test_a_catch_mail_that_reads_the_build_result_is_flagged() -> None:
     [entry] = conv.approximations
     assert entry.element == "step mail result" and "still SUCCESS" in entry.reason and str(entry.span) == \
         "Jenkinsfile:3:9"
+
+
+REFUSED = """pipeline {
+  agent any
+  options { skipDefaultCheckout() }
+  parameters { string(name: 'SUBJECT', defaultValue: '') }
+  stages {
+    stage('Build') {
+      steps {
+        mail to: 'data@example.com', subject: 'built'
+        mail cc: '  ', subject: 'built', body: 'ok'
+        mail to: 'data@example.com', subject: "${params.SUBJECT}", body: 'ok'
+      }
+    }
+  }
+}
+"""
+
+
+def test_a_mail_step_jenkins_refuses_is_a_task_that_fails_there() -> None:
+    """workflow-basic-steps MailStep fails the build, sending nothing, on a blank subject or body or no recipient:
+    known when converting, a task that always fails at its place (no default subject, no JENKINS2FLOW_MAIL_TO,
+    nothing flagged: it is faithful); computed in the run, the send task checks it (binding `required`)."""
+    conv = convert_job(parse_jenkinsfile(REFUSED, "Jenkinsfile", "sales/nightly"))
+    assert conv.status == "converted", conv.reasons
+    no_body, no_recipient, computed = [t for t in conv.pipeline.tasks if t.uses.name == "airflow.notify"]
+    for task in (no_body, no_recipient, computed):
+        assert task.bindings["required"] == ["subject", "body", "to"] and task.bindings["fail_on_error"] is True
+    assert no_body.bindings["notification"] == {"channel": "email", "to": ["data@example.com"], "subject": "built"}
+    assert "to" not in no_recipient.bindings["notification"]
+    assert computed.bindings["notification"]["values"]["subject"]["args"][0]["param"] == "SUBJECT"
+    reasons = {str(e.span): e.reason for e in conv.ledger if e.element == "step mail"}
+    assert reasons["Jenkinsfile:8:9"].startswith("body blank: a task fails the run there") and \
+        "All mandatory properties must be supplied ('subject', 'body')" in reasons["Jenkinsfile:8:9"]
+    assert "No recipients of any kind specified ('to', 'cc', 'bcc')" in reasons["Jenkinsfile:9:9"]
+    assert "a blank subject/body/to computed in the run fails it too" in reasons["Jenkinsfile:10:9"]
+    assert not [e for e in conv.ledger if "JENKINS2FLOW_MAIL_TO" in e.reason]
+
+
+def test_a_recipient_groovy_computes_in_the_run_is_no_address() -> None:
+    """`mail to: params.MAIL_TO` was sent to the address "params.MAIL_TO", unflagged: it is dropped and flagged (the
+    runtime sends to JENKINS2FLOW_MAIL_TO), and the task does not judge the recipients it cannot know."""
+    conv = convert_job(parse_jenkinsfile("""pipeline { agent any
+      options { skipDefaultCheckout() }
+      parameters { string(name: 'MAIL_TO', defaultValue: '') }
+      stages { stage('a') { steps { mail to: params.MAIL_TO, subject: 's', body: 'b' } } } }""", "Jenkinsfile",
+                                         "sales/nightly"))
+    [task] = [t for t in conv.pipeline.tasks if t.uses.name == "airflow.notify"]
+    assert "to" not in task.bindings["notification"] and task.bindings["required"] == ["subject", "body"]
+    flagged = {e.element: e.reason for e in conv.approximations}
+    assert "params.MAIL_TO cannot be used as written" in flagged["step mail recipients"]
+    assert "JENKINS2FLOW_MAIL_TO" in flagged["step mail"]
+
+
+def test_emailext_keeps_its_defaults() -> None:
+    """emailext fills $DEFAULT_SUBJECT / $DEFAULT_CONTENT and only logs an empty recipient list: no refusal."""
+    conv = convert_job(parse_jenkinsfile("node { emailext to: 'qa@example.com' }", "Jenkinsfile", "sales/nightly"))
+    [task] = [t for t in conv.pipeline.tasks if t.uses.name == "airflow.notify"]
+    assert "required" not in task.bindings and task.bindings["notification"]["subject"]
 
 
 def test_slack_publisher_flags() -> None:

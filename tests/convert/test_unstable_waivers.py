@@ -88,6 +88,31 @@ def test_current_build_result_unstable_is_a_source() -> None:
     assert entry.outcome == "approximated" and "currentBuild.result = 'UNSTABLE'" in entry.reason
 
 
+def test_the_unstable_step_logs_its_warning_is_a_source_and_is_flagged() -> None:
+    """workflow-basic-steps UnstableStep: "WARNING: msg" in the log (trimmed), the build UNSTABLE, the build goes
+    on. A task prints the line; Airflow has no UNSTABLE: approximated (partial, no longer jenkins_only)."""
+    conv = _convert("unstable ' flaky tests '", post="post { success { sh 'make release' } }")
+    assert conv.status == "partial", conv.reasons
+    [task] = [t for t in conv.pipeline.tasks if t.title.endswith("unstable 'flaky tests'")]
+    command = next(d for d in conv.tasks if d.name == task.uses.name).spec.command
+    assert command.endswith("printf 'WARNING: %s\\n' 'flaky tests'")
+    flagged = [e for e in conv.ledger if e.element == "step unstable" and e.outcome == "approximated"]
+    assert [str(e.span) for e in flagged] == ["Jenkinsfile:4:1"] and "no UNSTABLE result" in flagged[0].reason
+    assert _entry(conv, "post success").outcome == "approximated"
+    assert "step unstable at Jenkinsfile:4:1 can make the build UNSTABLE" in _entry(conv, "post success").reason
+    assert any(t.title == "Deploy · sh: make deploy" for t in conv.pipeline.tasks)  # the build goes on
+
+
+def test_an_unstable_step_with_a_blank_message_fails_there_and_is_no_source() -> None:
+    """UnstableStep's constructor rejects a blank message ("A non-empty message is required"): the build fails."""
+    conv = _convert("unstable '  '", options="options { skipStagesAfterUnstable() }")
+    assert conv.status == "converted", conv.reasons
+    assert _entry(conv, "option skipStagesAfterUnstable").outcome == "waived"
+    [task] = [t for t in conv.pipeline.tasks if "unstable" in t.title]
+    assert next(d for d in conv.tasks if d.name == task.uses.name).spec.command.endswith("exit 1")
+    assert "A non-empty message is required" in _entry(conv, "step unstable").reason
+
+
 def _freestyle(threshold: str, builder: str = "", publisher: str = "") -> Any:
     xml = f"""<?xml version='1.1' encoding='UTF-8'?>
 <project>

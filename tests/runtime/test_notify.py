@@ -21,7 +21,19 @@ from urllib.parse import quote
 import pytest
 from catalog_samples import publish_all
 from jenkins2flow_runtime import model
-from jenkins2flow_runtime.notify import PipelineNotifier, RunInfo, body_of, fill, send
+from jenkins2flow_runtime.notify import (
+    MAIL_BLANK_TEXT,
+    MAIL_NO_RECIPIENT,
+    NotifyError,
+    PipelineNotifier,
+    RunInfo,
+    body_of,
+    fill,
+    is_blank,
+    mail_refusal,
+    send,
+    send_step,
+)
 from jenkins2flow_runtime.workspace import run_workspace
 
 PASSWORD = "s3cr3t-pa55"
@@ -225,6 +237,36 @@ def test_other_channels_are_logged(caplog: Logs, capsys: Out) -> None:
     with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
         assert send({"channel": "other", "subject": "hipchat"}, RUN) is False
     assert "NOT SENT" in _logs(caplog, capsys) and "hipchat" in _logs(caplog, capsys)
+
+
+def test_the_mail_steps_refusals_follow_jenkins() -> None:
+    """workflow-basic-steps MailStep: a blank subject or body first, then no recipient; StringUtils.isBlank reads
+    Java's whitespace (a no-break space is text)."""
+    def mail(**fields: Any) -> model.Notification:
+        return model.Notification(**({"to": ["a@example.com"], "subject": "s", "body": "b"} | fields))
+
+    assert mail_refusal(mail()) is None
+    assert mail_refusal(mail(subject=" \t\n")) == MAIL_BLANK_TEXT
+    assert mail_refusal(mail(body="", to=[])) == MAIL_BLANK_TEXT  # checked before the recipients
+    assert mail_refusal(mail(to=[])) == MAIL_NO_RECIPIENT
+    assert mail_refusal(mail(to=[]), ("subject", "body")) is None  # a recipient the converter dropped: not judged
+    assert not is_blank("\u00a0") and is_blank("\u2028 \x1f") and is_blank("")
+
+
+def test_a_mail_step_whose_subject_comes_out_blank_fails_sending_nothing(smtp: Any, monkeypatch: pytest.MonkeyPatch,
+                                                                         caplog: Logs, capsys: Out) -> None:
+    """A subject computed in the run (`"${params.S}"`) that comes out blank fails the task with Jenkins' message:
+    no default subject, nothing sent; the same step with a subject sends."""
+    _smtp_conn(monkeypatch, smtp.server_address[1])
+    run = {"dag_run": type("Run", (), {"dag_id": "etl", "run_id": "manual__1", "conf": {}})(),
+           "ti": type("TI", (), {"task_id": "build_notify"})()}
+    step = {"channel": "email", "to": ["a@example.com"], "subject": "${params.S}", "body": "b",
+            "values": {"subject": {"op": "str", "args": [{"param": "S"}]}}}
+    with pytest.raises(NotifyError, match=r"Email not sent\. All mandatory properties .*'build_notify'"):
+        send_step(step, context=run, fail_on_error=True, required=["subject", "body", "to"], S=" ")
+    assert smtp.mails == []
+    assert send_step(step, context=run, fail_on_error=True, required=["subject", "body", "to"], S="ok")["sent"]
+    assert [m["message"]["Subject"] for m in smtp.mails] == ["ok"]
 
 
 def test_only_our_placeholders_are_filled() -> None:

@@ -119,6 +119,33 @@ def body_of(n: Notification, run: RunInfo) -> str:
     return f"{fill(n.body, run)}\n\n-- \n{facts}\n" if n.body else facts + "\n"
 
 
+# ---- the mail step's own checks ----------------------------------------------------------------------------------
+
+# Java's Character.isWhitespace, which StringUtils.isBlank reads, is Python's isspace less these (text to Java)
+_NOT_JAVA_SPACE = frozenset("\u00a0\u2007\u202f\u0085")
+# workflow-basic-steps MailStep.buildMimeMessage: it throws these (AbortException: the build fails, nothing is sent)
+MAIL_BLANK_TEXT = "Email not sent. All mandatory properties must be supplied ('subject', 'body')."
+MAIL_NO_RECIPIENT = "Email not sent. No recipients of any kind specified ('to', 'cc', 'bcc')."
+MAIL_FIELDS = ("subject", "body", "to")
+
+
+def is_blank(text: str) -> bool:
+    """StringUtils.isBlank as Jenkins reads it: empty, or only Java whitespace (a no-break space is text)."""
+    return all(c.isspace() and c not in _NOT_JAVA_SPACE for c in text)
+
+
+def mail_refusal(n: Notification, required: Iterable[str] = MAIL_FIELDS) -> str | None:
+    """Jenkins' message when its `mail` step refuses to send `n`, in its order: a blank subject or body first, then
+    no recipient (to, cc and bcc; the converter sends cc and bcc as To); None: it sends. `required`: the fields the
+    converter knows as Jenkins does (`to` is left out where a recipient was dropped, a token it cannot compute)."""
+    fields = set(required)
+    if ("subject" in fields and is_blank(n.subject)) or ("body" in fields and is_blank(n.body)):
+        return MAIL_BLANK_TEXT
+    if "to" in fields and not any(not is_blank(a) for a in n.to):
+        return MAIL_NO_RECIPIENT
+    return None
+
+
 # ---- sending -----------------------------------------------------------------------------------------------------
 
 
@@ -380,7 +407,7 @@ class PipelineNotifier:
 
 
 def send_step(notification: Mapping[str, Any] | None = None, context: Any = None, fail_on_error: bool = False,
-              **params: Any) -> dict[str, Any]:
+              required: Iterable[str] = (), **params: Any) -> dict[str, Any]:
     """A notification step the converter placed in the task graph (`mail`, `emailext`, `slackSend` in a stage, a
     catch or finally block, a `when`/`if` branch, a stage's post block): sends `notification` now, when the task is
     reached; the gates and trigger rules before the task decide whether it is. `params` are the run's parameters
@@ -388,7 +415,9 @@ def send_step(notification: Mapping[str, Any] | None = None, context: Any = None
     is os.environ, as the operator sets it. The build's result is the run's so far (FAILURE once a task failed), as
     `currentBuild.currentResult` reads it in a running build. A message that cannot be sent is logged as an error;
     with `fail_on_error` (Jenkins' `mail` step, or failOnError: true) it also fails the task, as it fails the
-    build in Jenkins."""
+    build in Jenkins. `required` (Jenkins' `mail` step: subject, body, to): a blank one, as computed in this run,
+    fails the task with Jenkins' message and sends nothing (mail_refusal), as the step fails the build; no default
+    subject, no JENKINS2FLOW_MAIL_TO."""
     from jenkins2flow_runtime.fallback import _context, run_facts
 
     if notification is None:
@@ -410,6 +439,10 @@ def send_step(notification: Mapping[str, Any] | None = None, context: Any = None
         info = replace(info, status=jenkins_status(result, previous))
     if n.values:
         n = computed(n, facts)
+    refusal = mail_refusal(n, required) if required else None
+    if refusal:
+        raise NotifyError(f"{refusal} (task {info.task_id!r}: Jenkins' mail step fails the build here, sending "
+                          "nothing)")
     sent = send(n, info, f"of task {info.task_id!r}")
     if not sent and fail_on_error:
         raise NotifyError(f"the {n.channel} notification of task {info.task_id!r} was not sent (see the error above); "

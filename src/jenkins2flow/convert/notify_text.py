@@ -129,8 +129,14 @@ class Texts:
 
     def recipients(self, value: Any, email_tokens: bool) -> tuple[list[str], list[str]]:
         """(addresses, what could not be used: tokens without a value, cc:/bcc: prefixes, exclusions)."""
-        raw = self.value(value, email_tokens) if not isinstance(value, tuple | list) else ",".join(
-            self.value(v, email_tokens) for v in value)
+        if isinstance(value, tuple | list):
+            raw = ",".join(self.value(v, email_tokens) for v in value)
+        else:
+            unknown = len(self.unknown)
+            raw, tree = self.computed(value, email_tokens)
+            if isinstance(value, Expr) and (tree is not None or len(self.unknown) > unknown):
+                del self.unknown[unknown:]  # not sent as written: dropped, flagged by the caller as not usable
+                return [], [text(value)]  # `to: params.MAIL_TO`: a value of the run, not an address written here
         found: list[str] = []
         odd: list[str] = []
         for item in re.split(r"[,\s]+", raw):

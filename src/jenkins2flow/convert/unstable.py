@@ -10,8 +10,8 @@ the job has one.
 The sources are an explicit list, each registered where it is converted with `Ctx.unstable_source` (SOURCES names
 them); with how the Airflow run goes on where Jenkins' build became UNSTABLE:
 - `on`: the run goes on and ends success (the junit check logs the failed tests, a catchError with buildResult
-  UNSTABLE caught the failure, `currentBuild.result = 'UNSTABLE'` is not recorded, a TriggerBuilder's
-  unstableThreshold: the trigger task succeeds);
+  UNSTABLE caught the failure, `currentBuild.result = 'UNSTABLE'` is not recorded, an `unstable 'msg'` step logs
+  its warning, a TriggerBuilder's unstableThreshold: the trigger task succeeds);
 - `fails`: the task fails and the run stops there (a Shell/BatchFile builder's `unstableReturn`).
 """
 
@@ -30,6 +30,7 @@ RUNS: tuple[Run, ...] = ("on", "fails")
 SOURCES = {
     "step junit / JUnitResultArchiver": ("on", "convert.handlers.outputs: failed tests, unless skipMarking*Unstable"),
     "step catchError / warnError buildResult UNSTABLE": ("on", "convert.regions.caught_region"),
+    "step unstable": ("on", "convert.handlers.commands: the task logs the warning"),
     "currentBuild.result = 'UNSTABLE'": ("on", "convert.regions.result_assignment"),
     "builder TriggerBuilder unstableThreshold": ("on", "convert.handlers.downstream: a downstream failure"),
     "builder Shell / BatchFile unstableReturn": ("fails", "convert.handlers.commands"),

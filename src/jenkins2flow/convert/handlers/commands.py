@@ -1,12 +1,13 @@
 """Steps and builders that run a command: `sh`/`bat`/`powershell` and the Shell builders, build tool templates
-(`mvn {goals}`), `echo`, `sleep`, `error`, `throw` and `writeFile`. A command whose whole script is one SQL client
-call becomes a view task (convert.invocations)."""
+(`mvn {goals}`), `echo`, `unstable`, `sleep`, `error`, `throw` and `writeFile`. A command whose whole script is one
+SQL client call becomes a view task (convert.invocations)."""
 
 from __future__ import annotations
 
 import re
 import shlex
 import string
+from dataclasses import replace
 from typing import Any
 
 from jenkins2flow_runtime import groovy
@@ -257,6 +258,40 @@ def echo(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
                named=f"echo {word.script}")
 
 
+# Java's String.trim (Util.fixEmptyAndTrim): every character up to the space
+JAVA_TRIM = "".join(map(chr, range(33)))
+
+
+def unstable(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """`unstable 'msg'` (workflow-basic-steps UnstableStep): Jenkins logs "WARNING: msg", sets the build (and stage)
+    result to UNSTABLE and goes on. Airflow has no UNSTABLE: a task logs the same line and the run goes on to
+    success, so the step is approximated and registered as an UNSTABLE source (convert.unstable). A message known
+    blank fails the build instead ("A non-empty message is required", the step's constructor): a task that fails."""
+    element = f"step {node.name}"
+    message = arg(node, "message", "")
+    value = scope.ev.value(message, node.span)
+    if isinstance(value, Static):
+        message = groovy.to_str(value.value).strip(JAVA_TRIM)
+        if not message:
+            if emit_shell(ctx, scope, "printf '%s\\n' 'A non-empty message is required' >&2\nexit 1", "sh", node,
+                          element, named="unstable (no message)"):
+                ctx.conv.ledger[-1] = replace(ctx.conv.ledger[-1], reason="the message is blank: fails the run "
+                                              "there, as Jenkins fails the build (A non-empty message is required)")
+            return
+    word = scope.ev.shell_word(message, node.span)
+    if word.ok:
+        emit_shell(ctx, scope, f"printf 'WARNING: %s\\n' {word.script or EMPTY}", "sh", node, element, env=word.env,
+                   named=f"unstable {word.script}")
+    else:
+        ctx.approximated(f"{element} message", node.span, f"the message has a part the converter cannot compute "
+                         f"({_unknown(word)}): the log shows it as written in the Jenkinsfile", node.name)
+        emit_shell(ctx, scope, f"printf 'WARNING: %s\\n' {shlex.quote(text(message))}", "sh", node, element,
+                   named="unstable (message computed by Jenkins)")
+    ctx.unstable_source(element, node.span)
+    ctx.approximated(element, node.span, "Jenkins sets the build and stage result to UNSTABLE and goes on; Airflow "
+                     "has no UNSTABLE result: a task logs the warning, succeeds, and the run ends success", node.name)
+
+
 def sleep(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     seconds = scope.static_int(arg(node, "time", 0), node.span)
     unit = scope.ev.value(node.kwarg("unit") or "SECONDS", node.span)
@@ -312,5 +347,5 @@ def write_file(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
 
 HANDLERS: dict[str, Handler] = {
     "shell": shell, "command": command, "echo": echo, "sleep": sleep, "error": error, "throw": throw,
-    "write_file": write_file,
+    "write_file": write_file, "unstable": unstable,
 }

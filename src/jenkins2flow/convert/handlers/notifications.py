@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from jenkins2flow_runtime import model
+from jenkins2flow_runtime.notify import MAIL_FIELDS, MAIL_NO_RECIPIENT, is_blank, mail_refusal
 
 from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.evaluate import Static
@@ -149,6 +150,11 @@ def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
             more, bad = texts.recipients(node.kwarg(extra) or "", False)
             to += [m for m in more if m not in to]
             odd += bad
+    # Jenkins' mail step refuses a blank subject or body, or no recipient (rule key `blank_fails`)
+    required = [f for f in MAIL_FIELDS if f != "to" or not odd] if rule.get("blank_fails") else []
+    sent = model.Notification(channel=channel, to=to, subject=subject, body=body, values=values)  # type: ignore[arg-type]
+    if required and _refused(node, ctx, scope, required, sent):
+        return
     _flag_args(node, known, ctx)
     providers = as_list(node.kwarg("recipientProviders"))
     if providers:
@@ -169,15 +175,38 @@ def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         ctx.approximated(f"{element(node)} result", node.span, "in a catch block Jenkins' build result is still "
                          "SUCCESS (the error was caught) unless a step set it; the text gets the run's result so far, "
                          "FAILURE once a task failed", key(node))
-    sent = model.Notification(channel=channel, to=to, subject=subject, body=body, values=values)  # type: ignore[arg-type]
     ctx.emit("airflow.notify", SEND_SPEC, scope, label="notify", named=True, span=node.span,
              bindings={"notification": {"channel": channel} | sent.model_dump(
                  mode="json", exclude={"on", "condition"}, exclude_defaults=True)} | (
-                 {"fail_on_error": True} if fails is True else {}),
+                 {"fail_on_error": True} if fails is True else {}) | ({"required": required} if required else {}),
              title=f"{node.name}: {subject or body or ', '.join(to)}")
     fails_too = "; a message it cannot send fails the task, as it fails the Jenkins build" if fails is True else ""
+    fails_too += f"; a blank {'/'.join(required)} computed in the run fails it too, as Jenkins' step does" \
+        if values and required else ""
     ctx.mapped(element(node), node.span, key(node), f"a task sends it by {channel} when the run reaches the step "
                f"(the gates before it decide){fails_too}{computed}")
+
+
+def _refused(node: Step, ctx: Ctx, scope: Scope, required: list[str], sent: model.Notification) -> bool:
+    """A `mail` step that Jenkins refuses whatever the run (a subject or body known blank, or no recipient): a task
+    at its place that always fails with Jenkins' message (send_step with `required` checks it in the run, in
+    Jenkins' order), as the step fails the build there, sending nothing. False: it may send."""
+    # a field computed in the run is not known blank
+    known = sent.model_copy(update={f: "-" for f in ("subject", "body") if f in sent.values})
+    refusal = mail_refusal(known, required)
+    if refusal is None:
+        return False
+    blank = [f for f in ("subject", "body") if is_blank(getattr(known, f))] or ["to, cc and bcc"]
+    ctx.emit("airflow.notify", SEND_SPEC, scope, label="notify", named=True, span=node.span,
+             bindings={"notification": {"channel": sent.channel} | sent.model_dump(
+                 mode="json", exclude={"on", "condition"}, exclude_defaults=True), "fail_on_error": True,
+                       "required": required},
+             title=f"{node.name}: refused (blank {', '.join(blank)})")
+    also = "; should the subject or body come out blank in the run, Jenkins says 'Email not sent. All mandatory " \
+        "properties must be supplied' instead" if refusal == MAIL_NO_RECIPIENT and sent.values else ""
+    ctx.mapped(element(node), node.span, key(node), f"{' and '.join(blank)} blank: a task fails the run there, "
+               f"sending nothing, as Jenkins fails the build ({refusal}){also}")
+    return True
 
 
 def mailer(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
