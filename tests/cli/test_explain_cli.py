@@ -45,7 +45,8 @@ def test_dry_run_heads_with_status_and_places_then_explains_the_whole_ledger() -
     assert any(line.startswith("ledger: 12 elements (2 placeholder, 1 approximated, 9 mapped)") for line in lines)
     assert any(line.split()[:3] == ["placeholder", "step", "uploadToVault"] and
                "fallback_two_steps.Jenkinsfile:12:9" in line for line in lines)
-    assert any(line.startswith("draft: 4 tasks kept for review (2 stand") for line in lines)
+    # the draft: 4 steps, and the post failure block's gate, its mail (refused: no body) and its end
+    assert any(line.startswith("draft: 7 tasks kept for review (2 stand") for line in lines)
     assert "pipeline:" not in only.output
 
 
@@ -78,7 +79,7 @@ def test_promote_makes_the_reviewed_draft_the_tasks_that_run(tmp_path: Path) -> 
     assert CliRunner().invoke(cli, ["convert", job, "--store", store]).exit_code == 0
     result = CliRunner().invoke(cli, ["pipelines", "promote", "fallback_two_steps", "--store", store])
     assert result.exit_code == 0, result.output
-    assert "version 2: 4 converted tasks replace the Jenkins job trigger" in result.output
+    assert "version 2: 7 converted tasks replace the Jenkins job trigger" in result.output
     assert "2 tasks stand for elements that were not converted" in result.stderr
     with open_store(store) as s:
         doc = s.get("pipeline", "fallback_two_steps")

@@ -29,14 +29,18 @@ def test_two_unconvertible_elements_trigger_the_whole_job_once_with_every_parame
     assert task.uses.name == FALLBACK_TASK and task.depends_on == []
     assert task.bindings == {"jenkins_job": "fallback_two_steps", "jenkins_parameters": {"DAY": "DAY", "FULL": "FULL"}}
     draft = conv.pipeline.draft_tasks
-    assert [t.uses.name == NOT_CONVERTED_TASK for t in draft] == [False, True, False, True]
+    assert [t.uses.name == NOT_CONVERTED_TASK for t in draft] == [False, True, False, True, False, False, False]
+    # the post failure block: its gate, its mail (a task: Jenkins fails the build when a mail cannot be sent, and
+    # this one has no body, which Jenkins refuses), the end
+    assert [t.uses.name for t in draft[4:]] == ["airflow.block-gate", "airflow.notify", "airflow.block-end"]
     assert _commands(conv, [draft[0], draft[2]]) == ['python extract.py --day "$DAY"', "python load.py"]
     assert [t.bindings["at"] for t in draft if t.uses.name == NOT_CONVERTED_TASK] == [
         "fallback_two_steps.Jenkinsfile:12:9", "fallback_two_steps.Jenkinsfile:18:9"]
     assert draft[1].bindings["source"].strip() == "uploadToVault(path: 'out/')"  # the excerpt, for the reviewer
     record = conv.pipeline.jenkins_fallback
     assert record is not None and record.job == "fallback_two_steps" and len(record.reasons) == 2
-    assert conv.pipeline.notifications == [] and [n.to for n in record.notifications] == [["data@example.com"]]
+    assert conv.pipeline.notifications == [] and record.notifications == []
+    assert draft[5].bindings["notification"]["to"] == ["data@example.com"]
 
 
 def test_renamed_parameters_are_forwarded_under_their_jenkins_names() -> None:

@@ -145,7 +145,8 @@ def test_option_and_post_tables_match_the_mappings() -> None:
     option_handlers = {r.handler for r in rules.tables["options"].values() if isinstance(r, Rule) and r.handler}
     assert set(OPTIONS) <= option_handlers <= set(HANDLERS)  # the load-time check accepts every option handler
     post_keys = {k for r in rules.tables["post"].values() if isinstance(r, Rule) for k in r.params}
-    assert post_keys <= {"runs_on", "trigger_rule", "approximate", "notify_on", "note", "last", *KINDS}
+    assert post_keys <= {"runs_on", "trigger_rule", "approximate", "notify_on", "note", "last", "unless_unstable",
+                         *KINDS}
 
 
 def test_every_handler_module_is_listed() -> None:

@@ -48,8 +48,9 @@ def test_shadow_run_through_the_rest_api(airflow_server: dict[str, str], tmp_pat
     assert res.exit_code == 0, res.output + json.dumps(data, indent=1)[:3000] + logs
     candidate = data["candidate"]
     assert candidate["source"] == "airflow-rest" and candidate["status"] == "success"
-    assert [s["name"] for s in candidate["stages"]] == ["extract", "transform", "load", "post_post_success_gate",
-                                                        "post_post_success", "post_end"]
+    assert [s["name"] for s in candidate["stages"]] == ["extract", "transform", "load", "post_post_failure_gate",
+                                                        "post_post_failure_notify", "post_post_success_gate",
+                                                        "post_post_success", "post_end"]  # the failure block skipped
     assert Path(candidate["files_root"]).is_relative_to(airflow_server["workspace"])
     markers = next(o for o in data["outputs"] if o["kind"] == "log")
     assert markers["status"] == "equal" and markers["compared"] >= 2, markers

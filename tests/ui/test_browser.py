@@ -320,9 +320,9 @@ def test_6_publish_and_roll_back(ui: Ui) -> None:
 
 def test_7_the_other_main_pages(ui: Ui) -> None:
     ui.go("/catalog")
-    # besides the seeds and what the tests made, the converted jobs: daily_sales's pipeline, 3 tasks, its archive
-    # check and template, gated's pipeline, 10 tasks and template
-    assert len(ui.all("table.list tbody tr")) == 22
+    # besides the seeds and what the tests made, the converted jobs: daily_sales's pipeline, 3 tasks, its failure
+    # mail, its archive check and template, gated's pipeline, 10 tasks and template
+    assert len(ui.all("table.list tbody tr")) == 23
     ui.shot("10-catalog")
     ui.go("/pipelines/nightly-totals/yaml")
     assert "command" not in ui.field("text").get_attribute("value")
@@ -338,7 +338,7 @@ def test_7_the_other_main_pages(ui: Ui) -> None:
     ui.shot("15-shadow-run")
     ui.go("/pipelines/daily_sales")
     # the stage over the step; the post block's gate, archive check and end
-    assert [t.text for t in ui.all("svg.graph text.t1")] == ["Extract", "Transform", "Load", "post", "post", "post"]
+    assert [t.text for t in ui.all("svg.graph text.t1")] == ["Extract", "Transform", "Load", *["post"] * 5]
     assert ui.all("svg.graph text.t3")[0].text == "sh: mkdir -p out" and not ui.graph_text_overflow()
     ui.shot("16-converted-pipeline")
     ui.d.delete_all_cookies()
