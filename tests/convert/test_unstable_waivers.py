@@ -148,3 +148,108 @@ def test_an_unstable_threshold_with_unstable_return_is_flagged_and_with_junit_is
     # junit: Jenkins triggers on UNSTABLE, and the run (success) triggers too
     junit = _freestyle("UNSTABLE", publisher=JUNIT_PUBLISHER)
     assert not [e for e in junit.ledger if "condition" in e.element]
+
+
+POST_SUCCESS = "post { success { sh 'touch ok' } }"
+
+
+def test_record_issues_without_quality_gates_keeps_its_waiver() -> None:
+    conv = _convert("recordIssues tools: [java()]", post=POST_SUCCESS)
+    assert conv.status == "converted", conv.reasons
+    assert _entry(conv, "step recordIssues").outcome == "waived"
+
+
+def test_record_issues_with_an_unstable_quality_gate_is_flagged_and_a_source() -> None:
+    conv = _convert("recordIssues tools: [java()], qualityGates: [[threshold: 1, type: 'TOTAL', "
+                    "criticality: 'UNSTABLE']]", post=POST_SUCCESS)
+    issues = _entry(conv, "step recordIssues")
+    assert issues.outcome == "approximated"
+    assert "Jenkins sets the build UNSTABLE" in issues.reason and "does not evaluate" in issues.reason
+    success = _entry(conv, "post success")
+    assert success.outcome == "approximated"
+    assert success.reason.startswith("step recordIssues qualityGates at Jenkinsfile:4:1 can make the build UNSTABLE")
+
+
+def test_record_issues_gate_unstable_false_fails_the_build_and_is_no_source() -> None:
+    conv = _convert("recordIssues tools: [java()], qualityGates: [[threshold: 1, type: 'TOTAL', unstable: false]]",
+                    post=POST_SUCCESS)
+    assert "Jenkins sets the build FAILURE" in _entry(conv, "step recordIssues").reason
+    assert _entry(conv, "post success").outcome == "mapped"
+
+
+def test_build_job_that_propagates_is_a_source() -> None:
+    conv = _convert("build job: 'etl-load'", post=POST_SUCCESS)
+    entry = _entry(conv, "post success")
+    assert entry.outcome == "approximated"
+    assert entry.reason.startswith("step build propagate at Jenkinsfile:4:1 can make the build UNSTABLE"), \
+        entry.reason
+
+
+def test_build_job_without_propagate_or_wait_is_no_source() -> None:
+    for args in ("propagate: false", "wait: false"):
+        conv = _convert(f"build job: 'etl-load', {args}", post=POST_SUCCESS)
+        assert _entry(conv, "post success").outcome == "mapped", args
+
+
+MAILER = "<hudson.tasks.Mailer><recipients>ops@example.com</recipients></hudson.tasks.Mailer>"
+
+
+def _freestyle_notify(publisher: str, builder: str = "") -> Any:
+    xml = f"""<?xml version='1.1' encoding='UTF-8'?>
+<project>
+  <builders><hudson.tasks.Shell><command>make</command>{builder}</hudson.tasks.Shell></builders>
+  <publishers>{publisher}</publishers>
+</project>
+""".encode()
+    return convert_job(parse_config_xml(xml, "jobs/etl/config.xml", "etl"))
+
+
+def test_mailer_with_a_source_is_flagged_and_without_one_stays_mapped() -> None:
+    conv = _freestyle_notify(JUNIT_PUBLISHER + MAILER)
+    entry = _entry(conv, "publisher hudson.tasks.Mailer")
+    assert entry.outcome == "approximated"
+    assert "JUnitResultArchiver" in entry.reason and "Jenkins mails on an UNSTABLE build" in entry.reason
+    assert "the run ends success and mails neither" in entry.reason
+    assert _entry(_freestyle_notify(MAILER), "publisher hudson.tasks.Mailer").outcome == "mapped"
+
+
+def _emailext(trigger: str) -> str:
+    return (f"<hudson.plugins.emailext.ExtendedEmailPublisher><recipientList>ops@example.com</recipientList>"
+            f"<configuredTriggers><hudson.plugins.emailext.plugins.trigger.{trigger}><email>"
+            "<recipientList>ops@example.com</recipientList><subject>s</subject><body>b</body>"
+            "<recipientProviders><hudson.plugins.emailext.plugins.recipients.ListRecipientProvider/>"
+            f"</recipientProviders></email></hudson.plugins.emailext.plugins.trigger.{trigger}>"
+            "</configuredTriggers></hudson.plugins.emailext.ExtendedEmailPublisher>")
+
+
+def test_emailext_success_and_unstable_triggers_follow_the_sources() -> None:
+    elem = "publisher hudson.plugins.emailext.ExtendedEmailPublisher"
+    for trigger, without, text in (("SuccessTrigger", "mapped", "sends no Success mail for an UNSTABLE build"),
+                                   ("UnstableTrigger", "waived", "Jenkins then sends this mail")):
+        assert _entry(_freestyle_notify(_emailext(trigger)), f"{elem} {trigger}").outcome == without, trigger
+        entry = _entry(_freestyle_notify(JUNIT_PUBLISHER + _emailext(trigger)), f"{elem} {trigger}")
+        assert entry.outcome == "approximated" and text in entry.reason, (trigger, entry.reason)
+
+
+def test_emailext_failure_trigger_is_flagged_only_with_a_source_that_fails() -> None:
+    elem = "publisher hudson.plugins.emailext.ExtendedEmailPublisher FailureTrigger"
+    assert _entry(_freestyle_notify(JUNIT_PUBLISHER + _emailext("FailureTrigger")), elem).outcome == "mapped"
+    entry = _entry(_freestyle_notify(_emailext("FailureTrigger"), "<unstableReturn>3</unstableReturn>"), elem)
+    assert entry.outcome == "approximated" and "sends no Failure mail for an UNSTABLE build" in entry.reason
+
+
+def _slack(flags: str) -> str:
+    return (f"<jenkins.plugins.slack.SlackNotifier><room>#ci</room>{flags}</jenkins.plugins.slack.SlackNotifier>")
+
+
+def test_slack_notify_success_and_unstable_follow_the_sources() -> None:
+    elem = "publisher jenkins.plugins.slack.SlackNotifier"
+    flags = "<notifySuccess>true</notifySuccess><notifyUnstable>true</notifyUnstable>"
+    conv = _freestyle_notify(_slack(flags))
+    assert conv.status == "converted", conv.reasons
+    assert _entry(conv, f"{elem} notifyUnstable").outcome == "waived"
+    conv = _freestyle_notify(JUNIT_PUBLISHER + _slack(flags))
+    success, unstable = _entry(conv, f"{elem} notifySuccess"), _entry(conv, f"{elem} notifyUnstable")
+    assert success.outcome == unstable.outcome == "approximated"
+    assert "sends no success message for an UNSTABLE build" in success.reason
+    assert "Jenkins then sends the unstable message" in unstable.reason

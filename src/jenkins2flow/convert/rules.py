@@ -30,7 +30,7 @@ DATA_TABLES = ("agents", "tools", "scm", "notifications")
 AGENT_KEYS = frozenset({"queue", "pool", "image", "shells"})
 INSTALLATION_KEYS = frozenset({"home", "image", "env"})
 OWN_KEYS = frozenset({"url", "branch", "credentials", "provided"})
-TRIGGER_KEYS = frozenset({"send", "condition", "never", "approximate"})
+TRIGGER_KEYS = frozenset({"send", "condition", "never", "approximate", "waive", "unless_unstable", "unstable_runs"})
 # The default rules: the top-level mappings/ folder, which the package links to and the wheel carries a copy of.
 DEFAULT_DIR = Path(str(resources.files("jenkins2flow") / "mappings"))
 
@@ -165,6 +165,10 @@ def _check_data(registry: str, table: dict[str, Any], path: Path) -> None:
             continue
         if not isinstance(rule, dict):
             raise UsageError(f"{path}: {where} must be a mapping such as {{{sorted(known)[0]}: ...}}, not {rule!r}.")
+        runs = rule.get("unstable_runs", ["on"])
+        if not (isinstance(runs, list) and runs and all(r in ("on", "fails") for r in runs)):
+            raise UsageError(f"{path}: {where}.unstable_runs must list \"on\" and/or fails (quoted \"on\": YAML "
+                             f"reads on as true), not {runs!r}.")
         for key in rule:
             if key not in known:
                 raise UsageError(f"{path}: {where} has unknown key {key!r}.{did_you_mean(str(key), known)} "

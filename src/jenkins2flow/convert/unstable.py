@@ -11,7 +11,8 @@ The sources are an explicit list, each registered where it is converted with `Ct
 them); with how the Airflow run goes on where Jenkins' build became UNSTABLE:
 - `on`: the run goes on and ends success (the junit check logs the failed tests, a catchError with buildResult
   UNSTABLE caught the failure, `currentBuild.result = 'UNSTABLE'` is not recorded, an `unstable 'msg'` step logs
-  its warning, a TriggerBuilder's unstableThreshold: the trigger task succeeds);
+  its warning, a TriggerBuilder's unstableThreshold: the trigger task succeeds, a recordIssues quality gate is not
+  evaluated, `build job:` with propagate: the downstream's converted run has no UNSTABLE either);
 - `fails`: the task fails and the run stops there (a Shell/BatchFile builder's `unstableReturn`).
 """
 
@@ -33,6 +34,11 @@ SOURCES = {
     "step unstable": ("on", "convert.handlers.commands: the task logs the warning"),
     "currentBuild.result = 'UNSTABLE'": ("on", "convert.regions.result_assignment"),
     "builder TriggerBuilder unstableThreshold": ("on", "convert.handlers.downstream: a downstream failure"),
+    "step recordIssues qualityGates": ("on", "convert.handlers.outputs: a gate reached (criticality UNSTABLE, the "
+                                             "default, or unstable: true); the run does not evaluate it"),
+    "step build propagate": ("on", "convert.handlers.downstream: an UNSTABLE downstream build; the trigger task "
+                                   "follows the downstream run, which ends success (or fails where its own source "
+                                   "fails), and this run goes on"),
     "builder Shell / BatchFile unstableReturn": ("fails", "convert.handlers.commands"),
 }
 

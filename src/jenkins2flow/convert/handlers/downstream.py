@@ -142,6 +142,8 @@ def build_job(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
                              "equivalent on the trigger task", "build")
     conf, computed = params
     trigger_task(ctx, scope, name, conf, wait, node.span, propagate=propagate, conf_values=computed)
+    if wait and propagate:  # BuildTriggerListener: a non-SUCCESS downstream result becomes this step's (and build's)
+        ctx.unstable_source("step build propagate", node.span)
     how = ("triggers and goes on (wait: false)" if not wait else "waits for" if propagate
            else "waits for (its failure does not fail this task: propagate: false)")
     ctx.mapped("step build", node.span, "build", f"{how} the pipeline of job {name!r}"

@@ -228,6 +228,9 @@ def mailer(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         ctx.approximated(f"publisher {pl.cls}", pl.span, "no recipient is listed: the runtime sends to "
                          "JENKINS2FLOW_MAIL_TO", pl.cls)
     ctx.mapped(f"publisher {pl.cls}", pl.span, pl.cls, "a mail on failure and one when back to normal (fixed)")
+    ctx.unless_unstable("and Jenkins mails on an UNSTABLE build (MailSender: any result worse than SUCCESS), and "
+                        "again when the next build is back to normal; the run ends success and mails neither",
+                        f"publisher {pl.cls}", pl.span, pl.cls)
 
 
 def _trigger_spans(pl: Plugin) -> list[Span]:
@@ -258,8 +261,15 @@ def emailext_publisher(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
             ctx.approximated(telem, span, f"trigger {name} has no rule in mappings notifications.emailext_triggers: "
                              "this mail is never sent", pl.cls)
             continue
+        unless = str(how.get("unless_unstable") or "")  # true only in a job nothing makes UNSTABLE
+        runs = tuple(how.get("unstable_runs") or ("on",))
         if how.get("never"):
             ctx.approximated(telem, span, str(how["never"]), pl.cls)
+            continue
+        if how.get("waive"):
+            ctx.waived(telem, span, str(how["waive"]), pl.cls)
+            if unless:
+                ctx.unless_unstable(unless, telem, span, pl.cls, runs=runs)
             continue
         texts = Texts(ctx, project)
         listed = _providers(list(trig.get("recipientProviders") or ()), ctx, span, telem, pl.cls) \
@@ -282,6 +292,8 @@ def emailext_publisher(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         else:
             ctx.mapped(telem, span, pl.cls, f"a mail on {how['send']}" + (f" when {how['condition']}" if
                                                                        how.get("condition") else ""))
+        if unless:  # an approximated entry keeps its reason: the consequence is an entry of its own
+            ctx.unless_unstable(unless, telem, span, pl.cls, runs=runs, recorded=not how.get("approximate"))
         _add(ctx, str(how["send"]), "email", to, subject, body, str(how.get("condition", "")))
     for name, why in (("presendScript", "a Groovy script Jenkins runs before sending"),
                       ("postsendScript", "a Groovy script Jenkins runs after sending"),
@@ -313,14 +325,15 @@ SLACK_FLAGS = {"notifySuccess": ("success", ""), "notifyBackToNormal": ("success
                "notifyFailure": ("failure", "first_failure"), "notifyRepeatedFailure": ("failure", "still_failing"),
                "notifyRegression": ("failure", "regression")}
 SLACK_NEVER = {"notifyAborted": "an Airflow run that is stopped fails: no message for an abort as such",
-               "notifyNotBuilt": "Airflow has no NOT_BUILT result", "notifyUnstable": "Airflow has no UNSTABLE result",
+               "notifyNotBuilt": "Airflow has no NOT_BUILT result",
                "startNotification": "the runtime sends messages when a run ends, not when it starts"}
 
 
 def slack_notifier(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     """jenkins.plugins.slack.SlackNotifier: a message per result its flags ask for, to its room/channel."""
     elem = f"publisher {pl.cls}"
-    flags = {name for name in (*SLACK_FLAGS, *SLACK_NEVER) if text(pl.field(name)).lower() == "true"}
+    flags = {name for name in (*SLACK_FLAGS, *SLACK_NEVER, "notifyUnstable")
+             if text(pl.field(name)).lower() == "true"}
     sends = [SLACK_FLAGS[f] for f in SLACK_FLAGS if f in flags]
     if "notifySuccess" in flags:
         sends = [s for s in sends if s != ("success", "fixed")]
@@ -335,6 +348,14 @@ def slack_notifier(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         _add(ctx, on, "slack", rooms, "", message, condition)
     for name in (n for n in SLACK_NEVER if n in flags):  # in the table's order: the ledger is the same every run
         ctx.approximated(f"{elem} {name}", pl.span, SLACK_NEVER[name], pl.cls)
+    if "notifyUnstable" in flags:  # a message for an UNSTABLE build: none in a job nothing makes UNSTABLE
+        ctx.waived(f"{elem} notifyUnstable", pl.span, "Jenkins sends it only for an UNSTABLE build, which nothing in "
+                   "this job makes", pl.cls)
+        ctx.unless_unstable("and Jenkins then sends the unstable message; the run has no UNSTABLE result and never "
+                            "sends it", f"{elem} notifyUnstable", pl.span, pl.cls, runs=("on", "fails"))
+    if "notifySuccess" in flags:  # ActiveNotifier: a success message for a SUCCESS build only
+        ctx.unless_unstable("and Jenkins sends no success message for an UNSTABLE build; the run ends success and "
+                            "sends it", f"{elem} notifySuccess", pl.span, pl.cls, recorded=False)
     for name in ("includeTestSummary", "includeFailedTests", "commitInfoChoice"):
         value = text(pl.field(name) or "")
         if value and value.lower() not in ("false", "none"):

@@ -10,7 +10,7 @@ from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.evaluate import Runtime, Static
 from jenkins2flow.convert.handlers.nodes import element, key
 from jenkins2flow.convert.rules import Rule
-from jenkins2flow.convert.values import arg, text
+from jenkins2flow.convert.values import arg, as_list, text
 from jenkins2flow.convert.workdir import folder
 from jenkins2flow.ir import Plugin, Step
 
@@ -254,4 +254,46 @@ def unstash(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
                f"{directory or '.'!r}")
 
 
-HANDLERS: dict[str, Handler] = {"output": output, "unstash": unstash}
+# warnings-ng quality gate criticalities (QualityGate.QualityGateCriticality) -> Jenkins' build result when reached;
+# NOTE and ERROR mark the stage only; `unstable: true | false` (older releases) is UNSTABLE | FAILURE; the default
+# criticality is UNSTABLE
+GATE_RESULTS = {"UNSTABLE": "UNSTABLE", "FAILURE": "FAILURE", "NOTE": "", "ERROR": ""}
+
+
+def _gate_result(gate: Any, scope: Scope, span: Any) -> str:
+    """The build result a warnings-ng quality gate sets when reached: UNSTABLE, FAILURE, "" (the stage only) or
+    "UNSTABLE?" (only the run knows: it may be UNSTABLE)."""
+    if not isinstance(gate, dict):
+        return "UNSTABLE?"
+    if "criticality" in gate:
+        found = scope.ev.value(gate["criticality"], span)
+        if isinstance(found, Static) and str(found.value).upper() in GATE_RESULTS:
+            return GATE_RESULTS[str(found.value).upper()]
+        return "UNSTABLE?"
+    if "unstable" in gate:
+        found = scope.ev.truth(gate["unstable"], span)
+        return ("UNSTABLE" if found.value else "FAILURE") if isinstance(found, Static) else "UNSTABLE?"
+    return "UNSTABLE"
+
+
+def record_issues(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
+    """warnings-ng `recordIssues`: its reports stay CI-side (the rule's `reason`), but a quality gate reached sets
+    Jenkins' build result (UNSTABLE by default, FAILURE, or only the stage's mark), which the run does not evaluate:
+    flagged, and a gate that can set UNSTABLE is an UNSTABLE source (convert.unstable)."""
+    gates = as_list(node.kwarg("qualityGates")) if node.kwarg("qualityGates") is not None else []
+    if not gates:
+        ctx.waived(element(node), node.span, str(rule.get("reason")), key(node))
+        return
+    results = sorted({r.rstrip("?") for r in (_gate_result(g, scope, node.span) for g in gates) if r})
+    if not results:
+        ctx.waived(element(node), node.span, f"{rule.get('reason')}; its quality gates (NOTE / ERROR) mark the stage "
+                   "only, not the build's result", key(node))
+        return
+    ctx.approximated(element(node), node.span, f"{len(gates)} quality gate(s): when one is reached Jenkins sets the "
+                     f"build {' or '.join(results)} (warnings-ng); the run does not evaluate them: it goes on and "
+                     "its result does not change", key(node))
+    if "UNSTABLE" in results:
+        ctx.unstable_source(f"{element(node)} qualityGates", node.span)
+
+
+HANDLERS: dict[str, Handler] = {"output": output, "unstash": unstash, "record_issues": record_issues}
