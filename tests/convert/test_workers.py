@@ -102,43 +102,36 @@ def test_a_re_run_sends_nothing_to_the_workers(tmp_path: Path, monkeypatch: pyte
     assert all(r.unchanged for r in again["results"] if r.status != "failed")
 
 
-def test_a_worker_that_dies_loses_no_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _broken_in_a_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, breaks: Any, workers: int) -> list[str]:
+    """A run whose worker `breaks` the conversion of control_catch_error gives what one process gives; the jobs
+    the main process converted itself."""
     home = _home(tmp_path / "home")
     one = _convert([str(home)], tmp_path / "one", 0)
     main, real = os.getpid(), workers_module.convert_done
     here: list[str] = []
 
-    def dies(job: Any, *args: Any) -> Any:
-        if os.getpid() != main and job.full_name.endswith("control_catch_error"):
-            os._exit(3)  # as a worker killed by the kernel would
+    def convert_done(job: Any, *args: Any) -> Any:
         if os.getpid() == main:
             here.append(job.full_name)
-        return real(job, *args)
+            return real(job, *args)
+        done = real(job, *args)
+        if job.full_name.endswith("control_catch_error"):
+            breaks(done)
+        return done
 
-    monkeypatch.setattr(workers_module, "convert_done", dies)
-    two = _convert([str(home)], tmp_path / "two", 2)
-    _same(one, two)
+    monkeypatch.setattr(workers_module, "convert_done", convert_done)
+    _same(one, _convert([str(home)], tmp_path / "two", workers))
+    return here
+
+
+def test_a_worker_that_dies_loses_no_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    here = _broken_in_a_worker(tmp_path, monkeypatch, lambda done: os._exit(3), 2)  # as the kernel kills a worker
     assert "team1/control_catch_error" in here  # converted by the main process once its worker was gone
 
 
 def test_a_result_that_cannot_come_back_is_converted_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = _home(tmp_path / "home")
-    one = _convert([str(home)], tmp_path / "one", 0)
-    main, real = os.getpid(), workers_module.convert_done
-    here: list[str] = []
-
-    def unpicklable(job: Any, *args: Any) -> Any:
-        done = real(job, *args)
-        if os.getpid() != main and job.full_name.endswith("control_catch_error"):
-            done.conv.tasks.append(lambda: None)  # type: ignore[arg-type]  # pickle refuses it in the worker
-        if os.getpid() == main:
-            here.append(job.full_name)
-        return done
-
-    monkeypatch.setattr(workers_module, "convert_done", unpicklable)
-    two = _convert([str(home)], tmp_path / "two", 1)
-    _same(one, two)
-    assert here == ["team1/control_catch_error"]  # only that job, converted again by the main process
+    here = _broken_in_a_worker(tmp_path, monkeypatch, lambda done: done.conv.tasks.append(lambda: None), 1)
+    assert here == ["team1/control_catch_error"]  # pickle refused it in the worker: only that job, converted here
 
 
 def test_a_deferred_job_is_read_as_its_reader_reads_it(tmp_path: Path) -> None:

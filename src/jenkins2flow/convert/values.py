@@ -27,6 +27,12 @@ def text(value: Any) -> str:
     return str(value)
 
 
+def boolean(value: Any) -> bool | None:
+    """A Jenkins boolean option's value as Jenkins reads it (`true`/`false`, any case and spaces), else None."""
+    word = text(value).strip().lower()
+    return word == "true" if word in ("true", "false") else None
+
+
 def literal(value: Any) -> Any:
     """A plain Python value for JSON: GStrings as their text, tuples as lists, expressions as their source."""
     if isinstance(value, GString | Expr):

@@ -27,7 +27,7 @@ from jenkins2flow.convert.evaluate import Static
 from jenkins2flow.convert.handlers.nodes import element, key
 from jenkins2flow.convert.notify_text import Texts
 from jenkins2flow.convert.rules import Rule
-from jenkins2flow.convert.values import arg, as_list, call, text
+from jenkins2flow.convert.values import arg, as_list, boolean, call, text
 from jenkins2flow.ir import Plugin, Span, Step
 
 # step arguments that change nothing the runtime can do, with why: flagged (approximated) when given
@@ -88,8 +88,9 @@ def fails_build(node: Step, rule: Rule, scope: Scope) -> bool | str:
     if raw is None:
         return False
     value = scope.ev.value(raw, node.span)
-    if isinstance(value, Static) and text(value.value).strip().lower() in ("true", "false"):
-        return text(value.value).strip().lower() == "true"
+    known = boolean(value.value) if isinstance(value, Static) else None
+    if known is not None:
+        return known
     return f"{option} {text(raw)!r} is decided in the run: a message that cannot be sent is only logged here"
 
 

@@ -10,7 +10,7 @@ from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.evaluate import Runtime, Static
 from jenkins2flow.convert.handlers.nodes import element, key
 from jenkins2flow.convert.rules import Rule
-from jenkins2flow.convert.values import arg, as_list, text
+from jenkins2flow.convert.values import arg, as_list, boolean, text
 from jenkins2flow.convert.workdir import folder
 from jenkins2flow.ir import Plugin, Step
 
@@ -87,8 +87,9 @@ def _flag(node: Step | Plugin, name: str, default: bool, rule: Rule, scope: Scop
     if raw is None:
         return default
     result = Static(text(raw)) if isinstance(node, Plugin) else scope.ev.value(raw, node.span)
-    if isinstance(result, Static) and text(result.value).strip().lower() in ("true", "false"):
-        return text(result.value).strip().lower() == "true"
+    known = boolean(result.value) if isinstance(result, Static) else None
+    if known is not None:
+        return known
     if isinstance(result, Runtime):
         return result
     return f"{name} {text(raw)!r} is not true or false"
