@@ -110,6 +110,29 @@ def test_conversions_are_let_go_as_the_estate_streams_into_the_store(tmp_path: P
     assert alive() == 0, "nothing keeps a conversion once its job is saved and reported"
 
 
+def test_a_batch_is_saved_once_its_pipelines_hold_batch_tasks_tasks(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large job (thousands of draft tasks) fills a batch alone: memory follows the tasks held, not the jobs."""
+    home = _home(tmp_path / "home", {f"job{i}": _freestyle(f"echo {i}") for i in range(12)})
+    saved: list[int] = []
+    real = service_module.BatchSaver.save
+
+    def save(self: object, convs: list[Conversion]) -> object:
+        if convs:  # (the last flush may have none)
+            saved.append(sum(len(c.pipeline.tasks) + len(c.pipeline.draft_tasks) for c in convs if c.pipeline))
+        return real(self, convs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service_module.BatchSaver, "save", save)
+    for tasks, batches in ((1_000, 1), (1, 12)):
+        saved.clear()
+        options = EstateOptions(store=str(tmp_path / f"s{tasks}.db"), batch=50, batch_tasks=tasks)
+        run = EstateService([str(home)], options).convert()
+        run.report.close()
+        assert run.totals.statuses == {"converted": 12}
+        assert (len(saved), sum(saved) >= 12) == (batches, True), saved
+    assert max(saved) < 1_000
+
+
 def test_the_documents_kept_for_dag_files_are_bounded_and_the_files_the_same(tmp_path: Path,
                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     home = _home(tmp_path / "home", {f"job{i}": _freestyle(f"echo {i % 7}") for i in range(30)})

@@ -59,7 +59,8 @@ class EstateOptions:
     dags_dir: Path | None = None  # also write each pipeline's static DAG file here
     by: str = "jenkins2flow"  # who saves (the audit trail)
     force: bool = False  # read and convert every job, even those unchanged since the last run
-    batch: int = 200  # jobs saved per transaction
+    batch: int = 50  # jobs saved per transaction, at most
+    batch_tasks: int = 1_000  # ... and a batch is saved once its pipelines hold this many tasks (drafts included)
     workers: int = 0  # processes that read and convert jobs beside this one (convert.workers; 0: none)
 
 
@@ -237,13 +238,15 @@ class EstateService:
             self.inputs.peek = workers.peek(unchanged)
             run = _Run(store, records, saver, StoredDocs(store), unchanged, opts, totals, self.on_job)
             pending: list[_Pending] = []
+            tasks = 0  # the tasks the pending batch's pipelines hold: a batch's memory grows with them
 
             def take(item: Converted) -> None:
-                nonlocal pending
+                nonlocal pending, tasks
                 pending.append(self._pending(item, unchanged, links, report, records))
-                if len(pending) >= opts.batch:
+                tasks += _tasks(pending[-1].conv)
+                if len(pending) >= opts.batch or tasks >= opts.batch_tasks:
                     run.flush(pending)
-                    pending = []
+                    pending, tasks = [], 0
 
             queue: deque[Converted] = deque()  # in the estate's order; a worker's conversion may still be coming
             window = 2 * IN_FLIGHT * opts.workers
@@ -361,6 +364,12 @@ class _Run:
     def _dag_path(self, pipeline: str) -> Path:
         assert self.options.dags_dir is not None
         return self.options.dags_dir / dagfile.dag_file_name(pipeline)
+
+
+def _tasks(conv: Conversion | None) -> int:
+    """The tasks of a conversion's pipeline, its draft's included (0: none, or a job left alone)."""
+    spec = conv.pipeline if conv is not None else None
+    return len(spec.tasks) + len(spec.draft_tasks) if spec is not None else 0
 
 
 def _stat(path: Path) -> str:
