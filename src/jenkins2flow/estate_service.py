@@ -260,7 +260,7 @@ class EstateService:
             totals.elapsed = time.perf_counter() - start
             report_id = records.save_estate_report(
                 report.totals(), command="convert", sources=self.sources, by=opts.by,
-                jobs=report.rows())
+                jobs=report.columns())
         return EstateRun(report, totals, report_id)
 
     def _pending(self, item: Converted, unchanged: Unchanged, links: Links, report: EstateReport,
@@ -400,7 +400,7 @@ def record_report(uri: str, report: EstateReport, *, command: str, sources: list
     open_store(uri).close()
     with Records(uri, write=True) as records:
         return records.save_estate_report(report.totals(), command=command, sources=sources, by=by,
-                                          jobs=report.rows())
+                                          jobs=report.columns())
 
 
 __all__ = ["EstateOptions", "EstateRun", "EstateService", "JobResult", "Totals", "failure_line", "may_link",

@@ -136,3 +136,23 @@ def test_the_pools_plan_lists_the_pools_runnable_tasks_take_with_their_slots_and
     stored = next(s for s in map(JobSummary.of, estate.conversions) if s.job == "deploy").to_dict()
     del stored["pools"]  # a summary saved by an earlier release
     assert JobSummary.from_dict(stored).pools == []
+
+
+def test_a_summary_kept_for_the_totals_counts_and_fails_as_the_whole_one() -> None:
+    """What a run's store side keeps of a job once its row is made (`for_totals`: no ledger, no entries, only the
+    diagnostics its failure line reads) gives the same report, totals and failure line as the whole summary."""
+    from jenkins2flow.convert.summary import JobSummary
+    from tests.convert.test_estate_invariants import PROJECT_JOBS
+
+    convs = convert_estate(iter_jobs([str(p) for p in PROJECT_JOBS])).conversions
+    whole, kept = EstateReport(), EstateReport()
+    with whole, kept:
+        for conv in convs:
+            summary = JobSummary.of(conv)
+            slim = summary.for_totals()
+            assert slim.failure() == summary.failure() and slim.warnings == summary.warnings
+            assert len(json.dumps(slim.to_dict())) <= len(summary.row())
+            whole.add_summary(summary)
+            kept.add_summary(slim, summary.row())
+        assert kept.totals() == whole.totals() and list(kept.rows()) == list(whole.rows())
+    assert any(c.status == "failed" for c in convs) and any(JobSummary.of(c).entries for c in convs)

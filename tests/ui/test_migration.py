@@ -3,9 +3,11 @@ verdicts and HTML reports (served from the state folder only), and promoting a p
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from jenkins2flow_runtime.records import Records
 from ui_help import Users, csrf_of, login, make_client
@@ -74,10 +76,14 @@ def test_audit_without_a_store_writes_nothing(tmp_path: Path, monkeypatch: objec
     assert result.exit_code == 0 and not (tmp_path / "s.db").exists()
 
 
-def test_estate_jobs_are_rows_read_a_page_at_a_time(store_uri: str) -> None:
+@pytest.mark.parametrize("given", ["data", "json", "columns"])
+def test_estate_jobs_are_rows_read_a_page_at_a_time(store_uri: str, given: str) -> None:
+    """The rows are given as data, as JSON, or as (job, status, JSON): the report's spool (EstateReport.columns)."""
     jobs = [{"job": f"team{i % 3}/job{i}", "status": "converted" if i % 2 else "partial", "n": i} for i in range(10)]
+    rows = {"data": jobs, "json": [json.dumps(j) for j in jobs],
+            "columns": [(j["job"], j["status"], json.dumps(j)) for j in jobs]}[given]
     with Records(store_uri, write=True) as records:
-        records.save_estate_report({"jobs": 10}, command="convert", sources=["home"], jobs=iter(jobs))
+        records.save_estate_report({"jobs": 10}, command="convert", sources=["home"], jobs=iter(rows))
         record = records.latest_estate_report()
         assert record is not None and record.report == {"jobs": 10}
         page = records.estate_jobs(record, limit=3)

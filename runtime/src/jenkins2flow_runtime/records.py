@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS job_states (
 """
 STATE_FIELDS = ("job", "source", "input", "context", "links", "pipeline", "version", "published", "dag")
 CHUNK = 500
+Row = dict[str, Any] | str | tuple[str, str, str]  # a report's job row: data, its JSON, or (job, status, JSON)
 SHADOW_FIELDS = ("run_id", "pipeline", "started_at", "finished_at", "verdict", "exit_code", "reason", "differences")
 
 
@@ -141,9 +142,10 @@ class Records:
     # -- estate reports ------------------------------------------------------------------------------------------
 
     def save_estate_report(self, report: dict[str, Any], *, command: str, sources: list[str], by: str = "",
-                           jobs: Iterable[dict[str, Any] | str] = ()) -> str:
+                           jobs: Iterable[Row] = ()) -> str:
         """Store one estate report: its totals (`report`) and, one row each, its jobs (dicts with at least `job`
-        and `status`, or their JSON text, read from `jobs` as it goes: it may be a generator). Returns its id."""
+        and `status`, their JSON text, or (job, status, JSON text), read from `jobs` as it goes: it may be a
+        generator). Returns its id."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
         row = {"at": at, "command": command, "by": by, "sources": sources, "jobs": int(report.get("jobs", 0))}
         if self.mongo is not None:
@@ -158,7 +160,7 @@ class Records:
             return self._save_estate_report(db, at, command, by, sources, row, report, jobs)
 
     def _save_estate_report(self, db: sqlite3.Connection, at: str, command: str, by: str, sources: list[str],
-                            row: dict[str, Any], report: dict[str, Any], jobs: Iterable[dict[str, Any] | str]) -> str:
+                            row: dict[str, Any], report: dict[str, Any], jobs: Iterable[Row]) -> str:
         db.execute("BEGIN IMMEDIATE")
         try:
             cur = db.execute(
@@ -346,16 +348,22 @@ def save_estate_report(uri: str | None, report: dict[str, Any], *, command: str,
 T = TypeVar("T")
 
 
-def _as_dict(row: dict[str, Any] | str) -> dict[str, Any]:
+def _as_dict(row: Row) -> dict[str, Any]:
+    if isinstance(row, tuple):
+        row = row[2]
     return json.loads(row) if isinstance(row, str) else row  # type: ignore[no-any-return]
 
 
-def _as_text(row: dict[str, Any] | str) -> str:
+def _as_text(row: Row) -> str:
+    if isinstance(row, tuple):
+        return row[2]
     return row if isinstance(row, str) else json.dumps(row, default=str)
 
 
-def _columns(row: dict[str, Any] | str) -> tuple[str, str, str]:
+def _columns(row: Row) -> tuple[str, str, str]:
     """A job's row as its columns: job, status and the JSON body."""
+    if isinstance(row, tuple):
+        return row
     data = _as_dict(row)
     return data["job"], data["status"], _as_text(row)
 

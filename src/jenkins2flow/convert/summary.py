@@ -17,7 +17,7 @@ import tempfile
 import weakref
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import IO, Any
 
 from jenkins2flow.convert.conversion import Conversion
@@ -99,6 +99,12 @@ class JobSummary:
     def row(self) -> str:
         """The summary as a report row: JSON on one line (control characters are escaped)."""
         return json.dumps(self.to_dict(), ensure_ascii=False, default=str)
+
+    def for_totals(self) -> JobSummary:
+        """This summary without what only its row shows (the ledger, its entries, the diagnostics `failure` does not
+        read): what the store side of a run keeps of a job once its row is made (convert.workers.finished)."""
+        errors = [d for d in self.diagnostics if d["level"] == "error"]
+        return replace(self, ledger=[], entries=[], diagnostics=errors or self.diagnostics[:1])
 
     def failure(self) -> str:
         """One `path:line:col: message` line for a failed job: its first error, and how many more."""
@@ -221,17 +227,25 @@ class EstateReport:
         self.warnings += s.warnings
         self.warning_jobs += bool(s.warnings)
         row = s.row() if row is None else row
-        self._spool.write(row.encode("utf-8") + b"\n")
+        # a spool line: [job, status] as JSON, a tab, the row (JSON escapes every tab and newline in its strings)
+        self._spool.write(f"{json.dumps([s.job, s.status], ensure_ascii=False)}\t{row}\n".encode())
         return row
 
     # ---- reading ----------------------------------------------------------------------------------------------
 
     def rows(self) -> Iterator[str]:
         """Every job's summary as JSON (`JobSummary.to_dict`), in the order added."""
+        return (row for _, _, row in self.columns())
+
+    def columns(self) -> Iterator[tuple[str, str, str]]:
+        """Every job's name, status and row (`rows`), in the order added: what a stored report's job rows hold,
+        without decoding each row again (runtime records.save_estate_report)."""
         self._spool.flush()
         with open(self.path, "rb") as fh:
             for line in fh:
-                yield line[:-1].decode("utf-8")
+                head, _, row = line[:-1].decode("utf-8").partition("\t")
+                job, status = json.loads(head)
+                yield job, status, row
 
     def summaries(self) -> Iterator[JobSummary]:
         """Every job's summary, in the order added."""

@@ -41,8 +41,8 @@ IN_FLIGHT = 150  # jobs given to each worker and not taken back yet (each waitin
 
 @dataclass(frozen=True, slots=True)
 class Done:
-    """A job's conversion as the store side uses it (what only the report reads is in `summary` and its `row`),
-    and what its conversion read of the links (`Links.read_by`)."""
+    """A job's conversion as the store side uses it (what only the report reads is in its `row`, and in `summary`
+    for the estate's totals: `JobSummary.for_totals`), and what its conversion read of the links (`Links.read_by`)."""
 
     conv: Conversion
     summary: JobSummary
@@ -63,7 +63,7 @@ def finished(conv: Conversion, view: Links | None, links: Links, timezone: str |
     slim = replace(conv, diagnostics=[], ledger=[], credentials=[], class_reasons=[], signals=[], lint=[])
     asked = getattr(view.pipelines, "asked", {}) if view is not None else {}
     ids = getattr(view.credentials, "asked", {}) if view is not None else {}
-    return Done(slim, summary, summary.row(), links.read_by(conv.pipeline_name, asked, conv.job, ids))
+    return Done(slim, summary.for_totals(), summary.row(), links.read_by(conv.pipeline_name, asked, conv.job, ids))
 
 
 class Workers:
