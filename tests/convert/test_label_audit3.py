@@ -171,3 +171,52 @@ def test_a_scripted_catch_then_a_result_read_is_flagged() -> None:
     """A failure a try/catch handles leaves Jenkins' result SUCCESS; report.sh got FAILURE."""
     conv = _convert(TRY_THEN_RESULT, "try_result")
     assert "result" in {f.kind for f in conv.lint} and conv.status != "converted"
+
+
+DOCKER = "agent { docker { image 'google/cloud-sdk:slim' } }"
+FARGATE_FIX = "JENKINS2FLOW_CONTAINER_EXECUTOR=local"
+
+
+def _reasons_at(conv, line: int) -> list[str]:  # type: ignore[no-untyped-def]
+    return [r for r in conv.reasons if f".Jenkinsfile:{line}:" in r]
+
+
+def test_a_secret_file_in_a_docker_agent_is_flagged_where_it_would_run_on_fargate() -> None:
+    """A docker agent's tasks run in a container on Fargate, where ECS puts secrets in the environment only: the
+    runtime refuses a secret file there when the task starts. Such a job was labelled converted and failed on its
+    first run. The same job on a plain agent (the file is written on the worker), and a docker agent with only secret
+    text, stay converted."""
+    conv = _convert(FILE_BINDINGS.replace("agent any", DOCKER), "docker_file")
+    assert conv.status == "partial"
+    assert [t.executor for t in conv.pipeline.tasks] == ["fargate"]  # where it runs is unchanged
+    [reason] = _reasons_at(conv, 8)
+    assert reason.startswith("docker_file.Jenkinsfile:8:11: step sh: 'GCP_KEY_FILE' holds the path of a file")
+    assert "Fargate" in reason and FARGATE_FIX in reason and "'TOKEN'" not in reason
+    assert _convert(FILE_BINDINGS, "file_binding").status == "converted"
+    text_only = _convert(STRING_ONLY.replace("agent any", DOCKER), "docker_string")
+    assert text_only.status == "converted", text_only.reasons
+
+
+SCRIPTED_DOCKER = """node {
+  stage('Ship') {
+    docker.image('alpine/git:2.45').inside {
+      withCredentials([sshUserPrivateKey(credentialsId: 'deploy-ssh', keyFileVariable: 'SSH_KEY',
+                                         usernameVariable: 'SSH_USER')]) {
+        sh 'scp -i "$SSH_KEY" out.csv "$SSH_USER"@host:/data/'
+      }
+    }
+  }
+}
+"""
+
+
+def test_a_key_file_in_a_scripted_docker_inside_is_flagged_and_not_on_the_worker() -> None:
+    """`docker.image().inside` runs its tasks on Fargate as a docker agent does; sshUserPrivateKey's keyFileVariable
+    is a secret file. Without the container the key file is written on the worker: converted."""
+    conv = _convert(SCRIPTED_DOCKER, "scripted_docker")
+    assert conv.status == "partial"
+    [reason] = _reasons_at(conv, 6)
+    assert reason.startswith("scripted_docker.Jenkinsfile:6:9: step sh: 'SSH_KEY' holds the path of a file")
+    assert FARGATE_FIX in reason and "SSH_USER" not in reason
+    plain = _convert(SCRIPTED_DOCKER.replace("docker.image('alpine/git:2.45').inside", "dir('out')"), "scripted_plain")
+    assert plain.status == "converted", plain.reasons

@@ -77,6 +77,15 @@ def emit_shell(ctx: Ctx, scope: Scope, script: str, shell: str, node: Step | Plu
         ctx.approximated(element, node.span, "inside sshagent in a container: the runtime starts the ssh-agent for "
                          "containers it runs on the worker, not on Fargate, where the keys are only environment "
                          "variables", key(node))
+    files = list(dict.fromkeys(s.env for s in scope.secrets if s.as_file))
+    if files and scope.image:
+        ctx.approximated(element, node.span, f"{_named(files)} the path of a file holding the secret (a secret file or "
+                         "SSH key binding), and this task runs in a container on Fargate, where ECS puts "
+                         "secrets in the environment only, never in a file: the runtime refuses the task when it "
+                         "starts. Run container tasks with the local container executor "
+                         "(JENKINS2FLOW_CONTAINER_EXECUTOR=local), or, where the image comes from a --mappings rule "
+                         "(an `agents` label, a tool), give that rule no image so the task runs on the workers",
+                         key(node))
     task_env = {**scope.task_env(), **(env or {})}
     params = {p.name for p in ctx.job.parameters} - set(task_env)  # a variable the task env sets is not a param
     rec = recognize(script, ctx.rules.table("invocations"), ctx.workspace, params)
@@ -116,6 +125,14 @@ def flag_secrets(ctx: Ctx, script: str, node: Step | Plugin, element: str) -> No
                  f"({found.kind}); the script is kept exactly as written, so the catalog stores it: move it to a "
                  "Jenkins credential (withCredentials) or an Airflow variable and use it as an environment variable.",
                  node.span)
+
+
+def _named(variables: list[str]) -> str:
+    """`'F' holds` / `'F' and 'K' hold`: the variables a sentence is about, quoted as the report quotes values."""
+    quoted = [repr(v) for v in variables]
+    if len(quoted) == 1:
+        return f"{quoted[0]} holds"
+    return f"{', '.join(quoted[:-1])} and {quoted[-1]} hold"
 
 
 def _element(node: Step | Plugin) -> str:
