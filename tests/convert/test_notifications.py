@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from jenkins2flow_runtime import model
-from jenkins2flow_runtime.expressions import Context, as_text
+from jenkins2flow_runtime.expressions import Context, as_text, evaluate
 from jenkins2flow_runtime.fallback import post_condition_holds
-from jenkins2flow_runtime.notify import RunInfo, fill, jenkins_status
+from jenkins2flow_runtime.notify import RunInfo, fill, jenkins_status, recipients
 
 from jenkins2flow.convert import convert_job
 from jenkins2flow.convert.rules import load_rules
@@ -242,19 +242,47 @@ def test_a_mail_step_jenkins_refuses_is_a_task_that_fails_there() -> None:
     assert not [e for e in conv.ledger if "JENKINS2FLOW_MAIL_TO" in e.reason]
 
 
-def test_a_recipient_groovy_computes_in_the_run_is_no_address() -> None:
-    """`mail to: params.MAIL_TO` was sent to the address "params.MAIL_TO", unflagged: it is dropped and flagged (the
-    runtime sends to JENKINS2FLOW_MAIL_TO), and the task does not judge the recipients it cannot know."""
-    conv = convert_job(parse_jenkinsfile("""pipeline { agent any
-      options { skipDefaultCheckout() }
-      parameters { string(name: 'MAIL_TO', defaultValue: '') }
-      stages { stage('a') { steps { mail to: params.MAIL_TO, subject: 's', body: 'b' } } } }""", "Jenkinsfile",
-                                         "sales/nightly"))
+POST_MAIL_TO = """pipeline { agent any
+  options { skipDefaultCheckout() }
+  parameters { string(name: 'MAIL_TO', defaultValue: 'ops@example.com'); string(name: 'TEAM', defaultValue: 'data') }
+  stages { stage('a') { steps { sh 'make' } } }
+  post { failure { mail to: params.MAIL_TO, subject: 's', body: 'b' } } }"""
+
+
+def _mail_task(conv: Any) -> Any:
     [task] = [t for t in conv.pipeline.tasks if t.uses.name == "airflow.notify"]
-    assert "to" not in task.bindings["notification"] and task.bindings["required"] == ["subject", "body"]
+    return task
+
+
+def test_a_recipient_groovy_computes_in_the_run_is_computed_when_sent() -> None:
+    """`mail to: params.MAIL_TO` in post failure: not an address written here (never sent to "params.MAIL_TO"), and
+    not dropped either: the parameter's tree, which the mail task evaluates when it sends (and, as Jenkins' step,
+    refuses when it comes out empty: `to` required). Nothing is flagged for it: the job's status is the one of the
+    same job without the mail."""
+    conv = convert_job(parse_jenkinsfile(POST_MAIL_TO, "Jenkinsfile", "sales/nightly"))
+    without = convert_job(parse_jenkinsfile(POST_MAIL_TO.replace("mail to: params.MAIL_TO, subject: 's', body: 'b'",
+                                                                 "echo 'failed'"), "Jenkinsfile", "sales/nightly"))
+    task = _mail_task(conv)
+    mail = model.Notification.model_validate(task.bindings["notification"])
+    assert mail.to == [] and mail.values["to"]["param"] == "MAIL_TO"
+    assert task.bindings["required"] == ["subject", "body", "to"] and task.bindings["fail_on_error"] is True
+    assert conv.status == without.status == "converted", conv.reasons
+    assert not [e for e in conv.ledger if "JENKINS2FLOW_MAIL_TO" in e.reason or e.element == "step mail recipients"]
+
+
+def test_computed_cc_and_bcc_join_the_written_recipients_and_what_the_run_cannot_compute_stays_flagged() -> None:
+    """cc and bcc go to To as today: the addresses written as such, then the computed ones, in one tree; a recipient
+    the runtime cannot compute (an env variable nothing sets) is still dropped and flagged, with why."""
+    conv = convert_job(parse_jenkinsfile(POST_MAIL_TO.replace(
+        "mail to: params.MAIL_TO,", "mail to: 'lead@example.com', cc: \"${params.TEAM}@example.com\", "
+        "bcc: env.NOBODY_SETS_THIS,"), "Jenkinsfile", "sales/nightly"))
+    mail = model.Notification.model_validate(_mail_task(conv).bindings["notification"])
+    assert mail.to == ["lead@example.com"]  # what is sent should the computed ones fail in the run
+    assert recipients(evaluate(mail.values["to"], Context(params={"TEAM": "data"}))) == [
+        "lead@example.com", "data@example.com"]
     flagged = {e.element: e.reason for e in conv.approximations}
-    assert "params.MAIL_TO cannot be used as written" in flagged["step mail recipients"]
-    assert "JENKINS2FLOW_MAIL_TO" in flagged["step mail"]
+    assert "env.NOBODY_SETS_THIS cannot be used as written" in flagged["step mail recipients"]
+    assert _mail_task(conv).bindings["required"] == ["subject", "body"]  # a dropped recipient: `to` not judged
 
 
 def test_emailext_keeps_its_defaults() -> None:

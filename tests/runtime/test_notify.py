@@ -21,6 +21,7 @@ from urllib.parse import quote
 import pytest
 from catalog_samples import publish_all
 from jenkins2flow_runtime import model
+from jenkins2flow_runtime.expressions import Context
 from jenkins2flow_runtime.notify import (
     MAIL_BLANK_TEXT,
     MAIL_NO_RECIPIENT,
@@ -28,9 +29,11 @@ from jenkins2flow_runtime.notify import (
     PipelineNotifier,
     RunInfo,
     body_of,
+    computed,
     fill,
     is_blank,
     mail_refusal,
+    recipients,
     send,
     send_step,
 )
@@ -267,6 +270,52 @@ def test_a_mail_step_whose_subject_comes_out_blank_fails_sending_nothing(smtp: A
     assert smtp.mails == []
     assert send_step(step, context=run, fail_on_error=True, required=["subject", "body", "to"], S="ok")["sent"]
     assert [m["message"]["Subject"] for m in smtp.mails] == ["ok"]
+
+
+MAIL_TO_PARAM = """pipeline { agent any
+  options { skipDefaultCheckout() }
+  parameters { string(name: 'MAIL_TO', defaultValue: 'ops@example.com') }
+  stages { stage('a') { steps { sh 'make' } } }
+  post { failure { mail to: params.MAIL_TO, subject: 'failed', body: 'see the run' } } }"""
+
+
+def test_a_mail_to_a_parameter_goes_to_its_value_and_an_empty_one_fails(smtp: Any, monkeypatch: pytest.MonkeyPatch,
+                                                                         caplog: Logs, capsys: Out) -> None:
+    """The converted `mail to: params.MAIL_TO` task sends to the run's value of the parameter (a list of them split
+    on commas and spaces); an empty value fails the task with Jenkins' message, sending nothing (never to
+    JENKINS2FLOW_MAIL_TO)."""
+    from jenkins2flow.convert import convert_job
+    from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
+
+    conv = convert_job(parse_jenkinsfile(MAIL_TO_PARAM, "Jenkinsfile", "sales/nightly"))
+    assert conv.pipeline is not None
+    [task] = [t for t in conv.pipeline.tasks if t.uses.name == "airflow.notify"]
+    _smtp_conn(monkeypatch, smtp.server_address[1])
+    monkeypatch.setenv("JENKINS2FLOW_MAIL_TO", "fallback@example.com")
+    run = {"dag_run": type("Run", (), {"dag_id": "nightly", "run_id": "manual__1", "conf": {}})(),
+           "ti": type("TI", (), {"task_id": "post_post_failure_notify"})()}
+    sent = send_step(**task.bindings, context=run, MAIL_TO="dev@example.com, qa@example.com")
+    assert sent["sent"] and sent["to"] == ["dev@example.com", "qa@example.com"]
+    [mail] = smtp.mails
+    assert mail["to"] == ["dev@example.com", "qa@example.com"] and mail["message"]["Subject"] == "failed"
+    smtp.mails.clear()
+    with pytest.raises(NotifyError, match=r"No recipients of any kind specified .*'post_post_failure_notify'"):
+        send_step(**task.bindings, context=run, MAIL_TO=" ")
+    assert smtp.mails == []
+
+
+def test_recipients_computed_in_the_run_that_come_out_empty_send_nothing(smtp: Any, monkeypatch: pytest.MonkeyPatch,
+                                                                        caplog: Logs, capsys: Out) -> None:
+    """A recipient given null is none, as Jenkins reads it; with none left nothing is sent (email-ext logs it),
+    not a mail to JENKINS2FLOW_MAIL_TO."""
+    _smtp_conn(monkeypatch, smtp.server_address[1])
+    monkeypatch.setenv("JENKINS2FLOW_MAIL_TO", "fallback@example.com")
+    n = model.Notification(on="failure", subject="s", body="b", values={"to": {"param": "UNSET"}})
+    with caplog.at_level(logging.INFO, logger="jenkins2flow_runtime.notify"):
+        assert send(computed(n, Context(params={})), RUN) is False
+    assert smtp.mails == [] and "recipients computed in the run came out empty" in _logs(caplog, capsys)
+    assert recipients(["a@example.com", None, "b@example.com c@example.com"]) == [
+        "a@example.com", "b@example.com", "c@example.com"]
 
 
 def test_only_our_placeholders_are_filled() -> None:

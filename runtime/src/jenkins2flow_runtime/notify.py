@@ -14,7 +14,8 @@ docs/post-conditions.md):
 - email: `SmtpHook` on the Airflow connection JENKINS2FLOW_SMTP_CONN (default `smtp_default`: host, port, login,
   password; extra `from_email`, `disable_ssl`, `disable_tls`, `timeout`, `retry_limit`). From: JENKINS2FLOW_MAIL_FROM,
   else the extra `from_email`, else `jenkins2flow@localhost`. Recipients: the notification's `to`, else
-  JENKINS2FLOW_MAIL_TO (comma-separated). The body is sent as HTML that shows the text as written (escaped, <pre>).
+  JENKINS2FLOW_MAIL_TO (comma-separated); recipients computed in the run that come out empty send nothing. The body
+  is sent as HTML that shows the text as written (escaped, <pre>).
 - slack: `SlackWebhookHook` on the Airflow connection JENKINS2FLOW_SLACK_CONN (default `slack_default`, type
   `slackwebhook`: the webhook URL as password, or host + the token as password; extra `timeout`, `proxy`). `to`
   holds the channels (one POST each, with `channel` set as legacy webhooks honour it).
@@ -158,6 +159,9 @@ def send_email(n: Notification, run: RunInfo, env: Mapping[str, str] | None = No
     from airflow.providers.smtp.hooks.smtp import SmtpHook
 
     env = os.environ if env is None else env
+    if not n.to and "to" in n.values:  # Jenkins mails nobody then (email-ext logs it; the mail step refuses it)
+        raise NotifyError("the recipients computed in the run came out empty (or could not be computed: see the "
+                          "error above), so nothing is sent, as in Jenkins; JENKINS2FLOW_MAIL_TO is not used.")
     to = list(n.to) or [a.strip() for a in env.get("JENKINS2FLOW_MAIL_TO", "").split(",") if a.strip()]
     if not to:
         raise NotifyError("the notification has no recipients (and JENKINS2FLOW_MAIL_TO is not set).")
@@ -308,20 +312,28 @@ def run_facts(context: Mapping[str, Any], result: str, job: str, declared: Itera
     return Context(params=params, env=env, build=build)
 
 
+def recipients(value: Any) -> list[str]:
+    """The addresses (or channels) of a `to` computed in the run: a string split on commas and spaces, a list item
+    by item; null is none, as Jenkins reads a recipient argument given null as not given."""
+    from jenkins2flow_runtime.groovy import to_str
+
+    items = value if isinstance(value, list) else [value]
+    found = [a for v in items if v is not None for a in to_str(v).replace(",", " ").split()]
+    return list(dict.fromkeys(found))
+
+
 def computed(n: Notification, facts: Any) -> Notification:
     """`n` with its computed fields (Notification.values) evaluated in `facts`; a field whose value cannot be
-    computed keeps its Jenkins text, with an error in the log."""
-    from jenkins2flow_runtime.expressions import ExpressionError, as_text
+    computed keeps its Jenkins text (for `to`: the addresses written as such), with an error in the log."""
+    from jenkins2flow_runtime.expressions import ExpressionError, as_text, evaluate
 
     update: dict[str, Any] = {}
     for key, tree in n.values.items():
         try:
-            text = as_text(tree, facts)
+            update[key] = recipients(evaluate(tree, facts)) if key == "to" else as_text(tree, facts)
         except ExpressionError as exc:
             log.error("jenkins2flow: the notification's %s is computed in Jenkins and cannot be here (%s); it is sent "
                       "as written in the Jenkinsfile.", key, exc)
-            continue
-        update[key] = [a for a in text.replace(",", " ").split() if a] if key == "to" else text
     return n.model_copy(update=update)
 
 

@@ -5,6 +5,8 @@ texts only: the `mail` step and Slack send their text as Groovy made it) or a `$
 runtime placeholder (`${AIRFLOW_RUN_URL}`...). A Groovy reference no token maps is evaluated by the scope's
 evaluator (convert.evaluate), when one is given: known now -> its text; a value of the run -> the field is an
 expression tree the notifier evaluates when it sends (`Texts.computed`); else it stays as written and is reported.
+Recipients the run computes (`to: params.MAIL_TO`, `"${env.TEAM}@example.com"`) are collected as trees too
+(`Texts.run_recipients`, then `Texts.recipients_tree`): the notifier evaluates and splits them when it sends.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Texts:
     empty_defaults: list[str] = field(default_factory=list)  # $DEFAULT_RECIPIENTS used but not configured
     ev: Evaluator | None = None  # the scope's evaluator: what no token maps is evaluated (steps' Groovy strings)
     span: Span | None = None  # where the step is (the places of the values' trees)
+    run_recipients: list[dict[str, Any]] = field(default_factory=list)  # trees of recipients the run computes
 
     def _table(self, name: str) -> dict[str, Any]:
         return self.ctx.rules.table("notifications").get(name) or {}
@@ -128,15 +131,23 @@ class Texts:
         return None
 
     def recipients(self, value: Any, email_tokens: bool) -> tuple[list[str], list[str]]:
-        """(addresses, what could not be used: tokens without a value, cc:/bcc: prefixes, exclusions)."""
+        """(addresses, what could not be used: tokens without a value, cc:/bcc: prefixes, exclusions). A value the
+        run computes is neither: its tree joins `run_recipients`."""
         if isinstance(value, tuple | list):
             raw = ",".join(self.value(v, email_tokens) for v in value)
         else:
+            run = self._run_value(value)
+            if run is not None:  # `to: params.MAIL_TO`: the value itself (a null is no recipient, as in Jenkins)
+                self.run_recipients.append(run)
+                return [], []
             unknown = len(self.unknown)
             raw, tree = self.computed(value, email_tokens)
-            if isinstance(value, Expr) and (tree is not None or len(self.unknown) > unknown):
+            if tree is not None and not isinstance(value, Expr):  # `"${env.TEAM}@example.com"`
+                self.run_recipients.append(tree)
+                return [], []
+            if isinstance(value, Expr) and len(self.unknown) > unknown:
                 del self.unknown[unknown:]  # not sent as written: dropped, flagged by the caller as not usable
-                return [], [text(value)]  # `to: params.MAIL_TO`: a value of the run, not an address written here
+                return [], [text(value)]  # not a value the runtime can compute, nor an address written here
         found: list[str] = []
         odd: list[str] = []
         for item in re.split(r"[,\s]+", raw):
@@ -152,6 +163,24 @@ class Texts:
                 item = address
             found.append(item)
         return list(dict.fromkeys(found)), odd
+
+    def _run_value(self, value: Any) -> dict[str, Any] | None:
+        """The tree of a Groovy expression the run decides (not reading a step's output, which a notification sent
+        when the run ends cannot), else None."""
+        if not isinstance(value, Expr) or self.ev is None:
+            return None
+        result = self.ev.value(value, self.span)
+        return result.tree if isinstance(result, Runtime) and not result.outputs() else None
+
+    def recipients_tree(self, listed: list[str]) -> Runtime | Unknown | None:
+        """All the recipients as one tree when some are computed in the run (the `listed` addresses, then each
+        computed value), for Notification.values["to"]; None when none is; Unknown when the tree is too large for
+        the runtime."""
+        if not self.run_recipients:
+            return None
+        if not listed and len(self.run_recipients) == 1:
+            return Runtime(self.run_recipients[0])
+        return checked({"list": [{"lit": a} for a in listed] + self.run_recipients}, self.span)
 
     def report(self, element: str, span: Span, key: str) -> None:
         """Flag the tokens left as written and the email-ext defaults used without a value."""

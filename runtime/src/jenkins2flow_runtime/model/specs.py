@@ -432,8 +432,9 @@ class Notification(Strict):
     values: dict[Literal["to", "subject", "body"], dict[str, Any]] = Field(
         default_factory=dict, description="Fields computed in the run (expression trees), evaluated when it is sent.")
     """Fields Jenkins computes in the build (`subject: "${env.JOB_NAME} #${env.BUILD_NUMBER}"`): expression trees
-    (jenkins2flow_runtime.expressions) evaluated when the notification is sent, replacing the field (`to` split on
-    commas and spaces); the field itself keeps the Jenkins text, sent when a value cannot be computed."""
+    (jenkins2flow_runtime.expressions) evaluated when the notification is sent, replacing the field (`to`: a string
+    split on commas and spaces, a list item by item, null none: notify.recipients); the field itself keeps the Jenkins
+    text (`to`: the addresses written as such), sent when a value cannot be computed."""
 
     @model_validator(mode="after")
     def _trees(self) -> Notification:

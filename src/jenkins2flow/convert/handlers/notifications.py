@@ -1,5 +1,5 @@
-"""Notifications, with their texts through convert.notify_text (a step's subject and body that Groovy computes in the
-run are expression trees the runtime evaluates when it sends: Notification.values).
+"""Notifications, with their texts through convert.notify_text (a step's subject, body and recipients that Groovy
+computes in the run are expression trees the runtime evaluates when it sends: Notification.values).
 
 - Steps (`mail`, `emailext`, `slackSend`) written directly in a block of the pipeline's `post` whose failure to
   send Jenkins only logs (emailext, slackSend without failOnError): the pipeline's notifications, sent by the
@@ -23,7 +23,7 @@ from jenkins2flow_runtime import model
 from jenkins2flow_runtime.notify import MAIL_FIELDS, MAIL_NO_RECIPIENT, is_blank, mail_refusal
 
 from jenkins2flow.convert.context import Ctx, Handler, Scope
-from jenkins2flow.convert.evaluate import Static
+from jenkins2flow.convert.evaluate import Runtime, Static, Unknown
 from jenkins2flow.convert.handlers.nodes import element, key
 from jenkins2flow.convert.notify_text import Texts
 from jenkins2flow.convert.rules import Rule
@@ -151,6 +151,11 @@ def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
             more, bad = texts.recipients(node.kwarg(extra) or "", False)
             to += [m for m in more if m not in to]
             odd += bad
+    computed_to = texts.recipients_tree(to)  # `to: params.MAIL_TO`: the notifier evaluates them when it sends
+    if isinstance(computed_to, Runtime):
+        values["to"] = computed_to.tree
+    elif isinstance(computed_to, Unknown):
+        odd.append(f"those computed in the run ({computed_to.reason})")
     # Jenkins' mail step refuses a blank subject or body, or no recipient (rule key `blank_fails`)
     required = [f for f in MAIL_FIELDS if f != "to" or not odd] if rule.get("blank_fails") else []
     sent = model.Notification(channel=channel, to=to, subject=subject, body=body, values=values)  # type: ignore[arg-type]
@@ -164,7 +169,7 @@ def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         ctx.approximated(f"step {node.name} recipients", node.span, f"recipient(s) {', '.join(odd)} cannot be "
                          "used as written (tokens without a value, cc:/bcc: prefixes, exclusions)", node.name)
     texts.report(element(node), node.span, key(node))
-    if channel == "email" and not to:
+    if channel == "email" and not to and "to" not in values:
         ctx.approximated(element(node), node.span, "no recipient is known: the runtime sends to JENKINS2FLOW_MAIL_TO",
                          key(node))
     computed = f"; {', '.join(sorted(values))} computed when sent" if values else ""
@@ -193,7 +198,7 @@ def _refused(node: Step, ctx: Ctx, scope: Scope, required: list[str], sent: mode
     at its place that always fails with Jenkins' message (send_step with `required` checks it in the run, in
     Jenkins' order), as the step fails the build there, sending nothing. False: it may send."""
     # a field computed in the run is not known blank
-    known = sent.model_copy(update={f: "-" for f in ("subject", "body") if f in sent.values})
+    known = sent.model_copy(update={f: ["-"] if f == "to" else "-" for f in sent.values})
     refusal = mail_refusal(known, required)
     if refusal is None:
         return False
