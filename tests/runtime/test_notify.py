@@ -272,6 +272,59 @@ def test_a_mail_step_whose_subject_comes_out_blank_fails_sending_nothing(smtp: A
     assert [m["message"]["Subject"] for m in smtp.mails] == ["ok"]
 
 
+# `currentBuild.result.toLowerCase()`: null until the build fails, so Groovy throws on a build that has not failed
+RESULT_LOWER = {"op": "call", "name": "toLowerCase", "args": [{"build": "result"}], "at": "Jenkinsfile:9:5"}
+STEP_RUN = {"dag_run": type("Run", (), {"dag_id": "etl", "run_id": "manual__1", "conf": {}})(),
+            "ti": type("TI", (), {"task_id": "build_notify"})()}
+
+
+class _FailedTI:
+    """A task of a run where an earlier task failed: Jenkins' build result is FAILURE (jenkins_env.run_context)."""
+
+    task_id = "build_notify"
+
+    def get_task_states(self, dag_id: str, run_ids: list[str]) -> dict[str, dict[str, str]]:
+        return {run_ids[0]: {"build": "failed", "build_notify": "running"}}
+
+
+FAILED_RUN = {"dag_run": STEP_RUN["dag_run"], "ti": _FailedTI()}
+
+
+@pytest.mark.parametrize(("field", "fields"), [
+    ("subject", {"subject": "${currentBuild.result.toLowerCase()}", "values": {"subject": RESULT_LOWER}}),
+    ("to", {"to": [], "values": {"to": {"op": "str", "args": [RESULT_LOWER, {"lit": "@example.com"}]}}}),
+])
+def test_a_mail_step_whose_field_cannot_be_computed_fails_sending_nothing(
+        field: str, fields: dict[str, Any], smtp: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A field of the `mail` step's task that the evaluator cannot compute (a method called on null) fails the task,
+    naming the field and the evaluator's reason, and sends nothing: Jenkins throws evaluating the step's arguments
+    and the build fails. Never the Jenkins text as subject, nor the addresses written without the computed ones.
+    Once the build has failed (`currentBuild.result` FAILURE) the same step computes its field and sends."""
+    _smtp_conn(monkeypatch, smtp.server_address[1])
+    monkeypatch.setenv("JENKINS2FLOW_MAIL_TO", "fallback@example.com")
+    step = {"channel": "email", "to": ["failure@example.com"], "subject": "failure", "body": "b"} | fields
+    required = ["subject", "body", "to"]
+    with pytest.raises(NotifyError, match=rf"'{field}' cannot be computed in this run: Jenkinsfile:9:5: .*null.*"
+                                          r"'build_notify'.*nothing is sent"):
+        send_step(step, context=STEP_RUN, fail_on_error=True, required=required)
+    assert smtp.mails == []
+    assert send_step(step, context=FAILED_RUN, fail_on_error=True, required=required)["sent"]
+    assert [(m["to"], m["message"]["Subject"]) for m in smtp.mails] == [(["failure@example.com"], "failure")]
+
+
+def test_an_emailext_task_whose_field_cannot_be_computed_fails_too(smtp: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without fail_on_error (emailext, slackSend) a message that cannot be sent is only logged, but a field that
+    cannot be computed still fails the task: Jenkins throws before the plugin's own error handling."""
+    _smtp_conn(monkeypatch, smtp.server_address[1])
+    step = {"channel": "email", "to": ["a@example.com"], "subject": "${currentBuild.result.toLowerCase()}",
+            "body": "b", "values": {"subject": RESULT_LOWER}}
+    with pytest.raises(NotifyError, match=r"'subject' cannot be computed"):
+        send_step(step, context=STEP_RUN)
+    assert smtp.mails == []
+    assert send_step(step, context=FAILED_RUN)["sent"]
+    assert [m["message"]["Subject"] for m in smtp.mails] == ["failure"]
+
+
 MAIL_TO_PARAM = """pipeline { agent any
   options { skipDefaultCheckout() }
   parameters { string(name: 'MAIL_TO', defaultValue: 'ops@example.com') }

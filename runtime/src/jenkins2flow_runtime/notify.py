@@ -23,14 +23,17 @@ docs/post-conditions.md):
 Subjects and bodies are Jenkins text and stay text: a token the converter did not map is sent as written. Where
 Jenkins computes a field (a GString such as `"${env.JOB_NAME} #${env.BUILD_NUMBER} ${currentBuild.currentResult}"`),
 the converter gives it as an expression tree (`Notification.values`), evaluated when the notification is sent by the
-safe evaluator (jenkins2flow_runtime.expressions) against the run's parameters, Jenkins' variables and the result; a
-value that cannot be computed is logged and the field's Jenkins text is sent instead. Only these placeholders of ours
-are replaced in the text, by exact match: `${AIRFLOW_DAG_ID}`, `${AIRFLOW_RUN_ID}`, `${AIRFLOW_BUILD_NUMBER}`
-(Jenkins' BUILD_NUMBER: the number the run's shell tasks get, jenkins_env), `${AIRFLOW_RESULT}`,
-`${AIRFLOW_TASK_ID}`, `${AIRFLOW_RUN_URL}` (the run's page, from [api] base_url), `${AIRFLOW_BUILD_STATUS}`
-(email-ext's words: Successful, Failure, Fixed, Still Failing) and `${AIRFLOW_JENKINS_RESULT}` (SUCCESS, FAILURE);
-the converter writes them for the Jenkins tokens it maps (mappings/notifications.yaml). Nothing is rendered through
-Jinja (the hooks template nothing; only operators and notifiers with template fields do, and none is used here).
+safe evaluator (jenkins2flow_runtime.expressions) against the run's parameters, Jenkins' variables and the result. A
+value that cannot be computed fails a notification task, naming the field and sending nothing (Jenkins throws while
+evaluating the step's arguments, before the step runs, and the build fails); a callback cannot fail the run, so there
+it is logged and the field's Jenkins text is sent instead, where Jenkins would send nothing (not flagged by the
+converter). Only these placeholders of ours are replaced in the text, by exact match: `${AIRFLOW_DAG_ID}`,
+`${AIRFLOW_RUN_ID}`, `${AIRFLOW_BUILD_NUMBER}` (Jenkins' BUILD_NUMBER: the number the run's shell tasks get,
+jenkins_env), `${AIRFLOW_RESULT}`, `${AIRFLOW_TASK_ID}`, `${AIRFLOW_RUN_URL}` (the run's page, from [api] base_url),
+`${AIRFLOW_BUILD_STATUS}` (email-ext's words: Successful, Failure, Fixed, Still Failing) and
+`${AIRFLOW_JENKINS_RESULT}` (SUCCESS, FAILURE); the converter writes them for the Jenkins tokens it maps
+(mappings/notifications.yaml). Nothing is rendered through Jinja (the hooks template nothing; only operators and
+notifiers with template fields do, and none is used here).
 
 No Airflow import at module top: the module loads without Airflow (sending needs it).
 """
@@ -322,19 +325,40 @@ def recipients(value: Any) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def computed(n: Notification, facts: Any) -> Notification:
-    """`n` with its computed fields (Notification.values) evaluated in `facts`; a field whose value cannot be
-    computed keeps its Jenkins text (for `to`: the addresses written as such), with an error in the log."""
+def _evaluate(n: Notification, facts: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """The values of `n`'s computed fields in `facts`, and why each field that cannot be computed cannot."""
     from jenkins2flow_runtime.expressions import ExpressionError, as_text, evaluate
 
-    update: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
     for key, tree in n.values.items():
         try:
-            update[key] = recipients(evaluate(tree, facts)) if key == "to" else as_text(tree, facts)
+            values[key] = recipients(evaluate(tree, facts)) if key == "to" else as_text(tree, facts)
         except ExpressionError as exc:
-            log.error("jenkins2flow: the notification's %s is computed in Jenkins and cannot be here (%s); it is sent "
-                      "as written in the Jenkinsfile.", key, exc)
-    return n.model_copy(update=update)
+            errors[key] = str(exc)
+    return values, errors
+
+
+def evaluated(n: Notification, facts: Any) -> Notification:
+    """`n` with its computed fields (Notification.values) evaluated in `facts`. Raises NotifyError naming each field
+    that cannot be computed and the evaluator's reason: in Jenkins the Groovy program throws while evaluating the
+    step's arguments, so the step never runs and the build fails (whatever the plugin does with its own errors)."""
+    values, errors = _evaluate(n, facts)
+    if errors:
+        raise NotifyError("; ".join(f"the notification's {key!r} cannot be computed in this run: {why}"
+                                    for key, why in errors.items()))
+    return n.model_copy(update=values)
+
+
+def computed(n: Notification, facts: Any) -> Notification:
+    """For a callback, which cannot fail the run: `n` with its computed fields evaluated in `facts`; a field whose
+    value cannot be computed keeps its Jenkins text (for `to`: the addresses written as such), with an error in the
+    log. Jenkins would send nothing there and fail the build; the converter does not flag it."""
+    values, errors = _evaluate(n, facts)
+    for key, why in errors.items():
+        log.error("jenkins2flow: the notification's %s is computed in Jenkins and cannot be here (%s); it is sent "
+                  "as written in the Jenkinsfile, where Jenkins would fail the build.", key, why)
+    return n.model_copy(update=values)
 
 
 class PipelineNotifier:
@@ -429,7 +453,9 @@ def send_step(notification: Mapping[str, Any] | None = None, context: Any = None
     with `fail_on_error` (Jenkins' `mail` step, or failOnError: true) it also fails the task, as it fails the
     build in Jenkins. `required` (Jenkins' `mail` step: subject, body, to): a blank one, as computed in this run,
     fails the task with Jenkins' message and sends nothing (mail_refusal), as the step fails the build; no default
-    subject, no JENKINS2FLOW_MAIL_TO."""
+    subject, no JENKINS2FLOW_MAIL_TO. A computed field that cannot be evaluated fails the task, whatever
+    `fail_on_error`, naming the field and sending nothing (`evaluated`): Jenkins throws while evaluating the step's
+    arguments, before the plugin runs."""
     from jenkins2flow_runtime.fallback import _context, run_facts
 
     if notification is None:
@@ -450,7 +476,11 @@ def send_step(notification: Mapping[str, Any] | None = None, context: Any = None
             previous = None
         info = replace(info, status=jenkins_status(result, previous))
     if n.values:
-        n = computed(n, facts)
+        try:
+            n = evaluated(n, facts)
+        except NotifyError as exc:
+            raise NotifyError(f"{exc} (task {info.task_id!r}: Jenkins fails the build evaluating the step's "
+                              "arguments, before the step runs; nothing is sent)") from None
     refusal = mail_refusal(n, required) if required else None
     if refusal:
         raise NotifyError(f"{refusal} (task {info.task_id!r}: Jenkins' mail step fails the build here, sending "

@@ -434,7 +434,9 @@ class Notification(Strict):
     """Fields Jenkins computes in the build (`subject: "${env.JOB_NAME} #${env.BUILD_NUMBER}"`): expression trees
     (jenkins2flow_runtime.expressions) evaluated when the notification is sent, replacing the field (`to`: a string
     split on commas and spaces, a list item by item, null none: notify.recipients); the field itself keeps the Jenkins
-    text (`to`: the addresses written as such), sent when a value cannot be computed."""
+    text (`to`: the addresses written as such). A value that cannot be computed fails a notification task, sending
+    nothing, as Jenkins fails the build; a callback, which cannot fail the run, sends that text
+    instead (Jenkins would send nothing)."""
 
     @model_validator(mode="after")
     def _trees(self) -> Notification:
