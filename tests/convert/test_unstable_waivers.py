@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from jenkins2flow.convert import convert_job
 from jenkins2flow.parse.jenkinsfile import parse_jenkinsfile
 from jenkins2flow.parse.job_xml import parse_config_xml
@@ -253,3 +255,85 @@ def test_slack_notify_success_and_unstable_follow_the_sources() -> None:
     assert success.outcome == unstable.outcome == "approximated"
     assert "sends no success message for an UNSTABLE build" in success.reason
     assert "Jenkins then sends the unstable message" in unstable.reason
+
+
+# the two kinds of source (convert.unstable.RUNS), as a freestyle job's (publisher, builder) parts, and their names
+SOURCES = {"on": (JUNIT_PUBLISHER, "", "JUnitResultArchiver"), "fails": ("", "<unstableReturn>3</unstableReturn>",
+                                                                          "unstableReturn")}
+
+
+def _unstable_entries(conv: Any, element: str) -> list[Any]:
+    """The ledger entries of `element` that settle made approximations naming a source."""
+    return [e for e in conv.ledger if e.element == element and "can make the build UNSTABLE" in e.reason]
+
+
+@pytest.mark.parametrize(("trigger", "without", "flagged_by", "words"), [
+    ("FixedTrigger", "mapped", ("on",), "sends the Fixed mail when a build succeeds after an UNSTABLE one"),
+    ("FixedUnhealthyTrigger", "mapped", ("on",), "sends this mail when a build succeeds after an UNSTABLE one"),
+    ("BuildingTrigger", "waived", ("on", "fails"), "sends this mail when it follows a failed build"),
+    ("StatusChangedTrigger", "mapped", ("on", "fails"), "SUCCESS to UNSTABLE, UNSTABLE to FAILURE are changes"),
+    ("FirstFailureTrigger", "mapped", ("fails",), "sends no 1st Failure mail for an UNSTABLE build"),
+    ("StillFailingTrigger", "mapped", ("fails",), "Still Failing mail for a FAILURE after a FAILURE only"),
+    ("SecondFailureTrigger", "approximated", ("fails",), "counts an UNSTABLE build as no failure"),
+    ("XNthFailureTrigger", "approximated", ("fails",), "counts an UNSTABLE build as no failure"),
+])
+def test_emailext_triggers_reading_unstable_follow_the_sources(trigger: str, without: str,
+                                                               flagged_by: tuple[str, ...], words: str) -> None:
+    """email-ext's trigger classes read an UNSTABLE result (current or previous): flagged naming a source of the kinds
+    that change what is sent; faithful as converted (mapped, waived, or approximated for another reason) without."""
+    elem = f"publisher hudson.plugins.emailext.ExtendedEmailPublisher {trigger}"
+    conv = _freestyle_notify(_emailext(trigger))
+    assert [e.outcome for e in conv.ledger if e.element == elem] == [without]
+    for run, (publisher, builder, name) in SOURCES.items():
+        flagged = _unstable_entries(_freestyle_notify(publisher + _emailext(trigger), builder), elem)
+        if run not in flagged_by:
+            assert not flagged, (run, flagged)
+            continue
+        assert [e.outcome for e in flagged] == ["approximated"], run
+        assert name in flagged[0].reason and words in flagged[0].reason, flagged[0].reason
+
+
+@pytest.mark.parametrize(("flag", "flagged_by", "words"), [
+    ("notifyBackToNormal", ("on",), "back-to-normal message when a build succeeds after an UNSTABLE one"),
+    ("notifyFailure", ("fails",), "sends no failure message for an UNSTABLE build"),
+    ("notifyRepeatedFailure", ("fails",), "repeated-failure message for a FAILURE after a FAILURE only"),
+    ("notifyRegression", ("on", "fails"), "UNSTABLE between SUCCESS and FAILURE"),
+])
+def test_slack_flags_reading_unstable_follow_the_sources(flag: str, flagged_by: tuple[str, ...], words: str) -> None:
+    """slack-plugin's decisions (OnBackToNormal, OnSingleFailure, OnRepeatedFailure, OnRegression) read UNSTABLE:
+    flagged naming a source of the kinds that change what is sent; nothing to flag without one."""
+    elem = f"publisher jenkins.plugins.slack.SlackNotifier {flag}"
+    conv = _freestyle_notify(_slack(f"<{flag}>true</{flag}>"))
+    assert conv.status == "converted", conv.reasons
+    for run, (publisher, builder, name) in SOURCES.items():
+        flagged = _unstable_entries(_freestyle_notify(publisher + _slack(f"<{flag}>true</{flag}>"), builder), elem)
+        if run not in flagged_by:
+            assert not flagged, (run, flagged)
+            continue
+        assert [e.outcome for e in flagged] == ["approximated"], run
+        assert name in flagged[0].reason and words in flagged[0].reason, flagged[0].reason
+
+
+def test_slack_flags_covered_by_another_are_not_flagged() -> None:
+    """notifySuccess sends the success after an UNSTABLE build too; every failure sent covers UNSTABLE to FAILURE."""
+    elem = "publisher jenkins.plugins.slack.SlackNotifier"
+    on, _, _ = SOURCES["on"]
+    conv = _freestyle_notify(on + _slack("<notifySuccess>true</notifySuccess><notifyBackToNormal>true"
+                                         "</notifyBackToNormal>"))
+    assert not _unstable_entries(conv, f"{elem} notifyBackToNormal")
+    _, fails, _ = SOURCES["fails"]
+    conv = _freestyle_notify(_slack("<notifyFailure>true</notifyFailure><notifyRepeatedFailure>true"
+                                    "</notifyRepeatedFailure><notifyRegression>true</notifyRegression>"), fails)
+    assert not _unstable_entries(conv, f"{elem} notifyRegression")
+
+
+def test_mailer_with_a_source_that_fails_is_flagged_for_its_words() -> None:
+    """A build Jenkins marks UNSTABLE fails here: both mail, but Jenkins says unstable and the run says failed."""
+    elem = "publisher hudson.tasks.Mailer unstable mail"
+    assert not [e for e in _freestyle_notify(MAILER).ledger if e.element == elem]
+    assert not [e for e in _freestyle_notify(JUNIT_PUBLISHER + MAILER).ledger if e.element == elem]
+    conv = _freestyle_notify(MAILER, SOURCES["fails"][1])
+    (entry,) = _unstable_entries(conv, elem)
+    assert entry.outcome == "approximated" and "unstableReturn" in entry.reason
+    assert "'Jenkins build became unstable'" in entry.reason and "'Build failed in Jenkins'" in entry.reason
+    assert _entry(conv, "publisher hudson.tasks.Mailer").outcome == "mapped"  # the run mails, as Jenkins does

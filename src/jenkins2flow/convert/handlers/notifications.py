@@ -22,6 +22,7 @@ from typing import Any
 from jenkins2flow_runtime import model
 from jenkins2flow_runtime.notify import MAIL_FIELDS, MAIL_NO_RECIPIENT, is_blank, mail_refusal
 
+from jenkins2flow.convert import unstable
 from jenkins2flow.convert.context import Ctx, Handler, Scope
 from jenkins2flow.convert.evaluate import Runtime, Static, Unknown
 from jenkins2flow.convert.handlers.nodes import element, key
@@ -227,7 +228,8 @@ def mailer(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     if text(pl.field("sendToIndividuals")).lower() == "true":
         ctx.approximated(f"publisher {pl.cls} sendToIndividuals", pl.span, "the people who broke the build come "
                          "from Jenkins' SCM changelogs: the mail goes to the listed recipients only", pl.cls)
-    if text(pl.field("dontNotifyEveryUnstableBuild")).lower() == "true":
+    first_only = text(pl.field("dontNotifyEveryUnstableBuild")).lower() == "true"
+    if first_only:
         ctx.waived(f"publisher {pl.cls} dontNotifyEveryUnstableBuild", pl.span, "Airflow has no UNSTABLE result",
                    pl.cls)
     if not recipients:
@@ -237,6 +239,13 @@ def mailer(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     ctx.unless_unstable("and Jenkins mails on an UNSTABLE build (MailSender: any result worse than SUCCESS), and "
                         "again when the next build is back to normal; the run ends success and mails neither",
                         f"publisher {pl.cls}", pl.span, pl.cls)
+    # a task that fails where Jenkins' build is UNSTABLE: both mail, in other words (MailSender.createUnstableMail)
+    every = ", and for every such build where Jenkins (dontNotifyEveryUnstableBuild) mails the first in a row only" \
+        if first_only else ""
+    ctx.unless_unstable("and Jenkins mails an UNSTABLE build as 'Jenkins build became unstable' (is, or is still, "
+                        "unstable) and the next success as 'back to stable'; the task fails there and the run mails "
+                        f"'Build failed in Jenkins' and then 'back to normal'{every}",
+                        f"publisher {pl.cls} unstable mail", pl.span, pl.cls, runs=("fails",), recorded=False)
 
 
 def _trigger_spans(pl: Plugin) -> list[Span]:
@@ -333,6 +342,20 @@ SLACK_FLAGS = {"notifySuccess": ("success", ""), "notifyBackToNormal": ("success
 SLACK_NEVER = {"notifyAborted": "an Airflow run that is stopped fails: no message for an abort as such",
                "notifyNotBuilt": "Airflow has no NOT_BUILT result",
                "startNotification": "the runtime sends messages when a run ends, not when it starts"}
+# Slack publisher flags whose decision (slack-plugin decisions.On*) reads an UNSTABLE result, current or previous:
+# the kinds of source that make them differ (convert.unstable), and how
+SLACK_UNSTABLE: dict[str, tuple[tuple[unstable.Run, ...], str]] = {
+    "notifyBackToNormal": (("on",), "and Jenkins sends the back-to-normal message when a build succeeds after an "
+                                    "UNSTABLE one; the run ends success both times and does not send it"),
+    "notifyFailure": (("fails",), "and Jenkins sends no failure message for an UNSTABLE build, and counts it as no "
+                                  "failure for the next one; the task fails there and the run counts it as a failure"),
+    "notifyRepeatedFailure": (("fails",), "and Jenkins sends the repeated-failure message for a FAILURE after a "
+                                          "FAILURE only; the task fails there and the run counts it as a failure"),
+    "notifyRegression": (("on", "fails"), "and Jenkins sends the regression message when a result is worse than the "
+                                          "previous one, UNSTABLE between SUCCESS and FAILURE; the run ends success "
+                                          "or failed only, so it sends none from SUCCESS to UNSTABLE or from UNSTABLE "
+                                          "to FAILURE"),
+}
 
 
 def slack_notifier(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
@@ -362,6 +385,13 @@ def slack_notifier(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     if "notifySuccess" in flags:  # ActiveNotifier: a success message for a SUCCESS build only
         ctx.unless_unstable("and Jenkins sends no success message for an UNSTABLE build; the run ends success and "
                             "sends it", f"{elem} notifySuccess", pl.span, pl.cls, recorded=False)
+    for name in (n for n in SLACK_UNSTABLE if n in flags):
+        runs, consequence = SLACK_UNSTABLE[name]
+        if name == "notifyBackToNormal" and "notifySuccess" in flags:
+            continue  # every success is sent, as Jenkins sends one after an UNSTABLE build
+        if name == "notifyRegression" and ("failure", "") in sends:
+            runs = ("on",)  # every failure is sent: UNSTABLE (failed here) to FAILURE is too
+        ctx.unless_unstable(consequence, f"{elem} {name}", pl.span, pl.cls, runs=runs, recorded=False)
     for name in ("includeTestSummary", "includeFailedTests", "commitInfoChoice"):
         value = text(pl.field(name) or "")
         if value and value.lower() not in ("false", "none"):
