@@ -344,3 +344,34 @@ def test_the_slack_ledger_is_in_the_same_order_whatever_the_hash_seed() -> None:
         seen.add(done.stdout)
     [ledger] = seen
     assert b"notifyAborted" in ledger and b"notifyNotBuilt" in ledger
+
+
+MAY_THROW = """pipeline {
+  agent any
+  options { skipDefaultCheckout() }
+  parameters { string(name: 'REGION', defaultValue: '') }
+  stages { stage('b') { steps { sh 'make' } } }
+  post {
+    always {
+      emailext to: 'qa@example.com', subject: "Built for ${params.REGION.toUpperCase()}", body: 'b'
+      slackSend channel: '#ci', message: "Built for ${params.REGION}"
+    }
+  }
+}
+"""
+
+
+def test_a_post_notification_whose_computed_field_can_throw_is_a_task_of_its_block() -> None:
+    """`${params.REGION.toUpperCase()}` throws in Groovy when REGION is null: Jenkins fails the build and sends
+    nothing, which a callback cannot do, so that step is a task of the post block (it fails there, sending nothing:
+    tests/runtime/test_notify.py); `${params.REGION}` cannot throw (null interpolates as "null"): still a callback."""
+    conv = convert_job(parse_jenkinsfile(MAY_THROW, "Jenkinsfile", "sales/nightly"))
+    assert conv.status == "converted", conv.reasons
+    [slack] = conv.pipeline.notifications
+    assert slack.channel == "slack" and slack.on == "always" and slack.values["body"]
+    [task] = [t for t in conv.pipeline.tasks if t.uses.name == "airflow.notify"]
+    sent = model.Notification.model_validate(task.bindings["notification"])
+    assert sent.to == ["qa@example.com"] and sent.values["subject"]["args"][1]["op"] == "call"
+    assert "fail_on_error" not in task.bindings  # emailext only logs a message it cannot send
+    gate = {t.id: t for t in conv.pipeline.tasks}[task.depends_on[0]]
+    assert gate.uses.name == "airflow.block-gate" and gate.bindings["runs_on"] == "always"

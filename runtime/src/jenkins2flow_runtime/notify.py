@@ -25,12 +25,12 @@ Jenkins computes a field (a GString such as `"${env.JOB_NAME} #${env.BUILD_NUMBE
 the converter gives it as an expression tree (`Notification.values`), evaluated when the notification is sent by the
 safe evaluator (jenkins2flow_runtime.expressions) against the run's parameters, Jenkins' variables and the result. A
 value that cannot be computed fails a notification task, naming the field and sending nothing (Jenkins throws while
-evaluating the step's arguments, before the step runs, and the build fails); a callback cannot fail the run, so there
-it is logged and the field's Jenkins text is sent instead, where Jenkins would send nothing (not flagged by the
-converter). Only these placeholders of ours are replaced in the text, by exact match: `${AIRFLOW_DAG_ID}`,
-`${AIRFLOW_RUN_ID}`, `${AIRFLOW_BUILD_NUMBER}` (Jenkins' BUILD_NUMBER: the number the run's shell tasks get,
-jenkins_env), `${AIRFLOW_RESULT}`, `${AIRFLOW_TASK_ID}`, `${AIRFLOW_RUN_URL}` (the run's page, from [api] base_url),
-`${AIRFLOW_BUILD_STATUS}` (email-ext's words: Successful, Failure, Fixed, Still Failing) and
+evaluating the step's arguments, before the step runs, and the build fails); a callback cannot fail the run, so the
+converter keeps as callbacks only steps whose fields cannot throw (were one to fail all the same, it is logged and the
+field's Jenkins text sent). Only these placeholders of ours are replaced in the text, by exact match:
+`${AIRFLOW_DAG_ID}`, `${AIRFLOW_RUN_ID}`, `${AIRFLOW_BUILD_NUMBER}` (Jenkins' BUILD_NUMBER: the number the run's shell
+tasks get, jenkins_env), `${AIRFLOW_RESULT}`, `${AIRFLOW_TASK_ID}`, `${AIRFLOW_RUN_URL}` (the run's page, from [api]
+base_url), `${AIRFLOW_BUILD_STATUS}` (email-ext's words: Successful, Failure, Fixed, Still Failing) and
 `${AIRFLOW_JENKINS_RESULT}` (SUCCESS, FAILURE); the converter writes them for the Jenkins tokens it maps
 (mappings/notifications.yaml). Nothing is rendered through Jinja (the hooks template nothing; only operators and
 notifiers with template fields do, and none is used here).
@@ -353,7 +353,7 @@ def evaluated(n: Notification, facts: Any) -> Notification:
 def computed(n: Notification, facts: Any) -> Notification:
     """For a callback, which cannot fail the run: `n` with its computed fields evaluated in `facts`; a field whose
     value cannot be computed keeps its Jenkins text (for `to`: the addresses written as such), with an error in the
-    log. Jenkins would send nothing there and fail the build; the converter does not flag it."""
+    log. The converter makes a callback only of a step whose fields cannot throw (handlers.notifications)."""
     values, errors = _evaluate(n, facts)
     for key, why in errors.items():
         log.error("jenkins2flow: the notification's %s is computed in Jenkins and cannot be here (%s); it is sent "

@@ -436,7 +436,7 @@ class Notification(Strict):
     split on commas and spaces, a list item by item, null none: notify.recipients); the field itself keeps the Jenkins
     text (`to`: the addresses written as such). A value that cannot be computed fails a notification task, sending
     nothing, as Jenkins fails the build; a callback, which cannot fail the run, sends that text
-    instead (Jenkins would send nothing)."""
+    instead (the converter makes callbacks only of steps whose fields cannot throw)."""
 
     @model_validator(mode="after")
     def _trees(self) -> Notification:

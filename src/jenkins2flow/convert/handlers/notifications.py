@@ -4,7 +4,9 @@ computes in the run are expression trees the runtime evaluates when it sends: No
 - Steps (`mail`, `emailext`, `slackSend`) written directly in a block of the pipeline's `post` whose failure to
   send Jenkins only logs (emailext, slackSend without failOnError): the pipeline's notifications, sent by the
   runtime's callbacks when the run ends, `on` the block's condition (convert.post sets `ctx.notify_on`). A callback
-  never changes the run's state, as such a step never changes the build's result.
+  never changes the run's state, as such a step never changes the build's result, unless a field Groovy computes
+  in the run can throw (`_may_throw`: `"${params.X.toLowerCase()}"`): then Jenkins fails the build, sending
+  nothing, so the step is a task of the block, as below.
 - Any other notification step (a stage, a catch or finally block, a `when`/`if` branch, a stage's post, a step
   nested in the pipeline's post, and one whose failure fails the Jenkins build: `mail`, `slackSend failOnError:
   true`, see `fails_build`): a task at its place in the graph (jenkins2flow_runtime.notify:send_step) that sends it
@@ -20,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from jenkins2flow_runtime import model
+from jenkins2flow_runtime.expressions import nodes
 from jenkins2flow_runtime.notify import MAIL_FIELDS, MAIL_NO_RECIPIENT, is_blank, mail_refusal
 
 from jenkins2flow.convert import unstable
@@ -70,6 +73,23 @@ def _reads_result(tree: Any) -> bool:
     if not isinstance(tree, dict):
         return False
     return tree.get("build") in ("result", "currentResult") or any(_reads_result(v) for v in tree.values())
+
+
+# operators that cannot throw whatever their values, null included (GString interpolation, truth, equality)
+SAFE_OPS = frozenset({"str", "?:", "and", "or", "not", "bool", "==", "!="})
+
+
+def _may_throw(values: dict[str, Any]) -> bool:
+    """Whether evaluating a step's computed fields can throw in Groovy (a method or property of null, arithmetic, a
+    cast, an index, a bare name or a required variable that may be unset, another task's output): Jenkins then fails
+    the build and sends nothing, which a task does and a callback cannot."""
+    for node in nodes(*values.values()):
+        if "op" in node:
+            if node["op"] not in SAFE_OPS:
+                return True
+        elif "bare" in node or "output" in node or ("env" in node and node.get("required")):
+            return True
+    return False
 
 
 def _add(ctx: Ctx, on: str, channel: str, to: list[str], subject: str, body: str, condition: str = "",
@@ -157,6 +177,8 @@ def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         values["to"] = computed_to.tree
     elif isinstance(computed_to, Unknown):
         odd.append(f"those computed in the run ({computed_to.reason})")
+    if callback and _may_throw(values):  # where a field throws, Jenkins fails the build: a task of the post block
+        callback = False
     # Jenkins' mail step refuses a blank subject or body, or no recipient (rule key `blank_fails`)
     required = [f for f in MAIL_FIELDS if f != "to" or not odd] if rule.get("blank_fails") else []
     sent = model.Notification(channel=channel, to=to, subject=subject, body=body, values=values)  # type: ignore[arg-type]
