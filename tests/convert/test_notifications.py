@@ -90,6 +90,14 @@ def test_recipient_providers_and_default_recipients(tmp_path: Path) -> None:
     assert any("JENKINS2FLOW_MAIL_TO" in e.reason for e in only_providers.approximations)
 
 
+def test_an_emailext_step_with_no_recipient_says_jenkins_sends_nothing() -> None:
+    """email-ext ignores an empty recipient list (nothing is sent): the flag says so, beside what the runtime does."""
+    conv = convert_job(parse_jenkinsfile("""pipeline { agent any
+      stages { stage('b') { steps { emailext subject: 'built', body: 'ok' } } } }""", "Jenkinsfile", "sales/nightly"))
+    [entry] = [e for e in conv.approximations if e.element == "step emailext"]
+    assert "Jenkins sends nothing" in entry.reason and "JENKINS2FLOW_MAIL_TO" in entry.reason
+
+
 def test_tokens_become_the_job_name_or_runtime_placeholders_and_unknown_ones_are_flagged() -> None:
     triggers = _trigger("FailureTrigger", "<subject>$PROJECT_DEFAULT_SUBJECT</subject>"
                         "<body>$PROJECT_DEFAULT_CONTENT ${BUILD_LOG, maxLines=50} cost $$5</body>")

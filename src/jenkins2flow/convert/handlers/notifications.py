@@ -75,6 +75,10 @@ def _reads_result(tree: Any) -> bool:
     return tree.get("build") in ("result", "currentResult") or any(_reads_result(v) for v in tree.values())
 
 
+# an email with no recipient written (email-ext: ExtendedEmailPublisher logs "An attempt to send an e-mail to empty
+# list of recipients, ignored.")
+NO_RECIPIENT = ("no recipient is written: unless a recipient provider names someone, Jenkins sends nothing (email-ext "
+                "ignores an empty list); the runtime sends to JENKINS2FLOW_MAIL_TO")
 # operators that cannot throw whatever their values, null included (GString interpolation, truth, equality)
 SAFE_OPS = frozenset({"str", "?:", "and", "or", "not", "bool", "==", "!="})
 
@@ -193,8 +197,7 @@ def notify(node: Step, rule: Rule, ctx: Ctx, scope: Scope) -> None:
                          "used as written (tokens without a value, cc:/bcc: prefixes, exclusions)", node.name)
     texts.report(element(node), node.span, key(node))
     if channel == "email" and not to and "to" not in values:
-        ctx.approximated(element(node), node.span, "no recipient is known: the runtime sends to JENKINS2FLOW_MAIL_TO",
-                         key(node))
+        ctx.approximated(element(node), node.span, NO_RECIPIENT, key(node))
     computed = f"; {', '.join(sorted(values))} computed when sent" if values else ""
     if callback:
         _add(ctx, on, channel, to, subject, body, values=values)
@@ -322,7 +325,7 @@ def emailext_publisher(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
         if odd:
             ctx.approximated(telem, span, f"recipient(s) {', '.join(odd)} cannot be used as written", pl.cls)
         if not to:
-            ctx.approximated(telem, span, "no recipient is known: the runtime sends to JENKINS2FLOW_MAIL_TO", pl.cls)
+            ctx.approximated(telem, span, NO_RECIPIENT, pl.cls)
         texts.report(telem, span, pl.cls)
         if how.get("approximate"):
             ctx.approximated(telem, span, str(how["approximate"]), pl.cls)
