@@ -250,10 +250,10 @@ def mailer(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     _add(ctx, "failure", "email", recipients, f"Build failed in Jenkins: {job} #${{AIRFLOW_BUILD_NUMBER}}", "")
     _add(ctx, "success", "email", recipients, f"Jenkins build is back to normal : {job} #${{AIRFLOW_BUILD_NUMBER}}", "",
          "fixed")
-    if text(pl.field("sendToIndividuals")).lower() == "true":
+    if boolean(pl.field("sendToIndividuals")):
         ctx.approximated(f"publisher {pl.cls} sendToIndividuals", pl.span, "the people who broke the build come "
                          "from Jenkins' SCM changelogs: the mail goes to the listed recipients only", pl.cls)
-    first_only = text(pl.field("dontNotifyEveryUnstableBuild")).lower() == "true"
+    first_only = bool(boolean(pl.field("dontNotifyEveryUnstableBuild")))
     if first_only:
         ctx.waived(f"publisher {pl.cls} dontNotifyEveryUnstableBuild", pl.span, "Airflow has no UNSTABLE result",
                    pl.cls)
@@ -282,7 +282,7 @@ def emailext_publisher(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     """email-ext's publisher: one notification per configured trigger, with that trigger's recipients, subject and
     body (the project's defaults where it says $PROJECT_DEFAULT_*)."""
     elem = f"publisher {pl.cls}"
-    if text(pl.field("disabled")).lower() == "true":
+    if boolean(pl.field("disabled")):
         ctx.waived(elem, pl.span, "disabled in Jenkins: no mail is sent", pl.cls)
         return
     project = {"PROJECT_DEFAULT_SUBJECT": text(pl.field("defaultSubject") or "$DEFAULT_SUBJECT"),
@@ -347,13 +347,13 @@ def _old_flags(trig: dict[str, Any], ctx: Ctx, span: Span, elem: str, key_: str)
     """Triggers saved before recipient providers: sendToRecipientList (the list), and flags for people."""
     for flag, why in (("sendToDevelopers", "developers"), ("sendToRequester", "requestor"),
                       ("includeCulprits", "culprits")):
-        if text(trig.get(flag)).lower() == "true":
+        if boolean(trig.get(flag)):
             _providers([why], ctx, span, elem, key_)
     return text(trig.get("sendToRecipientList", "true")).lower() != "false"
 
 
 def _email_extras(trig: dict[str, Any], ctx: Ctx, span: Span, elem: str, key_: str) -> None:
-    if text(trig.get("attachBuildLog")).lower() == "true" or text(trig.get("attachmentsPattern") or "").strip():
+    if boolean(trig.get("attachBuildLog")) or text(trig.get("attachmentsPattern") or "").strip():
         ctx.approximated(f"{elem} attachments", span, "no attachment or build log is sent", key_)
     if text(trig.get("contentType") or "").strip() in ("text/html",):
         ctx.approximated(f"{elem} contentType", span, "the body is sent as text, not HTML", key_)
@@ -387,7 +387,7 @@ def slack_notifier(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     """jenkins.plugins.slack.SlackNotifier: a message per result its flags ask for, to its room/channel."""
     elem = f"publisher {pl.cls}"
     flags = {name for name in (*SLACK_FLAGS, *SLACK_NEVER, "notifyUnstable")
-             if text(pl.field(name)).lower() == "true"}
+             if boolean(pl.field(name))}
     sends = [SLACK_FLAGS[f] for f in SLACK_FLAGS if f in flags]
     if "notifySuccess" in flags:
         sends = [s for s in sends if s != ("success", "fixed")]
@@ -396,7 +396,7 @@ def slack_notifier(pl: Plugin, rule: Rule, ctx: Ctx, scope: Scope) -> None:
     if ("failure", "") in sends:
         sends = [s for s in sends if s != ("failure", "regression")]
     rooms = [r for r in text(pl.field("room") or pl.field("channel") or "").replace(",", " ").split() if r]
-    message = text(pl.field("customMessage") or "") if text(pl.field("includeCustomMessage")).lower() == "true" \
+    message = text(pl.field("customMessage") or "") if boolean(pl.field("includeCustomMessage")) \
         else ""
     for on, condition in sends:
         _add(ctx, on, "slack", rooms, "", message, condition)
