@@ -115,3 +115,35 @@ def test_an_unknown_kind_keeps_the_guess_is_noted_and_is_flagged_only_where_read
     only_text = LOOSE.replace(" && gcloud auth activate-service-account --key-file=$KEY", "")
     conv = convert_job(parse_jenkinsfile(only_text, "loose.Jenkinsfile", "feeds/loose"), own_provided())
     assert conv.status == "converted", conv.reasons  # the label does not move for a variable never read as a path
+
+
+PATH_USES = [  # (name, script, read as a path)
+    ("K", "sh 'ssh -i $K host'", True),
+    ("K", "sh 'ssh -i\n   \"${K}\" host'", True),  # the option on the line before the name
+    ("K", "sh '''\ncurl\n--cacert $K https://x\n'''", True),  # `curl\\s`: curl on the line before --cacert
+    ("K", "sh '''\nopenssl x509 -in\n\n\n   $K\n'''", False),  # `-in` takes no path here: no rule for it
+    ("K", "sh '''\nscp -F\n\n\n   $K host:\n'''", True),  # blank lines between `-F` and the name
+    ("K", "sh 'cat $KEY'", False),  # another name that starts the same
+    ("K", "sh 'echo $K'\nsh 'cat notes'\n", False),
+    ("K", "sh \"base64 -d < ${env.K} > out\"", True),
+    ("K", "bat 'type %K% & more < %K%'", True),
+    ("K", "def x = readFile(K)", True),
+    ("K", "K\ncat", False),  # the name before the command
+    ("KEY", "sh '--key-file=$KEY'", True),
+    ("KEY", "sh 'x-i $KEY'", False),  # `-i` inside a word is no option
+    ("TOKEN", "echo $TOKEN; cat file", False),  # `;` ends the command's words
+    ("KEY", "env.KEY\n" * 200 + "sh 'cat $KEY'", True),  # many places, one use, at the end
+]
+
+
+def test_a_path_use_is_found_in_the_lines_around_the_name_as_in_the_whole_script() -> None:
+    """used_as_path searches only the lines around each place of the name; it finds what a search of the whole
+    script finds (the corpus's credential scripts were ~10 ms each whole)."""
+    import re
+
+    from jenkins2flow.convert.environment import _PATH_USE, used_as_path
+
+    for name, script, expected in PATH_USES:
+        whole = re.search(_PATH_USE + rf"(?:\$\{{?|\benv\.|\$env:|%)?{re.escape(name)}\b", script) is not None
+        assert whole == expected, (name, script)
+        assert used_as_path(name, script) == expected, (name, script)

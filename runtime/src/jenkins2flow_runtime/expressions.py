@@ -64,7 +64,7 @@ flags them and writes a `fail` node.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -292,8 +292,13 @@ def outputs_read(*trees: Any) -> set[tuple[str, str]]:
 
 def failures(*trees: Any) -> list[str]:
     """The `fail` nodes of `trees` ("place: message"): what the converter did not understand, failing closed."""
+    return fail_messages(nodes(*trees))
+
+
+def fail_messages(found: Iterable[dict[str, Any]]) -> list[str]:
+    """`failures` of nodes already walked (`nodes`)."""
     return [f"{n['at']}: {n.get('message', '')}" if n.get("at") else str(n.get("message", ""))
-            for n in nodes(*trees) if n.get("op") == "fail"]
+            for n in found if n.get("op") == "fail"]
 
 
 class _Eval:

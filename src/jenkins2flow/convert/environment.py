@@ -75,8 +75,41 @@ def used_as_path(name: str, script: str) -> bool:
     `readFile(F)`), or its name says it holds one (`KUBECONFIG`, `*_FILE`)."""
     if _PATH_NAME.match(name):
         return True
-    ref = rf"(?:\$\{{?|\benv\.|\$env:|%)?{re.escape(name)}\b"
-    return re.search(_PATH_USE + ref, script) is not None
+    pattern = re.compile(_PATH_USE + rf"(?:\$\{{?|\benv\.|\$env:|%)?{re.escape(name)}\b")
+    return any(pattern.search(script, start, end) for start, end in _windows(script, name))
+
+
+def _windows(text: str, word: str) -> list[tuple[int, int]]:
+    """The stretches of whole lines (`_lines_before`) around each place `word` is in `text`, overlapping ones
+    merged: a use of the name as a path lies in one of them, and no text is searched twice."""
+    merged: list[tuple[int, int]] = []
+    at = text.find(word)
+    while at >= 0:
+        start, end = _lines_before(text, at, len(word))
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+        at = text.find(word, at + 1)
+    return merged
+
+
+_LEAD = frozenset(" \t\n\r\f\v\"'(${%env.:")  # what may stand between a path option and the name: spaces, quotes and
+# the reference's `${`, `env.`, `$env:`, `%`
+
+
+def _lines_before(text: str, at: int, size: int) -> tuple[int, int]:
+    """The lines where a `_PATH_USE` match ending with the name at `at` can lie: from the line before the one holding
+    the last character before the name that is not in `_LEAD` (a use's option is on that line; `curl\\s` may put
+    curl on the line before), to the end of the name's line. Whole lines, so that \\b and look-behinds at their ends
+    read what they read in the whole text: a search of these lines finds what a search of the whole text finds."""
+    last = at - 1
+    while last >= 0 and text[last] in _LEAD:
+        last -= 1
+    line = text.rfind("\n", 0, max(last, 0)) if last >= 0 else -1
+    start = text.rfind("\n", 0, line) + 1 if line > 0 else 0
+    end = text.find("\n", at + size)
+    return start, len(text) if end < 0 else end
 
 
 def credential_refs(var: EnvVar, ctx: Ctx) -> list[model.SecretRef]:

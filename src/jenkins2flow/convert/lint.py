@@ -37,10 +37,11 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from jenkins2flow_runtime import model
 from jenkins2flow_runtime.executors.ssh_agent import VARIABLES as SSH_AGENT_VARIABLES
-from jenkins2flow_runtime.expressions import failures, nodes
+from jenkins2flow_runtime.expressions import fail_messages, nodes
 from jenkins2flow_runtime.fallback import POST_GATES
 
 from jenkins2flow.convert.conversion import FALLBACK_TASK, NOT_CONVERTED_TASK, Finding
@@ -396,7 +397,12 @@ def parameter_names(spec: model.PipelineSpec, docs: dict[str, model.Document]) -
 
 def env_reads(*trees: object) -> list[str]:
     """The environment variables the expression trees read (`env.X`, a bare `X`), in order, each once."""
-    names = (n.get("env", n.get("bare")) for tree in trees for n in nodes(tree))
+    return env_names(n for tree in trees for n in nodes(tree))
+
+
+def env_names(found: Iterable[dict[str, Any]]) -> list[str]:
+    """`env_reads` of nodes already walked (`nodes`)."""
+    names = (n.get("env", n.get("bare")) for n in found)
     return list(dict.fromkeys(n for n in names if isinstance(n, str)))
 
 
@@ -463,16 +469,20 @@ def lint_tasks(tasks: list[model.PipelineTask], docs: dict[str, model.Document],
                     "does not")
         trees = [*(v for v in t.env.values() if isinstance(v, dict)), t.condition,
                  *(v for v in t.bindings.values() if isinstance(v, dict))]
-        for name in env_reads(*trees):
+        walked = {id(tree): list(nodes(tree)) for tree in trees}  # each tree walked once for every rule below
+        every = [n for tree in trees for n in walked[id(tree)]]
+        for name in env_names(every):
             why = unset_read(name, pipeline_env | (STAGE_VARIABLES if t.stage else set()))
             if why:
                 add("unbound", t, why)
-        if handled and any(n.get("build") in RESULT_FIELDS for n in nodes(trees)):
+        if handled and any(n.get("build") in RESULT_FIELDS for n in every):
             add("result", t, "it reads the build result, which the runtime makes FAILURE once any task failed, "
                 f"one a catch or catchError handled ({', '.join(sorted(handled))}) included; Jenkins' result stays "
                 "SUCCESS unless the handler set it")
         gated = [t.bindings.get("condition")] if t.uses.name == "airflow.when-gate" else []
-        for what in failures(*gated, t.condition):
+        decided = [n for tree in (t.condition, *gated)  # in the order failures(*gated, t.condition) gives
+                   for n in (walked[id(tree)] if id(tree) in walked else nodes(tree))]
+        for what in fail_messages(decided):
             add("gate", t, f"the condition cannot be decided ({what}): the run stops there")
         if t.uses.name == "airflow.post-gate" and t.bindings.get("post_condition") not in POST_GATES:
             add("gate", t, f"unknown post condition {t.bindings.get('post_condition')!r}")

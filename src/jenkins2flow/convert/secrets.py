@@ -146,6 +146,17 @@ def classify(name: str, value: object, *, literal_value: bool = True) -> str:
 def find(text: str, fields: bool = False) -> list[Found]:
     """The secrets in a text (a script, a properties block), in order, not overlapping; with `fields`, also the
     values of `name: value` lines under a secret name."""
+    return list(_recent(text, fields))
+
+
+@functools.lru_cache(maxsize=16)
+def _recent(text: str, fields: bool) -> tuple[Found, ...]:
+    """`find` of the texts read last: a shell step's script is searched when it is flagged and again when its task
+    is named (Ctx.emit masks it)."""
+    return tuple(_find(text, fields))
+
+
+def _find(text: str, fields: bool) -> list[Found]:
     found: list[Found] = []
     low = text.lower() if text.isascii() else None  # (?i) also folds a few non-ASCII letters: no shortcut then
     shapes = () if low is not None and not _ANY_NEEDLE.search(low) else SHAPES  # most texts hold no needle at all
@@ -198,7 +209,7 @@ def _short_mask(text: str, fields: bool) -> str:
 
 def _mask(text: str, fields: bool) -> str:
     parts, last = [], 0
-    for f in find(text, fields):
+    for f in _recent(text, fields):
         parts += [text[last:f.start], f"<masked {f.kind}>"]
         last = f.end
     return "".join(parts) + text[last:] if parts else text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator
@@ -47,9 +48,7 @@ def _canonical(spec: BaseModel | dict[str, Any]) -> Iterator[str]:
         yield _json(spec.model_dump(mode="json", exclude_defaults=True) if isinstance(spec, BaseModel) else spec)
         return
     rest = spec.model_dump(mode="json", exclude_defaults=True, exclude=set(TASK_LISTS))
-    fields = PipelineSpec.model_fields
-    lists = {name: getattr(spec, name) for name in TASK_LISTS if fields[name].is_required()
-             or getattr(spec, name) != fields[name].get_default(call_default_factory=True)}
+    lists = {name: getattr(spec, name) for name in TASK_LISTS if _list_default(name) != getattr(spec, name)}
     for i, key in enumerate(sorted([*rest, *lists])):
         yield ("{" if i == 0 else ",") + _json(key) + ":"
         if key not in lists:
@@ -60,6 +59,14 @@ def _canonical(spec: BaseModel | dict[str, Any]) -> Iterator[str]:
             yield ("," if j else "") + _json(task.model_dump(mode="json", exclude_defaults=True))
         yield "]"
     yield "}" if rest or lists else "{}"
+
+
+@functools.cache
+def _list_default(name: str) -> list[Any] | None:
+    """A pipeline task list's default (None: the field is required). Computed once: pydantic inspects the default
+    factory's signature at each call."""
+    field = PipelineSpec.model_fields[name]
+    return None if field.is_required() else field.get_default(call_default_factory=True)
 
 
 def _json(data: Any) -> str:
