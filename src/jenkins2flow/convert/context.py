@@ -137,9 +137,14 @@ class Scope:
         body assigned (Groovy globals, outer locals, `env.X`) carries on; the body's own `def` locals do not, nor what
         the block set up for its body (`withEnv`, a stage's environment and tools: equal in `start` and `end`)."""
         base = start or self
+        if end.ev is base.ev:  # the body bound nothing
+            return self if self is base else self.changed(ev=self.ev.changed(outputs={**self.ev.outputs,
+                                                                                       **end.ev.outputs}))
         local = end.declared - base.declared
-        variables = {k: v for k, v in end.ev.variables.items() if k not in local and base.ev.variables.get(k) != v}
-        env = {k: v for k, v in end.ev.env.items() if base.ev.env.get(k) != v}
+        was, was_env = base.ev.variables, base.ev.env
+        variables = {k: v for k, v in end.ev.variables.items()
+                     if k not in local and (old := was.get(k, _NONE)) is not v and old != v}
+        env = {k: v for k, v in end.ev.env.items() if (old := was_env.get(k, _NONE)) is not v and old != v}
         ev = self.ev.changed(variables={**self.ev.variables, **variables}, env={**self.ev.env, **env},
                              outputs={**self.ev.outputs, **end.ev.outputs})
         return self.changed(ev=ev)
@@ -153,10 +158,15 @@ class Scope:
         for kind in ("variables", "env"):
             names = {n for c in carried for n in getattr(c.ev, kind)}
             merged[kind] = {}
+            tables = [getattr(c.ev, kind) for c in carried]
             for name in sorted(names):
+                values = [t.get(name, _NONE) for t in tables]
+                if all(v is values[0] for v in values) and values[0] is not _NONE:  # alike in every arm
+                    merged[kind][name] = values[0]
+                    continue
                 unset: Result = Runtime({"env": name}) if kind == "env" else \
                     Unknown(f"{name!r} has no value when this arm runs")  # env.X unset reads null in the run
-                values = [getattr(c.ev, kind).get(name, unset) for c in carried]
+                values = [unset if v is _NONE else v for v in values]
                 same = all(v == values[0] for v in values)
                 merged[kind][name] = values[0] if same else pick(name, values)
         outputs = {k: v for c in carried for k, v in c.ev.outputs.items()}
@@ -178,6 +188,7 @@ class Scope:
 
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\+[A-Za-z0-9_]+)?")  # PATH+JDK: prepended to PATH (Jenkins)
+_NONE: Any = object()  # no value bound (a dict's get default that no value is)
 
 
 def slug(text: str, words: int = 4, max_len: int = 40) -> str:

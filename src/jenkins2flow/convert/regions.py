@@ -421,7 +421,8 @@ def close_deadline(ctx: Ctx, deadline: model.Deadline, matrix: bool = False) -> 
     at all, only by a retry around the timeout, so that each attempt gets the whole limit) becomes that task's own
     timeout and the clock goes; an empty group loses its clock; the tasks of a larger group share the clock."""
     opened: OpenLimit = ctx.open_limits.pop(deadline.clock)
-    members = [t for t in ctx.tasks if deadline in t.deadlines]
+    clock = deadline.clock  # compared first: a Deadline's equality compares every field, for every task so far
+    members = [t for t in ctx.tasks if any(d.clock == clock and d == deadline for d in t.deadlines)]
     real = work(members)
     if len(real) > 1 or (real and (real[0].retries or 0) != (opened.outer_retries or 0)):
         became = (f"the {len(real)} tasks share" if len(real) > 1 else "its one task and the task's retries share")
