@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -352,7 +352,7 @@ class Ctx:
         source = self.masked(source or self.excerpt(span))
         bindings = {"element": element, "at": str(span), "reason": reason, "source": source[:4000]}
         # one task, not one per matrix cell; no environment or secret: it runs nothing
-        bare = replace(scope, matrix=(), ev=Evaluator(), cwd_env=(), cell_condition=None, bindings=(), secrets=(),
+        bare = scope.changed(matrix=(), ev=Evaluator(), cwd_env=(), cell_condition=None, bindings=(), secrets=(),
                        image="")
         label, title = f"not_converted_{key or 'step'}", f"not converted: {self.masked(element)}"
         if fallback:

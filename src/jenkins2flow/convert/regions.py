@@ -421,8 +421,10 @@ def close_deadline(ctx: Ctx, deadline: model.Deadline, matrix: bool = False) -> 
     at all, only by a retry around the timeout, so that each attempt gets the whole limit) becomes that task's own
     timeout and the clock goes; an empty group loses its clock; the tasks of a larger group share the clock."""
     opened: OpenLimit = ctx.open_limits.pop(deadline.clock)
-    clock = deadline.clock  # compared first: a Deadline's equality compares every field, for every task so far
-    members = [t for t in ctx.tasks if any(d.clock == clock and d == deadline for d in t.deadlines)]
+    clock = deadline.clock  # its members come after it: the group opened with it (clock first: a Deadline's
+    # equality compares every field)
+    after = next((i for i in range(len(ctx.tasks) - 1, -1, -1) if ctx.tasks[i].id == clock), 0)
+    members = [t for t in ctx.tasks[after:] if any(d.clock == clock and d == deadline for d in t.deadlines)]
     real = work(members)
     if len(real) > 1 or (real and (real[0].retries or 0) != (opened.outer_retries or 0)):
         became = (f"the {len(real)} tasks share" if len(real) > 1 else "its one task and the task's retries share")
@@ -432,10 +434,11 @@ def close_deadline(ctx: Ctx, deadline: model.Deadline, matrix: bool = False) -> 
         else:
             ctx.mapped(opened.element, opened.span, opened.key, became)
         return
+    member_ids = {t.id for t in members}
     ctx.tasks = [t.model_copy(update={
         "deadlines": [d for d in t.deadlines if d != deadline],
         "timeout_seconds": min(t.timeout_seconds or deadline.seconds, deadline.seconds) if t in real
-        else t.timeout_seconds}) if t in members else t for t in ctx.tasks]
+        else t.timeout_seconds}) if t.id in member_ids else t for t in ctx.tasks]
     if not referenced(ctx, deadline.clock):
         remove_task(ctx, deadline.clock, restore=True)
     ctx.mapped(opened.element, opened.span, opened.key,

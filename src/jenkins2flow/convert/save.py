@@ -19,6 +19,16 @@ from jenkins2flow_runtime.store import NotFoundError, PipelineHead, Store, Store
 from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.identity import IdentityConflict, stored_owner
 
+_NO_TASKS = model.PipelineSpec(tasks=[])
+
+
+def pipeline_document(name: str, spec: model.PipelineSpec, comment: str) -> model.Document:
+    """The document of a converted pipeline, its envelope validated and its spec, valid already, taken as it is:
+    given to Document(), a spec is validated again (pydantic runs the validators of a union's member on an
+    instance of it), which walks a pipeline's whole graph a second time."""
+    empty = model.Document(kind="pipeline", name=name, spec=_NO_TASKS, comment=comment)
+    return empty.model_copy(update={"spec": spec})
+
 Key = tuple[str, str, int]  # kind, name, version
 
 
@@ -97,7 +107,7 @@ class BatchSaver:
             assert conv.pipeline is not None
             comment = f"converted from Jenkins job {conv.job!r}"  # each new version keeps its job's comment
             # its spec is valid already, and its hash is computed once its references are pinned (store.plan)
-            pipeline = model.Document(kind="pipeline", name=conv.pipeline_name, spec=conv.pipeline, comment=comment)
+            pipeline = pipeline_document(conv.pipeline_name, conv.pipeline, comment)
             mine = []
             for doc in [*conv.templates, *conv.tasks]:
                 at = unique.setdefault((doc.kind, doc.name, doc.spec_hash), len(docs))

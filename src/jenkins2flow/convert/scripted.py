@@ -73,7 +73,7 @@ def run_calls(value: Any, ctx: Ctx, scope: Scope) -> Scope:
         key = output_key(call) if rule is not None and rule.handler == "shell" else ""
         made = ctx.tasks[-1] if len(ctx.tasks) > before else None
         if key and made is not None and key in made.outputs:
-            scope = replace(scope, ev=scope.ev.with_output(call, made.id, key))
+            scope = scope.changed(ev=scope.ev.with_output(call, made.id, key))
     return scope
 
 

@@ -37,7 +37,7 @@ def stage(st: Stage, ctx: Ctx, scope: Scope) -> Scope:
     """One stage; returns the scope after it (what its steps assigned, not what it set up for them)."""
     outer = scope
     ctx.at = st.span  # its gate and input tasks come from the stage (convert.lint)
-    scope = replace(scope, stage=st.name, stage_name=st.name, id_suffix="")
+    scope = scope.changed(stage=st.name, stage_name=st.name, id_suffix="")
     ctx.mapped("stage", st.span, "stage", st.name)
     before = scope
     scope = agent_scope(st.agent, ctx, scope)

@@ -15,7 +15,6 @@ so the return is a placeholder.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 from typing import Any
 
 from jenkins2flow.convert.context import Ctx, Scope
@@ -104,7 +103,7 @@ def call_scope(fn: Step, call: Step, scope: Scope) -> Scope:
     """The scope a function body starts with: the script's globals (not the caller's locals) and its parameters
     bound to the call's arguments (evaluated where the call is), else their defaults."""
     ev = scope.ev
-    inner = replace(scope, ev=replace(ev, variables={k: v for k, v in ev.variables.items()
+    inner = scope.changed(ev=ev.changed(variables={k: v for k, v in ev.variables.items()
                                                      if k not in scope.declared}), declared=frozenset())
     params = fn.kwarg("params") or ()
     params = params if isinstance(params, tuple) else ()
