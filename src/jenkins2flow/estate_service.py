@@ -186,14 +186,18 @@ class EstateService:
             kinds.peek(name, path, data)  # a folder's credentials
             return None if may_link(data) else FIRST_LOOK
 
+        repeated: set[str] = set()
+
         def claimed() -> Iterator[Job]:
             nonlocal count
-            for job, refused in claim(picked(Inputs(self.sources, peek=first_look), self.options.convert)):
+            for job, refused in claim(picked(Inputs(self.sources, peek=first_look), self.options.convert),
+                                      repeated=repeated):
                 count += 1
                 if refused is None:
                     yield job
 
         links = estate_links(claimed(), kinds)
+        links.contested = repeated
         if self.on_total is not None:
             self.on_total(count)
         return links

@@ -35,6 +35,27 @@ def test_one_job_from_one_source_named_twice_is_kept_once(tmp_path: Path) -> Non
     assert [(j.source, d) for j, d in out] == [(str(config), None)]
 
 
+def test_after_a_first_look_only_the_names_it_read_twice_are_kept_whole_and_claims_come_out_the_same() -> None:
+    """The estate service's first look collects the names read twice (`repeated`); the conversion's claim keeps
+    only those names' first jobs whole (the others as names) and refuses exactly what a whole claim refuses."""
+    jobs = [_job("a/b", "h/a/b.xml"), _job("etl", "h1/etl.xml"), _job("x", "h/x.xml"), _job("etl", "h2/etl.xml"),
+            _job("x", "h/x.xml")]  # x: one job read twice from one source
+    repeated: set[str] = set()
+    whole = [(j.source, str(d) if d else None) for j, d in claim(jobs, repeated=repeated)]
+    assert repeated == {"etl", "x"}
+    assert [(j.source, str(d) if d else None) for j, d in claim(jobs, repeated)] == whole
+    assert [s for s, d in whole if d] == ["h2/etl.xml"]
+
+
+def test_a_name_read_twice_that_the_first_look_read_once_refuses_the_second_job() -> None:
+    """The estate changed between the look and the conversion: the second job is refused (nothing is saved over
+    the first), and the message says why."""
+    jobs = [_job("etl", "h1/etl.xml"), _job("etl", "h2/etl.xml")]
+    out = list(claim(jobs, contested=set()))
+    assert [(j.source, d is None) for j, d in out] == [("h1/etl.xml", True), ("h2/etl.xml", False)]
+    assert "changed since the first look" in str(out[1][1]) and "nothing is saved for 'etl'" in str(out[1][1])
+
+
 def test_sources_are_equal_by_text_or_by_file_and_urls_only_by_text(tmp_path: Path) -> None:
     f = tmp_path / "c.xml"
     f.write_text("x")

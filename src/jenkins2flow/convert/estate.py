@@ -84,7 +84,8 @@ def convert_stream(jobs: Iterable[Job], options: ConvertOptions, links: Links | 
     (whose peek read `jobs`), a job it deferred comes with its conversion to come (`Converted.later`)."""
     from jenkins2flow.sources import is_unread
 
-    claimed: Iterable[tuple[Job, Diagnostic | None]] = claim(picked(jobs, options))
+    claimed: Iterable[tuple[Job, Diagnostic | None]] = claim(picked(jobs, options),
+                                                             links.contested if links is not None else None)
     if links is None:
         claimed = list(claimed)
         links = estate_links(job for job, refused in claimed if refused is None)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 
 from jenkins2flow.convert.naming import safe_name
 from jenkins2flow.ir import Diagnostic, Job
@@ -39,21 +40,43 @@ def same_source(a: str, b: str) -> bool:
     return os.path.realpath(a) == os.path.realpath(b)
 
 
-def claim(jobs: Iterable[Job]) -> Iterator[tuple[Job, Diagnostic | None]]:
+def claim(jobs: Iterable[Job], contested: AbstractSet[str] | None = None,
+          repeated: set[str] | None = None) -> Iterator[tuple[Job, Diagnostic | None]]:
     """Each job with None when its pipeline name is its own in the batch, else the error that refuses it (the first
-    job keeps the name). A job read twice from the same source is yielded once."""
+    job keeps the name). A job read twice from the same source is yielded once.
+
+    `repeated` collects the names read more than once. `contested`: those of a first look at the same jobs (the
+    estate service's): only their first jobs are kept whole, any other name as a name alone, so that a large
+    estate's claims stay small. A name read twice that the look read once (the estate changed in between) refuses
+    the second job without naming the first."""
     owners: dict[str, tuple[str, str]] = {}  # pipeline -> its job's full name and source (no Job kept)
+    names: set[str] = set()  # the other pipelines, with `contested`
     for job in jobs:
         name = safe_name(job.full_name)
+        if contested is not None and name not in contested:
+            if name not in names:
+                names.add(name)
+                yield job, None
+                continue
+            if repeated is not None:
+                repeated.add(name)
+            yield job, Diagnostic("error", f"job {job.full_name!r} maps to pipeline {name!r}, which a job read "
+                                  "earlier in this batch holds (the estate changed since the first look at it); one "
+                                  f"pipeline never holds two Jenkins jobs, so nothing is saved for {job.full_name!r} "
+                                  f"from {source_of(job) or '(no source)'}: convert again.", job.span, code="identity")
+            continue
         me = (job.full_name, source_of(job))
         first = owners.setdefault(name, me)
         if first is me:
             yield job, None
-        elif first[0] == job.full_name and same_source(first[1], me[1]):
             continue
-        else:  # the first job is named by its source: it may not be parsed yet (convert.workers)
-            yield job, Diagnostic("error", conflict(name, job.full_name, me[1], first[0], first[1],
-                                                    "in this batch"), job.span, code="identity")
+        if repeated is not None:
+            repeated.add(name)
+        if first[0] == job.full_name and same_source(first[1], me[1]):
+            continue
+        # the first job is named by its source: it may not be parsed yet (convert.workers)
+        yield job, Diagnostic("error", conflict(name, job.full_name, me[1], first[0], first[1], "in this batch"),
+                              job.span, code="identity")
 
 
 def conflict(pipeline: str, job: str, source: str, owner: str, owner_at: str, where: str) -> str:

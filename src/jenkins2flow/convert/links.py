@@ -93,6 +93,7 @@ class Links:
     upstream: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # downstream -> [(upstream, on)]
     produces: dict[str, set[str]] = field(default_factory=dict)  # upstream -> asset events
     credentials: CredentialKinds | AskedKinds = field(default_factory=CredentialKinds)
+    contested: AbstractSet[str] | None = None  # the names a first look read for more than one job (identity.claim)
 
     def view(self) -> Links:
         """The same links, for one job's conversion: its `pipelines` and `kinds` note what the conversion asks
