@@ -6,6 +6,7 @@ source. Two jobs never share a pipeline: not within a batch (`claim`), not acros
 | two jobs of one batch with one pipeline name (a hash collision, a truncated name) | the second is an error |
 | one full name from two sources (two JENKINS_HOMEs, two loose `test/config.xml`) | the second is an error |
 | one job from one source named twice (`convert home home`) | converted once |
+| a name the first look read once, read twice when converting (the estate changed in between) | the second is an error |
 | a stored pipeline whose provenance is another job or another source | an error, never a new version |
 | the same job from the same source again | saved as usual (no new version when unchanged) |
 
