@@ -202,3 +202,46 @@ def test_environment_credentials_of_a_file_and_an_ssh_key_are_paths_in_a_real_ru
     assert (ws / "ssh_user.txt").read_text().strip() == "deployer:."  # no passphrase: "" as in Jenkins
     assert (ws / "db.txt").read_text().strip() == "loader:pw-7c2d|loader|pw-7c2d"
     assert (ws / "token.txt").read_text().strip() == "tok-51e0c9a7"
+
+
+KILLED = """
+import os, signal, sys
+from pathlib import Path
+from jenkins2flow_runtime.executors.secret_files import secret_files
+with secret_files({"F": "s3cr3t"}, Path(sys.argv[1])) as paths:
+    print(paths["F"], flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_folder_a_killed_task_left_is_removed_by_the_next_task_of_the_host(tmp_path: Path) -> None:
+    """SIGKILL ends a task before it can remove its folder (the OOM killer does the same): the next task to bind
+    files in the workspace removes it, as no process holds its lock any more."""
+    import subprocess
+    import sys
+
+    ws_tmp = tmp_path / "ws@tmp"
+    killed = subprocess.run([sys.executable, "-c", KILLED, str(ws_tmp)], capture_output=True, text=True, check=False,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert killed.returncode == -9, killed.stderr
+    left = Path(killed.stdout.strip())
+    assert left.read_text() == "s3cr3t"  # what a kill leaves: the secret, on disk
+    with secret_files({"G": SECRET}, ws_tmp) as paths:
+        assert not left.exists() and not left.parent.exists()
+        assert Path(paths["G"]).is_file()
+    assert list((ws_tmp / "secretFiles").iterdir()) == []
+
+
+def test_a_running_tasks_folder_and_another_hosts_are_left_alone(tmp_path: Path) -> None:
+    ws_tmp = tmp_path / "ws@tmp"
+    from jenkins2flow_runtime.executors.secret_files import _host_prefix
+
+    # another host's folder in a shared workspace (its processes are not seen from here): never this host's prefix
+    other = ws_tmp / "secretFiles" / f"x{_host_prefix()}x1y2"
+    other.mkdir(parents=True)
+    (other.parent / (other.name + ".lock")).write_text("")
+    with secret_files({"F": SECRET}, ws_tmp) as running:
+        with secret_files({"G": SECRET}, ws_tmp) as paths:  # a second task while the first runs
+            assert Path(running["F"]).is_file() and Path(paths["G"]).is_file()
+        assert Path(running["F"]).is_file()
+    assert sorted(p.name for p in (ws_tmp / "secretFiles").iterdir()) == [other.name, other.name + ".lock"]

@@ -5,12 +5,19 @@ As the credentials-binding plugin does (AbstractOnDiskBinding, UnbindableDir): a
 name, under `<WORKSPACE>@tmp/secretFiles` (both 0700), one file in it per variable (`file<random>.tmp`, read-only for
 the task's user: 0400), the secret's text written as is (a private key followed by a newline, as Jenkins writes
 it). The folder and its files are removed when the block ends, whatever the command did. Neither the secret nor
-the file's path is logged."""
+the file's path is logged.
+
+A task killed outright (SIGKILL, the OOM killer) cannot remove its folder. Each folder is named by the host and
+holds a lock while its task runs (a `.lock` file beside it, flock: the kernel releases it when the process dies,
+however it dies); the next task of this host to bind files in the workspace (a retry, a later task of the run)
+removes the folders of this host whose lock no process holds. Another host's folders are left alone (a shared
+workspace: its processes are not seen from here)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import stat
 import sys
 import tempfile
@@ -20,6 +27,12 @@ from pathlib import Path
 from typing import Any
 
 FOLDER = "secretFiles"  # Jenkins' name, under the workspace's @tmp folder
+LOCK = ".lock"  # beside a task's folder: held while the task runs
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: nothing is locked, nothing left is removed
+    fcntl = None  # type: ignore[assignment]
 
 
 def file_text(ref: Mapping[str, Any], value: str) -> str:
@@ -37,7 +50,9 @@ def secret_files(texts: Mapping[str, str], workspace_tmp: Path) -> Iterator[dict
     base = workspace_tmp / FOLDER
     base.mkdir(parents=True, exist_ok=True)
     base.chmod(0o700)
-    folder = Path(tempfile.mkdtemp(dir=base))  # 0700, a name no other task gets
+    _remove_left(base)
+    folder = Path(tempfile.mkdtemp(prefix=_host_prefix(), dir=base))  # 0700, a name no other task gets
+    lock = _hold(base / (folder.name + LOCK))
     try:
         paths: dict[str, str] = {}
         for name, text in texts.items():
@@ -49,6 +64,45 @@ def secret_files(texts: Mapping[str, str], workspace_tmp: Path) -> Iterator[dict
         yield paths
     finally:
         _remove(folder)
+        (base / (folder.name + LOCK)).unlink(missing_ok=True)
+        if lock is not None:
+            os.close(lock)
+
+
+def _host_prefix() -> str:
+    host = "".join(c if c.isalnum() or c in "-." else "_" for c in socket.gethostname())[:64]
+    return f"{host or 'host'}-"
+
+
+def _hold(path: Path) -> int | None:
+    """Create and lock `path` for this process (None where there is no flock)."""
+    if fcntl is None:
+        return None
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def _remove_left(base: Path) -> None:
+    """Remove the folders this host's killed tasks left in `base`: those whose lock no process holds."""
+    if fcntl is None:
+        return
+    prefix = _host_prefix()
+    for lock_path in base.glob(f"{prefix}*{LOCK}"):
+        try:
+            fd = os.open(lock_path, os.O_WRONLY)
+        except OSError:  # removed meanwhile by another task
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # its task is running
+            os.close(fd)
+            continue
+        try:
+            _remove(base / lock_path.name[:-len(LOCK)])
+            lock_path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
 
 
 def _remove(folder: Path) -> None:
