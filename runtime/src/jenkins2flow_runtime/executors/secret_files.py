@@ -51,8 +51,9 @@ def secret_files(texts: Mapping[str, str], workspace_tmp: Path) -> Iterator[dict
     base.mkdir(parents=True, exist_ok=True)
     base.chmod(0o700)
     _remove_left(base)
-    folder = Path(tempfile.mkdtemp(prefix=_host_prefix(), dir=base))  # 0700, a name no other task gets
-    lock = _hold(base / (folder.name + LOCK))
+    lock, lock_path = _hold(base)  # locked before its folder exists: no other task removes a folder in use
+    folder = lock_path.with_name(lock_path.name[:-len(LOCK)])
+    folder.mkdir(mode=0o700)  # a name no other task gets (the lock's, which is unique)
     try:
         paths: dict[str, str] = {}
         for name, text in texts.items():
@@ -64,9 +65,8 @@ def secret_files(texts: Mapping[str, str], workspace_tmp: Path) -> Iterator[dict
         yield paths
     finally:
         _remove(folder)
-        (base / (folder.name + LOCK)).unlink(missing_ok=True)
-        if lock is not None:
-            os.close(lock)
+        lock_path.unlink(missing_ok=True)
+        os.close(lock)
 
 
 def _host_prefix() -> str:
@@ -74,13 +74,12 @@ def _host_prefix() -> str:
     return f"{host or 'host'}-"
 
 
-def _hold(path: Path) -> int | None:
-    """Create and lock `path` for this process (None where there is no flock)."""
-    if fcntl is None:
-        return None
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    return fd
+def _hold(base: Path) -> tuple[int, Path]:
+    """A new lock file in `base` (this host's prefix, a unique name), locked by this process where there is flock."""
+    fd, path = tempfile.mkstemp(prefix=_host_prefix(), suffix=LOCK, dir=base)  # 0600, created here
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd, Path(path)
 
 
 def _remove_left(base: Path) -> None:
