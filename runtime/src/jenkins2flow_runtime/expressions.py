@@ -290,13 +290,9 @@ def outputs_read(*trees: Any) -> set[tuple[str, str]]:
     return {(n["output"], str(n.get("key", ""))) for n in nodes(*trees) if isinstance(n.get("output"), str)}
 
 
-def failures(*trees: Any) -> list[str]:
-    """The `fail` nodes of `trees` ("place: message"): what the converter did not understand, failing closed."""
-    return fail_messages(nodes(*trees))
-
-
 def fail_messages(found: Iterable[dict[str, Any]]) -> list[str]:
-    """`failures` of nodes already walked (`nodes`)."""
+    """The `fail` nodes among `found` (nodes walked by `nodes`), as "place: message": what the converter did not
+    understand, failing closed."""
     return [f"{n['at']}: {n.get('message', '')}" if n.get("at") else str(n.get("message", ""))
             for n in found if n.get("op") == "fail"]
 

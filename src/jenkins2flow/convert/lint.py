@@ -480,8 +480,7 @@ def lint_tasks(tasks: list[model.PipelineTask], docs: dict[str, model.Document],
                 f"one a catch or catchError handled ({', '.join(sorted(handled))}) included; Jenkins' result stays "
                 "SUCCESS unless the handler set it")
         gated = [t.bindings.get("condition")] if t.uses.name == "airflow.when-gate" else []
-        decided = [n for tree in (t.condition, *gated)  # in the order failures(*gated, t.condition) gives
-                   for n in (walked[id(tree)] if id(tree) in walked else nodes(tree))]
+        decided = [n for tree in (t.condition, *gated) for n in walked.get(id(tree)) or nodes(tree)]
         for what in fail_messages(decided):
             add("gate", t, f"the condition cannot be decided ({what}): the run stops there")
         if t.uses.name == "airflow.post-gate" and t.bindings.get("post_condition") not in POST_GATES:
