@@ -21,7 +21,7 @@ import json
 import os
 import re
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -35,12 +35,11 @@ from jenkins2flow_runtime.store import Store, open_store, store_uri
 from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.estate import Converted, ConvertOptions, convert_stream, converter, picked
 from jenkins2flow.convert.identity import claim, source_of
-from jenkins2flow.convert.links import Links, estate_links
+from jenkins2flow.convert.links import JobLinks, Links, job_links, links_of
 from jenkins2flow.convert.save import BatchSaver, Saved
 from jenkins2flow.convert.summary import EstateReport, JobSummary
 from jenkins2flow.convert.unchanged import Unchanged, context_fingerprint
-from jenkins2flow.convert.workers import IN_FLIGHT, Workers, finished
-from jenkins2flow.ir import Job
+from jenkins2flow.convert.workers import IN_FLIGHT, Later, Workers, converting, finished, in_order
 from jenkins2flow.render.dag import StoredDocs, write_stored_dag
 from jenkins2flow.sources import Inputs
 from jenkins2flow.sources.credentials import CredentialKinds
@@ -139,10 +138,15 @@ def may_link(data: bytes) -> bool:
     character references (`&#117;pstream`), or text that bytes do not show as is (UTF-16)."""
     if b"\x00" in data or data[:2] in (b"\xff\xfe", b"\xfe\xff") or any(w in data for w in LINK_WORDS):
         return True
-    return b"&#" in data and any(w in _CHAR_REF.sub(_char, data) for w in LINK_WORDS)
+    if b"&#" not in data or not _LETTER_REF.search(data):  # the words are letters: other references cannot make one
+        return False
+    text = _CHAR_REF.sub(_char, data)
+    return any(w in text for w in LINK_WORDS)
 
 
 _CHAR_REF = re.compile(rb"&#(?:([0-9]{1,7})|[xX]([0-9a-fA-F]{1,6}));")
+_LETTER_REF = re.compile(  # a reference to an ASCII letter (and to the few signs between Z and a)
+    rb"&#(?:0*(?:6[5-9]|[7-9][0-9]|1[01][0-9]|12[0-2])|[xX]0*(?:4[1-9a-fA-F]|[56][0-9a-fA-F]|7[0-9aA]));")
 
 
 def _char(m: re.Match[bytes]) -> bytes:
@@ -177,7 +181,8 @@ class EstateService:
 
     def look(self) -> Links:
         """The first look: the estate's links, from every job's name and the jobs that may link (`may_link`), and
-        the kinds of its credentials (the system store of each JENKINS_HOME, the stores of its folders)."""
+        the kinds of its credentials (the system store of each JENKINS_HOME, the stores of its folders). With
+        workers, they read the jobs that may link."""
         count = 0
         kinds = CredentialKinds()
         kinds.read_system(self.sources)
@@ -187,16 +192,20 @@ class EstateService:
             return None if may_link(data) else FIRST_LOOK
 
         repeated: set[str] = set()
+        with Workers(self.options.workers, job_links) as workers:
 
-        def claimed() -> Iterator[Job]:
-            nonlocal count
-            for job, refused in claim(picked(Inputs(self.sources, peek=first_look), self.options.convert),
-                                      repeated=repeated):
-                count += 1
-                if refused is None:
-                    yield job
+            def claimed() -> Iterator[JobLinks | Later]:
+                nonlocal count
+                inputs = Inputs(self.sources, peek=workers.peek(first_look))
+                for job, refused in claim(picked(inputs, self.options.convert), repeated=repeated):
+                    count += 1
+                    if refused is not None:
+                        workers.drop(job)
+                    else:
+                        yield workers.submit(job) if workers.deferred(job) else job_links(job)
 
-        links = estate_links(claimed(), kinds)
+            found = in_order(claimed(), _later, 2 * IN_FLIGHT * self.options.workers)
+            links = links_of((item.result() if isinstance(item, Later) else item for item in found), kinds)
         links.contested = repeated
         if self.on_total is not None:
             self.on_total(count)
@@ -232,7 +241,7 @@ class EstateService:
         links = self.look()
         report = EstateReport(copts.timezone)
         totals = Totals()
-        with Workers(opts.workers, converter(copts), links, copts.timezone) as workers, \
+        with Workers(opts.workers, converting(converter(copts), links, copts.timezone)) as workers, \
                 open_store(uri, create=True) as store, Records(uri, write=True) as records:
             saver = BatchSaver(store, publish=opts.publish, by=opts.by)
             unchanged = Unchanged(  # one job's state and head read at a time: memory stays flat on a re-run too
@@ -252,13 +261,8 @@ class EstateService:
                     run.flush(pending)
                     pending, tasks = [], 0
 
-            queue: deque[Converted] = deque()  # in the estate's order; a worker's conversion may still be coming
-            window = 2 * IN_FLIGHT * opts.workers
-            for item in convert_stream(self.inputs, copts, links, workers):
-                queue.append(item)
-                while queue and (queue[0].later is None or queue[0].later.ready() or len(queue) > window):
-                    take(queue.popleft())
-            for item in queue:
+            for item in in_order(convert_stream(self.inputs, copts, links, workers), lambda item: item.later,
+                                 2 * IN_FLIGHT * opts.workers):  # in the estate's order; a worker's may still come
                 take(item)
             run.flush(pending)
             totals.elapsed = time.perf_counter() - start
@@ -368,6 +372,10 @@ class _Run:
     def _dag_path(self, pipeline: str) -> Path:
         assert self.options.dags_dir is not None
         return self.options.dags_dir / dagfile.dag_file_name(pipeline)
+
+
+def _later(item: JobLinks | Later) -> Later | None:
+    return item if isinstance(item, Later) else None
 
 
 def _tasks(conv: Conversion | None) -> int:

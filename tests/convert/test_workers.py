@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from jenkins2flow_runtime.store import open_store
 
 import jenkins2flow.convert.workers as workers_module
 from jenkins2flow.cli.main import cli
+from jenkins2flow.convert.links import job_links
 from jenkins2flow.estate_service import EstateOptions, EstateService, JobResult
 from jenkins2flow.ir import Job, Span
 from jenkins2flow.sources import read_unread, unread_job
@@ -96,7 +98,14 @@ def test_a_re_run_sends_nothing_to_the_workers(tmp_path: Path, monkeypatch: pyte
     home = _home(tmp_path / "home")
     _convert([str(home)], tmp_path / "w", 1)
     sent: list[str] = []
-    monkeypatch.setattr(workers_module.Workers, "submit", lambda self, job: sent.append(job.full_name))
+    real = workers_module.Workers.submit
+
+    def submit(self: workers_module.Workers, job: Job) -> Any:
+        if self.work is job_links:  # the first look reads the jobs that may link, on a re-run too
+            return real(self, job)
+        sent.append(job.full_name)
+
+    monkeypatch.setattr(workers_module.Workers, "submit", submit)
     again = _convert([str(home)], tmp_path / "w", 1)
     assert sent == []
     assert all(r.unchanged for r in again["results"] if r.status != "failed")
@@ -130,8 +139,34 @@ def test_a_worker_that_dies_loses_no_job(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_a_result_that_cannot_come_back_is_converted_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(workers_module.Workers, "_take_back", lambda self: False)  # only the worker converts
     here = _broken_in_a_worker(tmp_path, monkeypatch, lambda done: done.conv.tasks.append(lambda: None), 1)
     assert here == ["team1/control_catch_error"]  # pickle refused it in the worker: only that job, converted here
+
+
+def test_jobs_a_slow_worker_holds_are_taken_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rather than wait for a worker, the main process converts the jobs it would reach last, which it skips."""
+    home = _home(tmp_path / "home")
+    one = _convert([str(home)], tmp_path / "one", 0)
+    main, real = os.getpid(), workers_module.convert_done
+    here: list[str] = []
+    log = tmp_path / "worker.log"
+
+    def convert_done(job: Any, *args: Any) -> Any:
+        if os.getpid() == main:
+            here.append(job.full_name)
+        else:
+            time.sleep(0.05)  # a worker slower than the main process
+            with log.open("a", encoding="utf-8") as fh:
+                fh.write(job.full_name + "\n")
+        return real(job, *args)
+
+    monkeypatch.setattr(workers_module, "convert_done", convert_done)
+    _same(one, _convert([str(home)], tmp_path / "two", 1))
+    there = log.read_text(encoding="utf-8").split()
+    converted = {r.job for r in one["results"]} - {"team1/garbage"}  # (not XML: read here, never deferred)
+    assert here and there and set(here) | set(there) == converted
+    assert len(here) + len(there) < len(converted) + 2  # the worker skipped what was taken back (one may race)
 
 
 def test_a_deferred_job_is_read_as_its_reader_reads_it(tmp_path: Path) -> None:
