@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import gc
-import html
 import re
 import weakref
 from collections.abc import Iterator
@@ -19,7 +18,6 @@ from jenkins2flow_runtime.store import open_store
 
 import jenkins2flow.convert.estate as estate_module
 import jenkins2flow.convert.unchanged as unchanged_module
-import jenkins2flow.convert.workers as workers_module
 import jenkins2flow.estate_service as service_module
 import jenkins2flow.render.dag as dag_module
 from jenkins2flow.cli.main import cli
@@ -181,23 +179,6 @@ def test_the_first_look_parses_only_the_jobs_that_may_link(tmp_path: Path, monke
     with open_store(str(tmp_path / "store.db")) as s:
         down = s.get("pipeline", "down").spec
         assert [u.pipeline for u in down.schedule.upstream] == ["up"]  # type: ignore[union-attr]
-
-
-def test_a_first_look_with_workers_finds_the_same_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    script = html.escape("pipeline { agent any\n triggers { upstream(upstreamProjects: 'up', threshold: "
-                         "hudson.model.Result.FAILURE) }\n stages { stage('a') { steps { sh 'x' } } } }")
-    jobs = {f"plain{i}": _freestyle(f"echo {i}") for i in range(30)}
-    jobs |= {"up": _freestyle("make", downstream="down, gone"), "down": _freestyle("load"),
-             "waits": FLOW.format(script)}
-    home = _home(tmp_path / "home", jobs)
-    sent: list[str] = []
-    real = workers_module.Workers.submit
-    monkeypatch.setattr(workers_module.Workers, "submit",
-                        lambda self, job: sent.append(job.full_name) or real(self, job))
-    one, two = (EstateService([str(home)], EstateOptions(workers=n)).look() for n in (0, 1))
-    assert sorted(sent) == ["up", "waits"]  # the jobs that may link, read by the worker
-    assert one.upstream == two.upstream == {"down": [("up", "success")], "waits": [("up", "done")]}
-    assert one.produces == two.produces and one.pipelines == two.pipelines and len(one.pipelines) == 33
 
 
 def test_may_link_reads_words_through_character_references_and_utf16() -> None:

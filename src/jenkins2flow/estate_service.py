@@ -35,11 +35,12 @@ from jenkins2flow_runtime.store import Store, open_store, store_uri
 from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.estate import Converted, ConvertOptions, convert_stream, converter, picked
 from jenkins2flow.convert.identity import claim, source_of
-from jenkins2flow.convert.links import JobLinks, Links, job_links, links_of
+from jenkins2flow.convert.links import Links, estate_links
 from jenkins2flow.convert.save import BatchSaver, Saved
 from jenkins2flow.convert.summary import EstateReport, JobSummary
 from jenkins2flow.convert.unchanged import Unchanged, context_fingerprint
-from jenkins2flow.convert.workers import IN_FLIGHT, Later, Workers, converting, finished, in_order
+from jenkins2flow.convert.workers import IN_FLIGHT, Workers, finished, in_order
+from jenkins2flow.ir import Job
 from jenkins2flow.render.dag import StoredDocs, write_stored_dag
 from jenkins2flow.sources import Inputs
 from jenkins2flow.sources.credentials import CredentialKinds
@@ -181,8 +182,7 @@ class EstateService:
 
     def look(self) -> Links:
         """The first look: the estate's links, from every job's name and the jobs that may link (`may_link`), and
-        the kinds of its credentials (the system store of each JENKINS_HOME, the stores of its folders). With
-        workers, they read the jobs that may link."""
+        the kinds of its credentials (the system store of each JENKINS_HOME, the stores of its folders)."""
         count = 0
         kinds = CredentialKinds()
         kinds.read_system(self.sources)
@@ -192,20 +192,16 @@ class EstateService:
             return None if may_link(data) else FIRST_LOOK
 
         repeated: set[str] = set()
-        with Workers(self.options.workers, job_links) as workers:
 
-            def claimed() -> Iterator[JobLinks | Later]:
-                nonlocal count
-                inputs = Inputs(self.sources, peek=workers.peek(first_look))
-                for job, refused in claim(picked(inputs, self.options.convert), repeated=repeated):
-                    count += 1
-                    if refused is not None:
-                        workers.drop(job)
-                    else:
-                        yield workers.submit(job) if workers.deferred(job) else job_links(job)
+        def claimed() -> Iterator[Job]:
+            nonlocal count
+            for job, refused in claim(picked(Inputs(self.sources, peek=first_look), self.options.convert),
+                                      repeated=repeated):
+                count += 1
+                if refused is None:
+                    yield job
 
-            found = in_order(claimed(), _later, 2 * IN_FLIGHT * self.options.workers)
-            links = links_of((item.result() if isinstance(item, Later) else item for item in found), kinds)
+        links = estate_links(claimed(), kinds)
         links.contested = repeated
         if self.on_total is not None:
             self.on_total(count)
@@ -241,7 +237,7 @@ class EstateService:
         links = self.look()
         report = EstateReport(copts.timezone)
         totals = Totals()
-        with Workers(opts.workers, converting(converter(copts), links, copts.timezone)) as workers, \
+        with Workers(opts.workers, converter(copts), links, copts.timezone) as workers, \
                 open_store(uri, create=True) as store, Records(uri, write=True) as records:
             saver = BatchSaver(store, publish=opts.publish, by=opts.by)
             unchanged = Unchanged(  # one job's state and head read at a time: memory stays flat on a re-run too
@@ -372,10 +368,6 @@ class _Run:
     def _dag_path(self, pipeline: str) -> Path:
         assert self.options.dags_dir is not None
         return self.options.dags_dir / dagfile.dag_file_name(pipeline)
-
-
-def _later(item: JobLinks | Later) -> Later | None:
-    return item if isinstance(item, Later) else None
 
 
 def _tasks(conv: Conversion | None) -> int:

@@ -116,32 +116,19 @@ class Links:
         self.produces.setdefault(up, set()).add(on)
 
 
-JobLinks = tuple[str, list[tuple[str, str]], list[tuple[str, str]]]  # a pipeline, its (upstream, on), (downstream, on)
-
-
-def job_links(job: Job) -> JobLinks:
-    """What one job says of links: its pipeline's name, the jobs it waits for and the jobs it triggers (each with the
-    asset event it maps to)."""
-    ups = [(safe_name(up.strip("/")), on) for trig in job.triggers if trig.kind == "upstream"
-           and (on := asset_on(trig.threshold)) is not None for up in trig.upstream]
-    downs = [(safe_name(down.strip("/")), on) for pl in job.publishers if pl.cls in BUILD_TRIGGERS
-             for projects, cond, params in trigger_configs(pl) if (on := asset_on(cond)) and not as_list(params)
-             for down in projects]
-    return safe_name(job.full_name), ups, downs
-
-
 def estate_links(jobs: Iterable[Job], credentials: CredentialKinds | None = None) -> Links:
     """The links of an estate, read from its jobs in one pass that keeps only each job's name and links, with the
     kinds of its credentials (read by the caller, `sources.credentials`)."""
-    return links_of((job_links(job) for job in jobs), credentials)
-
-
-def links_of(jobs: Iterable[JobLinks], credentials: CredentialKinds | None = None) -> Links:
-    """The links of an estate from what each of its jobs says (`job_links`), in the estate's order."""
     names: set[str] = set()
-    found: list[JobLinks] = []
-    for me, ups, downs in jobs:
+    found: list[tuple[str, list[tuple[str, str]], list[tuple[str, str]]]] = []
+    for job in jobs:
+        me = safe_name(job.full_name)
         names.add(me)
+        ups = [(safe_name(up.strip("/")), on) for trig in job.triggers if trig.kind == "upstream"
+               and (on := asset_on(trig.threshold)) is not None for up in trig.upstream]
+        downs = [(safe_name(down.strip("/")), on) for pl in job.publishers if pl.cls in BUILD_TRIGGERS
+                 for projects, cond, params in trigger_configs(pl) if (on := asset_on(cond)) and not as_list(params)
+                 for down in projects]
         if ups or downs:
             found.append((me, ups, downs))
     links = Links(pipelines=names, credentials=credentials or CredentialKinds())

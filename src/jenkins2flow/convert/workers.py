@@ -1,5 +1,4 @@
-"""Reading and converting an estate's jobs in worker processes, for `convert` (the estate service), and reading
-the jobs that may link for its first look.
+"""Reading and converting an estate's jobs in worker processes, for `convert` (the estate service).
 
 Most of what a job costs is parsing and converting it; saving it, its DAG file and the report are the store's side
 and stay in the main process, in the estate's order. So the main process walks the estate as before (a re-run's
@@ -9,13 +8,13 @@ conversion (`Done`). When every worker has enough to do, the main process conver
 no core waits; when it would wait for a worker's result, it takes back the last job given to the workers (the one
 they would reach last: they skip it) and converts that one. Results are taken in the estate's order, so the
 catalog, the DAG files and the report are the same as those of a run in one process (tests/convert/test_workers.py
-compares them). The first look uses the same workers to read what the jobs that may link say of links.
+compares them).
 
 Workers are forked (Linux): they start with the rules, options and links the main process holds, and nothing is
-pickled but each job's bytes and its result. The jobs go through one queue that every worker reads, and the
-results come back through another, which the main process reads itself when it takes a job (no thread of its
+pickled but each job's bytes and its conversion. The jobs go through one queue that every worker reads, and the
+conversions come back through another, which the main process reads itself when it takes a job (no thread of its
 own competes with its work for the interpreter). A worker that dies or a result that cannot come back never loses
-a job: the main process does it itself. Where fork is not the platform's way (not Linux), every job is done in
+a job: the main process converts it itself. Where fork is not the platform's way (not Linux), every job converts in
 the main process.
 """
 
@@ -57,12 +56,6 @@ class Done:
     read: str
 
 
-def converting(convert: Callable[[Job, Links], Conversion], links: Links,
-               timezone: str | None) -> Callable[[Job], Done]:
-    """The work of a conversion's workers: each job converted with the estate's `links` (`convert_done`)."""
-    return lambda job: convert_done(job, convert, links, timezone)
-
-
 def convert_done(job: Job, convert: Callable[[Job, Links], Conversion], links: Links, timezone: str | None) -> Done:
     """Convert one job with a fresh view of the links, and keep what the store side needs."""
     view = links.view()
@@ -80,22 +73,24 @@ def finished(conv: Conversion, view: Links | None, links: Links, timezone: str |
 
 
 class Workers:
-    """`count` forked worker processes doing `work` (a job's conversion, `converting`; what it says of links, for
-    the first look) on the jobs the peek defers (`peek`, `deferred`, `submit`), each read first as its reader would;
-    close it when done (a context manager)."""
+    """`count` forked worker processes converting the jobs the peek defers (`peek`, `deferred`, `submit`); close
+    it when done (a context manager)."""
 
-    def __init__(self, count: int, work: Callable[[Job], Any]) -> None:
+    def __init__(self, count: int, convert: Callable[[Job, Links], Conversion], links: Links,
+                 timezone: str | None) -> None:
         self.count = count if sys.platform.startswith("linux") else 0  # forked workers: Linux only
-        self.work = work
+        self.convert = convert
+        self.links = links
+        self.timezone = timezone
         self.data: dict[str, bytes] = {}  # a deferred job's bytes, by source, until submitted
         self.processes: list[multiprocessing.process.BaseProcess] = []
         self.jobs: Any = None  # the queues (multiprocessing.Queue) of the jobs to convert and of the results
         self.results: Any = None
         self.sent = 0  # jobs given to the workers so far (each one's number)
-        self.received: dict[int, bytes | Here | None] = {}  # an answer: a worker's (its pickled result; None: do
+        self.received: dict[int, bytes | Here | None] = {}  # an answer: a worker's (its pickled Done; None: convert
         # it here) or this process's (a job taken back, `_take_back`)
         self.taken_back: Any = None  # the numbers of the jobs taken back, for the workers to skip (shared memory)
-        self.waiting: dict[int, tuple[int, Callable[[], Any]]] = {}  # the jobs given and not answered yet, by
+        self.waiting: dict[int, tuple[int, Callable[[], Done]]] = {}  # the jobs given and not answered yet, by
         # number: each one's size and its conversion here
         self.waiting_bytes = 0
 
@@ -139,12 +134,8 @@ class Workers:
         """A deferred job, read here (a job refused by its identity claim is reported with what it holds)."""
         return read_unread(job, self.data.pop(job.source))
 
-    def drop(self, job: Job) -> None:
-        """Forget a deferred job's bytes (a job no work is done on)."""
-        self.data.pop(job.source, None)
-
     def submit(self, job: Job) -> Later:
-        """A deferred job's work: by a worker, or here when the workers have enough to do."""
+        """A deferred job's conversion: by a worker, or here when the workers have enough to do."""
         data = self.data.pop(job.source)
         here = functools.partial(self._here, job, data)
         if self.count and not self._room():
@@ -175,8 +166,8 @@ class Workers:
         return jobs < IN_FLIGHT * self.count or (jobs < IN_FLIGHT_MOST * self.count
                                                   and self.waiting_bytes < IN_FLIGHT_BYTES * self.count)
 
-    def _here(self, job: Job, data: bytes) -> Any:
-        return self.work(read_unread(job, data))
+    def _here(self, job: Job, data: bytes) -> Done:
+        return convert_done(read_unread(job, data), self.convert, self.links, self.timezone)
 
     def _start(self) -> None:
         if self.processes:
@@ -185,21 +176,22 @@ class Workers:
         self.jobs, self.results = context.Queue(), context.Queue()
         self.taken_back = context.RawArray("q", [-1] * TAKEN_BACK)
         for _ in range(self.count):
-            process = context.Process(target=_serve, args=(self.jobs, self.results, self.work, self.taken_back),
-                                      daemon=True)
+            process = context.Process(target=_serve, args=(self.jobs, self.results, self.convert, self.links,
+                                                            self.timezone, self.taken_back), daemon=True)
             process.start()
             self.processes.append(process)
 
     def answer(self, number: int, wait: bool) -> tuple[bool, bytes | Here | None]:
-        """Whether job `number` has its answer, and the answer (a worker's pickled result, this process's, or None:
-        do it here). Rather than wait, this process converts the jobs the workers would reach last (`_take_back`)."""
+        """Whether job `number` has its answer, and the answer (a worker's pickled Done, this process's, or None:
+        convert it here). Rather than wait, this process converts the jobs the workers would reach last
+        (`_take_back`)."""
         while number in self.waiting:
             if not self._receive(wait=False) and not (wait and self._take_back()) and not self._receive(wait):
                 return False, None
         return True, self.received.pop(number, None)
 
     def _take_back(self) -> bool:
-        """Do here the last job given to the workers, which they would reach last, and tell them to skip it
+        """Convert here the last job given to the workers, which they would reach last, and tell them to skip it
         (when one has begun it all the same, its answer is left unread). False when the workers hold no more jobs
         than there are workers: those are begun."""
         if len(self.waiting) <= self.count:
@@ -233,25 +225,25 @@ class Workers:
 
 @dataclass(frozen=True, slots=True)
 class Here:
-    """A job's result made in this process (a job taken back from the workers)."""
+    """A job's conversion made in this process (a job taken back from the workers)."""
 
-    value: Any
+    value: Done
 
 
 @dataclass
 class Later:
-    """A job's work to come: a worker's (job `number` of `workers`), or done here. When the worker could not give
-    it (it died, the result could not be sent back), the job is done here: never lost."""
+    """A job's conversion to come: a worker's (job `number` of `workers`), or made here. When the worker could not
+    give it (it died, the result could not be sent back), the job is converted here: never lost."""
 
-    here: Callable[[], Any]
+    here: Callable[[], Done]
     workers: Workers | None = None
     number: int = -1
-    value: Any = None
+    value: Done | None = None
 
     def ready(self) -> bool:
         return self.value is not None or self._take(wait=False)
 
-    def result(self) -> Any:
+    def result(self) -> Done:
         while self.value is None:
             self._take(wait=True)
         return self.value
@@ -281,8 +273,9 @@ def in_order(items: Iterable[T], later: Callable[[T], Later | None], window: int
     yield from queue
 
 
-def _serve(jobs: Any, results: Any, work: Callable[[Job], Any], taken_back: Any) -> None:
-    """A worker (forked: nothing is pickled to start it): does the work on the jobs of the queue until told to stop. The
+def _serve(jobs: Any, results: Any, convert: Callable[[Job, Links], Conversion], links: Links,
+           timezone: str | None, taken_back: Any) -> None:
+    """A worker (forked: nothing is pickled to start it): converts the jobs of the queue until told to stop. The
     objects it inherited are left out of its cycle collections, which would otherwise copy their pages."""
     gc.freeze()
     while (item := jobs.get()) is not None:
@@ -290,11 +283,12 @@ def _serve(jobs: Any, results: Any, work: Callable[[Job], Any], taken_back: Any)
         if taken_back[number % TAKEN_BACK] == number:  # the main process converted it (Workers._take_back)
             continue
         try:
-            blob: bytes | None = pickle.dumps(work(read_unread(job, data)), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # noqa: BLE001 - a job this worker cannot do or send back: the main process will
+            blob: bytes | None = pickle.dumps(convert_done(read_unread(job, data), convert, links, timezone),
+                                              protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - a job this worker cannot convert or send back: the main process will
             blob = None
         results.put((number, blob))
 
 
-__all__ = ["DEFERRED", "Done", "Later", "Workers", "convert_done", "converting", "finished", "in_order"]
+__all__ = ["DEFERRED", "Done", "Later", "Workers", "convert_done", "finished", "in_order"]
 
