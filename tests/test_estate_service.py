@@ -189,6 +189,33 @@ def test_may_link_reads_words_through_character_references_and_utf16() -> None:
     assert not may_link(b"up&#xd;stream") and not may_link(b"&#x62;uildTrigger")  # no word made
 
 
+def test_the_report_rows_come_with_each_batch_and_a_failed_run_leaves_no_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = _home(tmp_path / "home", {name: _freestyle(f"echo {name}") for name in "abcde"})
+    _run(home, tmp_path, batch=2)
+    with Records(str(tmp_path / "store.db")) as records:
+        first = records.latest_estate_report("convert")
+        assert first is not None and first.report["jobs"] == 5
+        assert [j["job"] for j in records.estate_jobs(first).rows] == list("abcde")  # three batches, in order
+    flushes = []
+    real = service_module._Run.flush
+
+    def flush(self: service_module._Run, pending: list[service_module._Pending]) -> None:
+        flushes.append(len(pending))
+        if len(flushes) == 2:
+            raise MemoryError("out of memory")
+        real(self, pending)
+
+    monkeypatch.setattr(service_module._Run, "flush", flush)
+    with pytest.raises(MemoryError):
+        _run(home, tmp_path, batch=2, force=True)
+    with Records(str(tmp_path / "store.db")) as records:
+        latest = records.latest_estate_report("convert")
+        assert latest is not None and latest.id == first.id  # the failed run's report is not there, nor its rows
+        assert records.db is not None
+        assert records.db.execute("SELECT COUNT(*) FROM estate_report_jobs").fetchone() == (5,)
+
+
 # ---- re-runs -----------------------------------------------------------------------------------------------------
 
 

@@ -23,7 +23,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -245,27 +245,36 @@ class EstateService:
                 context=context_fingerprint(copts, publish=opts.publish), links=links, publish=opts.publish,
                 job_name=copts.job_name, only=copts.only, enabled=not opts.force and copts.workspace is None)
             self.inputs.peek = workers.peek(unchanged)
-            run = _Run(store, records, saver, StoredDocs(store), unchanged, opts, totals, self.on_job)
-            pending: list[_Pending] = []
-            tasks = 0  # the tasks the pending batch's pipelines hold: a batch's memory grows with them
-
-            def take(item: Converted) -> None:
-                nonlocal pending, tasks
-                pending.append(self._pending(item, unchanged, links, report, records))
-                tasks += _tasks(pending[-1].conv)
-                if len(pending) >= opts.batch or tasks >= opts.batch_tasks:
-                    run.flush(pending)
-                    pending, tasks = [], 0
-
-            for item in in_order(convert_stream(self.inputs, copts, links, workers), lambda item: item.later,
-                                 2 * IN_FLIGHT * opts.workers):  # in the estate's order; a worker's may still come
-                take(item)
-            run.flush(pending)
+            report_id = records.begin_estate_report(command="convert", sources=self.sources, by=opts.by)
+            run = _Run(store, records, saver, StoredDocs(store), unchanged, opts, totals, self.on_job, report_id)
+            try:
+                self._into(run, workers, links, report, unchanged)
+            except BaseException:
+                with suppress(Exception):  # (the store may be what failed)
+                    records.drop_estate_report(report_id)
+                raise
             totals.elapsed = time.perf_counter() - start
-            report_id = records.save_estate_report(
-                report.totals(), command="convert", sources=self.sources, by=opts.by,
-                jobs=report.columns())
+            records.finish_estate_report(report_id, report.totals())
         return EstateRun(report, totals, report_id)
+
+    def _into(self, run: _Run, workers: Workers, links: Links, report: EstateReport, unchanged: Unchanged) -> None:
+        """Every job of the stream into the store, a batch at a time, each batch with its jobs' report rows."""
+        opts, copts = self.options, self.options.convert
+        pending: list[_Pending] = []
+        tasks = 0  # the tasks the pending batch's pipelines hold: a batch's memory grows with them
+
+        def take(item: Converted) -> None:
+            nonlocal pending, tasks
+            pending.append(self._pending(item, unchanged, links, report, run.records))
+            tasks += _tasks(pending[-1].conv)
+            if len(pending) >= opts.batch or tasks >= opts.batch_tasks:
+                run.flush(pending)
+                pending, tasks = [], 0
+
+        for item in in_order(convert_stream(self.inputs, copts, links, workers), lambda item: item.later,
+                             2 * IN_FLIGHT * opts.workers):  # in the estate's order; a worker's may still come
+            take(item)
+        run.flush(pending)
 
     def _pending(self, item: Converted, unchanged: Unchanged, links: Links, report: EstateReport,
                  records: Records) -> _Pending:
@@ -304,6 +313,8 @@ class _Run:
     options: EstateOptions
     totals: Totals
     on_job: Callable[[JobResult], None] | None
+    report_id: str  # the estate report begun for the run: each batch adds its jobs' rows
+    rows: int = 0  # the report's rows so far
 
     def flush(self, pending: list[_Pending]) -> None:
         convs = [p.conv for p in pending if p.conv is not None and p.conv.pipeline is not None]
@@ -323,7 +334,9 @@ class _Run:
             self.totals.add(result, p.summary)
             if self.on_job is not None:
                 self.on_job(result)
-        self.records.save_job_states(states)
+        rows = [(p.summary.job, p.summary.status, p.row) for p in pending]
+        self.records.save_job_states(states, report=(self.report_id, self.rows, rows))
+        self.rows += len(rows)
 
     def _saved(self, p: _Pending, conv: Conversion, saved: Saved | Exception) -> tuple[JobResult, JobState | None]:
         if isinstance(saved, Exception):

@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS job_states (
 """
 STATE_FIELDS = ("job", "source", "input", "context", "links", "pipeline", "version", "published", "dag")
 CHUNK = 500
+UNFINISHED = ""  # the body of an estate report begun and not finished (`begin_estate_report`)
 Row = dict[str, Any] | str | tuple[str, str, str]  # a report's job row: data, its JSON, or (job, status, JSON)
 SHADOW_FIELDS = ("run_id", "pipeline", "started_at", "finished_at", "verdict", "exit_code", "reason", "differences")
 
@@ -177,6 +178,48 @@ class Records:
             raise
         return str(report_id)
 
+    def begin_estate_report(self, *, command: str, sources: list[str], by: str = "") -> str:
+        """Start an estate report whose job rows come with the batches of its run (`save_job_states(..., report=)`)
+        and whose totals come last (`finish_estate_report`): until then no reader sees it. Returns its id."""
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        if self.mongo is not None:
+            doc = {"at": at, "command": command, "by": by, "sources": sources, "jobs": 0, "body": None}
+            return str(self.mongo["estate_reports"].insert_one(doc).inserted_id)
+        db = self._writer()
+        with self._errors():
+            cur = db.execute("INSERT INTO estate_reports (at, command, by, sources, jobs, body) VALUES (?,?,?,?,?,?)",
+                             (at, command, by, json.dumps(sources), 0, UNFINISHED))
+        return str(cur.lastrowid)
+
+    def finish_estate_report(self, report_id: str, report: dict[str, Any]) -> None:
+        """Give a begun estate report its totals (`report`): readers see it from now on."""
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        if self.mongo is not None:
+            self.mongo["estate_reports"].update_one({"_id": _object_id(report_id)}, {"$set": {
+                "at": at, "jobs": int(report.get("jobs", 0)), "body": report}})
+            return
+        db = self._writer()
+        with self._errors():
+            db.execute("UPDATE estate_reports SET at=?, jobs=?, body=? WHERE id=?",
+                       (at, int(report.get("jobs", 0)), json.dumps(report, default=str), int(report_id)))
+
+    def drop_estate_report(self, report_id: str) -> None:
+        """Remove a begun estate report that will not be finished (its run failed), with its job rows."""
+        if self.mongo is not None:
+            self.mongo["estate_report_jobs"].delete_many({"report": _object_id(report_id)})
+            self.mongo["estate_reports"].delete_one({"_id": _object_id(report_id)})
+            return
+        db = self._writer()
+        with self._errors():
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM estate_report_jobs WHERE report=?", (int(report_id),))
+                db.execute("DELETE FROM estate_reports WHERE id=?", (int(report_id),))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
     def _writer(self) -> sqlite3.Connection:
         if self.db is None or not self.write:
             raise RuntimeError("Records opened for reading only")
@@ -185,7 +228,9 @@ class Records:
     def latest_estate_report(self, command: str | None = None) -> EstateRecord | None:
         """The last estate report (of `command`, if given), or None."""
         if self.mongo is not None:
-            query = {"command": command} if command else {}
+            query: dict[str, Any] = {"body": {"$ne": None}}  # not one begun and not finished (its run goes on)
+            if command:
+                query["command"] = command
             found = list(self.mongo["estate_reports"].find(query).sort([("at", -1), ("_id", -1)]).limit(1))
             if not found:
                 return None
@@ -196,7 +241,7 @@ class Records:
         assert self.db is not None
         row = self.db.execute(
             "SELECT id, at, command, by, sources, body FROM estate_reports WHERE (?1 IS NULL OR command=?1)"
-            " ORDER BY id DESC LIMIT 1", (command,),
+            " AND body != ?2 ORDER BY id DESC LIMIT 1", (command, UNFINISHED),
         ).fetchone()
         if row is None:
             return None
@@ -262,8 +307,10 @@ class Records:
         row = self.db.execute("SELECT summary FROM job_states WHERE job = ?", (job,)).fetchone()
         return str(row[0]) if row else None
 
-    def save_job_states(self, states: Iterable[tuple[JobState, dict[str, Any] | str]]) -> None:
-        """Replace the states of these jobs, each with its report row (or its JSON text); one transaction."""
+    def save_job_states(self, states: Iterable[tuple[JobState, dict[str, Any] | str]], *,
+                        report: tuple[str, int, list[tuple[str, str, str]]] | None = None) -> None:
+        """Replace the states of these jobs, each with its report row (or its JSON text), and add `report`'s job rows
+        (a begun report's id, the first row's number, each row's job, status and JSON text); one transaction."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
         rows = [(*(getattr(st, f) for f in STATE_FIELDS[:7]), int(st.published), st.dag, summary)
                 for st, summary in states]
@@ -273,6 +320,11 @@ class Records:
             if docs:
                 self.mongo["job_states"].delete_many({"_id": {"$in": [d["_id"] for d in docs]}})
                 self.mongo["job_states"].insert_many(docs)
+            if report is not None and report[2]:
+                report_id, first, jobs = report
+                self.mongo["estate_report_jobs"].insert_many(
+                    [{"report": _object_id(report_id), "seq": i, "job": job, "status": status, "body": json.loads(row)}
+                     for i, (job, status, row) in enumerate(jobs, first)])
             return
         db = self._writer()
         with self._errors():
@@ -280,6 +332,10 @@ class Records:
             try:
                 db.executemany("INSERT OR REPLACE INTO job_states VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                                [(*r[:9], _as_text(r[9]), at) for r in rows])
+                if report is not None:
+                    report_id, first, jobs = report
+                    db.executemany("INSERT INTO estate_report_jobs VALUES (?,?,?,?,?)",
+                                   [(int(report_id), i, *row) for i, row in enumerate(jobs, first)])
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
