@@ -5,12 +5,12 @@ bench/convert_estate.py; `audit` and `dry-run` use its reading and converting pa
     per transaction) -> DAG file -> job state
 
 Jobs stream through: each one is read, converted and reported, then let go, so memory does not grow with the estate
-(the report's rows go to a spool file, convert.summary). Links between jobs (upstream/downstream triggers) need the
-whole estate before a job converts: a first look reads every job's bytes but parses only those that may link to
-another one (`may_link`), and keeps the kinds of the credentials of the folders it passes (sources.credentials).
-On a re-run, a job unchanged since its last conversion is not read again (convert.unchanged); it still counts,
-from its last conversion. One failing job never stops the batch; a store that cannot be used at all
-(StoreUnavailable) does. The caller follows along through `on_total` (how many jobs the first
+(the report's rows go to a spool file, convert.summary, and into the records with each batch). Links between jobs
+(upstream/downstream triggers) need the whole estate before a job converts: a first look reads every job's bytes but
+parses only those that may link to another one (`may_link`), and keeps the kinds of the credentials of the folders it
+passes (sources.credentials). On a re-run, a job unchanged since its last conversion is not read again
+(convert.unchanged); it still counts, from its last conversion. One failing job never stops the batch; a store that
+cannot be used at all (StoreUnavailable) does. The caller follows along through `on_total` (how many jobs the first
 look found) and `on_job` (each job's `JobResult`, in order).
 """
 

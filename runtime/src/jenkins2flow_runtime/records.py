@@ -1,9 +1,11 @@
 """Migration records kept next to the catalog: the estate reports of `convert` / `audit` and the shadow runs.
 
 They live in the catalog's own database: tables of its SQLite file, or collections of its MongoDB database.
-- `estate_reports`: written here (the toolkit's `convert` and `audit` call `save_estate_report`), one row per run,
-  the report's totals as JSON; `estate_report_jobs`: one row per job of that run (status, reasons, ledger,
-  diagnostics), so that neither the writer nor a reader ever holds a large estate's report at once;
+- `estate_reports`: written here, one row per run, the report's totals as JSON; `estate_report_jobs`: one row per
+  job of that run (status, reasons, ledger, diagnostics), so that neither the writer nor a reader ever holds a large
+  estate's report at once. `audit` saves its report at once (`save_estate_report`); `convert` begins its report
+  (`begin_estate_report`), adds each batch's job rows with the batch's job states, and finishes it with its totals:
+  a report not finished (its run goes on, or was killed) is not read;
 - `job_states`: per Jenkins job, what its last conversion read and saved (the input's sha256, a fingerprint of the
   conversion's rules and options, the pipeline version, the DAG file) and its report row, so that `convert` leaves
   a job alone when nothing it depends on changed;
