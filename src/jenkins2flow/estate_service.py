@@ -21,7 +21,7 @@ import json
 import os
 import re
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -39,7 +39,7 @@ from jenkins2flow.convert.links import Links, estate_links
 from jenkins2flow.convert.save import BatchSaver, Saved
 from jenkins2flow.convert.summary import EstateReport, JobSummary
 from jenkins2flow.convert.unchanged import Unchanged, context_fingerprint
-from jenkins2flow.convert.workers import IN_FLIGHT, Workers, finished, in_order
+from jenkins2flow.convert.workers import IN_FLIGHT, Workers, finished
 from jenkins2flow.ir import Job
 from jenkins2flow.render.dag import StoredDocs, write_stored_dag
 from jenkins2flow.sources import Inputs
@@ -271,8 +271,13 @@ class EstateService:
                 run.flush(pending)
                 pending, tasks = [], 0
 
-        for item in in_order(convert_stream(self.inputs, copts, links, workers), lambda item: item.later,
-                             2 * IN_FLIGHT * opts.workers):  # in the estate's order; a worker's may still come
+        queue: deque[Converted] = deque()  # in the estate's order; a worker's conversion may still be coming
+        window = 2 * IN_FLIGHT * opts.workers
+        for item in convert_stream(self.inputs, copts, links, workers):
+            queue.append(item)
+            while queue and (queue[0].later is None or queue[0].later.ready() or len(queue) > window):
+                take(queue.popleft())
+        for item in queue:
             take(item)
         run.flush(pending)
 

@@ -153,10 +153,7 @@ class Records:
         row = {"at": at, "command": command, "by": by, "sources": sources, "jobs": int(report.get("jobs", 0))}
         if self.mongo is not None:
             report_id = self.mongo["estate_reports"].insert_one({**row, "body": report}).inserted_id
-            for part in _chunks(enumerate(_as_dict(j) for j in jobs)):
-                self.mongo["estate_report_jobs"].insert_many(
-                    [{"report": report_id, "seq": i, "job": j["job"], "status": j["status"], "body": j}
-                     for i, j in part])
+            self._add_report_jobs(None, str(report_id), 0, jobs)
             return str(report_id)
         db = self._writer()
         with self._errors():
@@ -171,9 +168,7 @@ class Records:
                 (at, command, by, json.dumps(sources), row["jobs"], json.dumps(report, default=str)),
             )
             report_id = cur.lastrowid
-            for part in _chunks(enumerate(jobs)):
-                db.executemany("INSERT INTO estate_report_jobs VALUES (?,?,?,?,?)",
-                               [(report_id, i, *_columns(j)) for i, j in part])
+            self._add_report_jobs(db, str(report_id), 0, jobs)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -221,6 +216,17 @@ class Records:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+
+    def _add_report_jobs(self, db: sqlite3.Connection | None, report_id: str, first: int, jobs: Iterable[Row]) -> None:
+        """Add job rows to an estate report, numbered from `first` (SQLite: in the caller's transaction on `db`)."""
+        for part in _chunks(enumerate(jobs, first)):
+            if db is None:
+                self.mongo["estate_report_jobs"].insert_many(
+                    [{"report": _object_id(report_id), "seq": i, "job": j["job"], "status": j["status"], "body": j}
+                     for i, j in ((i, _as_dict(row)) for i, row in part)])
+            else:
+                db.executemany("INSERT INTO estate_report_jobs VALUES (?,?,?,?,?)",
+                               [(int(report_id), i, *_columns(row)) for i, row in part])
 
     def _writer(self) -> sqlite3.Connection:
         if self.db is None or not self.write:
@@ -310,7 +316,7 @@ class Records:
         return str(row[0]) if row else None
 
     def save_job_states(self, states: Iterable[tuple[JobState, dict[str, Any] | str]], *,
-                        report: tuple[str, int, list[tuple[str, str, str]]] | None = None) -> None:
+                        report: tuple[str, int, Iterable[Row]] | None = None) -> None:
         """Replace the states of these jobs, each with its report row (or its JSON text), and add `report`'s job rows
         (a begun report's id, the first row's number, each row's job, status and JSON text); one transaction."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -322,11 +328,8 @@ class Records:
             if docs:
                 self.mongo["job_states"].delete_many({"_id": {"$in": [d["_id"] for d in docs]}})
                 self.mongo["job_states"].insert_many(docs)
-            if report is not None and report[2]:
-                report_id, first, jobs = report
-                self.mongo["estate_report_jobs"].insert_many(
-                    [{"report": _object_id(report_id), "seq": i, "job": job, "status": status, "body": json.loads(row)}
-                     for i, (job, status, row) in enumerate(jobs, first)])
+            if report is not None:
+                self._add_report_jobs(None, *report)
             return
         db = self._writer()
         with self._errors():
@@ -335,9 +338,7 @@ class Records:
                 db.executemany("INSERT OR REPLACE INTO job_states VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                                [(*r[:9], _as_text(r[9]), at) for r in rows])
                 if report is not None:
-                    report_id, first, jobs = report
-                    db.executemany("INSERT INTO estate_report_jobs VALUES (?,?,?,?,?)",
-                                   [(int(report_id), i, *row) for i, row in enumerate(jobs, first)])
+                    self._add_report_jobs(db, *report)
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")

@@ -26,10 +26,9 @@ import multiprocessing
 import pickle
 import queue
 import sys
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any
 
 from jenkins2flow.convert.conversion import Conversion
 from jenkins2flow.convert.links import Links
@@ -259,20 +258,6 @@ class Later:
         return answered
 
 
-T = TypeVar("T")
-
-
-def in_order(items: Iterable[T], later: Callable[[T], Later | None], window: int) -> Iterator[T]:
-    """`items` in their order, each once its work is done (`later`: its work to come, None when done): never more
-    than `window` of them wait for an earlier one's."""
-    queue: deque[T] = deque()
-    for item in items:
-        queue.append(item)
-        while queue and ((work := later(queue[0])) is None or work.ready() or len(queue) > window):
-            yield queue.popleft()
-    yield from queue
-
-
 def _serve(jobs: Any, results: Any, convert: Callable[[Job, Links], Conversion], links: Links,
            timezone: str | None, taken_back: Any) -> None:
     """A worker (forked: nothing is pickled to start it): converts the jobs of the queue until told to stop. The
@@ -290,5 +275,5 @@ def _serve(jobs: Any, results: Any, convert: Callable[[Job, Links], Conversion],
         results.put((number, blob))
 
 
-__all__ = ["DEFERRED", "Done", "Later", "Workers", "convert_done", "finished", "in_order"]
+__all__ = ["DEFERRED", "Done", "Later", "Workers", "convert_done", "finished"]
 
